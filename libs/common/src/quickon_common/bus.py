@@ -1,0 +1,126 @@
+"""The NATS side: the QUICKON stream, the broker every service uses, and dead letters.
+
+The stream stores every context's subjects and ``qc.dlq.>``. It deliberately does not store
+``qc.query.>``: those are request/reply, and a stream would answer the request itself with
+a publish acknowledgement.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from faststream.nats import NatsBroker
+from faststream.nats.opentelemetry import NatsTelemetryMiddleware
+from faststream.nats.prometheus import NatsPrometheusMiddleware
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig, StreamInfo
+from nats.js.errors import NotFoundError
+from prometheus_client import REGISTRY as PROMETHEUS_REGISTRY
+
+from .contracts import REGISTRY
+from .settings import Settings
+from .telemetry import tracer_provider
+
+log = logging.getLogger(__name__)
+
+DLQ_PREFIX = "qc.dlq"
+
+
+def stream_subjects() -> list[str]:
+    """Every context's events and the dead letters."""
+    return [f"qc.{context}.>" for context in REGISTRY.contexts()] + [f"{DLQ_PREFIX}.>"]
+
+
+def stream_config(settings: Settings) -> StreamConfig:
+    """The QUICKON stream: file storage, retention by age, a duplicate window for Nats-Msg-Id."""
+    return StreamConfig(
+        name=settings.stream_name,
+        subjects=stream_subjects(),
+        storage=StorageType.FILE,
+        retention=RetentionPolicy.LIMITS,
+        discard=DiscardPolicy.OLD,
+        max_age=settings.stream_max_age_s,
+        duplicate_window=settings.stream_duplicate_window_s,
+        num_replicas=settings.stream_replicas,
+    )
+
+
+async def ensure_stream(js: JetStreamContext, settings: Settings) -> StreamInfo:
+    """Create the stream, or bring an existing one up to date without dropping its subjects.
+
+    Safe to call from every service at every start: it only writes when something differs.
+    """
+    wanted = stream_config(settings)
+    try:
+        info = await js.stream_info(settings.stream_name)
+    except NotFoundError:
+        log.info("creating stream %s on %s", wanted.name, ", ".join(wanted.subjects or []))
+        return await js.add_stream(wanted)
+    current = info.config
+    subjects = sorted(set(current.subjects or []) | set(wanted.subjects or []))
+    if (
+        subjects == sorted(current.subjects or [])
+        and current.max_age == wanted.max_age
+        and current.duplicate_window == wanted.duplicate_window
+    ):
+        return info
+    wanted.subjects = subjects
+    log.info("updating stream %s", wanted.name)
+    return await js.update_stream(wanted)
+
+
+def dlq_subject(service: str) -> str:
+    """Where ``service``'s consumers put what they give up on."""
+    return f"{DLQ_PREFIX}.{service}"
+
+
+async def dead_letter(
+    js: JetStreamContext, msg: Msg, *, service: str, consumer: str, reason: str, tries: int
+) -> None:
+    """Store ``msg`` on the service's dead-letter subject with why and after how many tries.
+
+    The original headers and body are kept as they were, so it can be inspected and replayed.
+    The message id is derived from the stream sequence, so a repeat after a crash is dropped.
+    """
+    headers = dict(msg.headers or {})
+    sequence = msg.metadata.sequence.stream
+    headers.update(
+        {
+            "Nats-Msg-Id": f"dlq:{consumer}:{sequence}",
+            "qc-dlq-reason": reason[:2000],
+            "qc-dlq-consumer": consumer,
+            "qc-dlq-subject": msg.subject,
+            "qc-dlq-stream-sequence": str(sequence),
+            "qc-dlq-tries": str(tries),
+        }
+    )
+    await js.publish(dlq_subject(service), msg.data, headers=headers)
+
+
+def make_broker(
+    settings: Settings,
+    *,
+    on_disconnect: Callable[[], Awaitable[None]] | None = None,
+    on_reconnect: Callable[[], Awaitable[None]] | None = None,
+) -> NatsBroker:
+    """The FastStream broker of a service, with tracing and Prometheus middlewares.
+
+    It reconnects forever once connected; the first connection is retried by the service.
+    """
+    return NatsBroker(
+        settings.nats_url,
+        name=f"quickon-{settings.service}",
+        middlewares=[
+            NatsTelemetryMiddleware(tracer_provider=tracer_provider(settings.service)),
+            NatsPrometheusMiddleware(registry=PROMETHEUS_REGISTRY, app_name=f"quickon-{settings.service}"),
+        ],
+        allow_reconnect=True,
+        max_reconnect_attempts=-1,
+        reconnect_time_wait=1,
+        connect_timeout=2,
+        disconnected_cb=on_disconnect,
+        reconnected_cb=on_reconnect,
+        logger=logging.getLogger(f"quickon.{settings.service}.broker"),
+    )

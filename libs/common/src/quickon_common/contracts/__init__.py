@@ -1,0 +1,20 @@
+"""Every event contract of QuickOn; importing this package fills :data:`REGISTRY`."""
+
+from . import audit, backup, deploy, iam, market, monitor
+from .base import CE_TYPE_PREFIX, REDACTED, REGISTRY, ContractRegistry, Event, UnknownEventType, secret
+
+__all__ = [
+    "CE_TYPE_PREFIX",
+    "REDACTED",
+    "REGISTRY",
+    "ContractRegistry",
+    "Event",
+    "UnknownEventType",
+    "audit",
+    "backup",
+    "deploy",
+    "iam",
+    "market",
+    "monitor",
+    "secret",
+]

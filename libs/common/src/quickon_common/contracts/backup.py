@@ -1,0 +1,103 @@
+"""Backup context: backups, schedules, retention and restores (owned by the backup service)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from .common import Failure, OperationEvent
+
+BackupTrigger = Literal["manual", "schedule", "pre_upgrade", "drill"]
+
+
+class BackupEvent(OperationEvent):
+    """An event about one backup of one service."""
+
+    backup_id: str
+    service: str
+    namespace: str = "default"
+
+
+class BackupRequested(BackupEvent):
+    subject = "qc.backup.backup.requested"
+    trigger: BackupTrigger = "manual"
+
+
+class BackupStarted(BackupEvent):
+    subject = "qc.backup.backup.started"
+
+
+class BackupCompleted(BackupEvent):
+    subject = "qc.backup.backup.completed"
+    size_bytes: int
+    parts: int
+    location: str
+
+
+class BackupFailed(BackupEvent, Failure):
+    subject = "qc.backup.backup.failed"
+
+
+class BackupVerifyRequested(BackupEvent):
+    subject = "qc.backup.verify.requested"
+
+
+class BackupVerified(BackupEvent):
+    subject = "qc.backup.verify.completed"
+    parts_checked: int
+
+
+class BackupVerifyFailed(BackupEvent, Failure):
+    subject = "qc.backup.verify.failed"
+
+
+class BackupDeleteRequested(BackupEvent):
+    subject = "qc.backup.backup.delete_requested"
+
+
+class BackupDeleted(BackupEvent):
+    subject = "qc.backup.backup.deleted"
+
+
+class BackupPruned(OperationEvent):
+    subject = "qc.backup.retention.pruned"
+    service: str
+    namespace: str = "default"
+    backup_ids: list[str]
+
+
+class RestoreRequested(BackupEvent):
+    subject = "qc.backup.restore.requested"
+    target_service: str | None = None  # None: restore in place
+
+
+class RestoreStarted(BackupEvent):
+    subject = "qc.backup.restore.started"
+    target_service: str
+
+
+class RestoreCompleted(BackupEvent):
+    subject = "qc.backup.restore.completed"
+    target_service: str
+
+
+class RestoreFailed(BackupEvent, Failure):
+    subject = "qc.backup.restore.failed"
+    target_service: str | None = None
+
+
+class BackupScheduleSet(OperationEvent):
+    subject = "qc.backup.schedule.set"
+    service: str
+    namespace: str = "default"
+    cron: str
+    timezone: str = "UTC"
+    keep_last: int | None = None
+    keep_daily: int | None = None
+    keep_weekly: int | None = None
+    keep_monthly: int | None = None
+
+
+class BackupScheduleRemoved(OperationEvent):
+    subject = "qc.backup.schedule.removed"
+    service: str
+    namespace: str = "default"

@@ -1,0 +1,159 @@
+"""Deploy context: installed services and the operations on them (owned by the deployer)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field
+
+from .base import secret
+from .common import Failure, OperationEvent
+
+ServiceStatus = Literal[
+    "installing", "running", "degraded", "stopped", "upgrading", "rolling_back", "failed", "uninstalling"
+]
+
+
+class ServiceEvent(OperationEvent):
+    """An event about one installed service, named uniquely within its namespace."""
+
+    service: str
+    namespace: str = "default"
+
+
+class ValuesChange(ServiceEvent):
+    """User values; the secret ones travel only sealed (encrypted by the gateway)."""
+
+    values: dict[str, Any] = Field(default_factory=dict)
+    sealed_values: str | None = secret(default=None)
+
+
+class AppInstallRequested(ValuesChange):
+    subject = "qc.deploy.install.requested"
+    app: str
+    version: str | None = None
+    repository: str | None = None
+
+
+class AppInstallStarted(ServiceEvent):
+    subject = "qc.deploy.install.started"
+    app: str
+    version: str
+
+
+class AppInstalled(ServiceEvent):
+    subject = "qc.deploy.install.completed"
+    app: str
+    version: str
+    revision: int
+
+
+class AppInstallFailed(ServiceEvent, Failure):
+    subject = "qc.deploy.install.failed"
+
+
+class AppUpgradeRequested(ValuesChange):
+    subject = "qc.deploy.upgrade.requested"
+    version: str | None = None
+    reuse_values: bool = True
+    backup_first: bool = True
+
+
+class AppUpgradeStarted(ServiceEvent):
+    subject = "qc.deploy.upgrade.started"
+    from_version: str
+    to_version: str
+
+
+class AppUpgraded(ServiceEvent):
+    subject = "qc.deploy.upgrade.completed"
+    from_version: str
+    to_version: str
+    revision: int
+
+
+class AppUpgradeFailed(ServiceEvent, Failure):
+    subject = "qc.deploy.upgrade.failed"
+    rolled_back: bool = False
+
+
+class AppRollbackRequested(ServiceEvent):
+    subject = "qc.deploy.rollback.requested"
+    revision: int | None = None
+
+
+class AppRolledBack(ServiceEvent):
+    subject = "qc.deploy.rollback.completed"
+    to_revision: int
+    revision: int
+
+
+class AppRollbackFailed(ServiceEvent, Failure):
+    subject = "qc.deploy.rollback.failed"
+
+
+class ServiceStartRequested(ServiceEvent):
+    subject = "qc.deploy.start.requested"
+
+
+class ServiceStarted(ServiceEvent):
+    subject = "qc.deploy.start.completed"
+
+
+class ServiceStartFailed(ServiceEvent, Failure):
+    subject = "qc.deploy.start.failed"
+
+
+class ServiceStopRequested(ServiceEvent):
+    subject = "qc.deploy.stop.requested"
+
+
+class ServiceStopped(ServiceEvent):
+    subject = "qc.deploy.stop.completed"
+
+
+class ServiceStopFailed(ServiceEvent, Failure):
+    subject = "qc.deploy.stop.failed"
+
+
+class ServiceRestartRequested(ServiceEvent):
+    subject = "qc.deploy.restart.requested"
+
+
+class ServiceRestarted(ServiceEvent):
+    subject = "qc.deploy.restart.completed"
+
+
+class ServiceRestartFailed(ServiceEvent, Failure):
+    subject = "qc.deploy.restart.failed"
+
+
+class AppUninstallRequested(ServiceEvent):
+    subject = "qc.deploy.uninstall.requested"
+    keep_volumes: bool = False
+
+
+class AppUninstalled(ServiceEvent):
+    subject = "qc.deploy.uninstall.completed"
+    volumes_kept: bool
+
+
+class AppUninstallFailed(ServiceEvent, Failure):
+    subject = "qc.deploy.uninstall.failed"
+
+
+class SagaStepRecorded(ServiceEvent):
+    """Progress of a long operation, for live displays (``qc install --wait``)."""
+
+    subject = "qc.deploy.saga.step"
+    operation: str
+    step: str
+    state: Literal["started", "completed", "failed", "compensated"]
+    detail: str | None = None
+
+
+class ServiceStatusChanged(ServiceEvent):
+    subject = "qc.deploy.service.status_changed"
+    status: ServiceStatus
+    previous: ServiceStatus | None = None
+    reason: str | None = None

@@ -1,0 +1,60 @@
+"""IAM context: users, tokens and teams (owned by the gateway). No event carries a credential."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from .base import Event
+
+TeamRole = Literal["owner", "admin", "operator", "viewer"]
+
+
+class UserCreated(Event):
+    subject = "qc.iam.user.created"
+    user_id: str
+    username: str
+    is_admin: bool = False
+
+
+class UserLoggedIn(Event):
+    subject = "qc.iam.user.logged_in"
+    user_id: str
+    username: str
+
+
+class UserLoginFailed(Event):
+    subject = "qc.iam.user.login_failed"
+    username: str
+    reason: str
+
+
+class ApiTokenCreated(Event):
+    subject = "qc.iam.token.created"
+    token_id: str
+    user_id: str
+    name: str
+
+
+class ApiTokenRevoked(Event):
+    subject = "qc.iam.token.revoked"
+    token_id: str
+    user_id: str
+
+
+class TeamCreated(Event):
+    subject = "qc.iam.team.created"
+    team_id: str
+    name: str
+
+
+class TeamMemberAdded(Event):
+    subject = "qc.iam.team.member_added"
+    team_id: str
+    user_id: str
+    role: TeamRole
+
+
+class TeamMemberRemoved(Event):
+    subject = "qc.iam.team.member_removed"
+    team_id: str
+    user_id: str

@@ -1,0 +1,89 @@
+"""Database engines: a SQLite file by default, PostgreSQL when the URL says so.
+
+Every service owns its own database. Engines are async (aiosqlite, psycopg 3) so that a
+handler never blocks the event loop on a commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlmodel import SQLModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+
+class DatabaseURLError(ValueError):
+    """The database URL names a backend QuickOn does not run on."""
+
+
+def async_url(url: str) -> str:
+    """The async-driver form of a plain ``sqlite://`` or ``postgresql://`` URL."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return str(parsed.set(drivername="sqlite+aiosqlite"))
+    if backend in ("postgresql", "postgres"):
+        return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    raise DatabaseURLError(f"unsupported database URL {parsed!r}: use sqlite:///PATH or postgresql://…")
+
+
+def _configure_sqlite(engine: AsyncEngine, synchronous: str) -> None:
+    # WAL lets readers run beside the writer; BEGIN IMMEDIATE takes the write lock at the
+    # start of a transaction, so two writers queue on busy_timeout instead of one failing
+    # with "database is locked" when it upgrades from a read (SQLAlchemy's pysqlite recipe).
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class Database:
+    """An async engine and its sessions, for one service's database."""
+
+    def __init__(self, url: str, *, sqlite_synchronous: str = "FULL") -> None:
+        self.url = async_url(url)
+        self.is_sqlite = self.url.startswith("sqlite")
+        if self.is_sqlite:
+            database = make_url(self.url).database
+            if database and database != ":memory:":
+                Path(database).parent.mkdir(parents=True, exist_ok=True)
+            self.engine = create_async_engine(self.url)
+            _configure_sqlite(self.engine, sqlite_synchronous)
+        else:
+            self.engine = create_async_engine(self.url, pool_pre_ping=True, pool_size=10)
+
+    async def create_tables(self, models: Sequence[type[SQLModel]]) -> None:
+        """Create the tables of ``models`` that do not exist yet (the service's own and ours)."""
+        tables = [model.__table__ for model in models]  # type: ignore[attr-defined]
+        async with self.engine.begin() as connection:
+            await connection.run_sync(SQLModel.metadata.create_all, tables=tables)
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """A session whose transaction the caller commits; rolled back if it raises."""
+        async with AsyncSession(self.engine, expire_on_commit=False) as session:
+            yield session
+
+    async def ping(self) -> None:
+        """Raise if the database cannot be reached."""
+        async with self.engine.connect() as connection:
+            await connection.exec_driver_sql("SELECT 1")
+
+    async def dispose(self) -> None:
+        """Close every pooled connection."""
+        await self.engine.dispose()

@@ -1,0 +1,122 @@
+"""Run a local nats-server with JetStream: for ``qc up``, the tests and the benchmarks.
+
+Installs it with apt-get when it is missing (Debian's package is 2.9, which has JetStream).
+The data lives in a directory of ours, so a stop and a start keep the stream.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+INSTALL_HINT = "install it with 'apt-get install nats-server' or put nats-server on PATH"
+
+
+class NatsServerError(RuntimeError):
+    """nats-server could not be found, installed or started; the message says what to do."""
+
+
+def nats_server_binary(*, install: bool = True) -> str:
+    """The path of nats-server, installing Debian's package when allowed and missing."""
+    found = shutil.which("nats-server") or ("/usr/sbin/nats-server" if Path("/usr/sbin/nats-server").exists() else None)
+    if found:
+        return found
+    if install and shutil.which("apt-get"):
+        subprocess.run(["apt-get", "update", "-qq"], check=False, capture_output=True)
+        result = subprocess.run(["apt-get", "install", "-y", "-qq", "nats-server"], capture_output=True, text=True)
+        found = shutil.which("nats-server") or ("/usr/sbin/nats-server" if Path("/usr/sbin/nats-server").exists() else None)
+        if found:
+            return found
+        raise NatsServerError(f"apt-get could not install nats-server: {result.stderr.strip()[-500:]}; {INSTALL_HINT}")
+    raise NatsServerError(f"nats-server not found; {INSTALL_HINT}")
+
+
+def server_version(binary: str) -> tuple[int, int, int]:
+    """The version nats-server reports, as numbers."""
+    output = subprocess.run([binary, "--version"], capture_output=True, text=True, check=False).stdout
+    match = re.search(r"v?(\d+)\.(\d+)\.(\d+)", output)
+    return (int(match[1]), int(match[2]), int(match[3])) if match else (0, 0, 0)
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def port_answers(host: str, port: int) -> bool:
+    """Whether something accepts TCP connections on ``host:port``."""
+    with socket.socket() as sock:
+        sock.settimeout(0.2)
+        return sock.connect_ex((host, port)) == 0
+
+
+class NatsServer:
+    """One nats-server process on 127.0.0.1 with JetStream storing under ``data_dir``."""
+
+    def __init__(self, data_dir: Path, *, port: int | None = None, log_file: Path | None = None) -> None:
+        self.data_dir = Path(data_dir)
+        self.port = port or free_port()
+        self.log_file = log_file or self.data_dir / "nats-server.log"
+        self.binary = nats_server_binary()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        """The client URL."""
+        return f"nats://127.0.0.1:{self.port}"
+
+    def config(self) -> str:
+        """The server configuration: JetStream on file storage, fsync on every write where supported."""
+        # sync_interval arrived in nats-server 2.10; 2.9 refuses the whole file if it is there.
+        sync = "  sync_interval: always\n" if server_version(self.binary) >= (2, 10, 0) else ""
+        return (
+            f"listen: 127.0.0.1:{self.port}\n"
+            "max_payload: 8MB\n"
+            f'jetstream {{\n  store_dir: "{self.data_dir / "jetstream"}"\n{sync}}}\n'
+        )
+
+    def start(self, *, timeout_s: float = 15) -> NatsServer:
+        """Start the server and wait until it accepts connections."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        config_file = self.data_dir / "nats-server.conf"
+        config_file.write_text(self.config())
+        with open(self.log_file, "ab") as log:
+            self.process = subprocess.Popen([self.binary, "-c", str(config_file)], stdout=log, stderr=log)
+        deadline = time.monotonic() + timeout_s
+        while not port_answers("127.0.0.1", self.port):
+            if self.process.poll() is not None:
+                raise NatsServerError(f"nats-server exited with {self.process.returncode}; see {self.log_file}")
+            if time.monotonic() > deadline:
+                self.stop()
+                raise NatsServerError(f"nats-server did not listen on {self.port} in {timeout_s}s; see {self.log_file}")
+            time.sleep(0.05)
+        return self
+
+    def stop(self, *, timeout_s: float = 10) -> None:
+        """Stop the server gracefully (SIGTERM), killing it if it does not exit in time."""
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+    def restart(self) -> None:
+        """Stop, then start again on the same port with the same data."""
+        self.stop()
+        self.start()
+
+    def __enter__(self) -> NatsServer:
+        return self.start()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()

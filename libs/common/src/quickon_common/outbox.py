@@ -1,0 +1,115 @@
+"""The transactional outbox and the unit of work that writes to it.
+
+A handler changes its state and records the events it wants published in one database
+transaction (:meth:`Outbox.begin`); the relay (:mod:`quickon_common.relay`) publishes them
+afterwards. A crash anywhere loses nothing: an uncommitted transaction published nothing,
+and a committed one is published by the next relay run.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+
+from sqlalchemy import Column, DateTime, Index, LargeBinary, text
+from sqlmodel import Field, SQLModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from .contracts import Event
+from .db import Database
+from .envelope import Envelope, encode
+
+
+class OutboxRecord(SQLModel, table=True):
+    """One event waiting to be published (``sent_at`` empty) or already published."""
+
+    __tablename__ = "qc_outbox"
+    __table_args__ = (
+        # The relay only ever scans unsent rows in position order.
+        Index(
+            "ix_qc_outbox_unsent",
+            "position",
+            sqlite_where=text("sent_at IS NULL"),
+            postgresql_where=text("sent_at IS NULL"),
+        ),
+    )
+
+    position: int | None = Field(default=None, primary_key=True)
+    event_id: str = Field(unique=True, max_length=64)
+    subject: str = Field(max_length=255)
+    headers: str
+    body: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    sent_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), index=True))
+
+
+class UnitOfWork:
+    """One transaction: the session for the service's own state, and :meth:`emit` for events."""
+
+    def __init__(
+        self,
+        session: AsyncSession,
+        *,
+        source: str,
+        cause: Envelope | None,
+        actor: str | None,
+        team: str | None,
+    ) -> None:
+        self.session = session
+        self.source = source
+        self.cause = cause
+        self.actor = actor
+        self.team = team
+        self.emitted: list[tuple[Event, Envelope]] = []
+
+    def emit(self, event: Event, *, subject: str | None = None) -> Envelope:
+        """Record ``event`` for publication when this transaction commits.
+
+        ``subject`` is the CloudEvents subject: the resource the event is about.
+        """
+        envelope = Envelope.new(
+            event, source=self.source, subject=subject, cause=self.cause, actor=self.actor, team=self.team
+        )
+        nats_subject, headers, body = encode(event, envelope)
+        self.session.add(
+            OutboxRecord(
+                event_id=envelope.id,
+                subject=nats_subject,
+                headers=json.dumps(headers, separators=(",", ":")),
+                body=body,
+                created_at=envelope.time,
+            )
+        )
+        self.emitted.append((event, envelope))
+        return envelope
+
+
+class Outbox:
+    """Opens units of work for one service and tells listeners (the relay) of new events."""
+
+    def __init__(self, db: Database, *, source: str) -> None:
+        self.db = db
+        self.source = source
+        self._listeners: list[Callable[[], None]] = []
+
+    def on_commit(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` after every commit that recorded events."""
+        self._listeners.append(listener)
+
+    @asynccontextmanager
+    async def begin(
+        self, *, cause: Envelope | None = None, actor: str | None = None, team: str | None = None
+    ) -> AsyncIterator[UnitOfWork]:
+        """A unit of work committed when the block ends and rolled back if it raises.
+
+        Events emitted under a ``cause`` inherit its correlation id, actor and team.
+        """
+        async with self.db.session() as session:
+            uow = UnitOfWork(session, source=self.source, cause=cause, actor=actor, team=team)
+            yield uow
+            await session.commit()
+        if uow.emitted:
+            for listener in self._listeners:
+                listener()

@@ -1,0 +1,191 @@
+"""The outbox relay: publishes committed events to JetStream, in order, and marks them sent.
+
+Runs inside every service, and alone as ``python -m quickon_common.relay`` (used by the
+crash tests). Each batch is published with asynchronous acks; only the acknowledged prefix
+is marked sent, the rest is published again on the next pass. A repeat, whether from this
+or from a relay killed between publishing and marking, carries the same ``Nats-Msg-Id`` and
+is dropped by the stream's duplicate window.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from datetime import UTC, datetime, timedelta
+
+import nats
+from nats.js import JetStreamContext
+from prometheus_client import Counter, Gauge
+from sqlalchemy import delete, func, select, update
+
+from .bus import ensure_stream
+from .db import Database
+from .logs import configure_logging
+from .outbox import OutboxRecord
+from .settings import load_settings
+
+log = logging.getLogger(__name__)
+
+PUBLISHED = Counter("quickon_outbox_published_total", "Events the relay published", ["service"])
+PUBLISH_ERRORS = Counter("quickon_outbox_publish_errors_total", "Failed relay passes", ["service"])
+BACKLOG = Gauge("quickon_outbox_backlog", "Events committed but not yet published", ["service"])
+
+PURGE_EVERY_S = 60.0
+MAX_RETRY_WAIT_S = 5.0
+
+
+class OutboxRelay:
+    """Moves events from one service's outbox table to the stream."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        service: str,
+        batch_size: int = 1000,
+        poll_s: float = 0.5,
+        ack_timeout_s: float = 10.0,
+        keep_sent_s: float = 24 * 3600,
+    ) -> None:
+        self.db = db
+        self.service = service
+        self.batch_size = batch_size
+        self.poll_s = poll_s
+        self.ack_timeout_s = ack_timeout_s
+        self.keep_sent_s = keep_sent_s
+        self.last_error: str | None = None
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Publish now rather than at the next poll (called after a commit with events)."""
+        self._wake.set()
+
+    async def run(self, js: JetStreamContext) -> None:
+        """Publish until cancelled; failures are logged and retried with backoff, never raised."""
+        retry_wait = 0.1
+        next_purge = time.monotonic() + PURGE_EVERY_S
+        while True:
+            try:
+                published = await self.publish_batch(js)
+                if self.last_error:
+                    log.info("outbox relay recovered", extra={"after_error": self.last_error})
+                self.last_error, retry_wait = None, 0.1
+                if time.monotonic() >= next_purge:
+                    await self.purge_sent()
+                    next_purge = time.monotonic() + PURGE_EVERY_S
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # NATS or the database away: keep the events, try again
+                PUBLISH_ERRORS.labels(self.service).inc()
+                self.last_error = f"{type(error).__name__}: {error}"
+                log.warning("outbox relay cannot publish, retrying in %.1fs: %s", retry_wait, self.last_error)
+                await asyncio.sleep(retry_wait)
+                retry_wait = min(retry_wait * 2, MAX_RETRY_WAIT_S)
+                continue
+            if published < self.batch_size:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.poll_s)
+                self._wake.clear()
+
+    async def publish_batch(self, js: JetStreamContext) -> int:
+        """Publish the oldest unsent events (one batch); return how many were marked sent."""
+        async with self.db.session() as session:
+            rows = (
+                await session.exec(  # type: ignore[call-overload]
+                    select(OutboxRecord.position, OutboxRecord.subject, OutboxRecord.headers, OutboxRecord.body)
+                    .where(OutboxRecord.sent_at.is_(None))  # type: ignore[union-attr]
+                    .order_by(OutboxRecord.position)
+                    .limit(self.batch_size)
+                )
+            ).all()
+            await session.commit()  # end the read so the write lock is not held while publishing
+        if not rows:
+            BACKLOG.labels(self.service).set(0)
+            return 0
+        futures = [
+            await js.publish_async(subject, body, headers=json.loads(headers)) for _, subject, headers, body in rows
+        ]
+        done, _ = await asyncio.wait(futures, timeout=self.ack_timeout_s)
+        acked = 0
+        for future in futures:  # the acknowledged prefix only, so order is kept on retry
+            if future not in done or future.exception() is not None:
+                break
+            acked += 1
+        for future in futures[acked:]:
+            future.cancel()
+        if acked:
+            await self._mark_sent([position for position, *_ in rows[:acked]])
+            PUBLISHED.labels(self.service).inc(acked)
+        if acked < len(rows):
+            failed = futures[acked]
+            reason = "no acknowledgement in time" if failed not in done else repr(failed.exception())
+            raise ConnectionError(f"{len(rows) - acked} of {len(rows)} events not stored: {reason}")
+        return acked
+
+    async def _mark_sent(self, positions: list[int]) -> None:
+        # By position, never "up to position": on PostgreSQL a lower position may commit later.
+        async with self.db.session() as session:
+            await session.exec(  # type: ignore[call-overload]
+                update(OutboxRecord)
+                .where(OutboxRecord.position.in_(positions))  # type: ignore[union-attr]
+                .values(sent_at=datetime.now(UTC))
+            )
+            await session.commit()
+
+    async def backlog(self) -> int:
+        """How many committed events wait to be published."""
+        async with self.db.session() as session:
+            count = (
+                await session.exec(  # type: ignore[call-overload]
+                    select(func.count()).select_from(OutboxRecord).where(OutboxRecord.sent_at.is_(None))  # type: ignore[union-attr]
+                )
+            ).one()[0]
+            await session.commit()
+        BACKLOG.labels(self.service).set(count)
+        return int(count)
+
+    async def purge_sent(self) -> None:
+        """Forget events published longer ago than ``keep_sent_s``."""
+        cutoff = datetime.now(UTC) - timedelta(seconds=self.keep_sent_s)
+        async with self.db.session() as session:
+            await session.exec(delete(OutboxRecord).where(OutboxRecord.sent_at < cutoff))  # type: ignore[call-overload, operator]
+            await session.commit()
+
+
+async def _main(args: argparse.Namespace) -> None:
+    settings = load_settings(args.service, **({"database_url": args.database_url} if args.database_url else {}))
+    if args.nats_url:
+        settings = settings.model_copy(update={"nats_url": args.nats_url})
+    configure_logging(f"{args.service}-relay", level=settings.log_level, json_lines=settings.log_json)
+    db = Database(settings.effective_database_url, sqlite_synchronous=settings.sqlite_synchronous)
+    await db.create_tables([OutboxRecord])
+    nc = await nats.connect(settings.nats_url, max_reconnect_attempts=-1, reconnect_time_wait=0.5)
+    js = nc.jetstream()
+    await ensure_stream(js, settings)
+    relay = OutboxRelay(
+        db,
+        service=args.service,
+        batch_size=settings.relay_batch_size,
+        poll_s=settings.relay_poll_s,
+        ack_timeout_s=settings.relay_ack_timeout_s,
+        keep_sent_s=settings.relay_keep_sent_s,
+    )
+    log.info("relay started", extra={"database": db.engine.url.render_as_string(hide_password=True)})
+    await relay.run(js)
+
+
+def main() -> None:
+    """Run one service's relay on its own (``python -m quickon_common.relay``)."""
+    parser = argparse.ArgumentParser(description="Publish a QuickOn service's outbox to NATS JetStream.")
+    parser.add_argument("--service", required=True, help="the service whose outbox to publish")
+    parser.add_argument("--database-url", help="defaults to QC_<SERVICE>_DATABASE_URL or var/<service>.db")
+    parser.add_argument("--nats-url", help="defaults to QC_NATS_URL")
+    asyncio.run(_main(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,265 @@
+"""The runtime every QuickOn service shares: one process, one FastStream broker, one ASGI app.
+
+A service declares its tables, its consumers (:meth:`Service.handles`) and its queries
+(:meth:`Service.answers`); :meth:`Service.run` serves ``/healthz``, ``/readyz`` and
+``/metrics`` at once and brings the bus up in the background, retrying with backoff while
+NATS or the database is away, so that ``/readyz`` can say what it is waiting for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
+
+import uvicorn
+from fastapi import FastAPI, Response
+from fastapi.responses import JSONResponse
+from faststream import AckPolicy
+from faststream.nats import ConsumerConfig, JStream, NatsMessage, PullSub
+from nats.js import JetStreamContext
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlmodel import SQLModel
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential
+
+from .bus import ensure_stream, make_broker
+from .consumer import Consumer, Handler, describe
+from .contracts import Event
+from .db import Database
+from .inbox import InboxRecord
+from .logs import configure_logging
+from .outbox import Outbox, OutboxRecord
+from .relay import OutboxRelay
+from .settings import Settings, load_settings
+
+log = logging.getLogger(__name__)
+
+E = TypeVar("E", bound=Event)
+Query = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
+
+QUERY_PREFIX = "qc.query"
+VERSION = "0.1.0"
+
+
+class Service:
+    """One QuickOn service process."""
+
+    def __init__(self, name: str, *, settings: Settings | None = None, models: Sequence[type[SQLModel]] = ()) -> None:
+        self.name = name
+        self.settings = settings or load_settings(name)
+        self.db = Database(self.settings.effective_database_url, sqlite_synchronous=self.settings.sqlite_synchronous)
+        self.models: list[type[SQLModel]] = [OutboxRecord, InboxRecord, *models]
+        self.outbox = Outbox(self.db, source=name)
+        self.relay = OutboxRelay(
+            self.db,
+            service=name,
+            batch_size=self.settings.relay_batch_size,
+            poll_s=self.settings.relay_poll_s,
+            ack_timeout_s=self.settings.relay_ack_timeout_s,
+            keep_sent_s=self.settings.relay_keep_sent_s,
+        )
+        self.outbox.on_commit(self.relay.wake)
+        self.broker = make_broker(self.settings, on_disconnect=self._on_disconnect, on_reconnect=self._on_reconnect)
+        self.consumers: list[Consumer[Any]] = []
+        self.queries: list[str] = []
+        # Each check is None when fine, else the reason shown by /readyz.
+        self.checks: dict[str, str | None] = {"database": "not checked yet", "nats": "not connected yet"}
+        self._js: JetStreamContext | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._stopping = False
+        self.answers("info")(self._info)
+
+    # -- declaring what the service does ----------------------------------------------------
+
+    def handles(self, contract: type[E], *, name: str | None = None) -> Callable[[Handler[E]], Handler[E]]:
+        """Register ``handler`` as a durable consumer of ``contract`` (exactly-once effects)."""
+
+        def register(handler: Handler[E]) -> Handler[E]:
+            consumer = Consumer(
+                service=self.name,
+                name=name or handler.__name__,
+                contract=contract,
+                handler=handler,
+                outbox=self.outbox,
+                max_tries=self.settings.consumer_max_tries,
+                backoff_s=self.settings.consumer_backoff_s,
+            )
+            self.consumers.append(consumer)
+
+            async def on_message(message: NatsMessage) -> None:
+                await consumer.process(message.raw_message, self.js)
+
+            on_message.__doc__ = handler.__doc__
+            self.broker.subscriber(
+                contract.subject,
+                stream=JStream(self.settings.stream_name, declare=False),
+                durable=consumer.durable,
+                # One message at a time keeps each consumer's events in stream order.
+                pull_sub=PullSub(batch_size=1, timeout=5),
+                config=ConsumerConfig(ack_wait=self.settings.consumer_ack_wait_s),
+                ack_policy=AckPolicy.MANUAL,
+                title=consumer.durable,
+            )(on_message)
+            return handler
+
+        return register
+
+    def answers(self, query: str) -> Callable[[Query], Query]:
+        """Answer ``qc.query.<service>.<query>`` requests; one replica of the service replies."""
+
+        def register(function: Query) -> Query:
+            async def on_request(body: dict[str, Any]) -> dict[str, Any]:
+                try:
+                    return await function(body if isinstance(body, dict) else {})
+                except Exception as error:
+                    log.exception("query %s failed", query)
+                    return {"error": f"{type(error).__name__}: {error}"}
+
+            self.broker.subscriber(f"{QUERY_PREFIX}.{self.name}.{query}", queue=self.name)(on_request)
+            self.queries.append(query)
+            return function
+
+        return register
+
+    @property
+    def js(self) -> JetStreamContext:
+        """The JetStream context, once connected."""
+        if self._js is None:
+            raise RuntimeError("not connected to NATS yet")
+        return self._js
+
+    @property
+    def ready(self) -> bool:
+        """Whether every check passes."""
+        return all(reason is None for reason in self.checks.values())
+
+    # -- life cycle ------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Bring the database and the bus up in the background; return at once."""
+        self._tasks.append(asyncio.create_task(self._bring_up(), name=f"{self.name}-bring-up"))
+
+    async def stop(self) -> None:
+        """Stop consuming and publishing, and close connections."""
+        self._stopping = True
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+        with contextlib.suppress(Exception):
+            await self.broker.stop()
+        await self.db.dispose()
+
+    async def _bring_up(self) -> None:
+        await self._retrying("database", self._prepare_database)
+        await self._retrying("nats", self._connect)
+        self._tasks.append(asyncio.create_task(self.relay.run(self.js), name=f"{self.name}-relay"))
+        log.info("ready", extra={"consumers": [c.durable for c in self.consumers]})
+
+    async def _prepare_database(self) -> None:
+        await self.db.create_tables(self.models)
+
+    async def _connect(self) -> None:
+        await self.broker.connect()
+        self._js = self.broker.connection.jetstream()
+        await ensure_stream(self._js, self.settings)
+        await self.broker.start()
+
+    async def _retrying(self, check: str, step: Callable[[], Awaitable[None]]) -> None:
+        def before_sleep(state: RetryCallState) -> None:
+            error = state.outcome.exception() if state.outcome else None
+            wait = state.next_action.sleep if state.next_action else 0
+            self.checks[check] = f"waiting for {check} (try {state.attempt_number}, next in {wait:.1f}s): {error}"
+            log.warning(self.checks[check])
+
+        async for attempt in AsyncRetrying(
+            wait=wait_exponential(multiplier=0.5, max=10),
+            retry=retry_if_exception_type(Exception),
+            before_sleep=before_sleep,
+        ):
+            with attempt:
+                await step()
+        self.checks[check] = None
+
+    async def _on_disconnect(self) -> None:
+        if self._stopping:
+            return
+        self.checks["nats"] = f"disconnected from {self.settings.nats_url}, reconnecting"
+        log.warning(self.checks["nats"])
+
+    async def _on_reconnect(self) -> None:
+        self.checks["nats"] = None
+        log.info("reconnected to NATS")
+
+    # -- what the service tells ------------------------------------------------------------
+
+    async def readiness(self) -> dict[str, Any]:
+        """Every check with its reason, the relay's state and the outbox backlog."""
+        checks = dict(self.checks)
+        checks["outbox_relay"] = self.relay.last_error
+        backlog: int | None = None
+        if checks["database"] is None:
+            try:
+                backlog = await self.relay.backlog()
+            except Exception as error:
+                checks["database"] = f"unreachable: {error}"
+        return {
+            "service": self.name,
+            "ready": all(reason is None for reason in checks.values()),
+            "checks": {name: reason or "ok" for name, reason in checks.items()},
+            "outbox_backlog": backlog,
+        }
+
+    async def _info(self, _request: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "service": self.name,
+            "version": VERSION,
+            "consumers": [describe(c) for c in self.consumers],
+            "queries": self.queries,
+            "outbox_backlog": await self.relay.backlog(),
+        }
+
+    def asgi(self, app: FastAPI | None = None) -> FastAPI:
+        """The HTTP side: health, readiness and metrics, on ``app`` or a new FastAPI app."""
+
+        @asynccontextmanager
+        async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+            await self.start()
+            try:
+                yield
+            finally:
+                await self.stop()
+
+        app = app or FastAPI(title=f"quickon-{self.name}", version=VERSION)
+        app.router.lifespan_context = lifespan
+
+        @app.get("/healthz", include_in_schema=False)
+        async def healthz() -> dict[str, str]:
+            return {"status": "ok", "service": self.name}
+
+        @app.get("/readyz", include_in_schema=False)
+        async def readyz() -> JSONResponse:
+            body = await self.readiness()
+            return JSONResponse(body, status_code=200 if body["ready"] else 503)
+
+        @app.get("/metrics", include_in_schema=False)
+        async def metrics() -> Response:
+            return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+        return app
+
+    def run(self, app: FastAPI | None = None) -> None:
+        """Serve the service until SIGINT/SIGTERM (``python -m quickon_<name>``)."""
+        configure_logging(self.name, level=self.settings.log_level, json_lines=self.settings.log_json)
+        uvicorn.run(
+            self.asgi(app),
+            host=self.settings.http_host,
+            port=self.settings.http_port,
+            log_config=None,
+            access_log=False,
+        )

@@ -1,0 +1,72 @@
+"""Settings shared by every service (environment prefix ``QC_``).
+
+Per-service values use the service name in the prefix (``QC_MARKET_DATABASE_URL``,
+``QC_MARKET_HTTP_PORT``) so that one environment can describe the whole platform.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SERVICES = ("market", "deployer", "backup", "monitor", "audit", "gateway")
+DEFAULT_HTTP_PORTS = {
+    "gateway": 8080,
+    "market": 8091,
+    "deployer": 8092,
+    "backup": 8093,
+    "monitor": 8094,
+    "audit": 8095,
+}
+PER_SERVICE_FIELDS = ("database_url", "http_host", "http_port")
+
+
+class Settings(BaseSettings):
+    """One service's settings. Build it with :func:`load_settings`."""
+
+    model_config = SettingsConfigDict(env_prefix="QC_", extra="ignore")
+
+    service: str = "quickon"
+    nats_url: str = "nats://127.0.0.1:4222"
+    var_dir: Path = Path("var")
+    database_url: str | None = None
+    http_host: str = "127.0.0.1"
+    http_port: int = 8090
+
+    stream_name: str = "QUICKON"
+    stream_max_age_s: float = 30 * 24 * 3600
+    stream_duplicate_window_s: float = 120
+    stream_replicas: int = 1
+
+    consumer_max_tries: int = Field(default=5, ge=1)
+    consumer_backoff_s: list[float] = Field(default_factory=lambda: [1.0, 5.0, 15.0, 60.0])
+    consumer_ack_wait_s: float = 60
+
+    relay_batch_size: int = Field(default=1000, ge=1, le=10_000)
+    relay_poll_s: float = 0.5
+    relay_ack_timeout_s: float = 10
+    relay_keep_sent_s: float = 24 * 3600
+
+    sqlite_synchronous: str = Field(default="FULL", pattern="^(OFF|NORMAL|FULL|EXTRA)$")
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    @property
+    def effective_database_url(self) -> str:
+        """The configured URL, or a SQLite file under ``var_dir`` named after the service."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.var_dir / f'{self.service}.db').resolve()}"
+
+
+def load_settings(service: str, **overrides: object) -> Settings:
+    """Settings for ``service``: ``QC_*`` for shared values, ``QC_<SERVICE>_*`` for its own."""
+    prefix = f"QC_{service.upper()}_"
+    own: dict[str, object] = {"http_port": DEFAULT_HTTP_PORTS.get(service, 8090)}
+    for name in PER_SERVICE_FIELDS:
+        if (value := os.environ.get(prefix + name.upper())) is not None:
+            own[name] = value
+    return Settings(service=service, **{**own, **overrides})  # type: ignore[arg-type]

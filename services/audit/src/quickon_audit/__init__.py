@@ -1,0 +1,1 @@
+"""QuickOn audit service: the hash-chained log of every event: verify, query, checkpoints."""

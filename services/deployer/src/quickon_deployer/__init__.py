@@ -1,0 +1,1 @@
+"""QuickOn deployer service: installed services and their operations (install, upgrade, rollback, ...) as sagas."""

@@ -1,0 +1,1 @@
+"""QuickOn gateway service: the HTTP API users and `qc` talk to: auth, teams, operations, events."""

@@ -1,0 +1,1 @@
+"""QuickOn market service: chart repositories become the app catalog: sources, versions, search, publishing."""

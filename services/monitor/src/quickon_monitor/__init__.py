@@ -1,0 +1,1 @@
+"""QuickOn monitor service: health, metrics, alert rules and notifications."""

@@ -1,0 +1,79 @@
+"""Reading the stream with plain nats-py, and running services in the test's event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import nats
+from nats.aio.msg import Msg
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+
+from quickon_common.service import Service
+from quickon_common.settings import Settings
+
+
+def settings_for(service: str, *, nats_url: str, database_url: str, var_dir: Path, **extra: Any) -> Settings:
+    """Settings pointing a service at the test's own NATS and database."""
+    return Settings(service=service, nats_url=nats_url, database_url=database_url, var_dir=var_dir, **extra)
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], *, timeout_s: float = 30, what: str = "condition") -> None:
+    """Poll ``check`` until it is true; fail with ``what`` after ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while not await check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout_s}s waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+@asynccontextmanager
+async def running(service: Service, *, timeout_s: float = 30) -> AsyncIterator[Service]:
+    """Run ``service`` in this event loop until the block ends; enter once it is ready."""
+    await service.start()
+    try:
+        await eventually(lambda: _ready(service), timeout_s=timeout_s, what=f"{service.name} to be ready")
+        yield service
+    finally:
+        await service.stop()
+
+
+async def _ready(service: Service) -> bool:
+    return service.ready
+
+
+async def stream_messages(nats_url: str, subject: str = ">", *, stream: str = "QUICKON") -> list[Msg]:
+    """Every message stored on ``subject`` in the stream, read with an ephemeral consumer."""
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        info = await js.stream_info(stream, subjects_filter=subject if subject != ">" else None)
+        expected = info.state.messages if subject == ">" else sum((info.state.subjects or {}).values())
+        if not expected:
+            return []
+        sub = await js.pull_subscribe(
+            subject,
+            stream=stream,
+            config=ConsumerConfig(
+                ack_policy=AckPolicy.NONE, deliver_policy=DeliverPolicy.ALL, inactive_threshold=30
+            ),
+        )
+        messages: list[Msg] = []
+        while len(messages) < expected:
+            messages += await sub.fetch(min(1000, expected - len(messages)), timeout=10)
+        return messages
+    finally:
+        await nc.close()
+
+
+async def stream_count(nats_url: str, *, stream: str = "QUICKON") -> int:
+    """How many messages the stream holds."""
+    nc = await nats.connect(nats_url)
+    try:
+        return int((await nc.jetstream().stream_info(stream)).state.messages)
+    finally:
+        await nc.close()
