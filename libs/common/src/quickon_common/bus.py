@@ -102,12 +102,14 @@ async def dead_letter(
 def make_broker(
     settings: Settings,
     *,
+    on_error: Callable[[Exception], Awaitable[None]] | None = None,
     on_disconnect: Callable[[], Awaitable[None]] | None = None,
     on_reconnect: Callable[[], Awaitable[None]] | None = None,
 ) -> NatsBroker:
     """The FastStream broker of a service, with tracing and Prometheus middlewares.
 
-    It reconnects forever once connected; the first connection is retried by the service.
+    nats-py retries forever, the first connection included (every second, with jitter);
+    ``on_error`` hears of each failed try, so the service can say what it waits for.
     """
     return NatsBroker(
         settings.nats_url,
@@ -120,6 +122,7 @@ def make_broker(
         max_reconnect_attempts=-1,
         reconnect_time_wait=1,
         connect_timeout=2,
+        error_cb=on_error,
         disconnected_cb=on_disconnect,
         reconnected_cb=on_reconnect,
         logger=logging.getLogger(f"quickon.{settings.service}.broker"),

@@ -62,7 +62,9 @@ class Service:
             keep_sent_s=self.settings.relay_keep_sent_s,
         )
         self.outbox.on_commit(self.relay.wake)
-        self.broker = make_broker(self.settings, on_disconnect=self._on_disconnect, on_reconnect=self._on_reconnect)
+        self.broker = make_broker(
+            self.settings, on_error=self._on_nats_error, on_disconnect=self._on_disconnect, on_reconnect=self._on_reconnect
+        )
         self.consumers: list[Consumer[Any]] = []
         self.queries: list[str] = []
         # Each check is None when fine, else the reason shown by /readyz.
@@ -70,6 +72,7 @@ class Service:
         self._js: JetStreamContext | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
+        self._nats_errors = 0
         self.answers("info")(self._info)
 
     # -- declaring what the service does ----------------------------------------------------
@@ -186,6 +189,14 @@ class Service:
                 await step()
         self.checks[check] = None
 
+    async def _on_nats_error(self, error: Exception) -> None:
+        self._nats_errors += 1
+        reason = f"{type(error).__name__}: {error}".rstrip(": ")
+        if self._js is None:
+            self.checks["nats"] = f"cannot reach NATS at {self.settings.nats_url} (try {self._nats_errors}): {reason}"
+        if self._nats_errors & (self._nats_errors - 1) == 0:  # tries 1, 2, 4, 8...: say it, not flood it
+            log.warning("NATS at %s: %s (failure %d)", self.settings.nats_url, reason, self._nats_errors)
+
     async def _on_disconnect(self) -> None:
         if self._stopping:
             return
@@ -194,6 +205,7 @@ class Service:
 
     async def _on_reconnect(self) -> None:
         self.checks["nats"] = None
+        self._nats_errors = 0
         log.info("reconnected to NATS")
 
     # -- what the service tells ------------------------------------------------------------
