@@ -6,12 +6,12 @@ import asyncio
 from pathlib import Path
 
 import httpx
-from support.bus import eventually, running, settings_for, stream_messages
-from support.tally import status, tally_service, total
 
 from quickon_common.contracts.deploy import ServiceStatusChanged
 from quickon_common.natsserver import NatsServer, free_port
 from quickon_common.service import Service
+from support.bus import eventually, running, settings_for, stream_messages
+from support.tally import status, tally_service, total
 
 WRITES = 600
 
@@ -19,7 +19,9 @@ WRITES = 600
 async def test_events_written_while_nats_restarts_are_all_published_and_applied(
     nats_server: NatsServer, database_url: str, tmp_path: Path
 ) -> None:
-    service = tally_service(settings_for("monitor", nats_url=nats_server.url, database_url=database_url, var_dir=tmp_path))
+    service = tally_service(
+        settings_for("monitor", nats_url=nats_server.url, database_url=database_url, var_dir=tmp_path)
+    )
     async with running(service):
 
         async def write() -> None:
@@ -48,7 +50,9 @@ async def test_events_written_while_nats_restarts_are_all_published_and_applied(
 async def test_a_service_started_before_nats_waits_says_why_and_then_works(tmp_path: Path) -> None:
     port = free_port()
     url = f"nats://127.0.0.1:{port}"
-    service = tally_service(settings_for("monitor", nats_url=url, database_url=f"sqlite:///{tmp_path / 'm.db'}", var_dir=tmp_path))
+    service = tally_service(
+        settings_for("monitor", nats_url=url, database_url=f"sqlite:///{tmp_path / 'm.db'}", var_dir=tmp_path)
+    )
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=service.asgi()), base_url="http://service")
     await service.start()
     server = NatsServer(tmp_path / "nats", port=port)

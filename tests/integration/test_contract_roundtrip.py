@@ -7,19 +7,21 @@ import uuid
 from pathlib import Path
 
 import nats
-from support.bus import eventually, running, settings_for, stream_messages
-from support.samples import sample
 
 from quickon_common.contracts import REGISTRY
 from quickon_common.envelope import decode
 from quickon_common.natsserver import NatsServer
 from quickon_common.service import Service
+from support.bus import eventually, running, settings_for, stream_messages
+from support.samples import sample
 
 CE_HEADERS = ("ce-specversion", "ce-id", "ce-source", "ce-type", "ce-time", "ce-subject")
 
 
 async def test_every_contract_survives_the_bus(nats_server: NatsServer, database_url: str, tmp_path: Path) -> None:
-    service = Service("market", settings=settings_for("market", nats_url=nats_server.url, database_url=database_url, var_dir=tmp_path))
+    service = Service(
+        "market", settings=settings_for("market", nats_url=nats_server.url, database_url=database_url, var_dir=tmp_path)
+    )
     sent = {}
     async with running(service):
         async with service.outbox.begin(actor="alice", team="ops") as uow:
@@ -51,10 +53,17 @@ async def test_a_plain_nats_subscriber_reads_the_cloudevents_headers(nats_server
     received: asyncio.Queue[nats.aio.msg.Msg] = asyncio.Queue()
     await nc.subscribe("qc.deploy.>", cb=received.put)
     await nc.flush()
-    service = Service("deployer", settings=settings_for("deployer", nats_url=nats_server.url, database_url=f"sqlite:///{tmp_path / 'd.db'}", var_dir=tmp_path))
+    service = Service(
+        "deployer",
+        settings=settings_for(
+            "deployer", nats_url=nats_server.url, database_url=f"sqlite:///{tmp_path / 'd.db'}", var_dir=tmp_path
+        ),
+    )
     async with running(service):
         async with service.outbox.begin(actor="alice") as uow:
-            envelope = uow.emit(AppInstalled(service="gitea", app="gitea", version="1.2.0", revision=3), subject="default/gitea")
+            envelope = uow.emit(
+                AppInstalled(service="gitea", app="gitea", version="1.2.0", revision=3), subject="default/gitea"
+            )
         msg = await asyncio.wait_for(received.get(), 10)
     await nc.close()
 

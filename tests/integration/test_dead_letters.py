@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import nats
-from support.bus import eventually, running, settings_for, stream_messages
-from support.tally import counts, publish, status, tally_service
 
 from quickon_common.contracts.deploy import ServiceStatusChanged
 from quickon_common.envelope import Envelope, encode
 from quickon_common.natsserver import NatsServer
+from support.bus import eventually, running, settings_for, stream_messages
+from support.tally import counts, publish, status, tally_service
 
 SUBJECT = ServiceStatusChanged.subject
 
@@ -19,8 +19,12 @@ async def test_poison_is_tried_then_dead_lettered_and_the_next_message_goes_thro
     nats_server: NatsServer, database_url: str, tmp_path: Path
 ) -> None:
     settings = settings_for(
-        "monitor", nats_url=nats_server.url, database_url=database_url, var_dir=tmp_path,
-        consumer_max_tries=3, consumer_backoff_s=[0.1, 0.2],
+        "monitor",
+        nats_url=nats_server.url,
+        database_url=database_url,
+        var_dir=tmp_path,
+        consumer_max_tries=3,
+        consumer_backoff_s=[0.1, 0.2],
     )
     service = tally_service(settings)
     async with running(service):
@@ -40,8 +44,12 @@ async def test_poison_is_tried_then_dead_lettered_and_the_next_message_goes_thro
     assert b'"poison-1"' in letter.data
 
 
-async def test_malformed_messages_are_dead_lettered_at_once_with_the_reason(nats_server: NatsServer, tmp_path: Path) -> None:
-    settings = settings_for("monitor", nats_url=nats_server.url, database_url=f"sqlite:///{tmp_path / 'm.db'}", var_dir=tmp_path)
+async def test_malformed_messages_are_dead_lettered_at_once_with_the_reason(
+    nats_server: NatsServer, tmp_path: Path
+) -> None:
+    settings = settings_for(
+        "monitor", nats_url=nats_server.url, database_url=f"sqlite:///{tmp_path / 'm.db'}", var_dir=tmp_path
+    )
     service = tally_service(settings)
     good = status("good")
     _, headers, body = encode(good, Envelope.new(good, source="test"))

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import nats
 from sqlmodel import func, select
-from support.bus import eventually, running, settings_for, stream_messages
-from support.tally import counts, publish, status, tally_service
 
 from quickon_common.envelope import Envelope
 from quickon_common.inbox import InboxRecord
 from quickon_common.natsserver import NatsServer
 from quickon_common.service import Service
+from support.bus import eventually, running, settings_for, stream_messages
+from support.tally import counts, publish, status, tally_service
 
 
 async def consumer_settled(nats_url: str, durable: str, delivered: int) -> bool:
@@ -27,7 +27,9 @@ async def consumer_settled(nats_url: str, durable: str, delivered: int) -> bool:
 
 
 async def test_a_repeated_event_is_applied_once(nats_server: NatsServer, database_url: str, tmp_path: Path) -> None:
-    service = tally_service(settings_for("monitor", nats_url=nats_server.url, database_url=database_url, var_dir=tmp_path))
+    service = tally_service(
+        settings_for("monitor", nats_url=nats_server.url, database_url=database_url, var_dir=tmp_path)
+    )
     async with running(service):
         event = status("gitea")
         envelope = Envelope.new(event, source="deployer")
@@ -64,7 +66,9 @@ async def test_two_replicas_racing_on_repeats_apply_each_event_once(
             *(publish(nats_server.url, e, envelope=env, msg_id=f"{env.id}-again") for e, env in envelopes)
         )
         durable = replicas[0].consumers[0].durable
-        await eventually(lambda: consumer_settled(nats_server.url, durable, 2 * len(names)), timeout_s=60, what="all 200 deliveries")
+        await eventually(
+            lambda: consumer_settled(nats_server.url, durable, 2 * len(names)), timeout_s=60, what="all 200 deliveries"
+        )
         assert await counts(replicas[0].db) == dict.fromkeys(names, 1)
 
 

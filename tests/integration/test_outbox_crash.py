@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import nats
-from support.bus import eventually, settings_for, stream_count, stream_messages
 
 from quickon_common.bus import ensure_stream
 from quickon_common.contracts.deploy import SagaStepRecorded
@@ -18,6 +17,7 @@ from quickon_common.db import Database
 from quickon_common.natsserver import NatsServer
 from quickon_common.outbox import Outbox, OutboxRecord
 from quickon_common.relay import OutboxRelay
+from support.bus import eventually, settings_for, stream_count, stream_messages
 
 EVENTS = 10_000
 KILL_AT = (2_000, 5_000, 8_000)  # stream sizes at which the relay is killed
@@ -27,14 +27,26 @@ def start_relay(database_url: str, nats_url: str, log: Path) -> subprocess.Popen
     env = {**os.environ, "QC_RELAY_BATCH_SIZE": "250", "QC_LOG_JSON": "true"}
     with open(log, "ab") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "quickon_common.relay", "--service", "deployer", "--database-url", database_url, "--nats-url", nats_url],
+            [
+                sys.executable,
+                "-m",
+                "quickon_common.relay",
+                "--service",
+                "deployer",
+                "--database-url",
+                database_url,
+                "--nats-url",
+                nats_url,
+            ],
             stdout=out,
             stderr=out,
             env=env,
         )
 
 
-async def test_killed_relay_publishes_every_event_exactly_once(nats_server: NatsServer, database_url: str, tmp_path: Path) -> None:
+async def test_killed_relay_publishes_every_event_exactly_once(
+    nats_server: NatsServer, database_url: str, tmp_path: Path
+) -> None:
     db = Database(database_url)
     await db.create_tables([OutboxRecord])
     outbox = Outbox(db, source="deployer")
@@ -43,14 +55,20 @@ async def test_killed_relay_publishes_every_event_exactly_once(nats_server: Nats
             for i in range(chunk, chunk + 1000):
                 uow.emit(SagaStepRecorded(service=f"svc-{i}", operation="install", step="render", state="started"))
     nc = await nats.connect(nats_server.url)
-    await ensure_stream(nc.jetstream(), settings_for("deployer", nats_url=nats_server.url, database_url=database_url, var_dir=tmp_path))
+    await ensure_stream(
+        nc.jetstream(), settings_for("deployer", nats_url=nats_server.url, database_url=database_url, var_dir=tmp_path)
+    )
     await nc.close()
 
     log = tmp_path / "relay.log"
     kills = []
     for threshold in KILL_AT:
         relay = start_relay(database_url, nats_server.url, log)
-        await eventually(lambda t=threshold: _stream_reaches(nats_server.url, t), timeout_s=60, what=f"{threshold} events in the stream")
+        await eventually(
+            lambda t=threshold: _stream_reaches(nats_server.url, t),
+            timeout_s=60,
+            what=f"{threshold} events in the stream",
+        )
         relay.send_signal(signal.SIGKILL)
         relay.wait()
         marked_sent = EVENTS - await OutboxRelay(db, service="deployer").backlog()

@@ -58,9 +58,7 @@ async def stream_messages(nats_url: str, subject: str = ">", *, stream: str = "Q
         sub = await js.pull_subscribe(
             subject,
             stream=stream,
-            config=ConsumerConfig(
-                ack_policy=AckPolicy.NONE, deliver_policy=DeliverPolicy.ALL, inactive_threshold=30
-            ),
+            config=ConsumerConfig(ack_policy=AckPolicy.NONE, deliver_policy=DeliverPolicy.ALL, inactive_threshold=30),
         )
         messages: list[Msg] = []
         while len(messages) < expected:

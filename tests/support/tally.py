@@ -53,7 +53,9 @@ def status(name: str) -> ServiceStatusChanged:
     return ServiceStatusChanged(service=name, status="running")
 
 
-async def publish(nats_url: str, event: Event, *, envelope: Envelope | None = None, msg_id: str | None = None) -> Envelope:
+async def publish(
+    nats_url: str, event: Event, *, envelope: Envelope | None = None, msg_id: str | None = None
+) -> Envelope:
     """Publish one event straight to the stream, as another service's relay would."""
     envelope = envelope or Envelope.new(event, source="test")
     subject, headers, body = encode(event, envelope)

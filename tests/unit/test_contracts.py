@@ -6,11 +6,11 @@ import json
 
 import pytest
 from pydantic import ValidationError
-from support.samples import sample
 
 from quickon_common.contracts import REDACTED, REGISTRY, ContractRegistry, Event, UnknownEventType
-from quickon_common.contracts.deploy import AppInstallRequested, AppInstalled
+from quickon_common.contracts.deploy import AppInstalled, AppInstallRequested
 from quickon_common.envelope import Envelope, MalformedEvent, decode, encode
+from support.samples import sample
 
 ALL = REGISTRY.all()
 
@@ -102,7 +102,10 @@ def _message() -> tuple[str, dict[str, str], bytes]:
 @pytest.mark.parametrize(
     ("mutate", "reason"),
     [
-        (lambda s, h, b: (s, {k: v for k, v in h.items() if k != "ce-type"}, b), "missing CloudEvents headers: ce-type"),
+        (
+            lambda s, h, b: (s, {k: v for k, v in h.items() if k != "ce-type"}, b),
+            "missing CloudEvents headers: ce-type",
+        ),
         (lambda s, h, b: (s, {}, b), "missing CloudEvents headers: ce-specversion, ce-id, ce-source, ce-type"),
         (lambda s, h, b: (s, {**h, "ce-specversion": "0.3"}, b), "unsupported CloudEvents specversion"),
         (lambda s, h, b: (s, {**h, "ce-type": "io.quickon.x.y.z.v1"}, b), "no contract for CloudEvents type"),
@@ -120,6 +123,13 @@ def test_malformed_messages_are_refused_with_the_reason(mutate, reason) -> None:
 def test_caused_events_inherit_correlation_actor_and_team() -> None:
     cause_event = AppInstallRequested(service="gitea", app="gitea")
     cause = Envelope.new(cause_event, source="gateway", actor="alice", team="ops")
-    effect = Envelope.new(AppInstalled(service="gitea", app="gitea", version="1", revision=1), source="deployer", cause=cause)
-    assert (effect.correlation_id, effect.causation_id, effect.actor, effect.team) == (cause.id, cause.id, "alice", "ops")
+    effect = Envelope.new(
+        AppInstalled(service="gitea", app="gitea", version="1", revision=1), source="deployer", cause=cause
+    )
+    assert (effect.correlation_id, effect.causation_id, effect.actor, effect.team) == (
+        cause.id,
+        cause.id,
+        "alice",
+        "ops",
+    )
     assert effect.id != cause.id

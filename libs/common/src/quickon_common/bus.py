@@ -76,9 +76,7 @@ def dlq_subject(service: str) -> str:
     return f"{DLQ_PREFIX}.{service}"
 
 
-async def dead_letter(
-    js: JetStreamContext, msg: Msg, *, service: str, consumer: str, reason: str, tries: int
-) -> None:
+async def dead_letter(js: JetStreamContext, msg: Msg, *, service: str, consumer: str, reason: str, tries: int) -> None:
     """Store ``msg`` on the service's dead-letter subject with why and after how many tries.
 
     The original headers and body are kept as they were, so it can be inspected and replayed.

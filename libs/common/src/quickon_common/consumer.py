@@ -77,6 +77,8 @@ class Consumer(Generic[E]):
         delivery = msg.metadata.num_delivered or 1
         try:
             event, envelope = decode(msg.subject, msg.headers, msg.data)
+            if not isinstance(event, self.contract):  # another version of the contract on this subject
+                raise MalformedEvent(f"{envelope.type} is not {self.contract.ce_type()}, which this consumer reads")
         except MalformedEvent as error:
             return await self._give_up(msg, js, f"malformed event: {error}", delivery)
         with event_context(event_id=envelope.id, correlation_id=envelope.correlation_id, consumer=self.durable):

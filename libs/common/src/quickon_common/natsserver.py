@@ -28,7 +28,9 @@ def nats_server_binary(*, install: bool = True) -> str:
     if install and shutil.which("apt-get"):
         subprocess.run(["apt-get", "update", "-qq"], check=False, capture_output=True)
         result = subprocess.run(["apt-get", "install", "-y", "-qq", "nats-server"], capture_output=True, text=True)
-        found = shutil.which("nats-server") or ("/usr/sbin/nats-server" if Path("/usr/sbin/nats-server").exists() else None)
+        found = shutil.which("nats-server") or (
+            "/usr/sbin/nats-server" if Path("/usr/sbin/nats-server").exists() else None
+        )
         if found:
             return found
         raise NatsServerError(f"apt-get could not install nats-server: {result.stderr.strip()[-500:]}; {INSTALL_HINT}")

@@ -20,7 +20,8 @@ from datetime import UTC, datetime, timedelta
 import nats
 from nats.js import JetStreamContext
 from prometheus_client import Counter, Gauge
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, update
+from sqlmodel import col, select
 
 from .bus import ensure_stream
 from .db import Database
@@ -95,10 +96,10 @@ class OutboxRelay:
         """Publish the oldest unsent events (one batch); return how many were marked sent."""
         async with self.db.session() as session:
             rows = (
-                await session.exec(  # type: ignore[call-overload]
-                    select(OutboxRecord.position, OutboxRecord.subject, OutboxRecord.headers, OutboxRecord.body)
-                    .where(OutboxRecord.sent_at.is_(None))  # type: ignore[union-attr]
-                    .order_by(OutboxRecord.position)
+                await session.exec(
+                    select(col(OutboxRecord.position), OutboxRecord.subject, OutboxRecord.headers, OutboxRecord.body)
+                    .where(col(OutboxRecord.sent_at).is_(None))
+                    .order_by(col(OutboxRecord.position))
                     .limit(self.batch_size)
                 )
             ).all()
@@ -118,7 +119,7 @@ class OutboxRelay:
         for future in futures[acked:]:
             future.cancel()
         if acked:
-            await self._mark_sent([position for position, *_ in rows[:acked]])
+            await self._mark_sent([row[0] for row in rows[:acked] if row[0] is not None])
             PUBLISHED.labels(self.service).inc(acked)
         if acked < len(rows):
             failed = futures[acked]
@@ -129,10 +130,8 @@ class OutboxRelay:
     async def _mark_sent(self, positions: list[int]) -> None:
         # By position, never "up to position": on PostgreSQL a lower position may commit later.
         async with self.db.session() as session:
-            await session.exec(  # type: ignore[call-overload]
-                update(OutboxRecord)
-                .where(OutboxRecord.position.in_(positions))  # type: ignore[union-attr]
-                .values(sent_at=datetime.now(UTC))
+            await session.exec(
+                update(OutboxRecord).where(col(OutboxRecord.position).in_(positions)).values(sent_at=datetime.now(UTC))
             )
             await session.commit()
 
@@ -140,10 +139,10 @@ class OutboxRelay:
         """How many committed events wait to be published."""
         async with self.db.session() as session:
             count = (
-                await session.exec(  # type: ignore[call-overload]
-                    select(func.count()).select_from(OutboxRecord).where(OutboxRecord.sent_at.is_(None))  # type: ignore[union-attr]
+                await session.exec(
+                    select(func.count()).select_from(OutboxRecord).where(col(OutboxRecord.sent_at).is_(None))
                 )
-            ).one()[0]
+            ).one()
             await session.commit()
         BACKLOG.labels(self.service).set(count)
         return int(count)
@@ -152,7 +151,7 @@ class OutboxRelay:
         """Forget events published longer ago than ``keep_sent_s``."""
         cutoff = datetime.now(UTC) - timedelta(seconds=self.keep_sent_s)
         async with self.db.session() as session:
-            await session.exec(delete(OutboxRecord).where(OutboxRecord.sent_at < cutoff))  # type: ignore[call-overload, operator]
+            await session.exec(delete(OutboxRecord).where(col(OutboxRecord.sent_at) < cutoff))
             await session.commit()
 
 

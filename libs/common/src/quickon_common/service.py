@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
@@ -63,7 +64,10 @@ class Service:
         )
         self.outbox.on_commit(self.relay.wake)
         self.broker = make_broker(
-            self.settings, on_error=self._on_nats_error, on_disconnect=self._on_disconnect, on_reconnect=self._on_reconnect
+            self.settings,
+            on_error=self._on_nats_error,
+            on_disconnect=self._on_disconnect,
+            on_reconnect=self._on_reconnect,
         )
         self.consumers: list[Consumer[Any]] = []
         self.queries: list[str] = []
@@ -251,8 +255,8 @@ class Service:
         app.router.lifespan_context = lifespan
 
         @app.get("/healthz", include_in_schema=False)
-        async def healthz() -> dict[str, str]:
-            return {"status": "ok", "service": self.name}
+        async def healthz() -> dict[str, str | int]:
+            return {"status": "ok", "service": self.name, "pid": os.getpid()}
 
         @app.get("/readyz", include_in_schema=False)
         async def readyz() -> JSONResponse:

@@ -1,0 +1,38 @@
+# Two commands work on a fresh machine: `make up` and `make test`. Both install what is missing.
+SHELL := /bin/bash
+export PATH := $(HOME)/.local/bin:/usr/sbin:$(PATH)
+export UV_NO_PROGRESS := 1
+
+.PHONY: up test tools uv deps nats-server lint typecheck pytest bench clean
+
+up: tools ## run the whole platform here: nats-server, six services, gateway on 127.0.0.1:8080
+	uv run qc up
+
+test: tools lint typecheck pytest ## lint, types, then every test
+
+tools: uv deps nats-server
+
+uv:
+	@command -v uv >/dev/null || python3 -m pip install --quiet uv || python3 -m pip install --quiet --break-system-packages uv
+
+deps: uv
+	@uv sync --frozen --quiet
+
+nats-server:
+	@command -v nats-server >/dev/null || { apt-get update -qq && apt-get install -y -qq nats-server; }
+
+lint:
+	uv run ruff check .
+	uv run ruff format --check .
+
+typecheck:
+	uv run mypy libs/common/src cli/src services/*/src
+
+pytest:
+	uv run pytest
+
+bench: tools ## every benchmark, quick versions
+	@for b in benchmarks/*.py; do echo "== $$b"; uv run python $$b --quick || exit 1; done
+
+clean:
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,196 @@
+"""``qc up``: the whole platform on one machine, on embedded defaults.
+
+nats-server (unless ``QC_NATS_URL`` already answers), then the six services as their own
+processes, each watched: one that dies is started again with backoff, and Ctrl-C stops
+them all cleanly. Logs go to ``var/logs/<service>.log`` as JSON lines.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import Any
+from urllib.parse import urlparse
+
+import httpx
+
+from quickon_common.natsserver import NatsServer, NatsServerError, port_answers
+from quickon_common.settings import SERVICES, load_settings
+
+STABLE_AFTER_S = 60.0
+MAX_RESTART_WAIT_S = 30.0
+
+
+@dataclass
+class Component:
+    """One supervised service process."""
+
+    name: str
+    port: int
+    log_file: Path
+    process: subprocess.Popen[bytes] | None = None
+    restarts: int = 0
+    started_at: float = 0.0
+    restart_at: float | None = None
+    state: str = "starting"
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        with open(self.log_file, "ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", f"quickon_{self.name}"], stdout=log, stderr=log, env=self.env
+            )
+        self.started_at = time.monotonic()
+        self.restart_at = None
+        self.state = "starting"
+
+
+class Supervisor:
+    """Starts, watches and stops the platform's processes."""
+
+    def __init__(self, *, json_lines: bool = False) -> None:
+        base = load_settings("gateway")
+        self.var_dir = base.var_dir.resolve()
+        self.nats_url = base.nats_url
+        self.json_lines = json_lines
+        self.nats: NatsServer | None = None
+        self.components: list[Component] = []
+        self.stopping = False
+
+    def say(self, message: str, **fields: Any) -> None:
+        """A line for the person (or, with --json, a JSON object for the script) watching."""
+        if self.json_lines:
+            print(json.dumps({"message": message, **fields}), flush=True)
+        else:
+            print(message, flush=True)
+
+    def start(self) -> None:
+        (self.var_dir / "logs").mkdir(parents=True, exist_ok=True)
+        self._start_nats()
+        env = {**os.environ, "QC_NATS_URL": self.nats_url, "QC_VAR_DIR": str(self.var_dir)}
+        for name in SERVICES:
+            port = load_settings(name).http_port
+            if port_answers("127.0.0.1", port):
+                raise SystemExit(
+                    f"port {port} for {name} is already in use (another 'qc up'?): stop it, "
+                    f"or choose another port with QC_{name.upper()}_HTTP_PORT"
+                )
+            self.components.append(Component(name, port, self.var_dir / "logs" / f"{name}.log", env=env))
+        for component in self.components:
+            component.start()
+            self.say(f"  starting {component.name:<9} {component.url}", component=component.name, state="starting")
+
+    def _start_nats(self) -> None:
+        url = urlparse(self.nats_url)
+        host, port = url.hostname or "127.0.0.1", url.port or 4222
+        if port_answers(host, port):
+            self.say(f"  using NATS at {self.nats_url}", component="nats", state="external")
+            return
+        if host not in ("127.0.0.1", "localhost"):
+            raise SystemExit(f"NATS at {self.nats_url} does not answer; start it, or unset QC_NATS_URL to run one here")
+        try:
+            self.nats = NatsServer(self.var_dir / "nats", port=port).start()
+        except NatsServerError as error:
+            raise SystemExit(str(error)) from None
+        self.say(
+            f"  started nats-server {self.nats.url} (data in {self.var_dir / 'nats'})",
+            component="nats",
+            state="running",
+        )
+
+    def watch_once(self, client: httpx.Client) -> None:
+        """Check every component once: readiness changes are reported, the dead restarted."""
+        now = time.monotonic()
+        for component in self.components:
+            process = component.process
+            if component.restart_at is not None:
+                if now >= component.restart_at:
+                    component.start()
+                continue
+            if process is not None and process.poll() is not None:
+                if now - component.started_at > STABLE_AFTER_S:
+                    component.restarts = 0
+                wait = min(2.0**component.restarts, MAX_RESTART_WAIT_S)
+                component.restarts += 1
+                component.restart_at = now + wait
+                component.state = "restarting"
+                self.say(
+                    f"  {component.name} exited with code {process.returncode}; restarting in {wait:.0f}s "
+                    f"(see {component.log_file})",
+                    component=component.name,
+                    state="restarting",
+                    exit_code=process.returncode,
+                )
+                continue
+            state = self._probe(client, component)
+            if state != component.state:
+                component.state = state
+                mark = {"ready": "✓", "alive": "…"}.get(state, "✗")
+                self.say(f"  {mark} {component.name:<9} {state}", component=component.name, state=state)
+
+    @staticmethod
+    def _probe(client: httpx.Client, component: Component) -> str:
+        try:
+            response = client.get(f"{component.url}/readyz", timeout=2)
+        except httpx.HTTPError:
+            return "starting"
+        if response.status_code == 200:
+            return "ready"
+        reasons = [f"{k}: {v}" for k, v in response.json().get("checks", {}).items() if v != "ok"]
+        return "alive, waiting for " + "; ".join(reasons) if reasons else "alive"
+
+    def stop(self) -> None:
+        """Stop every service (SIGTERM, then SIGKILL after 10 s), then nats-server."""
+        self.stopping = True
+        running = [c.process for c in self.components if c.process and c.process.poll() is None]
+        for process in running:
+            process.terminate()
+        deadline = time.monotonic() + 10
+        for process in running:
+            try:
+                process.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        if self.nats:
+            self.nats.stop()
+        self.say("  stopped", state="stopped")
+
+
+def run(*, json_lines: bool = False) -> int:
+    """Run the platform until SIGINT or SIGTERM; return the exit code."""
+    supervisor = Supervisor(json_lines=json_lines)
+
+    def request_stop(_signum: int, _frame: FrameType | None) -> None:
+        supervisor.stopping = True
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    supervisor.say(f"QuickOn: starting on embedded defaults (data in {supervisor.var_dir})")
+    try:
+        supervisor.start()
+        with httpx.Client() as client:
+            gateway_ready = False
+            while not supervisor.stopping:
+                supervisor.watch_once(client)
+                if not gateway_ready and all(c.state == "ready" for c in supervisor.components):
+                    gateway_ready = True
+                    gateway = next(c for c in supervisor.components if c.name == "gateway")
+                    supervisor.say(
+                        f"QuickOn is up: the API answers at {gateway.url}; Ctrl-C stops everything", state="ready"
+                    )
+                time.sleep(0.5)
+    finally:
+        supervisor.stop()
+    return 0

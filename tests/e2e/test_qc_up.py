@@ -1,0 +1,85 @@
+"""`qc up` runs the platform as processes: all six answer, a dead one comes back, Ctrl-C stops all."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from quickon_common.natsserver import free_port, port_answers
+from quickon_common.settings import SERVICES
+
+
+@pytest.fixture
+def platform(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], dict[str, int], int]]:
+    ports = {name: free_port() for name in SERVICES}
+    nats_port = free_port()
+    env = {
+        **os.environ,
+        "QC_VAR_DIR": str(tmp_path / "var"),
+        "QC_NATS_URL": f"nats://127.0.0.1:{nats_port}",
+        **{f"QC_{name.upper()}_HTTP_PORT": str(port) for name, port in ports.items()},
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "quickon_cli.main", "up", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+    yield process, ports, nats_port
+    if process.poll() is None:
+        process.kill()
+        process.wait()
+
+
+def wait_for(check, *, timeout_s: float = 60, what: str) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout_s
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.2)
+
+
+def status(port: int, path: str) -> int:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}{path}", timeout=2).status_code
+    except httpx.HTTPError:
+        return 0
+
+
+def test_qc_up_runs_supervises_and_stops_the_platform(platform) -> None:  # type: ignore[no-untyped-def]
+    process, ports, nats_port = platform
+    wait_for(lambda: all(status(p, "/healthz") == 200 for p in ports.values()), what="every /healthz")
+    wait_for(lambda: all(status(p, "/readyz") == 200 for p in ports.values()), what="every /readyz")
+    assert port_answers("127.0.0.1", nats_port), "qc up started its own nats-server"
+
+    for name, port in ports.items():
+        info = httpx.get(f"http://127.0.0.1:{port}/healthz").json()
+        assert info["service"] == name
+    victim = httpx.get(f"http://127.0.0.1:{ports['deployer']}/healthz").json()["pid"]
+    os.kill(victim, signal.SIGKILL)
+    wait_for(
+        lambda: (
+            status(ports["deployer"], "/healthz") == 200
+            and httpx.get(f"http://127.0.0.1:{ports['deployer']}/healthz").json()["pid"] != victim
+        ),
+        what="the killed deployer to be restarted",
+    )
+
+    process.send_signal(signal.SIGINT)
+    output, _ = process.communicate(timeout=30)
+    assert process.returncode == 0
+    lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    assert any(line.get("state") == "ready" and "API answers" in line["message"] for line in lines)
+    assert any(line.get("component") == "deployer" and line.get("state") == "restarting" for line in lines)
+    assert lines[-1]["state"] == "stopped"
+    assert not any(port_answers("127.0.0.1", p) for p in [*ports.values(), nats_port]), "everything stopped"
