@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -20,7 +21,7 @@ from quickon_common.relay import OutboxRelay
 from support.bus import eventually, settings_for, stream_count, stream_messages
 
 EVENTS = 10_000
-KILL_AT = (2_000, 5_000, 8_000)  # stream sizes at which the relay is killed
+KILL_AT = (1_000, 4_000, 7_000)  # stream sizes after which the relay is killed
 
 
 def start_relay(database_url: str, nats_url: str, log: Path) -> subprocess.Popen[bytes]:
@@ -69,14 +70,11 @@ async def test_killed_relay_publishes_every_event_exactly_once(
             timeout_s=60,
             what=f"{threshold} events in the stream",
         )
-        relay.send_signal(signal.SIGKILL)
-        relay.wait()
-        marked_sent = EVENTS - await OutboxRelay(db, service="deployer").backlog()
-        kills.append((await stream_count(nats_server.url), marked_sent))
+        kills.append(await kill_between_publish_and_mark(relay, db, nats_server.url))
     assert all(0 < stored < EVENTS for stored, _ in kills), f"each kill must land mid-way: {kills}"
     # Stored but not yet marked sent: the restarted relay publishes these again, and only the
     # duplicate window keeps them from being stored twice.
-    assert any(stored > marked for stored, marked in kills), f"no kill between publish and mark: {kills}"
+    assert all(stored > marked for stored, marked in kills), f"a kill missed the publish-mark window: {kills}"
 
     relay = start_relay(database_url, nats_server.url, log)
     try:
@@ -90,6 +88,27 @@ async def test_killed_relay_publishes_every_event_exactly_once(
     ids = [m.headers["ce-id"] for m in messages if m.headers]
     assert len(messages) == EVENTS, f"stream holds {len(messages)} messages for {EVENTS} events (kills at {kills})"
     assert len(set(ids)) == EVENTS
+
+
+async def kill_between_publish_and_mark(relay: subprocess.Popen[bytes], db: Database, url: str) -> tuple[int, int]:
+    """SIGKILL the relay at a moment when the stream holds events the outbox has not marked sent.
+
+    The relay is frozen (SIGSTOP) to look at both sides; if it is not inside that window it
+    runs on for a moment and is looked at again.
+    """
+    for _ in range(500):
+        relay.send_signal(signal.SIGSTOP)
+        stored = await stream_count(url)
+        marked = EVENTS - await OutboxRelay(db, service="deployer").backlog()
+        if stored > marked:
+            relay.send_signal(signal.SIGKILL)
+            relay.wait()
+            return stored, marked
+        relay.send_signal(signal.SIGCONT)
+        await asyncio.sleep(random.uniform(0, 0.004))
+    relay.send_signal(signal.SIGKILL)
+    relay.wait()
+    return stored, marked
 
 
 async def _stream_reaches(url: str, threshold: int) -> bool:

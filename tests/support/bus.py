@@ -75,3 +75,14 @@ async def stream_count(nats_url: str, *, stream: str = "QUICKON") -> int:
         return int((await nc.jetstream().stream_info(stream)).state.messages)
     finally:
         await nc.close()
+
+
+async def declare_stream(nats_url: str) -> None:
+    """Create the QUICKON stream before any service starts (to publish ahead of it)."""
+    from quickon_common.bus import ensure_stream
+
+    nc = await nats.connect(nats_url)
+    try:
+        await ensure_stream(nc.jetstream(), Settings(service="test"))
+    finally:
+        await nc.close()

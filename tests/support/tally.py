@@ -71,12 +71,12 @@ async def publish(
 
 async def counts(db: Database) -> dict[str, int]:
     """Every key's count."""
-    async with db.session() as session:
+    async with db.read_session() as session:
         rows = (await session.exec(select(Tally))).all()
         return {row.key: row.count for row in rows}
 
 
 async def total(db: Database) -> int:
     """The sum of all counts."""
-    async with db.session() as session:
+    async with db.read_session() as session:
         return int((await session.exec(select(func.coalesce(func.sum(Tally.count), 0)))).one())

@@ -6,19 +6,35 @@ an event delivered twice takes effect once. A handler that raises is retried wit
 up to the configured number of tries, then its message goes to ``qc.dlq.<service>`` with the
 error. A message that is not a valid event, or a :class:`DeadLetter` raised by the handler,
 goes there at once: trying again cannot help.
+
+Each consumer is a pull loop of its own: it fetches what is waiting (up to a batch) and
+applies it in stream order in one transaction (group commit: one commit instead of one per
+message). FastStream's pull subscriber is not used here because it runs a fetched batch as
+concurrent tasks, which reorders a service's events, and its batch mode holds a lone message
+until the batch timeout; tracing still follows the ``traceparent`` header. If any handler in the group raises, the
+whole transaction is rolled back and each message is applied again in a transaction of its
+own, so one bad message never holds back or undoes the others. Delivery is at least once
+and a failed group runs its handlers again: an effect outside the database (a call to the
+cluster, say) must be safe to repeat, which is why handlers record work and sagas do it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from nats.aio.msg import Msg
+from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
+from nats.js.api import ConsumerConfig
+from nats.js.errors import NotFoundError
+from opentelemetry import propagate, trace
 from prometheus_client import Counter, Histogram
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from . import inbox
 from .bus import dead_letter
@@ -28,11 +44,18 @@ from .logs import event_context
 from .outbox import Outbox, UnitOfWork
 
 log = logging.getLogger(__name__)
+tracer = trace.get_tracer("quickon.consumer")
 
 E = TypeVar("E", bound=Event)
 
 HANDLED = Counter("quickon_events_handled_total", "Events by consumer and outcome", ["consumer", "outcome"])
 HANDLE_SECONDS = Histogram("quickon_event_handle_seconds", "Time to apply one event", ["consumer"])
+GROUP_SIZE = Histogram(
+    "quickon_event_group_size",
+    "Events applied in one transaction",
+    ["consumer"],
+    buckets=(1, 2, 5, 10, 20, 50, 100, 200),
+)
 
 
 class DeadLetter(Exception):
@@ -51,8 +74,16 @@ class Handling(Generic[E]):
 Handler = Callable[[E, Handling[E]], Awaitable[None]]
 
 
-class _AlreadyApplied(Exception):
-    """Leaves the unit of work without committing anything."""
+@dataclass
+class _Delivery(Generic[E]):
+    msg: Msg
+    event: E
+    envelope: Envelope
+    number: int
+
+    @property
+    def sequence(self) -> int:
+        return int(self.msg.metadata.sequence.stream)
 
 
 @dataclass
@@ -66,52 +97,121 @@ class Consumer(Generic[E]):
     outbox: Outbox
     max_tries: int
     backoff_s: list[float]
+    last_error: str | None = field(default=None, init=False)
 
     @property
     def durable(self) -> str:
         """The JetStream durable name: one per service and handler."""
         return f"{self.service}-{self.name}".replace(".", "_")
 
-    async def process(self, msg: Msg, js: JetStreamContext) -> str:
-        """Handle one delivery and settle it with the server; returns the outcome for metrics."""
-        delivery = msg.metadata.num_delivered or 1
-        try:
-            event, envelope = decode(msg.subject, msg.headers, msg.data)
-            if not isinstance(event, self.contract):  # another version of the contract on this subject
-                raise MalformedEvent(f"{envelope.type} is not {self.contract.ce_type()}, which this consumer reads")
-        except MalformedEvent as error:
-            return await self._give_up(msg, js, f"malformed event: {error}", delivery)
-        with event_context(event_id=envelope.id, correlation_id=envelope.correlation_id, consumer=self.durable):
-            started = time.perf_counter()
+    async def run(self, js: JetStreamContext, *, stream: str, batch_size: int, ack_wait_s: float) -> None:
+        """Fetch and apply until cancelled; NATS trouble is logged and retried, never raised."""
+        config = ConsumerConfig(ack_wait=ack_wait_s, max_ack_pending=max(1000, batch_size * 10))
+        subscription = None
+        retry_wait = 0.1
+        while True:
             try:
-                outcome = await self._apply(event, envelope, delivery)
-            except DeadLetter as error:
-                return await self._give_up(msg, js, f"refused: {error}", delivery)
-            except Exception as error:
-                reason = f"{type(error).__name__}: {error}"
-                if delivery >= self.max_tries:
-                    log.exception("giving up after %d tries", delivery)
-                    return await self._give_up(msg, js, reason, delivery)
-                delay = self.backoff_s[min(delivery, len(self.backoff_s)) - 1] if self.backoff_s else 0
-                log.warning("try %d of %d failed, again in %.1fs: %s", delivery, self.max_tries, delay, reason)
-                await msg.nak(delay=delay)
-                HANDLED.labels(self.durable, "retried").inc()
-                return "retried"
-            HANDLE_SECONDS.labels(self.durable).observe(time.perf_counter() - started)
-        await msg.ack()
-        HANDLED.labels(self.durable, outcome).inc()
-        return outcome
+                if subscription is None:
+                    subscription = await js.pull_subscribe(
+                        self.contract.subject, self.durable, stream=stream, config=config
+                    )
+                try:
+                    messages = await subscription.fetch(batch_size, timeout=5)
+                except (TimeoutError, NatsTimeoutError):
+                    continue
+                await self.process(messages, js)
+                self.last_error, retry_wait = None, 0.1
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # NATS away or the consumer gone: wait, then subscribe again
+                if isinstance(error, NotFoundError):
+                    subscription = None
+                self.last_error = f"{type(error).__name__}: {error}"
+                log.warning("consumer %s: %s; again in %.1fs", self.durable, self.last_error, retry_wait)
+                await asyncio.sleep(retry_wait)
+                retry_wait = min(retry_wait * 2, 5.0)
 
-    async def _apply(self, event: E, envelope: Envelope, delivery: int) -> str:
-        try:
-            async with self.outbox.begin(cause=envelope) as uow:
-                if not await inbox.claim(uow.session, consumer=self.durable, event_id=envelope.id):
-                    raise _AlreadyApplied
-                await self.handler(event, Handling(envelope=envelope, uow=uow, delivery=delivery))
-        except _AlreadyApplied:
-            log.info("already applied, acknowledging the repeat")
-            return "duplicate"
-        return "applied"
+    async def process(self, messages: list[Msg], js: JetStreamContext) -> list[str]:
+        """Apply one fetch's messages as a group, in stream order, and settle each with the server."""
+        outcomes: dict[int, str] = {}
+        group: list[_Delivery[E]] = []
+        for msg in sorted(messages, key=lambda m: m.metadata.sequence.stream):
+            number = msg.metadata.num_delivered or 1
+            try:
+                event, envelope = decode(msg.subject, msg.headers, msg.data)
+                if not isinstance(event, self.contract):  # another version of the contract on this subject
+                    raise MalformedEvent(f"{envelope.type} is not {self.contract.ce_type()}, which this consumer reads")
+            except MalformedEvent as error:
+                outcomes[id(msg)] = await self._give_up(msg, js, f"malformed event: {error}", number)
+                continue
+            group.append(_Delivery(msg, event, envelope, number))
+        if group:
+            GROUP_SIZE.labels(self.durable).observe(len(group))
+            results: list[str | BaseException]
+            try:
+                results = list(await self._apply(group))
+            except Exception:
+                results = []
+                for delivery in group:  # one at a time, each in its own transaction
+                    try:
+                        results.extend(await self._apply([delivery]))
+                    except Exception as error:
+                        results.append(error)
+            for delivery, result in zip(group, results, strict=True):
+                outcomes[id(delivery.msg)] = await self._settle(delivery, result, js)
+        return [outcomes[id(msg)] for msg in messages]
+
+    async def _apply(self, group: list[_Delivery[E]]) -> list[str]:
+        outcomes = []
+        async with self.outbox.transaction() as session:
+            unclaimed = await inbox.claim(session, consumer=self.durable, event_ids=[d.envelope.id for d in group])
+            for delivery in group:
+                first_time = delivery.envelope.id in unclaimed
+                unclaimed.discard(delivery.envelope.id)  # the same event twice in one group: once
+                outcomes.append(await self._apply_one(session, delivery, first_time=first_time))
+        return outcomes
+
+    async def _apply_one(self, session: AsyncSession, delivery: _Delivery[E], *, first_time: bool) -> str:
+        envelope = delivery.envelope
+        with event_context(event_id=envelope.id, correlation_id=envelope.correlation_id, consumer=self.durable):
+            if not first_time:
+                log.info("already applied, acknowledging the repeat")
+                return "duplicate"
+            started = time.perf_counter()
+            uow = self.outbox.unit(session, cause=envelope)
+            with tracer.start_as_current_span(
+                f"{delivery.msg.subject} process",
+                context=propagate.extract(dict(envelope.trace)),
+                kind=trace.SpanKind.CONSUMER,
+                attributes={
+                    "messaging.system": "nats",
+                    "messaging.destination.name": delivery.msg.subject,
+                    "messaging.message.id": envelope.id,
+                    "messaging.consumer.group.name": self.durable,
+                },
+            ):
+                await self.handler(delivery.event, Handling(envelope=envelope, uow=uow, delivery=delivery.number))
+            HANDLE_SECONDS.labels(self.durable).observe(time.perf_counter() - started)
+            return "applied"
+
+    async def _settle(self, delivery: _Delivery[E], outcome: str | BaseException, js: JetStreamContext) -> str:
+        msg, number = delivery.msg, delivery.number
+        with event_context(event_id=delivery.envelope.id, consumer=self.durable):
+            if isinstance(outcome, str):
+                await msg.ack()
+                HANDLED.labels(self.durable, outcome).inc()
+                return outcome
+            if isinstance(outcome, DeadLetter):
+                return await self._give_up(msg, js, f"refused: {outcome}", number)
+            reason = f"{type(outcome).__name__}: {outcome}"
+            if number >= self.max_tries:
+                log.error("giving up after %d tries: %s", number, reason, exc_info=outcome)
+                return await self._give_up(msg, js, reason, number)
+            delay = self.backoff_s[min(number, len(self.backoff_s)) - 1] if self.backoff_s else 0
+            log.warning("try %d of %d failed, again in %.1fs: %s", number, self.max_tries, delay, reason)
+            await msg.nak(delay=delay)
+            HANDLED.labels(self.durable, "retried").inc()
+            return "retried"
 
     async def _give_up(self, msg: Msg, js: JetStreamContext, reason: str, tries: int) -> str:
         await dead_letter(js, msg, service=self.service, consumer=self.durable, reason=reason, tries=tries)

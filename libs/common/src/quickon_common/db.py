@@ -33,10 +33,11 @@ def async_url(url: str) -> str:
     raise DatabaseURLError(f"unsupported database URL {parsed!r}: use sqlite:///PATH or postgresql://…")
 
 
-def _configure_sqlite(engine: AsyncEngine, synchronous: str) -> None:
-    # WAL lets readers run beside the writer; BEGIN IMMEDIATE takes the write lock at the
-    # start of a transaction, so two writers queue on busy_timeout instead of one failing
-    # with "database is locked" when it upgrades from a read (SQLAlchemy's pysqlite recipe).
+def _configure_sqlite(engine: AsyncEngine, synchronous: str, *, immediate: bool) -> None:
+    # WAL lets readers run beside the writer. Writers BEGIN IMMEDIATE: they take the write
+    # lock at the start, so two writers queue on busy_timeout instead of one failing with
+    # "database is locked" when it upgrades from a read (SQLAlchemy's pysqlite recipe).
+    # Readers BEGIN DEFERRED and never wait for a writer.
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
@@ -49,7 +50,7 @@ def _configure_sqlite(engine: AsyncEngine, synchronous: str) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 class Database:
@@ -63,9 +64,12 @@ class Database:
             if database and database != ":memory:":
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
             self.engine = create_async_engine(self.url)
-            _configure_sqlite(self.engine, sqlite_synchronous)
+            _configure_sqlite(self.engine, sqlite_synchronous, immediate=True)
+            self.read_engine = create_async_engine(self.url)
+            _configure_sqlite(self.read_engine, sqlite_synchronous, immediate=False)
         else:
             self.engine = create_async_engine(self.url, pool_pre_ping=True, pool_size=10)
+            self.read_engine = self.engine
 
     async def create_tables(self, models: Sequence[type[SQLModel]]) -> None:
         """Create the tables of ``models`` that do not exist yet (the service's own and ours)."""
@@ -75,15 +79,22 @@ class Database:
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        """A session whose transaction the caller commits; rolled back if it raises."""
+        """A session for writing, whose transaction the caller commits; rolled back if it raises."""
         async with AsyncSession(self.engine, expire_on_commit=False) as session:
+            yield session
+
+    @asynccontextmanager
+    async def read_session(self) -> AsyncIterator[AsyncSession]:
+        """A session for reading only: on SQLite it never waits for a writer."""
+        async with AsyncSession(self.read_engine, expire_on_commit=False) as session:
             yield session
 
     async def ping(self) -> None:
         """Raise if the database cannot be reached."""
-        async with self.engine.connect() as connection:
+        async with self.read_engine.connect() as connection:
             await connection.exec_driver_sql("SELECT 1")
 
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
+        await self.read_engine.dispose()

@@ -6,10 +6,12 @@ effects; a repeat delivery finds the claim taken and is acknowledged without eff
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Column, DateTime
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -24,15 +26,20 @@ class InboxRecord(SQLModel, table=True):
     processed_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
 
 
-async def claim(session: AsyncSession, *, consumer: str, event_id: str) -> bool:
-    """Record that ``consumer`` applies ``event_id`` in this transaction; False if it already did.
+async def claim(session: AsyncSession, *, consumer: str, event_ids: Sequence[str]) -> set[str]:
+    """Record that ``consumer`` applies ``event_ids`` in this transaction; return those it had not.
 
-    The insert is flushed at once so that a repeat is known before any effect is written;
-    on PostgreSQL a concurrent claim of the same event waits for the first to finish.
+    One ``INSERT … ON CONFLICT DO NOTHING RETURNING`` for the whole group: repeats are known
+    before any effect is written, the transaction stays usable, and on PostgreSQL a
+    concurrent claim of the same event waits for the first transaction and then finds it taken.
     """
-    try:
-        async with session.begin_nested():  # a savepoint: a refused claim leaves the transaction usable
-            session.add(InboxRecord(consumer=consumer, event_id=event_id, processed_at=datetime.now(UTC)))
-    except IntegrityError:
-        return False
-    return True
+    now = datetime.now(UTC)
+    rows = [{"consumer": consumer, "event_id": event_id, "processed_at": now} for event_id in dict.fromkeys(event_ids)]
+    dialect: Any = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(InboxRecord)
+        .values(rows)
+        .on_conflict_do_nothing()
+        .returning(InboxRecord.event_id)  # psycopg reports no rowcount here; the returned rows are the answer
+    )
+    return set((await session.exec(statement)).scalars().all())

@@ -21,6 +21,8 @@ from .contracts import Event
 from .db import Database
 from .envelope import Envelope, encode
 
+EMITTED = "qc_emitted"
+
 
 class OutboxRecord(SQLModel, table=True):
     """One event waiting to be published (``sent_at`` empty) or already published."""
@@ -83,6 +85,7 @@ class UnitOfWork:
             )
         )
         self.emitted.append((event, envelope))
+        self.session.info[EMITTED] = True  # survives autoflush, unlike session.new
         return envelope
 
 
@@ -98,18 +101,33 @@ class Outbox:
         """Call ``listener`` after every commit that recorded events."""
         self._listeners.append(listener)
 
+    def unit(
+        self, session: AsyncSession, *, cause: Envelope | None = None, actor: str | None = None, team: str | None = None
+    ) -> UnitOfWork:
+        """A unit of work inside a transaction opened by :meth:`transaction`.
+
+        Events emitted under a ``cause`` inherit its correlation id, actor and team.
+        """
+        return UnitOfWork(session, source=self.source, cause=cause, actor=actor, team=team)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A transaction committed when the block ends, rolled back if it raises.
+
+        Several units of work may share it (a consumer applying a batch commits once).
+        """
+        async with self.db.session() as session:
+            yield session
+            emitted = session.info.get(EMITTED, False)
+            await session.commit()
+        if emitted:
+            for listener in self._listeners:
+                listener()
+
     @asynccontextmanager
     async def begin(
         self, *, cause: Envelope | None = None, actor: str | None = None, team: str | None = None
     ) -> AsyncIterator[UnitOfWork]:
-        """A unit of work committed when the block ends and rolled back if it raises.
-
-        Events emitted under a ``cause`` inherit its correlation id, actor and team.
-        """
-        async with self.db.session() as session:
-            uow = UnitOfWork(session, source=self.source, cause=cause, actor=actor, team=team)
-            yield uow
-            await session.commit()
-        if uow.emitted:
-            for listener in self._listeners:
-                listener()
+        """One unit of work in a transaction of its own."""
+        async with self.transaction() as session:
+            yield self.unit(session, cause=cause, actor=actor, team=team)

@@ -94,7 +94,7 @@ class OutboxRelay:
 
     async def publish_batch(self, js: JetStreamContext) -> int:
         """Publish the oldest unsent events (one batch); return how many were marked sent."""
-        async with self.db.session() as session:
+        async with self.db.read_session() as session:
             rows = (
                 await session.exec(
                     select(col(OutboxRecord.position), OutboxRecord.subject, OutboxRecord.headers, OutboxRecord.body)
@@ -103,7 +103,6 @@ class OutboxRelay:
                     .limit(self.batch_size)
                 )
             ).all()
-            await session.commit()  # end the read so the write lock is not held while publishing
         if not rows:
             BACKLOG.labels(self.service).set(0)
             return 0
@@ -137,13 +136,12 @@ class OutboxRelay:
 
     async def backlog(self) -> int:
         """How many committed events wait to be published."""
-        async with self.db.session() as session:
+        async with self.db.read_session() as session:
             count = (
                 await session.exec(
                     select(func.count()).select_from(OutboxRecord).where(col(OutboxRecord.sent_at).is_(None))
                 )
             ).one()
-            await session.commit()
         BACKLOG.labels(self.service).set(count)
         return int(count)
 

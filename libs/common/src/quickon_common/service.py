@@ -19,8 +19,6 @@ from typing import Any, TypeVar
 import uvicorn
 from fastapi import FastAPI, Response
 from fastapi.responses import JSONResponse
-from faststream import AckPolicy
-from faststream.nats import ConsumerConfig, JStream, NatsMessage, PullSub
 from nats.js import JetStreamContext
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlmodel import SQLModel
@@ -95,21 +93,6 @@ class Service:
                 backoff_s=self.settings.consumer_backoff_s,
             )
             self.consumers.append(consumer)
-
-            async def on_message(message: NatsMessage) -> None:
-                await consumer.process(message.raw_message, self.js)
-
-            on_message.__doc__ = handler.__doc__
-            self.broker.subscriber(
-                contract.subject,
-                stream=JStream(self.settings.stream_name, declare=False),
-                durable=consumer.durable,
-                # One message at a time keeps each consumer's events in stream order.
-                pull_sub=PullSub(batch_size=1, timeout=5),
-                config=ConsumerConfig(ack_wait=self.settings.consumer_ack_wait_s),
-                ack_policy=AckPolicy.MANUAL,
-                title=consumer.durable,
-            )(on_message)
             return handler
 
         return register
@@ -166,6 +149,14 @@ class Service:
         await self._retrying("database", self._prepare_database)
         await self._retrying("nats", self._connect)
         self._tasks.append(asyncio.create_task(self.relay.run(self.js), name=f"{self.name}-relay"))
+        for consumer in self.consumers:
+            run = consumer.run(
+                self.js,
+                stream=self.settings.stream_name,
+                batch_size=self.settings.consumer_batch_size,
+                ack_wait_s=self.settings.consumer_ack_wait_s,
+            )
+            self._tasks.append(asyncio.create_task(run, name=consumer.durable))
         log.info("ready", extra={"consumers": [c.durable for c in self.consumers]})
 
     async def _prepare_database(self) -> None:
@@ -218,6 +209,7 @@ class Service:
         """Every check with its reason, the relay's state and the outbox backlog."""
         checks = dict(self.checks)
         checks["outbox_relay"] = self.relay.last_error
+        checks.update({f"consumer {c.durable}": c.last_error for c in self.consumers})
         backlog: int | None = None
         if checks["database"] is None:
             try:

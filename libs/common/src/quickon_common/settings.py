@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     consumer_max_tries: int = Field(default=5, ge=1)
     consumer_backoff_s: list[float] = Field(default_factory=lambda: [1.0, 5.0, 15.0, 60.0])
     consumer_ack_wait_s: float = 60
+    consumer_batch_size: int = Field(default=100, ge=1, le=1000)
 
     relay_batch_size: int = Field(default=1000, ge=1, le=10_000)
     relay_poll_s: float = 0.5

@@ -1,0 +1,74 @@
+"""Messages fetched together are applied together, in stream order; a bad one spoils none."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from quickon_common.consumer import Handling
+from quickon_common.contracts.deploy import ServiceStatusChanged
+from quickon_common.natsserver import NatsServer
+from quickon_common.service import Service
+from support.bus import declare_stream, eventually, running, settings_for, stream_messages
+from support.tally import counts, publish, status, tally_service
+
+
+async def test_events_are_applied_in_stream_order(nats_server: NatsServer, database_url: str, tmp_path: Path) -> None:
+    service = Service(
+        "monitor",
+        settings=settings_for("monitor", nats_url=nats_server.url, database_url=database_url, var_dir=tmp_path),
+    )
+    applied: list[str] = []
+
+    @service.handles(ServiceStatusChanged)
+    async def record(event: ServiceStatusChanged, _handling: Handling[ServiceStatusChanged]) -> None:
+        applied.append(event.service)
+
+    names = [f"svc-{i:04d}" for i in range(600)]
+    await declare_stream(nats_server.url)
+    for name in names[:300]:  # waiting before the service starts: large groups
+        await publish(nats_server.url, status(name))
+    async with running(service):
+        for name in names[300:]:  # arriving one by one: small groups
+            await publish(nats_server.url, status(name))
+        await eventually(lambda: _length(applied, len(names)), what="every event applied")
+    assert applied == names
+
+
+async def test_a_failing_message_in_a_group_leaves_the_others_applied_once(
+    nats_server: NatsServer, database_url: str, tmp_path: Path
+) -> None:
+    settings = settings_for(
+        "monitor",
+        nats_url=nats_server.url,
+        database_url=database_url,
+        var_dir=tmp_path,
+        consumer_max_tries=2,
+        consumer_backoff_s=[0.1],
+    )
+    await declare_stream(nats_server.url)
+    for name in ["good-a", "poison-1", "good-b", "refuse-1", "good-c"]:  # one fetch, one group
+        await publish(nats_server.url, status(name))
+    service = tally_service(settings)
+    async with running(service):
+        await eventually(
+            lambda: _counted(service, {"good-a": 1, "good-b": 1, "good-c": 1}), what="the good ones applied"
+        )
+        await eventually(lambda: _dead_letters(nats_server.url, 2), what="poison and refusal dead-lettered")
+    assert await counts(service.db) == {"good-a": 1, "good-b": 1, "good-c": 1}
+    letters = await stream_messages(nats_server.url, "qc.dlq.>")
+    assert sorted((m.headers or {})["qc-dlq-reason"] for m in letters) == [
+        "RuntimeError: cannot handle poison-1",
+        "refused: refuse-1 is never acceptable",
+    ]
+
+
+async def _length(items: list[str], expected: int) -> bool:
+    return len(items) >= expected
+
+
+async def _counted(service: Service, expected: dict[str, int]) -> bool:
+    return await counts(service.db) == expected
+
+
+async def _dead_letters(url: str, expected: int) -> bool:
+    return len(await stream_messages(url, "qc.dlq.>")) >= expected
