@@ -12,8 +12,9 @@ import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Column, DateTime, Index, LargeBinary, text
+from sqlalchemy import Column, DateTime, Index, LargeBinary, insert, text
 from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -21,7 +22,13 @@ from .contracts import Event
 from .db import Database
 from .envelope import Envelope, encode
 
-EMITTED = "qc_emitted"
+PENDING = "qc_outbox_pending"
+
+
+def pending_rows(session: AsyncSession) -> list[dict[str, Any]]:
+    """The outbox rows emitted in this session's transaction and not yet written."""
+    rows: list[dict[str, Any]] = session.info.setdefault(PENDING, [])
+    return rows
 
 
 class OutboxRecord(SQLModel, table=True):
@@ -75,17 +82,16 @@ class UnitOfWork:
             event, source=self.source, subject=subject, cause=self.cause, actor=self.actor, team=self.team
         )
         nats_subject, headers, body = encode(event, envelope)
-        self.session.add(
-            OutboxRecord(
-                event_id=envelope.id,
-                subject=nats_subject,
-                headers=json.dumps(headers, separators=(",", ":")),
-                body=body,
-                created_at=envelope.time,
-            )
+        pending_rows(self.session).append(
+            {
+                "event_id": envelope.id,
+                "subject": nats_subject,
+                "headers": json.dumps(headers, separators=(",", ":")),
+                "body": body,
+                "created_at": envelope.time,
+            }
         )
         self.emitted.append((event, envelope))
-        self.session.info[EMITTED] = True  # survives autoflush, unlike session.new
         return envelope
 
 
@@ -118,7 +124,12 @@ class Outbox:
         """
         async with self.db.session() as session:
             yield session
-            emitted = session.info.get(EMITTED, False)
+            # One multi-row INSERT at the end: the ORM would insert row by row to read back
+            # each generated position, which nobody here needs.
+            rows = session.info.pop(PENDING, [])
+            if rows:
+                await session.exec(insert(OutboxRecord), params=rows)
+            emitted = bool(rows)
             await session.commit()
         if emitted:
             for listener in self._listeners:
