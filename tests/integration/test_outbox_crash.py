@@ -70,11 +70,11 @@ async def test_killed_relay_publishes_every_event_exactly_once(
             timeout_s=60,
             what=f"{threshold} events in the stream",
         )
-        kills.append(await kill_between_publish_and_mark(relay, db, nats_server.url))
+        kills.append(await kill_between_publish_and_delete(relay, db, nats_server.url))
     assert all(0 < stored < EVENTS for stored, _ in kills), f"each kill must land mid-way: {kills}"
-    # Stored but not yet marked sent: the restarted relay publishes these again, and only the
+    # Stored but still in the outbox: the restarted relay publishes these again, and only the
     # duplicate window keeps them from being stored twice.
-    assert all(stored > marked for stored, marked in kills), f"a kill missed the publish-mark window: {kills}"
+    assert all(stored > done for stored, done in kills), f"a kill missed the publish-delete window: {kills}"
 
     relay = start_relay(database_url, nats_server.url, log)
     try:
@@ -90,8 +90,8 @@ async def test_killed_relay_publishes_every_event_exactly_once(
     assert len(set(ids)) == EVENTS
 
 
-async def kill_between_publish_and_mark(relay: subprocess.Popen[bytes], db: Database, url: str) -> tuple[int, int]:
-    """SIGKILL the relay at a moment when the stream holds events the outbox has not marked sent.
+async def kill_between_publish_and_delete(relay: subprocess.Popen[bytes], db: Database, url: str) -> tuple[int, int]:
+    """SIGKILL the relay at a moment when the stream holds events the outbox still owes.
 
     The relay is frozen (SIGSTOP) to look at both sides; if it is not inside that window it
     runs on for a moment and is looked at again.
@@ -99,16 +99,16 @@ async def kill_between_publish_and_mark(relay: subprocess.Popen[bytes], db: Data
     for _ in range(500):
         relay.send_signal(signal.SIGSTOP)
         stored = await stream_count(url)
-        marked = EVENTS - await OutboxRelay(db, service="deployer").backlog()
-        if stored > marked:
+        done = EVENTS - await OutboxRelay(db, service="deployer").backlog()
+        if stored > done:
             relay.send_signal(signal.SIGKILL)
             relay.wait()
-            return stored, marked
+            return stored, done
         relay.send_signal(signal.SIGCONT)
         await asyncio.sleep(random.uniform(0, 0.004))
     relay.send_signal(signal.SIGKILL)
     relay.wait()
-    return stored, marked
+    return stored, done
 
 
 async def _stream_reaches(url: str, threshold: int) -> bool:

@@ -2,8 +2,9 @@
 
 A handler changes its state and records the events it wants published in one database
 transaction (:meth:`Outbox.begin`); the relay (:mod:`quickon_common.relay`) publishes them
-afterwards. A crash anywhere loses nothing: an uncommitted transaction published nothing,
-and a committed one is published by the next relay run.
+afterwards and deletes them: the stream keeps them, the outbox holds only what is owed. A
+crash anywhere loses nothing: an uncommitted transaction published nothing, and a committed
+one is published by the next relay run.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Index, LargeBinary, insert, text
+from sqlalchemy import Column, DateTime, LargeBinary, insert
 from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -32,18 +33,9 @@ def pending_rows(session: AsyncSession) -> list[dict[str, Any]]:
 
 
 class OutboxRecord(SQLModel, table=True):
-    """One event waiting to be published (``sent_at`` empty) or already published."""
+    """One event committed and not yet published; the relay deletes it once the stream has it."""
 
     __tablename__ = "qc_outbox"
-    __table_args__ = (
-        # The relay only ever scans unsent rows in position order.
-        Index(
-            "ix_qc_outbox_unsent",
-            "position",
-            sqlite_where=text("sent_at IS NULL"),
-            postgresql_where=text("sent_at IS NULL"),
-        ),
-    )
 
     position: int | None = Field(default=None, primary_key=True)
     event_id: str = Field(unique=True, max_length=64)
@@ -51,7 +43,6 @@ class OutboxRecord(SQLModel, table=True):
     headers: str
     body: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
-    sent_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), index=True))
 
 
 class UnitOfWork:

@@ -1,9 +1,9 @@
-"""The outbox relay: publishes committed events to JetStream, in order, and marks them sent.
+"""The outbox relay: publishes committed events to JetStream, in order, then deletes them.
 
 Runs inside every service, and alone as ``python -m quickon_common.relay`` (used by the
 crash tests). Each batch is published with asynchronous acks; only the acknowledged prefix
-is marked sent, the rest is published again on the next pass. A repeat, whether from this
-or from a relay killed between publishing and marking, carries the same ``Nats-Msg-Id`` and
+is deleted, the rest is published again on the next pass. A repeat, whether from this or
+from a relay killed between publishing and deleting, carries the same ``Nats-Msg-Id`` and
 is dropped by the stream's duplicate window.
 """
 
@@ -14,13 +14,11 @@ import asyncio
 import contextlib
 import json
 import logging
-import time
-from datetime import UTC, datetime, timedelta
 
 import nats
 from nats.js import JetStreamContext
 from prometheus_client import Counter, Gauge
-from sqlalchemy import delete, func, update
+from sqlalchemy import delete, func
 from sqlmodel import col, select
 
 from .bus import ensure_stream
@@ -35,7 +33,6 @@ PUBLISHED = Counter("quickon_outbox_published_total", "Events the relay publishe
 PUBLISH_ERRORS = Counter("quickon_outbox_publish_errors_total", "Failed relay passes", ["service"])
 BACKLOG = Gauge("quickon_outbox_backlog", "Events committed but not yet published", ["service"])
 
-PURGE_EVERY_S = 60.0
 MAX_RETRY_WAIT_S = 5.0
 
 
@@ -50,14 +47,12 @@ class OutboxRelay:
         batch_size: int = 1000,
         poll_s: float = 0.5,
         ack_timeout_s: float = 10.0,
-        keep_sent_s: float = 24 * 3600,
     ) -> None:
         self.db = db
         self.service = service
         self.batch_size = batch_size
         self.poll_s = poll_s
         self.ack_timeout_s = ack_timeout_s
-        self.keep_sent_s = keep_sent_s
         self.last_error: str | None = None
         self._wake = asyncio.Event()
 
@@ -68,16 +63,12 @@ class OutboxRelay:
     async def run(self, js: JetStreamContext) -> None:
         """Publish until cancelled; failures are logged and retried with backoff, never raised."""
         retry_wait = 0.1
-        next_purge = time.monotonic() + PURGE_EVERY_S
         while True:
             try:
                 published = await self.publish_batch(js)
                 if self.last_error:
                     log.info("outbox relay recovered", extra={"after_error": self.last_error})
                 self.last_error, retry_wait = None, 0.1
-                if time.monotonic() >= next_purge:
-                    await self.purge_sent()
-                    next_purge = time.monotonic() + PURGE_EVERY_S
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # NATS or the database away: keep the events, try again
@@ -93,12 +84,11 @@ class OutboxRelay:
                 self._wake.clear()
 
     async def publish_batch(self, js: JetStreamContext) -> int:
-        """Publish the oldest unsent events (one batch); return how many were marked sent."""
+        """Publish the oldest waiting events (one batch); return how many the stream now has."""
         async with self.db.read_session() as session:
             rows = (
                 await session.exec(
                     select(col(OutboxRecord.position), OutboxRecord.subject, OutboxRecord.headers, OutboxRecord.body)
-                    .where(col(OutboxRecord.sent_at).is_(None))
                     .order_by(col(OutboxRecord.position))
                     .limit(self.batch_size)
                 )
@@ -118,7 +108,7 @@ class OutboxRelay:
         for future in futures[acked:]:
             future.cancel()
         if acked:
-            await self._mark_sent([row[0] for row in rows[:acked] if row[0] is not None])
+            await self._forget([row[0] for row in rows[:acked] if row[0] is not None])
             PUBLISHED.labels(self.service).inc(acked)
         if acked < len(rows):
             failed = futures[acked]
@@ -126,31 +116,18 @@ class OutboxRelay:
             raise ConnectionError(f"{len(rows) - acked} of {len(rows)} events not stored: {reason}")
         return acked
 
-    async def _mark_sent(self, positions: list[int]) -> None:
+    async def _forget(self, positions: list[int]) -> None:
         # By position, never "up to position": on PostgreSQL a lower position may commit later.
         async with self.db.session() as session:
-            await session.exec(
-                update(OutboxRecord).where(col(OutboxRecord.position).in_(positions)).values(sent_at=datetime.now(UTC))
-            )
+            await session.exec(delete(OutboxRecord).where(col(OutboxRecord.position).in_(positions)))
             await session.commit()
 
     async def backlog(self) -> int:
         """How many committed events wait to be published."""
         async with self.db.read_session() as session:
-            count = (
-                await session.exec(
-                    select(func.count()).select_from(OutboxRecord).where(col(OutboxRecord.sent_at).is_(None))
-                )
-            ).one()
+            count = (await session.exec(select(func.count()).select_from(OutboxRecord))).one()
         BACKLOG.labels(self.service).set(count)
         return int(count)
-
-    async def purge_sent(self) -> None:
-        """Forget events published longer ago than ``keep_sent_s``."""
-        cutoff = datetime.now(UTC) - timedelta(seconds=self.keep_sent_s)
-        async with self.db.session() as session:
-            await session.exec(delete(OutboxRecord).where(col(OutboxRecord.sent_at) < cutoff))
-            await session.commit()
 
 
 async def _main(args: argparse.Namespace) -> None:
@@ -169,7 +146,6 @@ async def _main(args: argparse.Namespace) -> None:
         batch_size=settings.relay_batch_size,
         poll_s=settings.relay_poll_s,
         ack_timeout_s=settings.relay_ack_timeout_s,
-        keep_sent_s=settings.relay_keep_sent_s,
     )
     log.info("relay started", extra={"database": db.engine.url.render_as_string(hide_password=True)})
     await relay.run(js)

@@ -58,7 +58,6 @@ class Service:
             batch_size=self.settings.relay_batch_size,
             poll_s=self.settings.relay_poll_s,
             ack_timeout_s=self.settings.relay_ack_timeout_s,
-            keep_sent_s=self.settings.relay_keep_sent_s,
         )
         self.outbox.on_commit(self.relay.wake)
         self.broker = make_broker(

@@ -49,7 +49,6 @@ class Settings(BaseSettings):
     relay_batch_size: int = Field(default=1000, ge=1, le=10_000)
     relay_poll_s: float = 0.5
     relay_ack_timeout_s: float = 10
-    relay_keep_sent_s: float = 24 * 3600
 
     sqlite_synchronous: str = Field(default="FULL", pattern="^(OFF|NORMAL|FULL|EXTRA)$")
     log_level: str = "INFO"
