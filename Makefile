@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(HOME)/.local/bin:/usr/sbin:$(PATH)
 export UV_NO_PROGRESS := 1
 
-.PHONY: up test tools uv deps nats-server lint typecheck pytest bench clean
+.PHONY: up test tools uv deps nats-server lint typecheck pytest bench docs clean
 
 up: tools ## run the whole platform here: nats-server, six services, gateway on 127.0.0.1:8080
 	uv run qc up
@@ -33,6 +33,9 @@ pytest:
 
 bench: tools ## every benchmark, quick versions
 	@for b in benchmarks/*.py; do echo "== $$b"; uv run python $$b --quick || exit 1; done
+
+docs: deps ## regenerate docs/asyncapi.json from the event contracts
+	uv run python -m quickon_common.asyncapi | uv run python -m json.tool > docs/asyncapi.json
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
