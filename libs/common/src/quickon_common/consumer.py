@@ -5,7 +5,8 @@ events it emits through ``handling.uow``; the inbox claim sits in the same trans
 an event delivered twice takes effect once. A handler that raises is retried with backoff
 up to the configured number of tries, then its message goes to ``qc.dlq.<service>`` with the
 error. A message that is not a valid event, or a :class:`DeadLetter` raised by the handler,
-goes there at once: trying again cannot help.
+goes there at once: trying again cannot help. When the database itself fails (unreachable,
+locked, disk full) nothing is dead-lettered: the events wait in the stream until it is back.
 
 Each consumer is a pull loop of its own: it fetches what is waiting (up to a batch) and
 applies it in stream order in one transaction (group commit: one commit instead of one per
@@ -34,6 +35,7 @@ from nats.js.api import ConsumerConfig
 from nats.js.errors import NotFoundError
 from opentelemetry import propagate, trace
 from prometheus_client import Counter, Histogram
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from . import inbox
@@ -58,6 +60,12 @@ GROUP_SIZE = Histogram(
 )
 
 
+# The database itself failing (gone, locked, disk full): retried without limit, never
+# dead-lettered, because the event is not at fault.
+INFRASTRUCTURE_ERRORS = (OperationalError, InterfaceError)
+MAX_INFRASTRUCTURE_WAIT_S = 5.0
+
+
 class DeadLetter(Exception):
     """Raised by a handler for an event it can never apply; it is dead-lettered at once."""
 
@@ -80,10 +88,6 @@ class _Delivery(Generic[E]):
     event: E
     envelope: Envelope
     number: int
-
-    @property
-    def sequence(self) -> int:
-        return int(self.msg.metadata.sequence.stream)
 
 
 @dataclass
@@ -119,8 +123,10 @@ class Consumer(Generic[E]):
                     messages = await subscription.fetch(batch_size, timeout=5)
                 except (TimeoutError, NatsTimeoutError):
                     continue
-                await self.process(messages, js)
-                self.last_error, retry_wait = None, 0.1
+                outcomes = await self.process(messages, js)
+                if "deferred" not in outcomes:
+                    self.last_error = None
+                retry_wait = 0.1
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # NATS away or the consumer gone: wait, then subscribe again
@@ -204,6 +210,14 @@ class Consumer(Generic[E]):
             if isinstance(outcome, DeadLetter):
                 return await self._give_up(msg, js, f"refused: {outcome}", number)
             reason = f"{type(outcome).__name__}: {outcome}"
+            if isinstance(outcome, INFRASTRUCTURE_ERRORS):
+                # The database is away or full: no fault of the event, so it waits, however long.
+                self.last_error = f"database unavailable, events wait: {reason}"
+                delay = min(MAX_INFRASTRUCTURE_WAIT_S, self.backoff_s[-1] if self.backoff_s else 1.0)
+                log.warning("cannot apply now, again in %.1fs: %s", delay, reason)
+                await msg.nak(delay=delay)
+                HANDLED.labels(self.durable, "deferred").inc()
+                return "deferred"
             if number >= self.max_tries:
                 log.error("giving up after %d tries: %s", number, reason, exc_info=outcome)
                 return await self._give_up(msg, js, reason, number)

@@ -14,6 +14,7 @@ import logging
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from importlib.metadata import version
 from typing import Any, TypeVar
 
 import uvicorn
@@ -40,7 +41,7 @@ E = TypeVar("E", bound=Event)
 Query = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
 
 QUERY_PREFIX = "qc.query"
-VERSION = "0.1.0"
+VERSION = version("quickon-common")
 
 
 class Service:
@@ -120,10 +121,18 @@ class Service:
             raise RuntimeError("not connected to NATS yet")
         return self._js
 
+    def all_checks(self) -> dict[str, str | None]:
+        """Every check by name: None when fine, else the reason."""
+        return {
+            **self.checks,
+            "outbox_relay": self.relay.last_error,
+            **{f"consumer {c.durable}": c.last_error for c in self.consumers},
+        }
+
     @property
     def ready(self) -> bool:
         """Whether every check passes."""
-        return all(reason is None for reason in self.checks.values())
+        return all(reason is None for reason in self.all_checks().values())
 
     # -- life cycle ------------------------------------------------------------------------
 
@@ -206,9 +215,7 @@ class Service:
 
     async def readiness(self) -> dict[str, Any]:
         """Every check with its reason, the relay's state and the outbox backlog."""
-        checks = dict(self.checks)
-        checks["outbox_relay"] = self.relay.last_error
-        checks.update({f"consumer {c.durable}": c.last_error for c in self.consumers})
+        checks = self.all_checks()
         backlog: int | None = None
         if checks["database"] is None:
             try:
