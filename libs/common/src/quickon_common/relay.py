@@ -64,6 +64,7 @@ class OutboxRelay:
         """Publish until cancelled; failures are logged and retried with backoff, never raised."""
         retry_wait = 0.1
         while True:
+            self._wake.clear()  # before reading: a commit during the pass wakes the next one
             try:
                 published = await self.publish_batch(js)
                 if self.last_error:
@@ -81,7 +82,6 @@ class OutboxRelay:
             if published < self.batch_size:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.poll_s)
-                self._wake.clear()
 
     async def publish_batch(self, js: JetStreamContext) -> int:
         """Publish the oldest waiting events (one batch); return how many the stream now has."""
