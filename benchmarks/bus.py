@@ -62,8 +62,7 @@ async def outbox_publish(url: str, database_url: str, count: int) -> tuple[float
     nc = await nats.connect(url)
     relay = OutboxRelay(db, service="bench", batch_size=1000)
     started = time.perf_counter()
-    while await relay.publish_batch(nc.jetstream()):
-        pass
+    await relay.drain(nc.jetstream())
     relay_s = time.perf_counter() - started
     await nc.close()
     await db.dispose()

@@ -66,7 +66,7 @@ class OutboxRelay:
         while True:
             self._wake.clear()  # before reading: a commit during the pass wakes the next one
             try:
-                published = await self.publish_batch(js)
+                await self.drain(js)
                 if self.last_error:
                     log.info("outbox relay recovered", extra={"after_error": self.last_error})
                 self.last_error, retry_wait = None, 0.1
@@ -79,23 +79,55 @@ class OutboxRelay:
                 await asyncio.sleep(retry_wait)
                 retry_wait = min(retry_wait * 2, MAX_RETRY_WAIT_S)
                 continue
-            if published < self.batch_size:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self.poll_s)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.poll_s)
 
-    async def publish_batch(self, js: JetStreamContext) -> int:
-        """Publish the oldest waiting events (one batch); return how many the stream now has."""
+    async def drain(self, js: JetStreamContext) -> int:
+        """Publish every waiting event, batch after batch; return how many the stream took.
+
+        Deleting one batch overlaps reading and publishing the next. Each drain starts from
+        the lowest position, so a row that committed late below an earlier batch is found.
+        """
+        after, total = 0, 0
+        forgetting: asyncio.Task[None] | None = None
+        try:
+            while True:
+                rows = await self._read(after=after)
+                if not rows:
+                    if not after:
+                        BACKLOG.labels(self.service).set(0)
+                    return total
+                acked, error = await self._publish(js, rows)
+                if forgetting:
+                    await forgetting
+                forgetting = asyncio.create_task(self._forget(acked)) if acked else None
+                total += len(acked)
+                PUBLISHED.labels(self.service).inc(len(acked))
+                if error:
+                    raise error
+                if len(rows) < self.batch_size:
+                    return total
+                after = acked[-1]
+        finally:
+            if forgetting:
+                await forgetting
+
+    async def _read(self, *, after: int) -> list[tuple[int, str, str, bytes]]:
         async with self.db.read_session() as session:
             rows = (
                 await session.exec(
                     select(col(OutboxRecord.position), OutboxRecord.subject, OutboxRecord.headers, OutboxRecord.body)
+                    .where(col(OutboxRecord.position) > after)
                     .order_by(col(OutboxRecord.position))
                     .limit(self.batch_size)
                 )
             ).all()
-        if not rows:
-            BACKLOG.labels(self.service).set(0)
-            return 0
+        return [(int(position or 0), subject, headers, body) for position, subject, headers, body in rows]
+
+    async def _publish(
+        self, js: JetStreamContext, rows: list[tuple[int, str, str, bytes]]
+    ) -> tuple[list[int], Exception | None]:
+        """Publish with asynchronous acks; the positions of the acknowledged prefix, and why not all."""
         futures = [
             await js.publish_async(subject, body, headers=json.loads(headers)) for _, subject, headers, body in rows
         ]
@@ -107,14 +139,13 @@ class OutboxRelay:
             acked += 1
         for future in futures[acked:]:
             future.cancel()
-        if acked:
-            await self._forget([row[0] for row in rows[:acked] if row[0] is not None])
-            PUBLISHED.labels(self.service).inc(acked)
-        if acked < len(rows):
-            failed = futures[acked]
-            reason = "no acknowledgement in time" if failed not in done else repr(failed.exception())
-            raise ConnectionError(f"{len(rows) - acked} of {len(rows)} events not stored: {reason}")
-        return acked
+        if acked == len(rows):
+            return [row[0] for row in rows], None
+        failed = futures[acked]
+        reason = "no acknowledgement in time" if failed not in done else repr(failed.exception())
+        return [row[0] for row in rows[:acked]], ConnectionError(
+            f"{len(rows) - acked} of {len(rows)} events not stored: {reason}"
+        )
 
     async def _forget(self, positions: list[int]) -> None:
         # By position, never "up to position": on PostgreSQL a lower position may commit later.
