@@ -89,11 +89,6 @@ class Database:
         async with AsyncSession(self.read_engine, expire_on_commit=False) as session:
             yield session
 
-    async def ping(self) -> None:
-        """Raise if the database cannot be reached."""
-        async with self.read_engine.connect() as connection:
-            await connection.exec_driver_sql("SELECT 1")
-
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()

@@ -8,9 +8,8 @@ event id so JetStream's duplicate window drops a republished event.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from opentelemetry import propagate
 from pydantic import ValidationError
@@ -93,10 +92,6 @@ class Envelope:
         headers.update(dict(self.trace))
         return headers
 
-    def with_id(self, event_id: str) -> Envelope:
-        """A copy with another id (tests and replays)."""
-        return replace(self, id=event_id)
-
 
 def encode(event: Event, envelope: Envelope) -> tuple[str, dict[str, str], bytes]:
     """The NATS subject, headers and body of ``event``."""
@@ -151,13 +146,3 @@ def _summarise(error: ValidationError) -> str:
         location = ".".join(str(p) for p in item["loc"]) or "body"
         parts.append(f"{location}: {item['msg']}")
     return "; ".join(parts)
-
-
-def event_log_fields(event: Event, envelope: Envelope) -> dict[str, Any]:
-    """What a log line says about an event: ids, never the (possibly secret) body."""
-    return {
-        "event_id": envelope.id,
-        "event_type": envelope.type,
-        "correlation_id": envelope.correlation_id,
-        "subject": event.subject,
-    }

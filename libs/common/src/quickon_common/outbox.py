@@ -62,7 +62,6 @@ class UnitOfWork:
         self.cause = cause
         self.actor = actor
         self.team = team
-        self.emitted: list[tuple[Event, Envelope]] = []
 
     def emit(self, event: Event, *, subject: str | None = None) -> Envelope:
         """Record ``event`` for publication when this transaction commits.
@@ -82,7 +81,6 @@ class UnitOfWork:
                 "created_at": envelope.time,
             }
         )
-        self.emitted.append((event, envelope))
         return envelope
 
 
