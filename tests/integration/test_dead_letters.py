@@ -9,8 +9,8 @@ import nats
 from quickon_common.contracts.deploy import ServiceStatusChanged
 from quickon_common.envelope import Envelope, encode
 from quickon_common.natsserver import NatsServer
-from support.bus import eventually, running, settings_for, stream_messages
-from support.tally import counts, publish, status, tally_service
+from support.bus import eventually, publish, running, settings_for, stream_messages
+from support.tally import counts, status, tally_service
 
 SUBJECT = ServiceStatusChanged.subject
 

@@ -10,8 +10,8 @@ import pytest
 
 from quickon_common.natsserver import NatsServer
 from quickon_common.service import Service
-from support.bus import eventually, running, settings_for, stream_messages
-from support.tally import publish, status, tally_service, total
+from support.bus import eventually, publish, running, settings_for, stream_messages
+from support.tally import status, tally_service, total
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from quickon_common.envelope import Envelope
 from quickon_common.inbox import InboxRecord
 from quickon_common.natsserver import NatsServer
 from quickon_common.service import Service
-from support.bus import eventually, running, settings_for, stream_messages
-from support.tally import counts, publish, status, tally_service
+from support.bus import eventually, publish, running, settings_for, stream_messages
+from support.tally import counts, status, tally_service
 
 
 async def consumer_settled(nats_url: str, durable: str, delivered: int) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -13,6 +14,8 @@ import nats
 from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
+from quickon_common.contracts import Event
+from quickon_common.envelope import Envelope, decode, encode
 from quickon_common.service import Service
 from quickon_common.settings import Settings
 
@@ -84,5 +87,39 @@ async def declare_stream(nats_url: str) -> None:
     nc = await nats.connect(nats_url)
     try:
         await ensure_stream(nc.jetstream(), Settings(service="test"))
+    finally:
+        await nc.close()
+
+
+async def publish(
+    nats_url: str, event: Event, *, envelope: Envelope | None = None, msg_id: str | None = None
+) -> Envelope:
+    """Publish one event straight to the stream, as another service's relay would."""
+    envelope = envelope or Envelope.new(event, source="test")
+    subject, headers, body = encode(event, envelope)
+    if msg_id:
+        headers["Nats-Msg-Id"] = msg_id
+    nc = await nats.connect(nats_url)
+    try:
+        await nc.jetstream().publish(subject, body, headers=headers)
+    finally:
+        await nc.close()
+    return envelope
+
+
+async def events(nats_url: str, subject: str = ">") -> list[tuple[Event, Envelope]]:
+    """Every event stored on ``subject``, decoded."""
+    return [decode(m.subject, m.headers, m.data) for m in await stream_messages(nats_url, subject)]
+
+
+async def query(
+    nats_url: str, subject: str, body: dict[str, Any] | None = None, *, timeout_s: float = 30
+) -> dict[str, Any]:
+    """A request/reply query (``qc.query.<service>.<name>``) and its JSON answer."""
+    nc = await nats.connect(nats_url)
+    try:
+        reply = await nc.request(subject, json.dumps(body or {}).encode(), timeout=timeout_s)
+        answer: dict[str, Any] = json.loads(reply.data)
+        return answer
     finally:
         await nc.close()

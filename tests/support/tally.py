@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import uuid
 
-import nats
 from sqlmodel import Field, SQLModel, func, select
 
 from quickon_common.consumer import DeadLetter, Handling
-from quickon_common.contracts import Event
 from quickon_common.contracts.deploy import ServiceStatusChanged
 from quickon_common.contracts.monitor import AlertResolved
 from quickon_common.db import Database
-from quickon_common.envelope import Envelope, encode
 from quickon_common.service import Service
 from quickon_common.settings import Settings
 
@@ -51,22 +48,6 @@ def tally_service(settings: Settings) -> Service:
 
 def status(name: str) -> ServiceStatusChanged:
     return ServiceStatusChanged(service=name, status="running")
-
-
-async def publish(
-    nats_url: str, event: Event, *, envelope: Envelope | None = None, msg_id: str | None = None
-) -> Envelope:
-    """Publish one event straight to the stream, as another service's relay would."""
-    envelope = envelope or Envelope.new(event, source="test")
-    subject, headers, body = encode(event, envelope)
-    if msg_id:
-        headers["Nats-Msg-Id"] = msg_id
-    nc = await nats.connect(nats_url)
-    try:
-        await nc.jetstream().publish(subject, body, headers=headers)
-    finally:
-        await nc.close()
-    return envelope
 
 
 async def counts(db: Database) -> dict[str, int]:

@@ -120,6 +120,7 @@ def make_broker(
         max_reconnect_attempts=-1,
         reconnect_time_wait=1,
         connect_timeout=2,
+        drain_timeout=5,  # a stop never waits long for stragglers: they are redelivered anyway
         error_cb=on_error,
         disconnected_cb=on_disconnect,
         reconnected_cb=on_reconnect,

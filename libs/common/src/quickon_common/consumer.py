@@ -22,6 +22,7 @@ cluster, say) must be safe to repeat, which is why handlers record work and saga
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -113,29 +114,36 @@ class Consumer(Generic[E]):
         config = ConsumerConfig(ack_wait=ack_wait_s, max_ack_pending=max(1000, batch_size * 10))
         subscription = None
         retry_wait = 0.1
-        while True:
-            try:
-                if subscription is None:
-                    subscription = await js.pull_subscribe(
-                        self.contract.subject, self.durable, stream=stream, config=config
-                    )
+        try:
+            while True:
                 try:
-                    messages = await subscription.fetch(batch_size, timeout=5)
-                except (TimeoutError, NatsTimeoutError):
-                    continue
-                outcomes = await self.process(messages, js)
-                if "deferred" not in outcomes:
-                    self.last_error = None
-                retry_wait = 0.1
-            except asyncio.CancelledError:
-                raise
-            except Exception as error:  # NATS away or the consumer gone: wait, then subscribe again
-                if isinstance(error, NotFoundError):
-                    subscription = None
-                self.last_error = f"{type(error).__name__}: {error}"
-                log.warning("consumer %s: %s; again in %.1fs", self.durable, self.last_error, retry_wait)
-                await asyncio.sleep(retry_wait)
-                retry_wait = min(retry_wait * 2, 5.0)
+                    if subscription is None:
+                        subscription = await js.pull_subscribe(
+                            self.contract.subject, self.durable, stream=stream, config=config
+                        )
+                    try:
+                        messages = await subscription.fetch(batch_size, timeout=5)
+                    except (TimeoutError, NatsTimeoutError):
+                        continue
+                    outcomes = await self.process(messages, js)
+                    if "deferred" not in outcomes:
+                        self.last_error = None
+                    retry_wait = 0.1
+                except asyncio.CancelledError:
+                    raise
+                except Exception as error:  # NATS away or the consumer gone: wait, then subscribe again
+                    if isinstance(error, NotFoundError):
+                        subscription = None
+                    self.last_error = f"{type(error).__name__}: {error}"
+                    log.warning("consumer %s: %s; again in %.1fs", self.durable, self.last_error, retry_wait)
+                    await asyncio.sleep(retry_wait)
+                    retry_wait = min(retry_wait * 2, 5.0)
+        finally:
+            # Unsubscribe rather than leave it to the connection's drain, which would wait out
+            # its timeout for a message the server sent to a fetch nobody is waiting on.
+            if subscription is not None:
+                with contextlib.suppress(Exception):
+                    await subscription.unsubscribe()
 
     async def process(self, messages: list[Msg], js: JetStreamContext) -> list[str]:
         """Apply one fetch's messages as a group, in stream order, and settle each with the server."""

@@ -24,6 +24,7 @@ from .db import Database
 from .envelope import Envelope, encode
 
 PENDING = "qc_outbox_pending"
+AFTER_COMMIT = "qc_after_commit"
 
 
 def pending_rows(session: AsyncSession) -> list[dict[str, Any]]:
@@ -83,6 +84,14 @@ class UnitOfWork:
         )
         return envelope
 
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once this transaction has committed (never if it rolls back).
+
+        For effects outside the database that must not run before the data is there, such
+        as waking a worker that will read it.
+        """
+        self.session.info.setdefault(AFTER_COMMIT, []).append(callback)
+
 
 class Outbox:
     """Opens units of work for one service and tells listeners (the relay) of new events."""
@@ -118,11 +127,12 @@ class Outbox:
             rows = session.info.pop(PENDING, [])
             if rows:
                 await session.exec(insert(OutboxRecord), params=rows)
-            emitted = bool(rows)
+            callbacks = session.info.pop(AFTER_COMMIT, [])
             await session.commit()
-        if emitted:
-            for listener in self._listeners:
-                listener()
+        if rows:
+            callbacks = [*self._listeners, *callbacks]
+        for callback in callbacks:
+            callback()
 
     @asynccontextmanager
     async def begin(

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from importlib.metadata import version
 from typing import Any, TypeVar
@@ -41,7 +41,25 @@ E = TypeVar("E", bound=Event)
 Query = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
 
 QUERY_PREFIX = "qc.query"
+STOP_FLUSH_S = 5.0
 VERSION = version("quickon-common")
+
+
+class QueryError(Exception):
+    """A query refused with a reason: the reply carries an error the gateway turns into HTTP.
+
+    ``status`` follows HTTP (404 unknown, 409 conflict, 413 too large, 422 invalid);
+    ``extra`` adds fields such as a linter's messages.
+    """
+
+    def __init__(self, status: int, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.extra = extra
+
+    def reply(self) -> dict[str, Any]:
+        return {"error": {"status": self.status, "detail": self.detail, **self.extra}}
 
 
 class Service:
@@ -69,6 +87,7 @@ class Service:
         )
         self.consumers: list[Consumer[Any]] = []
         self.queries: list[str] = []
+        self.workers: list[Callable[[], Coroutine[Any, Any, None]]] = []
         # Each check is None when fine, else the reason shown by /readyz.
         self.checks: dict[str, str | None] = {"database": "not checked yet", "nats": "not connected yet"}
         self._js: JetStreamContext | None = None
@@ -98,21 +117,31 @@ class Service:
         return register
 
     def answers(self, query: str) -> Callable[[Query], Query]:
-        """Answer ``qc.query.<service>.<query>`` requests; one replica of the service replies."""
+        """Answer ``qc.query.<service>.<query>`` requests; one replica of the service replies.
+
+        The reply is the function's dict, or ``{"error": {"status", "detail", …}}`` when it
+        raises :class:`QueryError` (or anything else: status 500).
+        """
 
         def register(function: Query) -> Query:
             async def on_request(body: dict[str, Any]) -> dict[str, Any]:
                 try:
                     return await function(body if isinstance(body, dict) else {})
+                except QueryError as error:
+                    return error.reply()
                 except Exception as error:
                     log.exception("query %s failed", query)
-                    return {"error": f"{type(error).__name__}: {error}"}
+                    return QueryError(500, f"{query} failed: {type(error).__name__}: {error}").reply()
 
             self.broker.subscriber(f"{QUERY_PREFIX}.{self.name}.{query}", queue=self.name)(on_request)
             self.queries.append(query)
             return function
 
         return register
+
+    def runs(self, worker: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        """Run ``worker()`` once the database and the bus are up, until the service stops."""
+        self.workers.append(worker)
 
     @property
     def js(self) -> JetStreamContext:
@@ -141,7 +170,7 @@ class Service:
         self._tasks.append(asyncio.create_task(self._bring_up(), name=f"{self.name}-bring-up"))
 
     async def stop(self) -> None:
-        """Stop consuming and publishing, and close connections."""
+        """Stop consuming, publish what the outbox still holds (briefly), close connections."""
         self._stopping = True
         for task in self._tasks:
             task.cancel()
@@ -149,6 +178,9 @@ class Service:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks.clear()
+        if self._js is not None:  # publish what was committed last, while the connection is up
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.relay.drain(self._js), STOP_FLUSH_S)
         with contextlib.suppress(Exception):
             await self.broker.stop()
         await self.db.dispose()
@@ -165,6 +197,8 @@ class Service:
                 ack_wait_s=self.settings.consumer_ack_wait_s,
             )
             self._tasks.append(asyncio.create_task(run, name=consumer.durable))
+        for worker in self.workers:
+            self._tasks.append(asyncio.create_task(worker(), name=getattr(worker, "__name__", "worker")))
         log.info("ready", extra={"consumers": [c.durable for c in self.consumers]})
 
     async def _prepare_database(self) -> None:

