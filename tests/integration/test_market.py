@@ -6,6 +6,7 @@ import functools
 import http.server
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ from quickon_common.contracts.market import (
     RepositoryRemoveRequested,
 )
 from quickon_common.natsserver import NatsServer
-from quickon_market.models import CatalogVersion
+from quickon_market.models import CatalogVersion, Repository
 from support.bus import events, eventually, publish, running
 from support.charts import big_index, changes_annotation, write_repository
 from support.market import ask, market_service, repository_state, wait_repository
@@ -110,6 +111,24 @@ async def test_a_local_repository_becomes_a_searchable_catalog(
         )
         with_pre = await ask(nats_server.url, "upgrades", app="wiki", version="2.0.0", include_prerelease=True)
         assert [v["version"] for v in with_pre["newer"]] == ["2.1.0-rc.1"]
+
+        valid = await ask(
+            nats_server.url,
+            "validate",
+            app="wiki",
+            version="1.1.0",
+            values={"replicaCount": 2, "admin": {"password": "s3cret"}},
+        )
+        assert (valid["valid"], valid["errors"], valid["secret_paths_given"]) == (True, [], ["admin.password"])
+        invalid = await ask(
+            nats_server.url, "validate", app="wiki", values={"replicaCount": "three", "admin": {"user": 7}}
+        )
+        assert invalid["valid"] is False
+        assert [(e["path"], e["message"]) for e in invalid["errors"]] == [
+            ("admin.user", "7 is not of type 'string'"),
+            ("replicaCount", "'three' is not of type 'integer'"),
+        ]
+        assert (await ask(nats_server.url, "validate", app="wiki", values=[1]))["error"]["status"] == 422
 
         assert (await ask(nats_server.url, "app", app="nope"))["error"]["status"] == 404
         assert (await ask(nats_server.url, "version", app="wiki", version="9.9.9"))["error"]["status"] == 404
@@ -229,3 +248,23 @@ async def _written(service) -> dict[tuple[str, str], object]:  # type: ignore[no
     async with service.db.read_session() as session:
         rows = (await session.exec(select(CatalogVersion).where(CatalogVersion.repository == "big"))).all()
     return {(r.app, r.version): r.written_at for r in rows}
+
+
+async def test_repositories_are_read_again_on_schedule(
+    nats_server: NatsServer, database_url: str, tmp_path: Path
+) -> None:
+    repo = sample_repository(tmp_path / "repo")
+    service = market_service(nats_server.url, database_url, tmp_path / "var", refresh_interval_s=600)
+    async with running(service):
+        await add(nats_server.url, "team", str(repo))
+        await wait_repository(nats_server.url, "team", "ok", apps=2)
+        write_repository(repo, [{"name": "solo", "version": "1.0.0"}])
+        await service.syncer.pass_once()  # type: ignore[attr-defined]
+        assert (await repository_state(nats_server.url, "team"))["apps"] == 2, "not due yet: nothing read"  # type: ignore[index]
+        async with service.outbox.begin() as uow:  # the last check was eleven minutes ago
+            repository = await uow.session.get(Repository, "team")
+            assert repository is not None
+            repository.checked_at = datetime.now(UTC) - timedelta(minutes=11)
+            uow.session.add(repository)
+        await service.syncer.pass_once()  # type: ignore[attr-defined]
+        assert (await repository_state(nats_server.url, "team"))["apps"] == 1  # type: ignore[index]

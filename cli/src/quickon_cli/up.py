@@ -25,6 +25,7 @@ from quickon_common.natsserver import NatsServer, NatsServerError, port_answers
 from quickon_common.settings import SERVICES, load_settings
 
 STABLE_AFTER_S = 60.0
+CHECKOUT = Path(__file__).resolve().parents[3]
 MAX_RESTART_WAIT_S = 30.0
 
 
@@ -79,6 +80,8 @@ class Supervisor:
         (self.var_dir / "logs").mkdir(parents=True, exist_ok=True)
         self._start_nats()
         env = {**os.environ, "QC_NATS_URL": self.nats_url, "QC_VAR_DIR": str(self.var_dir)}
+        if (CHECKOUT / "catalog" / "index.yaml").exists():  # the built-in catalog, wherever qc runs from
+            env.setdefault("QC_MARKET_BUILTIN_CATALOG", str(CHECKOUT / "catalog"))
         for name in SERVICES:
             port = load_settings(name).http_port
             if port_answers("127.0.0.1", port):

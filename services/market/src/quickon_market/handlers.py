@@ -27,6 +27,7 @@ from quickon_common.contracts.market import (
 )
 from quickon_common.service import QueryError, Service
 
+from . import values
 from .catalog import Catalog, NotFound
 from .charts import ChartError
 from .models import CatalogVersion, Repository
@@ -67,6 +68,10 @@ class VersionRequest(AppRequest):
 class UpgradesRequest(AppRequest):
     version: str = Field(min_length=1, max_length=128)
     include_prerelease: bool = False
+
+
+class ValidateRequest(VersionRequest):
+    values: dict[str, Any] = Field(default_factory=dict, description="the user's values, as for helm --values")
 
 
 class PublishRequest(Request):
@@ -208,6 +213,26 @@ def register(
             "secret_paths": files.secret_paths, "readme": files.readme,
         }  # fmt: skip
 
+    @service.answers("validate")
+    async def validate(body: dict[str, Any]) -> dict[str, Any]:
+        """Check user values against a version's schema, merged over its defaults as Helm does."""
+        request: ValidateRequest = parse(ValidateRequest, body)
+        found = _found(lambda: catalog.app(request.app, request.repository))
+        chosen = _found(lambda: catalog.version(found, request.version))
+        try:
+            files = await store.files(chosen, await _repository_url(chosen.repository))
+        except (ChartError, SourceError) as error:
+            raise QueryError(502, f"cannot read {found.id} {chosen.version}: {error}") from None
+        errors = values.problems(files.schema, values.merge(files.values, request.values))
+        secret = [p for p in files.secret_paths if _has_path(request.values, p)]
+        return {
+            "app": found.id,
+            "version": chosen.version,
+            "valid": not errors,
+            "errors": errors,
+            "secret_paths_given": secret,
+        }
+
     @service.answers("upgrades")
     async def upgrades(body: dict[str, Any]) -> dict[str, Any]:
         request: UpgradesRequest = parse(UpgradesRequest, body)
@@ -246,6 +271,15 @@ def register(
         if repository is None:
             raise QueryError(404, f"repository {name!r} was removed")
         return repository.url
+
+
+def _has_path(tree: dict[str, Any], dotted: str) -> bool:
+    node: Any = tree
+    for part in dotted.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return False
+        node = node[part]
+    return True
 
 
 def _found(produce: Callable[[], T]) -> T:

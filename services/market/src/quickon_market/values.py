@@ -1,0 +1,40 @@
+"""User values against a chart version: merged over its defaults as Helm does, then checked
+against its values.schema.json, each problem named by its dotted path."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from jsonschema import Draft7Validator
+from jsonschema.exceptions import SchemaError
+
+MAX_ERRORS = 20
+
+
+def merge(defaults: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """Helm's coalescing: maps merge key by key, anything else replaces; ``None`` removes a key."""
+    merged = copy.deepcopy(defaults)
+    for key, value in overrides.items():
+        if value is None:
+            merged.pop(key, None)
+        elif isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def problems(schema: dict[str, Any] | None, values: dict[str, Any]) -> list[dict[str, str]]:
+    """What is wrong with ``values`` under ``schema`` (empty when fine or when there is no schema)."""
+    if not schema:
+        return []
+    try:
+        validator = Draft7Validator(schema)
+        errors = sorted(validator.iter_errors(values), key=lambda e: list(map(str, e.absolute_path)))
+    except SchemaError as error:
+        return [{"path": "", "message": f"the chart's values.schema.json is invalid: {error.message}"}]
+    return [
+        {"path": ".".join(str(p) for p in error.absolute_path) or "(top)", "message": error.message}
+        for error in errors[:MAX_ERRORS]
+    ]
