@@ -14,7 +14,8 @@ import yaml
 CHANGE_KINDS = ("added", "changed", "deprecated", "removed", "fixed", "security")
 
 
-def _yaml_list(annotations: dict[str, str], key: str) -> list[dict[str, Any]]:
+def _yaml_items(annotations: dict[str, str], key: str) -> list[Any]:
+    """A list-valued annotation's items; absent or malformed reads as empty."""
     raw = annotations.get(key)
     if not raw:
         return []
@@ -22,7 +23,11 @@ def _yaml_list(annotations: dict[str, str], key: str) -> list[dict[str, Any]]:
         value = yaml.load(raw, Loader=yaml.CSafeLoader)
     except yaml.YAMLError:
         return []
-    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+    return value if isinstance(value, list) else []
+
+
+def _yaml_list(annotations: dict[str, str], key: str) -> list[dict[str, Any]]:
+    return [item for item in _yaml_items(annotations, key) if isinstance(item, dict)]
 
 
 def _flag(annotations: dict[str, str], key: str) -> bool:
@@ -31,15 +36,8 @@ def _flag(annotations: dict[str, str], key: str) -> bool:
 
 def changes(annotations: dict[str, str]) -> list[dict[str, Any]]:
     """``artifacthub.io/changes`` as ``{kind, description, links}``; plain strings count as changed."""
-    raw = annotations.get("artifacthub.io/changes")
-    if not raw:
-        return []
-    try:
-        value = yaml.load(raw, Loader=yaml.CSafeLoader)
-    except yaml.YAMLError:
-        return []
     result: list[dict[str, Any]] = []
-    for item in value if isinstance(value, list) else []:
+    for item in _yaml_items(annotations, "artifacthub.io/changes"):
         if isinstance(item, str):
             result.append({"kind": "changed", "description": item, "links": []})
         elif isinstance(item, dict) and item.get("description"):

@@ -7,7 +7,8 @@ import copy
 from typing import Any
 
 from jsonschema import Draft7Validator
-from jsonschema.exceptions import SchemaError
+from jsonschema.exceptions import SchemaError, UnknownType
+from referencing.exceptions import Unresolvable
 
 MAX_ERRORS = 20
 
@@ -30,10 +31,13 @@ def problems(schema: dict[str, Any] | None, values: dict[str, Any]) -> list[dict
     if not schema:
         return []
     try:
+        Draft7Validator.check_schema(schema)
         validator = Draft7Validator(schema)
         errors = sorted(validator.iter_errors(values), key=lambda e: list(map(str, e.absolute_path)))
     except SchemaError as error:
         return [{"path": "", "message": f"the chart's values.schema.json is invalid: {error.message}"}]
+    except (UnknownType, Unresolvable, ValueError) as error:  # a schema valid in form but not usable
+        return [{"path": "", "message": f"the chart's values.schema.json cannot be used: {error}"}]
     return [
         {"path": ".".join(str(p) for p in error.absolute_path) or "(top)", "message": error.message}
         for error in errors[:MAX_ERRORS]

@@ -1,0 +1,60 @@
+"""The market's pure rules: version order, annotations, values, schema secrets, index limits."""
+
+from __future__ import annotations
+
+import pytest
+
+from quickon_market import chart_annotations, semver, values
+from quickon_market.charts import secret_paths
+from quickon_market.index import BadIndex, parse_index
+
+
+def test_versions_sort_like_helm() -> None:
+    ordered = [
+        "0.9.0",
+        "1.0.0-alpha",
+        "1.0.0-alpha.1",
+        "1.0.0-beta.2",
+        "1.0.0-beta.11",
+        "1.0.0-rc.1",
+        "1.0.0",
+        "v1.2",
+        "1.10.0",
+    ]
+    assert sorted(reversed(ordered), key=semver.version_key) == ordered
+    assert semver.is_prerelease("2.0.0-rc.1") and not semver.is_prerelease("2.0.0")
+    assert not semver.is_valid("latest")
+
+
+def test_changes_accept_artifact_hub_forms_and_ignore_garbage() -> None:
+    listed = "- kind: security\n  description: fix\n- plain text change\n- kind: odd\n  description: x\n"
+    notes = {"artifacthub.io/changes": listed}
+    assert [(c["kind"], c["description"]) for c in chart_annotations.changes(notes)] == [
+        ("security", "fix"), ("changed", "plain text change"), ("changed", "x"),
+    ]  # fmt: skip
+    assert chart_annotations.changes({"artifacthub.io/changes": "{not: [valid"}) == []
+    assert chart_annotations.details({"artifacthub.io/containsSecurityUpdates": "True"})["contains_security_updates"]
+
+
+def test_values_merge_like_helm() -> None:
+    defaults = {"image": {"tag": "1", "pullPolicy": "IfNotPresent"}, "replicas": 1, "extra": {"a": 1}}
+    merged = values.merge(defaults, {"image": {"tag": "2"}, "extra": None, "new": [1]})
+    assert merged == {"image": {"tag": "2", "pullPolicy": "IfNotPresent"}, "replicas": 1, "new": [1]}
+    assert defaults["image"]["tag"] == "1", "defaults untouched"
+
+
+def test_a_broken_schema_is_reported_not_raised() -> None:
+    assert values.problems({"type": "nonsense"}, {})[0]["message"].startswith(
+        "the chart's values.schema.json is invalid"
+    )
+
+
+def test_secret_paths_cover_nested_and_all_three_markers() -> None:
+    schema = {"properties": {"db": {"properties": {"password": {"format": "password"}, "host": {"type": "string"}}},
+                             "token": {"writeOnly": True}, "key": {"x-quickon-secret": True}}}  # fmt: skip
+    assert secret_paths(schema) == ["db.password", "token", "key"]
+
+
+def test_an_index_over_the_size_limit_is_refused_before_parsing() -> None:
+    with pytest.raises(BadIndex, match="over the limit of 10"):
+        parse_index(b"apiVersion: v1\nentries: {}\n", max_bytes=10)
