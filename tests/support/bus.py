@@ -41,12 +41,19 @@ async def running(service: Service, *, timeout_s: float = 30) -> AsyncIterator[S
     try:
         await eventually(lambda: _ready(service), timeout_s=timeout_s, what=f"{service.name} to be ready")
         yield service
+        # Tests read the stream afterwards: everything committed must be published first,
+        # however loaded the machine (the service's own stop flushes for 5 s at most).
+        await eventually(lambda: _outbox_empty(service), timeout_s=60, what=f"{service.name}'s outbox to drain")
     finally:
         await service.stop()
 
 
 async def _ready(service: Service) -> bool:
     return service.ready
+
+
+async def _outbox_empty(service: Service) -> bool:
+    return await service.relay.backlog() == 0
 
 
 async def stream_messages(nats_url: str, subject: str = ">", *, stream: str = "QUICKON") -> list[Msg]:

@@ -1,0 +1,1 @@
+"""Where apps run: the runtimes the deployer drives (``kubernetes``, ``sim``)."""

@@ -1,0 +1,183 @@
+"""The simulated cluster: a faithful, kubelet-less model of what Kubernetes does with the objects a
+Helm chart renders, driven by an explicit clock.
+
+Every call that changes something takes ``now`` (seconds, any epoch, never read from the wall
+clock). The model first plays everything due up to ``now``, then makes the change; controllers
+and the scheduler act on it at the next :meth:`Cluster.tick`, as they would asynchronously in a
+real cluster. :meth:`Cluster.next_change_at` says when a tick next has work, so a caller can sleep
+exactly that long.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from . import admin
+from .admin import NotFoundError
+from .engine import advance_to, next_change_at
+from .events import Event
+from .failures import Failure, parse_failure
+from .manifests import read_manifests
+from .objects import StoredObject
+from .releases import ApplyResult, apply_release, release_objects, uninstall_release
+from .state import STATE, ClusterState, SimConfig
+from .status import NodeStatus, ReleaseStatus, node_statuses, release_status
+from .volumes import Mount
+from .world import World
+
+
+class Cluster:
+    """Nodes, releases' objects, pods, volumes and events of one simulated cluster."""
+
+    def __init__(self, volume_root: Path, config: SimConfig | None = None) -> None:
+        self._world = World(ClusterState(config=config or SimConfig()), volume_root)
+
+    @classmethod
+    def restore(cls, snapshot: Mapping[str, Any], *, volume_root: Path) -> Cluster:
+        """A cluster that continues exactly where :meth:`snapshot` left it (volumes are on disk already)."""
+        state = STATE.validate_python(snapshot)
+        cluster = cls(volume_root, state.config)
+        cluster._world = World(state, volume_root)
+        return cluster
+
+    def snapshot(self) -> dict[str, Any]:
+        """The whole model as JSON-compatible data."""
+        data: dict[str, Any] = STATE.dump_python(self._world.state, mode="json")
+        return data
+
+    @property
+    def now(self) -> float:
+        """The model's clock: the latest time it has been advanced to."""
+        return self._world.now
+
+    @property
+    def config(self) -> SimConfig:
+        return self._world.config
+
+    # Time
+
+    def tick(self, now: float) -> bool:
+        """Play every transition due up to ``now`` in time order; returns whether anything changed."""
+        return advance_to(self._world, now)
+
+    def next_change_at(self) -> float | None:
+        """When the next transition is due (the current time if controllers have work), or None."""
+        return next_change_at(self._world)
+
+    # Helm
+
+    def apply(self, *, namespace: str, release: str, manifests: Iterable[Any], now: float) -> ApplyResult:
+        """Install or upgrade ``release`` with ``helm template``'s documents: all or nothing.
+
+        Raises :class:`ManifestError` listing every invalid object (or one owned by another release).
+        """
+        self.tick(now)
+        valid, skipped = read_manifests(list(manifests), namespace=namespace)
+        return apply_release(self._world, namespace=namespace, release=release, manifests=valid, skipped=skipped)
+
+    def uninstall(self, *, namespace: str, release: str, now: float, keep_volumes: bool = False) -> list[str]:
+        """Delete the release's objects and pods; its claims and their directories too unless ``keep_volumes``."""
+        self.tick(now)
+        self._require_release(namespace, release)
+        return uninstall_release(self._world, namespace=namespace, release=release, keep_volumes=keep_volumes)
+
+    # Operations
+
+    def scale(self, *, namespace: str, release: str, kind: str, name: str, replicas: int, now: float) -> None:
+        """Set a Deployment's or StatefulSet's replicas."""
+        self.tick(now)
+        admin.scale(self._world, self._workload(namespace, release, kind, name), replicas)
+
+    def stop(self, *, namespace: str, release: str, now: float) -> None:
+        """Scale the release to zero pods, keeping its claims and volumes."""
+        self.tick(now)
+        self._require_release(namespace, release)
+        admin.stop(self._world, namespace=namespace, release=release)
+
+    def start(self, *, namespace: str, release: str, now: float) -> None:
+        """Restore the replicas a :meth:`stop` took away."""
+        self.tick(now)
+        self._require_release(namespace, release)
+        admin.start(self._world, namespace=namespace, release=release)
+
+    def restart(
+        self, *, namespace: str, release: str, now: float, kind: str | None = None, name: str | None = None
+    ) -> None:
+        """Rolling restart of every workload of the release (or of one): a new restartedAt annotation."""
+        self.tick(now)
+        self._require_release(namespace, release)
+        objects = release_objects(self._world, namespace, release)
+        if kind is not None and name is not None:
+            objects = [self._workload(namespace, release, kind, name)]
+        admin.restart(self._world, objects)
+
+    def inject(
+        self,
+        *,
+        namespace: str,
+        release: str,
+        kind: str,
+        name: str,
+        failure: Failure | str,
+        now: float,
+        count: int | None = None,
+    ) -> None:
+        """Make a workload's pods fail (``image-pull-error``, ``crash-loop``, ``never-ready``): all of them
+        from now on, or only the next ``count`` pods it creates."""
+        self.tick(now)
+        obj = self._workload(namespace, release, kind, name)
+        admin.inject(self._world, obj, parse_failure(failure), count=count)
+
+    def clear(self, *, namespace: str, release: str, kind: str, name: str, now: float) -> None:
+        """Remove the failures injected into a workload; its pods recover as a fixed application would."""
+        self.tick(now)
+        admin.clear(self._world, self._workload(namespace, release, kind, name))
+
+    # Views
+
+    def releases(self) -> list[tuple[str, str]]:
+        """(namespace, release) of every installed release."""
+        return sorted((r.namespace, r.name) for r in self._world.state.releases.values())
+
+    def status(self, *, namespace: str, release: str) -> ReleaseStatus:
+        """Workloads, pods, claims, recent events and a summary; an uninstalled release whose volumes
+        were kept still shows its claims."""
+        status = release_status(self._world, namespace=namespace, release=release)
+        if f"{namespace}/{release}" not in self._world.state.releases and not status.claims:
+            raise NotFoundError(f"no release {namespace}/{release}")
+        return status
+
+    def events(self, *, namespace: str, release: str, limit: int | None = None) -> list[Event]:
+        """The release's events, oldest first (the last ``limit`` only, if given)."""
+        events = self._world.state.events.get(f"{namespace}/{release}", [])
+        return list(events if limit is None else events[-limit:])
+
+    def objects(self, *, namespace: str, release: str) -> list[StoredObject]:
+        """Copies of the release's stored objects (``live`` is what the controllers act on)."""
+        return copy.deepcopy(release_objects(self._world, namespace, release))
+
+    def nodes(self) -> list[NodeStatus]:
+        return node_statuses(self._world)
+
+    def volume_path(self, *, namespace: str, claim: str) -> Path:
+        """The directory holding a PersistentVolumeClaim's data."""
+        if f"{namespace}/{claim}" not in self._world.state.claims:
+            raise NotFoundError(f"no PersistentVolumeClaim {namespace}/{claim}")
+        return self._world.volumes.claim_dir(namespace, claim)
+
+    def pod_mounts(self, *, namespace: str, pod: str) -> list[Mount]:
+        """Which host directory each container of a pod sees at each mount path."""
+        found = self._world.state.pods.get(f"{namespace}/{pod}")
+        if found is None:
+            raise NotFoundError(f"no pod {namespace}/{pod}")
+        return self._world.volumes.mounts(found)
+
+    def _require_release(self, namespace: str, release: str) -> None:
+        if f"{namespace}/{release}" not in self._world.state.releases:
+            raise NotFoundError(f"no release {namespace}/{release}")
+
+    def _workload(self, namespace: str, release: str, kind: str, name: str) -> StoredObject:
+        return admin.find_workload(self._world, namespace=namespace, release=release, kind=kind, name=name)

@@ -1,0 +1,161 @@
+"""The mutable cluster that controllers, the scheduler and the kubelet act on, with the few
+primitives they share: events, creating and deleting pods, claims and their directories."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .events import NORMAL, Event, record
+from .index import Index
+from .names import name_suffix
+from .objects import StoredObject
+from .pods import ContainerState, Pod, Step
+from .podspec import PodSpec
+from .scheduling import Node
+from .state import Claim, ClusterState, WorkloadState, release_key
+from .volumes import Volumes
+
+
+class World:
+    """One cluster's state plus what is derived from its configuration (nodes, volume root)."""
+
+    def __init__(self, state: ClusterState, volume_root: Path) -> None:
+        self.state = state
+        self.config = state.config
+        self.nodes = [Node.from_spec(spec) for spec in state.config.nodes]
+        self.volumes = Volumes(volume_root)
+        self.index = Index(state, self.nodes)
+
+    @property
+    def now(self) -> float:
+        return self.state.clock
+
+    def emit(
+        self, *, namespace: str, release: str, kind: str, reason: str, involved: str, message: str, field_path: str = ""
+    ) -> None:
+        """Record an event for a release."""
+        events = self.state.events.setdefault(release_key(namespace, release), [])
+        event = Event(kind, reason, involved, message, self.now, self.now, field_path=field_path)
+        record(events, event, limit=self.config.events_per_release)
+
+    def pod_event(
+        self, pod: Pod, reason: str, message: str, *, kind: str = NORMAL, container: ContainerState | None = None
+    ) -> None:
+        """Record an event about a pod, or about one of its containers."""
+        field_path = ""
+        if container is not None:
+            field_path = f"spec.{'initContainers' if container.init else 'containers'}{{{container.name}}}"
+        self.emit(
+            namespace=pod.namespace,
+            release=pod.release,
+            kind=kind,
+            reason=reason,
+            involved=f"Pod/{pod.name}",
+            message=message,
+            field_path=field_path,
+        )
+
+    def mark(self, ref: str) -> None:
+        """Ask the controller of ``ref`` to look at its object again in this instant."""
+        if ref not in self.state.dirty:
+            self.state.dirty.append(ref)
+
+    def workload(self, ref: str) -> WorkloadState:
+        return self.state.workloads.setdefault(ref, WorkloadState())
+
+    def pods_of(self, owner: str) -> list[Pod]:
+        """The pods a controller made, oldest first."""
+        return self.index.pods_of(owner)
+
+    def release_objects(self, namespace: str, release: str) -> list[StoredObject]:
+        """The objects of a release (cluster-scoped ones included), in a stable order."""
+        return self.index.release_objects(namespace, release)
+
+    def add_object(self, obj: StoredObject) -> None:
+        self.state.objects[obj.key.ref] = obj
+        self.index.add_object(obj)
+
+    def remove_object(self, obj: StoredObject) -> None:
+        del self.state.objects[obj.key.ref]
+        self.index.remove_object(obj)
+        self.state.workloads.pop(obj.key.ref, None)
+
+    def wake(self, pod: Pod, container: ContainerState, at: float | None) -> None:
+        """Plan the end of ``container``'s current step at ``at`` (None: it waits for something else)."""
+        container.next_at = at
+        self.index.wake(pod, next(i for i, c in enumerate(pod.containers) if c is container), at)
+
+    def generated_name(self, namespace: str, prefix: str) -> str:
+        """``prefix`` plus a five-character suffix no pod in use has, derived from the creation counter."""
+        while True:
+            name = f"{prefix}-{name_suffix(f'{namespace}/{prefix}#{self.state.serial}')}"
+            if f"{namespace}/{name}" not in self.state.pods:
+                return name
+            self.state.serial += 1
+
+    def create_pod(
+        self,
+        *,
+        owner: StoredObject,
+        name: str,
+        revision: str,
+        spec: PodSpec,
+        ordinal: int | None = None,
+        target_node: str | None = None,
+    ) -> Pod:
+        """A new pod waiting to be scheduled; a failure injected for the workload's next pods applies to it."""
+        self.state.serial += 1
+        containers = [ContainerState(c.name, c.image, init=True) for c in spec.init_containers]
+        containers += [ContainerState(c.name, c.image) for c in spec.containers]
+        pod = Pod(
+            name=name,
+            namespace=owner.namespace,
+            release=owner.release,
+            owner=owner.key.ref,
+            owner_kind=owner.kind,
+            revision=revision,
+            serial=self.state.serial,
+            created_at=self.now,
+            spec=spec,
+            containers=containers,
+            ordinal=ordinal,
+            target_node=target_node,
+        )
+        workload = self.workload(owner.key.ref)
+        if workload.injected is not None:
+            pod.injected_failure = workload.injected
+        elif workload.injected_next is not None and workload.injected_next_count > 0:
+            pod.injected_failure = workload.injected_next
+            workload.injected_next_count -= 1
+            if workload.injected_next_count == 0:
+                workload.injected_next = None
+        pod.refresh_conditions(self.now)
+        self.state.pods[pod.key] = pod
+        self.index.add_pod(pod)
+        self.state.unsettled = True  # a pod to schedule
+        return pod
+
+    def delete_pod(self, pod: Pod) -> None:
+        """Stop and remove a pod at once (no grace period); its emptyDirs go with it."""
+        for container in pod.containers:
+            if container.step in {Step.RUNNING, Step.READY, Step.UNREADY}:
+                self.pod_event(pod, "Killing", f"Stopping container {container.name}", container=container)
+        self.volumes.remove_pod(pod)
+        self.index.remove_pod(pod)
+        del self.state.pods[pod.key]
+        self.state.unsettled = self.state.capacity_changed = True
+
+    def ensure_claim(self, *, namespace: str, name: str, release: str, size: str, owner: str | None = None) -> Claim:
+        """The claim of that name, created with its directory if missing (a kept claim is reused)."""
+        claim = self.state.claims.get(f"{namespace}/{name}")
+        if claim is None:
+            claim = Claim(namespace, name, release, size, self.now, owner)
+            self.state.claims[claim.key] = claim
+            self.state.unsettled = True  # a pod may have waited for it
+        claim.size, claim.release = size, release
+        self.volumes.create_claim(namespace, name)
+        return claim
+
+    def delete_claim(self, claim: Claim) -> None:
+        self.volumes.remove_claim(claim.namespace, claim.name)
+        del self.state.claims[claim.key]
