@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import functools
+import hashlib
 import http.server
+import io
+import tarfile
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -26,6 +30,8 @@ from quickon_market.models import CatalogVersion, Repository
 from support.bus import events, eventually, publish, running
 from support.charts import big_index, changes_annotation, write_repository
 from support.market import ask, market_service, repository_state, wait_repository
+
+CATALOG = Path(__file__).parents[2] / "catalog"
 
 
 def sample_repository(directory: Path) -> Path:
@@ -268,3 +274,24 @@ async def test_repositories_are_read_again_on_schedule(
             uow.session.add(repository)
         await service.syncer.pass_once()  # type: ignore[attr-defined]
         assert (await repository_state(nats_server.url, "team"))["apps"] == 1  # type: ignore[index]
+
+
+async def test_the_chart_query_hands_out_the_verified_package(
+    nats_server: NatsServer, database_url: str, tmp_path: Path
+) -> None:
+    service = market_service(nats_server.url, database_url, tmp_path / "var", builtin=CATALOG)
+    async with running(service):
+        await wait_repository(nats_server.url, "builtin", "ok")
+        answer = await ask(nats_server.url, "chart", app="redis", version="1.0.1")
+        assert (answer["app"], answer["repository"], answer["version"]) == ("builtin/redis", "builtin", "1.0.1")
+        package = base64.b64decode(answer["chart"], validate=True)
+        assert hashlib.sha256(package).hexdigest() == answer["digest"]
+        assert package == (CATALOG / "redis-1.0.1.tgz").read_bytes()
+        with tarfile.open(fileobj=io.BytesIO(package), mode="r:gz") as archive:
+            assert "redis/Chart.yaml" in archive.getnames()
+        assert answer["values"]["image"]["tag"] == "7.2.6"
+        assert answer["schema"]["type"] == "object" and "auth.password" in answer["secret_paths"]
+
+        assert (await ask(nats_server.url, "chart", app="redis", version="9.9.9"))["error"]["status"] == 404
+        assert (await ask(nats_server.url, "chart", app="nope"))["error"]["status"] == 404
+        assert (await ask(nats_server.url, "chart", app="redis", values={}))["error"]["status"] == 422

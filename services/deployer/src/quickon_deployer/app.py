@@ -1,11 +1,77 @@
-"""Wiring of the deployer service: its tables, consumers and queries (the domain comes with its issue)."""
+"""Wiring of the deployer service: installed services and their operations, run as sagas on a runtime."""
 
 from __future__ import annotations
+
+import asyncio
+import logging
+from functools import cache
 
 from quickon_common.service import Service
 from quickon_common.settings import Settings
 
+from . import handlers, queries
+from .market import Market
+from .models import OperationRecord, RevisionRecord, ServiceRecord
+from .outcomes import build_sagas
+from .runtime.base import Runtime, RuntimeFailure
+from .runtime.simulated import SimRuntime
+from .runtime.unavailable import UnavailableRuntime
+from .saga import SagaRunner
+from .sealing import Sealer
+from .settings import DeployerSettings
+from .steps import Steps
+from .watcher import StatusWatcher
 
-def create_service(settings: Settings | None = None) -> Service:
+log = logging.getLogger(__name__)
+RUNTIME_CHECK_S = 10.0
+
+
+def create_runtime(service: Service, settings: DeployerSettings) -> Runtime:
+    """The runtime ``QC_RUNTIME`` names; one that explains itself on every call when it cannot be built."""
+    try:
+        if settings.runtime == "sim":
+            return SimRuntime.from_settings(
+                service.settings.var_dir.resolve() / "deployer" / "sim", nodes=settings.sim_nodes,
+                cpu=settings.sim_node_cpu, memory=settings.sim_node_memory, delay_scale=settings.sim_delay_scale,
+            )  # fmt: skip
+        from .runtime.kubernetes import KubernetesRuntime
+
+        return KubernetesRuntime.create(
+            kubeconfig=settings.kubeconfig, context=settings.kube_context, helm_timeout_s=settings.helm_timeout_s
+        )
+    except RuntimeFailure as failure:
+        log.error("runtime %s unavailable: %s", settings.runtime, failure.reason)
+        return UnavailableRuntime(settings.runtime, failure.reason)
+
+
+def create_service(settings: Settings | None = None, deployer: DeployerSettings | None = None) -> Service:
     """The deployer service, ready to run."""
-    return Service("deployer", settings=settings)
+    service = Service("deployer", settings=settings, models=[ServiceRecord, RevisionRecord, OperationRecord])
+    deployer = deployer or DeployerSettings()
+    var = service.settings.var_dir.resolve() / "deployer"
+    runtime = create_runtime(service, deployer)
+    sealer = Sealer.from_settings(deployer.secret_key, var / "secret.key")
+
+    @cache
+    def market() -> Market:
+        return Market(service.broker.connection, cache_dir=var / "charts", timeout_s=deployer.market_timeout_s)
+
+    steps = Steps(runtime=runtime, market=market, sealer=sealer, outbox=service.outbox, settings=deployer)
+    runner = SagaRunner(service.outbox, build_sagas(steps))
+    watcher = StatusWatcher(service.outbox, runtime, interval_s=deployer.status_interval_s)
+    handlers.register(service, runner=runner, sealer=sealer, settings=deployer)
+    queries.register(service, runtime=runtime, market=market, sealer=sealer)
+    service.checks["runtime"] = "not checked yet"
+
+    async def check_runtime() -> None:
+        while True:
+            service.checks["runtime"] = await runtime.check()
+            await asyncio.sleep(RUNTIME_CHECK_S)
+
+    service.runs(runner.run)
+    service.runs(watcher.run)
+    service.runs(check_runtime)
+    service.runtime = runtime  # type: ignore[attr-defined]  # for tests and benchmarks
+    service.runner = runner  # type: ignore[attr-defined]
+    service.watcher = watcher  # type: ignore[attr-defined]
+    return service

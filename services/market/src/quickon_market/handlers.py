@@ -6,11 +6,12 @@ import asyncio
 import base64
 import binascii
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field
 from sqlalchemy import delete
 from sqlmodel import select
 
@@ -25,11 +26,12 @@ from quickon_common.contracts.market import (
     RepositoryRemoved,
     RepositoryRemoveRequested,
 )
+from quickon_common.queries import QueryRequest, parse
 from quickon_common.service import QueryError, Service
 
 from . import values
-from .catalog import Catalog, NotFound
-from .charts import ChartError
+from .catalog import AppView, Catalog, NotFound, VersionView
+from .charts import ChartError, ChartFiles
 from .models import CatalogVersion, Repository
 from .publish import PublishRefused, publish_chart
 from .settings import MarketSettings
@@ -42,11 +44,7 @@ LOCAL_REPOSITORY = "local"
 T = TypeVar("T")
 
 
-class Request(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class AppsRequest(Request):
+class AppsRequest(QueryRequest):
     text: str = Field(default="", max_length=200)
     category: str | None = None
     keyword: str | None = None
@@ -56,7 +54,7 @@ class AppsRequest(Request):
     offset: int = Field(default=0, ge=0)
 
 
-class AppRequest(Request):
+class AppRequest(QueryRequest):
     app: str = Field(min_length=1, max_length=130)
     repository: str | None = None
 
@@ -70,26 +68,21 @@ class UpgradesRequest(AppRequest):
     include_prerelease: bool = False
 
 
+class ChartRequest(VersionRequest):
+    """Its own model (though the same fields) so the chart query can grow options without touching ``version``."""
+
+
 class ValidateRequest(VersionRequest):
     values: dict[str, Any] = Field(default_factory=dict, description="the user's values, as for helm --values")
 
 
-class PublishRequest(Request):
+class PublishRequest(QueryRequest):
     chart: str = Field(description="the packaged chart (.tgz), base64")
 
 
 def local_repository_dir(service: Service) -> Path:
     """Where published charts live: QuickOn's own repository."""
     return service.settings.var_dir.resolve() / "market" / LOCAL_REPOSITORY
-
-
-def parse(model: type[Request], body: dict[str, Any]) -> Any:
-    """The request as ``model``, or a 422 naming the field."""
-    try:
-        return model.model_validate(body)
-    except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in error.errors()[:5])
-        raise QueryError(422, problems) from None
 
 
 def register(
@@ -199,30 +192,31 @@ def register(
 
     @service.answers("version")
     async def version(body: dict[str, Any]) -> dict[str, Any]:
-        request: VersionRequest = parse(VersionRequest, body)
-        found = _found(lambda: catalog.app(request.app, request.repository))
-        chosen = _found(lambda: catalog.version(found, request.version))
-        repository_url = await _repository_url(chosen.repository)
-        try:
-            files = await store.files(chosen, repository_url)
-        except (ChartError, SourceError) as error:
-            raise QueryError(502, f"cannot read {found.id} {chosen.version}: {error}") from None
+        """One version's values, schema, secret paths and readme (its latest stable one when none is named)."""
+        found, chosen, _, files = await _resolved(parse(VersionRequest, body))
         return {
             "app": found.id, **chosen.summary(),
             "values": files.values, "values_yaml": files.values_yaml, "schema": files.schema,
             "secret_paths": files.secret_paths, "readme": files.readme,
         }  # fmt: skip
 
+    @service.answers("chart")
+    async def chart(body: dict[str, Any]) -> dict[str, Any]:
+        """One version's packaged chart (.tgz, base64), verified against its digest, for the deployer to render."""
+        found, chosen, url, files = await _resolved(parse(ChartRequest, body))
+        with _readable(found, chosen):
+            package = await store.package(chosen, url)  # cached on disk by now: files() fetched it
+        return {
+            "app": found.id, "repository": chosen.repository, "version": chosen.version, "digest": chosen.digest,
+            "chart": base64.b64encode(package).decode("ascii"),
+            "values": files.values, "schema": files.schema, "secret_paths": files.secret_paths,
+        }  # fmt: skip
+
     @service.answers("validate")
     async def validate(body: dict[str, Any]) -> dict[str, Any]:
         """Check user values against a version's schema, merged over its defaults as Helm does."""
         request: ValidateRequest = parse(ValidateRequest, body)
-        found = _found(lambda: catalog.app(request.app, request.repository))
-        chosen = _found(lambda: catalog.version(found, request.version))
-        try:
-            files = await store.files(chosen, await _repository_url(chosen.repository))
-        except (ChartError, SourceError) as error:
-            raise QueryError(502, f"cannot read {found.id} {chosen.version}: {error}") from None
+        found, chosen, _, files = await _resolved(request)
         errors = values.problems(files.schema, values.merge(files.values, request.values))
         secret = [p for p in files.secret_paths if _has_path(request.values, p)]
         return {
@@ -265,6 +259,15 @@ def register(
             "published": {"repository": LOCAL_REPOSITORY, "app": files.name, "version": files.version, "digest": digest}
         }
 
+    async def _resolved(request: VersionRequest) -> tuple[AppView, VersionView, str, ChartFiles]:
+        """The app and version a request names, its repository's URL and its chart files (404 / 502 otherwise)."""
+        found = _found(lambda: catalog.app(request.app, request.repository))
+        chosen = _found(lambda: catalog.version(found, request.version))
+        url = await _repository_url(chosen.repository)
+        with _readable(found, chosen):
+            files = await store.files(chosen, url)
+        return found, chosen, url, files
+
     async def _repository_url(name: str) -> str:
         async with service.db.read_session() as session:
             repository = await session.get(Repository, name)
@@ -280,6 +283,15 @@ def _has_path(tree: dict[str, Any], dotted: str) -> bool:
             return False
         node = node[part]
     return True
+
+
+@contextmanager
+def _readable(found: AppView, chosen: VersionView) -> Iterator[None]:
+    """A chart that cannot be fetched or read is the repository's fault: 502, not ours."""
+    try:
+        yield
+    except (ChartError, SourceError) as error:
+        raise QueryError(502, f"cannot read {found.id} {chosen.version}: {error}") from None
 
 
 def _found(produce: Callable[[], T]) -> T:

@@ -1,0 +1,191 @@
+"""The deployer's consumers: each request is accepted as an operation (or refused, changing nothing).
+
+Acceptance only checks what the deployer's own database knows — a valid, free or existing name,
+no other operation on the service, an existing revision — and records the operation; the saga
+runner does the rest. A refusal is the request's failure event, with the reason and what to do.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlmodel import select
+
+from quickon_common.consumer import Handling
+from quickon_common.contracts.deploy import (
+    AppInstallFailed,
+    AppInstallRequested,
+    AppRollbackFailed,
+    AppRollbackRequested,
+    AppUninstallFailed,
+    AppUninstallRequested,
+    AppUpgradeFailed,
+    AppUpgradeRequested,
+    ServiceEvent,
+    ServiceRestartFailed,
+    ServiceRestartRequested,
+    ServiceStartFailed,
+    ServiceStartRequested,
+    ServiceStopFailed,
+    ServiceStopRequested,
+    ValuesChange,
+)
+from quickon_common.service import Service
+
+from .models import OperationRecord, RevisionRecord, ServiceRecord
+from .outcomes import set_status
+from .preview import effective_values
+from .saga import SagaRunner, cause_of, service_subject
+from .sealing import Sealer, SealError
+from .settings import DeployerSettings
+
+DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+RELEASE_NAME_MAX = 53  # Helm's limit: the name prefixes objects whose names are at most 63
+# kind -> (request, failure event, status while it runs; None keeps the current one)
+OPERATIONS: dict[str, tuple[type[ServiceEvent], type[Any], str | None]] = {
+    "install": (AppInstallRequested, AppInstallFailed, "installing"),
+    "upgrade": (AppUpgradeRequested, AppUpgradeFailed, "upgrading"),
+    "rollback": (AppRollbackRequested, AppRollbackFailed, "rolling_back"),
+    "start": (ServiceStartRequested, ServiceStartFailed, None),
+    "stop": (ServiceStopRequested, ServiceStopFailed, None),
+    "restart": (ServiceRestartRequested, ServiceRestartFailed, None),
+    "uninstall": (AppUninstallRequested, AppUninstallFailed, "uninstalling"),
+}
+
+
+class Refused(Exception):
+    """The request cannot be accepted; the reason goes into its failure event."""
+
+
+def name_problem(namespace: str, name: str) -> str | None:
+    """Why a service name or namespace is not usable, or None."""
+    if not DNS_LABEL.match(name) or len(name) > RELEASE_NAME_MAX:
+        return (
+            f"{name!r} is not a valid service name: lowercase letters, digits and '-', starting and ending "
+            f"with a letter or digit, at most {RELEASE_NAME_MAX} characters"
+        )
+    if not DNS_LABEL.match(namespace) or len(namespace) > 63:
+        return f"{namespace!r} is not a valid namespace: lowercase letters, digits and '-', at most 63 characters"
+    return None
+
+
+def register(service: Service, *, runner: SagaRunner, sealer: Sealer, settings: DeployerSettings) -> None:
+    """Wire one consumer per operation request into ``service``."""
+
+    def deadline(kind: str) -> datetime:
+        seconds = {"install": settings.install_deadline_s, "upgrade": settings.upgrade_deadline_s}
+        return datetime.now(UTC) + timedelta(seconds=seconds.get(kind, settings.operation_deadline_s))
+
+    def user_values(event: ValuesChange) -> dict[str, Any]:
+        try:
+            return effective_values(dict(event.values), sealer.open(event.sealed_values))
+        except SealError as error:
+            raise Refused(str(error)) from None
+
+    async def plan_for(kind: str, event: Any, record: ServiceRecord | None, uow: Any) -> dict[str, Any]:
+        """What the saga needs from the request, checked against the service as it is."""
+        if kind == "install":
+            if record is not None:
+                raise Refused(
+                    f"a service named {event.service!r} exists in {event.namespace!r} already ({record.app}, "
+                    f"{record.status}); pick another name or uninstall it first"
+                )
+            return {
+                "app": event.app, "wanted_version": event.version, "repository": event.repository,
+                "request": sealer.seal(user_values(event)),
+            }  # fmt: skip
+        if record is None:
+            raise Refused(f"there is no service {event.service!r} in {event.namespace!r}")
+        if record.operation_id is not None:
+            running = await uow.session.get(OperationRecord, record.operation_id)
+            doing = (
+                f"{running.kind} {running.id} (at {running.step or 'its start'})" if running else record.operation_id
+            )
+            raise Refused(f"{record.name} is busy with {doing}; try again when it has finished")
+        if kind == "upgrade":
+            if record.status == "stopped":
+                raise Refused(f"{record.name} is stopped; start it before upgrading, so the upgrade can be checked")
+            current = effective_values(record.values, sealer.open(record.sealed_secrets))
+            wanted = user_values(event)
+            return {
+                "app": record.app, "repository": record.repository, "wanted_version": event.version or record.version,
+                "request": sealer.seal(effective_values(current, wanted) if event.reuse_values else wanted),
+                "previous_version": record.version, "previous_revision": record.revision,
+                "previous_status": record.status,
+            }  # fmt: skip
+        if kind == "rollback":
+            return {"target": await rollback_target(uow, record, event.revision)}
+        if kind == "uninstall":
+            return {"keep_volumes": event.keep_volumes}
+        return {}
+
+    async def rollback_target(uow: Any, record: ServiceRecord, wanted: int | None) -> int:
+        found = await uow.session.exec(select(RevisionRecord).where(RevisionRecord.service_id == record.id))
+        revisions = {r.number: r for r in found.all()}
+        if wanted is None:
+            earlier = [n for n, r in revisions.items() if n < record.revision and r.outcome == "superseded"]
+            if not earlier:
+                raise Refused(f"{record.name} has no earlier revision to roll back to")
+            return int(max(earlier))
+        if wanted not in revisions:
+            raise Refused(f"{record.name} has no revision {wanted}; its revisions are {sorted(revisions)}")
+        if wanted == record.revision:
+            raise Refused(f"revision {wanted} is the one {record.name} runs already")
+        if revisions[wanted].outcome == "failed":
+            raise Refused(f"revision {wanted} of {record.name} failed; pick one that ran")
+        return wanted
+
+    def consumer(kind: str) -> None:
+        request, failure, running_status = OPERATIONS[kind]
+
+        async def accept(event: Any, handling: Handling[Any]) -> None:
+            uow, envelope = handling.uow, handling.envelope
+            op_id = event.operation_id or envelope.id
+            ids = {"service": event.service, "namespace": event.namespace, "operation_id": op_id}
+            subject = service_subject(event.namespace, event.service)
+            try:
+                if problem := name_problem(event.namespace, event.service):
+                    raise Refused(problem)
+                if await uow.session.get(OperationRecord, op_id) is not None:
+                    raise Refused(f"operation id {op_id} was used already; each request needs its own")
+                found = await uow.session.exec(
+                    select(ServiceRecord).where(
+                        ServiceRecord.namespace == event.namespace, ServiceRecord.name == event.service
+                    )
+                )
+                record = found.first()
+                plan = await plan_for(kind, event, record, uow)
+            except Refused as refused:
+                uow.emit(failure(**ids, reason=str(refused), step="accept"), subject=subject)
+                return
+            now = datetime.now(UTC)
+            if record is None:
+                record = ServiceRecord(
+                    id=str(uuid.uuid4()), namespace=event.namespace, name=event.service, team=envelope.team,
+                    app=event.app, repository=event.repository, status="", created_by=envelope.actor,
+                    created_at=now, updated_at=now,
+                )  # fmt: skip
+                set_status(uow, record, "installing")
+            elif running_status is not None:
+                set_status(uow, record, running_status)
+            record.operation_id = op_id
+            uow.session.add(record)
+            uow.session.add(
+                OperationRecord(
+                    id=op_id, service_id=record.id, namespace=event.namespace, service=event.service, kind=kind,
+                    state="running", plan=plan, deadline=deadline(kind), cause=cause_of(envelope), created_at=now,
+                )
+            )  # fmt: skip
+            uow.after_commit(runner.wake)
+
+        accept.__name__ = (
+            f"{kind}_app" if kind in ("install", "upgrade", "rollback", "uninstall") else f"{kind}_service"
+        )
+        accept.__doc__ = f"Accept a {kind} request as an operation, or refuse it with the reason."
+        service.handles(request)(accept)
+
+    for kind in OPERATIONS:
+        consumer(kind)

@@ -1,0 +1,88 @@
+"""The market, asked over NATS request/reply: which chart a service runs, and whether its values fit."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from nats.aio.client import Client as NatsClient
+from nats.errors import NoRespondersError
+from nats.errors import TimeoutError as NatsTimeoutError
+
+from .runtime.base import RuntimeFailure
+
+
+class MarketRefused(RuntimeFailure):
+    """The market answered with an error (unknown app, bad values): final, not worth a retry."""
+
+
+@dataclass(frozen=True)
+class ChartVersion:
+    """A resolved version of an app and where its packaged chart is cached."""
+
+    app: str
+    repository: str
+    version: str
+    digest: str
+    path: Path
+    defaults: dict[str, Any]
+    secret_paths: list[str]
+
+
+class Market:
+    """Queries to the market service; charts cached on disk by digest."""
+
+    def __init__(self, connection: NatsClient, *, cache_dir: Path, timeout_s: float) -> None:
+        self._nats = connection
+        self._cache_dir = cache_dir
+        self._timeout_s = timeout_s
+
+    async def ask(self, query: str, **body: Any) -> dict[str, Any]:
+        """The market's answer; :class:`MarketRefused` for its errors, a retryable failure when it is away."""
+        try:
+            reply = await self._nats.request(f"qc.query.market.{query}", json.dumps(body).encode(), self._timeout_s)
+        except (TimeoutError, NoRespondersError, NatsTimeoutError):
+            raise RuntimeFailure("the market service does not answer; is it running?", retryable=True) from None
+        answer: dict[str, Any] = json.loads(reply.data)
+        if "error" in answer:
+            raise MarketRefused(str(answer["error"].get("detail", answer["error"])))
+        return answer
+
+    async def chart(self, app: str, *, version: str | None, repository: str | None) -> ChartVersion:
+        """The chart of ``app`` at ``version`` (the newest when None), verified against its digest."""
+        answer = await self.ask("chart", app=app, version=version, repository=repository)
+        path = self._cache_dir / f"{answer['digest']}.tgz"
+        if not path.exists():
+            data = base64.b64decode(answer["chart"])
+            if hashlib.sha256(data).hexdigest() != answer["digest"]:
+                raise MarketRefused(f"{app} {answer['version']}: the chart does not match its digest")
+            await asyncio.to_thread(_write_atomically, path, data)
+        return ChartVersion(
+            app=app,
+            repository=answer["repository"],
+            version=answer["version"],
+            digest=answer["digest"],
+            path=path,
+            defaults=answer.get("values") or {},
+            secret_paths=list(answer.get("secret_paths") or []),
+        )
+
+    async def problems(self, chart: ChartVersion, values: dict[str, Any]) -> list[str]:
+        """What is wrong with ``values`` for ``chart`` (its schema), each naming the field; empty when fine."""
+        answer = await self.ask(
+            "validate", app=chart.app, repository=chart.repository, version=chart.version, values=values
+        )
+        return [f"{problem['path']}: {problem['message']}" for problem in answer.get("errors", [])]
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)

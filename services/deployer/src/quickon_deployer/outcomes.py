@@ -1,0 +1,187 @@
+"""How each operation ends: what success records and announces, what a failure leaves and says.
+
+Each function runs inside the saga's last transaction, so the service's new state and the
+outcome event are written together.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete
+
+from quickon_common.contracts.deploy import (
+    AppInstalled,
+    AppInstallFailed,
+    AppRollbackFailed,
+    AppRolledBack,
+    AppUninstalled,
+    AppUninstallFailed,
+    AppUpgraded,
+    AppUpgradeFailed,
+    ServiceRestarted,
+    ServiceRestartFailed,
+    ServiceStarted,
+    ServiceStartFailed,
+    ServiceStatusChanged,
+    ServiceStopFailed,
+    ServiceStopped,
+)
+from quickon_common.outbox import UnitOfWork
+
+from .models import RevisionRecord, ServiceRecord
+from .runtime.base import Health
+from .saga import Run, Saga, service_subject
+from .steps import Steps, not_ready
+
+
+def set_status(uow: UnitOfWork, service: ServiceRecord, status: str, reason: str | None = None) -> None:
+    """Change a service's status, telling the bus when it really changed."""
+    previous = service.status or None  # a new service has none yet
+    service.status, service.status_reason, service.updated_at = status, reason, datetime.now(UTC)
+    uow.session.add(service)
+    if previous != status:
+        uow.emit(
+            ServiceStatusChanged(
+                service=service.name, namespace=service.namespace, status=status,  # type: ignore[arg-type]
+                previous=previous, reason=reason,  # type: ignore[arg-type]
+            ),
+            subject=service_subject(service.namespace, service.name),
+        )  # fmt: skip
+
+
+def observed_status(health: Health) -> tuple[str, str | None]:
+    """The status a release's health means for a service that no operation is changing."""
+    if not health.exists:
+        return "failed", "the release is gone from the cluster"
+    if health.stopped:
+        return "stopped", None
+    if health.ready:
+        return "running", None
+    return "degraded", health.failure or not_ready(health)
+
+
+def _last_seen(run: Run) -> tuple[str, str | None]:
+    health: Health | None = run.memory.get("health")
+    return observed_status(health) if health is not None else ("failed", "its state is not known")
+
+
+def _ids(run: Run) -> dict[str, Any]:
+    return {"service": run.op.service, "namespace": run.op.namespace, "operation_id": run.op.id}
+
+
+def _emit(uow: UnitOfWork, run: Run, event: Any) -> None:
+    uow.emit(event, subject=service_subject(run.op.namespace, run.op.service))
+
+
+async def _forget(uow: UnitOfWork, service: ServiceRecord) -> None:
+    await uow.session.exec(delete(RevisionRecord).where(RevisionRecord.service_id == service.id))  # type: ignore[arg-type]
+    await uow.session.delete(service)
+
+
+def build_sagas(steps: Steps) -> dict[str, Saga]:
+    """Every operation's saga, from the shared steps."""
+
+    async def installed(run: Run, uow: UnitOfWork, service: ServiceRecord | None) -> None:
+        assert service is not None
+        plan = run.plan
+        service.version, service.repository, service.revision = plan["version"], plan["repository"], plan["revision"]
+        service.values, service.sealed_secrets = plan["values"], plan.get("sealed")
+        service.secret_paths, service.operation_id = plan["secret_paths"], None
+        await steps.settle_revisions(uow.session, service.id, plan["revision"])
+        set_status(uow, service, "running")
+        _emit(uow, run, AppInstalled(**_ids(run), app=service.app, version=service.version, revision=service.revision))
+
+    async def install_failed(run: Run, uow: UnitOfWork, service: ServiceRecord | None, reason: str) -> None:
+        if service is not None:  # nothing of it stays: the name is free again
+            await _forget(uow, service)
+        _emit(uow, run, AppInstallFailed(**_ids(run), reason=reason, step=run.plan.get("failed_step")))
+
+    async def upgraded(run: Run, uow: UnitOfWork, service: ServiceRecord | None) -> None:
+        assert service is not None
+        plan = run.plan
+        service.version, service.repository, service.revision = plan["version"], plan["repository"], plan["revision"]
+        service.values, service.sealed_secrets = plan["values"], plan.get("sealed")
+        service.secret_paths, service.operation_id = plan["secret_paths"], None
+        await steps.settle_revisions(uow.session, service.id, plan["revision"])
+        set_status(uow, service, "running")
+        _emit(
+            uow, run,
+            AppUpgraded(**_ids(run), from_version=plan["previous_version"], to_version=plan["version"],
+                        revision=plan["revision"]),
+        )  # fmt: skip
+
+    async def upgrade_failed(run: Run, uow: UnitOfWork, service: ServiceRecord | None, reason: str) -> None:
+        assert service is not None
+        plan = run.plan
+        rolled_back = plan.get("rolled_back_revision")
+        service.operation_id = None
+        if rolled_back is not None and "compensation_failed" not in plan:
+            service.revision = rolled_back
+            await steps.settle_revisions(uow.session, service.id, rolled_back, failed=plan.get("revision"))
+            reason = f"{reason}; rolled back to revision {plan['previous_revision']} (now revision {rolled_back})"
+            set_status(uow, service, *_last_seen(run))
+        elif "revision" in plan:  # it reached the cluster and could not be undone
+            await steps.settle_revisions(uow.session, service.id, plan["revision"], failed=plan["revision"])
+            set_status(uow, service, "failed", reason)
+        else:  # refused before anything changed
+            set_status(uow, service, plan["previous_status"], service.status_reason)
+        event = AppUpgradeFailed(
+            **_ids(run), reason=reason, step=plan.get("failed_step"),
+            rolled_back=rolled_back is not None and "compensation_failed" not in plan,
+        )  # fmt: skip
+        _emit(uow, run, event)
+
+    async def rolled_back(run: Run, uow: UnitOfWork, service: ServiceRecord | None) -> None:
+        assert service is not None
+        plan = run.plan
+        record = await uow.session.get(RevisionRecord, (service.id, plan["revision"]))
+        assert record is not None
+        service.version, service.values, service.sealed_secrets = record.version, record.values, record.sealed_secrets
+        service.revision, service.operation_id = plan["revision"], None
+        await steps.settle_revisions(uow.session, service.id, plan["revision"])
+        set_status(uow, service, "running")
+        _emit(uow, run, AppRolledBack(**_ids(run), to_revision=plan["target"], revision=plan["revision"]))
+
+    def simple(done: type[Any], failed: type[Any], status: str) -> tuple[Any, Any]:
+        async def finish(run: Run, uow: UnitOfWork, service: ServiceRecord | None) -> None:
+            assert service is not None
+            service.operation_id = None
+            set_status(uow, service, status)
+            _emit(uow, run, done(**_ids(run)))
+
+        async def fail(run: Run, uow: UnitOfWork, service: ServiceRecord | None, reason: str) -> None:
+            if service is not None:
+                service.operation_id = None
+                set_status(uow, service, *_last_seen(run))
+            _emit(uow, run, failed(**_ids(run), reason=reason, step=run.plan.get("failed_step")))
+
+        return finish, fail
+
+    async def uninstalled(run: Run, uow: UnitOfWork, service: ServiceRecord | None) -> None:
+        if service is not None:
+            await _forget(uow, service)
+        _emit(uow, run, AppUninstalled(**_ids(run), volumes_kept=bool(run.plan.get("keep_volumes"))))
+
+    rollback_failed = simple(AppRolledBack, AppRollbackFailed, "running")[1]
+    started, start_failed = simple(ServiceStarted, ServiceStartFailed, "running")
+    stopped, stop_failed = simple(ServiceStopped, ServiceStopFailed, "stopped")
+    restarted, restart_failed = simple(ServiceRestarted, ServiceRestartFailed, "running")
+    uninstall_failed = simple(AppUninstalled, AppUninstallFailed, "failed")[1]
+    s = steps
+    return {
+        "install": Saga(
+            (("resolve", s.resolve), ("render", s.render), ("apply", s.apply), ("wait", s.wait_ready)),
+            installed, (("remove", s.remove),), install_failed,
+        ),
+        "upgrade": Saga(
+            (("resolve", s.resolve), ("render", s.render), ("apply", s.apply), ("wait", s.wait_ready)),
+            upgraded, (("undo_upgrade", s.undo_upgrade), ("wait_rollback", s.wait_rollback)), upgrade_failed,
+        ),
+        "rollback": Saga((("roll_back", s.roll_back), ("wait", s.wait_ready)), rolled_back, (), rollback_failed),
+        "start": Saga((("scale_up", s.scale_up), ("wait", s.wait_ready)), started, (), start_failed),
+        "stop": Saga((("scale_down", s.scale_down), ("wait", s.wait_stopped)), stopped, (), stop_failed),
+        "restart": Saga((("restart", s.restart), ("wait", s.wait_ready)), restarted, (), restart_failed),
+        "uninstall": Saga((("uninstall", s.uninstall), ("wait", s.wait_gone)), uninstalled, (), uninstall_failed),
+    }  # fmt: skip

@@ -1,0 +1,158 @@
+"""What an upgrade would change, worked out before anything is applied: the values Helm would use,
+how they differ from today's, and how the rendered objects differ. Pure: no I/O, no cluster.
+
+Secrets never leave through a preview: values under a chart's secret paths and the contents of
+``Secret`` objects are compared but only ever reported as changed, never shown.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import hashlib
+import json
+from collections.abc import Iterable
+from typing import Any
+
+import yaml
+
+REDACTED = "***redacted***"
+SECRET_HIDDEN = "(Secret: contents hidden)"
+MAX_PATHS = 50
+MAX_DIFF_LINES = 200
+
+
+def effective_values(defaults: dict[str, Any], user: dict[str, Any]) -> dict[str, Any]:
+    """The values Helm renders with: ``user`` over the chart's ``defaults``, maps merged key by key,
+    anything else replaced; a user ``None`` deletes the key. Neither argument is modified."""
+    merged = copy.deepcopy(defaults)
+    for key, value in user.items():
+        if value is None:
+            merged.pop(key, None)
+        elif isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = effective_values(merged[key], value)
+        elif isinstance(value, dict):
+            # Nothing to merge into, but the user's own nulls still mean "not set": dropping them here
+            # keeps the preview from listing keys Helm's templates would see as absent anyway.
+            merged[key] = effective_values({}, value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def values_diff(
+    before: dict[str, Any], after: dict[str, Any], *, secret_paths: Iterable[str] = ()
+) -> list[dict[str, Any]]:
+    """Each dotted path (lists are leaves) whose value differs, sorted by path, as
+    ``{"path", "change": "added" | "removed" | "changed", "before", "after"}``; the side a value is
+    missing from is ``None``. Values at or under a secret path show as ``REDACTED``."""
+    secrets = tuple(secret_paths)
+    old, new = _flatten(before), _flatten(after)
+    changes: list[dict[str, Any]] = []
+    for path in sorted(old.keys() | new.keys()):
+        if path in old and path in new and _same(old[path], new[path]):
+            continue
+        change = "added" if path not in old else "removed" if path not in new else "changed"
+        hidden = _is_secret(path, secrets)
+        changes.append(
+            {"path": path, "change": change, "before": _shown(old, path, hidden), "after": _shown(new, path, hidden)}
+        )
+    return changes
+
+
+def manifest_diff(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> dict[str, Any]:
+    """How the rendered objects change, keyed ``Kind/namespace/name`` (``Kind/name`` without a
+    namespace): ``{"added": [keys], "removed": [keys], "changed": [{"object", "paths", "diff"}],
+    "unchanged": count}``. ``paths`` are the differing dotted paths (lists compared whole, at most
+    ``MAX_PATHS``); ``diff`` is a unified diff of the two objects as YAML, at most ``MAX_DIFF_LINES``
+    lines, or ``SECRET_HIDDEN`` for a Secret. :class:`ValueError` if one side names an object twice."""
+    old, new = _by_key(before), _by_key(after)
+    changed: list[dict[str, Any]] = []
+    unchanged = 0
+    for key in sorted(old.keys() & new.keys()):
+        paths = [d["path"] for d in values_diff(old[key], new[key])]
+        if not paths:
+            unchanged += 1
+            continue
+        secret = old[key].get("kind") == "Secret" or new[key].get("kind") == "Secret"
+        text = SECRET_HIDDEN if secret else _unified(key, old[key], new[key])
+        changed.append({"object": key, "paths": paths[:MAX_PATHS], "diff": text})
+    return {
+        "added": sorted(new.keys() - old.keys()),
+        "removed": sorted(old.keys() - new.keys()),
+        "changed": changed,
+        "unchanged": unchanged,
+    }
+
+
+def manifest_digest(manifests: list[dict[str, Any]]) -> str:
+    """A sha256 (hex) of the objects that does not depend on their order, so that a plan's rendered
+    manifests can be checked for being exactly what was previewed."""
+    # Ties broken by content as well, so even a list naming one object twice hashes order-free.
+    ordered = sorted(manifests, key=lambda m: (object_key(m), _canonical(m)))
+    return hashlib.sha256(_canonical(ordered).encode()).hexdigest()
+
+
+def object_key(manifest: dict[str, Any]) -> str:
+    """``Kind/namespace/name``, or ``Kind/name`` for an object without a namespace."""
+    metadata = manifest.get("metadata") or {}
+    kind, namespace, name = manifest.get("kind", ""), metadata.get("namespace"), metadata.get("name", "")
+    return f"{kind}/{namespace}/{name}" if namespace else f"{kind}/{name}"
+
+
+def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in tree.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            flat.update(_flatten(value, f"{path}."))
+        else:
+            flat[path] = value  # an empty map is a value too: {} -> absent is a change
+    return flat
+
+
+def _shown(flat: dict[str, Any], path: str, hidden: bool) -> Any:
+    if path not in flat:
+        return None
+    return REDACTED if hidden else copy.deepcopy(flat[path])
+
+
+def _is_secret(path: str, secrets: tuple[str, ...]) -> bool:
+    # Also when the path is above a secret one: a leaf there (a list, a string replacing the map)
+    # may hold the secret itself.
+    return any(path == s or path.startswith(f"{s}.") or s.startswith(f"{path}.") for s in secrets)
+
+
+def _same(a: Any, b: Any) -> bool:
+    # Through JSON rather than ==, which holds 1 == 1.0 == True; templates tell those apart.
+    return _canonical(a) == _canonical(b)
+
+
+def _canonical(value: Any) -> str:
+    # default=str: YAML may have given dates, which JSON has no type for.
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def _by_key(manifests: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    objects: dict[str, dict[str, Any]] = {}
+    for manifest in manifests:
+        key = object_key(manifest)
+        if key in objects:
+            raise ValueError(f"{key} appears twice in the rendered manifests")
+        objects[key] = manifest
+    return objects
+
+
+def _unified(key: str, before: dict[str, Any], after: dict[str, Any]) -> str:
+    lines = list(
+        difflib.unified_diff(
+            yaml.safe_dump(before, sort_keys=True).splitlines(),
+            yaml.safe_dump(after, sort_keys=True).splitlines(),
+            fromfile=f"{key} (installed)",
+            tofile=f"{key} (upgrade)",
+            lineterm="",
+        )
+    )
+    if len(lines) > MAX_DIFF_LINES:
+        lines = [*lines[: MAX_DIFF_LINES - 1], f"... {len(lines) - MAX_DIFF_LINES + 1} more lines"]
+    return "\n".join(lines)

@@ -1,0 +1,153 @@
+"""What the deployer asks of a runtime (``kubernetes`` or ``sim``), and what a runtime answers.
+
+Every call is idempotent where the real thing is: deleting what is gone or stopping what is
+stopped is not an error, so that a saga interrupted mid-step can simply run the step again.
+Release revisions are Helm's: each deploy or rollback adds one, numbered from 1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+
+class RuntimeFailure(Exception):
+    """The runtime refused or failed an operation; ``reason`` is for the user, ``retryable`` says
+    whether trying the same call again later may succeed (the cluster was unreachable)."""
+
+    def __init__(self, reason: str, *, retryable: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retryable = retryable
+
+
+class ReleaseNotFound(RuntimeFailure):
+    """No release of that name in that namespace."""
+
+
+@dataclass(frozen=True)
+class Revision:
+    """One revision of a release, as ``helm history`` lists it."""
+
+    number: int
+    status: str  # deployed, superseded, failed
+    description: str
+    chart_version: str = ""
+
+
+@dataclass(frozen=True)
+class WorkloadHealth:
+    kind: str
+    name: str
+    desired: int
+    ready: int
+    updated: int
+
+
+@dataclass(frozen=True)
+class PodHealth:
+    name: str
+    workload: str  # Kind/name of its owner
+    phase: str
+    ready: bool
+    restarts: int
+    reason: str  # why it is not ready, when it is not (CrashLoopBackOff, ImagePullBackOff, ...)
+    node: str | None = None
+
+
+@dataclass(frozen=True)
+class ClusterEvent:
+    type: str  # Normal, Warning
+    reason: str
+    object: str
+    message: str
+    count: int
+    time: float
+
+
+@dataclass(frozen=True)
+class Health:
+    """A release's state as the user sees it: what runs, what fails and why."""
+
+    exists: bool
+    ready: bool = False  # every workload has all its replicas current and ready
+    degraded: bool = False  # some pod crash-loops, cannot pull its image or loses readiness
+    stopped: bool = False  # has workloads and all are scaled to zero
+    pending_reason: str | None = None  # why a pod cannot be scheduled
+    workloads: tuple[WorkloadHealth, ...] = ()
+    pods: tuple[PodHealth, ...] = ()
+    events: tuple[ClusterEvent, ...] = field(default=())
+
+    @property
+    def failure(self) -> str | None:
+        """The first failing pod and why, for a failure event: ``pod web-1: CrashLoopBackOff``."""
+        for pod in self.pods:
+            if not pod.ready and pod.reason in FAILING_REASONS:
+                return f"pod {pod.name}: {pod.reason}"
+        return None
+
+    @property
+    def gone(self) -> bool:
+        """No pod is left (after a stop or an uninstall)."""
+        return not self.pods
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "failure": self.failure}
+
+
+FAILING_REASONS = frozenset(
+    {"CrashLoopBackOff", "ImagePullBackOff", "ErrImagePull", "Error", "CreateContainerConfigError", "OOMKilled"}
+)
+
+
+class Runtime(Protocol):
+    """Where the apps run. One instance per deployer process, shared by every saga."""
+
+    name: str
+
+    async def check(self) -> str | None:
+        """None when the cluster answers, else why not (for ``/readyz``)."""
+
+    async def deploy(
+        self,
+        *,
+        namespace: str,
+        release: str,
+        chart: Path,
+        values: dict[str, Any],
+        manifests: list[dict[str, Any]],
+        description: str,
+    ) -> int:
+        """Install or upgrade ``release`` from the packaged ``chart`` with ``values`` (``manifests``
+        is what ``helm template`` made of them); returns the new revision."""
+
+    async def rollback(self, *, namespace: str, release: str, revision: int, description: str) -> int:
+        """Bring back an earlier revision's objects as a new revision; returns its number."""
+
+    async def history(self, *, namespace: str, release: str) -> list[Revision]:
+        """The release's revisions, oldest first; empty when there is no such release."""
+
+    async def uninstall(self, *, namespace: str, release: str, keep_volumes: bool) -> None:
+        """Delete the release (nothing when it is gone) and its volumes unless ``keep_volumes``."""
+
+    async def stop(self, *, namespace: str, release: str) -> None:
+        """Scale every workload to zero, remembering its replicas; volumes stay."""
+
+    async def start(self, *, namespace: str, release: str) -> None:
+        """Scale every workload back to the replicas it had before :meth:`stop`."""
+
+    async def restart(self, *, namespace: str, release: str) -> None:
+        """Rolling restart of every workload (a new pod template annotation)."""
+
+    async def health(self, *, namespace: str, release: str) -> Health:
+        """Workloads, pods and recent events of the release; ``exists=False`` when there is none."""
+
+    async def releases(self) -> list[tuple[str, str]]:
+        """(namespace, release) of every release the runtime holds."""
+
+    def wait_hint(self) -> float:
+        """Seconds worth waiting before a release's health may have changed (a saga polling readiness)."""
+
+    async def close(self) -> None:
+        """Release connections and files."""

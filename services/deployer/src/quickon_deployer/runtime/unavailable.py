@@ -1,0 +1,57 @@
+"""A runtime that could not be built (no kubeconfig, bad settings): every call says why, the service stays up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .base import Health, Revision, RuntimeFailure
+
+
+class UnavailableRuntime:
+    def __init__(self, name: str, reason: str) -> None:
+        self.name = name
+        self.reason = reason
+
+    def _fail(self) -> RuntimeFailure:
+        # Retryable: a saga waits (until its deadline) for the operator to fix the settings and restart.
+        return RuntimeFailure(f"the {self.name} runtime is unavailable: {self.reason}", retryable=True)
+
+    async def check(self) -> str | None:
+        return self._fail().reason
+
+    async def deploy(
+        self, *, namespace: str, release: str, chart: Path, values: dict[str, Any], manifests: list[dict[str, Any]],
+        description: str,
+    ) -> int:  # fmt: skip
+        raise self._fail()
+
+    async def rollback(self, *, namespace: str, release: str, revision: int, description: str) -> int:
+        raise self._fail()
+
+    async def history(self, *, namespace: str, release: str) -> list[Revision]:
+        raise self._fail()
+
+    async def uninstall(self, *, namespace: str, release: str, keep_volumes: bool) -> None:
+        raise self._fail()
+
+    async def stop(self, *, namespace: str, release: str) -> None:
+        raise self._fail()
+
+    async def start(self, *, namespace: str, release: str) -> None:
+        raise self._fail()
+
+    async def restart(self, *, namespace: str, release: str) -> None:
+        raise self._fail()
+
+    async def health(self, *, namespace: str, release: str) -> Health:
+        raise self._fail()
+
+    async def releases(self) -> list[tuple[str, str]]:
+        raise self._fail()
+
+    def wait_hint(self) -> float:
+        return 5.0
+
+    async def close(self) -> None:
+        return None

@@ -1,0 +1,42 @@
+"""The deployer's own settings (``QC_RUNTIME``, ``QC_DEPLOYER_*``), beside the shared ones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class DeployerSettings(BaseSettings):
+    """Where apps run, how long operations may take, and the key that seals secret values."""
+
+    model_config = SettingsConfigDict(env_prefix="QC_DEPLOYER_", extra="ignore", populate_by_name=True)
+
+    runtime: Literal["sim", "kubernetes"] = Field(
+        default="sim", validation_alias="QC_RUNTIME", description="where apps run (QC_RUNTIME)"
+    )
+    # Deadlines: an operation that has not finished by then fails (and compensates) with the reason.
+    install_deadline_s: float = Field(default=600, gt=0)
+    upgrade_deadline_s: float = Field(default=600, gt=0)
+    operation_deadline_s: float = Field(default=300, gt=0, description="rollback, start, stop, restart, uninstall")
+    failure_grace_s: float = Field(
+        default=30, ge=0, description="how long a new pod may crash-loop or fail to pull before the wait gives up"
+    )
+    status_interval_s: float = Field(default=2.0, gt=0, description="how often running services are looked at")
+    market_timeout_s: float = Field(default=30, gt=0)
+    # Fernet key (urlsafe base64, 32 bytes) for secret values at rest and in sealed_values; the
+    # gateway holds the same one. Unset: one is generated under var/ on first start.
+    secret_key: str | None = None
+
+    # The sim runtime (ARCHITECTURE.md): a simulated cluster with this many nodes of this size.
+    sim_nodes: int = Field(default=3, ge=1, le=100)
+    sim_node_cpu: str = "4"
+    sim_node_memory: str = "8Gi"
+    sim_delay_scale: float = Field(default=1.0, ge=0, description="0 makes pods ready at once (benchmarks)")
+
+    # The kubernetes runtime: a kubeconfig (and context), else the in-cluster service account.
+    kubeconfig: Path | None = None
+    kube_context: str | None = None
+    helm_timeout_s: float = Field(default=300, gt=0)

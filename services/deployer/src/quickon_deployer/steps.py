@@ -1,0 +1,286 @@
+"""The steps of every operation, each idempotent: run again after a crash, it does not do twice.
+
+A deploy or rollback is tagged with a description naming the operation (Helm keeps it in the
+release's history), so a step that finds its own tag on the newest revision knows it already
+happened and takes that revision instead of making another one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import zlib
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import update
+
+from quickon_common.contracts.deploy import AppInstallStarted, AppUpgradeStarted
+from quickon_common.outbox import Outbox
+
+from .market import ChartVersion, Market
+from .models import RevisionRecord
+from .preview import effective_values, manifest_digest
+from .render import RenderFailed, render
+from .runtime.base import Health, Runtime
+from .saga import Run, StepFailed
+from .sealing import Sealer, split_secrets
+from .settings import DeployerSettings
+from .stored import stored_manifests
+
+
+class Steps:
+    """The dependencies steps share: the runtime, the market, the sealer, the outbox."""
+
+    def __init__(
+        self,
+        *,
+        runtime: Runtime,
+        market: Callable[[], Market],
+        sealer: Sealer,
+        outbox: Outbox,
+        settings: DeployerSettings,
+    ) -> None:
+        self.runtime = runtime
+        self.market = market
+        self.sealer = sealer
+        self.outbox = outbox
+        self.settings = settings
+
+    # -- install and upgrade ------------------------------------------------------------------
+
+    async def resolve(self, run: Run) -> None:
+        """Choose the chart version and check the values against its schema; secrets get sealed apart."""
+        op, plan = run.op, run.plan
+        values = self.sealer.open(plan["request"])
+        chart = await self.market().chart(
+            plan["app"], version=plan.get("wanted_version"), repository=plan.get("repository")
+        )
+        problems = await self.market().problems(chart, values)
+        if problems:
+            raise StepFailed(f"the values do not fit {chart.app} {chart.version}: {'; '.join(problems)}")
+        plain, secret = split_secrets(values, chart.secret_paths)
+        plan.update(
+            version=chart.version, repository=chart.repository, digest=chart.digest,
+            values=plain, sealed=self.sealer.seal(secret), secret_paths=chart.secret_paths,
+        )  # fmt: skip
+        run.memory["chart"] = chart
+        if op.kind == "install":
+            run.announce(
+                AppInstallStarted(
+                    service=op.service, namespace=op.namespace, app=chart.app, version=chart.version,
+                    operation_id=op.id,
+                )
+            )  # fmt: skip
+        else:
+            run.announce(
+                AppUpgradeStarted(
+                    service=op.service, namespace=op.namespace, from_version=plan["previous_version"],
+                    to_version=chart.version, operation_id=op.id,
+                )
+            )  # fmt: skip
+
+    async def render(self, run: Run) -> None:
+        """``helm template`` the chosen chart with the user's values (secrets opened only here)."""
+        plan = run.plan
+        values = effective_values(plan["values"], self.sealer.open(plan.get("sealed")))
+        try:
+            manifests = await render(
+                await self._chart(run), release=run.op.service, namespace=run.op.namespace, values=values
+            )
+        except RenderFailed as error:
+            raise StepFailed(str(error)) from None
+        run.memory["manifests"], run.memory["values"] = manifests, values
+        plan["manifest_digest"] = manifest_digest(stored_manifests(manifests))
+
+    async def apply(self, run: Run) -> None:
+        """Install or upgrade the release; the revision it made is recorded, still pending."""
+        op, plan = run.op, run.plan
+        tag = f"QuickOn {op.kind} {op.id}"
+        revision = await self._tagged(run, tag)
+        if revision is None:
+            if "manifests" not in run.memory:  # resumed after a crash: render again
+                await self.render(run)
+            revision = await self.runtime.deploy(
+                namespace=op.namespace, release=op.service, chart=await self._chart(run),
+                values=run.memory["values"], manifests=run.memory["manifests"], description=tag,
+            )  # fmt: skip
+        manifests = run.memory.get("manifests")
+        if manifests is None:
+            await self.render(run)
+            manifests = run.memory["manifests"]
+        await self._store_revision(
+            run, revision, version=plan["version"], values=plan["values"], sealed=plan.get("sealed"),
+            manifests=stored_manifests(manifests), description=tag,
+        )  # fmt: skip
+        plan["revision"] = revision
+
+    # -- rollback (asked for, or after a failed upgrade) ----------------------------------------
+
+    async def roll_back(self, run: Run) -> None:
+        """Bring back ``plan['target']``'s objects as a new revision."""
+        await self._roll_back_to(run, run.plan["target"], tag=f"QuickOn rollback {run.op.id}", key="revision")
+
+    async def undo_upgrade(self, run: Run) -> None:
+        """After a failed upgrade that reached the cluster: back to the revision before it."""
+        plan = run.plan
+        applied = "revision" in plan or await self._tagged(run, f"QuickOn upgrade {run.op.id}") is not None
+        if not applied:
+            return
+        tag = f"QuickOn rollback after failed upgrade {run.op.id}"
+        await self._roll_back_to(run, plan["previous_revision"], tag=tag, key="rolled_back_revision")
+
+    async def _roll_back_to(self, run: Run, target: int, *, tag: str, key: str) -> None:
+        op = run.op
+        revision = await self._tagged(run, tag)
+        if revision is None:
+            revision = await self.runtime.rollback(
+                namespace=op.namespace, release=op.service, revision=target, description=tag
+            )
+        async with self.outbox.db.read_session() as session:
+            source = await session.get(RevisionRecord, (op.service_id, target))
+        if source is None:
+            raise StepFailed(f"revision {target} of {op.service} is not recorded")
+        await self._store_revision(
+            run, revision, version=source.version, values=source.values, sealed=source.sealed_secrets,
+            manifests=None, description=tag, copy_of=source,
+        )  # fmt: skip
+        run.plan[key] = revision
+
+    # -- start, stop, restart, uninstall --------------------------------------------------------
+
+    async def scale_up(self, run: Run) -> None:
+        await self.runtime.start(namespace=run.op.namespace, release=run.op.service)
+
+    async def scale_down(self, run: Run) -> None:
+        await self.runtime.stop(namespace=run.op.namespace, release=run.op.service)
+
+    async def restart(self, run: Run) -> None:
+        # Not tagged: repeated after a crash, it is one more rolling restart, which harms nothing.
+        await self.runtime.restart(namespace=run.op.namespace, release=run.op.service)
+
+    async def uninstall(self, run: Run) -> None:
+        keep = bool(run.plan.get("keep_volumes"))
+        await self.runtime.uninstall(namespace=run.op.namespace, release=run.op.service, keep_volumes=keep)
+
+    async def remove(self, run: Run) -> None:
+        """Undo a failed install: the release and everything it created, volumes included."""
+        await self.runtime.uninstall(namespace=run.op.namespace, release=run.op.service, keep_volumes=False)
+        await self.wait_gone(run)
+
+    # -- waiting --------------------------------------------------------------------------------
+
+    async def wait_ready(self, run: Run) -> None:
+        await self._wait(run, lambda h: h.ready, "ready")
+
+    async def wait_rollback(self, run: Run) -> None:
+        """Wait for the rolled-back release; its own budget, as the operation's deadline may be spent."""
+        if "rolled_back_revision" not in run.plan:  # the upgrade never reached the cluster
+            return
+        budget = run.plan.setdefault("compensation_deadline", time.time() + self.settings.operation_deadline_s)
+        await self._wait(run, lambda h: h.ready, "ready after the rollback", deadline=budget)
+
+    async def wait_stopped(self, run: Run) -> None:
+        await self._wait(run, lambda h: h.stopped and h.gone, "stopped", fail_fast=False)
+
+    async def wait_gone(self, run: Run) -> None:
+        await self._wait(run, lambda h: not h.exists, "gone", fail_fast=False)
+
+    async def _wait(
+        self,
+        run: Run,
+        done: Callable[[Health], bool],
+        what: str,
+        *,
+        deadline: float | None = None,
+        fail_fast: bool = True,
+    ) -> None:
+        op = run.op
+        until = deadline if deadline is not None else run.op.deadline.replace(tzinfo=UTC).timestamp()
+        failing_since: float | None = None
+        while True:
+            health = await self.runtime.health(namespace=op.namespace, release=op.service)
+            run.memory["health"] = health
+            if done(health):
+                return
+            now = time.time()
+            failure = health.failure if fail_fast else None
+            failing_since = (failing_since or now) if failure else None
+            if failure and failing_since is not None and now - failing_since >= self.settings.failure_grace_s:
+                raise StepFailed(f"{op.service} did not become {what}: {failure}{_last_warning(health)}")
+            if now >= until:
+                raise StepFailed(f"{op.service} was not {what} by the deadline: {not_ready(health)}")
+            await asyncio.sleep(min(self.runtime.wait_hint(), max(until - now, 0.01)))
+
+    # -- helpers --------------------------------------------------------------------------------
+
+    async def _chart(self, run: Run) -> Path:
+        chart: ChartVersion | None = run.memory.get("chart")
+        if chart is None or chart.digest != run.plan["digest"]:
+            plan = run.plan
+            chart = await self.market().chart(plan["app"], version=plan["version"], repository=plan["repository"])
+            if chart.digest != plan["digest"]:
+                raise StepFailed(f"{plan['app']} {plan['version']} changed in its repository during the operation")
+            run.memory["chart"] = chart
+        return chart.path
+
+    async def _tagged(self, run: Run, tag: str) -> int | None:
+        """The revision this operation already made with ``tag``, if the release's newest one is it."""
+        history = await self.runtime.history(namespace=run.op.namespace, release=run.op.service)
+        return history[-1].number if history and history[-1].description == tag else None
+
+    async def _store_revision(
+        self,
+        run: Run,
+        number: int,
+        *,
+        version: str,
+        values: dict[str, Any],
+        sealed: str | None,
+        manifests: list[dict[str, Any]] | None,
+        description: str,
+        copy_of: RevisionRecord | None = None,
+    ) -> None:
+        op = run.op
+        record = RevisionRecord(
+            service_id=op.service_id, number=number, version=version, values=values, sealed_secrets=sealed,
+            manifest_digest=copy_of.manifest_digest if copy_of else run.plan["manifest_digest"],
+            manifests=copy_of.manifests if copy_of else zlib.compress(json.dumps(manifests).encode()),
+            operation=op.kind if copy_of is None else "rollback", outcome="pending", description=description,
+            actor=op.cause.get("actor"), created_at=datetime.now(UTC),
+        )  # fmt: skip
+        async with self.outbox.transaction() as session:
+            await session.merge(record)
+
+    async def settle_revisions(
+        self, session: Any, service_id: str, deployed: int, *, failed: int | None = None
+    ) -> None:
+        """``deployed`` is the live revision; the others were superseded (``failed`` failed)."""
+        table = RevisionRecord.__table__  # type: ignore[attr-defined]
+        await session.exec(update(table).where(table.c.service_id == service_id).values(outcome="superseded"))
+        await session.exec(
+            update(table).where(table.c.service_id == service_id, table.c.number == deployed).values(outcome="deployed")
+        )
+        if failed is not None:
+            await session.exec(
+                update(table).where(table.c.service_id == service_id, table.c.number == failed).values(outcome="failed")
+            )
+
+
+def not_ready(health: Health) -> str:
+    """What keeps a release from being ready, in a sentence."""
+    if not health.exists:
+        return "the release does not exist"
+    if health.pending_reason:
+        return f"pods cannot be scheduled: {health.pending_reason}"
+    waiting = [f"{w.kind}/{w.name} {w.ready}/{w.desired} ready" for w in health.workloads if w.ready < w.desired]
+    pods = [f"pod {p.name}: {p.reason}" for p in health.pods if not p.ready and p.reason]
+    return "; ".join([*waiting, *pods][:5]) or "not every workload is up to date"
+
+
+def _last_warning(health: Health) -> str:
+    warnings = [e for e in health.events if e.type == "Warning"]
+    return f" ({warnings[-1].reason}: {warnings[-1].message})" if warnings else ""

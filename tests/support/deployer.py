@@ -1,0 +1,80 @@
+"""Running the deployer (sim runtime) with the market and the built-in catalog in the test's event loop."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from quickon_common.contracts import Event
+from quickon_common.envelope import Envelope
+from quickon_common.service import Service
+from quickon_deployer.app import create_service
+from quickon_deployer.settings import DeployerSettings
+from support.bus import events, eventually, publish, query, running, settings_for
+from support.market import market_service, wait_repository
+
+CATALOG = Path(__file__).resolve().parents[2] / "catalog"
+# Pods ready within a second or so, failures noticed at once, deadlines short enough for a test.
+FAST = {
+    "runtime": "sim", "sim_delay_scale": 0.02, "failure_grace_s": 0, "status_interval_s": 0.2,
+    "install_deadline_s": 60, "upgrade_deadline_s": 60, "operation_deadline_s": 60,
+    "secret_key": "ZmFrZS1rZXktZm9yLXRlc3RzLW9ubHktMzItYnl0ZXM=",
+}  # fmt: skip
+
+
+def deployer_service(nats_url: str, database_url: str, var_dir: Path, **overrides: Any) -> Service:
+    settings = settings_for("deployer", nats_url=nats_url, database_url=database_url, var_dir=var_dir)
+    return create_service(settings, DeployerSettings(**{**FAST, **overrides}))
+
+
+@asynccontextmanager
+async def platform(nats_url: str, database_url: str, var_dir: Path, **overrides: Any) -> AsyncIterator[Service]:
+    """The market (on its own SQLite file) with the built-in catalog, and the deployer on ``database_url``."""
+    market = market_service(nats_url, f"sqlite:///{var_dir / 'market.db'}", var_dir, builtin=CATALOG)
+    async with running(market):
+        await wait_repository(nats_url, "builtin", "ok")
+        async with running(deployer_service(nats_url, database_url, var_dir, **overrides)) as deployer:
+            yield deployer
+
+
+async def ask(nats_url: str, name: str, **body: Any) -> dict[str, Any]:
+    """A deployer query's answer."""
+    return await query(nats_url, f"qc.query.deployer.{name}", body)
+
+
+async def request(nats_url: str, event: Event, *, actor: str = "alice", team: str = "team-a") -> str:
+    """Publish a request as the gateway would; returns its operation id."""
+    operation_id = str(uuid.uuid4())
+    event = event.model_copy(update={"operation_id": operation_id})
+    await publish(nats_url, event, envelope=Envelope.new(event, source="gateway", actor=actor, team=team))
+    return operation_id
+
+
+async def finished(nats_url: str, operation_id: str, *, timeout_s: float = 60) -> list[Event]:
+    """Wait for the operation's outcome event; every event of the operation, in stream order."""
+    found: list[Event] = []
+
+    async def done() -> bool:
+        nonlocal found
+        found = [e for e, _ in await events(nats_url, "qc.deploy.>") if getattr(e, "operation_id", None) == operation_id]
+        return any(type(e).__name__.endswith(("Failed", "ed")) and not _progress(e) for e in found)
+
+    await eventually(done, timeout_s=timeout_s, what=f"operation {operation_id} to finish")
+    return found
+
+
+def _progress(event: Event) -> bool:
+    """Events on the way (requested, started, steps, status), as opposed to an outcome."""
+    return type(event).__name__ in {
+        "SagaStepRecorded", "ServiceStatusChanged", "AppInstallStarted", "AppUpgradeStarted",
+    } or type(event).__name__.endswith("Requested")  # fmt: skip
+
+
+def outcome(found: list[Event]) -> Event:
+    """The one outcome event among an operation's events."""
+    outcomes = [e for e in found if not _progress(e)]
+    assert len(outcomes) == 1, outcomes
+    return outcomes[0]
