@@ -40,7 +40,7 @@ async def platform(nats_url: str, database_url: str, var_dir: Path, **overrides:
             yield deployer
 
 
-async def ask(nats_url: str, name: str, **body: Any) -> dict[str, Any]:
+async def ask(nats_url: str, name: str, /, **body: Any) -> dict[str, Any]:
     """A deployer query's answer."""
     return await query(nats_url, f"qc.query.deployer.{name}", body)
 
@@ -60,7 +60,7 @@ async def finished(nats_url: str, operation_id: str, *, timeout_s: float = 60) -
     async def done() -> bool:
         nonlocal found
         found = [e for e, _ in await events(nats_url, "qc.deploy.>") if getattr(e, "operation_id", None) == operation_id]
-        return any(type(e).__name__.endswith(("Failed", "ed")) and not _progress(e) for e in found)
+        return any(not _progress(e) for e in found)
 
     await eventually(done, timeout_s=timeout_s, what=f"operation {operation_id} to finish")
     return found

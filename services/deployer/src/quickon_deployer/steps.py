@@ -140,6 +140,8 @@ class Steps:
             revision = await self.runtime.rollback(
                 namespace=op.namespace, release=op.service, revision=target, description=tag
             )
+        # Pods the failed revision broke would block their own replacement (a StatefulSet's rollout).
+        await self.runtime.replace_broken_pods(namespace=op.namespace, release=op.service)
         async with self.outbox.db.read_session() as session:
             source = await session.get(RevisionRecord, (op.service_id, target))
         if source is None:

@@ -140,6 +140,12 @@ class Runtime(Protocol):
     async def restart(self, *, namespace: str, release: str) -> None:
         """Rolling restart of every workload (a new pod template annotation)."""
 
+    async def replace_broken_pods(self, *, namespace: str, release: str) -> list[str]:
+        """Delete the pods that are not ready and run an older pod template, so that their controller
+        makes them again from the current one; returns their names. Kubernetes' forced rollback: a
+        StatefulSet never replaces a pod that is not Ready, so the pod a bad upgrade broke would
+        block the rollback that fixes it."""
+
     async def health(self, *, namespace: str, release: str) -> Health:
         """Workloads, pods and recent events of the release; ``exists=False`` when there is none."""
 

@@ -118,6 +118,14 @@ class SimRuntime:
     async def restart(self, *, namespace: str, release: str) -> None:
         await self._admin(self.cluster.restart, namespace, release)
 
+    async def replace_broken_pods(self, *, namespace: str, release: str) -> list[str]:
+        try:
+            deleted = self.cluster.delete_stale_pods(namespace=namespace, release=release, now=time.time())
+        except NotFoundError:
+            raise ReleaseNotFound(f"no release {namespace}/{release}") from None
+        await self._save()
+        return deleted
+
     async def inject(
         self, *, namespace: str, release: str, kind: str, name: str, failure: str, count: int | None = None
     ) -> None:

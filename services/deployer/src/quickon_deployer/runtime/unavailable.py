@@ -44,6 +44,9 @@ class UnavailableRuntime:
     async def restart(self, *, namespace: str, release: str) -> None:
         raise self._fail()
 
+    async def replace_broken_pods(self, *, namespace: str, release: str) -> list[str]:
+        raise self._fail()
+
     async def health(self, *, namespace: str, release: str) -> Health:
         raise self._fail()
 

@@ -16,7 +16,9 @@ from .objects import (
     get,
 )
 from .releases import release_objects
-from .workload import desired_replicas
+from .controllers import POD_OWNING_KINDS
+from .names import template_hash
+from .workload import desired_replicas, pod_template, remove
 from .world import World
 
 SCALABLE = {"Deployment", "StatefulSet"}
@@ -75,6 +77,23 @@ def restart(world: World, objects: list[StoredObject]) -> None:
     for obj in objects:
         if obj.kind in RESTARTABLE:
             _changed(world, obj, obj.patch(RESTARTED_AT, stamp))
+
+
+def delete_stale_pods(world: World, objects: list[StoredObject]) -> list[str]:
+    """Delete the pods that are not ready and were made from an older pod template, as ``kubectl delete
+    pod`` does in Kubernetes' forced rollback: a StatefulSet waits for every pod to be Ready before it
+    replaces one, so a pod broken by a bad template blocks the rollback that would fix it."""
+    deleted = []
+    for obj in objects:
+        if obj.kind not in POD_OWNING_KINDS or obj.kind in ("Job", "Pod"):
+            continue
+        revision = template_hash(pod_template(obj))
+        for pod in world.pods_of(obj.key.ref):
+            if pod.revision != revision and not pod.ready:
+                remove(world, obj, pod, controller=f"{obj.kind}/{obj.name}")
+                deleted.append(pod.name)
+        world.mark(obj.key.ref)
+    return deleted
 
 
 def inject(world: World, obj: StoredObject, failure: Failure, *, count: int | None) -> None:

@@ -114,6 +114,12 @@ class Cluster:
             objects = [self._workload(namespace, release, kind, name)]
         admin.restart(self._world, objects)
 
+    def delete_stale_pods(self, *, namespace: str, release: str, now: float) -> list[str]:
+        """Delete the release's pods that are not ready and run an older template (a forced rollback)."""
+        self.tick(now)
+        self._require_release(namespace, release)
+        return admin.delete_stale_pods(self._world, release_objects(self._world, namespace, release))
+
     def inject(
         self,
         *,
