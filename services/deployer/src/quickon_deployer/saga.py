@@ -13,7 +13,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+import os
+import signal
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -95,9 +97,10 @@ def cause_of(envelope: Envelope) -> dict[str, Any]:
 class SagaRunner:
     """Runs every operation in state running or compensating, each in its own task."""
 
-    def __init__(self, outbox: Outbox, sagas: dict[str, Saga]) -> None:
+    def __init__(self, outbox: Outbox, sagas: dict[str, Saga], *, failpoints: Sequence[str] = ()) -> None:
         self.outbox = outbox
         self.sagas = sagas
+        self.failpoints = frozenset(failpoints)
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._wake = asyncio.Event()
 
@@ -161,9 +164,11 @@ class SagaRunner:
         start = names.index(run.op.step) + (1 if done else 0) if run.op.step in names else 0
         for name, step in saga.steps[start:]:
             await self._record(run, name, "started")
+            self._failpoint(run, name, "before")
             failure = await self._attempt(run, name, step)
             if failure is not None:
                 return failure
+            self._failpoint(run, name, "after")
             if name != names[-1]:
                 await self._record(run, name, "completed")
         async with self.outbox.transaction() as session:
@@ -180,11 +185,13 @@ class SagaRunner:
         reason = run.op.error or "failed"
         for name, step in saga.compensation[start:]:
             await self._record(run, name, "started")
+            self._failpoint(run, name, "before")
             failure = await self._attempt(run, name, step, compensating=True)
             if failure is not None:
                 reason = f"{reason}; then {name} failed too: {failure}"
                 run.plan["compensation_failed"] = failure
                 break
+            self._failpoint(run, name, "after")
             await self._record(run, name, "compensated")
         async with self.outbox.transaction() as session:
             uow, op, service = await self._load(run, session)
@@ -192,6 +199,16 @@ class SagaRunner:
             op.plan = dict(run.plan)
             await saga.fail(Run(op, run.memory), uow, service, reason)
             session.add(op)
+
+    def _failpoint(self, run: Run, step: str, moment: str) -> None:
+        """Freeze the whole process here when asked (``QC_DEPLOYER_FAILPOINTS``), so that a test can
+        SIGKILL it at an exact point of a saga: after a step was recorded as started and before it
+        runs, or after its effect and before that is recorded."""
+        if f"{run.op.kind}:{run.op.service}:{step}:{moment}" in self.failpoints:
+            log.warning(
+                "failpoint %s:%s:%s:%s reached; stopping the process", run.op.kind, run.op.service, step, moment
+            )
+            os.kill(os.getpid(), signal.SIGSTOP)
 
     async def _attempt(self, run: Run, name: str, step: Step, *, compensating: bool = False) -> str | None:
         """Run one step, retrying what may pass later (a cluster or market away) until the deadline."""

@@ -30,6 +30,10 @@ class DeployerSettings(BaseSettings):
     # gateway holds the same one. Unset: one is generated under var/ on first start.
     secret_key: str | None = None
 
+    # Test hook: "<kind>:<service>:<step>:<before|after>" points where the process stops itself
+    # (SIGSTOP), so a test can kill it there. Never set in production.
+    failpoints: list[str] = Field(default_factory=list)
+
     # The sim runtime (ARCHITECTURE.md): a simulated cluster with this many nodes of this size.
     sim_nodes: int = Field(default=3, ge=1, le=100)
     sim_node_cpu: str = "4"

@@ -128,6 +128,7 @@ class KubernetesRuntime:
     def create(cls, *, kubeconfig: Path | None, context: str | None, helm_timeout_s: float) -> KubernetesRuntime:
         """Connect with ``kubeconfig`` (and ``context``), else as the pod's service account inside a cluster."""
         configuration = client.Configuration()
+        kubeconfig = kubeconfig.expanduser() if kubeconfig is not None else None  # helm gets it unexpanded
         try:
             if kubeconfig is not None:
                 config.load_kube_config(  # type: ignore[no-untyped-call]

@@ -91,7 +91,12 @@ class SimRuntime:
         target = next((r for r in history if r.number == revision), None)
         if target is None:
             raise RuntimeFailure(f"release {namespace}/{release} has no revision {revision}")
-        result = self.cluster.apply(namespace=namespace, release=release, manifests=target.manifests, now=time.time())
+        try:
+            result = self.cluster.apply(
+                namespace=namespace, release=release, manifests=target.manifests, now=time.time()
+            )
+        except ManifestError as error:
+            raise RuntimeFailure(f"the cluster refused revision {revision}'s manifests: {error}") from None
         return await self._record(
             namespace, release, result.revision, description, target.chart_version, target.manifests
         )

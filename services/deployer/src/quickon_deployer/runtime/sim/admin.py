@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from .controllers import POD_OWNING_KINDS
 from .failures import Failure
 from .kubelet import change_failure
+from .names import template_hash
 from .objects import (
     REPLICAS,
     REPLICAS_BEFORE_STOP,
@@ -16,8 +18,6 @@ from .objects import (
     get,
 )
 from .releases import release_objects
-from .controllers import POD_OWNING_KINDS
-from .names import template_hash
 from .workload import desired_replicas, pod_template, remove
 from .world import World
 

@@ -1,0 +1,253 @@
+"""Deployer speed on the sim runtime: request -> AppInstalled latency against `helm template` alone, and
+installs per minute with none and with 1,000 services present.
+
+Starts its own nats-server; the market (built-in catalog) and the deployer run in this process, each
+on its own SQLite file. The sim runtime makes pods ready at once (readiness delays scaled to zero), so
+an install is the deployer's own work plus one real `helm template`. The chart is redis 1.0.0 from the
+built-in catalog (five objects, one pod). Requests go straight to the stream as the gateway sends them;
+outcomes are seen on a core NATS subscription.
+
+    uv run python benchmarks/deployer.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import nats
+from cryptography.fernet import Fernet
+from nats.aio.client import Client as NatsClient
+from nats.aio.msg import Msg
+
+from quickon_common.contracts.deploy import AppInstalled, AppInstallFailed, AppInstallRequested
+from quickon_common.envelope import Envelope, encode
+from quickon_common.natsserver import NatsServer
+from quickon_common.service import Service
+from quickon_common.settings import Settings
+from quickon_deployer.app import create_service as create_deployer
+from quickon_deployer.render import render
+from quickon_deployer.settings import DeployerSettings
+from quickon_market.app import create_service as create_market
+from quickon_market.settings import MarketSettings
+
+CATALOG = Path(__file__).resolve().parents[1] / "catalog"
+APP, VERSION = "redis", "1.0.0"
+CHART = CATALOG / f"{APP}-{VERSION}.tgz"
+NAMESPACE = "bench"
+FILL_BATCH = 200
+TIMEOUT_S = 600
+
+
+def percentile(samples: list[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+async def helm_floor(runs: int) -> float:
+    """Median milliseconds of the deployer's own render (real `helm template` and YAML parsing), after a warm-up."""
+    await render(CHART, release="floor", namespace=NAMESPACE, values={})
+    times = []
+    for i in range(runs):
+        started = time.perf_counter()
+        await render(CHART, release=f"floor-{i}", namespace=NAMESPACE, values={})
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+async def wait_until_ready(service: Service, timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not service.ready:  # noqa: ASYNC110 - readiness is a set of checks, polled as /readyz does
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{service.name} not ready after {timeout_s}s: {service.all_checks()}")
+        await asyncio.sleep(0.05)
+
+
+async def wait_builtin_catalog(nc: NatsClient, timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        reply = await nc.request("qc.query.market.repositories", b"{}", timeout=10)
+        states = {r["name"]: r["status"] for r in json.loads(reply.data).get("repositories", [])}
+        if states.get("builtin") == "ok":
+            return
+        await asyncio.sleep(0.1)
+    raise RuntimeError("the market did not load the built-in catalog")
+
+
+@asynccontextmanager
+async def deployer(url: str, work: Path) -> AsyncIterator[Service]:
+    """A fresh deployer (its own SQLite file and simulated cluster under ``work``) with pods ready at once."""
+    settings = Settings(
+        service="deployer", nats_url=url, var_dir=work, database_url=f"sqlite:///{work / 'deployer.db'}",
+        log_json=False,
+    )  # fmt: skip
+    # Room for every pod of the run: 2,200 pods at 110 a node; redis asks 50m CPU and 64Mi each.
+    sim = DeployerSettings(
+        runtime="sim", sim_delay_scale=0, status_interval_s=5, failure_grace_s=0,
+        secret_key=Fernet.generate_key().decode(), sim_nodes=20, sim_node_cpu="16", sim_node_memory="64Gi",
+    )  # fmt: skip
+    service = create_deployer(settings, sim)
+    await service.start()
+    try:
+        await wait_until_ready(service)
+        yield service
+    finally:
+        await service.stop()
+
+
+class Installer:
+    """Publishes install requests as the gateway would and resolves each on its AppInstalled."""
+
+    def __init__(self, nc: NatsClient) -> None:
+        self.nc = nc
+        self.js = nc.jetstream()
+        self.waiting: dict[str, asyncio.Future[float]] = {}
+        self.failures: list[str] = []
+
+    async def listen(self) -> None:
+        await self.nc.subscribe(AppInstalled.subject, cb=self._on_outcome)
+        await self.nc.subscribe(AppInstallFailed.subject, cb=self._on_outcome)
+        await self.nc.flush()
+
+    async def _on_outcome(self, msg: Msg) -> None:
+        seen = time.perf_counter()
+        body = json.loads(msg.data)
+        future = self.waiting.pop(body.get("operation_id", ""), None)
+        if future is None or future.done():
+            return
+        if msg.subject == AppInstallFailed.subject:
+            self.failures.append(f"{body.get('service')}: {body.get('reason')}")
+            future.set_exception(RuntimeError(f"install of {body.get('service')} failed: {body.get('reason')}"))
+        else:
+            future.set_result(seen)
+
+    def _message(self, service: str) -> tuple[str, str, dict[str, str], bytes]:
+        operation_id = str(uuid.uuid4())
+        event = AppInstallRequested(
+            service=service, namespace=NAMESPACE, app=APP, version=VERSION, operation_id=operation_id
+        )
+        subject, headers, body = encode(event, Envelope.new(event, source="gateway", actor="bench", team="bench"))
+        self.waiting[operation_id] = asyncio.get_running_loop().create_future()
+        return operation_id, subject, headers, body
+
+    async def one(self, service: str) -> float:
+        """Milliseconds from publishing one request to seeing its AppInstalled."""
+        operation_id, subject, headers, body = self._message(service)
+        future = self.waiting[operation_id]
+        started = time.perf_counter()
+        await self.js.publish(subject, body, headers=headers)
+        seen = await asyncio.wait_for(future, TIMEOUT_S)
+        return (seen - started) * 1000
+
+    async def batch(self, services: list[str]) -> float:
+        """Seconds from publishing every request at once to the last AppInstalled."""
+        messages = [self._message(s) for s in services]
+        futures = [self.waiting[op] for op, *_ in messages]
+        started = time.perf_counter()
+        acks = [await self.js.publish_async(subject, body, headers=headers) for _, subject, headers, body in messages]
+        await asyncio.gather(*acks)
+        await asyncio.wait_for(asyncio.gather(*futures), TIMEOUT_S)
+        return time.perf_counter() - started
+
+
+async def run(quick: bool) -> dict[str, Any]:
+    latency_n, batch_n, present_n = (30, 50, 200) if quick else (200, 200, 1000)
+    floor_runs = 20 if quick else 50
+    with tempfile.TemporaryDirectory() as tmp, NatsServer(Path(tmp) / "nats") as server:
+        var = Path(tmp)
+        floor_ms = await helm_floor(floor_runs)
+        print(f"chart: {APP} {VERSION} from the built-in catalog ({CHART.stat().st_size:,} bytes, 5 objects, 1 pod)")
+        print(f"helm template alone through render() (the floor, median of {floor_runs}): {floor_ms:.1f} ms")
+
+        market = create_market(
+            Settings(
+                service="market", nats_url=server.url, var_dir=var / "market", log_json=False,
+                database_url=f"sqlite:///{var / 'market.db'}",
+            ),
+            MarketSettings(builtin_catalog=CATALOG),
+        )  # fmt: skip
+        await market.start()
+        nc = await nats.connect(server.url)
+        try:
+            await wait_until_ready(market)
+            await wait_builtin_catalog(nc)
+            installer = Installer(nc)
+            await installer.listen()
+
+            # Latency: one install at a time on a fresh deployer.
+            async with deployer(server.url, var / "latency"):
+                await installer.one("warmup")  # the chart's first download into the deployer's cache
+                latencies = [await installer.one(f"lat-{i:04d}") for i in range(latency_n)]
+            p50, p99 = statistics.median(latencies), percentile(latencies, 0.99)
+            print(
+                f"request -> AppInstalled, {latency_n} sequential installs: p50 {p50:.1f} ms, p99 {p99:.1f} ms,"
+                f" mean {statistics.fmean(latencies):.1f} ms = {p50 / floor_ms:.2f}x the floor at p50"
+            )
+
+            # Throughput: many requests in flight, on another fresh deployer, then with many services present.
+            async with deployer(server.url, var / "throughput"):
+                await installer.one("warmup")
+                empty_s = await installer.batch([f"empty-{i:04d}" for i in range(batch_n)])
+                per_min_empty = batch_n / empty_s * 60
+                print(f"{batch_n} installs at once, none present: {empty_s:.2f}s = {per_min_empty:,.0f} installs/min")
+
+                present = batch_n + 1
+                started = time.perf_counter()
+                while present < present_n:
+                    size = min(FILL_BATCH, present_n - present)
+                    await installer.batch([f"fill-{present + i:04d}" for i in range(size)])
+                    present += size
+                fill_s = time.perf_counter() - started
+                print(
+                    f"filling to {present_n:,} services ({present_n - batch_n - 1:,} more, {FILL_BATCH} at a time):"
+                    f" {fill_s:.1f}s" + (" (quick: 200 present instead of 1,000)" if quick else "")
+                )
+                full_s = await installer.batch([f"full-{i:04d}" for i in range(batch_n)])
+                per_min_full = batch_n / full_s * 60
+                print(
+                    f"{batch_n} installs at once, {present_n:,} present: {full_s:.2f}s = {per_min_full:,.0f} installs/min"
+                    f" ({per_min_full / per_min_empty:.2f}x the empty rate)"
+                )
+            if installer.failures:
+                raise RuntimeError(f"{len(installer.failures)} installs failed: {installer.failures[:3]}")
+        finally:
+            await nc.close()
+            await market.stop()
+
+    figures: dict[str, Any] = {
+        "install_p50_ms": round(p50, 2),
+        "install_p99_ms": round(p99, 2),
+        "helm_template_ms": round(floor_ms, 2),
+        "install_ratio": round(p50 / floor_ms, 3),
+        "installs_per_min_empty": round(per_min_empty, 1),
+        "installs_per_min_1000": round(per_min_full, 1),
+        "services_present": present_n,
+        "fill_s": round(fill_s, 1),
+    }
+    print(f"install ratio (p50 / helm template): {figures['install_ratio']:.2f}   goal within 2x")
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--quick", action="store_true", help="30 latency installs, 50-install batches, 200 present; under a minute"
+    )
+    args = parser.parse_args()
+    figures = asyncio.run(run(args.quick))
+    sys.stdout.flush()
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
