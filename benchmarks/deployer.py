@@ -67,7 +67,7 @@ async def helm_floor(runs: int) -> float:
 
 async def wait_until_ready(service: Service, timeout_s: float = 60) -> None:
     deadline = time.monotonic() + timeout_s
-    while not service.ready:  # noqa: ASYNC110 - readiness is a set of checks, polled as /readyz does
+    while not service.ready:  # readiness is a set of checks, polled as /readyz does
         if time.monotonic() > deadline:
             raise RuntimeError(f"{service.name} not ready after {timeout_s}s: {service.all_checks()}")
         await asyncio.sleep(0.05)
@@ -193,6 +193,9 @@ async def run(quick: bool) -> dict[str, Any]:
                 f"request -> AppInstalled, {latency_n} sequential installs: p50 {p50:.1f} ms, p99 {p99:.1f} ms,"
                 f" mean {statistics.fmean(latencies):.1f} ms = {p50 / floor_ms:.2f}x the floor at p50"
             )
+            tenth = max(1, latency_n // 10)
+            first, last = statistics.median(latencies[:tenth]), statistics.median(latencies[-tenth:])
+            print(f"  p50 of the first {tenth} installs {first:.1f} ms, of the last {tenth} {last:.1f} ms")
 
             # Throughput: many requests in flight, on another fresh deployer, then with many services present.
             async with deployer(server.url, var / "throughput"):
@@ -215,8 +218,8 @@ async def run(quick: bool) -> dict[str, Any]:
                 full_s = await installer.batch([f"full-{i:04d}" for i in range(batch_n)])
                 per_min_full = batch_n / full_s * 60
                 print(
-                    f"{batch_n} installs at once, {present_n:,} present: {full_s:.2f}s = {per_min_full:,.0f} installs/min"
-                    f" ({per_min_full / per_min_empty:.2f}x the empty rate)"
+                    f"{batch_n} installs at once, {present_n:,} present: {full_s:.2f}s"
+                    f" = {per_min_full:,.0f} installs/min ({per_min_full / per_min_empty:.2f}x the empty rate)"
                 )
             if installer.failures:
                 raise RuntimeError(f"{len(installer.failures)} installs failed: {installer.failures[:3]}")

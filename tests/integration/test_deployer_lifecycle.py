@@ -58,9 +58,7 @@ def redis_password(runtime: SimRuntime) -> str:
     return base64.b64decode(secret.live["data"]["redis-password"]).decode()
 
 
-async def test_an_app_lives_through_every_operation(
-    nats_server: NatsServer, database_url: str, tmp_path: Path
-) -> None:
+async def test_an_app_lives_through_every_operation(nats_server: NatsServer, database_url: str, tmp_path: Path) -> None:
     url = nats_server.url
     async with platform(url, database_url, tmp_path) as deployer:
         runtime: SimRuntime = deployer.runtime  # type: ignore[attr-defined]
@@ -186,3 +184,40 @@ async def test_a_crashing_pod_makes_the_service_degraded_and_recovery_running(
         assert unknown["error"]["status"] == 404
     changes = await statuses(url)
     assert ("running", "degraded") in changes and changes[-1] == ("degraded", "running")
+
+
+async def test_the_upgrade_preview_shows_changelog_values_and_objects_before_anything_changes(
+    nats_server: NatsServer, database_url: str, tmp_path: Path
+) -> None:
+    url = nats_server.url
+    async with platform(url, database_url, tmp_path):
+        op = await request(url, AppInstallRequested(
+            service="cache", namespace=NS, app="redis", version="1.0.0", values={"auth": {"password": PASSWORD}},
+        ))  # fmt: skip
+        assert isinstance(outcome(await finished(url, op)), AppInstalled)
+        preview = await ask(
+            url, "preview", namespace=NS, service="cache", version="2.0.0",
+            values={"auth": {"password": "another-one"}, "podLabels": {"tier": "cache"}},
+        )  # fmt: skip
+        assert (preview["from_version"], preview["to_version"], preview["breaking"]) == ("1.0.0", "2.0.0", True)
+        assert [entry["version"] for entry in preview["changelog"]] == ["1.0.1", "2.0.0"]
+        assert any("CVE-2024-31449" in c["description"] for c in preview["changelog"][0]["changes"])
+        changes = {d["path"]: (d["change"], d["before"], d["after"]) for d in preview["values_diff"]}
+        assert changes["image.tag"] == ("changed", "7.2.5", "7.4.1")
+        assert changes["podLabels.tier"] == ("added", None, "cache")
+        assert changes["auth.password"] == ("changed", "***redacted***", "***redacted***")
+        diff = preview["manifest_diff"]
+        assert diff["added"] == [] and diff["removed"] == []
+        changed = {c["object"]: c for c in diff["changed"]}
+        statefulset = changed["StatefulSet/cache-redis"]
+        assert "spec.template.spec.containers" in statefulset["paths"] and "redis:7.4.1" in statefulset["diff"]
+        assert changed["Secret/cache-redis"]["diff"] == "(Secret: contents hidden)"
+        assert PASSWORD not in str(preview) and "another-one" not in str(preview)
+        # Only a preview: nothing changed.
+        service = await detail(url)
+        assert (service["version"], service["revision"], len(service["revisions"])) == ("1.0.0", 1, 1)
+
+        bad = await ask(url, "preview", namespace=NS, service="cache", values={"service": {"port": "x"}})
+        assert not bad["values_valid"] and bad["values_errors"][0].startswith("service.port")
+        missing = await ask(url, "preview", namespace=NS, service="cache", version="9.0.0")
+        assert missing["error"]["status"] == 404

@@ -35,11 +35,12 @@ async def eventually(check: Callable[[], Awaitable[bool]], *, timeout_s: float =
 
 
 @asynccontextmanager
-async def running(service: Service, *, timeout_s: float = 30) -> AsyncIterator[Service]:
-    """Run ``service`` in this event loop until the block ends; enter once it is ready."""
+async def running(service: Service, *, timeout_s: float = 30, but: tuple[str, ...] = ()) -> AsyncIterator[Service]:
+    """Run ``service`` in this event loop until the block ends; enter once it is ready (every check
+    passes, save those named in ``but``)."""
     await service.start()
     try:
-        await eventually(lambda: _ready(service), timeout_s=timeout_s, what=f"{service.name} to be ready")
+        await eventually(lambda: _ready(service, but), timeout_s=timeout_s, what=f"{service.name} to be ready")
         yield service
         # Tests read the stream afterwards: everything committed must be published first,
         # however loaded the machine (the service's own stop flushes for 5 s at most).
@@ -48,8 +49,8 @@ async def running(service: Service, *, timeout_s: float = 30) -> AsyncIterator[S
         await service.stop()
 
 
-async def _ready(service: Service) -> bool:
-    return service.ready
+async def _ready(service: Service, but: tuple[str, ...]) -> bool:
+    return all(reason is None for name, reason in service.all_checks().items() if name not in but)
 
 
 async def _outbox_empty(service: Service) -> bool:

@@ -31,12 +31,16 @@ def deployer_service(nats_url: str, database_url: str, var_dir: Path, **override
 
 
 @asynccontextmanager
-async def platform(nats_url: str, database_url: str, var_dir: Path, **overrides: Any) -> AsyncIterator[Service]:
-    """The market (on its own SQLite file) with the built-in catalog, and the deployer on ``database_url``."""
+async def platform(
+    nats_url: str, database_url: str, var_dir: Path, *, ready: bool = True, **overrides: Any
+) -> AsyncIterator[Service]:
+    """The market (on its own SQLite file) with the built-in catalog, and the deployer on ``database_url``
+    (entered once it is ready, or only up to its runtime check when not ``ready``)."""
     market = market_service(nats_url, f"sqlite:///{var_dir / 'market.db'}", var_dir, builtin=CATALOG)
     async with running(market):
         await wait_repository(nats_url, "builtin", "ok")
-        async with running(deployer_service(nats_url, database_url, var_dir, **overrides)) as deployer:
+        deployer = deployer_service(nats_url, database_url, var_dir, **overrides)
+        async with running(deployer, but=() if ready else ("runtime",)):
             yield deployer
 
 
@@ -59,7 +63,9 @@ async def finished(nats_url: str, operation_id: str, *, timeout_s: float = 60) -
 
     async def done() -> bool:
         nonlocal found
-        found = [e for e, _ in await events(nats_url, "qc.deploy.>") if getattr(e, "operation_id", None) == operation_id]
+        found = [
+            e for e, _ in await events(nats_url, "qc.deploy.>") if getattr(e, "operation_id", None) == operation_id
+        ]
         return any(not _progress(e) for e in found)
 
     await eventually(done, timeout_s=timeout_s, what=f"operation {operation_id} to finish")

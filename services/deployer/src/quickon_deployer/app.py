@@ -57,7 +57,9 @@ def create_service(settings: Settings | None = None, deployer: DeployerSettings 
         return Market(service.broker.connection, cache_dir=var / "charts", timeout_s=deployer.market_timeout_s)
 
     steps = Steps(runtime=runtime, market=market, sealer=sealer, outbox=service.outbox, settings=deployer)
-    runner = SagaRunner(service.outbox, build_sagas(steps), failpoints=deployer.failpoints)
+    runner = SagaRunner(
+        service.outbox, build_sagas(steps), compensation_s=deployer.operation_deadline_s, failpoints=deployer.failpoints
+    )
     watcher = StatusWatcher(service.outbox, runtime, interval_s=deployer.status_interval_s)
     handlers.register(service, runner=runner, sealer=sealer, settings=deployer)
     queries.register(service, runtime=runtime, market=market, sealer=sealer)

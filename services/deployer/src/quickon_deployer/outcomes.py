@@ -94,7 +94,11 @@ def build_sagas(steps: Steps) -> dict[str, Saga]:
         _emit(uow, run, AppInstalled(**_ids(run), app=service.app, version=service.version, revision=service.revision))
 
     async def install_failed(run: Run, uow: UnitOfWork, service: ServiceRecord | None, reason: str) -> None:
-        if service is not None:  # nothing of it stays: the name is free again
+        if service is not None and "compensation_failed" in run.plan:
+            # The release may be left in the cluster: keep the service, so that it can be uninstalled.
+            service.operation_id = None
+            set_status(uow, service, "failed", reason)
+        elif service is not None:  # nothing of it stays: the name is free again
             await _forget(uow, service)
         _emit(uow, run, AppInstallFailed(**_ids(run), reason=reason, step=run.plan.get("failed_step")))
 

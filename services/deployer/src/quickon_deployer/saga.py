@@ -15,6 +15,7 @@ import contextlib
 import logging
 import os
 import signal
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -97,9 +98,12 @@ def cause_of(envelope: Envelope) -> dict[str, Any]:
 class SagaRunner:
     """Runs every operation in state running or compensating, each in its own task."""
 
-    def __init__(self, outbox: Outbox, sagas: dict[str, Saga], *, failpoints: Sequence[str] = ()) -> None:
+    def __init__(
+        self, outbox: Outbox, sagas: dict[str, Saga], *, compensation_s: float, failpoints: Sequence[str] = ()
+    ) -> None:
         self.outbox = outbox
         self.sagas = sagas
+        self.compensation_s = compensation_s  # the budget of undoing a failed operation
         self.failpoints = frozenset(failpoints)
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._wake = asyncio.Event()
@@ -149,6 +153,7 @@ class SagaRunner:
                 if failure is None:
                     return
                 run.plan["failed_step"] = run.op.step
+                run.plan["compensation_deadline"] = time.time() + self.compensation_s
                 await self._record(run, run.op.step, "failed", detail=failure, state="compensating", error=failure)
             await self._compensate(run, saga)
         except asyncio.CancelledError:
@@ -214,16 +219,22 @@ class SagaRunner:
         """Run one step, retrying what may pass later (a cluster or market away) until the deadline."""
         tries = 0
         while True:
+            if compensating and time.time() >= run.plan["compensation_deadline"]:
+                last = run.memory.get("last_failure")
+                return f"it could not be undone in {self.compensation_s:.0f}s" + (f": {last}" if last else "")
             if run.deadline_passed and not compensating:
-                return f"the deadline ({_aware(run.op.deadline):%H:%M:%S} UTC) passed during {name}"
+                last = run.memory.get("last_failure")
+                passed = f"the deadline ({_aware(run.op.deadline):%H:%M:%S} UTC) passed during {name}"
+                return passed + (f": {last}" if last else "")
             try:
                 await step(run)
                 return None
             except StepFailed as failed:
                 return failed.reason
             except RuntimeFailure as failure:
-                if not failure.retryable or (compensating and tries >= len(RETRY_WAIT_S) * 3):
+                if not failure.retryable:
                     return failure.reason
+                run.memory["last_failure"] = failure.reason
                 log.warning("operation %s, %s: %s (try %d)", run.op.id, name, failure.reason, tries + 1)
                 await asyncio.sleep(RETRY_WAIT_S[min(tries, len(RETRY_WAIT_S) - 1)])
                 tries += 1

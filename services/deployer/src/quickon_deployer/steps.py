@@ -182,8 +182,8 @@ class Steps:
         """Wait for the rolled-back release; its own budget, as the operation's deadline may be spent."""
         if "rolled_back_revision" not in run.plan:  # the upgrade never reached the cluster
             return
-        budget = run.plan.setdefault("compensation_deadline", time.time() + self.settings.operation_deadline_s)
-        await self._wait(run, lambda h: h.ready, "ready after the rollback", deadline=budget)
+        deadline = run.plan["compensation_deadline"]
+        await self._wait(run, lambda h: h.ready, "ready after the rollback", deadline=deadline)
 
     async def wait_stopped(self, run: Run) -> None:
         await self._wait(run, lambda h: h.stopped and h.gone, "stopped", fail_fast=False)
