@@ -73,7 +73,7 @@ async def test_a_killed_deployer_resumes_or_compensates_every_step(
         await wait_repository(url, "builtin", "ok")
         process = start_deployer(url, database_url, tmp_path, failpoints, log)
         try:
-            for index, (kind, name, step, moment) in enumerate(CASES):
+            for index, (kind, name, _step, _moment) in enumerate(CASES):
                 if kind != "install":  # the service to upgrade, installed before the failpoint
                     op = await request(
                         url, AppInstallRequested(service=name, namespace=NS, app="redis", version="1.0.0")
