@@ -1,0 +1,143 @@
+"""KubernetesRuntime: the class, how it connects, and the Runtime calls helm answers."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pydantic
+import urllib3
+from kubernetes import client, config
+from kubernetes.client import ApiException
+from pyhelm3 import Client, Command  # type: ignore[import-untyped]
+
+from ..base import ReleaseNotFound, Revision, RuntimeFailure
+from .errors import REQUEST_TIMEOUT, _unless_gone
+from .health import _HealthReading
+from .helm import HELM_GRACE_S, _start_helm
+from .scaling import _Scaling
+
+WAIT_HINT_S = 2.0  # between two looks at a rollout: each costs a few API calls
+MAX_RELEASES = 100_000
+
+
+class KubernetesRuntime(_Scaling, _HealthReading):
+    """Releases on a Kubernetes cluster; one instance per deployer process."""
+
+    name = "kubernetes"
+
+    def __init__(
+        self, *, api: client.ApiClient, helm: Client, command: Command, workdir: Path, helm_timeout_s: float
+    ) -> None:
+        self._api = api
+        self._core = client.CoreV1Api(api)
+        self._apps = client.AppsV1Api(api)
+        self._batch = client.BatchV1Api(api)
+        self._server = str(api.configuration.host)
+        self._helm = helm
+        self._command = command  # helm verbs the client has no method for (history, rollback, manifest)
+        self._workdir = workdir
+        self._helm_deadline_s = helm_timeout_s + HELM_GRACE_S
+
+    @classmethod
+    def create(cls, *, kubeconfig: Path | None, context: str | None, helm_timeout_s: float) -> KubernetesRuntime:
+        """Connect with ``kubeconfig`` (and ``context``), else as the pod's service account inside a cluster."""
+        configuration = client.Configuration()
+        kubeconfig = kubeconfig.expanduser() if kubeconfig is not None else None  # helm gets it unexpanded
+        try:
+            if kubeconfig is not None:
+                config.load_kube_config(  # type: ignore[no-untyped-call]
+                    config_file=str(kubeconfig),
+                    context=context,
+                    client_configuration=configuration,
+                    persist_config=False,
+                )
+            elif os.environ.get("KUBERNETES_SERVICE_HOST"):
+                config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
+            else:
+                raise RuntimeFailure("no kubeconfig: set QC_DEPLOYER_KUBECONFIG or run inside a cluster")
+        except (config.ConfigException, OSError, ValueError) as error:
+            raise RuntimeFailure(f"cannot load the cluster configuration: {error}") from None
+        helm, command, workdir = _start_helm(kubeconfig=kubeconfig, context=context, helm_timeout_s=helm_timeout_s)
+        api = client.ApiClient(configuration)
+        return cls(api=api, helm=helm, command=command, workdir=workdir, helm_timeout_s=helm_timeout_s)
+
+    # -- the Runtime calls (stop, start, restart and replace_broken_pods: scaling.py; health: health.py) --
+
+    async def check(self) -> str | None:
+        # /version authenticates the kubeconfig's credentials (a bad token gets 401) without needing any RBAC.
+        try:
+            await asyncio.to_thread(client.VersionApi(self._api).get_code, _request_timeout=REQUEST_TIMEOUT)
+        except (ApiException, urllib3.exceptions.HTTPError) as error:
+            return self._kube_failure(error).reason
+        return None
+
+    async def deploy(
+        self,
+        *,
+        namespace: str,
+        release: str,
+        chart: Path,
+        values: dict[str, Any],
+        manifests: list[dict[str, Any]],
+        description: str,
+    ) -> int:
+        # ``manifests`` is unused: helm renders the chart again itself, as `helm upgrade` must to record it.
+        try:
+            packaged = await self._run_helm(lambda: self._helm.get_chart(chart.resolve()), changes=False)
+        except pydantic.ValidationError as error:
+            raise RuntimeFailure(f"chart {chart.name}: Chart.yaml is not valid: {error}") from None
+        # No --wait: the deployer follows readiness itself through health().
+        revision = await self._run_helm(
+            lambda: self._helm.install_or_upgrade_release(
+                release, packaged, values, namespace=namespace, description=description, create_namespace=True
+            ),
+            changes=True,
+        )
+        return int(revision.revision)
+
+    async def rollback(self, *, namespace: str, release: str, revision: int, description: str) -> int:
+        # helm rollback takes no description: helm records "Rollback to <revision>" instead of ``description``.
+        revisions = await self.history(namespace=namespace, release=release)
+        if not revisions:
+            raise ReleaseNotFound(f"no release {namespace}/{release}")
+        if revision not in {r.number for r in revisions}:
+            raise RuntimeFailure(f"release {namespace}/{release} has no revision {revision}")
+        await self._run_helm(lambda: self._command.rollback(release, revision, namespace=namespace), changes=True)
+        return (await self.history(namespace=namespace, release=release))[-1].number
+
+    async def history(self, *, namespace: str, release: str) -> list[Revision]:
+        try:
+            entries = await self._run_helm(lambda: self._command.history(release, namespace=namespace), changes=False)
+        except ReleaseNotFound:
+            return []
+        revisions = [
+            Revision(int(e["revision"]), str(e["status"]), str(e.get("description") or ""), str(e.get("chart") or ""))
+            for e in entries
+        ]
+        return sorted(revisions, key=lambda r: r.number)
+
+    async def uninstall(self, *, namespace: str, release: str, keep_volumes: bool) -> None:
+        if keep_volumes:
+            await self._check_claims_kept(namespace, release)
+        # Idempotent: pyhelm3 treats a release that is not there as uninstalled.
+        await self._run_helm(lambda: self._helm.uninstall_release(release, namespace=namespace), changes=True)
+        if not keep_volumes:
+            for claim in await self._claims(namespace, release):
+                await self._kube(_unless_gone(self._core.delete_namespaced_persistent_volume_claim), claim, namespace)
+
+    async def releases(self) -> list[tuple[str, str]]:
+        entries = await self._run_helm(
+            lambda: self._command.list(all=True, all_namespaces=True, max_releases=MAX_RELEASES), changes=False
+        )
+        return sorted((str(e["namespace"]), str(e["name"])) for e in entries)
+
+    def wait_hint(self) -> float:
+        return WAIT_HINT_S
+
+    async def close(self) -> None:
+        self._api.close()  # type: ignore[no-untyped-call]
+        shutil.rmtree(self._workdir, ignore_errors=True)
