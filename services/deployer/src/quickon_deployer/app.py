@@ -58,7 +58,11 @@ def create_service(settings: Settings | None = None, deployer: DeployerSettings 
 
     steps = Steps(runtime=runtime, market=market, sealer=sealer, outbox=service.outbox, settings=deployer)
     runner = SagaRunner(
-        service.outbox, build_sagas(steps), compensation_s=deployer.operation_deadline_s, failpoints=deployer.failpoints
+        service.outbox,
+        build_sagas(steps),
+        compensation_s=deployer.operation_deadline_s,
+        parallel=deployer.parallel_operations,
+        failpoints=deployer.failpoints,
     )
     watcher = StatusWatcher(service.outbox, runtime, interval_s=deployer.status_interval_s)
     handlers.register(service, runner=runner, sealer=sealer, settings=deployer)

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.exc import InterfaceError, OperationalError
-from sqlmodel import select
+from sqlmodel import col, select
 
 from quickon_common.contracts import Event
 from quickon_common.contracts.deploy import SagaStepRecorded
@@ -99,10 +99,19 @@ class SagaRunner:
     """Runs every operation in state running or compensating, each in its own task."""
 
     def __init__(
-        self, outbox: Outbox, sagas: dict[str, Saga], *, compensation_s: float, failpoints: Sequence[str] = ()
+        self,
+        outbox: Outbox,
+        sagas: dict[str, Saga],
+        *,
+        compensation_s: float,
+        parallel: int = 32,
+        failpoints: Sequence[str] = (),
     ) -> None:
         self.outbox = outbox
         self.sagas = sagas
+        # Operations run at once; the others wait their turn (a burst of hundreds would otherwise
+        # queue on the database's write lock and time out there).
+        self.parallel = parallel
         self.compensation_s = compensation_s  # the budget of undoing a failed operation
         self.failpoints = frozenset(failpoints)
         self._tasks: dict[str, asyncio.Task[None]] = {}
@@ -131,10 +140,12 @@ class SagaRunner:
     async def _pick_up(self) -> None:
         async with self.outbox.db.read_session() as session:
             found = await session.exec(
-                select(OperationRecord).where(OperationRecord.state.in_(("running", "compensating")))  # type: ignore[attr-defined]
+                select(OperationRecord)
+                .where(col(OperationRecord.state).in_(("running", "compensating")))
+                .order_by(col(OperationRecord.created_at))
             )
             operations = [op for op in found.all() if op.id not in self._tasks]
-        for op in operations:
+        for op in operations[: max(self.parallel - len(self._tasks), 0)]:
             task = asyncio.create_task(self._execute(Run(op)), name=f"operation-{op.id}")
             self._tasks[op.id] = task
             task.add_done_callback(self._forget(op.id))
@@ -142,6 +153,7 @@ class SagaRunner:
     def _forget(self, op_id: str) -> Callable[[asyncio.Task[None]], None]:
         def forget(_task: asyncio.Task[None]) -> None:
             self._tasks.pop(op_id, None)
+            self._wake.set()  # a place is free for a waiting operation
 
         return forget
 

@@ -24,6 +24,7 @@ class DeployerSettings(BaseSettings):
     failure_grace_s: float = Field(
         default=30, ge=0, description="how long a new pod may crash-loop or fail to pull before the wait gives up"
     )
+    parallel_operations: int = Field(default=32, ge=1, le=1000, description="operations run at once; others wait")
     status_interval_s: float = Field(default=2.0, gt=0, description="how often running services are looked at")
     market_timeout_s: float = Field(default=30, gt=0)
     # Fernet key (urlsafe base64, 32 bytes) for secret values at rest and in sealed_values; the
