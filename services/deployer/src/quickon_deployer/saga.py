@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.exc import InterfaceError, OperationalError
-from sqlmodel import col, select
+from sqlmodel import SQLModel, col, select
 
 from quickon_common.contracts import Event
 from quickon_common.contracts.deploy import SagaStepRecorded
@@ -52,6 +52,7 @@ class Run:
     op: OperationRecord
     memory: dict[str, Any] = field(default_factory=dict)  # e.g. rendered manifests; lost on a crash
     outgoing: list[Event] = field(default_factory=list)  # events a step announces, sent with its record
+    rows: list[SQLModel] = field(default_factory=list)  # rows a step writes, saved with its record
 
     def announce(self, event: Event) -> None:
         """Publish ``event`` with the record of the step that is running (in the same transaction)."""
@@ -179,15 +180,15 @@ class SagaRunner:
         names = [name for name, _ in saga.steps]
         done = run.op.steps[-1]["state"] == "completed" if run.op.steps else False
         start = names.index(run.op.step) + (1 if done else 0) if run.op.step in names else 0
+        completed: str | None = None  # recorded with the next step's start: one transaction, not two
         for name, step in saga.steps[start:]:
-            await self._record(run, name, "started")
+            await self._record(run, name, "started", completed=completed)
             self._failpoint(run, name, "before")
             failure = await self._attempt(run, name, step)
             if failure is not None:
                 return failure
             self._failpoint(run, name, "after")
-            if name != names[-1]:
-                await self._record(run, name, "completed")
+            completed = name
         async with self.outbox.transaction() as session:
             uow, op, service = await self._load(run, session)
             self._log_step(uow, op, names[-1], "completed", None)
@@ -256,14 +257,29 @@ class SagaRunner:
                 log.exception("operation %s, %s failed unexpectedly", run.op.id, name)
                 return f"internal error during {name}: {type(error).__name__}: {error}"
 
-    async def _record(self, run: Run, step: str, progress: str, *, detail: str | None = None, **changes: Any) -> None:
-        """Note a step's progress (with the plan so far) and tell it on the bus, in one transaction."""
+    async def _record(
+        self,
+        run: Run,
+        step: str,
+        progress: str,
+        *,
+        detail: str | None = None,
+        completed: str | None = None,
+        **changes: Any,
+    ) -> None:
+        """Note a step's progress (with the plan so far, and the step ``completed`` before it) and tell
+        it on the bus, in one transaction."""
         async with self.outbox.transaction() as session:
             uow, op, _service = await self._load(run, session)
+            if completed is not None:
+                self._log_step(uow, op, completed, "completed", None)
             self._log_step(uow, op, step, progress, detail)
             for event in run.outgoing:
                 uow.emit(event, subject=service_subject(op.namespace, op.service))
+            for row in run.rows:
+                await session.merge(row)
             run.outgoing.clear()
+            run.rows.clear()
             op.step, op.plan = step, dict(run.plan)
             for key, value in changes.items():
                 setattr(op, key, value)

@@ -254,8 +254,7 @@ class Steps:
             operation=op.kind if copy_of is None else "rollback", outcome="pending", description=description,
             actor=op.cause.get("actor"), created_at=datetime.now(UTC),
         )  # fmt: skip
-        async with self.outbox.transaction() as session:
-            await session.merge(record)
+        run.rows.append(record)  # saved with the step's record, in its transaction
 
     async def settle_revisions(
         self, session: Any, service_id: str, deployed: int, *, failed: int | None = None
