@@ -55,7 +55,7 @@ class OneLine(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         error = record.exc_info[1] if record.exc_info else None
-        cause = f" [{type(error).__name__}: {str(error)[:160]}]" if error else ""
+        cause = f" [{type(error).__name__}: {(str(error).splitlines() or [''])[0][:160]}]" if error else ""
         return f"{record.levelname} {record.name}: {record.getMessage()[:300]}{cause}"
 
 

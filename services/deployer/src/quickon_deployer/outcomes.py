@@ -83,14 +83,18 @@ async def _forget(uow: UnitOfWork, service: ServiceRecord) -> None:
 def build_sagas(steps: Steps) -> dict[str, Saga]:
     """Every operation's saga, from the shared steps."""
 
-    async def installed(run: Run, uow: UnitOfWork, service: ServiceRecord | None) -> None:
-        assert service is not None
-        plan = run.plan
+    async def deployed(uow: UnitOfWork, service: ServiceRecord, plan: dict[str, Any]) -> None:
+        """The service runs what an install or upgrade deployed."""
         service.version, service.repository, service.revision = plan["version"], plan["repository"], plan["revision"]
         service.values, service.sealed_secrets = plan["values"], plan.get("sealed")
         service.secret_paths, service.operation_id = plan["secret_paths"], None
         await steps.settle_revisions(uow.session, service.id, plan["revision"])
         set_status(uow, service, "running")
+
+    async def installed(run: Run, uow: UnitOfWork, service: ServiceRecord | None) -> None:
+        assert service is not None
+        plan = run.plan
+        await deployed(uow, service, plan)
         _emit(uow, run, AppInstalled(**_ids(run), app=service.app, version=service.version, revision=service.revision))
 
     async def install_failed(run: Run, uow: UnitOfWork, service: ServiceRecord | None, reason: str) -> None:
@@ -105,11 +109,7 @@ def build_sagas(steps: Steps) -> dict[str, Saga]:
     async def upgraded(run: Run, uow: UnitOfWork, service: ServiceRecord | None) -> None:
         assert service is not None
         plan = run.plan
-        service.version, service.repository, service.revision = plan["version"], plan["repository"], plan["revision"]
-        service.values, service.sealed_secrets = plan["values"], plan.get("sealed")
-        service.secret_paths, service.operation_id = plan["secret_paths"], None
-        await steps.settle_revisions(uow.session, service.id, plan["revision"])
-        set_status(uow, service, "running")
+        await deployed(uow, service, plan)
         _emit(
             uow, run,
             AppUpgraded(**_ids(run), from_version=plan["previous_version"], to_version=plan["version"],
