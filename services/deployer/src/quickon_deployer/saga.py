@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import SQLModel, col, select
 
 from quickon_common.contracts import Event
@@ -251,7 +252,7 @@ class SagaRunner:
                 log.warning("operation %s, %s: %s (try %d)", run.op.id, name, failure.reason, tries + 1)
                 await asyncio.sleep(RETRY_WAIT_S[min(tries, len(RETRY_WAIT_S) - 1)])
                 tries += 1
-            except (OperationalError, InterfaceError):  # the database is away: the whole run is retried
+            except (OperationalError, InterfaceError, PoolTimeout):  # the database is away or busy: retried
                 raise
             except Exception as error:  # a bug must end the operation, not leave it running forever
                 log.exception("operation %s, %s failed unexpectedly", run.op.id, name)

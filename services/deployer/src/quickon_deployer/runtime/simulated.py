@@ -244,8 +244,9 @@ def _write_json(path: Path, data: Any) -> None:
     """Replace ``path`` atomically and durably: a crash leaves the old file or the new, never half of one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    text = json.dumps(data, separators=(",", ":"))  # the C encoder: json.dump's streaming one is 3x slower
     with temporary.open("w") as file:
-        json.dump(data, file, separators=(",", ":"))
+        file.write(text)
         file.flush()
         os.fsync(file.fileno())
     os.replace(temporary, path)
