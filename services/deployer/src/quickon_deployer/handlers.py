@@ -33,11 +33,11 @@ from quickon_common.contracts.deploy import (
     ServiceStopRequested,
     ValuesChange,
 )
+from quickon_common.helm import merge_values
 from quickon_common.service import Service
 
 from .models import OperationRecord, RevisionRecord, ServiceRecord
 from .outcomes import set_status
-from .preview import effective_values
 from .saga import SagaRunner, cause_of, service_subject
 from .sealing import Sealer, SealError
 from .settings import DeployerSettings
@@ -81,7 +81,7 @@ def register(service: Service, *, runner: SagaRunner, sealer: Sealer, settings: 
 
     def user_values(event: ValuesChange) -> dict[str, Any]:
         try:
-            return effective_values(dict(event.values), sealer.open(event.sealed_values))
+            return merge_values(dict(event.values), sealer.open(event.sealed_values))
         except SealError as error:
             raise Refused(str(error)) from None
 
@@ -108,11 +108,11 @@ def register(service: Service, *, runner: SagaRunner, sealer: Sealer, settings: 
         if kind == "upgrade":
             if record.status == "stopped":
                 raise Refused(f"{record.name} is stopped; start it before upgrading, so the upgrade can be checked")
-            current = effective_values(record.values, sealer.open(record.sealed_secrets))
+            current = merge_values(record.values, sealer.open(record.sealed_secrets))
             wanted = user_values(event)
             return {
                 "app": record.app, "repository": record.repository, "wanted_version": event.version or record.version,
-                "request": sealer.seal(effective_values(current, wanted) if event.reuse_values else wanted),
+                "request": sealer.seal(merge_values(current, wanted) if event.reuse_values else wanted),
                 "previous_version": record.version, "previous_revision": record.revision,
                 "previous_status": record.status,
             }  # fmt: skip

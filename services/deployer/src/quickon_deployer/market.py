@@ -6,7 +6,6 @@ import asyncio
 import base64
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,8 @@ from typing import Any
 from nats.aio.client import Client as NatsClient
 from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeoutError
+
+from quickon_common.files import write_atomically
 
 from .runtime.base import RuntimeFailure
 
@@ -62,7 +63,7 @@ class Market:
             data = base64.b64decode(answer["chart"])
             if hashlib.sha256(data).hexdigest() != answer["digest"]:
                 raise MarketRefused(f"{app} {answer['version']}: the chart does not match its digest")
-            await asyncio.to_thread(_write_atomically, path, data)
+            await asyncio.to_thread(write_atomically, path, data)
         return ChartVersion(
             app=app,
             repository=answer["repository"],
@@ -79,10 +80,3 @@ class Market:
             "validate", app=chart.app, repository=chart.repository, version=chart.version, values=values
         )
         return [f"{problem['path']}: {problem['message']}" for problem in answer.get("errors", [])]
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)

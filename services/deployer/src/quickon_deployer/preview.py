@@ -22,24 +22,6 @@ MAX_PATHS = 50
 MAX_DIFF_LINES = 200
 
 
-def effective_values(defaults: dict[str, Any], user: dict[str, Any]) -> dict[str, Any]:
-    """The values Helm renders with: ``user`` over the chart's ``defaults``, maps merged key by key,
-    anything else replaced; a user ``None`` deletes the key. Neither argument is modified."""
-    merged = copy.deepcopy(defaults)
-    for key, value in user.items():
-        if value is None:
-            merged.pop(key, None)
-        elif isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = effective_values(merged[key], value)
-        elif isinstance(value, dict):
-            # Nothing to merge into, but the user's own nulls still mean "not set": dropping them here
-            # keeps the preview from listing keys Helm's templates would see as absent anyway.
-            merged[key] = effective_values({}, value)
-        else:
-            merged[key] = copy.deepcopy(value)
-    return merged
-
-
 def values_diff(
     before: dict[str, Any], after: dict[str, Any], *, secret_paths: Iterable[str] = ()
 ) -> list[dict[str, Any]]:

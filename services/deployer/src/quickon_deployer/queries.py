@@ -10,12 +10,13 @@ from typing import Any
 from pydantic import Field
 from sqlmodel import col, select
 
+from quickon_common.helm import merge_values
 from quickon_common.queries import QueryRequest, parse
 from quickon_common.service import QueryError, Service
 
 from .market import Market, MarketRefused
 from .models import OperationRecord, RevisionRecord, ServiceRecord
-from .preview import effective_values, manifest_diff, values_diff
+from .preview import manifest_diff, values_diff
 from .render import RenderFailed, render
 from .runtime.base import Runtime, RuntimeFailure
 from .runtime.simulated import SimRuntime
@@ -166,10 +167,10 @@ def register(service: Service, *, runtime: Runtime, market: Callable[[], Market]
         record = await find(request)
         target_version = request.version or record.version
         try:
-            current_user = effective_values(record.values, sealer.open(record.sealed_secrets))
+            current_user = merge_values(record.values, sealer.open(record.sealed_secrets))
             now = await market().chart(record.app, version=record.version, repository=record.repository)
             target = await market().chart(record.app, version=target_version, repository=record.repository)
-            wanted = effective_values(current_user, request.values) if request.reuse_values else request.values
+            wanted = merge_values(current_user, request.values) if request.reuse_values else request.values
             problems = await market().problems(target, wanted)
             changelog = (
                 await market().ask("upgrades", app=record.app, repository=record.repository, version=record.version)
@@ -178,7 +179,7 @@ def register(service: Service, *, runtime: Runtime, market: Callable[[], Market]
             )
             rendered = [] if problems else await render(
                 target.path, release=record.name, namespace=record.namespace,
-                values=effective_values(target.defaults, wanted),
+                values=merge_values(target.defaults, wanted),
             )  # fmt: skip
         except (MarketRefused, RuntimeFailure) as error:
             raise QueryError(404 if isinstance(error, MarketRefused) else 503, error.reason) from None
@@ -196,7 +197,7 @@ def register(service: Service, *, runtime: Runtime, market: Callable[[], Market]
             "breaking": any(v.get("breaking") for v in steps),
             "values_valid": not problems, "values_errors": problems,
             "values_diff": values_diff(
-                effective_values(now.defaults, current_user), effective_values(target.defaults, wanted),
+                merge_values(now.defaults, current_user), merge_values(target.defaults, wanted),
                 secret_paths=secrets,
             ),
             "manifest_diff": manifest_diff(before, stored_manifests(rendered)) if not problems else None,

@@ -135,10 +135,6 @@ class SagaRunner:
                 task.cancel()
             await asyncio.gather(*self._tasks.values(), return_exceptions=True)
 
-    async def idle(self) -> bool:
-        """No operation is running (for tests and benchmarks)."""
-        return not self._tasks
-
     async def _pick_up(self) -> None:
         async with self.outbox.db.read_session() as session:
             found = await session.exec(

@@ -19,11 +19,12 @@ from typing import Any
 from sqlalchemy import update
 
 from quickon_common.contracts.deploy import AppInstallStarted, AppUpgradeStarted
+from quickon_common.helm import merge_values
 from quickon_common.outbox import Outbox
 
 from .market import ChartVersion, Market
 from .models import RevisionRecord
-from .preview import effective_values, manifest_digest
+from .preview import manifest_digest
 from .render import RenderFailed, render
 from .runtime.base import Health, Runtime
 from .saga import Run, StepFailed
@@ -86,7 +87,7 @@ class Steps:
     async def render(self, run: Run) -> None:
         """``helm template`` the chosen chart with the user's values (secrets opened only here)."""
         plan = run.plan
-        values = effective_values(plan["values"], self.sealer.open(plan.get("sealed")))
+        values = merge_values(plan["values"], self.sealer.open(plan.get("sealed")))
         try:
             manifests = await render(
                 await self._chart(run), release=run.op.service, namespace=run.op.namespace, values=values
@@ -112,7 +113,7 @@ class Steps:
         if manifests is None:
             await self.render(run)
             manifests = run.memory["manifests"]
-        await self._store_revision(
+        self._store_revision(
             run, revision, version=plan["version"], values=plan["values"], sealed=plan.get("sealed"),
             manifests=stored_manifests(manifests), description=tag,
         )  # fmt: skip
@@ -146,7 +147,7 @@ class Steps:
             source = await session.get(RevisionRecord, (op.service_id, target))
         if source is None:
             raise StepFailed(f"revision {target} of {op.service} is not recorded")
-        await self._store_revision(
+        self._store_revision(
             run, revision, version=source.version, values=source.values, sealed=source.sealed_secrets,
             manifests=None, description=tag, copy_of=source,
         )  # fmt: skip
@@ -234,7 +235,7 @@ class Steps:
         history = await self.runtime.history(namespace=run.op.namespace, release=run.op.service)
         return history[-1].number if history and history[-1].description == tag else None
 
-    async def _store_revision(
+    def _store_revision(
         self,
         run: Run,
         number: int,

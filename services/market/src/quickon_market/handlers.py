@@ -26,6 +26,7 @@ from quickon_common.contracts.market import (
     RepositoryRemoved,
     RepositoryRemoveRequested,
 )
+from quickon_common.helm import merge_values
 from quickon_common.queries import QueryRequest, parse
 from quickon_common.service import QueryError, Service
 
@@ -217,7 +218,7 @@ def register(
         """Check user values against a version's schema, merged over its defaults as Helm does."""
         request: ValidateRequest = parse(ValidateRequest, body)
         found, chosen, _, files = await _resolved(request)
-        errors = values.problems(files.schema, values.merge(files.values, request.values))
+        errors = values.problems(files.schema, merge_values(files.values, request.values))
         secret = [p for p in files.secret_paths if _has_path(request.values, p)]
         return {
             "app": found.id,

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import os
 from collections import OrderedDict
 from pathlib import Path
+
+from quickon_common.files import write_atomically
 
 from .catalog import VersionView
 from .charts import ChartError, ChartFiles, read_chart
@@ -38,7 +39,7 @@ class ChartStore:
                 f"{version.app} {version.version}: the file's sha256 is {actual}, the index says {version.digest}; "
                 "the repository changed under us or was tampered with"
             )
-        await asyncio.to_thread(_write_atomically, cached, data)
+        await asyncio.to_thread(write_atomically, cached, data)
         return data
 
     async def files(self, version: VersionView, repository_url: str) -> ChartFiles:
@@ -54,10 +55,3 @@ class ChartStore:
         if len(self._memory) > MEMORY_ENTRIES:
             self._memory.popitem(last=False)
         return files
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(f".{os.getpid()}.part")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)

@@ -3,7 +3,6 @@ against its values.schema.json, each problem named by its dotted path."""
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from jsonschema import Draft7Validator
@@ -11,19 +10,6 @@ from jsonschema.exceptions import SchemaError, UnknownType
 from referencing.exceptions import Unresolvable
 
 MAX_ERRORS = 20
-
-
-def merge(defaults: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
-    """Helm's coalescing: maps merge key by key, anything else replaces; ``None`` removes a key."""
-    merged = copy.deepcopy(defaults)
-    for key, value in overrides.items():
-        if value is None:
-            merged.pop(key, None)
-        elif isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = merge(merged[key], value)
-        else:
-            merged[key] = copy.deepcopy(value)
-    return merged
 
 
 def problems(schema: dict[str, Any] | None, values: dict[str, Any]) -> list[dict[str, str]]:
