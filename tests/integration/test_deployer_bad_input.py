@@ -18,7 +18,7 @@ from quickon_common.contracts.deploy import (
 from quickon_common.contracts.market import RepositoryAddRequested
 from quickon_common.natsserver import NatsServer
 from quickon_deployer.runtime.simulated import SimRuntime
-from support.bus import events, publish
+from support.bus import events, eventually, publish
 from support.charts import write_repository
 from support.deployer import ask, finished, outcome, platform, request
 from support.market import wait_repository
@@ -46,7 +46,7 @@ async def test_bad_installs_fail_clearly_and_leave_nothing(
     nats_server: NatsServer, database_url: str, tmp_path: Path
 ) -> None:
     url = nats_server.url
-    async with platform(url, database_url, tmp_path, install_deadline_s=4) as deployer:
+    async with platform(url, database_url, tmp_path, install_deadline_s=4, upgrade_deadline_s=4) as deployer:
         runtime: SimRuntime = deployer.runtime  # type: ignore[attr-defined]
         write_repository(tmp_path / "repo", [{"name": "bomb", "version": "1.0.0", "template": BOMB}])
         await publish(url, RepositoryAddRequested(repository="extra", url=str(tmp_path / "repo")))
@@ -93,7 +93,14 @@ async def test_bad_installs_fail_clearly_and_leave_nothing(
         assert (await ask(url, "services", namespace=NS))["services"][0]["status"] == "running"
 
         # Two operations at once on one service: the second is refused, not queued behind a half-done first.
-        first = await request(url, AppUpgradeRequested(service="g", namespace=NS, version="1.0.1"))
+        # The first one's pods never become ready, so it is surely still waiting when the second comes.
+        never_ready = {"podAnnotations": {"sim.quickon.io/fail": "never-ready"}}
+        first = await request(url, AppUpgradeRequested(service="g", namespace=NS, version="1.0.1", values=never_ready))
+
+        async def first_is_waiting() -> bool:
+            return bool((await ask(url, "operation", operation_id=first)).get("step") == "wait")
+
+        await eventually(first_is_waiting, what="the upgrade to wait for its pods")
         second = await request(url, ServiceRestartRequested(service="g", namespace=NS))
         results = [outcome(await finished(url, op)) for op in (first, second)]
         refused = [r for r in results if "busy" in getattr(r, "reason", "")]
