@@ -3,7 +3,6 @@ volumes as directories, injected failures, events and persistence, all on an exp
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -752,15 +751,28 @@ def test_a_crash_loop_at_delay_scale_zero_still_backs_off(tmp_path: Path) -> Non
     assert cluster.next_change_at() == pytest.approx(0.1)  # 10s at the 1/100 floor of back-offs
 
 
-def test_snapshot_and_restore_mid_rollout_continues_identically(cluster: Cluster, tmp_path: Path) -> None:
+def saved(cluster: Cluster, parts: dict[str, bytes]) -> dict[str, bytes]:
+    """Save what changed since the last save into ``parts``, as the sim runtime does."""
+    for name, body in cluster.saved_parts(cluster.take_touched()).items():
+        if body is None:
+            parts.pop(name, None)
+        else:
+            parts[name] = body
+    return parts
+
+
+def reloaded(cluster: Cluster, parts: dict[str, bytes], volumes: Path) -> Cluster:
+    return Cluster.load(cluster.saved_globals(), parts.values(), volume_root=volumes)
+
+
+def test_a_saved_cluster_mid_rollout_continues_identically(cluster: Cluster, tmp_path: Path) -> None:
     cluster.apply(namespace=NS, release="web", manifests=web(replicas=3), now=0)
     cluster.apply(namespace=NS, release="db", manifests=db(), now=0)
     run(cluster, 40)
     cluster.restart(namespace=NS, release="web", now=40)
     run(cluster, 50)
     assert len(cluster.status(namespace=NS, release="web").pods) == 4  # mid-rollout
-    saved = json.loads(json.dumps(cluster.snapshot()))
-    restored = Cluster.restore(saved, volume_root=tmp_path / "volumes")
+    restored = reloaded(cluster, saved(cluster, {}), tmp_path / "volumes")
     assert restored.snapshot() == cluster.snapshot()
     while (due := cluster.next_change_at()) is not None:
         assert restored.next_change_at() == due
@@ -770,6 +782,43 @@ def test_snapshot_and_restore_mid_rollout_continues_identically(cluster: Cluster
     assert restored.next_change_at() is None
     assert restored.status(namespace=NS, release="web") == cluster.status(namespace=NS, release="web")
     assert restored.status(namespace=NS, release="web").ready
+
+
+def test_saving_only_the_touched_releases_keeps_the_saved_cluster_whole(cluster: Cluster, tmp_path: Path) -> None:
+    """After every change, the parts rewritten so far load into exactly the cluster in memory: no change
+    escapes the touched set (scheduling, probes, crash loops, rollouts, stop, volumes changing hands)."""
+    parts: dict[str, bytes] = {}
+    volumes = tmp_path / "volumes"
+
+    def check(until: float | None = None) -> None:
+        for _ in step(cluster, until) if until is not None else [None]:
+            assert reloaded(cluster, saved(cluster, parts), volumes).snapshot() == cluster.snapshot()
+
+    cluster.apply(namespace=NS, release="web", manifests=web(replicas=2), now=0)
+    check()
+    cluster.apply(namespace=NS, release="db", manifests=db(), now=0)
+    cluster.apply(namespace="other", release="web", manifests=web(volume=False), now=0)  # the same name elsewhere
+    check(40)
+    cluster.inject(namespace=NS, release="web", kind="Deployment", name="web", failure=Failure.CRASH_LOOP, now=40)
+    check(80)
+    cluster.clear(namespace=NS, release="web", kind="Deployment", name="web", now=80)
+    cluster.scale(namespace=NS, release="web", kind="Deployment", name="web", replicas=3, now=80)
+    check(120)
+    cluster.stop(namespace=NS, release="db", now=120)
+    assert cluster.take_touched() == {"db"}  # a change to one release rewrites its part only
+    cluster.start(namespace=NS, release="db", now=120)
+    cluster.restart(namespace=NS, release="web", now=120)
+    check(200)
+    cluster.uninstall(namespace=NS, release="db", now=200, keep_volumes=True)
+    check(200)
+    cluster.apply(namespace=NS, release="db2", manifests=db(), now=210)  # takes over the kept claims
+    check(300)
+    kept = {c.name for c in cluster.status(namespace=NS, release="db2").claims}
+    assert kept == {"data-db-0", "data-db-1", "data-db-2"}
+    cluster.uninstall(namespace=NS, release="web", now=300)
+    cluster.uninstall(namespace="other", release="web", now=300)
+    check(320)
+    assert set(parts) == {"db2"}
 
 
 def test_the_clock_never_goes_back_and_events_are_bounded(tmp_path: Path) -> None:

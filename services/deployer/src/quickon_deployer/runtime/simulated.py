@@ -2,21 +2,20 @@
 Helm's part played here: revisions, their stored manifests, rollback to any of them.
 
 The cluster outlives the deployer process as a real one would: every change is saved to
-``<state_dir>/cluster.json`` (and each release's revisions to ``releases/``) before the call
-returns, so a deployer killed mid-saga finds on restart exactly what it had applied. Saves of
-concurrent changes are grouped into one write.
+``<state_dir>/sim.db`` before the call returns, so a deployer killed mid-saga finds on restart
+exactly what it had applied. A save rewrites only the releases the change touched (and their
+revision histories), in one SQLite transaction; saves of concurrent changes are grouped into one.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
-
-from quickon_common.files import write_atomically
 
 from .base import ClusterEvent, Health, PodHealth, ReleaseNotFound, Revision, RuntimeFailure, WorkloadHealth
 from .sim import Cluster, ManifestError, NotFoundError, SimConfig, default_nodes
@@ -42,15 +41,18 @@ class SimRuntime:
 
     def __init__(self, state_dir: Path, config: SimConfig | None = None) -> None:
         self.state_dir = state_dir
-        self._cluster_file = state_dir / "cluster.json"
-        self._releases_dir = state_dir / "releases"
         volumes = state_dir / "volumes"
-        if self._cluster_file.exists():
-            snapshot = json.loads(self._cluster_file.read_text())
-            self.cluster = Cluster.restore(snapshot, volume_root=volumes)
+        self._store = SimStore(state_dir / "sim.db")
+        globals_json, parts, histories = self._store.load()
+        if globals_json is not None:
+            self.cluster = Cluster.load(globals_json, parts, volume_root=volumes)
         else:
             self.cluster = Cluster(volumes, config or SimConfig())
-        self._history = self._load_history()
+        self._history = {
+            _key_of(key): [StoredRevision(**r) for r in json.loads(text)] for key, text in histories.items()
+        }
+        self._unsaved_parts: set[str] = set()  # taken from the cluster, not yet on disk
+        self._unsaved_histories: set[tuple[str, str]] = set()
         self._changes = 0  # changes made in memory
         self._saved = 0  # changes on disk
         self._save_lock = asyncio.Lock()
@@ -112,7 +114,7 @@ class SimRuntime:
         if (namespace, release) in self.cluster.releases():
             self.cluster.uninstall(namespace=namespace, release=release, now=time.time(), keep_volumes=keep_volumes)
         self._history.pop((namespace, release), None)
-        self._release_file(namespace, release).unlink(missing_ok=True)
+        self._unsaved_histories.add((namespace, release))
         await self._save()
 
     async def stop(self, *, namespace: str, release: str) -> None:
@@ -200,28 +202,9 @@ class SimRuntime:
         for earlier in history:
             earlier.status = "superseded"
         history.append(StoredRevision(number, "deployed", description, chart, manifests))
-        # The revisions first: a crash before the cluster is saved leaves one too many, trimmed on load.
-        text = json.dumps([asdict(r) for r in history], separators=(",", ":"))
-        await asyncio.to_thread(write_atomically, self._release_file(namespace, release), text)
+        self._unsaved_histories.add((namespace, release))
         await self._save()
         return number
-
-    def _load_history(self) -> dict[tuple[str, str], list[StoredRevision]]:
-        history: dict[tuple[str, str], list[StoredRevision]] = {}
-        current = self.cluster.revisions()
-        for path in self._releases_dir.glob("*/*.json"):
-            key = (path.parent.name, path.stem)
-            if key not in current:  # uninstalled, or never saved into the cluster
-                path.unlink()
-                continue
-            revisions = [StoredRevision(**r) for r in json.loads(path.read_text()) if r["number"] <= current[key]]
-            if revisions:
-                revisions[-1].status = "deployed"
-            history[key] = revisions
-        return history
-
-    def _release_file(self, namespace: str, release: str) -> Path:
-        return self._releases_dir / namespace / f"{release}.json"
 
     async def _admin(self, call: Any, namespace: str, release: str) -> None:
         try:
@@ -237,7 +220,65 @@ class SimRuntime:
         async with self._save_lock:
             if self._saved >= wanted:
                 return
-            covered, snapshot = self._changes, self.cluster.snapshot()
-            text = json.dumps(snapshot, separators=(",", ":"))  # the C encoder: json.dump's is 3x slower
-            await asyncio.to_thread(write_atomically, self._cluster_file, text)
+            covered = self._changes
+            # Serialised here, on the event loop, so that the state cannot change under the encoder.
+            self._unsaved_parts |= self.cluster.take_touched()
+            parts = self.cluster.saved_parts(self._unsaved_parts)
+            histories = {
+                _name_of(key): json.dumps([asdict(r) for r in self._history[key]]) if key in self._history else None
+                for key in self._unsaved_histories
+            }
+            await asyncio.to_thread(self._store.save, self.cluster.saved_globals(), parts, histories)
+            self._unsaved_parts.clear()  # only once on disk: a failed save is repeated by the next one
+            self._unsaved_histories.clear()
             self._saved = covered
+
+
+class SimStore:
+    """The simulated cluster's parts and Helm's revision histories, in one SQLite file."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Used from one worker thread at a time (saves are serialised by the runtime's lock).
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")  # a save the deployer was told of survives a power cut
+        self._db.execute("CREATE TABLE IF NOT EXISTS part (name TEXT PRIMARY KEY, body BLOB NOT NULL)")
+        self._db.execute("CREATE TABLE IF NOT EXISTS history (release TEXT PRIMARY KEY, body TEXT NOT NULL)")
+
+    def load(self) -> tuple[bytes | None, list[bytes], dict[str, str]]:
+        """The globals (None for a new cluster), every release part, every history by ``namespace/release``."""
+        rows = dict(self._db.execute("SELECT name, body FROM part"))
+        globals_json = rows.pop(GLOBALS_PART, None)
+        return globals_json, list(rows.values()), dict(self._db.execute("SELECT release, body FROM history"))
+
+    def save(self, globals_json: bytes, parts: dict[str, bytes | None], histories: dict[str, str | None]) -> None:
+        """One transaction: the globals, each changed part and history (None deletes it)."""
+        with self._db:  # BEGIN ... COMMIT, or ROLLBACK if anything fails
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.execute("INSERT OR REPLACE INTO part VALUES (?, ?)", (GLOBALS_PART, globals_json))
+            for name, body in parts.items():
+                if body is None:
+                    self._db.execute("DELETE FROM part WHERE name = ?", (name,))
+                else:
+                    self._db.execute("INSERT OR REPLACE INTO part VALUES (?, ?)", (name, body))
+            for release, text in histories.items():
+                if text is None:
+                    self._db.execute("DELETE FROM history WHERE release = ?", (release,))
+                else:
+                    self._db.execute("INSERT OR REPLACE INTO history VALUES (?, ?)", (release, text))
+
+    def close(self) -> None:
+        self._db.close()
+
+
+GLOBALS_PART = ""  # no release has an empty name
+
+
+def _name_of(key: tuple[str, str]) -> str:
+    return f"{key[0]}/{key[1]}"
+
+
+def _key_of(name: str) -> tuple[str, str]:
+    namespace, release = name.split("/", 1)
+    return namespace, release

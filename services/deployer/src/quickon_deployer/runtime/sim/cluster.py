@@ -11,11 +11,11 @@ exactly that long.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from . import admin
+from . import admin, parts
 from .admin import NotFoundError
 from .engine import advance_to, next_change_at
 from .events import Event
@@ -36,9 +36,9 @@ class Cluster:
         self._world = World(ClusterState(config=config or SimConfig()), volume_root)
 
     @classmethod
-    def restore(cls, snapshot: Mapping[str, Any], *, volume_root: Path) -> Cluster:
-        """A cluster that continues exactly where :meth:`snapshot` left it (volumes are on disk already)."""
-        state = STATE.validate_python(snapshot)
+    def load(cls, globals_json: bytes, parts_json: Iterable[bytes], *, volume_root: Path) -> Cluster:
+        """A cluster that continues where :meth:`saved_globals` and :meth:`saved_parts` left it."""
+        state = parts.load(globals_json, parts_json)
         cluster = cls(volume_root, state.config)
         cluster._world = World(state, volume_root)
         return cluster
@@ -47,6 +47,18 @@ class Cluster:
         """The whole model as JSON-compatible data."""
         data: dict[str, Any] = STATE.dump_python(self._world.state, mode="json")
         return data
+
+    def take_touched(self) -> set[str]:
+        """The names of the releases changed since the last call: the parts a save must rewrite."""
+        touched, self._world.touched = self._world.touched, set()
+        return touched
+
+    def saved_globals(self) -> bytes:
+        return parts.dump_globals(self._world.state)
+
+    def saved_parts(self, releases: Iterable[str]) -> dict[str, bytes | None]:
+        """The JSON of the named releases' parts (None: nothing left of it)."""
+        return parts.dump_parts(self._world.state, releases)
 
     @property
     def now(self) -> float:
@@ -75,12 +87,14 @@ class Cluster:
         Raises :class:`ManifestError` listing every invalid object (or one owned by another release).
         """
         self.tick(now)
+        self._world.touch(release)
         valid, skipped = read_manifests(list(manifests), namespace=namespace)
         return apply_release(self._world, namespace=namespace, release=release, manifests=valid, skipped=skipped)
 
     def uninstall(self, *, namespace: str, release: str, now: float, keep_volumes: bool = False) -> list[str]:
         """Delete the release's objects and pods; its claims and their directories too unless ``keep_volumes``."""
         self.tick(now)
+        self._world.touch(release)
         self._require_release(namespace, release)
         return uninstall_release(self._world, namespace=namespace, release=release, keep_volumes=keep_volumes)
 
@@ -89,17 +103,20 @@ class Cluster:
     def scale(self, *, namespace: str, release: str, kind: str, name: str, replicas: int, now: float) -> None:
         """Set a Deployment's or StatefulSet's replicas."""
         self.tick(now)
+        self._world.touch(release)
         admin.scale(self._world, self._workload(namespace, release, kind, name), replicas)
 
     def stop(self, *, namespace: str, release: str, now: float) -> None:
         """Scale the release to zero pods, keeping its claims and volumes."""
         self.tick(now)
+        self._world.touch(release)
         self._require_release(namespace, release)
         admin.stop(self._world, namespace=namespace, release=release)
 
     def start(self, *, namespace: str, release: str, now: float) -> None:
         """Restore the replicas a :meth:`stop` took away."""
         self.tick(now)
+        self._world.touch(release)
         self._require_release(namespace, release)
         admin.start(self._world, namespace=namespace, release=release)
 
@@ -108,6 +125,7 @@ class Cluster:
     ) -> None:
         """Rolling restart of every workload of the release (or of one): a new restartedAt annotation."""
         self.tick(now)
+        self._world.touch(release)
         self._require_release(namespace, release)
         objects = release_objects(self._world, namespace, release)
         if kind is not None and name is not None:
@@ -117,6 +135,7 @@ class Cluster:
     def delete_stale_pods(self, *, namespace: str, release: str, now: float) -> list[str]:
         """Delete the release's pods that are not ready and run an older template (a forced rollback)."""
         self.tick(now)
+        self._world.touch(release)
         self._require_release(namespace, release)
         return admin.delete_stale_pods(self._world, release_objects(self._world, namespace, release))
 
@@ -134,12 +153,14 @@ class Cluster:
         """Make a workload's pods fail (``image-pull-error``, ``crash-loop``, ``never-ready``): all of them
         from now on, or only the next ``count`` pods it creates."""
         self.tick(now)
+        self._world.touch(release)
         obj = self._workload(namespace, release, kind, name)
         admin.inject(self._world, obj, parse_failure(failure), count=count)
 
     def clear(self, *, namespace: str, release: str, kind: str, name: str, now: float) -> None:
         """Remove the failures injected into a workload; its pods recover as a fixed application would."""
         self.tick(now)
+        self._world.touch(release)
         admin.clear(self._world, self._workload(namespace, release, kind, name))
 
     # Views

@@ -24,6 +24,8 @@ def settle(world: World) -> bool:
             refs, state.dirty = state.dirty, []
             for ref in refs:
                 obj = state.objects.get(ref)
+                if obj is not None:
+                    world.touch(obj.release)  # a controller may change what it owns without an event
                 if obj is not None and reconcile(world, obj):
                     changed = True
                     world.mark(ref)  # it acted: look again, it may have more to do now

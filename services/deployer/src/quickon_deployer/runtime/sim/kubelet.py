@@ -19,6 +19,7 @@ def bind(world: World, pod: Pod, node: str) -> None:
         claim = world.state.claims.get(f"{pod.namespace}/{volume.claim}") if volume.claim else None
         if claim is not None and claim.node is None:
             claim.node = node
+            world.touch(claim.release)
     world.index.bound(pod)
     world.volumes.prepare_pod(pod)
     world.pod_event(pod, "Scheduled", f"Successfully assigned {pod.namespace}/{pod.name} to {node}")

@@ -113,5 +113,30 @@ class ClusterState:
 STATE = TypeAdapter(ClusterState)
 
 
+@dataclass
+class ClusterGlobals:
+    """The part of :class:`ClusterState` that belongs to no release."""
+
+    config: SimConfig
+    clock: float
+    serial: int
+    dirty: list[str]
+    unsettled: bool
+    capacity_changed: bool
+
+
+@dataclass
+class ReleasePart:
+    """Everything the cluster holds for the releases of one name (one per namespace, usually one),
+    saved and restored on its own: a change to a release rewrites its part only."""
+
+    releases: dict[str, ReleaseRecord] = field(default_factory=dict)
+    objects: dict[str, StoredObject] = field(default_factory=dict)
+    workloads: dict[str, WorkloadState] = field(default_factory=dict)
+    pods: dict[str, Pod] = field(default_factory=dict)
+    claims: dict[str, Claim] = field(default_factory=dict)
+    events: dict[str, list[Event]] = field(default_factory=dict)
+
+
 def release_key(namespace: str, release: str) -> str:
     return f"{namespace}/{release}"

@@ -25,15 +25,22 @@ class World:
         self.nodes = [Node.from_spec(spec) for spec in state.config.nodes]
         self.volumes = Volumes(volume_root)
         self.index = Index(state, self.nodes)
+        # Names of the releases whose items changed since the last save (see parts.py): every
+        # primitive below that changes a release's items notes it, as do the engine and the calls.
+        self.touched: set[str] = set()
 
     @property
     def now(self) -> float:
         return self.state.clock
 
+    def touch(self, release: str) -> None:
+        self.touched.add(release)
+
     def emit(
         self, *, namespace: str, release: str, kind: str, reason: str, involved: str, message: str, field_path: str = ""
     ) -> None:
         """Record an event for a release."""
+        self.touched.add(release)
         events = self.state.events.setdefault(release_key(namespace, release), [])
         event = Event(kind, reason, involved, message, self.now, self.now, field_path=field_path)
         record(events, event, limit=self.config.events_per_release)
@@ -57,6 +64,9 @@ class World:
 
     def mark(self, ref: str) -> None:
         """Ask the controller of ``ref`` to look at its object again in this instant."""
+        obj = self.state.objects.get(ref)
+        if obj is not None:
+            self.touched.add(obj.release)
         if ref not in self.state.dirty:
             self.state.dirty.append(ref)
 
@@ -72,16 +82,19 @@ class World:
         return self.index.release_objects(namespace, release)
 
     def add_object(self, obj: StoredObject) -> None:
+        self.touched.add(obj.release)
         self.state.objects[obj.key.ref] = obj
         self.index.add_object(obj)
 
     def remove_object(self, obj: StoredObject) -> None:
+        self.touched.add(obj.release)
         del self.state.objects[obj.key.ref]
         self.index.remove_object(obj)
         self.state.workloads.pop(obj.key.ref, None)
 
     def wake(self, pod: Pod, container: ContainerState, at: float | None) -> None:
         """Plan the end of ``container``'s current step at ``at`` (None: it waits for something else)."""
+        self.touched.add(pod.release)
         container.next_at = at
         self.index.wake(pod, next(i for i, c in enumerate(pod.containers) if c is container), at)
 
@@ -130,6 +143,7 @@ class World:
             if workload.injected_next_count == 0:
                 workload.injected_next = None
         pod.refresh_conditions(self.now)
+        self.touched.add(pod.release)
         self.state.pods[pod.key] = pod
         self.index.add_pod(pod)
         self.state.unsettled = True  # a pod to schedule
@@ -140,6 +154,7 @@ class World:
         for container in pod.containers:
             if container.step in {Step.RUNNING, Step.READY, Step.UNREADY}:
                 self.pod_event(pod, "Killing", f"Stopping container {container.name}", container=container)
+        self.touched.add(pod.release)
         self.volumes.remove_pod(pod)
         self.index.remove_pod(pod)
         del self.state.pods[pod.key]
@@ -152,10 +167,12 @@ class World:
             claim = Claim(namespace, name, release, size, self.now, owner)
             self.state.claims[claim.key] = claim
             self.state.unsettled = True  # a pod may have waited for it
+        self.touched.update((claim.release, release))  # a kept claim may pass to another release
         claim.size, claim.release = size, release
         self.volumes.create_claim(namespace, name)
         return claim
 
     def delete_claim(self, claim: Claim) -> None:
+        self.touched.add(claim.release)
         self.volumes.remove_claim(claim.namespace, claim.name)
         del self.state.claims[claim.key]
