@@ -294,4 +294,21 @@ async def test_the_chart_query_hands_out_the_verified_package(
 
         assert (await ask(nats_server.url, "chart", app="redis", version="9.9.9"))["error"]["status"] == 404
         assert (await ask(nats_server.url, "chart", app="nope"))["error"]["status"] == 404
-        assert (await ask(nats_server.url, "chart", app="redis", values={}))["error"]["status"] == 422
+        assert (await ask(nats_server.url, "chart", app="redis", values=[1]))["error"]["status"] == 422
+        assert (await ask(nats_server.url, "chart", app="redis", colour="red"))["error"]["status"] == 422
+
+        # What the deployer asks: no package (it has it by digest), and whether the values fit.
+        checked = await ask(
+            nats_server.url,
+            "chart",
+            app="redis",
+            version="1.0.1",
+            package=False,
+            values={"persistence": {"enabled": "yes"}},
+        )
+        assert "chart" not in checked and checked["digest"] == answer["digest"]
+        assert [(e["path"], e["message"]) for e in checked["errors"]] == [
+            ("persistence.enabled", "'yes' is not of type 'boolean'")
+        ]
+        fine = await ask(nats_server.url, "chart", app="redis", version="1.0.1", package=False, values={})
+        assert fine["errors"] == [] and "errors" not in answer

@@ -2,9 +2,10 @@
 
 Runs inside every service, and alone as ``python -m quickon_common.relay`` (used by the
 crash tests). Each batch is published with asynchronous acks; only the acknowledged prefix
-is deleted, the rest is published again on the next pass. A repeat, whether from this or
-from a relay killed between publishing and deleting, carries the same ``Nats-Msg-Id`` and
-is dropped by the stream's duplicate window.
+is deleted, the rest is published again on the next pass. Deleting happens in the background:
+the next pass, which a commit may be waiting for, does not queue behind it (it skips rows
+published already). A repeat, whether from this or from a relay killed between publishing and
+deleting, carries the same ``Nats-Msg-Id`` and is dropped by the stream's duplicate window.
 """
 
 from __future__ import annotations
@@ -55,6 +56,8 @@ class OutboxRelay:
         self.ack_timeout_s = ack_timeout_s
         self.last_error: str | None = None
         self._wake = asyncio.Event()
+        self._published: set[int] = set()  # positions acknowledged by the stream, not deleted yet
+        self._forgetting: asyncio.Task[None] | None = None
 
     def wake(self) -> None:
         """Publish now rather than at the next poll (called after a commit with events)."""
@@ -62,6 +65,13 @@ class OutboxRelay:
 
     async def run(self, js: JetStreamContext) -> None:
         """Publish until cancelled; failures are logged and retried with backoff, never raised."""
+        try:
+            await self._run(js)
+        finally:  # whoever stops the relay deletes what it published (forget_published)
+            if self._forgetting is not None:
+                self._forgetting.cancel()
+
+    async def _run(self, js: JetStreamContext) -> None:
         retry_wait = 0.1
         while True:
             self._wake.clear()  # before reading: a commit during the pass wakes the next one
@@ -85,32 +95,43 @@ class OutboxRelay:
     async def drain(self, js: JetStreamContext) -> int:
         """Publish every waiting event, batch after batch; return how many the stream took.
 
-        Deleting one batch overlaps reading and publishing the next. Each drain starts from
-        the lowest position, so a row that committed late below an earlier batch is found.
+        Each drain starts from the lowest position, so a row that committed late below an earlier
+        batch is found. The published rows are deleted in the background (:meth:`forget_published`).
         """
         after, total = 0, 0
-        forgetting: asyncio.Task[None] | None = None
-        try:
-            while True:
-                rows = await self._read(after=after)
-                if not rows:
-                    if not after:
-                        BACKLOG.labels(self.service).set(0)
-                    return total
+        while True:
+            found = await self._read(after=after)
+            rows = [row for row in found if row[0] not in self._published]
+            if rows:
                 acked, error = await self._publish(js, rows)
-                if forgetting:
-                    await forgetting
-                forgetting = asyncio.create_task(self._forget(acked)) if acked else None
+                self._forget_later(acked)
                 total += len(acked)
                 PUBLISHED.labels(self.service).inc(len(acked))
                 if error:
                     raise error
-                if len(rows) < self.batch_size:
-                    return total
-                after = acked[-1]
-        finally:
-            if forgetting:
-                await forgetting
+            if len(found) < self.batch_size:
+                if not found:
+                    BACKLOG.labels(self.service).set(0)
+                return total
+            after = found[-1][0]
+
+    async def forget_published(self) -> None:
+        """Delete every published row now (stopping, or before counting the backlog)."""
+        while self._published:
+            positions = sorted(self._published)[: self.batch_size]
+            await self._forget(positions)
+            self._published.difference_update(positions)
+
+    def _forget_later(self, positions: list[int]) -> None:
+        self._published.update(positions)
+        if positions and (self._forgetting is None or self._forgetting.done()):
+            self._forgetting = asyncio.create_task(self._forget_in_background(), name=f"{self.service}-forget")
+
+    async def _forget_in_background(self) -> None:
+        try:
+            await self.forget_published()
+        except Exception as error:  # the rows stay and are skipped; the next publish or count retries
+            log.warning("outbox relay cannot delete published events yet: %s: %s", type(error).__name__, error)
 
     async def _read(self, *, after: int) -> list[tuple[int, str, str, bytes]]:
         async with self.db.read_session() as session:
@@ -155,6 +176,7 @@ class OutboxRelay:
 
     async def backlog(self) -> int:
         """How many committed events wait to be published."""
+        await self.forget_published()
         async with self.db.read_session() as session:
             count = (await session.exec(select(func.count()).select_from(OutboxRecord))).one()
         BACKLOG.labels(self.service).set(count)

@@ -182,6 +182,8 @@ class Service:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.relay.drain(self._js), STOP_FLUSH_S)
         with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.relay.forget_published(), STOP_FLUSH_S)
+        with contextlib.suppress(Exception):
             await self.broker.stop()
         await self.db.dispose()
 

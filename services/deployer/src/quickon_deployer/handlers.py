@@ -173,13 +173,12 @@ def register(service: Service, *, runner: SagaRunner, sealer: Sealer, settings: 
                 set_status(uow, record, running_status)
             record.operation_id = op_id
             uow.session.add(record)
-            uow.session.add(
-                OperationRecord(
-                    id=op_id, service_id=record.id, namespace=event.namespace, service=event.service, kind=kind,
-                    state="running", plan=plan, deadline=deadline(kind), cause=cause_of(envelope), created_at=now,
-                )
+            op = OperationRecord(
+                id=op_id, service_id=record.id, namespace=event.namespace, service=event.service, kind=kind,
+                state="running", plan=plan, deadline=deadline(kind), cause=cause_of(envelope), created_at=now,
             )  # fmt: skip
-            uow.after_commit(runner.wake)
+            runner.begin(uow, op)
+            uow.session.add(op)
 
         accept.__name__ = (
             f"{kind}_app" if kind in ("install", "upgrade", "rollback", "uninstall") else f"{kind}_service"

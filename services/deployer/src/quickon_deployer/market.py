@@ -34,6 +34,7 @@ class ChartVersion:
     path: Path
     defaults: dict[str, Any]
     secret_paths: list[str]
+    problems: list[str]  # what is wrong with the values it was asked with, each naming the field
 
 
 class Market:
@@ -55,13 +56,22 @@ class Market:
             raise MarketRefused(str(answer["error"].get("detail", answer["error"])))
         return answer
 
-    async def chart(self, app: str, *, version: str | None, repository: str | None) -> ChartVersion:
-        """The chart of ``app`` at ``version`` (the newest when None), verified against its digest."""
-        answer = await self.ask("chart", app=app, version=version, repository=repository)
+    async def chart(
+        self, app: str, *, version: str | None, repository: str | None, values: dict[str, Any] | None = None
+    ) -> ChartVersion:
+        """The chart of ``app`` at ``version`` (the newest when None), verified against its digest. With
+        ``values``, the market also checks them against the version's schema (``ChartVersion.problems``).
+
+        The package crosses the bus only when it is not cached here yet: mostly one small round trip.
+        """
+        body: dict[str, Any] = {"app": app, "version": version, "repository": repository, "values": values}
+        answer = await self.ask("chart", **body, package=False)
         path = self._cache_dir / f"{answer['digest']}.tgz"
         if not path.exists():
-            data = base64.b64decode(answer["chart"])
-            if hashlib.sha256(data).hexdigest() != answer["digest"]:
+            pinned = {**body, "version": answer["version"], "repository": answer["repository"]}
+            packaged = await self.ask("chart", **pinned, package=True)
+            data = base64.b64decode(packaged["chart"])
+            if packaged["digest"] != answer["digest"] or hashlib.sha256(data).hexdigest() != answer["digest"]:
                 raise MarketRefused(f"{app} {answer['version']}: the chart does not match its digest")
             await asyncio.to_thread(write_atomically, path, data)
         return ChartVersion(
@@ -72,11 +82,5 @@ class Market:
             path=path,
             defaults=answer.get("values") or {},
             secret_paths=list(answer.get("secret_paths") or []),
+            problems=[f"{problem['path']}: {problem['message']}" for problem in answer.get("errors", [])],
         )
-
-    async def problems(self, chart: ChartVersion, values: dict[str, Any]) -> list[str]:
-        """What is wrong with ``values`` for ``chart`` (its schema), each naming the field; empty when fine."""
-        answer = await self.ask(
-            "validate", app=chart.app, repository=chart.repository, version=chart.version, values=values
-        )
-        return [f"{problem['path']}: {problem['message']}" for problem in answer.get("errors", [])]

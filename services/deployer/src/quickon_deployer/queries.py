@@ -169,9 +169,11 @@ def register(service: Service, *, runtime: Runtime, market: Callable[[], Market]
         try:
             current_user = merge_values(record.values, sealer.open(record.sealed_secrets))
             now = await market().chart(record.app, version=record.version, repository=record.repository)
-            target = await market().chart(record.app, version=target_version, repository=record.repository)
             wanted = merge_values(current_user, request.values) if request.reuse_values else request.values
-            problems = await market().problems(target, wanted)
+            target = await market().chart(
+                record.app, version=target_version, repository=record.repository, values=wanted
+            )
+            problems = target.problems
             changelog = (
                 await market().ask("upgrades", app=record.app, repository=record.repository, version=record.version)
                 if target_version != record.version

@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from sqlmodel import SQLModel, col, select
+from sqlmodel import SQLModel, col, select, update
 
 from quickon_common.contracts import Event
 from quickon_common.contracts.deploy import SagaStepRecorded
@@ -36,6 +36,14 @@ from .runtime.base import RuntimeFailure
 log = logging.getLogger(__name__)
 RETRY_WAIT_S = (0.5, 1.0, 2.0, 5.0, 10.0)
 POLL_S = 5.0
+# A read-only step's start is put on record with the next record, or once it has run this long:
+# a quick one costs no transaction of its own, a long wait still shows at once.
+TELL_AFTER_S = 0.25
+
+
+class OperationTaken(Exception):
+    """The operation's row is not in the state this runner left it: another run of it got there first
+    (a pick-up that read it just before it ended). This run stops without doing anything more."""
 
 
 class StepFailed(Exception):
@@ -54,6 +62,7 @@ class Run:
     memory: dict[str, Any] = field(default_factory=dict)  # e.g. rendered manifests; lost on a crash
     outgoing: list[Event] = field(default_factory=list)  # events a step announces, sent with its record
     rows: list[SQLModel] = field(default_factory=list)  # rows a step writes, saved with its record
+    progress: list[tuple[str, str]] = field(default_factory=list)  # (step, state) not on record yet
 
     def announce(self, event: Event) -> None:
         """Publish ``event`` with the record of the step that is running (in the same transaction)."""
@@ -88,6 +97,9 @@ class Saga:
     finish: Finish
     compensation: tuple[tuple[str, Step], ...]
     fail: Callable[[Run, UnitOfWork, ServiceRecord | None, str], Awaitable[None]]
+    # Steps that change nothing outside the deployer's memory: their start need not be on record
+    # before they run, since a crash during one only means running it again.
+    read_only: frozenset[str] = frozenset()
 
 
 def cause_of(envelope: Envelope) -> dict[str, Any]:
@@ -122,6 +134,13 @@ class SagaRunner:
     def wake(self) -> None:
         self._wake.set()
 
+    def begin(self, uow: UnitOfWork, op: OperationRecord) -> None:
+        """Record a new operation's first step as started, in the transaction that accepts it, and
+        start running it as soon as that commits (no pick-up query, no transaction of its own)."""
+        first = self.sagas[op.kind].steps[0][0]
+        op.step, op.steps = first, self._log_progress(uow, op, [(first, "started")])
+        uow.after_commit(lambda: self._start(op))
+
     async def run(self) -> None:
         """Pick up operations (new ones when woken, interrupted ones at start) until cancelled."""
         try:
@@ -142,11 +161,17 @@ class SagaRunner:
                 .where(col(OperationRecord.state).in_(("running", "compensating")))
                 .order_by(col(OperationRecord.created_at))
             )
-            operations = [op for op in found.all() if op.id not in self._tasks]
-        for op in operations[: max(self.parallel - len(self._tasks), 0)]:
-            task = asyncio.create_task(self._execute(Run(op)), name=f"operation-{op.id}")
-            self._tasks[op.id] = task
-            task.add_done_callback(self._forget(op.id))
+            operations = found.all()
+        for op in operations:
+            self._start(op)
+
+    def _start(self, op: OperationRecord) -> None:
+        """Run ``op`` now if a place is free; otherwise a pick-up takes it when one is."""
+        if op.id in self._tasks or len(self._tasks) >= self.parallel:
+            return
+        task = asyncio.create_task(self._execute(Run(op)), name=f"operation-{op.id}")
+        self._tasks[op.id] = task
+        task.add_done_callback(self._forget(op.id))
 
     def _forget(self, op_id: str) -> Callable[[asyncio.Task[None]], None]:
         def forget(_task: asyncio.Task[None]) -> None:
@@ -159,40 +184,70 @@ class SagaRunner:
         saga = self.sagas[run.op.kind]
         try:
             if run.op.state == "running":
-                failure = await self._forward(run, saga)
-                if failure is None:
+                failed = await self._forward(run, saga)
+                if failed is None:
                     return
-                run.plan["failed_step"] = run.op.step
+                step, failure = failed
+                run.plan["failed_step"] = step
                 run.plan["compensation_deadline"] = time.time() + self.compensation_s
-                await self._record(run, run.op.step, "failed", detail=failure, state="compensating", error=failure)
+                await self._record(run, step, "failed", detail=failure, state="compensating", error=failure)
             await self._compensate(run, saga)
         except asyncio.CancelledError:
             raise
+        except OperationTaken:
+            log.info("operation %s (%s) is run elsewhere already; this run stops", run.op.id, run.op.kind)
         except Exception:  # a bug or the database away: the next pick-up (restart or poll) resumes it
             log.exception("operation %s (%s) interrupted", run.op.id, run.op.kind)
             await asyncio.sleep(POLL_S)
 
-    async def _forward(self, run: Run, saga: Saga) -> str | None:
-        """Run the remaining steps; the reason of the failure, or None when the operation completed."""
+    async def _forward(self, run: Run, saga: Saga) -> tuple[str, str] | None:
+        """Run the remaining steps; the step that failed and why, or None when the operation completed.
+
+        A step's completion is recorded with the next step's start: one transaction, not two. A
+        read-only step's start waits for the next record too (see :meth:`_run_read_only`).
+        """
         names = [name for name, _ in saga.steps]
-        done = run.op.steps[-1]["state"] == "completed" if run.op.steps else False
-        start = names.index(run.op.step) + (1 if done else 0) if run.op.step in names else 0
-        completed: str | None = None  # recorded with the next step's start: one transaction, not two
+        last = run.op.steps[-1] if run.op.steps else {}
+        start = names.index(run.op.step) + (last.get("state") == "completed") if run.op.step in names else 0
+        # The start of the step to run may be on record already (by the acceptance, or before a crash).
+        on_record = start < len(names) and (last.get("step"), last.get("state")) == (names[start], "started")
         for name, step in saga.steps[start:]:
-            await self._record(run, name, "started", completed=completed)
-            self._failpoint(run, name, "before")
-            failure = await self._attempt(run, name, step)
+            if on_record or name not in saga.read_only:
+                if not on_record:
+                    await self._record(run, name, "started")
+                self._failpoint(run, name, "before")
+                failure = await self._attempt(run, name, step)
+            else:
+                run.progress.append((name, "started"))
+                self._failpoint(run, name, "before")
+                failure = await self._run_read_only(run, name, step)
+            on_record = False
             if failure is not None:
-                return failure
+                return name, failure
             self._failpoint(run, name, "after")
-            completed = name
+            run.progress.append((name, "completed"))
         async with self.outbox.transaction() as session:
             uow, op, service = await self._load(run, session)
-            self._log_step(uow, op, names[-1], "completed", None)
+            op.steps = [*op.steps, *self._log_progress(uow, op, run.progress)]
+            await self._save_pending(uow, op, run.outgoing, run.rows)
             op.state, op.finished_at = "completed", datetime.now(UTC)
             await saga.finish(Run(op, run.memory), uow, service)
             session.add(op)
         return None
+
+    async def _run_read_only(self, run: Run, name: str, step: Step) -> str | None:
+        """Run a step that changes nothing; if it takes more than a moment, record its start meanwhile
+        so that whoever follows the operation sees it."""
+        attempt = asyncio.ensure_future(self._attempt(run, name, step))
+        done, _ = await asyncio.wait({attempt}, timeout=TELL_AFTER_S)
+        if not done:
+            try:
+                await self._record(run, name, "started", progress_only=True)
+            except BaseException:
+                attempt.cancel()
+                await asyncio.gather(attempt, return_exceptions=True)
+                raise
+        return await attempt
 
     async def _compensate(self, run: Run, saga: Saga) -> None:
         names = [name for name, _ in saga.compensation]
@@ -210,8 +265,9 @@ class SagaRunner:
             await self._record(run, name, "compensated")
         async with self.outbox.transaction() as session:
             uow, op, service = await self._load(run, session)
+            op.steps = [*op.steps, *self._log_progress(uow, op, run.progress)]
+            await self._save_pending(uow, op, run.outgoing, run.rows)
             op.state, op.finished_at, op.error = "failed", datetime.now(UTC), reason
-            op.plan = dict(run.plan)
             await saga.fail(Run(op, run.memory), uow, service, reason)
             session.add(op)
 
@@ -261,45 +317,76 @@ class SagaRunner:
         progress: str,
         *,
         detail: str | None = None,
-        completed: str | None = None,
+        progress_only: bool = False,
         **changes: Any,
     ) -> None:
-        """Note a step's progress (with the plan so far, and the step ``completed`` before it) and tell
-        it on the bus, in one transaction."""
-        async with self.outbox.transaction() as session:
-            uow, op, _service = await self._load(run, session)
-            if completed is not None:
-                self._log_step(uow, op, completed, "completed", None)
-            self._log_step(uow, op, step, progress, detail)
-            for event in run.outgoing:
-                uow.emit(event, subject=service_subject(op.namespace, op.service))
-            for row in run.rows:
-                await session.merge(row)
+        """Note a step's progress (after what ``run.progress`` holds) with the plan, events and rows
+        so far, and tell it on the bus, in one transaction: one UPDATE of the operation, which this
+        runner alone writes. ``progress_only``: the step log alone, while a read-only step runs
+        (its plan, events and rows are not complete yet)."""
+        op = run.op
+        # Taken before the first await: a read-only step may run on meanwhile and add more.
+        entries, run.progress = [*run.progress, (step, progress)], []
+        outgoing: list[Event] = []
+        rows: list[SQLModel] = []
+        plan: dict[str, Any] = {}
+        if not progress_only:
+            outgoing, rows, plan = run.outgoing[:], run.rows[:], dict(run.plan)
             run.outgoing.clear()
             run.rows.clear()
-            op.step, op.plan = step, dict(run.plan)
-            for key, value in changes.items():
+        async with self.outbox.transaction() as session:
+            uow = self.outbox.unit(session, cause=run.cause())
+            logged = self._log_progress(uow, op, entries, detail=detail)
+            await self._save_pending(uow, op, outgoing, rows)
+            values = {"step": step, "steps": [*op.steps, *logged], **changes}
+            if not progress_only:
+                values["plan"] = plan
+            result = await session.exec(
+                update(OperationRecord)
+                .where(col(OperationRecord.id) == op.id, col(OperationRecord.state) == op.state)
+                .values(**values)
+            )
+            if result.rowcount != 1:
+                raise OperationTaken(op.id)
+        for key, value in values.items():
+            if key != "plan":  # op.plan is run.plan, which a step may be changing
                 setattr(op, key, value)
-            session.add(op)
-        run.op = op
+
+    @staticmethod
+    async def _save_pending(uow: UnitOfWork, op: OperationRecord, events: list[Event], rows: list[SQLModel]) -> None:
+        """What steps announced and wrote since the last record, into this transaction."""
+        for event in events:
+            uow.emit(event, subject=service_subject(op.namespace, op.service))
+        for row in rows:
+            await uow.session.merge(row)
 
     async def _load(self, run: Run, session: Any) -> tuple[UnitOfWork, OperationRecord, ServiceRecord | None]:
+        """The operation and its service, for the transaction that ends the operation."""
         op = await session.get(OperationRecord, run.op.id)
+        if op is None or op.state != run.op.state:
+            raise OperationTaken(run.op.id)
         op.plan = dict(run.plan)
         service = await session.get(ServiceRecord, op.service_id)
         return self.outbox.unit(session, cause=run.cause()), op, service
 
     @staticmethod
-    def _log_step(uow: UnitOfWork, op: OperationRecord, step: str, state: str, detail: str | None) -> None:
-        entry = {"step": step, "state": state, "at": datetime.now(UTC).isoformat(), "detail": detail}
-        op.steps = [*op.steps, entry]
-        uow.emit(
-            SagaStepRecorded(
-                service=op.service, namespace=op.namespace, operation_id=op.id,
-                operation=op.kind, step=step, state=state, detail=detail,  # type: ignore[arg-type]
-            ),
-            subject=service_subject(op.namespace, op.service),
-        )  # fmt: skip
+    def _log_progress(
+        uow: UnitOfWork, op: OperationRecord, entries: list[tuple[str, str]], *, detail: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Tell each (step, state) on the bus; their entries for the operation's step log (``detail``
+        goes with the last)."""
+        logged = []
+        for index, (step, state) in enumerate(entries):
+            said = detail if index == len(entries) - 1 else None
+            uow.emit(
+                SagaStepRecorded(
+                    service=op.service, namespace=op.namespace, operation_id=op.id,
+                    operation=op.kind, step=step, state=state, detail=said,  # type: ignore[arg-type]
+                ),
+                subject=service_subject(op.namespace, op.service),
+            )  # fmt: skip
+            logged.append({"step": step, "state": state, "at": datetime.now(UTC).isoformat(), "detail": said})
+        return logged
 
 
 def service_subject(namespace: str, name: str) -> str:

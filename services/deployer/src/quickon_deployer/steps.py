@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import case, update
 
 from quickon_common.contracts.deploy import AppInstallStarted, AppUpgradeStarted
 from quickon_common.helm import merge_values
@@ -58,11 +58,10 @@ class Steps:
         op, plan = run.op, run.plan
         values = self.sealer.open(plan["request"])
         chart = await self.market().chart(
-            plan["app"], version=plan.get("wanted_version"), repository=plan.get("repository")
+            plan["app"], version=plan.get("wanted_version"), repository=plan.get("repository"), values=values
         )
-        problems = await self.market().problems(chart, values)
-        if problems:
-            raise StepFailed(f"the values do not fit {chart.app} {chart.version}: {'; '.join(problems)}")
+        if chart.problems:
+            raise StepFailed(f"the values do not fit {chart.app} {chart.version}: {'; '.join(chart.problems)}")
         plain, secret = split_secrets(values, chart.secret_paths)
         plan.update(
             version=chart.version, repository=chart.repository, digest=chart.digest,
@@ -262,14 +261,12 @@ class Steps:
     ) -> None:
         """``deployed`` is the live revision; the others were superseded (``failed`` failed)."""
         table = RevisionRecord.__table__  # type: ignore[attr-defined]
-        await session.exec(update(table).where(table.c.service_id == service_id).values(outcome="superseded"))
+        outcome = {deployed: "deployed", **({failed: "failed"} if failed is not None else {})}
         await session.exec(
-            update(table).where(table.c.service_id == service_id, table.c.number == deployed).values(outcome="deployed")
+            update(table)
+            .where(table.c.service_id == service_id)
+            .values(outcome=case(outcome, value=table.c.number, else_="superseded"))
         )
-        if failed is not None:
-            await session.exec(
-                update(table).where(table.c.service_id == service_id, table.c.number == failed).values(outcome="failed")
-            )
 
 
 def not_ready(health: Health) -> str:

@@ -70,7 +70,12 @@ class UpgradesRequest(AppRequest):
 
 
 class ChartRequest(VersionRequest):
-    """Its own model (though the same fields) so the chart query can grow options without touching ``version``."""
+    """What the deployer asks before it renders: the version, its package, and whether values fit it."""
+
+    values: dict[str, Any] | None = Field(
+        default=None, description="the user's values: when given, the answer's errors say what does not fit"
+    )
+    package: bool = Field(default=True, description="false: leave the .tgz out (the asker has it by its digest)")
 
 
 class ValidateRequest(VersionRequest):
@@ -203,15 +208,21 @@ def register(
 
     @service.answers("chart")
     async def chart(body: dict[str, Any]) -> dict[str, Any]:
-        """One version's packaged chart (.tgz, base64), verified against its digest, for the deployer to render."""
-        found, chosen, url, files = await _resolved(parse(ChartRequest, body))
-        with _readable(found, chosen):
-            package = await store.package(chosen, url)  # cached on disk by now: files() fetched it
-        return {
+        """One version's packaged chart (.tgz, base64), verified against its digest, for the deployer to render;
+        with ``values``, also what is wrong with them (one round trip for the deployer's resolve step)."""
+        request: ChartRequest = parse(ChartRequest, body)
+        found, chosen, url, files = await _resolved(request)
+        answer: dict[str, Any] = {
             "app": found.id, "repository": chosen.repository, "version": chosen.version, "digest": chosen.digest,
-            "chart": base64.b64encode(package).decode("ascii"),
             "values": files.values, "schema": files.schema, "secret_paths": files.secret_paths,
         }  # fmt: skip
+        if request.package:
+            with _readable(found, chosen):
+                package = await store.package(chosen, url)  # cached on disk by now: files() fetched it
+            answer["chart"] = base64.b64encode(package).decode("ascii")
+        if request.values is not None:
+            answer["errors"] = values.problems(files.schema, merge_values(files.values, request.values))
+        return answer
 
     @service.answers("validate")
     async def validate(body: dict[str, Any]) -> dict[str, Any]:

@@ -3,6 +3,8 @@ against its values.schema.json, each problem named by its dotted path."""
 
 from __future__ import annotations
 
+import json
+from functools import lru_cache
 from typing import Any
 
 from jsonschema import Draft7Validator
@@ -17,8 +19,7 @@ def problems(schema: dict[str, Any] | None, values: dict[str, Any]) -> list[dict
     if not schema:
         return []
     try:
-        Draft7Validator.check_schema(schema)
-        validator = Draft7Validator(schema)
+        validator = _validator(json.dumps(schema, sort_keys=True))
         errors = sorted(validator.iter_errors(values), key=lambda e: list(map(str, e.absolute_path)))
     except SchemaError as error:
         return [{"path": "", "message": f"the chart's values.schema.json is invalid: {error.message}"}]
@@ -28,3 +29,12 @@ def problems(schema: dict[str, Any] | None, values: dict[str, Any]) -> list[dict
         {"path": ".".join(str(p) for p in error.absolute_path) or "(top)", "message": error.message}
         for error in errors[:MAX_ERRORS]
     ]
+
+
+@lru_cache(maxsize=256)
+def _validator(schema_json: str) -> Draft7Validator:
+    """The checked validator of a schema, kept: checking a schema against the meta-schema costs more
+    than validating a set of values, and every install of a version asks with the same schema."""
+    schema = json.loads(schema_json)
+    Draft7Validator.check_schema(schema)
+    return Draft7Validator(schema)
