@@ -70,6 +70,9 @@ class OutboxRelay:
         finally:  # whoever stops the relay deletes what it published (forget_published)
             if self._forgetting is not None:
                 self._forgetting.cancel()
+                # Awaited: a delete must not outlive the relay (and the database engine after it).
+                with contextlib.suppress(BaseException):
+                    await self._forgetting
 
     async def _run(self, js: JetStreamContext) -> None:
         retry_wait = 0.1
@@ -77,6 +80,7 @@ class OutboxRelay:
             self._wake.clear()  # before reading: a commit during the pass wakes the next one
             try:
                 await self.drain(js)
+                self._forget_in_background()
                 if self.last_error:
                     log.info("outbox relay recovered", extra={"after_error": self.last_error})
                 self.last_error, retry_wait = None, 0.1
@@ -96,7 +100,8 @@ class OutboxRelay:
         """Publish every waiting event, batch after batch; return how many the stream took.
 
         Each drain starts from the lowest position, so a row that committed late below an earlier
-        batch is found. The published rows are deleted in the background (:meth:`forget_published`).
+        batch is found. The published rows are deleted later: in the background while :meth:`run`
+        runs, else by :meth:`forget_published`.
         """
         after, total = 0, 0
         while True:
@@ -104,7 +109,7 @@ class OutboxRelay:
             rows = [row for row in found if row[0] not in self._published]
             if rows:
                 acked, error = await self._publish(js, rows)
-                self._forget_later(acked)
+                self._published.update(acked)
                 total += len(acked)
                 PUBLISHED.labels(self.service).inc(len(acked))
                 if error:
@@ -122,15 +127,14 @@ class OutboxRelay:
             await self._forget(positions)
             self._published.difference_update(positions)
 
-    def _forget_later(self, positions: list[int]) -> None:
-        self._published.update(positions)
-        if positions and (self._forgetting is None or self._forgetting.done()):
-            self._forgetting = asyncio.create_task(self._forget_in_background(), name=f"{self.service}-forget")
+    def _forget_in_background(self) -> None:
+        if self._published and (self._forgetting is None or self._forgetting.done()):
+            self._forgetting = asyncio.create_task(self._forget_quietly(), name=f"{self.service}-forget")
 
-    async def _forget_in_background(self) -> None:
+    async def _forget_quietly(self) -> None:
         try:
             await self.forget_published()
-        except Exception as error:  # the rows stay and are skipped; the next publish or count retries
+        except Exception as error:  # the rows stay and are skipped; the next pass or count retries
             log.warning("outbox relay cannot delete published events yet: %s: %s", type(error).__name__, error)
 
     async def _read(self, *, after: int) -> list[tuple[int, str, str, bytes]]:

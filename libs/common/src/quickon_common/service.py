@@ -181,8 +181,8 @@ class Service:
         if self._js is not None:  # publish what was committed last, while the connection is up
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.relay.drain(self._js), STOP_FLUSH_S)
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(self.relay.forget_published(), STOP_FLUSH_S)
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.relay.forget_published(), STOP_FLUSH_S)
         with contextlib.suppress(Exception):
             await self.broker.stop()
         await self.db.dispose()
