@@ -1,9 +1,10 @@
 """Deployer speed on the sim runtime: request -> AppInstalled latency against `helm template` alone, and
 installs per minute with none and with 1,000 services present.
 
-Starts its own nats-server; the market (built-in catalog) and the deployer run in this process, each
-on its own SQLite file. The sim runtime makes pods ready at once (readiness delays scaled to zero), so
-an install is the deployer's own work plus one real `helm template`. The chart is redis 1.0.0 from the
+Starts its own nats-server and the market (built-in catalog) as its own process, as `qc up` runs it;
+the deployer runs in this process, on its own SQLite file. The sim runtime makes pods ready at once
+(readiness delays scaled to zero), so an install is the deployer's own work plus one real
+`helm template`. The chart is redis 1.0.0 from the
 built-in catalog (five objects, one pod). Requests go straight to the stream as the gateway sends them;
 outcomes are seen on a core NATS subscription.
 
@@ -16,7 +17,9 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -33,14 +36,12 @@ from nats.aio.msg import Msg
 
 from quickon_common.contracts.deploy import AppInstalled, AppInstallFailed, AppInstallRequested
 from quickon_common.envelope import Envelope, encode
-from quickon_common.natsserver import NatsServer
+from quickon_common.natsserver import NatsServer, free_port
 from quickon_common.service import Service
 from quickon_common.settings import Settings
 from quickon_deployer.app import create_service as create_deployer
 from quickon_deployer.render import render
 from quickon_deployer.settings import DeployerSettings
-from quickon_market.app import create_service as create_market
-from quickon_market.settings import MarketSettings
 
 CATALOG = Path(__file__).resolve().parents[1] / "catalog"
 APP, VERSION = "redis", "1.0.0"
@@ -83,10 +84,37 @@ async def wait_until_ready(service: Service, timeout_s: float = 60) -> None:
         await asyncio.sleep(0.05)
 
 
-async def wait_builtin_catalog(nc: NatsClient, timeout_s: float = 60) -> None:
+@asynccontextmanager
+async def market_process(url: str, var: Path) -> AsyncIterator[None]:
+    """The market as its own process (as `qc up` runs it), once it has loaded the built-in catalog."""
+    env = {
+        **os.environ, "QC_NATS_URL": url, "QC_VAR_DIR": str(var),
+        "QC_MARKET_DATABASE_URL": f"sqlite:///{var / 'market.db'}",
+        "QC_MARKET_HTTP_PORT": str(free_port()), "QC_MARKET_BUILTIN_CATALOG": str(CATALOG), "QC_LOG_LEVEL": "WARNING",
+    }  # fmt: skip
+    process = subprocess.Popen([sys.executable, "-m", "quickon_market"], env=env)  # noqa: ASYNC220 (returns at once)
+    try:
+        nc = await nats.connect(url)
+        try:
+            await wait_builtin_catalog(nc, process)
+        finally:
+            await nc.close()
+        yield
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+async def wait_builtin_catalog(nc: NatsClient, process: subprocess.Popen[bytes], timeout_s: float = 60) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        reply = await nc.request("qc.query.market.repositories", b"{}", timeout=10)
+        if process.poll() is not None:
+            raise RuntimeError(f"the market exited with {process.returncode}")
+        try:
+            reply = await nc.request("qc.query.market.repositories", b"{}", timeout=2)
+        except (TimeoutError, nats.errors.NoRespondersError, nats.errors.TimeoutError):
+            await asyncio.sleep(0.1)
+            continue
         states = {r["name"]: r["status"] for r in json.loads(reply.data).get("repositories", [])}
         if states.get("builtin") == "ok":
             return
@@ -192,58 +220,46 @@ async def run(quick: bool) -> dict[str, Any]:
         print(f"chart: {APP} {VERSION} from the built-in catalog ({CHART.stat().st_size:,} bytes, 5 objects, 1 pod)")
         print(f"helm template alone through render() (the floor, median of {floor_runs}): {floor_ms:.1f} ms")
 
-        market = create_market(
-            Settings(
-                service="market", nats_url=server.url, var_dir=var / "market", log_json=False,
-                database_url=f"sqlite:///{var / 'market.db'}",
-            ),
-            MarketSettings(builtin_catalog=CATALOG),
-        )  # fmt: skip
-        await market.start()
-        nc = await nats.connect(server.url)
-        try:
-            await wait_until_ready(market)
-            await wait_builtin_catalog(nc)
-            installer = Installer(nc)
-            await installer.listen()
+        async with market_process(server.url, var / "market"):
+            nc = await nats.connect(server.url)
+            try:
+                installer = Installer(nc)
+                await installer.listen()
 
-            # Latency: one install at a time on a fresh deployer.
-            async with deployer(server.url, var / "latency"):
-                await installer.one("warmup")  # the chart's first download into the deployer's cache
-                timed = [await installer.one(f"lat-{i:04d}") for i in range(latency_n)]
-            latencies = [t for t in timed if t is not None]
-            p50, p99 = statistics.median(latencies), percentile(latencies, 0.99)
-            print(
-                f"request -> AppInstalled, {latency_n} sequential installs: p50 {p50:.1f} ms, p99 {p99:.1f} ms,"
-                f" mean {statistics.fmean(latencies):.1f} ms = {p50 / floor_ms:.2f}x the floor at p50"
-            )
-            tenth = max(1, latency_n // 10)
-            first, last = statistics.median(latencies[:tenth]), statistics.median(latencies[-tenth:])
-            print(f"  p50 of the first {tenth} installs {first:.1f} ms, of the last {tenth} {last:.1f} ms")
-
-            # Throughput: many requests in flight, on another fresh deployer, then with many services present.
-            async with deployer(server.url, var / "throughput"):
-                present = 1 if await installer.one("warmup") is not None else 0
-                empty_s, installed = await installer.batch([f"empty-{i:04d}" for i in range(batch_n)])
-                per_min_empty = throughput("none present", batch_n, empty_s, installed, installer.failures)
-                present += installed
-
-                started, name = time.perf_counter(), 0
-                while present < present_n:
-                    size = min(FILL_BATCH, present_n - present)
-                    _, installed = await installer.batch([f"fill-{name + i:04d}" for i in range(size)])
-                    present, name = present + installed, name + size
-                fill_s = time.perf_counter() - started
+                # Latency: one install at a time on a fresh deployer.
+                async with deployer(server.url, var / "latency"):
+                    await installer.one("warmup")  # the chart's first download into the deployer's cache
+                    timed = [await installer.one(f"lat-{i:04d}") for i in range(latency_n)]
+                latencies = [t for t in timed if t is not None]
+                p50, p99 = statistics.median(latencies), percentile(latencies, 0.99)
                 print(
-                    f"filling to {present:,} services ({name:,} more requested, {FILL_BATCH} at a time): {fill_s:.1f}s"
-                    + (" (quick: 200 present instead of 1,000)" if quick else "")
+                    f"request -> AppInstalled, {latency_n} sequential installs: p50 {p50:.1f} ms, p99 {p99:.1f} ms,"
+                    f" mean {statistics.fmean(latencies):.1f} ms = {p50 / floor_ms:.2f}x the floor at p50"
                 )
-                full_s, installed = await installer.batch([f"full-{i:04d}" for i in range(batch_n)])
-                per_min_full = throughput(f"{present:,} present", batch_n, full_s, installed, installer.failures)
-                print(f"  = {per_min_full / per_min_empty:.2f}x the rate with none present")
-        finally:
-            await nc.close()
-            await market.stop()
+                tenth = max(1, latency_n // 10)
+                first, last = statistics.median(latencies[:tenth]), statistics.median(latencies[-tenth:])
+                print(f"  p50 of the first {tenth} installs {first:.1f} ms, of the last {tenth} {last:.1f} ms")
+
+                # Throughput: many requests in flight, on another fresh deployer, then with many services present.
+                async with deployer(server.url, var / "throughput"):
+                    present = 1 if await installer.one("warmup") is not None else 0
+                    empty_s, installed = await installer.batch([f"empty-{i:04d}" for i in range(batch_n)])
+                    per_min_empty = throughput("none present", batch_n, empty_s, installed, installer.failures)
+                    present += installed
+
+                    started, name = time.perf_counter(), 0
+                    while present < present_n:
+                        size = min(FILL_BATCH, present_n - present)
+                        _, installed = await installer.batch([f"fill-{name + i:04d}" for i in range(size)])
+                        present, name = present + installed, name + size
+                    fill_s = time.perf_counter() - started
+                    filled = f"filling to {present:,} services ({name:,} more requested, {FILL_BATCH} at a time)"
+                    print(f"{filled}: {fill_s:.1f}s" + (" (quick: 200 present instead of 1,000)" if quick else ""))
+                    full_s, installed = await installer.batch([f"full-{i:04d}" for i in range(batch_n)])
+                    per_min_full = throughput(f"{present:,} present", batch_n, full_s, installed, installer.failures)
+                    print(f"  = {per_min_full / per_min_empty:.2f}x the rate with none present")
+            finally:
+                await nc.close()
 
     figures: dict[str, Any] = {
         "install_p50_ms": round(p50, 2),

@@ -56,7 +56,9 @@ class OutboxRelay:
         self.ack_timeout_s = ack_timeout_s
         self.last_error: str | None = None
         self._wake = asyncio.Event()
-        self._published: set[int] = set()  # positions acknowledged by the stream, not deleted yet
+        # Positions acknowledged by the stream, not deleted yet. The service's Outbox shares the set
+        # and deletes them with its next transaction; what no transaction took goes after poll_s.
+        self.published: set[int] = set()
         self._forgetting: asyncio.Task[None] | None = None
 
     def wake(self) -> None:
@@ -106,10 +108,10 @@ class OutboxRelay:
         after, total = 0, 0
         while True:
             found = await self._read(after=after)
-            rows = [row for row in found if row[0] not in self._published]
+            rows = [row for row in found if row[0] not in self.published]
             if rows:
                 acked, error = await self._publish(js, rows)
-                self._published.update(acked)
+                self.published.update(acked)
                 total += len(acked)
                 PUBLISHED.labels(self.service).inc(len(acked))
                 if error:
@@ -122,17 +124,18 @@ class OutboxRelay:
 
     async def forget_published(self) -> None:
         """Delete every published row now (stopping, or before counting the backlog)."""
-        while self._published:
-            positions = sorted(self._published)[: self.batch_size]
+        while self.published:
+            positions = sorted(self.published)[: self.batch_size]
             await self._forget(positions)
-            self._published.difference_update(positions)
+            self.published.difference_update(positions)
 
     def _forget_in_background(self) -> None:
-        if self._published and (self._forgetting is None or self._forgetting.done()):
+        if self.published and (self._forgetting is None or self._forgetting.done()):
             self._forgetting = asyncio.create_task(self._forget_quietly(), name=f"{self.service}-forget")
 
     async def _forget_quietly(self) -> None:
         try:
+            await asyncio.sleep(self.poll_s)  # a write of the service may take them meanwhile
             await self.forget_published()
         except Exception as error:  # the rows stay and are skipped; the next pass or count retries
             log.warning("outbox relay cannot delete published events yet: %s: %s", type(error).__name__, error)

@@ -70,7 +70,6 @@ class Service:
         self.settings = settings or load_settings(name)
         self.db = Database(self.settings.effective_database_url, sqlite_synchronous=self.settings.sqlite_synchronous)
         self.models: list[type[SQLModel]] = [OutboxRecord, InboxRecord, *models]
-        self.outbox = Outbox(self.db, source=name)
         self.relay = OutboxRelay(
             self.db,
             service=name,
@@ -78,6 +77,7 @@ class Service:
             poll_s=self.settings.relay_poll_s,
             ack_timeout_s=self.settings.relay_ack_timeout_s,
         )
+        self.outbox = Outbox(self.db, source=name, published=self.relay.published)
         self.outbox.on_commit(self.relay.wake)
         self.broker = make_broker(
             self.settings,

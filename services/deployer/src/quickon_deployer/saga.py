@@ -226,13 +226,7 @@ class SagaRunner:
                 return name, failure
             self._failpoint(run, name, "after")
             run.progress.append((name, "completed"))
-        async with self.outbox.transaction() as session:
-            uow, op, service = await self._load(run, session)
-            op.steps = [*op.steps, *self._log_progress(uow, op, run.progress)]
-            await self._save_pending(uow, op, run.outgoing, run.rows)
-            op.state, op.finished_at = "completed", datetime.now(UTC)
-            await saga.finish(Run(op, run.memory), uow, service)
-            session.add(op)
+        await self._end(run, saga.finish, state="completed")
         return None
 
     async def _run_read_only(self, run: Run, name: str, step: Step) -> str | None:
@@ -263,13 +257,11 @@ class SagaRunner:
                 break
             self._failpoint(run, name, "after")
             await self._record(run, name, "compensated")
-        async with self.outbox.transaction() as session:
-            uow, op, service = await self._load(run, session)
-            op.steps = [*op.steps, *self._log_progress(uow, op, run.progress)]
-            await self._save_pending(uow, op, run.outgoing, run.rows)
-            op.state, op.finished_at, op.error = "failed", datetime.now(UTC), reason
-            await saga.fail(Run(op, run.memory), uow, service, reason)
-            session.add(op)
+
+        async def failed(run: Run, uow: UnitOfWork, service: ServiceRecord | None) -> None:
+            await saga.fail(run, uow, service, reason)
+
+        await self._end(run, failed, state="failed", error=reason)
 
     def _failpoint(self, run: Run, step: str, moment: str) -> None:
         """Freeze the whole process here when asked (``QC_DEPLOYER_FAILPOINTS``), so that a test can
@@ -341,13 +333,7 @@ class SagaRunner:
             values = {"step": step, "steps": [*op.steps, *logged], **changes}
             if not progress_only:
                 values["plan"] = plan
-            result = await session.exec(
-                update(OperationRecord)
-                .where(col(OperationRecord.id) == op.id, col(OperationRecord.state) == op.state)
-                .values(**values)
-            )
-            if result.rowcount != 1:
-                raise OperationTaken(op.id)
+            await _update(session, op, values)
         for key, value in values.items():
             if key != "plan":  # op.plan is run.plan, which a step may be changing
                 setattr(op, key, value)
@@ -360,14 +346,22 @@ class SagaRunner:
         for row in rows:
             await uow.session.merge(row)
 
-    async def _load(self, run: Run, session: Any) -> tuple[UnitOfWork, OperationRecord, ServiceRecord | None]:
-        """The operation and its service, for the transaction that ends the operation."""
-        op = await session.get(OperationRecord, run.op.id)
-        if op is None or op.state != run.op.state:
-            raise OperationTaken(run.op.id)
-        op.plan = dict(run.plan)
-        service = await session.get(ServiceRecord, op.service_id)
-        return self.outbox.unit(session, cause=run.cause()), op, service
+    async def _end(self, run: Run, outcome: Finish, *, state: str, **changes: Any) -> None:
+        """The operation's last transaction: the steps not on record yet, what the outcome leaves
+        on the service and announces, and the operation's end (guarded as in :meth:`_record`)."""
+        op = run.op
+        async with self.outbox.transaction() as session:
+            uow = self.outbox.unit(session, cause=run.cause())
+            logged = self._log_progress(uow, op, run.progress)
+            await self._save_pending(uow, op, run.outgoing, run.rows)
+            await outcome(run, uow, await session.get(ServiceRecord, op.service_id))
+            values = {
+                "state": state, "finished_at": datetime.now(UTC), "steps": [*op.steps, *logged],
+                "plan": dict(run.plan), **changes,
+            }  # fmt: skip
+            await _update(session, op, values)
+        for key, value in values.items():
+            setattr(op, key, value)
 
     @staticmethod
     def _log_progress(
@@ -387,6 +381,17 @@ class SagaRunner:
             )  # fmt: skip
             logged.append({"step": step, "state": state, "at": datetime.now(UTC).isoformat(), "detail": said})
         return logged
+
+
+async def _update(session: Any, op: OperationRecord, values: dict[str, Any]) -> None:
+    """Change the operation's row, unless it is no longer in the state this run knows."""
+    result = await session.exec(
+        update(OperationRecord)
+        .where(col(OperationRecord.id) == op.id, col(OperationRecord.state) == op.state)
+        .values(**values)
+    )
+    if result.rowcount != 1:
+        raise OperationTaken(op.id)
 
 
 def service_subject(namespace: str, name: str) -> str:
