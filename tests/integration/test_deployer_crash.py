@@ -1,9 +1,10 @@
 """The deployer process SIGKILLed at every step of install and upgrade (and of an upgrade's rollback):
 after a restart, each operation completes or compensates, exactly once, leaving no orphan revision.
 
-The process freezes itself at a failpoint (``QC_DEPLOYER_FAILPOINTS``): after a step was recorded
-as started and before it ran (``before``), or after its effect and before that was recorded
-(``after``). The test then kills it and starts the next process, which resumes the operation.
+The process freezes itself at a failpoint (``QC_DEPLOYER_FAILPOINTS``): just before a step runs
+(``before``; a step that changes something is on record as started by then, a read-only one is not
+yet), or after its effect and before that was recorded (``after``). The test then kills it and
+starts the next process, which resumes the operation from the last step on record.
 """
 
 from __future__ import annotations

@@ -1,11 +1,14 @@
-"""Operations as sagas: each step recorded before the next starts, every operation bounded by its deadline.
+"""Operations as sagas: every step's progress recorded, every operation bounded by its deadline.
 
-A consumer accepts a request (``handlers.py``) by writing an operation in state ``running``; the
-:class:`SagaRunner` runs it here, step after step (``steps.py``). A step is idempotent, so a
-deployer killed anywhere resumes the operation at the step it was in. A step that fails, or a
-deadline that passes, ends the operation: the saga then compensates (``compensation.py``) — a
-failed install is uninstalled, a failed upgrade rolled back — recording that too, so that a
-crash during compensation resumes the compensation.
+A consumer accepts a request (``handlers.py``) by writing an operation in state ``running``, its
+first step started; the :class:`SagaRunner` runs it here, step after step (``steps.py``). A step
+that changes something is on record as started before it runs; a read-only one is recorded with
+the next record (or once it runs long), which keeps an install at two transactions of its own. A
+step is idempotent, so a deployer killed anywhere resumes the operation from the last step on
+record. A step that fails, or a deadline that passes, ends the operation: the saga then
+compensates (the ``compensation`` steps of ``outcomes.py``) — a failed install is uninstalled, a
+failed upgrade rolled back — recording that too, so that a crash during compensation resumes the
+compensation.
 """
 
 from __future__ import annotations
