@@ -2,7 +2,8 @@
 
 Runs inside every service, and alone as ``python -m quickon_common.relay`` (used by the
 crash tests). Each batch is published with asynchronous acks; only the acknowledged prefix
-is deleted, the rest is published again on the next pass. Deleting happens in the background:
+is deleted, the rest is published again on the next pass. Deleting happens apart from
+publishing (on SQLite by the service's next transaction, see ``Outbox``; else in the background):
 the next pass, which a commit may be waiting for, does not queue behind it (it skips rows
 published already). A repeat, whether from this or from a relay killed between publishing and
 deleting, carries the same ``Nats-Msg-Id`` and is dropped by the stream's duplicate window.
