@@ -169,10 +169,6 @@ class Cluster:
         """(namespace, release) of every installed release."""
         return sorted((r.namespace, r.name) for r in self._world.state.releases.values())
 
-    def revisions(self) -> dict[tuple[str, str], int]:
-        """The current revision of every installed release, by (namespace, release)."""
-        return {(r.namespace, r.name): r.revision for r in self._world.state.releases.values()}
-
     def status(self, *, namespace: str, release: str) -> ReleaseStatus:
         """Workloads, pods, claims, recent events and a summary; an uninstalled release whose volumes
         were kept still shows its claims."""
