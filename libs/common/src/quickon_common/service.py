@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 import uvicorn
 from fastapi import FastAPI, Response
 from fastapi.responses import JSONResponse
+from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlmodel import SQLModel
@@ -149,6 +150,11 @@ class Service:
         if self._js is None:
             raise RuntimeError("not connected to NATS yet")
         return self._js
+
+    @property
+    def nats(self) -> NatsClient | None:
+        """The NATS connection once the bus is up (it may be reconnecting), else None."""
+        return self.broker.connection if self._js is not None else None
 
     def all_checks(self) -> dict[str, str | None]:
         """Every check by name: None when fine, else the reason."""

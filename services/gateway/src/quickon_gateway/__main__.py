@@ -1,6 +1,7 @@
-"""`python -m quickon_gateway`: run the gateway service."""
+"""`python -m quickon_gateway`: run the gateway service and its HTTP API."""
 
-from .app import create_service
+from .app import create_gateway
 
 if __name__ == "__main__":
-    create_service().run()
+    service, app = create_gateway()
+    service.run(app)

@@ -1,0 +1,30 @@
+"""What routes are given: the gateway's parts, built once in :func:`quickon_gateway.app.create_gateway`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from quickon_common.service import Service
+
+from .reads import Reads
+from .settings import GatewaySettings
+
+
+@dataclass
+class Parts:
+    """The gateway's long-lived objects, shared by every request."""
+
+    service: Service
+    settings: GatewaySettings
+    reads: Reads
+
+
+def parts(request: Request) -> Parts:
+    found: Parts = request.app.state.parts
+    return found
+
+
+GatewayParts = Annotated[Parts, Depends(parts)]

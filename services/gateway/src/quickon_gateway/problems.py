@@ -1,0 +1,175 @@
+"""Errors as RFC 9457 problem+json, and the request id and trace every response carries.
+
+Every failure a client can meet — a route that does not exist, a body that does not
+validate, a token that is wrong, a service that does not answer, a bug — leaves here as a
+problem document whose ``detail`` says what to do next; validation failures name the field.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from opentelemetry import propagate, trace
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from quickon_common.logs import event_context
+
+log = logging.getLogger(__name__)
+tracer = trace.get_tracer("quickon.gateway")
+
+PROBLEM_JSON = "application/problem+json"
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+# What to do next, for the statuses Starlette raises on its own.
+ADVICE = {
+    401: "send a bearer token: get one with POST /api/v1/auth/token (or `qc login`)",
+    404: "there is nothing at this path; the API's paths are listed at /docs",
+    405: "this path does not take that method; see /docs",
+    413: "the body is too large; send a smaller one",
+    415: "send the body as application/json",
+}
+
+
+class Problem(Exception):
+    """A refusal with its HTTP status and what to do; raised anywhere, answered as problem+json."""
+
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        *,
+        errors: list[dict[str, str]] | None = None,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.errors = errors
+        self.headers = headers or {}
+        self.extra = extra
+
+
+def problem_response(
+    request: Request,
+    status: int,
+    detail: str,
+    *,
+    errors: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    """The problem document for ``status``; ``type`` names the status so clients can switch on it."""
+    title = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+    body: dict[str, Any] = {
+        "type": f"https://quickon.dev/problems/{title.lower().replace(' ', '-')}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+        "request_id": getattr(request.state, "request_id", None),
+        **extra,
+    }
+    if errors:
+        body["errors"] = errors
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def field_errors(error: RequestValidationError) -> list[dict[str, str]]:
+    """Each validation failure as ``{"field": "body.values.port", "message": ...}``."""
+    return [
+        {"field": ".".join(str(part) for part in e.get("loc", ())) or "body", "message": str(e.get("msg", ""))}
+        for e in error.errors()[:20]
+    ]
+
+
+def install(app: FastAPI) -> None:
+    """Answer every error of ``app`` as problem+json and tag every response with its request id and trace."""
+
+    @app.exception_handler(Problem)
+    async def on_problem(request: Request, error: Problem) -> Response:
+        return problem_response(
+            request, error.status, error.detail, errors=error.errors, headers=error.headers, **error.extra
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def on_invalid(request: Request, error: RequestValidationError) -> Response:
+        errors = field_errors(error)
+        summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:3])
+        return problem_response(request, 422, f"the request is not valid: {summary}", errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http(request: Request, error: StarletteHTTPException) -> Response:
+        detail = error.detail if isinstance(error.detail, str) and error.detail not in _PHRASES else None
+        return problem_response(
+            request,
+            error.status_code,
+            detail or ADVICE.get(error.status_code, HTTPStatus(error.status_code).phrase),
+            headers=dict(error.headers or {}),
+        )
+
+    app.add_middleware(RequestIdentity)
+
+
+class RequestIdentity:
+    """Pure ASGI (no per-request task, unlike ``BaseHTTPMiddleware``): gives each request an id and a
+    server span, puts both on the response, and answers an unexpected error as a 500 problem."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        given = headers.get("x-request-id", "")
+        request_id = given if REQUEST_ID.match(given) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        started = False
+
+        async def tagged(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                carrier: dict[str, str] = {}
+                propagate.inject(carrier)
+                extra = [(b"x-request-id", request_id.encode())]
+                if "traceparent" in carrier:
+                    extra.append((b"traceparent", carrier["traceparent"].encode()))
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        method, path = scope["method"], scope["path"]
+        with (
+            tracer.start_as_current_span(
+                f"{method} {path}",
+                context=propagate.extract(headers),
+                kind=trace.SpanKind.SERVER,
+                attributes={"http.request.method": method, "url.path": path},
+            ),
+            event_context(request_id=request_id),
+        ):
+            try:
+                await self.app(scope, receive, tagged)
+            except Exception as error:
+                log.exception("request failed: %s %s", method, path)
+                if started:
+                    raise
+                response = problem_response(
+                    Request(scope),
+                    500,
+                    f"the gateway failed on this request ({type(error).__name__}); it is logged under request id "
+                    f"{request_id}",
+                )
+                await response(scope, receive, tagged)
+
+
+_PHRASES = {status.phrase for status in HTTPStatus}

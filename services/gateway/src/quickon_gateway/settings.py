@@ -1,0 +1,26 @@
+"""The gateway's own settings (``QC_GATEWAY_*``, and ``QC_ADMIN_PASSWORD``), beside the shared ones."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MIB = 1024 * 1024
+
+
+class GatewaySettings(BaseSettings):
+    """Who the first admin is, how long logins last, how long a read may wait, how big a body may be."""
+
+    model_config = SettingsConfigDict(env_prefix="QC_GATEWAY_", extra="ignore", populate_by_name=True)
+
+    admin_password: str | None = Field(
+        default=None,
+        validation_alias="QC_ADMIN_PASSWORD",
+        description="the first admin's password; unset: one is generated at first start and printed once",
+    )
+    session_ttl_s: float = Field(default=12 * 3600, gt=0, description="how long a login's token lasts")
+    # How long a checked token is trusted without the database; revoking through this gateway is at once.
+    token_cache_s: float = Field(default=5, ge=0)
+    query_timeout_s: float = Field(default=5, gt=0, description="a read not answered by then fails: 503")
+    max_body_bytes: int = Field(default=1 * MIB, ge=1024)
+    max_chart_bytes: int = Field(default=10 * MIB, ge=1024)
