@@ -1,6 +1,9 @@
 """Durable consumers: decode, apply exactly once, acknowledge; retry, then dead-letter.
 
-A handler is ``async def name(event, handling) -> None``. It writes its effects and the
+A handler is ``async def name(event, handling) -> None``. A consumer follows its contract's
+subject, or a subject filter with wildcards (``qc.deploy.>``): then every event there is decoded
+by the registry, those of the contract (a base class such as ``OperationEvent`` will do) are
+handled and the others are acknowledged and skipped. It writes its effects and the
 events it emits through ``handling.uow``; the inbox claim sits in the same transaction, so
 an event delivered twice takes effect once. A handler that raises is retried with backoff
 up to the configured number of tries, then its message goes to ``qc.dlq.<service>`` with the
@@ -102,7 +105,14 @@ class Consumer(Generic[E]):
     outbox: Outbox
     max_tries: int
     backoff_s: list[float]
+    # A subject with wildcards to follow instead of the contract's own (every event of a context).
+    subject_filter: str | None = None
     last_error: str | None = field(default=None, init=False)
+
+    @property
+    def subject(self) -> str:
+        """The NATS subject (filter) this consumer follows."""
+        return self.subject_filter or self.contract.subject
 
     @property
     def durable(self) -> str:
@@ -118,9 +128,7 @@ class Consumer(Generic[E]):
             while True:
                 try:
                     if subscription is None:
-                        subscription = await js.pull_subscribe(
-                            self.contract.subject, self.durable, stream=stream, config=config
-                        )
+                        subscription = await js.pull_subscribe(self.subject, self.durable, stream=stream, config=config)
                     try:
                         messages = await subscription.fetch(batch_size, timeout=5)
                     except (TimeoutError, NatsTimeoutError):
@@ -153,10 +161,16 @@ class Consumer(Generic[E]):
             number = msg.metadata.num_delivered or 1
             try:
                 event, envelope = decode(msg.subject, msg.headers, msg.data)
-                if not isinstance(event, self.contract):  # another version of the contract on this subject
+                if not isinstance(event, self.contract) and self.subject_filter is None:
+                    # another version of the contract on this subject
                     raise MalformedEvent(f"{envelope.type} is not {self.contract.ce_type()}, which this consumer reads")
             except MalformedEvent as error:
                 outcomes[id(msg)] = await self._give_up(msg, js, f"malformed event: {error}", number)
+                continue
+            if not isinstance(event, self.contract):  # following a filter: an event this consumer does not read
+                await msg.ack()
+                HANDLED.labels(self.durable, "skipped").inc()
+                outcomes[id(msg)] = "skipped"
                 continue
             group.append(_Delivery(msg, event, envelope, number))
         if group:
@@ -245,4 +259,6 @@ class Consumer(Generic[E]):
 
 def describe(consumer: Consumer[Any]) -> dict[str, Any]:
     """A consumer as shown by ``/readyz`` and the service's info query."""
-    return {"durable": consumer.durable, "subject": consumer.contract.subject, "type": consumer.contract.ce_type()}
+    contract = consumer.contract
+    kind = contract.ce_type() if consumer.subject_filter is None else f"{contract.__module__}.{contract.__qualname__}"
+    return {"durable": consumer.durable, "subject": consumer.subject, "type": kind}

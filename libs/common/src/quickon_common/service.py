@@ -99,8 +99,15 @@ class Service:
 
     # -- declaring what the service does ----------------------------------------------------
 
-    def handles(self, contract: type[E], *, name: str | None = None) -> Callable[[Handler[E]], Handler[E]]:
-        """Register ``handler`` as a durable consumer of ``contract`` (exactly-once effects)."""
+    def handles(
+        self, contract: type[E], *, name: str | None = None, subject: str | None = None
+    ) -> Callable[[Handler[E]], Handler[E]]:
+        """Register ``handler`` as a durable consumer of ``contract`` (exactly-once effects).
+
+        ``subject`` (wildcards allowed, e.g. ``qc.deploy.>``) follows every event there instead of
+        the contract's own subject; the handler gets those that are instances of ``contract`` (a base
+        class such as ``OperationEvent``), the others are skipped.
+        """
 
         def register(handler: Handler[E]) -> Handler[E]:
             consumer = Consumer(
@@ -111,6 +118,7 @@ class Service:
                 outbox=self.outbox,
                 max_tries=self.settings.consumer_max_tries,
                 backoff_s=self.settings.consumer_backoff_s,
+                subject_filter=subject,
             )
             self.consumers.append(consumer)
             return handler
