@@ -89,6 +89,7 @@ class Service:
         self.consumers: list[Consumer[Any]] = []
         self.queries: list[str] = []
         self.workers: list[Callable[[], Coroutine[Any, Any, None]]] = []
+        self.preparations: list[Callable[[], Awaitable[None]]] = []
         # Each check is None when fine, else the reason shown by /readyz.
         self.checks: dict[str, str | None] = {"database": "not checked yet", "nats": "not connected yet"}
         self._js: JetStreamContext | None = None
@@ -147,6 +148,11 @@ class Service:
             return function
 
         return register
+
+    def prepares(self, step: Callable[[], Awaitable[None]]) -> None:
+        """Run ``step()`` once the tables exist, before the bus is up (seed data a service needs even
+        while NATS is away); it is retried with the database until it succeeds."""
+        self.preparations.append(step)
 
     def runs(self, worker: Callable[[], Coroutine[Any, Any, None]]) -> None:
         """Run ``worker()`` once the database and the bus are up, until the service stops."""
@@ -219,6 +225,8 @@ class Service:
 
     async def _prepare_database(self) -> None:
         await self.db.create_tables(self.models)
+        for step in self.preparations:
+            await step()
 
     async def _connect(self) -> None:
         await self.broker.connect()

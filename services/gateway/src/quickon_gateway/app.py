@@ -7,11 +7,15 @@ from fastapi import FastAPI
 from quickon_common.service import VERSION, Service
 from quickon_common.settings import Settings
 
-from . import problems
+from . import auth, problems
+from .auth.first_admin import ensure_first_admin
+from .auth.routes import router as auth_router
+from .auth.tokens import TokenStore
 from .deps import Parts
 from .reads import Reads
 from .settings import GatewaySettings
 
+CHARTS = "/api/v1/charts"  # chart uploads: the one path that takes large bodies
 DESCRIPTION = """QuickOn's API: the app market, installed services and their operations, events.
 
 Authenticate with a bearer token from `POST /api/v1/auth/token` (or a personal API token).
@@ -22,8 +26,16 @@ RFC 9457 problem documents whose `detail` says what to do next."""
 def create_gateway(settings: Settings | None = None, gateway: GatewaySettings | None = None) -> tuple[Service, FastAPI]:
     """The gateway service and its FastAPI app (``service.run(app)`` serves them)."""
     gateway = gateway or GatewaySettings()
-    service = Service("gateway", settings=settings, models=[])
-    app = FastAPI(title="QuickOn", version=VERSION, description=DESCRIPTION, max_body_size=gateway.max_body_bytes)
-    app.state.parts = Parts(service=service, settings=gateway, reads=Reads(service, timeout_s=gateway.query_timeout_s))
-    problems.install(app)
+    service = Service("gateway", settings=settings, models=[*auth.MODELS])
+    first_password = gateway.admin_password
+    service.prepares(lambda: ensure_first_admin(service, first_password))
+    app = FastAPI(title="QuickOn", version=VERSION, description=DESCRIPTION)
+    app.state.parts = Parts(
+        service=service,
+        settings=gateway,
+        reads=Reads(service, timeout_s=gateway.query_timeout_s),
+        tokens=TokenStore(service.db, cache_s=gateway.token_cache_s),
+    )
+    problems.install(app, body_limit=lambda path: gateway.max_chart_bytes if path == CHARTS else gateway.max_body_bytes)
+    app.include_router(auth_router)
     return service, app

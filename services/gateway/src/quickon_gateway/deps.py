@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
 
@@ -11,6 +11,9 @@ from quickon_common.service import Service
 
 from .reads import Reads
 from .settings import GatewaySettings
+
+if TYPE_CHECKING:  # auth's dependencies import this module
+    from .auth.tokens import TokenStore
 
 
 @dataclass
@@ -20,6 +23,7 @@ class Parts:
     service: Service
     settings: GatewaySettings
     reads: Reads
+    tokens: TokenStore
 
 
 def parts(request: Request) -> Parts:
