@@ -29,7 +29,7 @@ def create_gateway(settings: Settings | None = None, gateway: GatewaySettings | 
     service = Service("gateway", settings=settings, models=[*auth.MODELS])
     first_password = gateway.admin_password
     service.prepares(lambda: ensure_first_admin(service, first_password))
-    app = FastAPI(title="QuickOn", version=VERSION, description=DESCRIPTION)
+    app = FastAPI(title="QuickOn", version=VERSION, description=DESCRIPTION, responses=problems.RESPONSES)
     app.state.parts = Parts(
         service=service,
         settings=gateway,

@@ -18,6 +18,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from opentelemetry import propagate, trace
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -35,6 +36,42 @@ ADVICE = {
     405: "this path does not take that method; see /docs",
     413: "the body is too large; send a smaller one",
     415: "send the body as application/json",
+}
+
+
+class ProblemDocument(BaseModel):
+    """RFC 9457 problem details, as every error of the API is answered."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    title: str
+    status: int
+    detail: str = Field(description="what went wrong and what to do next")
+    instance: str
+    request_id: str | None
+    errors: list[dict[str, str]] | None = Field(
+        default=None, description='each invalid field: {"field": "body.values.service.port", "message": ...}'
+    )
+
+
+def _documented(status: int, description: str) -> dict[str, Any]:
+    schema = ProblemDocument.model_json_schema()
+    return {"description": description, "content": {PROBLEM_JSON: {"schema": schema}}}
+
+
+# The errors any route may answer, in the OpenAPI document (FastAPI's own 422 schema is not what is sent).
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _documented(400, "The request cannot be read"),
+    401: _documented(401, "No token, or a token that is not valid, expired or revoked"),
+    403: _documented(403, "The caller may not do this"),
+    404: _documented(404, "Nothing by that name"),
+    405: _documented(405, "The path does not take this method"),
+    409: _documented(409, "In conflict with what exists"),
+    413: _documented(413, "The body is too large"),
+    422: _documented(422, "The request is not valid; `errors` names each field"),
+    502: _documented(502, "A chart repository or the owning service failed"),
+    503: _documented(503, "NATS or the owning service is not answering; retry shortly"),
 }
 
 
