@@ -2,7 +2,9 @@
 
 nats-server (unless ``QC_NATS_URL`` already answers), then the six services as their own
 processes, each watched: one that dies is started again with backoff, and Ctrl-C stops
-them all cleanly. Logs go to ``var/logs/<service>.log`` as JSON lines.
+them all cleanly. Logs go to ``var/logs/<service>.log`` as JSON lines. Once everything is ready
+it says how to log in (the first admin's generated password, and where it is kept) and the
+commands that install a first app.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from quickon_common.settings import SERVICES, load_settings
 STABLE_AFTER_S = 60.0
 CHECKOUT = Path(__file__).resolve().parents[3]
 MAX_RESTART_WAIT_S = 30.0
+DEFAULT_GATEWAY_URL = "http://127.0.0.1:8080"
 
 
 @dataclass
@@ -171,6 +174,33 @@ class Supervisor:
         self.say("  stopped", state="stopped")
 
 
+def first_steps(*, gateway_url: str, var_dir: Path, env: dict[str, str]) -> list[tuple[str, dict[str, Any]]]:
+    """What to tell the person once the gateway is ready: the first admin's password when the gateway
+    generated one (and where it is kept), and the commands that install a first app."""
+    lines: list[tuple[str, dict[str, Any]]] = []
+    password_file = var_dir / "gateway" / "initial-admin-password"
+    try:
+        password = password_file.read_text(encoding="utf-8").strip()
+    except OSError:
+        password = ""
+    if password:
+        lines.append((f"  The first administrator is admin, password: {password}", {"hint": "admin"}))
+        lines.append(
+            (f"  (kept, readable by you only, in {password_file})", {"hint": "admin", "file": str(password_file)})
+        )
+    elif env.get("QC_ADMIN_PASSWORD"):
+        lines.append(("  The first administrator is admin, with the password in QC_ADMIN_PASSWORD", {"hint": "admin"}))
+    url = "" if gateway_url == DEFAULT_GATEWAY_URL else f" --url {gateway_url}"
+    commands = [
+        f"qc login -u admin{url}",
+        "qc install gitea --set gitea.appName='Our Git' --wait",
+        "qc status gitea",
+    ]
+    lines.append(("  Install a first app:", {"hint": "first_app", "commands": commands}))
+    lines.extend((f"    {command}", {"hint": "first_app"}) for command in commands)
+    return lines
+
+
 def run(*, json_lines: bool = False) -> int:
     """Run the platform until SIGINT or SIGTERM; return the exit code."""
     supervisor = Supervisor(json_lines=json_lines)
@@ -193,6 +223,10 @@ def run(*, json_lines: bool = False) -> int:
                     supervisor.say(
                         f"QuickOn is up: the API answers at {gateway.url}; Ctrl-C stops everything", state="ready"
                     )
+                    for message, fields in first_steps(
+                        gateway_url=gateway.url, var_dir=supervisor.var_dir, env=dict(os.environ)
+                    ):
+                        supervisor.say(message, **fields)
                 time.sleep(0.5)
     finally:
         supervisor.stop()

@@ -1,0 +1,39 @@
+"""What the commands that start an operation share."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from typing import Any
+
+from .. import operations as ops
+from ..context import Context
+from ..wait import wait_for
+
+Handler = Callable[[Context], int]
+
+
+def submitted(ctx: Context, operation: Any) -> int:
+    """A command's ``202`` answer: follow it with ``--wait``, else say how to follow it."""
+    if not isinstance(operation, dict) or "operation_id" not in operation:
+        ctx.show(operation, "The gateway accepted the request.")
+        return 0
+    if getattr(ctx.args, "wait", False):
+        return wait_for(ctx.client, operation, timeout=ctx.args.timeout, json_output=ctx.json)
+    ctx.show(operation, ops.accepted_text(operation))
+    return 0
+
+
+def command(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    handler: Handler,
+    *,
+    parents: list[argparse.ArgumentParser],
+    help: str,
+    description: str | None = None,
+) -> argparse.ArgumentParser:
+    """Add a subcommand that runs ``handler``."""
+    parser = commands.add_parser(name, parents=parents, help=help, description=description or help)
+    parser.set_defaults(handler=handler)
+    return parser

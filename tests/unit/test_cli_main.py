@@ -1,0 +1,316 @@
+"""qc's commands against a scripted gateway (httpx.MockTransport): requests sent, output, exit codes."""
+
+from __future__ import annotations
+
+import io
+import json
+import stat
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from quickon_cli import wait
+from quickon_cli.config import Config, load, save
+from quickon_cli.main import run
+
+Route = Callable[[httpx.Request], httpx.Response]
+
+
+class Gateway:
+    """Answers by ``METHOD path``; records every request."""
+
+    def __init__(self, routes: dict[str, Route | list[Route]]) -> None:
+        self.routes = routes
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        route = self.routes.get(f"{request.method} {request.url.path}")
+        if route is None:
+            return httpx.Response(404, json={"status": 404, "detail": f"no route {request.url.path}"})
+        if isinstance(route, list):  # answers in turn, the last one repeated
+            return (route.pop(0) if len(route) > 1 else route[0])(request)
+        return route(request)
+
+    def bodies(self, path: str) -> list[Any]:
+        return [json.loads(r.content) for r in self.requests if r.url.path == path and r.content]
+
+
+def answer(status: int, body: Any = None) -> Route:
+    return lambda _request: httpx.Response(status, json=body)
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    return {"XDG_CONFIG_HOME": str(tmp_path / "config"), "HOME": str(tmp_path)}
+
+
+@pytest.fixture(autouse=True)
+def fast_polls(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(wait, "INTERVAL_S", 0.0)
+
+
+def qc(argv: list[str], env: dict[str, str], gateway: Gateway | None = None) -> int:
+    transport = httpx.MockTransport(gateway or Gateway({}))
+    return run(argv, env={**env, "QC_TOKEN": env.get("QC_TOKEN", "t0k")}, transport=transport)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["frobnicate"],
+        ["install"],
+        ["install", "gitea", "--wait", "--timeout", "0"],
+        ["rollback", "gitea", "--revision", "two"],
+        ["events", "--last", "-1"],
+        ["repo"],
+        ["token", "create"],
+    ],
+)
+def test_usage_errors_exit_2(argv: list[str], env: dict[str, str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        qc(argv, env)
+    assert exited.value.code == 2
+
+
+def test_a_bad_set_is_a_usage_error_and_sends_nothing(env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
+    gateway = Gateway({})
+    assert qc(["install", "gitea", "--set", "admin.username"], env, gateway) == 2
+    assert "key 'admin.username' has no value" in capsys.readouterr().err
+    assert gateway.requests == []
+
+
+def test_a_missing_values_file_or_chart_is_a_usage_error(env: dict[str, str], tmp_path: Path) -> None:
+    assert qc(["install", "gitea", "-f", str(tmp_path / "nope.yaml")], env) == 2
+    assert qc(["publish", str(tmp_path / "nope.tgz")], env) == 2
+
+
+def test_refused_values_exit_1_naming_the_field(env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
+    problem = {
+        "status": 422,
+        "detail": "the values do not fit gitea 1.1.1",
+        "errors": [{"field": "body.values.service.httpPort", "message": "'x' is not of type 'integer'"}],
+    }
+    gateway = Gateway({"POST /api/v1/services": answer(422, problem)})
+    assert qc(["install", "gitea", "--name", "git", "--set", "service.httpPort=x"], env, gateway) == 1
+    err = capsys.readouterr().err
+    assert "error: the values do not fit gitea 1.1.1" in err
+    assert "body.values.service.httpPort" in err
+    assert "Traceback" not in err
+    assert gateway.bodies("/api/v1/services") == [
+        {"name": "git", "app": "gitea", "namespace": "default", "values": {"service": {"httpPort": "x"}}}
+    ]
+
+
+def test_401_tells_to_log_in(env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
+    gateway = Gateway({"GET /api/v1/services/git": answer(401, {"status": 401, "detail": "the token was revoked"})})
+    assert qc(["status", "git"], env, gateway) == 1
+    assert "qc login" in capsys.readouterr().err
+
+
+def test_an_unreachable_gateway_exits_3(env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("Connection refused", request=request)
+
+    transport = httpx.MockTransport(refuse)
+    assert run(["services", "--url", "http://127.0.0.1:9"], env=env, transport=transport) == 3
+    err = capsys.readouterr().err
+    assert "http://127.0.0.1:9" in err
+    assert "qc up" in err
+
+
+def test_a_broken_config_file_exits_1(env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
+    path = Path(env["XDG_CONFIG_HOME"]) / "quickon" / "config.json"
+    path.parent.mkdir(parents=True)
+    path.write_text("{oops")
+    assert run(["services"], env=env, transport=httpx.MockTransport(Gateway({}))) == 1
+    assert "qc login" in capsys.readouterr().err
+
+
+def test_login_keeps_the_token_owner_only_and_does_not_print_it(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    token = {"access_token": "s3cr3t-token", "token_type": "bearer", "expires_at": "2030-01-01T00:00:00Z"}
+    gateway = Gateway({"POST /api/v1/auth/token": answer(200, token)})
+    monkeypatch.setattr("sys.stdin", io.StringIO("hunter2\n"))
+    argv = ["login", "--url", "http://gw:1", "-u", "admin", "--password-stdin", "--json"]
+    assert run(argv, env=env, transport=httpx.MockTransport(gateway)) == 0
+    assert gateway.requests[0].content == b"username=admin&password=hunter2"
+    path = Path(env["XDG_CONFIG_HOME"]) / "quickon" / "config.json"
+    assert load(path) == Config(url="http://gw:1", token="s3cr3t-token", username="admin")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    out = capsys.readouterr().out
+    assert json.loads(out)["username"] == "admin"
+    assert "s3cr3t-token" not in out
+
+
+def test_a_refused_login_exits_1_and_saves_nothing(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    gateway = Gateway({"POST /api/v1/auth/token": answer(401, {"detail": "wrong user name or password"})})
+    monkeypatch.setattr("sys.stdin", io.StringIO("nope\n"))
+    assert run(["login", "-u", "admin"], env=env, transport=httpx.MockTransport(gateway)) == 1
+    assert "wrong user name or password" in capsys.readouterr().err
+    assert not (Path(env["XDG_CONFIG_HOME"]) / "quickon" / "config.json").exists()
+
+
+def test_logout_revokes_the_saved_token_and_forgets_it(env: dict[str, str]) -> None:
+    path = Path(env["XDG_CONFIG_HOME"]) / "quickon" / "config.json"
+    save(path, Config(url="http://gw:1", token="saved", username="admin"))
+    gateway = Gateway({"DELETE /api/v1/auth/tokens/current": answer(204)})
+    assert run(["logout"], env=env, transport=httpx.MockTransport(gateway)) == 0
+    assert gateway.requests[0].headers["Authorization"] == "Bearer saved"
+    assert str(gateway.requests[0].url).startswith("http://gw:1/")
+    assert load(path) == Config(url="http://gw:1")
+
+
+def test_config_precedence_reaches_the_wire(env: dict[str, str]) -> None:
+    path = Path(env["XDG_CONFIG_HOME"]) / "quickon" / "config.json"
+    save(path, Config(url="http://saved:1", token="saved", username="admin"))
+    gateway = Gateway({"GET /api/v1/services": answer(200, {"services": []})})
+    transport = httpx.MockTransport(gateway)
+    assert run(["services"], env=env, transport=transport) == 0
+    assert run(["services"], env={**env, "QC_URL": "http://env:2", "QC_TOKEN": "env"}, transport=transport) == 0
+    assert run(["--url", "http://flag:3", "services", "--token", "flag"], env=env, transport=transport) == 0
+    sent = [(r.url.host, r.headers.get("Authorization")) for r in gateway.requests]
+    assert sent == [("saved", "Bearer saved"), ("env", "Bearer env"), ("flag", "Bearer flag")]
+
+
+OP = {"operation_id": "op1", "kind": "install", "target": {"service": "git", "namespace": "default"}}
+
+
+def op_state(state: str, **extra: Any) -> Route:
+    return answer(200, {**OP, "state": state, **extra})
+
+
+def test_without_wait_the_operation_and_how_to_follow_it_are_printed(
+    env: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    gateway = Gateway({"POST /api/v1/services": answer(202, {**OP, "state": "pending"})})
+    assert qc(["install", "gitea", "--name", "git"], env, gateway) == 0
+    out = capsys.readouterr().out
+    assert "operation op1" in out
+    assert "qc operation op1 --wait" in out
+
+
+def test_wait_follows_the_operation_to_success(env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
+    steps = [{"step": "resolve", "state": "completed"}, {"step": "wait", "state": "started"}]
+    health = {"health": {"workloads": [{"kind": "StatefulSet", "name": "git", "desired": 1, "ready": 1}]}}
+    gateway = Gateway(
+        {
+            "POST /api/v1/services": answer(202, {**OP, "state": "pending"}),
+            "GET /api/v1/operations/op1": [
+                op_state("running", steps=steps[:1]),
+                op_state("running", steps=steps),
+                op_state(
+                    "succeeded",
+                    steps=[*steps, {"step": "wait", "state": "completed"}],
+                    result={"version": "1.1.1", "revision": 1},
+                ),
+            ],
+            "GET /api/v1/services/git": answer(200, health),
+        }
+    )
+    assert qc(["install", "gitea", "--name", "git", "--wait"], env, gateway) == 0
+    out = capsys.readouterr().out
+    assert "resolve: completed" in out
+    assert "pods ready 1/1" in out
+    assert "install of git succeeded" in out
+    assert "version 1.1.1, revision 1" in out
+
+
+def test_wait_exits_1_with_the_reason_and_step_of_a_failure(
+    env: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    failed = op_state("failed", error={"reason": "pod git-0: CrashLoopBackOff", "step": "wait"})
+    gateway = Gateway(
+        {
+            "POST /api/v1/services/git/restart": answer(202, {**OP, "kind": "restart"}),
+            "GET /api/v1/operations/op1": failed,
+            "GET /api/v1/services/git": answer(404, {}),
+        }
+    )
+    assert qc(["restart", "git", "--wait"], env, gateway) == 1
+    assert "failed at step wait: pod git-0: CrashLoopBackOff" in capsys.readouterr().err
+
+
+def test_wait_gives_up_at_the_timeout(env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
+    gateway = Gateway(
+        {
+            "POST /api/v1/services/git/stop": answer(202, OP),
+            "GET /api/v1/operations/op1": op_state("running"),
+            "GET /api/v1/services/git": answer(200, {}),
+        }
+    )
+    assert qc(["stop", "git", "--wait", "--timeout", "0.001"], env, gateway) == 1
+    err = capsys.readouterr().err
+    assert "gave up waiting" in err
+    assert "qc operation op1 --wait" in err
+
+
+def test_wait_with_json_prints_the_final_operation_only(
+    env: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    gateway = Gateway(
+        {
+            "DELETE /api/v1/services/git": answer(202, OP),
+            "GET /api/v1/operations/op1": op_state("succeeded"),
+            "GET /api/v1/services/git": answer(404, {}),
+        }
+    )
+    assert qc(["uninstall", "git", "--keep-volumes", "--wait", "--json"], env, gateway) == 0
+    assert json.loads(capsys.readouterr().out)["state"] == "succeeded"
+    assert gateway.requests[0].url.params["keep_volumes"] == "true"
+
+
+def test_events_print_one_json_object_per_line(env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
+    body = "".join(
+        f"id: {n}\nevent: io.quickon.deploy.install.completed.v1\ndata: {json.dumps({'sequence': n, 'data': {}})}\n\n"
+        for n in (1, 2)
+    )
+    gateway = Gateway({"GET /api/v1/events": lambda _r: httpx.Response(200, text=": hi\n\n" + body)})
+    assert qc(["events", "--json", "--last", "5"], env, gateway) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [json.loads(line)["sequence"] for line in lines] == [1, 2]
+    assert dict(gateway.requests[0].url.params) == {"last": "5", "follow": "false"}
+
+
+def test_upgrade_preview_shows_changes_and_changes_nothing(
+    env: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    preview = {
+        "service": "git",
+        "from_version": "1.0.0",
+        "to_version": "1.1.1",
+        "breaking": True,
+        "changelog": [{"version": "1.1.0", "changes": [{"kind": "added", "description": "metrics"}]}],
+        "values_errors": [],
+        "values_diff": [{"path": "image.tag", "change": "changed", "before": "1.21", "after": "1.22"}],
+        "manifest_diff": {
+            "added": ["Secret/default/git-metrics"],
+            "removed": [],
+            "unchanged": 3,
+            "changed": [{"object": "StatefulSet/default/git", "paths": ["spec"], "diff": "-a\n+b"}],
+        },
+    }
+    gateway = Gateway({"POST /api/v1/services/git/upgrade/preview": answer(200, preview)})
+    assert qc(["upgrade", "git", "--version", "1.1.1", "--set", "a=1", "--preview"], env, gateway) == 0
+    out = capsys.readouterr().out
+    for expected in (
+        "1.0.0 -> 1.1.1",
+        "BREAKING",
+        "added: metrics",
+        '~ image.tag: "1.21" -> "1.22"',
+        "+ Secret/default/git-metrics",
+        "~ StatefulSet/default/git",
+        "Nothing was changed",
+    ):
+        assert expected in out
+    assert [r.url.path for r in gateway.requests] == ["/api/v1/services/git/upgrade/preview"]
+    assert gateway.bodies("/api/v1/services/git/upgrade/preview") == [
+        {"values": {"a": 1}, "reuse_values": True, "version": "1.1.1"}
+    ]
