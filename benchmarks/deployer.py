@@ -33,6 +33,7 @@ import nats
 from cryptography.fernet import Fernet
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
+from pydantic import SecretStr
 
 from quickon_common.contracts.deploy import AppInstalled, AppInstallFailed, AppInstallRequested
 from quickon_common.envelope import Envelope, encode
@@ -127,12 +128,12 @@ async def deployer(url: str, work: Path) -> AsyncIterator[Service]:
     """A fresh deployer (its own SQLite file and simulated cluster under ``work``) with pods ready at once."""
     settings = Settings(
         service="deployer", nats_url=url, var_dir=work, database_url=f"sqlite:///{work / 'deployer.db'}",
-        log_json=False,
+        log_json=False, secret_key=SecretStr(Fernet.generate_key().decode()),
     )  # fmt: skip
     # Room for every pod of the run: 2,200 pods at 110 a node; redis asks 50m CPU and 64Mi each.
     sim = DeployerSettings(
         runtime="sim", sim_delay_scale=0, status_interval_s=5, failure_grace_s=0,
-        secret_key=Fernet.generate_key().decode(), sim_nodes=20, sim_node_cpu="16", sim_node_memory="64Gi",
+        sim_nodes=20, sim_node_cpu="16", sim_node_memory="64Gi",
     )  # fmt: skip
     service = create_deployer(settings, sim)
     await service.start()

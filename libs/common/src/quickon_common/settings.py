@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SERVICES = ("market", "deployer", "backup", "monitor", "audit", "gateway")
@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     database_url: str | None = None
     http_host: str = "127.0.0.1"
     http_port: int = 8090
+    # The platform key (Fernet: 32 url-safe base64 bytes) sealing secret values; the gateway and the
+    # deployer must share it. Unset: var/secret.key, made on first use (quickon_common.sealing).
+    secret_key: SecretStr | None = None
 
     stream_name: str = "QUICKON"
     stream_max_age_s: float = 30 * 24 * 3600

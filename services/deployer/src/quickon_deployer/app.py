@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from functools import cache
+from pathlib import Path
 
+from quickon_common.sealing import Sealer, adopt_key
 from quickon_common.service import Service
 from quickon_common.settings import Settings
 
@@ -17,7 +19,6 @@ from .runtime.base import Runtime, RuntimeFailure
 from .runtime.simulated import SimRuntime
 from .runtime.unavailable import UnavailableRuntime
 from .saga import SagaRunner
-from .sealing import Sealer
 from .settings import DeployerSettings
 from .steps import Steps
 from .watcher import StatusWatcher
@@ -44,13 +45,25 @@ def create_runtime(service: Service, settings: DeployerSettings) -> Runtime:
         return UnavailableRuntime(settings.runtime, failure.reason)
 
 
+def platform_sealer(settings: Settings, deployer: DeployerSettings, former_file: Path) -> Sealer:
+    """The platform's sealer; the deployer's former key (its file, moved to ``var/secret.key`` on first
+    start when that is free, or ``QC_DEPLOYER_SECRET_KEY``) still opens the values it sealed."""
+    older: list[str | bytes] = [deployer.secret_key] if deployer.secret_key else []
+    if settings.secret_key is None:
+        if (kept := adopt_key(settings.var_dir, former_file)) is not None:
+            older.append(kept)
+    elif former_file.exists():
+        older.append(former_file.read_bytes().strip())
+    return Sealer.platform(settings, older=older)
+
+
 def create_service(settings: Settings | None = None, deployer: DeployerSettings | None = None) -> Service:
     """The deployer service, ready to run."""
     service = Service("deployer", settings=settings, models=[ServiceRecord, RevisionRecord, OperationRecord])
     deployer = deployer or DeployerSettings()
     var = service.settings.var_dir.resolve() / "deployer"
     runtime = create_runtime(service, deployer)
-    sealer = Sealer.from_settings(deployer.secret_key, var / "secret.key")
+    sealer = platform_sealer(service.settings, deployer, var / "secret.key")
 
     @cache
     def market() -> Market:

@@ -34,12 +34,12 @@ from quickon_common.contracts.deploy import (
     ValuesChange,
 )
 from quickon_common.helm import merge_values
+from quickon_common.sealing import Sealer, SealError
 from quickon_common.service import Service
 
 from .models import OperationRecord, RevisionRecord, ServiceRecord
 from .outcomes import set_status
 from .saga import SagaRunner, cause_of, service_subject
-from .sealing import Sealer, SealError
 from .settings import DeployerSettings
 
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")

@@ -12,6 +12,7 @@ from sqlmodel import col, select
 
 from quickon_common.helm import merge_values
 from quickon_common.queries import QueryRequest, parse
+from quickon_common.sealing import Sealer, SealError
 from quickon_common.service import QueryError, Service
 
 from .market import Market, MarketRefused
@@ -20,7 +21,6 @@ from .preview import manifest_diff, values_diff
 from .render import RenderFailed, render
 from .runtime.base import Runtime, RuntimeFailure
 from .runtime.simulated import SimRuntime
-from .sealing import Sealer, SealError
 from .stored import stored_manifests
 
 

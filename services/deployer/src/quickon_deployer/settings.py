@@ -10,7 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class DeployerSettings(BaseSettings):
-    """Where apps run, how long operations may take, and the key that seals secret values."""
+    """Where apps run and how long operations may take."""
 
     model_config = SettingsConfigDict(env_prefix="QC_DEPLOYER_", extra="ignore", populate_by_name=True)
 
@@ -27,8 +27,8 @@ class DeployerSettings(BaseSettings):
     parallel_operations: int = Field(default=32, ge=1, le=1000, description="operations run at once; others wait")
     status_interval_s: float = Field(default=2.0, gt=0, description="how often running services are looked at")
     market_timeout_s: float = Field(default=30, gt=0)
-    # Fernet key (urlsafe base64, 32 bytes) for secret values at rest and in sealed_values; the
-    # gateway holds the same one. Unset: one is generated under var/ on first start.
+    # Former key of the deployer alone: it still opens what it sealed. The platform key is QC_SECRET_KEY
+    # (shared settings) or var/secret.key, which the gateway seals requests with.
     secret_key: str | None = None
 
     # Test hook: "<kind>:<service>:<step>:<before|after>" points where the process stops itself

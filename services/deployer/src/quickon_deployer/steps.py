@@ -21,6 +21,7 @@ from sqlalchemy import case, update
 from quickon_common.contracts.deploy import AppInstallStarted, AppUpgradeStarted
 from quickon_common.helm import merge_values
 from quickon_common.outbox import Outbox
+from quickon_common.sealing import Sealer, split_secrets
 
 from .market import ChartVersion, Market
 from .models import RevisionRecord
@@ -28,7 +29,6 @@ from .preview import manifest_digest
 from .render import RenderFailed, render
 from .runtime.base import Health, Runtime
 from .saga import Run, StepFailed
-from .sealing import Sealer, split_secrets
 from .settings import DeployerSettings
 from .stored import stored_manifests
 
