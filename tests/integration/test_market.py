@@ -146,7 +146,7 @@ async def test_a_local_repository_becomes_a_searchable_catalog(
     synced = [e for e, _ in await events(nats_server.url, CatalogSynced.subject) if isinstance(e, CatalogSynced)]
     team = [e for e in synced if e.repository == "team"]
     assert (team[0].added, team[0].updated, team[0].removed, team[0].total_versions) == (5, 0, 0, 5)
-    assert team[0].operation_id is None
+    assert team[0].operation_id == "op-team"  # the add ends with its first sync
 
 
 async def test_an_http_repository_is_read_and_refreshed(
@@ -162,9 +162,13 @@ async def test_an_http_repository_is_read_and_refreshed(
         cache = {"name": "cache", "keywords": ["cache", "kv"], "description": "An in-memory store",
                  "annotations": {"artifacthub.io/category": "database"}}  # fmt: skip
         write_repository(tmp_path / "charts", [{**cache, "version": "0.3.0"}, {"name": "cache", "version": "0.4.0"}])
-        await publish(nats_server.url, RepositoryRefreshRequested(repository="remote"))
+        await publish(nats_server.url, RepositoryRefreshRequested(repository="remote", operation_id="op-refresh"))
         await wait_repository(nats_server.url, "remote", "ok", apps=1)
         assert (await ask(nats_server.url, "app", app="remote/cache"))["latest_version"] == "0.4.0"
+
+    synced = [e for e, _ in await events(nats_server.url, CatalogSynced.subject) if isinstance(e, CatalogSynced)]
+    remote = [(e.operation_id, e.added, e.removed) for e in synced if e.repository == "remote"]
+    assert remote == [("op-remote", 5, 0), ("op-refresh", 1, 4)], "each operation ends with the sync it asked for"
 
     added = [e for e, _ in await events(nats_server.url, AppVersionAdded.subject) if isinstance(e, AppVersionAdded)]
     assert [(e.app, e.version) for e in added] == [("cache", "0.4.0")], "a first import announces no single versions"
@@ -206,6 +210,8 @@ async def test_a_broken_repository_keeps_its_last_good_catalog(
     assert any("exists already" in r for r in reasons)
     assert any("use an http(s):// URL" in r for r in reasons)
     assert any("built in and cannot be removed" in r for r in reasons)
+    unreachable = [e for e, _ in await events(nats_server.url, RepositoryFailed.subject) if e.repository == "gone"]  # type: ignore[attr-defined]
+    assert [(e.operation_id, e.step) for e in unreachable] == [("op-gone", "sync")]  # type: ignore[attr-defined]
 
 
 async def _absent(url: str, name: str) -> bool:

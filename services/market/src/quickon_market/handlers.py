@@ -33,7 +33,7 @@ from quickon_common.service import QueryError, Service
 from . import values
 from .catalog import AppView, Catalog, NotFound, VersionView
 from .charts import ChartError, ChartFiles
-from .models import CatalogVersion, Repository
+from .models import CatalogVersion, Repository, SyncWaiter
 from .publish import PublishRefused, publish_chart
 from .settings import MarketSettings
 from .sources import RepositorySource, SourceError
@@ -116,6 +116,8 @@ def register(
             )
             return
         uow.session.add(Repository(name=name, url=source.url))
+        if event.operation_id:  # the operation ends with the first sync: CatalogSynced or RepositoryFailed
+            uow.session.add(SyncWaiter(operation_id=event.operation_id, repository=name, wanted=1))
         uow.emit(RepositoryAdded(repository=name, url=source.url, operation_id=event.operation_id), subject=subject)
         uow.after_commit(syncer.wake)
 
@@ -135,6 +137,11 @@ def register(
             return
         repository.refresh_wanted += 1
         uow.session.add(repository)
+        if event.operation_id:  # answered by the sync's outcome event
+            waiter = SyncWaiter(
+                operation_id=event.operation_id, repository=repository.name, wanted=repository.refresh_wanted
+            )
+            await uow.session.merge(waiter)
         uow.after_commit(syncer.wake)
 
     @service.handles(RepositoryRemoveRequested)
@@ -156,6 +163,13 @@ def register(
             )
             return
         await uow.session.exec(delete(CatalogVersion).where(CatalogVersion.repository == name))  # type: ignore[arg-type]
+        for waiter in (await uow.session.exec(select(SyncWaiter).where(SyncWaiter.repository == name))).all():
+            reason = f"repository {name!r} was removed before it was read"
+            uow.emit(
+                RepositoryFailed(repository=name, reason=reason, step="sync", operation_id=waiter.operation_id),
+                subject=f"repositories/{name}",
+            )
+            await uow.session.delete(waiter)
         await uow.session.delete(repository)
         uow.emit(RepositoryRemoved(repository=name, operation_id=event.operation_id), subject=f"repositories/{name}")
         uow.after_commit(syncer.wake)  # drops it from the read model

@@ -28,6 +28,18 @@ class Repository(SQLModel, table=True):
     generation: int = 0
 
 
+class SyncWaiter(SQLModel, table=True):
+    """An operation (add, refresh) waiting for its repository's next sync: that sync's outcome event
+    carries its id, so the one who asked learns when the catalog is read (or why it is not)."""
+
+    __tablename__ = "market_sync_waiter"
+
+    operation_id: str = Field(primary_key=True, max_length=64)
+    repository: str = Field(index=True, max_length=63)
+    # The refresh count the operation asked for: any sync that reads at least that one serves it.
+    wanted: int
+
+
 class CatalogVersion(SQLModel, table=True):
     """One version of one chart in one repository, as its index described it."""
 

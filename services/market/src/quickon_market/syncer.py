@@ -14,13 +14,14 @@ from datetime import UTC, datetime, timedelta
 
 from prometheus_client import Histogram
 from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from quickon_common.contracts.market import AppVersionAdded, CatalogSynced, RepositoryFailed
 from quickon_common.outbox import Outbox
 
 from .catalog import Catalog
 from .index import BadIndex, parse_index
-from .models import Repository
+from .models import Repository, SyncWaiter
 from .settings import MarketSettings
 from .sources import RepositorySource, SourceError
 from .sync import SyncResult, apply_index, load_versions, views
@@ -131,14 +132,16 @@ class Syncer:
             if result.changed:
                 repository.generation += 1
             uow.session.add(repository)
-            if result.changed or announce or first:
-                uow.emit(
-                    CatalogSynced(
-                        repository=name, added=len(result.added), updated=result.updated,
-                        removed=result.removed, total_versions=result.total,
-                    ),
-                    subject=f"repositories/{name}",
-                )  # fmt: skip
+            waiting = await _served(uow.session, name, wanted)
+            if result.changed or announce or first or waiting:
+                for operation_id in waiting or [None]:
+                    uow.emit(
+                        CatalogSynced(
+                            repository=name, added=len(result.added), updated=result.updated,
+                            removed=result.removed, total_versions=result.total, operation_id=operation_id,
+                        ),
+                        subject=f"repositories/{name}",
+                    )  # fmt: skip
             if not first:  # a first import would announce every version; CatalogSynced says it all
                 for record in result.added[: self.settings.version_added_events_max]:
                     uow.emit(
@@ -168,7 +171,20 @@ class Syncer:
             repository.refresh_done = max(repository.refresh_done, wanted)
             repository.checked_at = datetime.now(UTC)  # tried now: the next try waits its turn
             uow.session.add(repository)
-            uow.emit(RepositoryFailed(repository=name, reason=reason, step="sync"), subject=f"repositories/{name}")
+            for operation_id in await _served(uow.session, name, wanted) or [None]:
+                uow.emit(
+                    RepositoryFailed(repository=name, reason=reason, step="sync", operation_id=operation_id),
+                    subject=f"repositories/{name}",
+                )
+
+
+async def _served(session: AsyncSession, repository: str, wanted: int) -> list[str | None]:
+    """The operations this sync (which read refresh ``wanted``) answers; they wait no more."""
+    query = select(SyncWaiter).where(SyncWaiter.repository == repository, SyncWaiter.wanted <= wanted)
+    waiters = list((await session.exec(query.order_by(SyncWaiter.wanted))).all())  # type: ignore[arg-type]
+    for waiter in waiters:
+        await session.delete(waiter)
+    return [w.operation_id for w in waiters]  # empty: the outcome is nobody's operation
 
 
 def _aware(moment: datetime | None) -> datetime | None:
