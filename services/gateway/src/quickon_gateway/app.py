@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from quickon_common.sealing import Sealer
 from quickon_common.service import VERSION, Service
 from quickon_common.settings import Settings
 
-from . import auth, problems
+from . import auth, problems, routes, tracking
 from .auth.first_admin import ensure_first_admin
 from .auth.routes import router as auth_router
 from .auth.tokens import TokenStore
 from .deps import Parts
+from .models import OperationRecord
 from .reads import Reads
 from .settings import GatewaySettings
 
@@ -26,7 +28,7 @@ RFC 9457 problem documents whose `detail` says what to do next."""
 def create_gateway(settings: Settings | None = None, gateway: GatewaySettings | None = None) -> tuple[Service, FastAPI]:
     """The gateway service and its FastAPI app (``service.run(app)`` serves them)."""
     gateway = gateway or GatewaySettings()
-    service = Service("gateway", settings=settings, models=[*auth.MODELS])
+    service = Service("gateway", settings=settings, models=[*auth.MODELS, OperationRecord])
     first_password = gateway.admin_password
     service.prepares(lambda: ensure_first_admin(service, first_password))
     app = FastAPI(title="QuickOn", version=VERSION, description=DESCRIPTION, responses=problems.RESPONSES)
@@ -35,7 +37,10 @@ def create_gateway(settings: Settings | None = None, gateway: GatewaySettings | 
         settings=gateway,
         reads=Reads(service, timeout_s=gateway.query_timeout_s),
         tokens=TokenStore(service.db, cache_s=gateway.token_cache_s),
+        sealer=Sealer.platform(service.settings),
     )
+    tracking.register(service)
     problems.install(app, body_limit=lambda path: gateway.max_chart_bytes if path == CHARTS else gateway.max_body_bytes)
     app.include_router(auth_router)
+    routes.include(app)
     return service, app

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
 
+from quickon_common.sealing import Sealer
 from quickon_common.service import Service
 
 from .reads import Reads
@@ -24,6 +25,7 @@ class Parts:
     settings: GatewaySettings
     reads: Reads
     tokens: TokenStore
+    sealer: Sealer  # seals the secret values of requests with the platform key
 
 
 def parts(request: Request) -> Parts:

@@ -25,8 +25,13 @@ class Reads:
         self.service = service
         self.timeout_s = timeout_s
 
-    async def ask(self, owner: str, query: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
-        """The owner's answer, or a :class:`Problem` with the owner's refusal or why nobody answered."""
+    async def ask(
+        self, owner: str, query: str, body: dict[str, Any] | None = None, *, timeout_s: float | None = None
+    ) -> dict[str, Any]:
+        """The owner's answer, or a :class:`Problem` with the owner's refusal or why nobody answered.
+
+        ``timeout_s`` replaces the usual deadline for a query known to take longer (a chart upload)."""
+        timeout_s = timeout_s or self.timeout_s
         connection = self.service.nats
         if connection is None or not connection.is_connected:
             raise Problem(
@@ -36,14 +41,14 @@ class Reads:
             )
         subject = f"{QUERY_PREFIX}.{owner}.{query}"
         try:
-            reply = await connection.request(subject, json.dumps(body or {}).encode(), timeout=self.timeout_s)
+            reply = await connection.request(subject, json.dumps(body or {}).encode(), timeout=timeout_s)
         except NoRespondersError:
             raise Problem(
                 503, f"the {owner} service is not running, so it cannot answer; start it (qc up restarts it) and retry"
             ) from None
         except NatsTimeoutError:
             raise Problem(
-                503, f"the {owner} service did not answer within {self.timeout_s:g}s; it may be overloaded: retry"
+                503, f"the {owner} service did not answer within {timeout_s:g}s; it may be overloaded: retry"
             ) from None
         except ConnectionClosedError:
             raise Problem(503, "the connection to NATS closed during the read; retry") from None

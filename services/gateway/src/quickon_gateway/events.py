@@ -1,0 +1,125 @@
+"""The event feed behind ``GET /api/v1/events``: the QUICKON stream read with ephemeral consumers.
+
+Each message is identified by its stream sequence, so a client resumes exactly where it stopped
+(``Last-Event-ID`` or ``after``). ``last=N`` starts with the last N events the caller may see: the
+stream is read backwards in growing windows until N are found, since a context filter and the
+visibility rule make the count of stored messages no guide. Without ``follow`` the feed ends once
+it has delivered what the stream held when it was opened. A message that is not a valid event (a
+dead letter) is skipped; every event is redacted (secret fields replaced) before it leaves.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from nats.aio.msg import Msg
+from nats.errors import TimeoutError as NatsTimeoutError
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+
+from quickon_common.envelope import MalformedEvent, decode
+
+from .principal import Principal
+from .visibility import visible
+
+log = logging.getLogger(__name__)
+
+BATCH = 256
+FOLLOW_WAIT_S = 5.0  # how long one fetch waits for new events while following
+CATCH_UP_WAIT_S = 5.0
+FIRST_WINDOW = 256
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One event as the feed sends it: its stream sequence, CloudEvents type and JSON body."""
+
+    sequence: int
+    type: str
+    body: dict[str, Any]
+
+
+@dataclass
+class Feed:
+    """What one client reads: a subject (every context, or one), from a position, as one principal."""
+
+    js: JetStreamContext
+    stream: str
+    subject: str
+    principal: Principal
+
+    async def end(self) -> int:
+        """The stream's last sequence now (0 when empty)."""
+        return int((await self.js.stream_info(self.stream)).state.last_seq or 0)
+
+    async def last(self, count: int, *, end: int) -> list[Item]:
+        """The last ``count`` events visible to the principal up to sequence ``end``, oldest first."""
+        found: list[Item] = []
+        upper, window = end, max(FIRST_WINDOW, count * 4)
+        while len(found) < count and upper >= 1:
+            lower = max(1, upper - window + 1)
+            found = [item async for item in self.items(lower, until=upper)] + found
+            upper, window = lower - 1, window * 2
+        return found[-count:] if count else []
+
+    async def items(self, start: int, *, until: int | None) -> AsyncIterator[Item]:
+        """Visible events from sequence ``start``: up to ``until``, or for ever when it is None."""
+        async for msg in self._messages(start, until=until):
+            item = self._item(msg)
+            if item is not None:
+                yield item
+
+    def _item(self, msg: Msg) -> Item | None:
+        try:
+            event, envelope = decode(msg.subject, msg.headers, msg.data)
+        except MalformedEvent:
+            return None  # a dead letter or a foreign message: not an event to show
+        if not visible(self.principal, envelope):
+            return None
+        sequence = msg.metadata.sequence.stream
+        body = {
+            "id": envelope.id, "type": envelope.type, "subject": envelope.subject, "source": envelope.source,
+            "time": envelope.time.isoformat().replace("+00:00", "Z"), "actor": envelope.actor, "team": envelope.team,
+            "correlation_id": envelope.correlation_id, "sequence": sequence, "data": event.redacted(),
+        }  # fmt: skip
+        return Item(sequence=sequence, type=envelope.type, body=body)
+
+    async def _messages(self, start: int, *, until: int | None) -> AsyncIterator[Msg]:
+        if until is not None and start > until:
+            return
+        config = ConsumerConfig(
+            deliver_policy=DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=max(1, start), ack_policy=AckPolicy.NONE,
+            inactive_threshold=60.0, mem_storage=True, num_replicas=1,
+        )  # fmt: skip
+        subscription = await self.js.pull_subscribe(self.subject, stream=self.stream, config=config)
+        name = None
+        try:
+            info = await subscription.consumer_info()
+            name = info.name
+            if until is not None and not info.num_pending:
+                return
+            while True:
+                wait = FOLLOW_WAIT_S if until is None else CATCH_UP_WAIT_S
+                try:
+                    messages = await subscription.fetch(BATCH, timeout=wait)
+                except (TimeoutError, NatsTimeoutError):
+                    if until is None:
+                        continue
+                    return  # nothing more came: caught up
+                for msg in messages:
+                    sequence = msg.metadata.sequence.stream
+                    if until is not None and sequence > until:
+                        return
+                    yield msg
+                    if until is not None and (sequence >= until or not msg.metadata.num_pending):
+                        return
+        finally:
+            with contextlib.suppress(Exception):
+                await subscription.unsubscribe()
+            if name is not None:
+                with contextlib.suppress(Exception):
+                    await self.js.delete_consumer(self.stream, name)

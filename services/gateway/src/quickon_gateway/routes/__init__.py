@@ -1,0 +1,13 @@
+"""The API's routes, one module per resource; :func:`include` adds them all to the app."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from . import apps, events, operations, repositories, services
+
+
+def include(app: FastAPI) -> None:
+    """Add every resource's routes to ``app``."""
+    for module in (apps, repositories, services, operations, events):
+        app.include_router(module.router)

@@ -1,0 +1,41 @@
+"""Path and query parameters every resource shares, constrained so that a path trick is a 4xx."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Path, Query
+from pydantic import BaseModel, ConfigDict
+
+DNS_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+APP_NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+APP_ID = r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?/)?[A-Za-z0-9][A-Za-z0-9._-]*$"  # name, or repository/name
+VERSION = r"^[A-Za-z0-9][A-Za-z0-9.+_-]*$"
+OPERATION_ID = r"^[A-Za-z0-9_-]+$"
+SERVICE_NAME_MAX = 53  # Helm's release name limit
+
+ServiceName = Annotated[
+    str, Path(pattern=DNS_LABEL, min_length=1, max_length=SERVICE_NAME_MAX, description="the service's name")
+]
+Namespace = Annotated[str, Query(pattern=DNS_LABEL, min_length=1, max_length=63, description="the service's namespace")]
+RepositoryName = Annotated[str, Path(pattern=DNS_LABEL, min_length=1, max_length=63)]
+AppName = Annotated[str, Path(pattern=APP_NAME, min_length=1, max_length=63, description="the chart's name")]
+RepositoryFilter = Annotated[
+    str | None, Query(pattern=DNS_LABEL, max_length=63, description="the repository, when the name is in several")
+]
+VersionName = Annotated[
+    str, Path(pattern=VERSION, min_length=1, max_length=128, description="a chart version, or 'latest'")
+]
+OperationId = Annotated[str, Path(pattern=OPERATION_ID, min_length=1, max_length=64)]
+
+
+class Strict(BaseModel):
+    """A request body: unknown fields are refused (422), so a typo does not pass silently."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Open(BaseModel):
+    """An answer passed on from the owning service: the fields named are documented, others kept."""
+
+    model_config = ConfigDict(extra="allow")

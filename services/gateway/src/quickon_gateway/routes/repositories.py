@@ -1,0 +1,129 @@
+"""Chart repositories (add, refresh, remove: operations) and chart uploads to QuickOn's own repository."""
+
+from __future__ import annotations
+
+import base64
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Response, UploadFile
+from pydantic import Field
+
+from quickon_common.contracts.market import (
+    RepositoryAddRequested,
+    RepositoryRefreshRequested,
+    RepositoryRemoveRequested,
+)
+
+from ..auth import CurrentUser
+from ..deps import GatewayParts
+from ..operations import ACCEPTED, OperationView, Target, submit
+from ..problems import Problem
+from .params import DNS_LABEL, Open, RepositoryName, Strict
+
+router = APIRouter(prefix="/api/v1", tags=["repositories"])
+PUBLISH_TIMEOUT_S = 60.0  # a chart is checked and indexed while the upload waits
+NATS_OVERHEAD = 64 * 1024  # headers and the JSON around the chart
+
+
+class RepositoryView(Open):
+    name: str
+    url: str
+    builtin: bool | None = None
+    status: str | None = Field(default=None, description="pending, ok or failed")
+    last_error: str | None = None
+    synced_at: str | None = None
+    checked_at: str | None = None
+    apps: int | None = None
+
+
+class Repositories(Open):
+    repositories: list[RepositoryView]
+
+
+class RepositoryRequest(Strict):
+    name: str = Field(pattern=DNS_LABEL, min_length=1, max_length=63, description="a name of your choice")
+    url: str = Field(min_length=1, max_length=2048, description="an http(s) URL (or a local path) with an index.yaml")
+
+
+class Published(Open):
+    repository: str
+    app: str
+    version: str
+    digest: str
+
+
+class PublishAnswer(Open):
+    published: Published
+
+
+def _subject(name: str) -> str:
+    return f"repositories/{name}"
+
+
+@router.get("/repositories", response_model=Repositories, summary="The chart repositories and their state")
+async def list_repositories(parts: GatewayParts, _user: CurrentUser) -> Any:
+    return await parts.reads.ask("market", "repositories")
+
+
+@router.post(
+    "/repositories", status_code=202, response_model=OperationView, responses=ACCEPTED,
+    summary="Add a chart repository (the operation ends once it has been read)",
+)  # fmt: skip
+async def add_repository(
+    parts: GatewayParts, user: CurrentUser, request: RepositoryRequest, response: Response
+) -> OperationView:
+    event = RepositoryAddRequested(repository=request.name, url=request.url)
+    return await submit(
+        parts, user, response, kind="add_repository", event=event, target=Target(repository=request.name),
+        subject=_subject(request.name),
+    )  # fmt: skip
+
+
+@router.post(
+    "/repositories/{name}/refresh", status_code=202, response_model=OperationView, responses=ACCEPTED,
+    summary="Read a repository again now",
+)  # fmt: skip
+async def refresh_repository(
+    parts: GatewayParts, user: CurrentUser, name: RepositoryName, response: Response
+) -> OperationView:
+    event = RepositoryRefreshRequested(repository=name)
+    return await submit(
+        parts, user, response, kind="refresh_repository", event=event, target=Target(repository=name),
+        subject=_subject(name),
+    )  # fmt: skip
+
+
+@router.delete(
+    "/repositories/{name}", status_code=202, response_model=OperationView, responses=ACCEPTED,
+    summary="Remove a repository and its apps from the catalog (installed services stay)",
+)  # fmt: skip
+async def remove_repository(
+    parts: GatewayParts, user: CurrentUser, name: RepositoryName, response: Response
+) -> OperationView:
+    event = RepositoryRemoveRequested(repository=name)
+    return await submit(
+        parts, user, response, kind="remove_repository", event=event, target=Target(repository=name),
+        subject=_subject(name),
+    )  # fmt: skip
+
+
+@router.post(
+    "/charts", status_code=201, response_model=PublishAnswer,
+    summary="Publish a packaged chart (.tgz) to QuickOn's own repository, 'local'",
+)  # fmt: skip
+async def publish_chart(
+    parts: GatewayParts,
+    _user: CurrentUser,
+    chart: Annotated[UploadFile, File(description="the packaged chart (.tgz)")],
+) -> Any:
+    data = await chart.read()
+    if not data:
+        raise Problem(422, "the chart file is empty", errors=[{"field": "body.chart", "message": "empty file"}])
+    encoded = base64.b64encode(data).decode("ascii")
+    connection = parts.service.nats
+    if connection is not None and len(encoded) + NATS_OVERHEAD > connection.max_payload:
+        raise Problem(
+            413, f"the chart is {len(data)} bytes; this platform's NATS carries charts up to about "
+            f"{(connection.max_payload - NATS_OVERHEAD) * 3 // 4} bytes",
+        )  # fmt: skip
+    return await parts.reads.ask("market", "publish", {"chart": encoded}, timeout_s=PUBLISH_TIMEOUT_S)

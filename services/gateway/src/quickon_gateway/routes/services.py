@@ -1,0 +1,257 @@
+"""Installed services: install (values checked at once), read, and every operation on them (deployer)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+from pydantic import Field
+
+from quickon_common.contracts.deploy import (
+    AppInstallRequested,
+    AppRollbackRequested,
+    AppUninstallRequested,
+    AppUpgradeRequested,
+    ServiceEvent,
+    ServiceRestartRequested,
+    ServiceStartRequested,
+    ServiceStopRequested,
+)
+
+from ..auth import CurrentUser
+from ..deps import GatewayParts, Parts
+from ..operations import ACCEPTED, OperationView, Target, submit
+from ..principal import Principal
+from ..problems import Problem
+from ..sealed_values import seal_secrets
+from ..visibility import can_see
+from .params import APP_ID, DNS_LABEL, SERVICE_NAME_MAX, VERSION, Namespace, Open, ServiceName, Strict
+
+router = APIRouter(prefix="/api/v1/services", tags=["services"])
+Values = Annotated[dict[str, Any], Field(description="chart values, as for helm --values (nested)")]
+
+
+class InstallRequest(Strict):
+    name: str = Field(pattern=DNS_LABEL, min_length=1, max_length=SERVICE_NAME_MAX, description="the service's name")
+    app: str = Field(pattern=APP_ID, min_length=1, max_length=130, description="the app: name or repository/name")
+    version: str | None = Field(default=None, pattern=VERSION, max_length=128, description="none: latest stable")
+    repository: str | None = Field(default=None, pattern=DNS_LABEL, max_length=63)
+    namespace: str = Field(default="default", pattern=DNS_LABEL, min_length=1, max_length=63)
+    values: Values = {}
+
+
+class UpgradeRequest(Strict):
+    version: str | None = Field(default=None, pattern=VERSION, max_length=128, description="none: the current one")
+    values: Values = {}
+    reuse_values: bool = Field(default=True, description="keep the values given before, changing only these")
+
+
+class RollbackRequest(Strict):
+    revision: int | None = Field(default=None, ge=1, le=1_000_000, description="none: the one before")
+
+
+class ServiceSummary(Open):
+    service: str
+    namespace: str
+    app: str
+    version: str | None = None
+    status: str
+    revision: int | None = None
+    team: str | None = None
+    operation_id: str | None = None
+
+
+class ServiceList(Open):
+    services: list[ServiceSummary]
+
+
+class Revision(Open):
+    revision: int
+    version: str | None = None
+    operation: str | None = None
+    outcome: str | None = None
+    actor: str | None = None
+    created_at: str | None = None
+
+
+class Revisions(Open):
+    revisions: list[Revision]
+
+
+class ServiceDetail(ServiceSummary):
+    values: dict[str, Any] = Field(default={}, description="the values given, secret ones left out")
+    secret_values: list[str] = Field(default=[], description="the paths of the secret values given (sealed)")
+    health: dict[str, Any] | str | None = None
+    revisions: list[Revision] = []
+    operation: dict[str, Any] | None = Field(default=None, description="the operation running on it, if any")
+
+
+class Preview(Open):
+    from_version: str | None = None
+    to_version: str | None = None
+    changelog: list[Any] = []
+    breaking: bool | None = None
+    values_valid: bool | None = None
+    values_errors: list[Any] = []
+    values_diff: Any = None
+    manifest_diff: Any = None
+
+
+def _target(name: str, namespace: str) -> tuple[Target, str]:
+    return Target(service=name, namespace=namespace), f"services/{namespace}/{name}"
+
+
+async def _detail(parts: Parts, user: Principal, name: str, namespace: str) -> dict[str, Any]:
+    found = await parts.reads.ask("deployer", "service", {"service": name, "namespace": namespace})
+    if not can_see(user, found.get("team")):
+        raise Problem(404, f"there is no service {name!r} in {namespace!r}")
+    return found
+
+
+async def _command(parts: Parts, user: Principal, response: Response, kind: str, event: ServiceEvent) -> OperationView:
+    target, subject = _target(event.service, event.namespace)
+    return await submit(parts, user, response, kind=kind, event=event, target=target, subject=subject)
+
+
+@router.get("", response_model=ServiceList, summary="The installed services")
+async def list_services(
+    parts: GatewayParts,
+    user: CurrentUser,
+    namespace: Annotated[str | None, Query(pattern=DNS_LABEL, max_length=63)] = None,
+    status: Annotated[str | None, Query(pattern=r"^[a-z_]+$", max_length=32)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> Any:
+    body: dict[str, Any] = {"namespace": namespace, "status": status, "limit": limit, "offset": offset}
+    if not user.is_admin and user.team is not None:
+        body["team"] = user.team
+    return await parts.reads.ask("deployer", "services", body)
+
+
+@router.post(
+    "", status_code=202, response_model=OperationView, responses=ACCEPTED,
+    summary="Install an app as a service (values are checked against the version's schema at once)",
+)  # fmt: skip
+async def install(parts: GatewayParts, user: CurrentUser, request: InstallRequest, response: Response) -> OperationView:
+    checked = await parts.reads.ask(
+        "market", "validate",
+        {"app": request.app, "version": request.version, "repository": request.repository, "values": request.values},
+    )  # fmt: skip
+    if not checked.get("valid"):
+        errors = [
+            {"field": "body.values" + ("" if e["path"] in ("", "(top)") else f".{e['path']}"), "message": e["message"]}
+            for e in checked.get("errors", [])
+        ]
+        summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:3])
+        raise Problem(422, f"the values do not fit {checked['app']} {checked['version']}: {summary}", errors=errors)
+    # Pin what was checked: the repository and version the market chose are the ones installed.
+    repository, app = str(checked["app"]).split("/", 1)
+    plain, sealed = seal_secrets(parts.sealer, request.values, checked.get("secret_paths_given", []))
+    event = AppInstallRequested(
+        service=request.name, namespace=request.namespace, app=app, version=checked["version"],
+        repository=repository, values=plain, sealed_values=sealed,
+    )  # fmt: skip
+    return await _command(parts, user, response, "install", event)
+
+
+@router.get("/{name}", response_model=ServiceDetail, summary="One service: status, health, revisions, operation")
+async def service_detail(
+    parts: GatewayParts, user: CurrentUser, name: ServiceName, namespace: Namespace = "default"
+) -> Any:
+    return await _detail(parts, user, name, namespace)
+
+
+@router.get("/{name}/revisions", response_model=Revisions, summary="A service's revisions, oldest first")
+async def revisions(parts: GatewayParts, user: CurrentUser, name: ServiceName, namespace: Namespace = "default") -> Any:
+    return {"revisions": (await _detail(parts, user, name, namespace)).get("revisions", [])}
+
+
+@router.delete(
+    "/{name}", status_code=202, response_model=OperationView, responses=ACCEPTED,
+    summary="Uninstall a service (its volumes too, unless keep_volumes)",
+)  # fmt: skip
+async def uninstall(
+    parts: GatewayParts, user: CurrentUser, name: ServiceName, response: Response,
+    namespace: Namespace = "default", keep_volumes: bool = False,
+) -> OperationView:  # fmt: skip
+    event = AppUninstallRequested(service=name, namespace=namespace, keep_volumes=keep_volumes)
+    return await _command(parts, user, response, "uninstall", event)
+
+
+def _lifecycle(kind: str, request: type[ServiceEvent], summary: str) -> None:
+    async def act(
+        parts: GatewayParts, user: CurrentUser, name: ServiceName, response: Response, namespace: Namespace = "default"
+    ) -> OperationView:
+        return await _command(parts, user, response, kind, request(service=name, namespace=namespace))
+
+    act.__name__ = f"{kind}_service"
+    router.post(
+        f"/{{name}}/{kind}", status_code=202, response_model=OperationView, responses=ACCEPTED, summary=summary
+    )(act)
+
+
+_lifecycle("start", ServiceStartRequested, "Start a stopped service")
+_lifecycle("stop", ServiceStopRequested, "Stop a service (scaled to zero; its data stays)")
+_lifecycle("restart", ServiceRestartRequested, "Restart a service's pods")
+
+
+async def _secret_paths(parts: Parts, user: Principal, name: str, namespace: str, request: UpgradeRequest) -> Any:
+    """The secret paths among the upgrade's values; None when the market or deployer cannot say (503)."""
+    try:
+        current = await _detail(parts, user, name, namespace)
+        checked = await parts.reads.ask(
+            "market", "validate",
+            {"app": current["app"], "repository": current.get("repository"),
+             "version": request.version or current.get("version"), "values": request.values},
+        )  # fmt: skip
+    except Problem as problem:
+        if problem.status == 503:
+            return None  # sealed whole: nothing secret leaves in clear, and the command is still accepted
+        raise
+    return [*checked.get("secret_paths_given", []), *current.get("secret_values", [])]
+
+
+@router.post(
+    "/{name}/upgrade", status_code=202, response_model=OperationView, responses=ACCEPTED,
+    summary="Upgrade a service to another version and/or values (rolled back by itself if it fails)",
+)  # fmt: skip
+async def upgrade(
+    parts: GatewayParts, user: CurrentUser, name: ServiceName, request: UpgradeRequest, response: Response,
+    namespace: Namespace = "default",
+) -> OperationView:  # fmt: skip
+    plain, sealed = request.values, None
+    if request.values:
+        paths = await _secret_paths(parts, user, name, namespace, request)
+        plain, sealed = seal_secrets(parts.sealer, request.values, paths)
+    event = AppUpgradeRequested(
+        service=name, namespace=namespace, version=request.version, reuse_values=request.reuse_values,
+        values=plain, sealed_values=sealed,
+    )  # fmt: skip
+    return await _command(parts, user, response, "upgrade", event)
+
+
+@router.post(
+    "/{name}/upgrade/preview", response_model=Preview,
+    summary="What an upgrade would change, before anything does: changelog, values and objects",
+)  # fmt: skip
+async def preview(
+    parts: GatewayParts, user: CurrentUser, name: ServiceName, request: UpgradeRequest,
+    namespace: Namespace = "default",
+) -> Any:  # fmt: skip
+    await _detail(parts, user, name, namespace)
+    body = {"service": name, "namespace": namespace, "version": request.version, "values": request.values,
+            "reuse_values": request.reuse_values}  # fmt: skip
+    return await parts.reads.ask("deployer", "preview", body)
+
+
+@router.post(
+    "/{name}/rollback", status_code=202, response_model=OperationView, responses=ACCEPTED,
+    summary="Roll a service back to an earlier revision (the one before, unless named)",
+)  # fmt: skip
+async def rollback(
+    parts: GatewayParts, user: CurrentUser, name: ServiceName, response: Response,
+    request: RollbackRequest | None = None, namespace: Namespace = "default",
+) -> OperationView:  # fmt: skip
+    revision = request.revision if request else None
+    event = AppRollbackRequested(service=name, namespace=namespace, revision=revision)
+    return await _command(parts, user, response, "rollback", event)

@@ -1,0 +1,89 @@
+"""Operations kept current from the events: two durable consumers follow every event of the deploy and
+market contexts and apply those that carry the id of an operation the gateway recorded.
+
+Progress (``SagaStepRecorded``, ``AppInstallStarted``…) makes an operation ``running`` and adds to
+its steps; an outcome ends it: a :class:`~quickon_common.contracts.common.Failure` as ``failed``
+with its reason and step, anything else as ``succeeded``; the outcome's body is its ``result``.
+A repository add or refresh ends with the sync it asked for (``CatalogSynced``), not at
+``RepositoryAdded``, so that when it succeeds the catalog already lists the apps.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from quickon_common.consumer import Handling
+from quickon_common.contracts.common import Failure, OperationEvent
+from quickon_common.contracts.deploy import AppInstallStarted, AppUpgradeStarted, SagaStepRecorded
+from quickon_common.contracts.market import AppVersionAdded, RepositoryAdded
+from quickon_common.envelope import Envelope
+from quickon_common.service import Service
+
+from .models import OperationRecord
+from .operations import DONE
+
+Effect = Literal["ignore", "step", "running", "succeeded", "failed"]
+# The fields that say what an event is about or why it failed: not part of an operation's result.
+NOT_RESULT = frozenset({"operation_id", "service", "namespace", "repository", "reason", "step"})
+PROGRESS: tuple[type[OperationEvent], ...] = (AppInstallStarted, AppUpgradeStarted)
+REPOSITORY_KINDS = {"add_repository": "add", "refresh_repository": "sync", "remove_repository": "remove"}
+
+
+def effect(event: OperationEvent, kind: str) -> Effect:
+    """What ``event`` does to an operation of ``kind``."""
+    name = type(event).__name__
+    if name.endswith("Requested") or isinstance(event, AppVersionAdded) or name == "ServiceStatusChanged":
+        return "ignore"
+    if isinstance(event, SagaStepRecorded):
+        return "step"
+    if isinstance(event, PROGRESS) or (isinstance(event, RepositoryAdded) and kind == "add_repository"):
+        return "running"
+    return "failed" if isinstance(event, Failure) else "succeeded"
+
+
+def apply(record: OperationRecord, event: OperationEvent, envelope: Envelope) -> bool:
+    """Advance ``record`` by ``event``; False when it changes nothing (ended already, or not its business)."""
+    happened = effect(event, record.kind)
+    if happened == "ignore" or record.state in DONE:
+        return False
+    at = envelope.time.isoformat()
+    steps = list(record.steps)
+    if isinstance(event, SagaStepRecorded):
+        steps.append({"step": event.step, "state": event.state, "detail": event.detail, "at": at})
+    elif isinstance(event, RepositoryAdded):
+        steps.append({"step": "add", "state": "completed", "detail": event.url, "at": at})
+    elif record.repository is not None and happened in DONE:  # the market records no steps: say how it ended
+        step = event.step if isinstance(event, Failure) and event.step else REPOSITORY_KINDS.get(record.kind, "sync")
+        steps.append({"step": step, "state": "completed" if happened == "succeeded" else "failed", "at": at})
+    record.steps = steps
+    record.updated_at = datetime.now(UTC)
+    if happened in DONE:
+        record.state, record.finished_at = happened, record.updated_at
+        record.result = result_of(event)
+        if isinstance(event, Failure):
+            record.error = {"reason": event.reason, "step": event.step}
+    else:
+        record.state = "running"
+    return True
+
+
+def result_of(event: OperationEvent) -> dict[str, Any]:
+    """The outcome's body without what it is about (the operation says that), secrets redacted."""
+    return {k: v for k, v in event.redacted().items() if k not in NOT_RESULT}
+
+
+def register(service: Service) -> None:
+    """Follow the deploy and market contexts into the operations table."""
+
+    async def follow(event: OperationEvent, handling: Handling[OperationEvent]) -> None:
+        if not event.operation_id:
+            return
+        session = handling.uow.session
+        record = await session.get(OperationRecord, event.operation_id)
+        if record is not None and apply(record, event, handling.envelope):
+            session.add(record)
+
+    for context in ("deploy", "market"):
+        name = f"follow_{context}_operations"
+        service.handles(OperationEvent, subject=f"qc.{context}.>", name=name)(follow)

@@ -1,0 +1,32 @@
+"""Who may see what: the rule operations, services and the event stream share, designed for teams.
+
+Something that belongs to a team is visible to that team's members and to admins; something that
+belongs to no team (the catalog, the platform itself) is visible to everyone. The iam context
+(users, logins, tokens) is for admins only. Today every user is in the default team, ``None``.
+"""
+
+from __future__ import annotations
+
+from quickon_common.contracts import CE_TYPE_PREFIX
+from quickon_common.envelope import Envelope
+
+from .principal import Principal
+
+ADMIN_ONLY_CONTEXTS = frozenset({"iam"})
+
+
+def can_see(principal: Principal, team: str | None) -> bool:
+    """Whether ``principal`` may see what belongs to ``team``."""
+    return principal.is_admin or team is None or team == principal.team
+
+
+def context_of(envelope: Envelope) -> str:
+    """The context of an event from its CloudEvents type (``io.quickon.deploy.…`` -> ``deploy``)."""
+    return envelope.type.removeprefix(CE_TYPE_PREFIX).split(".", 1)[0]
+
+
+def visible(principal: Principal, envelope: Envelope) -> bool:
+    """Whether ``principal`` may see the event ``envelope`` describes."""
+    if context_of(envelope) in ADMIN_ONLY_CONTEXTS and not principal.is_admin:
+        return False
+    return can_see(principal, envelope.team)

@@ -1,0 +1,118 @@
+"""Services through the gateway's HTTP API, with the market and the deployer on the sim runtime: install
+(values checked at once, secrets sealed before any event), follow the operation, then every operation."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+from quickon_common.natsserver import NatsServer
+from quickon_deployer.runtime.simulated import SimRuntime
+from support.bus import stream_messages
+from support.gateway_flows import accepted, settled, stack, steps, succeeded
+
+PASSWORD = "s3cret-Pa55word-via-gateway"
+INSTALL_STEPS = [
+    ("resolve", "started"), ("resolve", "completed"), ("render", "started"), ("render", "completed"),
+    ("apply", "started"), ("apply", "completed"), ("wait", "started"), ("wait", "completed"),
+]  # fmt: skip
+
+
+def redis_password(runtime: SimRuntime, release: str) -> str:
+    secret = next(o for o in runtime.cluster.objects(namespace="default", release=release) if o.kind == "Secret")
+    return base64.b64decode(secret.live["data"]["redis-password"]).decode()
+
+
+async def test_an_install_is_checked_sealed_and_followed_to_its_end(
+    nats_server: NatsServer, database_url: str, tmp_path: Path
+) -> None:
+    async with stack(nats_server.url, database_url, tmp_path) as s:
+        http = s.http
+        install = {"name": "cache", "app": "redis", "version": "1.0.0", "values": {"auth": {"password": PASSWORD}}}
+        operation = await succeeded(http, await http.post("/api/v1/services", json=install))
+        assert operation["kind"] == "install" and operation["target"] == {
+            "service": "cache", "namespace": "default", "repository": None,
+        }  # fmt: skip
+        assert steps(operation) == INSTALL_STEPS
+        assert operation["result"] == {"app": "redis", "version": "1.0.0", "revision": 1}
+        assert operation["actor"] == "admin" and operation["error"] is None and operation["finished_at"]
+
+        service = (await http.get("/api/v1/services/cache")).json()
+        assert (service["status"], service["version"], service["revision"]) == ("running", "1.0.0", 1)
+        assert service["secret_values"] == ["auth.password"] and PASSWORD not in str(service)
+        assert redis_password(s.deployer.runtime, "cache") == PASSWORD  # type: ignore[attr-defined]
+        listed = (await http.get("/api/v1/services")).json()["services"]
+        assert [(x["service"], x["status"]) for x in listed] == [("cache", "running")]
+        assert [r["revision"] for r in (await http.get("/api/v1/services/cache/revisions")).json()["revisions"]] == [1]
+
+        # Bad values: 422 naming the field, at once, and nothing is published.
+        bad = await http.post(
+            "/api/v1/services", json={"name": "other", "app": "redis", "values": {"image": {"pullPolicy": "Sometimes"}}}
+        )
+        assert bad.status_code == 422, bad.text
+        assert bad.headers["content-type"] == "application/problem+json"
+        assert [e["field"] for e in bad.json()["errors"]] == ["body.values.image.pullPolicy"]
+        assert "redis" in bad.json()["detail"]
+        unknown = await http.post("/api/v1/services", json={"name": "other", "app": "no-such-app"})
+        assert unknown.status_code == 404 and "no-such-app" in unknown.json()["detail"]
+        typo = await http.post("/api/v1/services", json={"name": "other", "app": "redis", "valuez": {}})
+        assert typo.status_code == 422 and typo.json()["errors"][0]["field"] == "body.valuez"
+        for path in ("/api/v1/services/Bad_Name", "/api/v1/services/..%2Fetc", "/api/v1/services/" + "a" * 60):
+            assert (await http.get(path)).status_code in (404, 422), path
+
+        # A refusal by the deployer: the operation fails with the reason.
+        taken = await settled(
+            http, accepted(await http.post("/api/v1/services", json={"name": "cache", "app": "redis"}))
+        )
+        assert taken["state"] == "failed" and taken["error"]["step"] == "accept"
+        assert "exists in 'default' already" in taken["error"]["reason"]
+
+        found = (await http.get("/api/v1/operations", params={"service": "cache"})).json()["operations"]
+        assert [(o["kind"], o["state"]) for o in found] == [("install", "failed"), ("install", "succeeded")]
+        assert (await http.get("/api/v1/operations/nope")).status_code == 404
+
+    # No message on the bus carries the password in clear: the gateway sealed it before publishing.
+    leaks = [m.subject for m in await stream_messages(nats_server.url) if PASSWORD.encode() in m.data]
+    assert leaks == []
+    assert not [m for m in await stream_messages(nats_server.url) if PASSWORD in str(m.headers)]
+
+
+async def test_a_service_is_upgraded_rolled_back_stopped_started_and_uninstalled(
+    nats_server: NatsServer, database_url: str, tmp_path: Path
+) -> None:
+    async with stack(nats_server.url, database_url, tmp_path) as s:
+        http = s.http
+        await succeeded(
+            http, await http.post("/api/v1/services", json={"name": "git", "app": "gitea", "version": "1.0.0"})
+        )
+
+        preview = await http.post("/api/v1/services/git/upgrade/preview", json={"version": "1.1.0"})
+        assert preview.status_code == 200, preview.text
+        body = preview.json()
+        assert (body["from_version"], body["to_version"], body["values_valid"]) == ("1.0.0", "1.1.0", True)
+        assert [c["version"] for c in body["changelog"]] == ["1.1.0"] and body["manifest_diff"]
+        assert (await http.get("/api/v1/services/git")).json()["version"] == "1.0.0"  # nothing changed
+
+        upgraded = await succeeded(http, await http.post("/api/v1/services/git/upgrade", json={"version": "1.1.0"}))
+        assert upgraded["result"] == {"from_version": "1.0.0", "to_version": "1.1.0", "revision": 2}
+        assert ("apply", "completed") in steps(upgraded)
+
+        rolled = await succeeded(http, await http.post("/api/v1/services/git/rollback", json={"revision": 1}))
+        assert rolled["kind"] == "rollback" and rolled["result"] == {"to_revision": 1, "revision": 3}
+        service = (await http.get("/api/v1/services/git")).json()
+        assert (service["version"], service["revision"]) == ("1.0.0", 3)
+
+        await succeeded(http, await http.post("/api/v1/services/git/stop"))
+        assert (await http.get("/api/v1/services/git")).json()["status"] == "stopped"
+        await succeeded(http, await http.post("/api/v1/services/git/start"))
+        assert (await http.get("/api/v1/services/git")).json()["status"] == "running"
+        await succeeded(http, await http.post("/api/v1/services/git/restart"))
+
+        gone = await succeeded(http, await http.delete("/api/v1/services/git", params={"keep_volumes": "false"}))
+        assert gone["result"] == {"volumes_kept": False}
+        missing = await http.get("/api/v1/services/git")
+        assert missing.status_code == 404 and "git" in missing.json()["detail"]
+        kinds = [
+            o["kind"] for o in (await http.get("/api/v1/operations", params={"service": "git"})).json()["operations"]
+        ]
+        assert kinds == ["uninstall", "restart", "start", "stop", "rollback", "upgrade", "install"]
