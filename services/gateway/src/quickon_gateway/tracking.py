@@ -27,7 +27,8 @@ Effect = Literal["ignore", "step", "running", "succeeded", "failed"]
 # The fields that say what an event is about or why it failed: not part of an operation's result.
 NOT_RESULT = frozenset({"operation_id", "service", "namespace", "repository", "reason", "step"})
 PROGRESS: tuple[type[OperationEvent], ...] = (AppInstallStarted, AppUpgradeStarted)
-REPOSITORY_KINDS = {"add_repository": "add", "refresh_repository": "sync", "remove_repository": "remove"}
+# The step a market outcome ends: add and refresh end with a sync.
+OUTCOME_STEP = {"add_repository": "sync", "refresh_repository": "sync", "remove_repository": "remove"}
 
 
 def effect(event: OperationEvent, kind: str) -> Effect:
@@ -54,7 +55,7 @@ def apply(record: OperationRecord, event: OperationEvent, envelope: Envelope) ->
     elif isinstance(event, RepositoryAdded):
         steps.append({"step": "add", "state": "completed", "detail": event.url, "at": at})
     elif record.repository is not None and happened in DONE:  # the market records no steps: say how it ended
-        step = event.step if isinstance(event, Failure) and event.step else REPOSITORY_KINDS.get(record.kind, "sync")
+        step = event.step if isinstance(event, Failure) and event.step else OUTCOME_STEP.get(record.kind, "sync")
         steps.append({"step": step, "state": "completed" if happened == "succeeded" else "failed", "at": at})
     record.steps = steps
     record.updated_at = datetime.now(UTC)

@@ -1,0 +1,86 @@
+"""The market through the gateway: catalog reads, repositories added, refreshed and removed as operations
+that end with the sync they asked for, and chart uploads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from quickon_common.natsserver import NatsServer
+from support.charts import chart_tgz, write_repository
+from support.gateway_flows import accepted, settled, stack, steps, succeeded
+
+BROKEN_TEMPLATE = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name \n"
+
+
+async def test_repositories_are_added_refreshed_and_removed_as_operations(
+    nats_server: NatsServer, database_url: str, tmp_path: Path
+) -> None:
+    repo = write_repository(tmp_path / "team-charts", [{"name": "wiki", "version": "1.0.0"}])
+    async with stack(nats_server.url, database_url, tmp_path / "var") as s:
+        http = s.http
+        added = await succeeded(http, await http.post("/api/v1/repositories", json={"name": "team", "url": str(repo)}))
+        assert (added["kind"], added["target"]["repository"]) == ("add_repository", "team")
+        assert steps(added) == [("add", "completed"), ("sync", "completed")]
+        assert (added["result"]["added"], added["result"]["total_versions"]) == (1, 1)
+        # Once the add has succeeded, the catalog lists its apps.
+        found = (await http.get("/api/v1/apps", params={"repository": "team"})).json()
+        assert [a["id"] for a in found["apps"]] == ["team/wiki"] and found["total"] == 1
+        listed = {r["name"]: r for r in (await http.get("/api/v1/repositories")).json()["repositories"]}
+        assert listed["team"]["status"] == "ok" and listed["team"]["apps"] == 1
+
+        write_repository(repo, [{"name": "wiki", "version": "1.0.0"}, {"name": "wiki", "version": "1.1.0"}])
+        refreshed = await succeeded(http, await http.post("/api/v1/repositories/team/refresh"))
+        assert refreshed["result"]["added"] == 1 and steps(refreshed) == [("sync", "completed")]
+        upgrades = (await http.get("/api/v1/apps/wiki/upgrades", params={"from_version": "1.0.0"})).json()
+        assert [v["version"] for v in upgrades["newer"]] == ["1.1.0"]
+
+        taken = await settled(
+            http, accepted(await http.post("/api/v1/repositories", json={"name": "team", "url": "/x"}))
+        )
+        assert taken["state"] == "failed" and "exists already" in taken["error"]["reason"]
+        assert taken["error"]["step"] == "add"
+        gone = await http.post("/api/v1/repositories", json={"name": "gone", "url": "http://127.0.0.1:9/charts"})
+        unreachable = await settled(http, accepted(gone))
+        assert (unreachable["state"], unreachable["error"]["step"]) == ("failed", "sync")
+        assert steps(unreachable) == [("add", "completed"), ("sync", "failed")]
+        builtin = await settled(http, accepted(await http.delete("/api/v1/repositories/builtin")))
+        assert builtin["state"] == "failed" and "built in" in builtin["error"]["reason"]
+
+        removed = await succeeded(http, await http.delete("/api/v1/repositories/team"))
+        assert steps(removed) == [("remove", "completed")]
+        assert (await http.get("/api/v1/apps/wiki", params={"repository": "team"})).status_code == 404
+
+        bad = await http.post("/api/v1/repositories", json={"name": "Not A Name", "url": str(repo)})
+        assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "body.name"
+        assert (await http.post("/api/v1/repositories/UPPER/refresh")).status_code == 422
+
+
+async def test_the_catalog_is_read_and_charts_are_published(
+    nats_server: NatsServer, database_url: str, tmp_path: Path
+) -> None:
+    async with stack(nats_server.url, database_url, tmp_path) as s:
+        http = s.http
+        apps = (await http.get("/api/v1/apps", params={"q": "redis"})).json()
+        assert apps["apps"][0]["id"] == "builtin/redis"
+        assert (await http.get("/api/v1/apps/categories")).json()["categories"]["database"] >= 1
+        redis = (await http.get("/api/v1/apps/redis")).json()
+        assert [v["version"] for v in redis["version_list"]][:1] == [redis["latest_version"]]
+        latest = (await http.get("/api/v1/apps/redis/versions/latest")).json()
+        assert latest["version"] == redis["latest_version"] and "auth.password" in latest["secret_paths"]
+        assert latest["schema"]["type"] == "object" and latest["values_yaml"]
+        missing = await http.get("/api/v1/apps/redis/versions/9.9.9")
+        assert missing.status_code == 404 and missing.headers["content-type"] == "application/problem+json"
+        assert (await http.get("/api/v1/apps/redis/upgrades")).status_code == 422  # from_version is needed
+
+        chart = chart_tgz("ledger", "0.1.0", description="Team ledger")
+        published = await http.post("/api/v1/charts", files={"chart": ("ledger-0.1.0.tgz", chart, "application/gzip")})
+        assert published.status_code == 201, published.text
+        assert published.json()["published"]["repository"] == "local"
+        assert (await http.get("/api/v1/apps/ledger", params={"repository": "local"})).json()["name"] == "ledger"
+
+        broken = chart_tgz("ledger", "0.2.0", template=BROKEN_TEMPLATE)
+        refused = await http.post("/api/v1/charts", files={"chart": ("ledger-0.2.0.tgz", broken, "application/gzip")})
+        assert refused.status_code == 422 and "helm lint" in refused.json()["detail"]
+        assert refused.json()["messages"]
+        empty = await http.post("/api/v1/charts", files={"chart": ("empty.tgz", b"", "application/gzip")})
+        assert empty.status_code == 422
