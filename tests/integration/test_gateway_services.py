@@ -30,9 +30,7 @@ async def test_an_install_is_checked_sealed_and_followed_to_its_end(
         http = s.http
         install = {"name": "cache", "app": "redis", "version": "1.0.0", "values": {"auth": {"password": PASSWORD}}}
         operation = await succeeded(http, await http.post("/api/v1/services", json=install))
-        assert operation["kind"] == "install" and operation["target"] == {
-            "service": "cache", "namespace": "default", "repository": None,
-        }  # fmt: skip
+        assert operation["kind"] == "install" and operation["target"] == {"service": "cache", "namespace": "default"}
         assert steps(operation) == INSTALL_STEPS
         assert operation["result"] == {"app": "redis", "version": "1.0.0", "revision": 1}
         assert operation["actor"] == "admin" and operation["error"] is None and operation["finished_at"]

@@ -29,14 +29,18 @@ OperationState = Literal["pending", "running", "succeeded", "failed"]
 DONE = frozenset({"succeeded", "failed"})
 
 
+def _absent(value: object) -> bool:
+    return value is None
+
+
 class Target(BaseModel):
-    """What an operation acts on: a service in a namespace, or a chart repository."""
+    """What an operation acts on: a service in a namespace, or a chart repository (only those keys)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    service: str | None = None
-    namespace: str | None = None
-    repository: str | None = None
+    service: str | None = Field(default=None, exclude_if=_absent)
+    namespace: str | None = Field(default=None, exclude_if=_absent)
+    repository: str | None = Field(default=None, exclude_if=_absent)
 
 
 class Step(BaseModel):
