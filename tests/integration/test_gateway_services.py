@@ -12,6 +12,7 @@ from support.bus import stream_messages
 from support.gateway_flows import accepted, settled, stack, steps, succeeded
 
 PASSWORD = "s3cret-Pa55word-via-gateway"
+ADMIN_PASSWORD = "upgrade-time-Adm1n-pass"
 INSTALL_STEPS = [
     ("resolve", "started"), ("resolve", "completed"), ("render", "started"), ("render", "completed"),
     ("apply", "started"), ("apply", "completed"), ("wait", "started"), ("wait", "completed"),
@@ -91,7 +92,8 @@ async def test_a_service_is_upgraded_rolled_back_stopped_started_and_uninstalled
         assert [c["version"] for c in body["changelog"]] == ["1.1.0"] and body["manifest_diff"]
         assert (await http.get("/api/v1/services/git")).json()["version"] == "1.0.0"  # nothing changed
 
-        upgraded = await succeeded(http, await http.post("/api/v1/services/git/upgrade", json={"version": "1.1.0"}))
+        change = {"version": "1.1.0", "values": {"admin": {"password": ADMIN_PASSWORD}}}
+        upgraded = await succeeded(http, await http.post("/api/v1/services/git/upgrade", json=change))
         assert upgraded["result"] == {"from_version": "1.0.0", "to_version": "1.1.0", "revision": 2}
         assert ("apply", "completed") in steps(upgraded)
 
@@ -114,3 +116,4 @@ async def test_a_service_is_upgraded_rolled_back_stopped_started_and_uninstalled
             o["kind"] for o in (await http.get("/api/v1/operations", params={"service": "git"})).json()["operations"]
         ]
         assert kinds == ["uninstall", "restart", "start", "stop", "rollback", "upgrade", "install"]
+    assert not [m.subject for m in await stream_messages(nats_server.url) if ADMIN_PASSWORD.encode() in m.data]
