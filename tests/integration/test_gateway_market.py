@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from quickon_common.natsserver import NatsServer
+from support.bus import eventually
 from support.charts import chart_tgz, write_repository
 from support.gateway_flows import accepted, settled, stack, steps, succeeded
 
@@ -58,8 +59,10 @@ async def test_repositories_are_added_refreshed_and_removed_as_operations(
 async def test_the_catalog_is_read_and_charts_are_published(
     nats_server: NatsServer, database_url: str, tmp_path: Path
 ) -> None:
-    async with stack(nats_server.url, database_url, tmp_path) as s:
+    # Catalog answers kept for 10 minutes: only the market's events can make a new chart show.
+    async with stack(nats_server.url, database_url, tmp_path, catalog_cache_s=600) as s:
         http = s.http
+        assert (await http.get("/api/v1/apps", params={"q": "ledger"})).json()["total"] == 0
         apps = (await http.get("/api/v1/apps", params={"q": "redis"})).json()
         assert apps["apps"][0]["id"] == "builtin/redis"
         assert (await http.get("/api/v1/apps/categories")).json()["categories"]["database"] >= 1
@@ -77,6 +80,11 @@ async def test_the_catalog_is_read_and_charts_are_published(
         assert published.status_code == 201, published.text
         assert published.json()["published"]["repository"] == "local"
         assert (await http.get("/api/v1/apps/ledger", params={"repository": "local"})).json()["name"] == "ledger"
+
+        async def listed() -> bool:  # the cached empty search was dropped when the market said it published
+            return (await http.get("/api/v1/apps", params={"q": "ledger"})).json()["total"] == 1
+
+        await eventually(listed, timeout_s=10, what="the published chart to be found")
 
         broken = chart_tgz("ledger", "0.2.0", template=BROKEN_TEMPLATE)
         refused = await http.post("/api/v1/charts", files={"chart": ("ledger-0.2.0.tgz", broken, "application/gzip")})

@@ -30,11 +30,11 @@ class Stack:
 
 
 @asynccontextmanager
-async def stack(nats_url: str, database_url: str, var_dir: Path) -> AsyncIterator[Stack]:
+async def stack(nats_url: str, database_url: str, var_dir: Path, **gateway: Any) -> AsyncIterator[Stack]:
     """Market and deployer (each on its own SQLite file) and the gateway on ``database_url``, sharing
     ``var_dir`` and so the platform key in ``var_dir/secret.key``."""
     async with platform(nats_url, f"sqlite:///{var_dir / 'deployer.db'}", var_dir) as deployer:
-        service, app = gateway_service(nats_url, database_url, var_dir)
+        service, app = gateway_service(nats_url, database_url, var_dir, **gateway)
         async with running(service):
             token = await log_in(app)
             async with client(app, token) as http:

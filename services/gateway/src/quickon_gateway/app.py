@@ -31,15 +31,24 @@ def create_gateway(settings: Settings | None = None, gateway: GatewaySettings | 
     service = Service("gateway", settings=settings, models=[*auth.MODELS, OperationRecord])
     first_password = gateway.admin_password
     service.prepares(lambda: ensure_first_admin(service, first_password))
-    app = FastAPI(title="QuickOn", version=VERSION, description=DESCRIPTION, responses=problems.RESPONSES)
+    app = FastAPI(
+        title="QuickOn",
+        version=VERSION,
+        description=DESCRIPTION,
+        responses=problems.RESPONSES,
+        # FastAPI's own telemetry costs a third of a small request; problems.RequestIdentity makes the
+        # one server span a request needs (traceparent in and out), and metrics are Prometheus's.
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
+    )
     app.state.parts = Parts(
         service=service,
         settings=gateway,
-        reads=Reads(service, timeout_s=gateway.query_timeout_s),
+        reads=Reads(service, timeout_s=gateway.query_timeout_s, cache_s=gateway.catalog_cache_s),
         tokens=TokenStore(service.db, cache_s=gateway.token_cache_s),
         sealer=Sealer.platform(service.settings),
     )
     tracking.register(service)
+    service.runs(app.state.parts.reads.follow_catalog)
     problems.install(app, body_limit=lambda path: gateway.max_chart_bytes if path == CHARTS else gateway.max_body_bytes)
     app.include_router(auth_router)
     routes.include(app)

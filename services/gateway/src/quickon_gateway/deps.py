@@ -28,7 +28,7 @@ class Parts:
     sealer: Sealer  # seals the secret values of requests with the platform key
 
 
-def parts(request: Request) -> Parts:
+async def parts(request: Request) -> Parts:  # async: FastAPI runs a plain def in a thread
     found: Parts = request.app.state.parts
     return found
 

@@ -162,8 +162,9 @@ def install(app: FastAPI, *, body_limit: Callable[[str], int]) -> None:
 
 
 class RequestIdentity:
-    """Pure ASGI (no per-request task, unlike ``BaseHTTPMiddleware``): gives each request an id and a
-    server span, puts both on the response, and answers an unexpected error as a 500 problem."""
+    """Pure ASGI (no per-request task, unlike ``BaseHTTPMiddleware``): gives each request an id and a server
+    span (continuing the caller's ``traceparent``), puts both on the response, refuses bodies over the
+    limit, and answers an unexpected error as a 500 problem."""
 
     def __init__(self, app: ASGIApp, *, body_limit: Callable[[str], int]) -> None:
         self.app = app

@@ -1,29 +1,46 @@
 """Reads go to the owning service over NATS request/reply; when it does not answer, a 503 says why.
 
-The gateway holds no copy of another service's data: each read is a query
-(``qc.query.<service>.<name>``) answered from the owner's own database. A refusal in the reply
-(``{"error": {"status", "detail", …}}``) becomes the same status here.
+Each read is a query (``qc.query.<service>.<name>``) answered from the owner's own database. A
+refusal in the reply (``{"error": {"status", "detail", …}}``) becomes the same status here.
+
+The catalog is the exception to asking every time: it is read far more often than it changes, so
+its answers (the reply's bytes, passed through unparsed) are kept for ``cache_s`` seconds, and all
+dropped at once when any market event passes on the bus (a sync, a publish, a removal) — every
+gateway replica hears those on a plain subscription of its own. A replica that lost NATS drops
+them too, since it could have missed one. While the market is down (NATS up), a cached answer is
+still served until it is ``cache_s`` old; then reads fail with 503 like the others.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
+from fastapi import Response
+from nats.aio.subscription import Subscription
 from nats.errors import ConnectionClosedError, NoRespondersError
 from nats.errors import TimeoutError as NatsTimeoutError
 
 from quickon_common.service import QUERY_PREFIX, Service
 
+from .flights import SingleFlight
 from .problems import Problem
+
+CATALOG_EVENTS = "qc.market.>"
 
 
 class Reads:
-    """Ask a service a question, with a deadline."""
+    """Ask a service a question, with a deadline; catalog answers are cached (see the module's docstring)."""
 
-    def __init__(self, service: Service, *, timeout_s: float) -> None:
+    def __init__(self, service: Service, *, timeout_s: float, cache_s: float) -> None:
         self.service = service
         self.timeout_s = timeout_s
+        self.cache_s = cache_s
+        self._catalog: dict[str, tuple[float, bytes]] = {}
+        self._subscription: Subscription | None = None
+        self._reconnects = 0
+        self._loading: SingleFlight[bytes] = SingleFlight()
 
     async def ask(
         self, owner: str, query: str, body: dict[str, Any] | None = None, *, timeout_s: float | None = None
@@ -31,9 +48,44 @@ class Reads:
         """The owner's answer, or a :class:`Problem` with the owner's refusal or why nobody answered.
 
         ``timeout_s`` replaces the usual deadline for a query known to take longer (a chart upload)."""
-        timeout_s = timeout_s or self.timeout_s
+        answer = json.loads(await self._request(owner, query, body, timeout_s or self.timeout_s))
+        if not isinstance(answer, dict):
+            raise Problem(502, f"the {owner} service answered {query} with something that is not an object")
+        return answer
+
+    async def catalog(self, query: str, body: dict[str, Any] | None = None) -> Response:
+        """A market catalog query's answer as a JSON response, from the cache when it is fresh."""
+        key = f"{query} {json.dumps(body, sort_keys=True)}"
+        now = time.monotonic()
+        connection = self.service.nats
+        if connection is not None and connection.stats["reconnects"] != self._reconnects:
+            self._reconnects = connection.stats["reconnects"]
+            self._catalog.clear()
+        kept = self._catalog.get(key)
+        if kept is None or kept[0] < now or self._subscription is None:
+            data = await self._loading.run(key, lambda: self._request("market", query, body, self.timeout_s))
+            if self._subscription is not None:  # only while market events can reach us
+                self._catalog[key] = (now + self.cache_s, data)
+        else:
+            data = kept[1]
+        return Response(data, media_type="application/json")
+
+    async def follow_catalog(self) -> None:
+        """Drop cached catalog answers whenever the market says something; the service runs this once it
+        is connected, and the subscription lives as long as the connection."""
+        connection = self.service.nats
+        if connection is None or self.cache_s <= 0:
+            return
+
+        async def changed(_msg: Any) -> None:
+            self._catalog.clear()
+
+        self._subscription = await connection.subscribe(CATALOG_EVENTS, cb=changed)
+
+    async def _request(self, owner: str, query: str, body: dict[str, Any] | None, timeout_s: float) -> bytes:
         connection = self.service.nats
         if connection is None or not connection.is_connected:
+            self._catalog.clear()
             raise Problem(
                 503,
                 f"the gateway is not connected to NATS at {self.service.settings.nats_url} yet; reads resume by "
@@ -52,11 +104,9 @@ class Reads:
             ) from None
         except ConnectionClosedError:
             raise Problem(503, "the connection to NATS closed during the read; retry") from None
-        answer = json.loads(reply.data)
-        if isinstance(answer, dict) and isinstance(error := answer.get("error"), dict):
+        if reply.data.startswith(b'{"error"'):  # a refusal: only those begin so (answers are plain objects)
+            error = json.loads(reply.data)["error"]
             status = int(error.get("status", 502))
             extra = {k: v for k, v in error.items() if k not in ("status", "detail")}
             raise Problem(status if 400 <= status < 600 else 502, str(error.get("detail", "")), **extra)
-        if not isinstance(answer, dict):
-            raise Problem(502, f"the {owner} service answered {query} with something that is not an object")
-        return answer
+        return bytes(reply.data)

@@ -21,6 +21,9 @@ class GatewaySettings(BaseSettings):
     session_ttl_s: float = Field(default=12 * 3600, gt=0, description="how long a login's token lasts")
     # How long a checked token is trusted without the database; revoking through this gateway is at once.
     token_cache_s: float = Field(default=5, ge=0)
+    # How long an answer of the market's catalog is served from memory (market events drop it sooner).
+    catalog_cache_s: float = Field(default=5, ge=0)
     query_timeout_s: float = Field(default=5, gt=0, description="a read not answered by then fails: 503")
     max_body_bytes: int = Field(default=1 * MIB, ge=1024)
-    max_chart_bytes: int = Field(default=10 * MIB, ge=1024)
+    # A chart crosses NATS base64-encoded to the market: 5 MiB stays under the default 8 MB max_payload.
+    max_chart_bytes: int = Field(default=5 * MIB, ge=1024)

@@ -21,6 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from quickon_common.db import Database
 
+from ..flights import SingleFlight
 from ..principal import Principal
 from .models import TokenRecord, UserRecord
 
@@ -58,6 +59,7 @@ class TokenStore:
         self.cache_s = cache_s
         self._cache: dict[str, _Checked] = {}
         self._last_used: dict[str, float] = {}
+        self._loading: SingleFlight[_Checked] = SingleFlight()
 
     def issue(
         self, session: AsyncSession, user: UserRecord, *, kind: str, name: str, ttl: timedelta | None
@@ -78,7 +80,7 @@ class TokenStore:
         now = time.monotonic()
         cached = self._cache.get(key)
         if cached is None or cached.until < now:
-            cached = await self._load(key, now)
+            cached = await self._loading.run(key, lambda: self._load(key, now))
         expires_at = cached.expires_at
         if expires_at is not None and expires_at <= datetime.now(UTC):
             self._cache.pop(key, None)

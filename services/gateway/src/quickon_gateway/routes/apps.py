@@ -80,22 +80,22 @@ async def search_apps(
     include_deprecated: bool = False,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
-) -> dict[str, Any]:
+) -> Any:
     body = {
         "text": q, "category": category, "keyword": keyword, "repository": repository,
         "include_deprecated": include_deprecated, "limit": limit, "offset": offset,
     }  # fmt: skip
-    return await parts.reads.ask("market", "apps", body)
+    return await parts.reads.catalog("apps", body)
 
 
 @router.get("/categories", response_model=Categories, summary="The categories and how many apps each has")
-async def categories(parts: GatewayParts, _user: CurrentUser) -> dict[str, Any]:
-    return await parts.reads.ask("market", "categories")
+async def categories(parts: GatewayParts, _user: CurrentUser) -> Any:
+    return await parts.reads.catalog("categories")
 
 
 @router.get("/{app}", response_model=AppDetail, summary="One app and its versions, newest first")
 async def app_detail(parts: GatewayParts, _user: CurrentUser, app: AppName, repository: RepositoryFilter = None) -> Any:
-    return await parts.reads.ask("market", "app", {"app": app, "repository": repository})
+    return await parts.reads.catalog("app", {"app": app, "repository": repository})
 
 
 @router.get(
@@ -107,7 +107,7 @@ async def version_detail(
     parts: GatewayParts, _user: CurrentUser, app: AppName, version: VersionName, repository: RepositoryFilter = None
 ) -> Any:
     chosen = None if version == "latest" else version
-    return await parts.reads.ask("market", "version", {"app": app, "version": chosen, "repository": repository})
+    return await parts.reads.catalog("version", {"app": app, "version": chosen, "repository": repository})
 
 
 @router.get("/{app}/upgrades", response_model=Upgrades, summary="The versions newer than one, oldest first")
@@ -120,4 +120,4 @@ async def upgrades(
     include_prerelease: bool = False,
 ) -> Any:
     body = {"app": app, "version": from_version, "repository": repository, "include_prerelease": include_prerelease}
-    return await parts.reads.ask("market", "upgrades", body)
+    return await parts.reads.catalog("upgrades", body)
