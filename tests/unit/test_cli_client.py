@@ -140,6 +140,7 @@ OPERATION: dict[str, Any] = {
 def test_operations_are_read_for_people() -> None:
     assert ops.title(OPERATION) == "install of git"
     assert ops.title({"kind": "refresh", "target": {"repository": "bitnami"}}) == "refresh of repository bitnami"
+    assert ops.title({"kind": "add_repository", "target": {"repository": "b"}}) == "add of repository b"
     assert ops.title({"kind": "stop", "service": "db", "namespace": "team-a"}) == "stop of db in team-a"
     assert ops.steps(OPERATION) == [("resolve", "completed", None), ("wait", "failed", "pod git-0: CrashLoopBackOff")]
     assert ops.failure_lines(OPERATION)[0] == "error: install of git failed at step wait: pod git-0: CrashLoopBackOff"
@@ -147,6 +148,8 @@ def test_operations_are_read_for_people() -> None:
     assert "rolled back" in ops.failure_lines(rolled_back)[1]
     done = {**OPERATION, "state": "succeeded", "result": {"version": "1.1.0", "revision": 2}}
     assert ops.result_text(done) == "version 1.1.0, revision 2"
+    assert ops.result_text({"result": {"volumes_kept": True}}) == "volumes kept"
+    assert ops.result_text({"result": {"volumes_kept": False}}) == ""
     assert "qc operation op1 --wait" in ops.accepted_text(OPERATION)
 
 

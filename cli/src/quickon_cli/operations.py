@@ -6,7 +6,10 @@ from collections.abc import Mapping
 from typing import Any
 
 DONE = frozenset({"succeeded", "failed"})
-RESULT_KEYS = ("version", "from_version", "to_version", "revision", "to_revision", "volumes_kept", "rolled_back")
+RESULT_KEYS = (
+    "version", "from_version", "to_version", "revision", "to_revision", "volumes_kept", "rolled_back",
+    "added", "updated", "removed", "total_versions",
+)  # fmt: skip
 
 
 def target_of(operation: Mapping[str, Any]) -> dict[str, str]:
@@ -27,7 +30,7 @@ def title(operation: Mapping[str, Any]) -> str:
         where = "" if namespace == "default" else f" in {namespace}"
         return f"{kind} of {target['service']}{where}"
     if "repository" in target:
-        return f"{kind} of repository {target['repository']}"
+        return f"{kind.removesuffix('_repository')} of repository {target['repository']}"
     return kind
 
 
@@ -57,7 +60,13 @@ def result_text(operation: Mapping[str, Any]) -> str:
     result = operation.get("result")
     if not isinstance(result, Mapping):
         return ""
-    parts = [f"{key.replace('_', ' ')} {result[key]}" for key in RESULT_KEYS if result.get(key) not in (None, "")]
+    parts = []
+    for key in RESULT_KEYS:
+        value = result.get(key)
+        if value is True:  # a flag: "volumes kept", "rolled back"
+            parts.append(key.replace("_", " "))
+        elif value not in (None, "", False):
+            parts.append(f"{key.replace('_', ' ')} {value}")
     return ", ".join(parts)
 
 

@@ -76,17 +76,22 @@ class PlainReporter:
 
     def __init__(self) -> None:
         self.seen_steps = 0
+        self.last_line: str | None = None
         self.pods: tuple[int, int] | None = None
 
     def update(self, watch: Watch) -> None:
         entries = [e for e in watch.operation.get("steps") or [] if isinstance(e, Mapping)]
         for entry in entries[self.seen_steps :]:
             detail = f" ({entry['detail']})" if entry.get("detail") else ""
-            print(f"  {entry.get('step')}: {entry.get('state')}{detail}", flush=True)
+            line = f"  {entry.get('step')}: {entry.get('state')}{detail}"
+            if line != self.last_line:  # a step may log the same progress twice
+                print(line, flush=True)
+            self.last_line = line
         self.seen_steps = max(self.seen_steps, len(entries))
-        if watch.pods is not None and watch.pods != self.pods:
+        # 0/0 before any pod exists says nothing; once pods were counted, every change counts.
+        if watch.pods is not None and watch.pods != self.pods and (self.pods is not None or watch.pods[1] > 0):
             print(f"  pods ready {watch.pods[0]}/{watch.pods[1]}", flush=True)
-        self.pods = watch.pods
+            self.pods = watch.pods
 
 
 def _poll(client: Client, watch: Watch, service: Mapping[str, str] | None) -> Mapping[str, str] | None:

@@ -9,6 +9,7 @@ from typing import Any
 from .. import args as shared
 from .. import output, values
 from ..context import Context
+from ..operations import DONE
 from .base import command, submitted
 
 RECENT_REVISIONS = 5
@@ -104,26 +105,24 @@ def status(ctx: Context) -> int:
     state = str(found.get("status"))
     if found.get("status_reason"):
         state += f" ({found['status_reason']})"
-    lines = [
-        output.fields(
-            [
-                ("Service", f"{found.get('service') or found.get('name')} (namespace {found.get('namespace')})"),
-                ("App", f"{found.get('app')} from {found.get('repository')}"),
-                ("Version", found.get("version")),
-                ("Revision", found.get("revision")),
-                ("Status", state),
-                ("Pods ready", f"{pods[0]}/{pods[1]}" if pods else None),
-                ("Failure", health.get("failure") if isinstance(health, Mapping) else None),
-            ]
-        )
+    pairs: list[tuple[str, Any]] = [
+        ("Service", f"{found.get('service') or found.get('name')} (namespace {found.get('namespace')})"),
+        ("App", f"{found.get('app')} from {found.get('repository')}"),
+        ("Version", found.get("version")),
+        ("Revision", found.get("revision")),
+        ("Status", state),
+        ("Pods ready", f"{pods[0]}/{pods[1]}" if pods else None),
     ]
+    if isinstance(health, Mapping) and health.get("failure"):
+        pairs.append(("Failure", health["failure"]))
+    lines = [output.fields(pairs)]
     lines += _health_lines(health)
     revisions = [r for r in found.get("revisions") or [] if isinstance(r, Mapping)][-RECENT_REVISIONS:]
     if revisions:
         table = output.table(REVISION_HEADERS, revision_rows(list(reversed(revisions))))
         lines += ["", "Recent revisions:", *("  " + r for r in table.splitlines())]
     running = found.get("operation")
-    if isinstance(running, Mapping):
+    if isinstance(running, Mapping) and running.get("state") not in DONE:
         step = f", step {running['step']}" if running.get("step") else ""
         lines += [
             "",

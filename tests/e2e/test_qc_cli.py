@@ -1,0 +1,259 @@
+"""`qc` against the whole platform, run as processes by `qc up`: log in, find an app, install it with a
+value and --wait, see it run, preview and make an upgrade, roll back, stop, start, uninstall; refused
+input and an unreachable gateway fail with their exit codes; `qc events` shows what happened."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import stat
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from quickon_common.natsserver import free_port
+from quickon_common.settings import SERVICES
+
+ADMIN_PASSWORD = "e2e-admin-password-4711"
+WAIT = ["--wait", "--timeout", "120"]
+
+
+@dataclass
+class Platform:
+    process: subprocess.Popen[str]
+    url: str
+    env: dict[str, str]
+    config: Path
+    log: Path
+
+
+def wait_for(check: Callable[[], bool], *, timeout_s: float = 90, what: str) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.3)
+
+
+def ready(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    root = tmp_path_factory.mktemp("qc-cli")
+    ports = {name: free_port() for name in SERVICES}
+    env = {
+        **os.environ,
+        "QC_VAR_DIR": str(root / "var"),
+        "QC_NATS_URL": f"nats://127.0.0.1:{free_port()}",
+        "QC_ADMIN_PASSWORD": ADMIN_PASSWORD,
+        "QC_DEPLOYER_SIM_DELAY_SCALE": "0.01",
+        "XDG_CONFIG_HOME": str(root / "config"),
+        **{f"QC_{name.upper()}_HTTP_PORT": str(port) for name, port in ports.items()},
+    }
+    for name in ("QC_URL", "QC_TOKEN"):
+        env.pop(name, None)
+    log = open(root / "qc-up.log", "w")  # noqa: SIM115 - outlives this block, closed below
+    process = subprocess.Popen(
+        [sys.executable, "-m", "quickon_cli.main", "up", "--json"],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+    try:
+        wait_for(lambda: all(ready(p) for p in ports.values()), what="every service's /readyz")
+        url = f"http://127.0.0.1:{ports['gateway']}"
+        yield Platform(process, url, env, root / "config" / "quickon" / "config.json", root / "qc-up.log")
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+def qc(platform: Platform, *args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> Result:
+    done = subprocess.run(
+        [sys.executable, "-m", "quickon_cli.main", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env={**platform.env, **(env or {})},
+        timeout=180,
+    )
+    assert "Traceback" not in done.stderr, done.stderr
+    return Result(done.returncode, done.stdout, done.stderr)
+
+
+def ok(platform: Platform, *args: str, **kwargs: Any) -> Result:
+    result = qc(platform, *args, **kwargs)
+    assert result.code == 0, f"qc {' '.join(args)} exited {result.code}\n{result.out}\n{result.err}"
+    return result
+
+
+@pytest.fixture(scope="module")
+def logged_in(platform: Platform) -> Platform:
+    login = ok(platform, "login", "--url", platform.url, "-u", "admin", "--password-stdin", stdin=ADMIN_PASSWORD + "\n")
+    assert f"Logged in to {platform.url} as admin" in login.out
+    saved = json.loads(platform.config.read_text())
+    assert saved["url"] == platform.url
+    assert saved["username"] == "admin"
+    assert saved["token"]
+    assert saved["token"] not in login.out
+    assert stat.S_IMODE(platform.config.stat().st_mode) == 0o600
+    return platform
+
+
+def service(platform: Platform, name: str) -> dict[str, Any]:
+    found: dict[str, Any] = ok(platform, "status", name, "--json").json()
+    return found
+
+
+def test_qc_up_says_how_to_log_in_and_install_a_first_app(platform: Platform) -> None:
+    def said() -> list[dict[str, Any]]:
+        return [json.loads(line) for line in platform.log.read_text().splitlines() if line.startswith("{")]
+
+    wait_for(lambda: any(line.get("hint") == "first_app" for line in said()), what="qc up's first steps")
+    commands = next(line["commands"] for line in said() if "commands" in line)
+    assert commands[0] == f"qc login -u admin --url {platform.url}"
+    assert commands[1].startswith("qc install gitea --set ")
+    assert any("QC_ADMIN_PASSWORD" in line["message"] for line in said()), "the password was given, not generated"
+
+
+def test_a_service_lives_its_whole_life_through_qc(logged_in: Platform) -> None:
+    platform = logged_in
+    assert ok(platform, "whoami", "--json").json()["username"] == "admin"
+
+    # The built-in catalog is read at the market's start; gitea shows once it has been.
+    wait_for(
+        lambda: any(a["name"] == "gitea" for a in qc(platform, "apps", "git", "--json").json().get("apps", [])),
+        what="gitea in the catalog",
+    )
+    listing = ok(platform, "apps")
+    assert "gitea" in listing.out.split()
+    app = ok(platform, "app", "gitea").out
+    for version in ("1.1.1", "1.1.0", "1.0.0"):
+        assert version in app
+    assert "Upgrade Gitea to 1.22.2" in app  # the changelog of 1.1.0
+
+    installed = ok(platform, "install", "gitea", "--name", "git", "--version", "1.0.0",
+                   "--set", "gitea.appName=Our Git,gitea.requireSignInView=true", *WAIT)  # fmt: skip
+    assert "install of git succeeded" in installed.out
+    status = service(platform, "git")
+    assert (status["status"], status["version"], status["revision"]) == ("running", "1.0.0", 1)
+    assert status["values"]["gitea"] == {"appName": "Our Git", "requireSignInView": True}
+    text = ok(platform, "status", "git").out
+    assert "Pods ready:" in text
+    assert "running" in text
+    listed = ok(platform, "services", "--json").json()["services"]
+    assert [(s["service"], s["status"]) for s in listed] == [("git", "running")]
+
+    preview = ok(platform, "upgrade", "git", "--version", "1.1.1", "--preview")
+    assert "1.0.0 -> 1.1.1" in preview.out
+    assert "Upgrade Gitea to 1.22.3" in preview.out  # 1.1.1's changelog
+    assert "image.tag" in preview.out
+    assert "Nothing was changed" in preview.out
+    as_json = ok(platform, "upgrade", "git", "--version", "1.1.1", "--preview", "--json").json()
+    assert {"changelog", "breaking", "values_diff", "manifest_diff"} <= as_json.keys()
+    assert service(platform, "git")["version"] == "1.0.0", "a preview changes nothing"
+
+    upgraded = ok(platform, "upgrade", "git", "--version", "1.1.0", *WAIT)
+    assert "upgrade of git succeeded" in upgraded.out
+    status = service(platform, "git")
+    assert (status["status"], status["version"], status["revision"]) == ("running", "1.1.0", 2)
+    assert status["values"]["gitea"]["appName"] == "Our Git", "the upgrade kept the values"
+
+    ok(platform, "rollback", "git", *WAIT)
+    status = service(platform, "git")
+    assert (status["version"], status["revision"]) == ("1.0.0", 3)
+    history = ok(platform, "history", "git", "--json").json()["revisions"]
+    assert [r["revision"] for r in history] == [1, 2, 3]
+    assert "REVISION" in ok(platform, "history", "git").out
+
+    ok(platform, "stop", "git", *WAIT)
+    assert service(platform, "git")["status"] == "stopped"
+    ok(platform, "start", "git", *WAIT)
+    assert service(platform, "git")["status"] == "running"
+
+    restart = ok(platform, "restart", "git")  # without --wait: the operation and how to follow it
+    operation_id = restart.out.split("operation ", 1)[1].split()[0]
+    assert f"qc operation {operation_id} --wait" in restart.out
+    ok(platform, "operation", operation_id, *WAIT)
+    assert ok(platform, "operation", operation_id, "--json").json()["state"] == "succeeded"
+
+    events = [json.loads(line) for line in ok(platform, "events", "--json", "--last", "1000").out.splitlines()]
+    installs = [e for e in events if e["type"].startswith("io.quickon.deploy.install.")]
+    assert any(
+        e["type"] == "io.quickon.deploy.install.completed.v1" and e["data"]["service"] == "git" for e in installs
+    )
+    assert "deploy.install.completed" in ok(platform, "events", "--last", "1000", "--context", "deploy").out
+
+    ok(platform, "uninstall", "git", *WAIT)
+    gone = qc(platform, "status", "git")
+    assert gone.code == 1
+    assert gone.err.startswith("error: ")
+
+
+def test_refused_input_fails_with_the_field_named_and_changes_nothing(logged_in: Platform) -> None:
+    platform = logged_in
+    bad = qc(platform, "install", "gitea", "--name", "bad", "--set", "service.httpPort=not-a-port", "--wait")
+    assert bad.code == 1
+    assert bad.err.startswith("error: ")
+    assert "service.httpPort" in bad.err
+    assert "bad" not in [s["service"] for s in ok(platform, "services", "--json").json()["services"]]
+
+    usage = qc(platform, "install", "gitea", "--set", "service.httpPort")
+    assert usage.code == 2
+    assert "has no value" in usage.err
+
+    missing = qc(platform, "status", "no-such-service")
+    assert missing.code == 1
+    assert "no-such-service" in missing.err
+
+    unreachable = qc(platform, "services", "--url", f"http://127.0.0.1:{free_port()}")
+    assert unreachable.code == 3
+    assert "qc up" in unreachable.err
+
+
+def test_api_tokens_work_until_revoked_and_logout_ends_the_session(logged_in: Platform) -> None:
+    platform = logged_in
+    made = ok(platform, "token", "create", "ci", "--json").json()
+    assert made["token"]
+    assert "ci" in ok(platform, "token", "list").out
+    as_script = {"QC_URL": platform.url, "QC_TOKEN": made["token"], "XDG_CONFIG_HOME": "/nonexistent"}
+    assert ok(platform, "whoami", env=as_script).out.startswith("admin (administrator)")
+    ok(platform, "token", "revoke", made["token_id"])
+    refused = qc(platform, "whoami", env=as_script)
+    assert refused.code == 1
+    assert "qc login" in refused.err
+
+    ok(platform, "logout")
+    assert "token" not in json.loads(platform.config.read_text())
+    after = qc(platform, "whoami")
+    assert after.code == 1
+    assert "qc login" in after.err
