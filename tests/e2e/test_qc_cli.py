@@ -5,8 +5,6 @@ input and an unreachable gateway fail with their exit codes; `qc events` shows w
 from __future__ import annotations
 
 import json
-import os
-import signal
 import stat
 import subprocess
 import sys
@@ -16,11 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from quickon_common.natsserver import free_port
-from quickon_common.settings import SERVICES
+from support.platform import platform as running_platform
 
 ADMIN_PASSWORD = "e2e-admin-password-4711"
 WAIT = ["--wait", "--timeout", "120"]
@@ -43,48 +40,12 @@ def wait_for(check: Callable[[], bool], *, timeout_s: float = 90, what: str) -> 
         time.sleep(0.3)
 
 
-def ready(port: int) -> bool:
-    try:
-        return httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
 @pytest.fixture(scope="module")
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     root = tmp_path_factory.mktemp("qc-cli")
-    ports = {name: free_port() for name in SERVICES}
-    env = {
-        **os.environ,
-        "QC_VAR_DIR": str(root / "var"),
-        "QC_NATS_URL": f"nats://127.0.0.1:{free_port()}",
-        "QC_ADMIN_PASSWORD": ADMIN_PASSWORD,
-        "QC_DEPLOYER_SIM_DELAY_SCALE": "0.01",
-        "XDG_CONFIG_HOME": str(root / "config"),
-        **{f"QC_{name.upper()}_HTTP_PORT": str(port) for name, port in ports.items()},
-    }
-    for name in ("QC_URL", "QC_TOKEN"):
-        env.pop(name, None)
-    log = open(root / "qc-up.log", "w")  # noqa: SIM115 - outlives this block, closed below
-    process = subprocess.Popen(
-        [sys.executable, "-m", "quickon_cli.main", "up", "--json"],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
-    )
-    try:
-        wait_for(lambda: all(ready(p) for p in ports.values()), what="every service's /readyz")
-        url = f"http://127.0.0.1:{ports['gateway']}"
-        yield Platform(process, url, env, root / "config" / "quickon" / "config.json", root / "qc-up.log")
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+    config_home = root / "config"
+    with running_platform(root / "var", QC_ADMIN_PASSWORD=ADMIN_PASSWORD, XDG_CONFIG_HOME=str(config_home)) as running:
+        yield Platform(running.process, running.url, running.env, config_home / "quickon" / "config.json", running.log)
 
 
 @dataclass

@@ -221,3 +221,21 @@ async def test_the_upgrade_preview_shows_changelog_values_and_objects_before_any
         assert not bad["values_valid"] and bad["values_errors"][0].startswith("service.port")
         missing = await ask(url, "preview", namespace=NS, service="cache", version="9.0.0")
         assert missing["error"]["status"] == 404
+
+
+async def test_a_slow_wait_is_told_while_it_runs_and_recorded_once(nats_server: NatsServer, tmp_path: Path) -> None:
+    # Pods take about a second to be ready: longer than the moment after which a read-only step's
+    # start is written on its own (so that followers see it), and it must then be written once.
+    url = nats_server.url
+    async with platform(url, f"sqlite:///{tmp_path / 'deployer.db'}", tmp_path, sim_delay_scale=0.1) as deployer:
+        op = await request(url, AppInstallRequested(service="slow", namespace=NS, app="redis", version="1.0.0"))
+        found = await finished(url, op)
+        assert isinstance(outcome(found), AppInstalled)
+        assert steps(found) == [
+            ("resolve", "started"), ("resolve", "completed"), ("render", "started"), ("render", "completed"),
+            ("apply", "started"), ("apply", "completed"), ("wait", "started"), ("wait", "completed"),
+        ]  # fmt: skip
+        async with deployer.db.read_session() as session:
+            record = await session.get(OperationRecord, op)
+        assert record is not None
+        assert [(s["step"], s["state"]) for s in record.steps].count(("wait", "started")) == 1

@@ -43,8 +43,9 @@ def platform(var_dir: Path, *, timeout_s: float = 120, **extra_env: str) -> Iter
     """`qc up --json` on free ports with its data under ``var_dir``; entered once every service is ready,
     stopped with Ctrl-C (SIGINT) afterwards."""
     ports = {name: free_port() for name in SERVICES}
+    inherited = {k: v for k, v in os.environ.items() if k not in ("QC_URL", "QC_TOKEN")}  # qc's, not the platform's
     env = {
-        **os.environ,
+        **inherited,
         "QC_VAR_DIR": str(var_dir),
         "QC_NATS_URL": f"nats://127.0.0.1:{free_port()}",
         "QC_ADMIN_PASSWORD": ADMIN_PASSWORD,

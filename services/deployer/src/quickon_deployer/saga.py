@@ -238,6 +238,7 @@ class SagaRunner:
         attempt = asyncio.ensure_future(self._attempt(run, name, step))
         done, _ = await asyncio.wait({attempt}, timeout=TELL_AFTER_S)
         if not done:
+            run.progress.remove((name, "started"))  # _record appends it again: once on record, not twice
             try:
                 await self._record(run, name, "started", progress_only=True)
             except BaseException:
