@@ -4,8 +4,9 @@ installs per minute with none and with 1,000 services present.
 Starts its own nats-server and the market (built-in catalog) as its own process, as `qc up` runs it;
 the deployer runs in this process, on its own SQLite file. The sim runtime makes pods ready at once
 (readiness delays scaled to zero), so an install is the deployer's own work plus one real
-`helm template`. The chart is redis 1.0.0 from the
-built-in catalog (five objects, one pod). Requests go straight to the stream as the gateway sends them;
+`helm template`. The floor is sampled between the timed installs (one render alone after each
+install), so that both are measured under the same load on a noisy machine. The chart is redis
+1.0.0 from the built-in catalog (five objects, one pod). Requests go straight to the stream as the gateway sends them;
 outcomes are seen on a core NATS subscription.
 
     uv run python benchmarks/deployer.py [--quick]
@@ -66,15 +67,11 @@ def percentile(samples: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-async def helm_floor(runs: int) -> float:
-    """Median milliseconds of the deployer's own render (real `helm template` and YAML parsing), after a warm-up."""
-    await render(CHART, release="floor", namespace=NAMESPACE, values={})
-    times = []
-    for i in range(runs):
-        started = time.perf_counter()
-        await render(CHART, release=f"floor-{i}", namespace=NAMESPACE, values={})
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times)
+async def render_alone(release: str) -> float:
+    """Milliseconds of the deployer's own render (real `helm template` and YAML parsing): one floor sample."""
+    started = time.perf_counter()
+    await render(CHART, release=release, namespace=NAMESPACE, values={})
+    return (time.perf_counter() - started) * 1000
 
 
 async def wait_until_ready(service: Service, timeout_s: float = 60) -> None:
@@ -214,12 +211,10 @@ def throughput(what: str, size: int, seconds: float, installed: int, failures: l
 
 async def run(quick: bool) -> dict[str, Any]:
     latency_n, batch_n, present_n = (30, 50, 200) if quick else (200, 200, 1000)
-    floor_runs = 20 if quick else 50
     with tempfile.TemporaryDirectory() as tmp, NatsServer(Path(tmp) / "nats") as server:
         var = Path(tmp)
-        floor_ms = await helm_floor(floor_runs)
+        await render_alone("warmup")
         print(f"chart: {APP} {VERSION} from the built-in catalog ({CHART.stat().st_size:,} bytes, 5 objects, 1 pod)")
-        print(f"helm template alone through render() (the floor, median of {floor_runs}): {floor_ms:.1f} ms")
 
         async with market_process(server.url, var / "market"):
             nc = await nats.connect(server.url)
@@ -227,11 +222,17 @@ async def run(quick: bool) -> dict[str, Any]:
                 installer = Installer(nc)
                 await installer.listen()
 
-                # Latency: one install at a time on a fresh deployer.
+                # Latency: one install at a time on a fresh deployer, each followed by a render alone.
+                timed: list[float | None] = []
+                floors: list[float] = []
                 async with deployer(server.url, var / "latency"):
                     await installer.one("warmup")  # the chart's first download into the deployer's cache
-                    timed = [await installer.one(f"lat-{i:04d}") for i in range(latency_n)]
+                    for i in range(latency_n):
+                        timed.append(await installer.one(f"lat-{i:04d}"))
+                        floors.append(await render_alone(f"floor-{i:04d}"))
                 latencies = [t for t in timed if t is not None]
+                floor_ms = statistics.median(floors)
+                print(f"helm template alone through render() (the floor, median of {latency_n}): {floor_ms:.1f} ms")
                 p50, p99 = statistics.median(latencies), percentile(latencies, 0.99)
                 print(
                     f"request -> AppInstalled, {latency_n} sequential installs: p50 {p50:.1f} ms, p99 {p99:.1f} ms,"

@@ -174,22 +174,27 @@ def build_sagas(steps: Steps) -> dict[str, Saga]:
     restarted, restart_failed = simple(ServiceRestarted, ServiceRestartFailed, "running")
     uninstall_failed = simple(AppUninstalled, AppUninstallFailed, "failed")[1]
     s = steps
-    # Steps that only read: the market, helm template, the cluster's health.
-    reads = frozenset({"resolve", "render", "wait"})
+    # Steps safe to run again after a crash without their start on record: the reads (the market,
+    # helm template, the cluster's health) and apply, which finds its own tag on the release's
+    # newest revision instead of deploying twice. Each is still on record once it runs long.
+    repeatable = frozenset({"resolve", "render", "apply", "wait"})
     return {
         "install": Saga(
             (("resolve", s.resolve), ("render", s.render), ("apply", s.apply), ("wait", s.wait_ready)),
-            installed, (("remove", s.remove),), install_failed, reads,
+            installed, (("remove", s.remove),), install_failed, repeatable,
         ),
         "upgrade": Saga(
             (("resolve", s.resolve), ("render", s.render), ("apply", s.apply), ("wait", s.wait_ready)),
-            upgraded, (("undo_upgrade", s.undo_upgrade), ("wait_rollback", s.wait_rollback)), upgrade_failed, reads,
+            upgraded, (("undo_upgrade", s.undo_upgrade), ("wait_rollback", s.wait_rollback)), upgrade_failed,
+            repeatable,
         ),
-        "rollback": Saga((("roll_back", s.roll_back), ("wait", s.wait_ready)), rolled_back, (), rollback_failed, reads),
-        "start": Saga((("scale_up", s.scale_up), ("wait", s.wait_ready)), started, (), start_failed, reads),
-        "stop": Saga((("scale_down", s.scale_down), ("wait", s.wait_stopped)), stopped, (), stop_failed, reads),
-        "restart": Saga((("restart", s.restart), ("wait", s.wait_ready)), restarted, (), restart_failed, reads),
+        "rollback": Saga(
+            (("roll_back", s.roll_back), ("wait", s.wait_ready)), rolled_back, (), rollback_failed, repeatable
+        ),
+        "start": Saga((("scale_up", s.scale_up), ("wait", s.wait_ready)), started, (), start_failed, repeatable),
+        "stop": Saga((("scale_down", s.scale_down), ("wait", s.wait_stopped)), stopped, (), stop_failed, repeatable),
+        "restart": Saga((("restart", s.restart), ("wait", s.wait_ready)), restarted, (), restart_failed, repeatable),
         "uninstall": Saga(
-            (("uninstall", s.uninstall), ("wait", s.wait_gone)), uninstalled, (), uninstall_failed, reads
+            (("uninstall", s.uninstall), ("wait", s.wait_gone)), uninstalled, (), uninstall_failed, repeatable
         ),
     }  # fmt: skip

@@ -2,13 +2,13 @@
 
 A consumer accepts a request (``handlers.py``) by writing an operation in state ``running``, its
 first step started; the :class:`SagaRunner` runs it here, step after step (``steps.py``). A step
-that changes something is on record as started before it runs; a read-only one is recorded with
-the next record (or once it runs long), which keeps an install at two transactions of its own. A
-step is idempotent, so a deployer killed anywhere resumes the operation from the last step on
-record. A step that fails, or a deadline that passes, ends the operation: the saga then
-compensates (the ``compensation`` steps of ``outcomes.py``) — a failed install is uninstalled, a
-failed upgrade rolled back — recording that too, so that a crash during compensation resumes the
-compensation.
+whose repetition could do harm is on record as started before it runs; a repeatable one (a read,
+or a deploy that recognises its own revision) is recorded with the next record (or once it runs
+long), which keeps an install at one transaction of its own after its acceptance. Every step is
+idempotent, so a deployer killed anywhere resumes the operation from the last step on record.
+A step that fails, or a deadline that passes, ends the operation: the saga then compensates (the
+``compensation`` steps of ``outcomes.py``) — a failed install is uninstalled, a failed upgrade
+rolled back — recording that too, so that a crash during compensation resumes the compensation.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from .runtime.base import RuntimeFailure
 log = logging.getLogger(__name__)
 RETRY_WAIT_S = (0.5, 1.0, 2.0, 5.0, 10.0)
 POLL_S = 5.0
-# A read-only step's start is put on record with the next record, or once it has run this long:
+# A repeatable step's start is put on record with the next record, or once it has run this long:
 # a quick one costs no transaction of its own, a long wait still shows at once.
 TELL_AFTER_S = 0.25
 
@@ -100,9 +100,10 @@ class Saga:
     finish: Finish
     compensation: tuple[tuple[str, Step], ...]
     fail: Callable[[Run, UnitOfWork, ServiceRecord | None, str], Awaitable[None]]
-    # Steps that change nothing outside the deployer's memory: their start need not be on record
-    # before they run, since a crash during one only means running it again.
-    read_only: frozenset[str] = frozenset()
+    # Steps whose start need not be on record before they run, since a crash during one only means
+    # running it again: those that change nothing outside the deployer's memory, and those that
+    # recognise their own effect when they run again.
+    repeatable: frozenset[str] = frozenset()
 
 
 def cause_of(envelope: Envelope) -> dict[str, Any]:
@@ -207,7 +208,7 @@ class SagaRunner:
         """Run the remaining steps; the step that failed and why, or None when the operation completed.
 
         A step's completion is recorded with the next step's start: one transaction, not two. A
-        read-only step's start waits for the next record too (see :meth:`_run_read_only`).
+        repeatable step's start waits for the next record too (see :meth:`_run_repeatable`).
         """
         names = [name for name, _ in saga.steps]
         last = run.op.steps[-1] if run.op.steps else {}
@@ -215,7 +216,7 @@ class SagaRunner:
         # The start of the step to run may be on record already (by the acceptance, or before a crash).
         on_record = start < len(names) and (last.get("step"), last.get("state")) == (names[start], "started")
         for name, step in saga.steps[start:]:
-            if on_record or name not in saga.read_only:
+            if on_record or name not in saga.repeatable:
                 if not on_record:
                     await self._record(run, name, "started")
                 self._failpoint(run, name, "before")
@@ -223,7 +224,7 @@ class SagaRunner:
             else:
                 run.progress.append((name, "started"))
                 self._failpoint(run, name, "before")
-                failure = await self._run_read_only(run, name, step)
+                failure = await self._run_repeatable(run, name, step)
             on_record = False
             if failure is not None:
                 return name, failure
@@ -232,8 +233,8 @@ class SagaRunner:
         await self._end(run, saga.finish, state="completed")
         return None
 
-    async def _run_read_only(self, run: Run, name: str, step: Step) -> str | None:
-        """Run a step that changes nothing; if it takes more than a moment, record its start meanwhile
+    async def _run_repeatable(self, run: Run, name: str, step: Step) -> str | None:
+        """Run a repeatable step; if it takes more than a moment, record its start meanwhile
         so that whoever follows the operation sees it."""
         attempt = asyncio.ensure_future(self._attempt(run, name, step))
         done, _ = await asyncio.wait({attempt}, timeout=TELL_AFTER_S)
@@ -318,10 +319,10 @@ class SagaRunner:
     ) -> None:
         """Note a step's progress (after what ``run.progress`` holds) with the plan, events and rows
         so far, and tell it on the bus, in one transaction: one UPDATE of the operation, which this
-        runner alone writes. ``progress_only``: the step log alone, while a read-only step runs
+        runner alone writes. ``progress_only``: the step log alone, while a repeatable step runs
         (its plan, events and rows are not complete yet)."""
         op = run.op
-        # Taken before the first await: a read-only step may run on meanwhile and add more.
+        # Taken before the first await: a repeatable step may run on meanwhile and add more.
         entries, run.progress = [*run.progress, (step, progress)], []
         outgoing: list[Event] = []
         rows: list[SQLModel] = []
