@@ -6,7 +6,9 @@ Starts its own nats-server, the market (built-in catalog) and the gateway as the
 server it measures the saturation throughput (closed loop: every connection sends its next request as
 soon as the previous answer is in), then the latency at a fixed offered load of half the gateway's
 saturation (open loop: requests leave on a fixed schedule whatever the answers do, and a request's
-latency counts from when it was due, so a stall is not hidden). The load comes from this process over
+latency counts from when it was due, so a stall is not hidden). Both servers run at once and are
+measured in alternating rounds, the ratio taken round by round (its median is the figure), so that a
+change in the machine's load in the middle of the run weighs on both alike. The load comes from this process over
 raw keep-alive HTTP/1.1 connections: an HTTP client library would cost more CPU per request than the
 servers under test, on a machine where they share two cores.
 
@@ -19,11 +21,12 @@ import argparse
 import asyncio
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -148,13 +151,24 @@ def process(args: list[str], env: dict[str, str], log: Path) -> Iterator[subproc
             child.kill()
 
 
-def wait_for(url: str, *, headers: dict[str, str] | None = None, timeout_s: float = 90) -> httpx.Response:
+def has_apps(response: httpx.Response) -> bool:
+    """The market has loaded the built-in catalog: the measured answer is the real one, not an empty list."""
+    return int(response.json().get("total", 0)) > 0
+
+
+def wait_for(
+    url: str,
+    *,
+    headers: dict[str, str] | None = None,
+    until: Callable[[httpx.Response], bool] = lambda _: True,
+    timeout_s: float = 90,
+) -> httpx.Response:
     deadline = time.monotonic() + timeout_s
     last = "no answer"
     while time.monotonic() < deadline:
         try:
             response = httpx.get(url, headers=headers, timeout=5)
-            if response.status_code == 200:
+            if response.status_code == 200 and until(response):
                 return response
             last = f"{response.status_code} {response.text[:200]}"
         except httpx.HTTPError as error:
@@ -178,22 +192,40 @@ def serve_ceiling(port: int, body_file: Path) -> None:
     uvicorn.run(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
 
 
-async def measure(name: str, port: int, request: bytes, seconds: float, rate: float | None) -> dict[str, float]:
-    """Saturation, then latency at ``rate`` requests per second (half the saturation when None)."""
-    rps, errors = await saturation(port, request, seconds)
-    print(f"{name:<8} saturation: {rps:8.1f} requests/s ({errors} errors)", flush=True)
-    rate = rate or rps / 2
-    load = await fixed_load(port, request, rate, seconds)
-    print(
-        f"{name:<8} at {rate:.0f}/s offered: {load['achieved_rps']:.1f}/s achieved, p50 {load['p50_ms']:.2f} ms, "
-        f"p99 {load['p99_ms']:.2f} ms ({load['errors']:.0f} errors)",
-        flush=True,
-    )
-    return {"rps": round(rps, 1), "offered_rps": round(rate, 1), **load, "errors": load["errors"] + errors}
+async def compare(
+    gateway: tuple[int, bytes], ceiling: tuple[int, bytes], rounds: int, seconds: float
+) -> dict[str, Any]:
+    """Saturation of both in alternating rounds of ``seconds`` each, then latency at half the gateway's."""
+    ratios, gateway_rps, ceiling_rps, errors = [], [], [], 0
+    for number in range(1, rounds + 1):
+        g, g_errors = await saturation(*gateway, seconds)
+        c, c_errors = await saturation(*ceiling, seconds)
+        gateway_rps.append(g)
+        ceiling_rps.append(c)
+        ratios.append(g / c)
+        errors += g_errors + c_errors
+        print(f"round {number}: gateway {g:8.1f}/s, ceiling {c:8.1f}/s = {g / c:.3f}x ({g_errors + c_errors} errors)")
+    rate = statistics.median(gateway_rps) / 2
+    loads = {}
+    for name, (port, request) in (("gateway", gateway), ("ceiling", ceiling)):
+        load = loads[name] = await fixed_load(port, request, rate, seconds * rounds / 2)
+        errors += int(load["errors"])
+        print(
+            f"{name:<8} at {rate:.0f}/s offered: {load['achieved_rps']:.1f}/s achieved, p50 {load['p50_ms']:.2f} ms, "
+            f"p99 {load['p99_ms']:.2f} ms ({load['errors']:.0f} errors)",
+            flush=True,
+        )
+    return {
+        "rps": round(statistics.median(gateway_rps), 1), "ceiling_rps": round(statistics.median(ceiling_rps), 1),
+        "rps_ratio": round(statistics.median(ratios), 3), "p50_ms": loads["gateway"]["p50_ms"],
+        "p99_ms": loads["gateway"]["p99_ms"], "offered_rps": round(rate, 1),
+        "achieved_rps": loads["gateway"]["achieved_rps"], "ceiling_p50_ms": loads["ceiling"]["p50_ms"],
+        "ceiling_p99_ms": loads["ceiling"]["p99_ms"], "errors": errors,
+    }  # fmt: skip
 
 
 def run(quick: bool) -> dict[str, Any]:
-    seconds = 5.0 if quick else 20.0
+    rounds, seconds = (3, 2.0) if quick else (5, 4.0)
     with tempfile.TemporaryDirectory(prefix="qc-bench-gateway-") as work, NatsServer(Path(work) / "nats") as nats:
         var = Path(work)
         gateway_port, ceiling_port = free_port(), free_port()
@@ -214,28 +246,33 @@ def run(quick: bool) -> dict[str, Any]:
             wait_for(f"{base}/readyz")
             login = httpx.post(f"{base}/api/v1/auth/token", data={"username": "admin", "password": PASSWORD})
             token = login.json()["access_token"]
-            body = wait_for(f"{base}/api/v1/apps", headers={"Authorization": f"Bearer {token}"})
-            print(f"GET /api/v1/apps: {len(body.content)} bytes, {body.json()['total']} apps; {seconds:.0f}s each")
+            body = wait_for(f"{base}/api/v1/apps", headers={"Authorization": f"Bearer {token}"}, until=has_apps)
+            print(
+                f"GET /api/v1/apps: {len(body.content)} bytes, {body.json()['total']} apps; "
+                f"{rounds} rounds of {seconds:.0f}s"
+            )
             (var / "apps.json").write_bytes(body.content)
-            gateway = asyncio.run(measure("gateway", gateway_port, get_request("/api/v1/apps", token), seconds, None))
-        ceiling_args = [sys.executable, __file__, "--serve-ceiling", str(ceiling_port), str(var / "apps.json")]
-        with process(ceiling_args, {}, var / "ceiling.log"):
-            wait_for(f"http://127.0.0.1:{ceiling_port}/api/v1/apps")
-            request = get_request("/api/v1/apps", None)
-            ceiling = asyncio.run(measure("ceiling", ceiling_port, request, seconds, gateway["offered_rps"]))
-    ratio = gateway["rps"] / ceiling["rps"]
-    print(f"gateway / ceiling: {ratio:.2f}x (goal 0.5x or better); p99 at half load {gateway['p99_ms']} ms (goal < 50)")
-    return {
-        "rps": gateway["rps"], "ceiling_rps": ceiling["rps"], "rps_ratio": round(ratio, 3),
-        "p50_ms": gateway["p50_ms"], "p99_ms": gateway["p99_ms"], "offered_rps": gateway["offered_rps"],
-        "achieved_rps": gateway["achieved_rps"], "ceiling_p50_ms": ceiling["p50_ms"],
-        "ceiling_p99_ms": ceiling["p99_ms"], "errors": int(gateway["errors"] + ceiling["errors"]), "seconds": seconds,
-    }  # fmt: skip
+            ceiling_args = [sys.executable, __file__, "--serve-ceiling", str(ceiling_port), str(var / "apps.json")]
+            with process(ceiling_args, {}, var / "ceiling.log"):
+                wait_for(f"http://127.0.0.1:{ceiling_port}/api/v1/apps")
+                figures = asyncio.run(
+                    compare(
+                        (gateway_port, get_request("/api/v1/apps", token)),
+                        (ceiling_port, get_request("/api/v1/apps", None)),
+                        rounds,
+                        seconds,
+                    )
+                )
+    print(
+        f"gateway / ceiling: {figures['rps_ratio']:.3f}x, the median of {rounds} rounds (goal 0.5x or better); "
+        f"p99 at half load {figures['p99_ms']} ms (goal < 50)"
+    )
+    return {**figures, "rounds": rounds, "seconds": seconds}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="5 s per measurement instead of 20; under a minute")
+    parser.add_argument("--quick", action="store_true", help="3 rounds of 2 s instead of 5 of 4 s; under a minute")
     parser.add_argument("--serve-ceiling", nargs=2, metavar=("PORT", "JSON"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_ceiling:
