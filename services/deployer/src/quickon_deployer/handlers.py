@@ -101,9 +101,8 @@ def register(service: Service, *, runner: SagaRunner, sealer: Sealer, settings: 
             raise Refused(f"there is no service {event.service!r} in {event.namespace!r}")
         if record.operation_id is not None:
             running = await uow.session.get(OperationRecord, record.operation_id)
-            doing = (
-                f"{running.kind} {running.id} (at {running.step or 'its start'})" if running else record.operation_id
-            )
+            at = running.current_step if running else ""
+            doing = f"{running.kind} {running.id} (at {at or 'its start'})" if running else record.operation_id
             raise Refused(f"{record.name} is busy with {doing}; try again when it has finished")
         if kind == "upgrade":
             if record.status == "stopped":

@@ -74,7 +74,9 @@ class OperationRecord(SQLModel, table=True):
     service: str = Field(max_length=53)
     kind: str = Field(max_length=16)  # install, upgrade, rollback, start, stop, restart, uninstall
     state: str = Field(max_length=16)  # running, compensating, completed, failed
-    step: str = Field(default="", max_length=32)  # the step running or last done
+    # The step a resumed run starts from: the last one on record with all that the steps before it
+    # decided (a repeatable step that runs long is told in ``steps`` meanwhile, not here).
+    step: str = Field(default="", max_length=32)
     steps: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     # What the request asked (secret values sealed) and what the steps decided so far.
     plan: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
@@ -84,3 +86,8 @@ class OperationRecord(SQLModel, table=True):
     cause: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     finished_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+
+    @property
+    def current_step(self) -> str:
+        """The step running now or last told, for people (a resumed run starts at ``step``)."""
+        return str(self.steps[-1]["step"]) if self.steps else self.step

@@ -72,7 +72,7 @@ def summary(record: ServiceRecord) -> dict[str, Any]:
 def operation_view(op: OperationRecord) -> dict[str, Any]:
     return {
         "operation_id": op.id, "kind": op.kind, "service": op.service, "namespace": op.namespace, "state": op.state,
-        "step": op.step, "steps": op.steps, "error": op.error, "deadline": op.deadline.isoformat(),
+        "step": op.current_step, "steps": op.steps, "error": op.error, "deadline": op.deadline.isoformat(),
         "created_at": op.created_at.isoformat(), "finished_at": op.finished_at.isoformat() if op.finished_at else None,
         "revision": op.plan.get("revision"), "version": op.plan.get("version"),
     }  # fmt: skip

@@ -133,6 +133,9 @@ class SagaRunner:
         self.compensation_s = compensation_s  # the budget of undoing a failed operation
         self.failpoints = frozenset(failpoints)
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        # Operations that ended since the current pick-up began reading: its answer may still show
+        # them running, and a run started from it would only repeat steps before it found out.
+        self._ended: set[str] = set()
         self._wake = asyncio.Event()
 
     def wake(self) -> None:
@@ -159,6 +162,7 @@ class SagaRunner:
             await asyncio.gather(*self._tasks.values(), return_exceptions=True)
 
     async def _pick_up(self) -> None:
+        self._ended.clear()  # what ended before this read shows as ended in it
         async with self.outbox.db.read_session() as session:
             found = await session.exec(
                 select(OperationRecord)
@@ -167,7 +171,8 @@ class SagaRunner:
             )
             operations = found.all()
         for op in operations:
-            self._start(op)
+            if op.id not in self._ended:
+                self._start(op)
 
     def _start(self, op: OperationRecord) -> None:
         """Run ``op`` now if a place is free; otherwise a pick-up takes it when one is."""
@@ -175,11 +180,13 @@ class SagaRunner:
             return
         task = asyncio.create_task(self._execute(Run(op)), name=f"operation-{op.id}")
         self._tasks[op.id] = task
-        task.add_done_callback(self._forget(op.id))
+        task.add_done_callback(self._forget(op))
 
-    def _forget(self, op_id: str) -> Callable[[asyncio.Task[None]], None]:
+    def _forget(self, op: OperationRecord) -> Callable[[asyncio.Task[None]], None]:
         def forget(_task: asyncio.Task[None]) -> None:
-            self._tasks.pop(op_id, None)
+            self._tasks.pop(op.id, None)
+            if op.state in ("completed", "failed"):
+                self._ended.add(op.id)
             self._wake.set()  # a place is free for a waiting operation
 
         return forget
@@ -335,9 +342,11 @@ class SagaRunner:
             uow = self.outbox.unit(session, cause=run.cause())
             logged = self._log_progress(uow, op, entries, detail=detail)
             await self._save_pending(uow, op, outgoing, rows)
-            values = {"step": step, "steps": [*op.steps, *logged], **changes}
+            values: dict[str, Any] = {"steps": [*op.steps, *logged], **changes}
             if not progress_only:
-                values["plan"] = plan
+                # Only a full record moves the step a resumed run starts from: a progress note leaves
+                # out the plan, events and rows of the steps before it, which that run must make again.
+                values.update(step=step, plan=plan)
             await _update(session, op, values)
         for key, value in values.items():
             if key != "plan":  # op.plan is run.plan, which a step may be changing
