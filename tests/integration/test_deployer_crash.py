@@ -3,8 +3,9 @@ after a restart, each operation completes or compensates, exactly once, leaving 
 
 The process freezes itself at a failpoint (``QC_DEPLOYER_FAILPOINTS``): just before a step runs
 (``before``; a step whose repetition could do harm is on record as started by then, a repeatable
-one — resolve, render, apply, wait — is not yet), or after its effect and before that was recorded (``after``). The test then kills it and
-starts the next process, which resumes the operation from the last step on record.
+one — resolve, render, apply, wait — is not yet), or after its effect and before that was recorded
+(``after``). The test then kills it and starts the next process, which resumes the operation from
+the last step on record.
 """
 
 from __future__ import annotations
