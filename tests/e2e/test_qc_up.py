@@ -58,7 +58,7 @@ def status(port: int, path: str) -> int:
 
 def test_qc_up_runs_supervises_and_stops_the_platform(platform) -> None:  # type: ignore[no-untyped-def]
     process, ports, nats_port = platform
-    wait_for(lambda: all(status(p, "/healthz") == 200 for p in ports.values()), what="every /healthz")
+    wait_for(lambda: all(status(p, "/healthz") == 200 for p in ports.values()), timeout_s=120, what="every /healthz")
     wait_for(lambda: all(status(p, "/readyz") == 200 for p in ports.values()), what="every /readyz")
     assert port_answers("127.0.0.1", nats_port), "qc up started its own nats-server"
 
