@@ -45,9 +45,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 
 @pytest.fixture(scope="session")
-def moto_s3() -> Iterator[S3Endpoint]:
-    """moto's S3 server in-process, for the whole session (accepts any credentials)."""
-    with moto_server() as endpoint:
+def moto_s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Endpoint]:
+    """moto's S3 server, for the whole session (it accepts any credentials)."""
+    with moto_server(tmp_path_factory.mktemp("moto") / "moto.log") as endpoint:
         yield endpoint
 
 

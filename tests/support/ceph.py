@@ -31,7 +31,8 @@ class CephError(RuntimeError):
     """Ceph could not start; the message carries the tail of the logs."""
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
+    """In a child before exec: receive SIGTERM when the parent dies."""
     ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
@@ -159,7 +160,7 @@ keyring = {root}/rgw.keyring
     def _spawn(self, name: str, *command: str | Path) -> None:
         output = (self.root / "log" / f"{name}.out").open("wb")
         self._daemons[name] = subprocess.Popen(
-            [str(part) for part in command], stdout=output, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent
+            [str(part) for part in command], stdout=output, stderr=subprocess.STDOUT, preexec_fn=die_with_parent
         )
 
     def _wait_for(self, condition: Callable[[], bool], what: str) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,7 +14,8 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from quickon_common.objectstore import StoreSettings
-from support.ceph import CephRgw
+from quickon_common.natsserver import free_port, port_answers
+from support.ceph import CephRgw, die_with_parent
 
 
 @dataclass(frozen=True)
@@ -43,17 +47,27 @@ def new_bucket_name() -> str:
 
 
 @contextmanager
-def moto_server() -> Iterator[S3Endpoint]:
-    """moto's S3 in a thread of this process, on a free 127.0.0.1 port."""
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
+def moto_server(log: Path) -> Iterator[S3Endpoint]:
+    """moto's S3 server on a free 127.0.0.1 port, in a process of its own: what it stores is not
+    counted in the tests' memory measurements, and it does not compete for the tests' GIL."""
+    port = free_port()
+    with log.open("wb") as output:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            preexec_fn=die_with_parent,
+        )
     try:
-        yield S3Endpoint(endpoint=f"{host}:{port}", access_key="moto-access", secret_key="moto-secret")
+        deadline = time.monotonic() + 60
+        while not port_answers("127.0.0.1", port):
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"moto's S3 server did not start:\n{log.read_text(errors='replace')[-2000:]}")
+            time.sleep(0.1)
+        yield S3Endpoint(endpoint=f"127.0.0.1:{port}", access_key="moto-access", secret_key="moto-secret")
     finally:
-        server.stop()
+        server.terminate()
+        server.wait(timeout=10)
 
 
 @contextmanager

@@ -45,8 +45,7 @@ async def encrypt(
     async for chunk in chunks:
         pending += chunk
         while len(pending) > chunk_size:  # more follows, so this frame is not the last
-            yield _seal(aead, header, key, index, bytes(pending[:chunk_size]), final=False)
-            del pending[:chunk_size]
+            yield _seal(aead, header, key, index, _take(pending, chunk_size), final=False)
             index += 1
     yield _seal(aead, header, key, index, bytes(pending), final=True)
 
@@ -71,18 +70,24 @@ async def decrypt(aead: AESGCM, key: str, stored: AsyncIterable[bytes], *, name:
         if header is None:
             if len(pending) < HEADER.size:
                 continue
-            header, chunk_size = _read_header(bytes(pending[: HEADER.size]), name)
+            header, chunk_size = _read_header(_take(pending, HEADER.size), name)
             frame_bytes = NONCE_BYTES + chunk_size + TAG_BYTES
-            del pending[: HEADER.size]
         while len(pending) > frame_bytes:  # more follows: this frame must not be the last
-            yield _open(aead, header, key, index, bytes(pending[:frame_bytes]), final=False, name=name)
-            del pending[:frame_bytes]
+            yield _open(aead, header, key, index, _take(pending, frame_bytes), final=False, name=name)
             index += 1
     if header is None:
         raise IntegrityError(f"{name} is too short for an encrypted object: damaged object (or not encrypted)")
     if len(pending) < NONCE_BYTES + TAG_BYTES:
         raise IntegrityError(f"{name} ends before its last chunk: wrong key or damaged object (truncated)")
     yield _open(aead, header, key, index, bytes(pending), final=True, name=name)
+
+
+def _take(pending: bytearray, size: int) -> bytes:
+    """The first ``size`` bytes of ``pending``, removed from it (copied once)."""
+    with memoryview(pending) as view:
+        taken = bytes(view[:size])
+    del pending[:size]
+    return taken
 
 
 def _read_header(header: bytes, name: str) -> tuple[bytes, int]:
