@@ -1,4 +1,4 @@
-"""S3 servers for tests: moto in-process (fast, any credentials) and a real Ceph RGW (real auth)."""
+"""S3 servers for tests: moto (fast, accepts any credentials) and a real Ceph RGW (real authentication)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from quickon_common.objectstore import StoreSettings
 from quickon_common.natsserver import free_port, port_answers
+from quickon_common.objectstore import StoreSettings
 from support.ceph import CephRgw, die_with_parent
 
 
