@@ -90,23 +90,25 @@ async def proof_checks(http: httpx.AsyncClient, seq: object, tmp_path: Path) -> 
     public = key.json()["public_key"]
     proof = (await http.get(f"/api/v1/audit/entries/{seq}/proof")).json()
     assert proof["sequence"] == seq and proof["public_key"] == public
-    path = tmp_path / "proof.json"
-    path.write_text(json.dumps(proof))
-    # The standalone verifier, in an isolated interpreter that cannot import QuickOn.
-    script = Path(quickon_audit.offline.__file__)
-    run = [sys.executable, "-I", str(script), str(path), "--public-key", public]
-    checked = subprocess.run(run, capture_output=True, text=True, check=False, cwd=tmp_path)
+    checked = offline_check(proof, public, tmp_path)
     assert checked.returncode == 0 and checked.stdout.startswith("valid"), checked.stdout + checked.stderr
-    forged = {**proof, "audit_path": list(reversed(proof["audit_path"]))}
-    path.write_text(json.dumps({**forged, "canonical_b64": proof["canonical_b64"]}))
-    assert subprocess.run(run, capture_output=True, check=False).returncode == (
-        1 if len(proof["audit_path"]) > 1 else 0
-    )
-    other = json.dumps({**proof, "entry": {}, "canonical_b64": proof["canonical_b64"][:-8] + "AAAAAAA="})
-    path.write_text(other)
-    assert subprocess.run(run, capture_output=True, check=False).returncode == 1
+    assert len(proof["audit_path"]) > 1
+    assert offline_check({**proof, "audit_path": proof["audit_path"][::-1]}, public, tmp_path).returncode == 1
+    changed = {**proof, "canonical_b64": proof["canonical_b64"][:-8] + "AAAAAAA="}
+    assert offline_check(changed, public, tmp_path).returncode == 1
+    other_key = "A" * 43 + "="
+    assert offline_check(proof, other_key, tmp_path).returncode == 1
     missing = await http.get("/api/v1/audit/entries/999999/proof")
     assert missing.status_code == 404
+
+
+def offline_check(proof: dict[str, object], public: str, where: Path) -> subprocess.CompletedProcess[str]:
+    """The standalone verifier on ``proof``, in an isolated interpreter that cannot import QuickOn."""
+    path = where / "proof.json"
+    path.write_text(json.dumps(proof))
+    script = Path(quickon_audit.offline.__file__)
+    run = [sys.executable, "-I", str(script), str(path), "--public-key", public]
+    return subprocess.run(run, capture_output=True, text=True, check=False, cwd=where)
 
 
 async def scope_checks(app: FastAPI, admin: httpx.AsyncClient) -> None:
