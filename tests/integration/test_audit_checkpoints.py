@@ -1,0 +1,136 @@
+"""Checkpoints: signed, published, written to the object store outside the database, queued while the
+store is away (the log keeps appending); timed checkpoints; retention of whole checkpointed segments."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DatabaseError
+
+from quickon_audit import canonical, merkle, retention
+from quickon_audit.app import create_service
+from quickon_audit.appender import checkpoints, entries
+from quickon_audit.checkpoint_store import PREFIX
+from quickon_audit.settings import AuditSettings
+from quickon_audit.signing import signature_valid
+from quickon_audit.verify import verify
+from quickon_common.contracts.audit import AuditCheckpointCreated, AuditRetentionApplied
+from quickon_common.natsserver import NatsServer
+from quickon_common.objectstore import open_store
+from quickon_common.service import Service
+from support.audit import consumer_idle, message, publish_all
+from support.bus import eventually, running, settings_for, stream_messages
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 6, 1, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def audit_service(nats_url: str, database_url: str, var: Path, clock: Clock, **settings: object) -> Service:
+    base = settings_for("audit", nats_url=nats_url, database_url=database_url, var_dir=var, **settings)
+    return create_service(base, AuditSettings(checkpoint_every=100, checkpoint_interval_s=3600, store_retry_s=0.1),
+                          clock=clock)  # fmt: skip
+
+
+async def count(service: Service, table: object = entries) -> int:
+    async with service.db.read_engine.connect() as connection:
+        return int((await connection.execute(select(func.count()).select_from(table))).scalar() or 0)  # type: ignore[arg-type]
+
+
+async def test_checkpoints_queue_while_the_store_is_away_and_are_stored_when_it_returns(
+    nats_server: NatsServer, database_url: str, tmp_path: Path
+) -> None:
+    blocked = tmp_path / "objects"
+    blocked.write_text("a file where the store's folder should be: every write fails")
+    service = audit_service(nats_server.url, database_url, tmp_path, Clock(), store_url=f"file://{blocked}")
+    async with running(service, but=("checkpoint store",)):
+        for start in (0, 150):  # two rounds: two checkpoints at least
+            await publish_all(nats_server.url, [message(i) for i in range(start, start + 150)])
+            await eventually(lambda: consumer_idle(nats_server.url), what="the events to be logged")
+        assert await count(service) >= 300, "the log keeps appending"
+        made = await count(service, checkpoints)
+        assert made >= 2
+        await eventually(lambda: _reason(service), what="the store's trouble to be reported")
+        assert not await _stored(service)
+
+        blocked.unlink()  # the store is back
+        await eventually(lambda: _all_stored(service), what="the queued checkpoints to be stored")
+        assert service.checks["checkpoint store"] is None
+        store = open_store(service.settings.store_settings())
+        keys = [info.key async for info in store.list(PREFIX)]
+        assert len(keys) == await count(service, checkpoints)
+        document = json.loads(await store.get_bytes(keys[0]))
+        await store.close()
+    cp = document["checkpoint"]
+    public = base64.b64decode(document["public_key"])
+    assert public == service.signer.public_raw  # type: ignore[attr-defined]
+    assert signature_valid(public, canonical.checkpoint_payload(**cp), document["signature"])
+    leaves = base64.b64decode(document["leaves_b64"])
+    assert merkle.root([leaves[i : i + 32] for i in range(0, len(leaves), 32)]).hex() == cp["merkle_root"]
+    published = await stream_messages(nats_server.url, AuditCheckpointCreated.subject)
+    assert len(published) == made
+    assert verify(database_url, public).ok
+
+
+async def test_timed_checkpoints_and_retention_of_whole_segments(
+    nats_server: NatsServer, database_url: str, tmp_path: Path
+) -> None:
+    clock = Clock()
+    service = audit_service(nats_server.url, database_url, tmp_path, clock)
+    audit_log = service.audit_log  # type: ignore[attr-defined]
+    async with running(service):
+        await publish_all(nats_server.url, [message(i) for i in range(30)])
+        await eventually(lambda: consumer_idle(nats_server.url), what="the first events to be logged")
+        first = await audit_log.checkpoint_now()  # what the timer does every checkpoint_interval_s
+        assert first is not None and first >= 30
+        await eventually(lambda: _logged(service, first + 1), what="the checkpoint event to be logged")
+        assert await audit_log.checkpoint_now() is None, "a checkpoint event alone makes no new checkpoint"
+
+        clock.now += timedelta(days=10)
+        await publish_all(nats_server.url, [message(i) for i in range(30, 60)])
+        await eventually(lambda: consumer_idle(nats_server.url), what="the later events to be logged")
+        second = await audit_log.checkpoint_now()
+        removed = await retention.apply(service.outbox, keep_days=7, clock=clock)
+        assert removed == first, "exactly the segment whose checkpoint is older than 7 days"
+        async with service.db.read_engine.connect() as connection:
+            oldest = (await connection.execute(select(func.min(entries.c.seq)))).scalar()
+        assert oldest == first + 1
+        assert await retention.apply(service.outbox, keep_days=7, clock=clock) == 0
+        verdict = verify(database_url, service.signer.public_raw)  # type: ignore[attr-defined]
+        assert verdict.ok and verdict.starts_after == first, verdict
+        async with service.db.engine.begin() as connection:
+            with pytest.raises(DatabaseError, match="append-only"):
+                await connection.execute(text(f"DELETE FROM audit_log WHERE seq = {second}"))
+        await eventually(lambda: _has(service, AuditRetentionApplied.ce_type()), what="retention to be in the log")
+
+
+async def _reason(service: Service) -> bool:
+    return bool(service.checks.get("checkpoint store"))
+
+
+async def _stored(service: Service) -> int:
+    async with service.db.read_engine.connect() as connection:
+        query = select(func.count()).select_from(checkpoints).where(checkpoints.c.stored.is_(True))
+        return int((await connection.execute(query)).scalar() or 0)
+
+
+async def _all_stored(service: Service) -> bool:
+    return await _stored(service) == await count(service, checkpoints)
+
+
+async def _logged(service: Service, seq: int) -> bool:
+    return await count(service) >= seq
+
+
+async def _has(service: Service, kind: str) -> bool:
+    async with service.db.read_engine.connect() as connection:
+        return (await connection.execute(select(entries.c.seq).where(entries.c.type == kind))).first() is not None
