@@ -90,7 +90,7 @@ class AuditLog:
                 assigned.append(seq)
                 previous = digest
             if rows:
-                await connection.execute(insert(entries), rows)
+                await _insert(connection, rows)
                 await connection.execute(update(heads).where(heads.c.id == 1).values(seq=seq, entry_hash=previous))
                 if seq - head.checkpoint_seq >= self.checkpoint_every:
                     await self._checkpoint(connection, self.outbox.unit(session), head.checkpoint_seq, seq, previous)
@@ -166,6 +166,21 @@ class AuditLog:
         for listener in self.on_checkpoint:
             uow.after_commit(listener)
         CHECKPOINTS.inc()
+
+
+async def _insert(connection: AsyncConnection, rows: list[dict[str, Any]]) -> None:
+    # psycopg runs an executemany row by row; COPY in the same transaction is several times faster.
+    # sqlite3's executemany is already a tight loop in C.
+    if connection.dialect.name != "postgresql":
+        await connection.execute(insert(entries), rows)
+        return
+    raw = await connection.get_raw_connection()
+    columns = list(rows[0])
+    statement = f"COPY audit_log ({', '.join(columns)}) FROM STDIN"
+    cursor = raw.driver_connection.cursor()  # type: ignore[union-attr]
+    async with cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            await copy.write_row([row[c] for c in columns])
 
 
 def _row(item: Incoming, *, seq: int, digest: bytes, stored: bytes) -> dict[str, Any]:

@@ -51,8 +51,12 @@ class StreamReader:
         self.received = 0  # messages appended or found repeated by this replica
 
     async def run(self, js: JetStreamContext) -> None:
-        """Fetch and append until cancelled; trouble is logged, reported and retried, never raised."""
+        """Fetch and append until cancelled; trouble is logged, reported and retried, never raised.
+
+        Two batches overlap: while one is appended (the database commits, off the event loop), the
+        next is fetched and read."""
         subscription = None
+        appending: asyncio.Task[None] | None = None
         wait = 0.1
         try:
             while True:
@@ -64,7 +68,10 @@ class StreamReader:
                         messages = await subscription.fetch(self.batch_size, timeout=1)
                     except (TimeoutError, NatsTimeoutError):
                         continue
-                    await self.process(messages)
+                    batch = self.read(messages)
+                    if appending is not None:
+                        await appending
+                    appending = asyncio.create_task(self.process(messages, batch))
                     wait = 0.1
                 except asyncio.CancelledError:
                     raise
@@ -76,6 +83,9 @@ class StreamReader:
                     await asyncio.sleep(wait)
                     wait = min(wait * 2, 5.0)
         finally:
+            if appending is not None:  # let the batch in hand finish: it commits and acks, or naks
+                with contextlib.suppress(BaseException):
+                    await asyncio.shield(appending)
             if subscription is not None:
                 with contextlib.suppress(Exception):
                     await subscription.unsubscribe()
@@ -96,14 +106,20 @@ class StreamReader:
                 await js.add_consumer(self.stream, config)
         return await js.pull_subscribe_bind(DURABLE, self.stream)
 
-    async def process(self, messages: list[Msg]) -> None:
-        """Append one fetch in one transaction, then acknowledge it; on failure nothing is acknowledged."""
-        messages = sorted(messages, key=lambda m: m.metadata.sequence.stream)
+    def read(self, messages: list[Msg]) -> list[intake.Incoming]:
+        """What a fetch becomes in the log, in stream order."""
+        messages.sort(key=lambda m: m.metadata.sequence.stream)
         received = self.clock()
-        batch = [
+        return [
             intake.read(m.subject, m.headers, m.data, stream_seq=m.metadata.sequence.stream, received=received)
             for m in messages
         ]
+
+    async def process(self, messages: list[Msg], batch: list[intake.Incoming] | None = None) -> None:
+        """Append one fetch in one transaction, then acknowledge it; on failure nothing is acknowledged
+        and the messages come back after a short delay. Never raises."""
+        if batch is None:
+            batch = self.read(messages)
         try:
             await self.audit.append(batch)
         except Exception as error:
@@ -114,8 +130,12 @@ class StreamReader:
                     await message.nak(delay=RETRY_DELAY_S)
             await asyncio.sleep(RETRY_DELAY_S)
             return
-        for message in messages:
-            await message.ack()
+        try:
+            for message in messages:
+                await message.ack()
+        except Exception as error:  # NATS away: the batch comes back, and its ids are in the log already
+            self._set_error(f"cannot acknowledge: {type(error).__name__}: {error}")
+            return
         self.received += len(messages)
         self._set_error(None)
 
