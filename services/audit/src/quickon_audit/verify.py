@@ -201,13 +201,21 @@ def _chain(
     seq = start
     sha256 = hashlib.sha256
     for rows in db.batches(ROWS, start):
+        # The inner loop is all the per-row work there is: a prefix comparison and one SHA-256.
         for (stored,) in rows:
             if not stored.startswith(prev):
-                return seq, prev, _blame(db, start, seq + 1, trusted)
-            seq += 1
+                break
             prev = sha256(stored).digest()
-            if seq in stops and prev.hex() != stops[seq].head_hash:
-                return seq, prev, _localise(db, stops[seq])
+        else:
+            stored = None
+        first = seq
+        seq = first + len(rows) if stored is None else first + next(i for i, r in enumerate(rows) if r[0] is stored)
+        for stop in sorted(s for s in stops if first < s <= seq):  # every record up to seq is linked
+            at = rows[stop - first][0][:32] if stop < seq else prev  # the hash at a stop opens the next record
+            if at.hex() != stops[stop].head_hash:
+                return stop, at, _localise(db, stops[stop])
+        if stored is not None:
+            return seq, prev, _blame(db, start, seq + 1, trusted)
     return seq, prev, None
 
 
