@@ -21,7 +21,7 @@ from quickon_audit.signing import signature_valid
 from quickon_audit.verify import verify
 from quickon_common.contracts.audit import AuditCheckpointCreated, AuditRetentionApplied
 from quickon_common.natsserver import NatsServer
-from quickon_common.objectstore import open_store
+from quickon_common.objectstore import StoreSettings, open_store
 from quickon_common.service import Service
 from support.audit import consumer_idle, message, publish_all
 from support.bus import eventually, running, settings_for, stream_messages
@@ -134,3 +134,31 @@ async def _logged(service: Service, seq: int) -> bool:
 async def _has(service: Service, kind: str) -> bool:
     async with service.db.read_engine.connect() as connection:
         return (await connection.execute(select(entries.c.seq).where(entries.c.type == kind))).first() is not None
+
+
+async def test_checkpoints_land_in_each_object_store(
+    nats_server: NatsServer, store_settings: StoreSettings, tmp_path: Path
+) -> None:
+    """Local folder, moto and Ceph RGW: the same objects, self-verifying, under audit/checkpoints/."""
+    where = {
+        "store_url": store_settings.url, "s3_endpoint": store_settings.endpoint,
+        "s3_access_key": store_settings.access_key, "s3_secret_key": store_settings.secret_key,
+        "s3_secure": store_settings.secure, "s3_region": store_settings.region,
+    }  # fmt: skip
+    service = audit_service(nats_server.url, f"sqlite:///{tmp_path / 'audit.db'}", tmp_path, Clock(), **where)
+    async with running(service):
+        for start in (0, 120):
+            await publish_all(nats_server.url, [message(i) for i in range(start, start + 120)])
+            await eventually(lambda: consumer_idle(nats_server.url), what="the events to be logged")
+        await eventually(lambda: _all_stored(service), what="every checkpoint to be stored")
+        made = await count(service, checkpoints)
+    store = open_store(store_settings)
+    try:
+        keys = [info.key async for info in store.list(PREFIX)]
+        assert len(keys) == made >= 2 and keys == sorted(keys)
+        for key in keys:
+            document = json.loads(await store.get_bytes(key))
+            payload = canonical.checkpoint_payload(**document["checkpoint"])
+            assert signature_valid(base64.b64decode(document["public_key"]), payload, document["signature"])
+    finally:
+        await store.close()
