@@ -4,17 +4,19 @@ store is away (the log keeps appending); timed checkpoints; retention of whole c
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import nats
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import DatabaseError
 
 from quickon_audit import canonical, merkle, retention
 from quickon_audit.app import create_service
-from quickon_audit.appender import checkpoints, entries
+from quickon_audit.appender import checkpoints, entries, heads
 from quickon_audit.checkpoint_store import PREFIX
 from quickon_audit.settings import AuditSettings
 from quickon_audit.signing import signature_valid
@@ -79,6 +81,40 @@ async def test_checkpoints_queue_while_the_store_is_away_and_are_stored_when_it_
     published = await stream_messages(nats_server.url, AuditCheckpointCreated.subject)
     assert len(published) == made
     assert verify(database_url, public).ok
+
+    # A rewrite inside the database: one checkpoint row removed, an entry of its segment forged and the
+    # chain recomputed up to the head. Only the copy in the object store still tells.
+    service = audit_service(nats_server.url, database_url, tmp_path, Clock(), store_url=f"file://{blocked}")
+    async with running(service):
+        forged = await forge_without_checkpoint(service, seq=5)
+        nc = await nats.connect(nats_server.url)
+        reply = json.loads((await nc.request("qc.query.audit.verify", b"{}", timeout=60)).data)
+        await nc.close()
+    assert not reply["ok"] and reply["first_bad_sequence"] == forged, reply
+    assert reply["stored_checkpoints"] == made
+    assert not verify(database_url, public).ok
+
+
+async def forge_without_checkpoint(service: Service, *, seq: int) -> int:
+    """Delete the checkpoint covering ``seq``, change entry ``seq`` and recompute the chain after it."""
+    async with service.db.engine.begin() as connection:
+        if connection.dialect.name == "sqlite":
+            await connection.execute(text("DROP TRIGGER audit_log_no_update"))
+        else:
+            await connection.execute(text("ALTER TABLE audit_log DISABLE TRIGGER audit_log_guard"))
+        await connection.execute(delete(checkpoints).where(checkpoints.c.first_seq <= seq, checkpoints.c.seq >= seq))
+        rows = (await connection.execute(select(entries.c.seq, entries.c.record).where(entries.c.seq >= seq))).all()
+        prev = bytes(rows[0][1])[:32]
+        for number, stored in sorted(rows):
+            record = prev + bytes(stored)[32:]
+            if number == seq:
+                record = record.replace(b'"actor":"alice"', b'"actor":"mallory"')
+            prev = hashlib.sha256(record).digest()
+            await connection.execute(
+                update(entries).where(entries.c.seq == number).values(record=record, entry_hash=prev)
+            )
+        await connection.execute(update(heads).values(entry_hash=prev))
+    return seq
 
 
 async def test_timed_checkpoints_and_retention_of_whole_segments(

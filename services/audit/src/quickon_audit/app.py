@@ -77,7 +77,7 @@ def create_service(
     service.runs(writer.run)
     service.runs(timed_checkpoints)
     service.runs(keep_retention)
-    queries.register(service, signer=signer)
+    queries.register(service, signer=signer, stored=writer.stored)
     service.audit_log = audit_log  # type: ignore[attr-defined]  # for tests and benchmarks
     service.reader = reader  # type: ignore[attr-defined]
     service.writer = writer  # type: ignore[attr-defined]

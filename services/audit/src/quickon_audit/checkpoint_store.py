@@ -49,6 +49,28 @@ def document(cp: Checkpoint, public_key_b64: str) -> bytes:
     ).encode()
 
 
+def from_document(data: bytes) -> Checkpoint:
+    """A checkpoint as :func:`document` stored it (its signature is checked by verification)."""
+    found = json.loads(data)
+    cp = found["checkpoint"]
+    return Checkpoint(
+        seq=int(cp["sequence"]), first_seq=int(cp["first_sequence"]), head_hash=cp["head_hash"],
+        merkle_root=cp["merkle_root"], time=cp["time"], key_id=cp["key_id"], signature=found["signature"],
+        leaves=base64.b64decode(found["leaves_b64"]),
+    )  # fmt: skip
+
+
+async def read_all(store: ObjectStore) -> list[Checkpoint]:
+    """Every checkpoint in the store; one that cannot be read is skipped (verification needs the others)."""
+    found = []
+    async for info in store.list(PREFIX):
+        try:
+            found.append(from_document(await store.get_bytes(info.key)))
+        except (ValueError, KeyError, TypeError) as error:
+            log.warning("checkpoint object %s cannot be read: %s", info.key, error)
+    return found
+
+
 class CheckpointWriter:
     """Writes unstored checkpoints to the store, oldest first; says why when it cannot."""
 
@@ -66,6 +88,12 @@ class CheckpointWriter:
 
     def wake(self) -> None:
         self._wake.set()
+
+    async def stored(self) -> list[Checkpoint]:
+        """The copies in the store (for verification); :class:`ObjectStoreError` when it is away."""
+        if self._store is None:
+            self._store = self.store()
+        return await read_all(self._store)
 
     async def run(self) -> None:
         """Write until cancelled."""

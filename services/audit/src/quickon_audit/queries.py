@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -103,7 +104,7 @@ def entry_view(seq: int, entry_hash: bytes, stored: bytes) -> dict[str, Any]:
     return view
 
 
-def register(service: Service, *, signer: Signer) -> None:
+def register(service: Service, *, signer: Signer, stored: Callable[[], Awaitable[list[Checkpoint]]]) -> None:
     """Wire the audit queries into ``service``."""
 
     @service.answers("entries")
@@ -123,7 +124,15 @@ def register(service: Service, *, signer: Signer) -> None:
 
     @service.answers("verify")
     async def verify_log(_body: dict[str, Any]) -> dict[str, Any]:
-        verdict = await asyncio.to_thread(verify, service.settings.effective_database_url, signer.public_raw)
+        copies: list[Checkpoint] = []
+        note = None
+        try:
+            copies = await stored()
+        except Exception as error:  # the store away: the database's checkpoints alone, and say so
+            note = f"the object store's copies could not be read: {type(error).__name__}: {error}"
+        url = service.settings.effective_database_url
+        verdict = await asyncio.to_thread(verify, url, signer.public_raw, copies)
+        verdict.stored_checkpoints, verdict.store_note = (None, note) if note else (len(copies), None)
         if not verdict.ok and verdict.first_bad_sequence is not None:
             async with service.outbox.begin() as uow:
                 uow.emit(

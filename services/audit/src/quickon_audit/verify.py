@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -64,6 +64,8 @@ class Verdict:
     starts_after: int = 0  # entries up to here were removed by retention
     duration_s: float = 0.0
     problems: list[dict[str, Any]] = field(default_factory=list)
+    stored_checkpoints: int | None = None  # copies read from the object store; None: it could not be read
+    store_note: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -113,22 +115,24 @@ def snapshot(url: str) -> Iterator[_Reader]:
         yield _Reader(pg, postgres=True)
 
 
-def verify(url: str, public_key: bytes) -> Verdict:
-    """Verify the log at ``url`` against the checkpoints signed with ``public_key``."""
+def verify(url: str, public_key: bytes, stored: Sequence[Checkpoint] = ()) -> Verdict:
+    """Verify the log at ``url`` against the checkpoints signed with ``public_key``: those in the
+    database and ``stored``, the copies in the object store (which a database rewrite cannot reach)."""
     started = time.perf_counter()
     with snapshot(url) as db:
-        verdict = _verify(db, public_key)
+        verdict = _verify(db, public_key, stored)
     verdict.duration_s = round(time.perf_counter() - started, 3)
     return verdict
 
 
-def _verify(db: _Reader, public_key: bytes) -> Verdict:
+def _verify(db: _Reader, public_key: bytes, stored: Sequence[Checkpoint]) -> Verdict:
     problems: list[tuple[int, str]] = []
     head_seq, head_hash = _head(db)
     checkpoints = [
         Checkpoint(int(r[0]), int(r[1]), r[2], r[3], r[4], r[5], r[6], bytes(r[7]))
         for r in db.all(f"SELECT {CHECKPOINT_COLUMNS} FROM audit_checkpoints ORDER BY seq")
     ]
+    checkpoints = _with_stored(checkpoints, stored, problems)
     trusted = _trusted(checkpoints, public_key, problems)
     retained = db.all("SELECT max(up_to_seq) FROM audit_retention WHERE NOT open")[0][0]
     start = int(retained or 0)
@@ -162,6 +166,22 @@ def _verify(db: _Reader, public_key: bytes) -> Verdict:
         first_bad_sequence=problems[0][0] if problems else None, reason=problems[0][1] if problems else None,
         starts_after=start, problems=[{"sequence": s, "reason": r} for s, r in problems[:20]],
     )  # fmt: skip
+
+
+def _with_stored(
+    checkpoints: list[Checkpoint], stored: Sequence[Checkpoint], problems: list[tuple[int, str]]
+) -> list[Checkpoint]:
+    """The database's checkpoints, and the object store's copies of those it no longer has."""
+    mine = {cp.seq: cp for cp in checkpoints}
+    for copy in stored:
+        kept = mine.get(copy.seq)
+        if kept is None:
+            problems.append((copy.seq, f"checkpoint {copy.seq} is in the object store but not in the database"))
+            mine[copy.seq] = copy
+        elif (kept.signature, kept.head_hash, kept.first_seq) != (copy.signature, copy.head_hash, copy.first_seq):
+            problems.append((copy.seq, f"checkpoint {copy.seq} differs between the database and the object store"))
+            mine[copy.seq] = copy  # the copy outside the database is the one to trust (its signature is checked)
+    return [mine[s] for s in sorted(mine)]
 
 
 def _trusted(
