@@ -100,8 +100,10 @@ async def forge_without_checkpoint(service: Service, *, seq: int) -> int:
     async with service.db.engine.begin() as connection:
         if connection.dialect.name == "sqlite":
             await connection.execute(text("DROP TRIGGER audit_log_no_update"))
+            await connection.execute(text("DROP TRIGGER audit_checkpoints_no_delete"))
         else:
             await connection.execute(text("ALTER TABLE audit_log DISABLE TRIGGER audit_log_guard"))
+            await connection.execute(text("ALTER TABLE audit_checkpoints DISABLE TRIGGER audit_checkpoints_guard"))
         await connection.execute(delete(checkpoints).where(checkpoints.c.first_seq <= seq, checkpoints.c.seq >= seq))
         rows = (await connection.execute(select(entries.c.seq, entries.c.record).where(entries.c.seq >= seq))).all()
         prev = bytes(rows[0][1])[:32]
@@ -143,9 +145,14 @@ async def test_timed_checkpoints_and_retention_of_whole_segments(
         assert await retention.apply(service.outbox, keep_days=7, clock=clock) == 0
         verdict = verify(database_url, service.signer.public_raw)  # type: ignore[attr-defined]
         assert verdict.ok and verdict.starts_after == first, verdict
-        async with service.db.engine.begin() as connection:
-            with pytest.raises(DatabaseError, match="append-only"):
-                await connection.execute(text(f"DELETE FROM audit_log WHERE seq = {second}"))
+        for statement, refusal in (
+            (f"DELETE FROM audit_log WHERE seq = {second}", "append-only"),
+            (f"DELETE FROM audit_checkpoints WHERE seq = {first}", "are kept"),
+            (f"UPDATE audit_checkpoints SET head_hash = 'x' WHERE seq = {first}", "are kept"),
+        ):
+            async with service.db.engine.begin() as connection:
+                with pytest.raises(DatabaseError, match=refusal):
+                    await connection.execute(text(statement))
         await eventually(lambda: _has(service, AuditRetentionApplied.ce_type()), what="retention to be in the log")
 
 

@@ -2,7 +2,8 @@
 
 UPDATE is always refused. DELETE is refused unless an open retention record covers the row: the
 retention job opens one, deletes whole checkpointed segments and closes it in one transaction
-(:mod:`.retention`), so no other path deletes. TRUNCATE is refused on PostgreSQL.
+(:mod:`.retention`), so no other path deletes. TRUNCATE is refused on PostgreSQL. Checkpoints are
+kept the same way: never deleted, and only their ``stored`` flag may change.
 """
 
 from __future__ import annotations
@@ -17,12 +18,21 @@ COVERED = (
     " WHERE r.open AND {row}.seq <= r.up_to_seq)"
 )
 
+CHECKPOINT_REFUSED = "audit_checkpoints are kept: only the stored flag may change"
+CHECKPOINT_FIELDS = ("seq", "first_seq", "head_hash", "merkle_root", "time", "key_id", "signature", "leaves")
+CHECKPOINT_CHANGED = " OR ".join(f"NEW.{c} IS DISTINCT FROM OLD.{c}" for c in CHECKPOINT_FIELDS)
+
 SQLITE = [
     f"""CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
     BEGIN SELECT RAISE(ABORT, '{UPDATE_REFUSED}'); END""",
     f"""CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
     WHEN NOT {COVERED.format(row="OLD")}
     BEGIN SELECT RAISE(ABORT, '{DELETE_REFUSED}'); END""",
+    f"""CREATE TRIGGER IF NOT EXISTS audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints
+    BEGIN SELECT RAISE(ABORT, '{CHECKPOINT_REFUSED}'); END""",
+    f"""CREATE TRIGGER IF NOT EXISTS audit_checkpoints_no_update BEFORE UPDATE ON audit_checkpoints
+    WHEN {CHECKPOINT_CHANGED.replace("IS DISTINCT FROM", "IS NOT")}
+    BEGIN SELECT RAISE(ABORT, '{CHECKPOINT_REFUSED}'); END""",
 ]
 
 POSTGRES = [
@@ -37,6 +47,15 @@ POSTGRES = [
     FOR EACH ROW EXECUTE FUNCTION audit_log_guard()""",
     """CREATE OR REPLACE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
     FOR EACH STATEMENT EXECUTE FUNCTION audit_log_guard()""",
+    f"""CREATE OR REPLACE FUNCTION audit_checkpoints_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP <> 'UPDATE' OR {CHECKPOINT_CHANGED} THEN RAISE EXCEPTION '{CHECKPOINT_REFUSED}'; END IF;
+        RETURN NEW;
+    END $$""",
+    """CREATE OR REPLACE TRIGGER audit_checkpoints_guard BEFORE UPDATE OR DELETE ON audit_checkpoints
+    FOR EACH ROW EXECUTE FUNCTION audit_checkpoints_guard()""",
+    """CREATE OR REPLACE TRIGGER audit_checkpoints_no_truncate BEFORE TRUNCATE ON audit_checkpoints
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_checkpoints_guard()""",
 ]
 
 
