@@ -6,7 +6,8 @@ this process, reads them with its durable consumer; the rate runs from its first
 PostgreSQL runs when QC_TEST_POSTGRES_URL is set (a fresh database, dropped afterwards).
 Verify: a SQLite log of realistic entries (the canonical documents of install requests) is written
 directly, checkpoints every 1,000; the floor is SHA-256 of each entry's (previous hash || canonical
-bytes) from memory, with nothing else.
+bytes) from memory, with nothing else. Both are the best of three runs; the load average is printed
+with the figures, since the machine may be shared.
 
     uv run python benchmarks/audit.py [--quick]
 """
@@ -196,11 +197,14 @@ async def main(quick: bool) -> None:
         print(f"building a log of {count:,} entries…", flush=True)
         signer = await build_log(work / "verify.db", work / "keys", count)
         verify(f"sqlite:///{work / 'verify.db'}", signer.public_raw)  # warm the page cache, as for the floor
-        started = time.perf_counter()
-        verdict = verify(f"sqlite:///{work / 'verify.db'}", signer.public_raw)
-        verify_s = time.perf_counter() - started
-        assert verdict.ok and verdict.entries == count, verdict
-        floor_s, size = hash_floor(work / "verify.db")
+        # Best of three for both: the machine is shared, and the ratio should not measure its neighbours.
+        verify_s = float("inf")
+        for _ in range(3):
+            started = time.perf_counter()
+            verdict = verify(f"sqlite:///{work / 'verify.db'}", signer.public_raw)
+            verify_s = min(verify_s, time.perf_counter() - started)
+            assert verdict.ok and verdict.entries == count, verdict
+        floor_s, size = min(hash_floor(work / "verify.db") for _ in range(3))
     print(f"verify: {count:,} entries ({size / 1e6:,.0f} MB) and {verdict.checkpoints} checkpoints in {verify_s:.2f}s")
     print(f"hashlib alone on the same bytes: {floor_s:.2f}s; verify is {verify_s / floor_s:.2f}x the floor")
     figures = {
@@ -211,6 +215,7 @@ async def main(quick: bool) -> None:
         "verify_1m_s": round(verify_s, 3),
         "hash_floor_s": round(floor_s, 3),
         "verify_ratio": round(verify_s / floor_s, 2),
+        "load_avg_1m": round(os.getloadavg()[0], 1),
     }
     print(json.dumps(figures))
 
