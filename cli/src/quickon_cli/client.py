@@ -144,21 +144,30 @@ class Client:
     @contextmanager
     def stream_lines(self, path: str, *, params: Mapping[str, Any], timeout: float | None) -> Iterator[Iterator[str]]:
         """The lines of a streamed answer (server-sent events); errors as :meth:`request` raises them."""
+        with self._stream(path, params=params, accept="text/event-stream", timeout=timeout) as response:
+            yield response.iter_lines()
+
+    @contextmanager
+    def stream_bytes(self, path: str, *, params: Mapping[str, Any], timeout: float | None) -> Iterator[Iterator[bytes]]:
+        """The body of a streamed download (an export), chunk by chunk; errors as :meth:`request` raises them."""
+        with self._stream(path, params=params, accept="*/*", timeout=timeout) as response:
+            yield response.iter_bytes()
+
+    @contextmanager
+    def _stream(
+        self, path: str, *, params: Mapping[str, Any], accept: str, timeout: float | None
+    ) -> Iterator[httpx.Response]:
         query = {k: v for k, v in params.items() if v is not None}
         try:
             with self._http.stream(
-                "GET",
-                path,
-                params=query,
-                headers={"Accept": "text/event-stream"},
-                timeout=httpx.Timeout(10, read=timeout),
+                "GET", path, params=query, headers={"Accept": accept}, timeout=httpx.Timeout(10, read=timeout)
             ) as response:
                 if response.status_code >= 400:
                     response.read()
                     raise ApiError(response.status_code, _problem(response))
-                yield response.iter_lines()
+                yield response
         except httpx.TimeoutException:
-            raise ApiError(504, {"detail": f"the event stream of {self.url} went silent"}) from None
+            raise ApiError(504, {"detail": f"the stream from {self.url} went silent"}) from None
         except httpx.TransportError as error:
             raise Unreachable(self.url, _reason(error)) from None
 

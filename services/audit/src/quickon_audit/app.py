@@ -1,11 +1,85 @@
-"""Wiring of the audit service: its tables, consumers and queries (the domain comes with its issue)."""
+"""Wiring of the audit service: the log of every event, its checkpoints, retention and queries."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from quickon_common.objectstore import open_store
 from quickon_common.service import Service
 from quickon_common.settings import Settings
 
+from . import queries, retention, triggers
+from .appender import AuditLog, ensure_head
+from .checkpoint_store import CheckpointWriter
+from .models import MODELS
+from .settings import AuditSettings
+from .signing import Signer
+from .stream_reader import StreamReader
 
-def create_service(settings: Settings | None = None) -> Service:
+log = logging.getLogger(__name__)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_service(
+    settings: Settings | None = None, audit: AuditSettings | None = None, *, clock: Callable[[], datetime] = utc_now
+) -> Service:
     """The audit service, ready to run."""
-    return Service("audit", settings=settings)
+    service = Service("audit", settings=settings, models=MODELS)
+    audit = audit or AuditSettings()
+    configured = audit.signing_key.get_secret_value() if audit.signing_key else None
+    signer = Signer.load(configured, service.settings.var_dir.resolve() / "audit")
+    audit_log = AuditLog(service.outbox, signer, checkpoint_every=audit.checkpoint_every, clock=clock)
+    reader = StreamReader(
+        audit_log, stream=service.settings.stream_name, batch_size=audit.batch_size, ack_wait_s=audit.ack_wait_s,
+        clock=clock, report=lambda reason: service.checks.__setitem__("intake", reason),
+    )  # fmt: skip
+    writer = CheckpointWriter(
+        service.db, lambda: open_store(service.settings.store_settings()), signer, retry_s=audit.store_retry_s,
+        report=lambda reason: service.checks.__setitem__("checkpoint store", reason),
+    )  # fmt: skip
+    audit_log.on_checkpoint.append(writer.wake)
+    service.checks["intake"] = "not started yet"
+
+    async def prepare() -> None:
+        async with service.db.engine.begin() as connection:
+            await triggers.install(connection)
+            await ensure_head(connection)
+
+    async def timed_checkpoints() -> None:
+        while True:
+            await asyncio.sleep(audit.checkpoint_interval_s)
+            try:
+                await audit_log.checkpoint_now()
+            except Exception as error:  # the database away: the next tick tries again
+                log.warning("timed checkpoint failed: %s: %s", type(error).__name__, error)
+
+    async def keep_retention() -> None:
+        while audit.retention_days is not None:
+            try:
+                removed = await retention.apply(service.outbox, keep_days=audit.retention_days, clock=clock)
+                if removed:
+                    log.info("retention removed %d entries", removed)
+            except Exception as error:
+                log.warning("retention failed, tried again later: %s: %s", type(error).__name__, error)
+            await asyncio.sleep(audit.retention_check_s)
+
+    async def follow() -> None:
+        await reader.run(service.js)
+
+    service.prepares(prepare)
+    service.runs(follow)
+    service.runs(writer.run)
+    service.runs(timed_checkpoints)
+    service.runs(keep_retention)
+    queries.register(service, signer=signer, stored=writer.stored)
+    service.audit_log = audit_log  # type: ignore[attr-defined]  # for tests and benchmarks
+    service.reader = reader  # type: ignore[attr-defined]
+    service.writer = writer  # type: ignore[attr-defined]
+    service.signer = signer  # type: ignore[attr-defined]
+    return service
