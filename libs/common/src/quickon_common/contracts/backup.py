@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from .common import Failure, OperationEvent
@@ -58,6 +59,10 @@ class BackupDeleted(BackupEvent):
     subject = "qc.backup.backup.deleted"
 
 
+class BackupDeleteFailed(BackupEvent, Failure):
+    subject = "qc.backup.backup.delete_failed"
+
+
 class BackupPruned(OperationEvent):
     subject = "qc.backup.retention.pruned"
     service: str
@@ -95,9 +100,40 @@ class BackupScheduleSet(OperationEvent):
     keep_daily: int | None = None
     keep_weekly: int | None = None
     keep_monthly: int | None = None
+    next_run_at: datetime | None = None
 
 
 class BackupScheduleRemoved(OperationEvent):
     subject = "qc.backup.schedule.removed"
+    service: str
+    namespace: str = "default"
+
+
+class BackupStepRecorded(BackupEvent):
+    """Progress of a backup, restore, verification or deletion, for live displays (``qc backup --wait``)."""
+
+    subject = "qc.backup.job.step"
+    job: Literal["backup", "restore", "verify", "delete"]
+    step: str
+    state: Literal["started", "progress", "completed", "failed", "compensated"]
+    detail: str | None = None
+
+
+class BackupScheduleRequested(OperationEvent):
+    """Set a service's schedule and retention (``cron`` None: remove the schedule)."""
+
+    subject = "qc.backup.schedule.requested"
+    service: str
+    namespace: str = "default"
+    cron: str | None = None
+    timezone: str = "UTC"
+    keep_last: int | None = None
+    keep_daily: int | None = None
+    keep_weekly: int | None = None
+    keep_monthly: int | None = None
+
+
+class BackupScheduleFailed(OperationEvent, Failure):
+    subject = "qc.backup.schedule.failed"
     service: str
     namespace: str = "default"
