@@ -32,7 +32,7 @@ from quickon_common.outbox import UnitOfWork
 
 from .models import RevisionRecord, ServiceRecord
 from .runtime.base import Health
-from .saga import Run, Saga, service_subject
+from .saga import Run, Saga, Step, service_subject
 from .steps import Steps, not_ready
 
 
@@ -80,8 +80,9 @@ async def _forget(uow: UnitOfWork, service: ServiceRecord) -> None:
     await uow.session.delete(service)
 
 
-def build_sagas(steps: Steps) -> dict[str, Saga]:
-    """Every operation's saga, from the shared steps."""
+def build_sagas(steps: Steps, *, pre_upgrade: Step | None = None) -> dict[str, Saga]:
+    """Every operation's saga, from the shared steps; ``pre_upgrade`` (the backup an upgrade waits for
+    unless it opted out) comes first in the upgrade."""
 
     async def deployed(uow: UnitOfWork, service: ServiceRecord, plan: dict[str, Any]) -> None:
         """The service runs what an install or upgrade deployed."""
@@ -182,7 +183,8 @@ def build_sagas(steps: Steps) -> dict[str, Saga]:
             installed, (("remove", s.remove),), install_failed, reads,
         ),
         "upgrade": Saga(
-            (("resolve", s.resolve), ("render", s.render), ("apply", s.apply), ("wait", s.wait_ready)),
+            ((("backup", pre_upgrade),) if pre_upgrade else ())
+            + (("resolve", s.resolve), ("render", s.render), ("apply", s.apply), ("wait", s.wait_ready)),
             upgraded, (("undo_upgrade", s.undo_upgrade), ("wait_rollback", s.wait_rollback)), upgrade_failed, reads,
         ),
         "rollback": Saga((("roll_back", s.roll_back), ("wait", s.wait_ready)), rolled_back, (), rollback_failed, reads),
