@@ -161,10 +161,10 @@ async def extract_tar(chunks: AsyncIterable[bytes], destination: Path) -> None:
         await asyncio.to_thread(worker.join)
     if failure:
         error = failure[0]
+        if isinstance(error, tarfile.FilterError):  # a TarError too: first
+            raise ArchiveInvalid(f"the archive holds an unsafe entry: {error}") from None
         if isinstance(error, (tarfile.TarError, EOFError)):
             raise ArchiveInvalid(f"the archive is truncated or corrupt: {error}") from None
-        if isinstance(error, tarfile.FilterError):
-            raise ArchiveInvalid(f"the archive holds an unsafe entry: {error}") from None
         raise error
 
 
