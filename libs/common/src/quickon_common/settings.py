@@ -12,6 +12,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from quickon_common.objectstore.config import DEFAULT_PART_SIZE, MIN_PART_SIZE, StoreSettings
+
 SERVICES = ("market", "deployer", "backup", "monitor", "audit", "gateway")
 DEFAULT_HTTP_PORTS = {
     "gateway": 8080,
@@ -21,7 +23,19 @@ DEFAULT_HTTP_PORTS = {
     "monitor": 8094,
     "audit": 8095,
 }
-PER_SERVICE_FIELDS = ("database_url", "http_host", "http_port")
+PER_SERVICE_FIELDS = (
+    "database_url",
+    "http_host",
+    "http_port",
+    "store_url",
+    "s3_endpoint",
+    "s3_access_key",
+    "s3_secret_key",
+    "s3_secure",
+    "s3_region",
+    "store_part_size",
+    "store_encryption_key",
+)
 
 
 class Settings(BaseSettings):
@@ -38,6 +52,16 @@ class Settings(BaseSettings):
     # The platform key (Fernet: 32 url-safe base64 bytes) sealing secret values; the gateway and the
     # deployer must share it. Unset: var/secret.key, made on first use (quickon_common.sealing).
     secret_key: SecretStr | None = None
+
+    # The object store (quickon_common.objectstore): unset, a folder under var_dir named after the service.
+    store_url: str | None = None  # file:///abs/dir | file:relative/dir | s3://bucket/prefix
+    s3_endpoint: str | None = None  # host:port of an S3 server; unset: AWS
+    s3_access_key: SecretStr | None = None
+    s3_secret_key: SecretStr | None = None
+    s3_secure: bool = True
+    s3_region: str | None = None
+    store_part_size: int = Field(default=DEFAULT_PART_SIZE, ge=MIN_PART_SIZE)
+    store_encryption_key: SecretStr | None = None  # base64 of 32 bytes: every object AES-256-GCM encrypted
 
     stream_name: str = "QUICKON"
     stream_max_age_s: float = 30 * 24 * 3600
@@ -63,6 +87,19 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.var_dir / f'{self.service}.db').resolve()}"
+
+    def store_settings(self) -> StoreSettings:
+        """This service's object store (``QC_<SERVICE>_STORE_URL``, ``QC_<SERVICE>_S3_*``)."""
+        return StoreSettings(
+            url=self.store_url or f"file://{(self.var_dir / 'objects' / self.service).resolve()}",
+            endpoint=self.s3_endpoint,
+            access_key=self.s3_access_key,
+            secret_key=self.s3_secret_key,
+            secure=self.s3_secure,
+            region=self.s3_region,
+            part_size=self.store_part_size,
+            encryption_key=self.store_encryption_key,
+        )
 
 
 def load_settings(service: str, **overrides: object) -> Settings:
