@@ -95,4 +95,3 @@ def to_prune(backups: Sequence[Kept], policy: Policy, *, timezone: str = "UTC") 
                 seen.append(key)
                 keep.add(backup.backup_id)
     return [b.backup_id for b in reversed(newest_first) if b.backup_id not in keep]
-

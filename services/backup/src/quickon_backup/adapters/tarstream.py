@@ -16,7 +16,7 @@ import queue
 import stat
 import tarfile
 import threading
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterator
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import IO, cast
 
@@ -159,6 +159,8 @@ async def extract_tar(chunks: AsyncIterable[bytes], destination: Path) -> None:
             with contextlib.suppress(queue.Full):
                 feed.put_nowait(None)
         await asyncio.to_thread(worker.join)
+        if not fed and isinstance(chunks, AsyncGenerator):  # left early: let the source close its stream now
+            await chunks.aclose()
     if failure:
         error = failure[0]
         if isinstance(error, tarfile.FilterError):  # a TarError too: first

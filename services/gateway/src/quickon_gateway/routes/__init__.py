@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from . import apps, events, operations, repositories, services
+from . import apps, backups, events, operations, repositories, services
 
 
 def include(app: FastAPI) -> None:
     """Add every resource's routes to ``app``."""
-    for module in (apps, repositories, services, operations, events):
+    for module in (apps, repositories, services, backups, operations, events):
         app.include_router(module.router)
