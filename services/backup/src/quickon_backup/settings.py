@@ -17,5 +17,5 @@ class BackupSettings(BaseSettings):
     compensation_s: float = Field(default=600, gt=0, description="the budget of undoing a failed restore")
     schedule_interval_s: float = Field(default=30, gt=0, description="how often due schedules are looked for")
     deployer_timeout_s: float = Field(default=30, gt=0, description="a deployer query's time to answer")
-    chunk_size: int = Field(default=1 << 20, ge=64 << 10, le=64 << 20, description="bytes read at a time")
+    chunk_size: int = Field(default=4 << 20, ge=64 << 10, le=64 << 20, description="bytes read at a time")
     parallel_jobs: int = Field(default=4, ge=1, le=64, description="backups and restores run at once")

@@ -20,9 +20,9 @@ from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Callab
 from pathlib import Path
 from typing import IO, cast
 
-CHUNK = 1 << 20
+CHUNK = 4 << 20
 BLOCK = tarfile.BLOCKSIZE
-QUEUE_CHUNKS = 8
+QUEUE_CHUNKS = 4
 
 
 class VolumeChanged(Exception):
@@ -60,6 +60,12 @@ async def tar_directory(root: Path, *, chunk_size: int = CHUNK) -> AsyncIterator
         pending += info.tobuf(format=tarfile.PAX_FORMAT, encoding="utf-8", errors="surrogateescape")
         if info.isreg():
             async for piece in _file_contents(path, info.size, chunk_size):
+                if len(piece) >= chunk_size // 2:  # a big piece goes as it is: no copy
+                    if pending:
+                        yield bytes(pending)
+                        pending.clear()
+                    yield piece
+                    continue
                 pending += piece
                 if len(pending) >= chunk_size:
                     yield bytes(pending)
@@ -115,14 +121,21 @@ async def _file_contents(path: Path, size: int, chunk_size: int) -> AsyncIterato
     except FileNotFoundError:
         raise VolumeChanged(f"{path} disappeared during the copy") from None
     try:
+        # The next piece is read while the consumer stores this one: reading and writing overlap.
+        ahead = asyncio.ensure_future(asyncio.to_thread(handle.read, min(chunk_size, size)))
         left = size
         while left > 0:
-            piece = await asyncio.to_thread(handle.read, min(chunk_size, left))
+            piece = await ahead
             if not piece:
                 raise VolumeChanged(f"{path} shrank during the copy ({size - left} of {size} bytes read)")
             left -= len(piece)
+            if left > 0:
+                ahead = asyncio.ensure_future(asyncio.to_thread(handle.read, min(chunk_size, left)))
             yield piece
     finally:
+        if not ahead.done():
+            ahead.cancel()
+            await asyncio.gather(ahead, return_exceptions=True)
         handle.close()
 
 
@@ -172,14 +185,22 @@ async def extract_tar(chunks: AsyncIterable[bytes], destination: Path) -> None:
 
 async def _put(feed: queue.Queue[bytes | None], item: bytes | None, stopped: threading.Event) -> bool:
     """Hand ``item`` to the worker; False when it has stopped (failed) and wants no more."""
-    while True:
-        if stopped.is_set():
-            return False
-        try:
-            feed.put_nowait(item)
-            return True
-        except queue.Full:
-            await asyncio.sleep(0.002)
+    try:
+        feed.put_nowait(item)
+        return True
+    except queue.Full:
+        pass
+
+    def wait_for_room() -> bool:
+        while not stopped.is_set():
+            try:
+                feed.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    return await asyncio.to_thread(wait_for_room)
 
 
 def _drain(feed: queue.Queue[bytes | None]) -> None:
