@@ -149,9 +149,13 @@ def register(
         """Accept a restore (in place, or as the new service ``target_service``) as a job."""
         uow, op_id = handling.uow, event.operation_id or handling.envelope.id
         target = event.target_service or event.service
+        if await uow.session.get(JobRecord, f"restore-{op_id}") is not None:
+            return  # asked again (the deployer resuming its compensation): the job is on its way
         try:
             if problem := name_problem(event.namespace, target):
                 raise Refused(problem)
+            if event.data_only and target != event.service:
+                raise Refused("a data-only restore is in place only; leave target_service out")
             await existing(uow, event)
             if doing := await busy_with(uow, event.namespace, event.service, target):
                 raise Refused(f"{target} is busy with a {doing}; try again when it has finished")
@@ -159,7 +163,7 @@ def register(
             uow.emit(RestoreFailed(**ids(event), reason=str(refused), step="accept", target_service=target))
             return
         new_job(handling, event, kind="restore", job_id=f"restore-{op_id}", deadline_s=settings.restore_deadline_s,
-                target=target)  # fmt: skip
+                target=target, plan={"data_only": event.data_only})  # fmt: skip
         uow.emit(RestoreStarted(**ids(event), target_service=target))
 
     @service.handles(BackupVerifyRequested)

@@ -63,7 +63,7 @@ class RestoreSteps:
                     f"there is no service {target!r} in {record.namespace!r} to restore into; "
                     f"restore the backup as a new service instead (qc restore {record.backup_id} --as NAME)"
                 ) from None
-            if found.get("operation_id"):
+            if found.get("operation_id") and not plan.get("data_only"):  # data only: the deployer's own request
                 raise StepFailed(f"{target} is busy with operation {found['operation_id']}; try when it has finished")
             plan.update(previous_revision=found["revision"], previous_status=found["status"])
             self._map(job, manifest, found["volumes"])
@@ -111,6 +111,8 @@ class RestoreSteps:
             await self.operations.tell(job, "stage", f"volume {part.name}: {part.size} bytes checked")
 
     async def stop(self, job: Job) -> None:
+        if job.plan.get("data_only"):  # the deployer stopped it, and starts it
+            return
         target = job.plan["target"]
         await self.operations.run(
             job, "stop",
@@ -134,7 +136,7 @@ class RestoreSteps:
     async def revision(self, job: Job) -> None:
         """In place: set the release to the backup's revision (a rollback), when it runs another."""
         plan, wanted = job.plan, _manifest(job).release.revision
-        if not plan["in_place"] or wanted == plan["previous_revision"]:
+        if not plan["in_place"] or plan.get("data_only") or wanted == plan["previous_revision"]:
             return
         await self.operations.run(
             job, "revision",
@@ -146,6 +148,8 @@ class RestoreSteps:
         plan["revision_set"] = True
 
     async def start(self, job: Job) -> None:
+        if job.plan.get("data_only"):
+            return
         target = job.plan["target"]
         await self.operations.run(
             job, "start",

@@ -73,9 +73,10 @@ def create_service(settings: Settings | None = None, deployer: DeployerSettings 
         return Market(service.broker.connection, cache_dir=var / "charts", timeout_s=deployer.market_timeout_s)
 
     steps = Steps(runtime=runtime, market=market, sealer=sealer, outbox=service.outbox, settings=deployer)
+    pre_upgrade = PreUpgradeBackup(service, service.outbox, steps)
     runner = SagaRunner(
         service.outbox,
-        build_sagas(steps, pre_upgrade=PreUpgradeBackup(service, service.outbox).step),
+        build_sagas(steps, pre_upgrade=pre_upgrade.step, restore_data=pre_upgrade.restore_data),
         compensation_s=deployer.operation_deadline_s,
         parallel=deployer.parallel_operations,
         failpoints=deployer.failpoints,

@@ -116,6 +116,7 @@ def register(service: Service, *, runner: SagaRunner, sealer: Sealer, settings: 
                 "previous_version": record.version, "previous_revision": record.revision,
                 "previous_status": record.status,
                 "backup_first": event.backup_first and settings.pre_upgrade_backup,
+                "restore_data": event.restore_data_on_failure,
             }  # fmt: skip
         if kind == "rollback":
             return {"target": await rollback_target(uow, record, event.revision)}

@@ -73,6 +73,9 @@ class BackupPruned(OperationEvent):
 class RestoreRequested(BackupEvent):
     subject = "qc.backup.restore.requested"
     target_service: str | None = None  # None: restore in place
+    # Only the volumes' data, in place, asking the deployer nothing: the deployer's own request while it
+    # holds the service stopped (the data rollback of a failed upgrade).
+    data_only: bool = False
 
 
 class RestoreStarted(BackupEvent):
