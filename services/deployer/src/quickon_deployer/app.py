@@ -76,7 +76,9 @@ def create_service(settings: Settings | None = None, deployer: DeployerSettings 
     pre_upgrade = PreUpgradeBackup(service, service.outbox, steps)
     runner = SagaRunner(
         service.outbox,
-        build_sagas(steps, pre_upgrade=pre_upgrade.step, restore_data=pre_upgrade.restore_data),
+        build_sagas(steps, pre_upgrade=pre_upgrade.step, restore_data=pre_upgrade.restore_data)
+        if deployer.pre_upgrade_backup
+        else build_sagas(steps),  # no backup service: the upgrade's steps as they were
         compensation_s=deployer.operation_deadline_s,
         parallel=deployer.parallel_operations,
         failpoints=deployer.failpoints,
