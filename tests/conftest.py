@@ -1,4 +1,4 @@
-"""Fixtures every test layer shares: a real nats-server per test, and both databases."""
+"""Fixtures every test layer shares: a real nats-server per test, both databases, the object stores."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from quickon_common.natsserver import NatsServer
+from quickon_common.objectstore import StoreSettings
+from support.s3 import S3Endpoint, ceph_server, moto_server, new_bucket_name
 
 POSTGRES_ENV = "QC_TEST_POSTGRES_URL"
 
@@ -40,3 +42,27 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     yield make_url(base).set(database=name).render_as_string(hide_password=False)
     with psycopg.connect(admin, autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def moto_s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Endpoint]:
+    """moto's S3 server, for the whole session (it accepts any credentials)."""
+    with moto_server(tmp_path_factory.mktemp("moto") / "moto.log") as endpoint:
+        yield endpoint
+
+
+@pytest.fixture(scope="session")
+def ceph_rgw(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Endpoint]:
+    """A real Ceph RGW, started once per session (~20 s) and stopped at its end."""
+    with ceph_server(tmp_path_factory.mktemp("ceph")) as endpoint:
+        yield endpoint
+
+
+@pytest.fixture(params=["local", "moto", "ceph"])
+def store_settings(request: pytest.FixtureRequest, tmp_path: Path) -> StoreSettings:
+    """A fresh, empty store on each backend: a tmp folder, or a new bucket on moto or Ceph."""
+    if request.param == "local":
+        return StoreSettings(url=f"file://{tmp_path / 'objects'}")
+    server = request.getfixturevalue("moto_s3" if request.param == "moto" else "ceph_rgw")
+    assert isinstance(server, S3Endpoint)
+    return server.store_settings(new_bucket_name(), prefix="quickon")

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from .base import ObjectInfo, ObjectStore
 from .config import StoreSettings
+from .encrypted import EncryptedStore
 from .errors import IntegrityError, ObjectNotFound, ObjectStoreError, StoreFull, StoreUnavailable
 from .local import LocalStore
 from .s3 import S3Store
@@ -29,7 +30,7 @@ def open_store(settings: StoreSettings) -> ObjectStore:
             f"store URL {settings.url!r} is neither file:///abs/dir, file:relative/dir nor s3://bucket/prefix"
         )
     if settings.encryption_key is not None:
-        raise ObjectStoreError("client-side encryption (encryption_key) lands in the next commit of this branch")
+        store = EncryptedStore(store, settings.encryption_key)
     return store
 
 

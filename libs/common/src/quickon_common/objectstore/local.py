@@ -106,10 +106,10 @@ class LocalStore(ObjectStore):
             parent = parent.parent
 
     async def presigned_put_url(self, key: str, *, expires_s: int = 3600) -> str:
-        raise ObjectStoreError(f"presigned URLs need an S3 store; {self.location} is a local folder")
+        raise ObjectStoreError(f"a presigned URL needs an S3 store; {self.location} is a local folder")
 
     async def presigned_get_url(self, key: str, *, expires_s: int = 3600) -> str:
-        raise ObjectStoreError(f"presigned URLs need an S3 store; {self.location} is a local folder")
+        raise ObjectStoreError(f"a presigned URL needs an S3 store; {self.location} is a local folder")
 
     async def check(self) -> None:
         try:

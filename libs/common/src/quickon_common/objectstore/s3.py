@@ -6,12 +6,11 @@ import asyncio
 import builtins
 import os
 from collections.abc import AsyncIterable, AsyncIterator, Callable
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from itertools import islice
-from typing import BinaryIO, TypeVar, cast
+from typing import TypeVar, cast
 from urllib.parse import urlsplit
 
 import certifi
@@ -27,7 +26,7 @@ from .config import StoreSettings
 from .errors import ObjectNotFound, ObjectStoreError
 from .keys import check_key, check_prefix
 from .s3errors import STORE_FAILURES, is_connection_error, store_error
-from .streaming import ThreadedChunkReader
+from .s3upload import upload
 
 T = TypeVar("T")
 PAGE = 1000  # keys per listing request (S3's maximum)
@@ -64,9 +63,6 @@ class S3Store(ObjectStore):
                 retries=False,  # ours: tenacity, connection-level errors only
             ),
         )
-        # Uploads wait on the event loop for their next chunk: their own threads, so that a source
-        # reading through asyncio.to_thread can never find the default pool full of waiting uploads.
-        self._uploads = ThreadPoolExecutor(max_workers=8, thread_name_prefix="qc-s3-upload")
         self._bucket_ready = False
         self._bucket_lock = asyncio.Lock()
 
@@ -80,27 +76,7 @@ class S3Store(ObjectStore):
     async def put(self, key: str, chunks: AsyncIterable[bytes]) -> ObjectInfo:
         name = self._name(key)
         await self._ensure_bucket()
-        loop = asyncio.get_running_loop()
-        reader = ThreadedChunkReader(chunks, loop)
-        upload = partial(
-            self._client.put_object,
-            self.bucket,
-            name,
-            cast(BinaryIO, reader),
-            -1,  # length unknown: multipart in part_size pieces, minio aborts the upload on any error
-            part_size=self._settings.part_size,
-        )
-        future = loop.run_in_executor(self._uploads, upload)
-        try:
-            await asyncio.shield(future)
-        except asyncio.CancelledError:
-            reader.abort()
-            await asyncio.wait([future])  # the thread stops at its next read and aborts the multipart upload
-            if not future.cancelled() and future.exception() is None:
-                await self.delete(key)  # it had just finished: a cancelled put leaves no object
-            raise
-        except STORE_FAILURES as error:
-            raise store_error(error, self.location, key) from error
+        await upload(self._client, self.bucket, name, chunks, self._settings.part_size, partial(self._call, key))
         return await self.stat(key)
 
     async def get(self, key: str, *, chunk_size: int = 1 << 20) -> AsyncIterator[bytes]:
@@ -160,7 +136,6 @@ class S3Store(ObjectStore):
         await self._ensure_bucket()
 
     async def close(self) -> None:
-        self._uploads.shutdown(wait=False, cancel_futures=True)
         self._client._http.clear()
 
     async def _ensure_bucket(self) -> None:
