@@ -56,10 +56,11 @@ async def test_an_unreachable_store_fails_the_backup_clearly_and_readyz_says_so(
         assert [b["status"] for b in listed["backups"]] == ["failed"]
 
 
-async def test_bad_requests_are_refused_and_nothing_is_half_done(nats_server: NatsServer, tmp_path: Path) -> None:
+async def test_bad_requests_are_refused_and_nothing_is_half_done(
+    nats_server: NatsServer, tmp_path: Path, store_settings: StoreSettings
+) -> None:
     url = nats_server.url
-    store = StoreSettings(url=f"file://{tmp_path / 'objects'}")
-    async with backup_platform(url, tmp_path, store) as (_deployer, backup):
+    async with backup_platform(url, tmp_path, store_settings) as (_deployer, backup):
         objects = backup.store  # type: ignore[attr-defined]
         await install(url, "cache", NS)
         ((claim, volume),) = (await claim_dirs(url, "cache", NS)).items()
@@ -114,13 +115,13 @@ async def test_bad_requests_are_refused_and_nothing_is_half_done(nats_server: Na
         assert isinstance(failed, RestoreFailed) and "deleted" in failed.reason
 
 
-async def test_a_wrong_encryption_key_fails_verify_and_restore_clearly(nats_server: NatsServer, tmp_path: Path) -> None:
+async def test_a_wrong_encryption_key_fails_verify_and_restore_clearly(
+    nats_server: NatsServer, tmp_path: Path, store_settings: StoreSettings
+) -> None:
     url = nats_server.url
 
     def keyed(key: bytes) -> StoreSettings:
-        return StoreSettings(
-            url=f"file://{tmp_path / 'objects'}", encryption_key=SecretStr(base64.b64encode(key).decode())
-        )
+        return store_settings.model_copy(update={"encryption_key": SecretStr(base64.b64encode(key).decode())})
 
     backup_db = f"sqlite:///{tmp_path / 'backup.db'}"
     async with platform(url, f"sqlite:///{tmp_path / 'deployer.db'}", tmp_path):
