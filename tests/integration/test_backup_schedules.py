@@ -15,11 +15,15 @@ from quickon_common.contracts.backup import (
     BackupScheduleRemoved,
     BackupScheduleRequested,
     BackupScheduleSet,
+    BackupStepRecorded,
+    BackupVerified,
+    BackupVerifyFailed,
 )
 from quickon_common.natsserver import NatsServer
 from quickon_common.objectstore import StoreSettings
 from support.backup import backup_events, backup_platform, claim_dirs, ended, install, send
-from support.bus import query
+from support.bus import eventually, query
+from support.deployer import ask
 from support.trees import fill
 
 NS = "team-a"
@@ -59,7 +63,7 @@ async def test_a_schedule_backs_up_when_due_and_retention_prunes(nats_server: Na
         # 03:00 in Paris is 02:00 UTC in December; keep the last two.
         scheduled = await ended(url, await send(url, BackupScheduleRequested(
             service="cache", namespace=NS, cron="0 3 * * *", timezone="Europe/Paris", keep_last=2)))  # fmt: skip
-        assert isinstance(scheduled, BackupScheduleSet) and scheduled.next_run_at == at("2026-12-01T02:00:00")
+        assert isinstance(scheduled, BackupScheduleSet) and scheduled.next_run_at == "2026-12-01T02:00:00+00:00"
 
         clock.now = at("2026-12-01T01:59:59")
         assert await scheduler.tick() == []
@@ -92,3 +96,49 @@ async def test_a_schedule_backs_up_when_due_and_retention_prunes(nats_server: Na
         assert isinstance(removed, BackupScheduleRemoved)
         clock.now = at("2026-12-20T02:00:00")
         assert await scheduler.tick() == []
+
+
+async def test_a_restore_drill_restores_into_a_throwaway_service_checks_it_and_removes_it(
+    nats_server: NatsServer, tmp_path: Path
+) -> None:
+    url = nats_server.url
+    clock = Clock(at("2026-12-01T01:00:00"))
+    async with backup_platform(url, tmp_path, StoreSettings(url=f"file://{tmp_path / 'objects'}"), clock=clock) as (
+        _deployer,
+        backup,
+    ):
+        await install(url, "cache", NS)
+        fill(next(iter((await claim_dirs(url, "cache", NS)).values())))
+        scheduled = await ended(url, await send(url, BackupScheduleRequested(
+            service="cache", namespace=NS, cron="0 2 * * *", drill=True)))  # fmt: skip
+        assert isinstance(scheduled, BackupScheduleSet) and scheduled.drill
+        clock.now = at("2026-12-01T02:00:00")
+        (backup_id,) = await backup.scheduler.tick()  # type: ignore[attr-defined]
+
+        async def drilled() -> bool:
+            return any(
+                isinstance(e, (BackupVerified, BackupVerifyFailed))
+                for e in await backup_events(url, backup_id=backup_id)
+            )
+
+        await eventually(drilled, timeout_s=90, what="the drill")
+        found = await backup_events(url, backup_id=backup_id)
+        (outcome,) = [e for e in found if isinstance(e, (BackupVerified, BackupVerifyFailed))]
+        assert isinstance(outcome, BackupVerified) and outcome.drilled and outcome.parts_checked == 3, outcome
+        drill_steps = [
+            e.step for e in found if isinstance(e, BackupStepRecorded) and e.job == "drill" and e.state == "completed"
+        ]
+        assert drill_steps == [
+            "verify",
+            "check",
+            "install",
+            "locate",
+            "stage",
+            "stop",
+            "swap",
+            "start",
+            "compare",
+            "discard",
+        ]
+        services = await ask(url, "services", namespace=NS)
+        assert [s["service"] for s in services["services"]] == ["cache"]  # the throwaway service is gone

@@ -14,7 +14,7 @@ from .base import command, submitted
 ACTIONS = ("schedule", "verify", "show", "delete")
 USAGE = (
     "qc backup NAME | qc backup schedule NAME CRON [--keep N] | qc backup schedule NAME --remove | "
-    "qc backup verify|show|delete ID"
+    "qc backup verify ID [--drill] | qc backup show|delete ID"
 )
 
 
@@ -43,7 +43,8 @@ def backup(ctx: Context) -> int:
         raise UsageError(f"qc backup {action} takes one backup id; usage: {USAGE}")
     backup_id = words[1]
     if action == "verify":
-        return submitted(ctx, ctx.client.post(f"/api/v1/backups/{backup_id}/verify"))
+        drill = {"drill": "true"} if ctx.args.drill else {}
+        return submitted(ctx, ctx.client.post(f"/api/v1/backups/{backup_id}/verify", **drill))
     if action == "delete":
         return submitted(ctx, ctx.client.delete(f"/api/v1/backups/{backup_id}"))
     found = ctx.client.get(f"/api/v1/backups/{backup_id}")
@@ -85,7 +86,7 @@ def schedule(ctx: Context, words: list[str]) -> int:
         raise UsageError(f'the cron expression is one argument: quote it, as in "0 3 * * *"; usage: {USAGE}')
     body = {
         "cron": words[1], "timezone": a.tz, "keep_last": a.keep, "keep_daily": a.keep_daily,
-        "keep_weekly": a.keep_weekly, "keep_monthly": a.keep_monthly,
+        "keep_weekly": a.keep_weekly, "keep_monthly": a.keep_monthly, "drill": a.drill or None,
     }  # fmt: skip
     path = f"/api/v1/services/{words[0]}/backups/schedule"
     return submitted(
@@ -131,6 +132,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser], comm
         "--tz", default="UTC", metavar="ZONE", help="schedule: the time zone of the cron (Europe/Paris)"
     )
     parser.add_argument("--remove", action="store_true", help="schedule: remove the service's schedule")
+    parser.add_argument(
+        "--drill", action="store_true",
+        help="verify: also restore into a throwaway service; schedule: such a drill after each backup",
+    )  # fmt: skip
     shared.add_namespace(parser)
     shared.add_wait(parser)
 

@@ -123,6 +123,7 @@ class BackupSteps:
             ).first()
             if schedule is None:
                 return
+            job.plan["drill"] = schedule.drill and job.plan.get("trigger") == "schedule"
             completed = (
                 await session.exec(
                     select(BackupRecord).where(

@@ -8,6 +8,7 @@ request's failure event, with the reason and what to do.
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -66,7 +67,7 @@ async def busy_with(uow: UnitOfWork, namespace: str, *services: str) -> str | No
         select(JobRecord).where(
             JobRecord.namespace == namespace,
             col(JobRecord.state).in_(("running", "compensating")),
-            col(JobRecord.kind).in_(("backup", "restore")),
+            col(JobRecord.kind).in_(("backup", "restore", "drill")),
         )
     )
     for job in found.all():
@@ -174,6 +175,11 @@ def register(
             await existing(handling.uow, event)
         except Refused as refused:
             handling.uow.emit(BackupVerifyFailed(**ids(event), reason=str(refused), step="accept"))
+            return
+        if event.drill:
+            throwaway = f"drill-{secrets.token_hex(4)}"
+            new_job(handling, event, kind="drill", job_id=f"drill-{op_id}", deadline_s=settings.restore_deadline_s,
+                    target=throwaway)  # fmt: skip
             return
         new_job(handling, event, kind="verify", job_id=f"verify-{op_id}", deadline_s=settings.verify_deadline_s)
 

@@ -54,6 +54,7 @@ class ScheduleRecord(SQLModel, table=True):
     keep_daily: int | None = None
     keep_weekly: int | None = None
     keep_monthly: int | None = None
+    drill: bool = False  # a restore drill after each scheduled backup
     next_run_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     last_run_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
     created_by: str | None = Field(default=None, max_length=255)
@@ -67,7 +68,7 @@ class JobRecord(SQLModel, table=True):
     __table_args__ = (Index("ix_backup_job_state", "state"),)
 
     id: str = Field(primary_key=True, max_length=80)  # "<kind>-<backup or operation id>"
-    kind: str = Field(max_length=16)  # backup, restore, verify, delete
+    kind: str = Field(max_length=16)  # backup, restore, verify, drill, delete
     backup_id: str = Field(max_length=64)
     namespace: str = Field(max_length=63)
     service: str = Field(max_length=53)

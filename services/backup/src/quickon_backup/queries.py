@@ -51,7 +51,8 @@ def schedule_view(s: ScheduleRecord) -> dict[str, Any]:
     return {
         "service": s.service, "namespace": s.namespace, "cron": s.cron, "timezone": s.timezone,
         "keep_last": s.keep_last, "keep_daily": s.keep_daily, "keep_weekly": s.keep_weekly,
-        "keep_monthly": s.keep_monthly, "next_run_at": at(s.next_run_at), "last_run_at": at(s.last_run_at),
+        "keep_monthly": s.keep_monthly, "drill": s.drill, "next_run_at": at(s.next_run_at),
+        "last_run_at": at(s.last_run_at),
     }  # fmt: skip
 
 

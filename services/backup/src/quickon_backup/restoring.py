@@ -24,7 +24,7 @@ from quickon_common.contracts.deploy import (
 from quickon_common.objectstore import ObjectStore
 
 from .adapters.deployer import Deployer, NoSuchService
-from .adapters.tarstream import ArchiveInvalid, extract_tar
+from .adapters.tarstream import ArchiveInvalid, Digest, extract_tar, tar_directory
 from .domain import Manifest, match_volumes
 from .jobs import Job, StepFailed, aware
 from .settings import BackupSettings
@@ -161,6 +161,30 @@ class RestoreSteps:
         """After success: the data kept aside and the staging directories go."""
         for root in self._roots(job):
             shutil.rmtree(root, ignore_errors=True)  # in the outcome's transaction: quick renamed dirs only
+
+    async def compare(self, job: Job) -> None:
+        """A drill: the throwaway service's volumes, archived again, are byte for byte the backup's parts."""
+        for part in _manifest(job).volumes():
+            digest = Digest()
+            live = Path(job.plan["mapping"][part.name])
+            async for _chunk in digest.tap(tar_directory(live, chunk_size=self.settings.chunk_size)):
+                pass
+            if (digest.size, digest.hexdigest) != (part.size, part.sha256):
+                raise StepFailed(
+                    f"the drill's copy of volume {part.name} differs from the backup ({digest.size} bytes, SHA-256 "
+                    f"{digest.hexdigest[:16]}…; the backup has {part.size} bytes, {part.sha256[:16]}…)"
+                )
+        job.plan["parts_checked"] = len(_manifest(job).parts)
+
+    async def discard(self, job: Job) -> None:
+        """A drill's throwaway service goes, volumes and all."""
+        plan = job.plan
+        await self.operations.run(
+            job, "discard",
+            lambda op: AppUninstallRequested(service=plan["target"], namespace=job.record.namespace, operation_id=op),
+            what=f"remove the drill's service {plan['target']}", until=_until(job),
+        )  # fmt: skip
+        plan["installed"] = False
 
     # -- compensation -----------------------------------------------------------------------------
 

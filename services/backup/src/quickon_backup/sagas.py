@@ -17,6 +17,7 @@ from quickon_common.contracts.backup import (
     BackupPruned,
     BackupVerified,
     BackupVerifyFailed,
+    BackupVerifyRequested,
     RestoreCompleted,
     RestoreFailed,
 )
@@ -55,6 +56,10 @@ def build_sagas(backups: BackupSteps, restores: RestoreSteps) -> dict[str, Saga]
             uow.session.add(backup)
         _emit(uow, job, BackupCompleted(**_ids(job), size_bytes=plan["size"], parts=len(plan["parts"]),
                                         location=plan["location"]))  # fmt: skip
+        if plan.get("drill"):  # the schedule asks for a restore drill of each of its backups
+            r = job.record
+            _emit(uow, job, BackupVerifyRequested(backup_id=r.backup_id, service=r.service, namespace=r.namespace,
+                                                  drill=True))  # fmt: skip
         pruned = plan.get("pruned") or []
         for backup_id in pruned:
             if (gone := await uow.session.get(BackupRecord, backup_id)) is not None:
@@ -80,6 +85,13 @@ def build_sagas(backups: BackupSteps, restores: RestoreSteps) -> dict[str, Saga]
             backup.verified_at = datetime.now(UTC)
             uow.session.add(backup)
         _emit(uow, job, BackupVerified(**_ids(job), parts_checked=job.plan["parts_checked"]))
+
+    async def drilled(job: Job, uow: UnitOfWork) -> None:
+        backup = await _backup(uow, job)
+        if backup is not None:
+            backup.verified_at = datetime.now(UTC)
+            uow.session.add(backup)
+        _emit(uow, job, BackupVerified(**_ids(job), parts_checked=job.plan["parts_checked"], drilled=True))
 
     async def verify_failed(job: Job, uow: UnitOfWork, reason: str) -> None:
         _emit(uow, job, BackupVerifyFailed(**_ids(job), reason=reason, step=job.plan.get("failed_step")))
@@ -112,6 +124,12 @@ def build_sagas(backups: BackupSteps, restores: RestoreSteps) -> dict[str, Saga]
             backed_up, backup_failed, (("discard", b.discard),),
         ),
         "verify": Saga((("verify", b.verify),), verified, verify_failed),
+        "drill": Saga(
+            (("verify", b.verify), ("check", r.check), ("install", r.install), ("locate", r.locate),
+             ("stage", r.stage), ("stop", r.stop), ("swap", r.swap), ("start", r.start), ("compare", r.compare),
+             ("discard", r.discard)),
+            drilled, verify_failed, (("remove", r.remove), ("clean", r.clean)),
+        ),
         "delete": Saga((("delete", b.delete),), deleted, delete_failed),
         "restore": Saga(
             (("check", r.check), ("install", r.install), ("locate", r.locate), ("stage", r.stage), ("stop", r.stop),

@@ -87,9 +87,13 @@ def register_schedules(service: Service, *, clock: Callable[[], datetime]) -> No
         )
         for name, value in keeps.items():
             setattr(schedule, name, value)
-        schedule.created_by = handling.envelope.actor
+        schedule.created_by, schedule.drill = handling.envelope.actor, event.drill
         uow.session.add(schedule)
-        uow.emit(BackupScheduleSet(**ids, cron=event.cron, timezone=event.timezone, **keeps, next_run_at=due))
+        uow.emit(
+            BackupScheduleSet(
+                **ids, cron=event.cron, timezone=event.timezone, **keeps, drill=event.drill, next_run_at=due.isoformat()
+            )
+        )
 
 
 class Scheduler:

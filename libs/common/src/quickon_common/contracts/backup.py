@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from .common import Failure, OperationEvent
@@ -40,11 +39,14 @@ class BackupFailed(BackupEvent, Failure):
 
 class BackupVerifyRequested(BackupEvent):
     subject = "qc.backup.verify.requested"
+    # Also a restore drill: the backup restored as a throwaway service, its data checked, then removed.
+    drill: bool = False
 
 
 class BackupVerified(BackupEvent):
     subject = "qc.backup.verify.completed"
     parts_checked: int
+    drilled: bool = False  # restored into a throwaway service that started with the same data
 
 
 class BackupVerifyFailed(BackupEvent, Failure):
@@ -103,7 +105,8 @@ class BackupScheduleSet(OperationEvent):
     keep_daily: int | None = None
     keep_weekly: int | None = None
     keep_monthly: int | None = None
-    next_run_at: datetime | None = None
+    drill: bool = False
+    next_run_at: str | None = None  # ISO 8601, UTC
 
 
 class BackupScheduleRemoved(OperationEvent):
@@ -116,7 +119,7 @@ class BackupStepRecorded(BackupEvent):
     """Progress of a backup, restore, verification or deletion, for live displays (``qc backup --wait``)."""
 
     subject = "qc.backup.job.step"
-    job: Literal["backup", "restore", "verify", "delete"]
+    job: Literal["backup", "restore", "verify", "drill", "delete"]
     step: str
     state: Literal["started", "progress", "completed", "failed", "compensated"]
     detail: str | None = None
@@ -134,6 +137,7 @@ class BackupScheduleRequested(OperationEvent):
     keep_daily: int | None = None
     keep_weekly: int | None = None
     keep_monthly: int | None = None
+    drill: bool = False  # a restore drill after each scheduled backup
 
 
 class BackupScheduleFailed(OperationEvent, Failure):

@@ -68,6 +68,7 @@ class ScheduleRequest(Strict):
     keep_daily: Keep = None
     keep_weekly: Keep = None
     keep_monthly: Keep = None
+    drill: bool = Field(default=False, description="a restore drill into a throwaway service after each backup")
 
 
 class Schedule(Open):
