@@ -23,6 +23,8 @@ from typing import IO, cast
 CHUNK = 4 << 20
 BLOCK = tarfile.BLOCKSIZE
 QUEUE_CHUNKS = 4
+STREAM_BUFFER = 64 << 10
+COPY_BUFFER = 1 << 20
 
 
 class VolumeChanged(Exception):
@@ -151,7 +153,9 @@ async def extract_tar(chunks: AsyncIterable[bytes], destination: Path) -> None:
     def extract() -> None:
         try:
             reader = cast(IO[bytes], _QueueReader(feed))  # stream mode only ever calls read()
-            with tarfile.open(fileobj=reader, mode="r|", bufsize=CHUNK) as archive:
+            # A small stream buffer (tarfile slices it on every read) and big copies of file contents.
+            with tarfile.open(fileobj=reader, mode="r|", bufsize=STREAM_BUFFER) as archive:
+                archive.copybufsize = COPY_BUFFER  # type: ignore[attr-defined]  # real, but not in typeshed
                 archive.extractall(destination, filter="data")
         except BaseException as error:
             failure.append(error)
