@@ -21,6 +21,7 @@ CATALOG = Path(__file__).resolve().parents[2] / "catalog"
 FAST = {
     "runtime": "sim", "sim_delay_scale": 0.02, "failure_grace_s": 0, "status_interval_s": 0.2,
     "install_deadline_s": 60, "upgrade_deadline_s": 60, "operation_deadline_s": 60,
+    "pre_upgrade_backup": False,  # no backup service here; tests/integration/test_backup_*.py run one
 }  # fmt: skip
 # No secret key: the platform key is made in the test's var/secret.key, which a gateway there shares.
 

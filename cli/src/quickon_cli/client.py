@@ -138,6 +138,9 @@ class Client:
     def post(self, path: str, body: Any = None, **params: Any) -> Any:
         return self.request("POST", path, json=body, params=params)
 
+    def put(self, path: str, body: Any = None, **params: Any) -> Any:
+        return self.request("PUT", path, json=body, params=params)
+
     def delete(self, path: str, **params: Any) -> Any:
         return self.request("DELETE", path, params=params)
 

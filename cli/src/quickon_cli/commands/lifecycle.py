@@ -89,6 +89,10 @@ def manifest_text(manifests: Any) -> list[Text]:
 
 def upgrade(ctx: Context) -> int:
     body: dict[str, Any] = {"values": user_values(ctx), "reuse_values": not ctx.args.reset_values}
+    if ctx.args.no_backup:
+        body["backup_first"] = False
+    if ctx.args.restore_data_on_failure:
+        body["restore_data_on_failure"] = True
     if ctx.args.version:
         body["version"] = ctx.args.version
     path = f"/api/v1/services/{ctx.args.name}/upgrade"
@@ -130,6 +134,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser], comm
         "--reset-values", action="store_true", help="start from the chart's defaults, not today's values"
     )
     parser.add_argument("--preview", action="store_true", help="show what would change (changelog, values, objects)")
+    parser.add_argument("--no-backup", action="store_true", help="upgrade without taking a backup first")
+    parser.add_argument(
+        "--restore-data-on-failure", action="store_true",
+        help="if the upgrade fails and is rolled back, bring the data back from its backup too",
+    )  # fmt: skip
     shared.add_namespace(parser)
     shared.add_values(parser)
     shared.add_wait(parser)

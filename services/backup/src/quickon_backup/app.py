@@ -1,11 +1,76 @@
-"""Wiring of the backup service: its tables, consumers and queries (the domain comes with its issue)."""
+"""Wiring of the backup service: backups, schedules, retention and restores of installed services, their
+objects in an object store (S3 or a local directory), their data read and written on the runtime."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
+from datetime import datetime
+
+from quickon_common.objectstore import ObjectStore, ObjectStoreError, open_store
 from quickon_common.service import Service
 from quickon_common.settings import Settings
 
+from . import handlers, queries
+from .adapters.deployer import Deployer
+from .backing import BackupSteps
+from .jobs import Job, JobRunner
+from .models import BackupRecord, DeployOutcomeRecord, JobRecord, ScheduleRecord
+from .restoring import RestoreSteps
+from .sagas import build_sagas
+from .schedules import Scheduler, utc_now
+from .settings import BackupSettings
+from .waiting import DeployerOperations, DeployOutcomes
 
-def create_service(settings: Settings | None = None) -> Service:
-    """The backup service, ready to run."""
-    return Service("backup", settings=settings)
+STORE_CHECK_S = 10.0
+
+
+def create_service(
+    settings: Settings | None = None,
+    backup: BackupSettings | None = None,
+    *,
+    store: ObjectStore | None = None,
+    clock: Callable[[], datetime] = utc_now,
+) -> Service:
+    """The backup service, ready to run. ``clock`` is the scheduler's time (tests pass their own)."""
+    service = Service(
+        "backup", settings=settings, models=[BackupRecord, ScheduleRecord, JobRecord, DeployOutcomeRecord]
+    )
+    backup = backup or BackupSettings()
+    store = store or open_store(service.settings.store_settings())
+    deployer = Deployer(lambda: service.nats, timeout_s=backup.deployer_timeout_s)
+    outcomes = DeployOutcomes(service.db)
+    backups = BackupSteps(store=store, deployer=deployer, db=service.db, settings=backup)
+    runner: JobRunner
+
+    async def progress(job: Job, step: str, detail: str) -> None:
+        await runner.record(job, step, "progress", detail=detail)
+
+    operations = DeployerOperations(outcomes, progress)
+    restores = RestoreSteps(store=store, deployer=deployer, operations=operations, settings=backup)
+    runner = JobRunner(
+        service.outbox, build_sagas(backups, restores), compensation_s=backup.compensation_s,
+        parallel=backup.parallel_jobs,
+    )  # fmt: skip
+    backups.progress = progress
+    scheduler = Scheduler(service.outbox, clock=clock, interval_s=backup.schedule_interval_s)
+    handlers.register(service, runner=runner, outcomes=outcomes, settings=backup, clock=clock)
+    queries.register(service, store=store)
+    service.checks["object_store"] = "not checked yet"
+
+    async def check_store() -> None:
+        while True:
+            try:
+                await store.check()
+                service.checks["object_store"] = None
+            except ObjectStoreError as error:
+                service.checks["object_store"] = f"{store.location}: {error}"
+            await asyncio.sleep(STORE_CHECK_S)
+
+    service.runs(runner.run)
+    service.runs(scheduler.run)
+    service.runs(check_store)
+    service.store = store  # type: ignore[attr-defined]  # for tests and benchmarks
+    service.scheduler = scheduler  # type: ignore[attr-defined]
+    service.runner = runner  # type: ignore[attr-defined]
+    return service

@@ -11,10 +11,11 @@ from quickon_common.sealing import Sealer, adopt_key
 from quickon_common.service import Service
 from quickon_common.settings import Settings
 
-from . import handlers, queries
+from . import backup_source, handlers, queries
 from .market import Market
 from .models import OperationRecord, RevisionRecord, ServiceRecord
 from .outcomes import build_sagas
+from .pre_upgrade import BackupOutcomeRecord, PreUpgradeBackup
 from .runtime.base import Runtime, RuntimeFailure
 from .runtime.simulated import SimRuntime
 from .runtime.unavailable import UnavailableRuntime
@@ -59,7 +60,9 @@ def platform_sealer(settings: Settings, deployer: DeployerSettings, former_file:
 
 def create_service(settings: Settings | None = None, deployer: DeployerSettings | None = None) -> Service:
     """The deployer service, ready to run."""
-    service = Service("deployer", settings=settings, models=[ServiceRecord, RevisionRecord, OperationRecord])
+    service = Service(
+        "deployer", settings=settings, models=[ServiceRecord, RevisionRecord, OperationRecord, BackupOutcomeRecord]
+    )
     deployer = deployer or DeployerSettings()
     var = service.settings.var_dir.resolve() / "deployer"
     runtime = create_runtime(service, deployer)
@@ -70,9 +73,12 @@ def create_service(settings: Settings | None = None, deployer: DeployerSettings 
         return Market(service.broker.connection, cache_dir=var / "charts", timeout_s=deployer.market_timeout_s)
 
     steps = Steps(runtime=runtime, market=market, sealer=sealer, outbox=service.outbox, settings=deployer)
+    pre_upgrade = PreUpgradeBackup(service, service.outbox, steps)
     runner = SagaRunner(
         service.outbox,
-        build_sagas(steps),
+        build_sagas(steps, pre_upgrade=pre_upgrade.step, restore_data=pre_upgrade.restore_data)
+        if deployer.pre_upgrade_backup
+        else build_sagas(steps),  # no backup service: the upgrade's steps as they were
         compensation_s=deployer.operation_deadline_s,
         parallel=deployer.parallel_operations,
         failpoints=deployer.failpoints,
@@ -80,6 +86,7 @@ def create_service(settings: Settings | None = None, deployer: DeployerSettings 
     watcher = StatusWatcher(service.outbox, runtime, interval_s=deployer.status_interval_s)
     handlers.register(service, runner=runner, sealer=sealer, settings=deployer)
     queries.register(service, runtime=runtime, market=market, sealer=sealer)
+    backup_source.register(service, runtime=runtime)
     service.checks["runtime"] = "not checked yet"
 
     async def check_runtime() -> None:

@@ -114,6 +114,8 @@ def register(service: Service, *, runner: SagaRunner, sealer: Sealer, settings: 
                 "request": sealer.seal(merge_values(current, wanted) if event.reuse_values else wanted),
                 "previous_version": record.version, "previous_revision": record.revision,
                 "previous_status": record.status,
+                "backup_first": event.backup_first and settings.pre_upgrade_backup,
+                "restore_data": event.restore_data_on_failure,
             }  # fmt: skip
         if kind == "rollback":
             return {"target": await rollback_target(uow, record, event.revision)}

@@ -32,7 +32,7 @@ from quickon_common.outbox import UnitOfWork
 
 from .models import RevisionRecord, ServiceRecord
 from .runtime.base import Health
-from .saga import Run, Saga, service_subject
+from .saga import Run, Saga, Step, service_subject
 from .steps import Steps, not_ready
 
 
@@ -80,8 +80,10 @@ async def _forget(uow: UnitOfWork, service: ServiceRecord) -> None:
     await uow.session.delete(service)
 
 
-def build_sagas(steps: Steps) -> dict[str, Saga]:
-    """Every operation's saga, from the shared steps."""
+def build_sagas(steps: Steps, *, pre_upgrade: Step | None = None, restore_data: Step | None = None) -> dict[str, Saga]:
+    """Every operation's saga, from the shared steps; ``pre_upgrade`` (the backup an upgrade waits for
+    unless it opted out) comes first in the upgrade, ``restore_data`` (its data back, when asked) last in
+    the undoing of a failed one."""
 
     async def deployed(uow: UnitOfWork, service: ServiceRecord, plan: dict[str, Any]) -> None:
         """The service runs what an install or upgrade deployed."""
@@ -125,6 +127,8 @@ def build_sagas(steps: Steps) -> dict[str, Saga]:
             service.revision = rolled_back
             await steps.settle_revisions(uow.session, service.id, rolled_back, failed=plan.get("revision"))
             reason = f"{reason}; rolled back to revision {plan['previous_revision']} (now revision {rolled_back})"
+            if plan.get("data_restored"):
+                reason += f", its data restored from backup {plan['backup_id']}"
             set_status(uow, service, *_last_seen(run))
         elif "revision" in plan:  # it reached the cluster and could not be undone
             await steps.settle_revisions(uow.session, service.id, plan["revision"], failed=plan["revision"])
@@ -184,9 +188,12 @@ def build_sagas(steps: Steps) -> dict[str, Saga]:
             installed, (("remove", s.remove),), install_failed, repeatable,
         ),
         "upgrade": Saga(
-            (("resolve", s.resolve), ("render", s.render), ("apply", s.apply), ("wait", s.wait_ready)),
-            upgraded, (("undo_upgrade", s.undo_upgrade), ("wait_rollback", s.wait_rollback)), upgrade_failed,
-            repeatable,
+            ((("backup", pre_upgrade),) if pre_upgrade else ())
+            + (("resolve", s.resolve), ("render", s.render), ("apply", s.apply), ("wait", s.wait_ready)),
+            upgraded,
+            (("undo_upgrade", s.undo_upgrade), ("wait_rollback", s.wait_rollback))
+            + ((("restore_data", restore_data),) if restore_data else ()),
+            upgrade_failed, repeatable,
         ),
         "rollback": Saga(
             (("roll_back", s.roll_back), ("wait", s.wait_ready)), rolled_back, (), rollback_failed, repeatable

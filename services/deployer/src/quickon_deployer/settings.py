@@ -27,6 +27,10 @@ class DeployerSettings(BaseSettings):
     parallel_operations: int = Field(default=32, ge=1, le=1000, description="operations run at once; others wait")
     status_interval_s: float = Field(default=2.0, gt=0, description="how often running services are looked at")
     market_timeout_s: float = Field(default=30, gt=0)
+    # Each upgrade first asks the backup service for a backup and waits for it (unless the request opts
+    # out with backup_first=false), and can take the data back from it when it fails; off where no backup
+    # service runs (the deployer's own tests): the upgrade saga then has neither step.
+    pre_upgrade_backup: bool = True
     # Former key of the deployer alone: it still opens what it sealed. The platform key is QC_SECRET_KEY
     # (shared settings) or var/secret.key, which the gateway seals requests with.
     secret_key: str | None = None

@@ -59,7 +59,10 @@ class OperationView(BaseModel):
     """An operation as the API shows it."""
 
     operation_id: str
-    kind: str = Field(description="install, upgrade, rollback, start, stop, restart, uninstall, *_repository")
+    kind: str = Field(
+        description="install, upgrade, rollback, start, stop, restart, uninstall, *_repository, backup, restore, "
+        "verify_backup, delete_backup, schedule_backups"
+    )
     target: Target
     state: OperationState
     steps: list[Step]
@@ -109,14 +112,16 @@ async def submit(
     event: OperationEvent,
     target: Target,
     subject: str,
+    result: dict[str, Any] | None = None,
 ) -> OperationView:
     """Record the operation and publish ``event`` (given the operation's id) in one transaction; the
-    ``Location`` of the operation goes on ``response``."""
+    ``Location`` of the operation goes on ``response``. ``result``: what is known of it at once (a new
+    backup's id), until its outcome replaces it."""
     now = datetime.now(UTC)
     record = OperationRecord(
         id=str(uuid.uuid4()), kind=kind, service=target.service, namespace=target.namespace,
         repository=target.repository, state="pending", steps=[], actor=user.username, team=user.team,
-        created_at=now, updated_at=now,
+        created_at=now, updated_at=now, result=result,
     )  # fmt: skip
     try:
         async with parts.service.outbox.begin(actor=user.username, team=user.team) as uow:

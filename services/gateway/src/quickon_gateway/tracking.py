@@ -1,8 +1,8 @@
-"""Operations kept current from the events: two durable consumers follow every event of the deploy and
-market contexts and apply those that carry the id of an operation the gateway recorded.
+"""Operations kept current from the events: durable consumers follow every event of the deploy, market
+and backup contexts and apply those that carry the id of an operation the gateway recorded.
 
-Progress (``SagaStepRecorded``, ``AppInstallStarted``…) makes an operation ``running`` and adds to
-its steps; an outcome ends it: a :class:`~quickon_common.contracts.common.Failure` as ``failed``
+Progress (``SagaStepRecorded``, ``BackupStepRecorded``, ``AppInstallStarted``…) makes an operation
+``running`` and adds to its steps; an outcome ends it: a :class:`~quickon_common.contracts.common.Failure` as ``failed``
 with its reason and step, anything else as ``succeeded``; the outcome's body is its ``result``.
 A repository add or refresh ends with the sync it asked for (``CatalogSynced``), not at
 ``RepositoryAdded``, so that when it succeeds the catalog already lists the apps.
@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from quickon_common.consumer import Handling
+from quickon_common.contracts.backup import BackupPruned, BackupStarted, BackupStepRecorded, RestoreStarted
 from quickon_common.contracts.common import Failure, OperationEvent
 from quickon_common.contracts.deploy import AppInstallStarted, AppUpgradeStarted, SagaStepRecorded
 from quickon_common.contracts.market import AppVersionAdded, RepositoryAdded
@@ -26,7 +27,8 @@ from .operations import DONE
 Effect = Literal["ignore", "step", "running", "succeeded", "failed"]
 # The fields that say what an event is about or why it failed: not part of an operation's result.
 NOT_RESULT = frozenset({"operation_id", "service", "namespace", "repository", "reason", "step"})
-PROGRESS: tuple[type[OperationEvent], ...] = (AppInstallStarted, AppUpgradeStarted)
+PROGRESS: tuple[type[OperationEvent], ...] = (AppInstallStarted, AppUpgradeStarted, BackupStarted, RestoreStarted)
+STEPS = (SagaStepRecorded, BackupStepRecorded)
 # The step a market outcome ends: add and refresh end with a sync.
 OUTCOME_STEP = {"add_repository": "sync", "refresh_repository": "sync", "remove_repository": "remove"}
 
@@ -34,9 +36,13 @@ OUTCOME_STEP = {"add_repository": "sync", "refresh_repository": "sync", "remove_
 def effect(event: OperationEvent, kind: str) -> Effect:
     """What ``event`` does to an operation of ``kind``."""
     name = type(event).__name__
-    if name.endswith("Requested") or isinstance(event, AppVersionAdded) or name == "ServiceStatusChanged":
+    if (
+        name.endswith("Requested")
+        or isinstance(event, (AppVersionAdded, BackupPruned))
+        or name == "ServiceStatusChanged"
+    ):
         return "ignore"
-    if isinstance(event, SagaStepRecorded):
+    if isinstance(event, STEPS):
         return "step"
     if isinstance(event, PROGRESS) or (isinstance(event, RepositoryAdded) and kind == "add_repository"):
         return "running"
@@ -50,7 +56,7 @@ def apply(record: OperationRecord, event: OperationEvent, envelope: Envelope) ->
         return False
     at = envelope.time.isoformat()
     steps = list(record.steps)
-    if isinstance(event, SagaStepRecorded):
+    if isinstance(event, STEPS):
         steps.append({"step": event.step, "state": event.state, "detail": event.detail, "at": at})
     elif isinstance(event, RepositoryAdded):
         steps.append({"step": "add", "state": "completed", "detail": event.url, "at": at})
@@ -85,6 +91,6 @@ def register(service: Service) -> None:
         if record is not None and apply(record, event, handling.envelope):
             session.add(record)
 
-    for context in ("deploy", "market"):
+    for context in ("deploy", "market", "backup"):
         name = f"follow_{context}_operations"
         service.handles(OperationEvent, subject=f"qc.{context}.>", name=name)(follow)

@@ -39,11 +39,14 @@ class BackupFailed(BackupEvent, Failure):
 
 class BackupVerifyRequested(BackupEvent):
     subject = "qc.backup.verify.requested"
+    # Also a restore drill: the backup restored as a throwaway service, its data checked, then removed.
+    drill: bool = False
 
 
 class BackupVerified(BackupEvent):
     subject = "qc.backup.verify.completed"
     parts_checked: int
+    drilled: bool = False  # restored into a throwaway service that started with the same data
 
 
 class BackupVerifyFailed(BackupEvent, Failure):
@@ -58,6 +61,10 @@ class BackupDeleted(BackupEvent):
     subject = "qc.backup.backup.deleted"
 
 
+class BackupDeleteFailed(BackupEvent, Failure):
+    subject = "qc.backup.backup.delete_failed"
+
+
 class BackupPruned(OperationEvent):
     subject = "qc.backup.retention.pruned"
     service: str
@@ -68,6 +75,9 @@ class BackupPruned(OperationEvent):
 class RestoreRequested(BackupEvent):
     subject = "qc.backup.restore.requested"
     target_service: str | None = None  # None: restore in place
+    # Only the volumes' data, in place, asking the deployer nothing: the deployer's own request while it
+    # holds the service stopped (the data rollback of a failed upgrade).
+    data_only: bool = False
 
 
 class RestoreStarted(BackupEvent):
@@ -95,9 +105,42 @@ class BackupScheduleSet(OperationEvent):
     keep_daily: int | None = None
     keep_weekly: int | None = None
     keep_monthly: int | None = None
+    drill: bool = False
+    next_run_at: str | None = None  # ISO 8601, UTC
 
 
 class BackupScheduleRemoved(OperationEvent):
     subject = "qc.backup.schedule.removed"
+    service: str
+    namespace: str = "default"
+
+
+class BackupStepRecorded(BackupEvent):
+    """Progress of a backup, restore, verification or deletion, for live displays (``qc backup --wait``)."""
+
+    subject = "qc.backup.job.step"
+    job: Literal["backup", "restore", "verify", "drill", "delete"]
+    step: str
+    state: Literal["started", "progress", "completed", "failed", "compensated"]
+    detail: str | None = None
+
+
+class BackupScheduleRequested(OperationEvent):
+    """Set a service's schedule and retention (``cron`` None: remove the schedule)."""
+
+    subject = "qc.backup.schedule.requested"
+    service: str
+    namespace: str = "default"
+    cron: str | None = None
+    timezone: str = "UTC"
+    keep_last: int | None = None
+    keep_daily: int | None = None
+    keep_weekly: int | None = None
+    keep_monthly: int | None = None
+    drill: bool = False  # a restore drill after each scheduled backup
+
+
+class BackupScheduleFailed(OperationEvent, Failure):
+    subject = "qc.backup.schedule.failed"
     service: str
     namespace: str = "default"

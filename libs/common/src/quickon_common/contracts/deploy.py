@@ -57,6 +57,8 @@ class AppUpgradeRequested(ValuesChange):
     version: str | None = None
     reuse_values: bool = True
     backup_first: bool = True
+    # With backup_first: if the upgrade fails and is rolled back, the data comes back from that backup too.
+    restore_data_on_failure: bool = False
 
 
 class AppUpgradeStarted(ServiceEvent):

@@ -44,6 +44,10 @@ class UpgradeRequest(Strict):
     version: str | None = Field(default=None, pattern=VERSION, max_length=128, description="none: the current one")
     values: Values = {}
     reuse_values: bool = Field(default=True, description="keep the values given before, changing only these")
+    backup_first: bool = Field(default=True, description="back the service up before upgrading (and wait for it)")
+    restore_data_on_failure: bool = Field(
+        default=False, description="if the upgrade fails and is rolled back, bring the data back from that backup too"
+    )
 
 
 class RollbackRequest(Strict):
@@ -226,7 +230,8 @@ async def upgrade(
         plain, sealed = seal_secrets(parts.sealer, request.values, paths)
     event = AppUpgradeRequested(
         service=name, namespace=namespace, version=request.version, reuse_values=request.reuse_values,
-        values=plain, sealed_values=sealed,
+        values=plain, sealed_values=sealed, backup_first=request.backup_first,
+        restore_data_on_failure=request.restore_data_on_failure,
     )  # fmt: skip
     return await _command(parts, user, response, "upgrade", event)
 

@@ -1,0 +1,307 @@
+"""Backup and restore throughput of one volume (1 GB; 64 MB with --quick) on the local store and on S3 (a
+moto server started here as its own process), against the ceiling of the same bytes moved without
+QuickOn: a plain file copy (synced, as the store syncs) for the local store, the plain `minio` client's
+put/get for S3. Peak memory of this process (which runs the deployer and the backup service) shows it
+does not grow with the volume.
+
+Each figure is a whole operation as a user asks for it, through events: BackupRequested -> BackupCompleted
+(the release, the rendered objects, the volume tarred and streamed into the store, hashed on the way) and
+RestoreRequested -> RestoreCompleted in place (stream back, hash checked, extract, stop, swap, start).
+The market runs as its own process with the built-in catalog; pods are ready at once (sim delays scaled
+to zero).
+
+    uv run python benchmarks/backup.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import nats
+from cryptography.fernet import Fernet
+from minio import Minio
+from nats.aio.client import Client as NatsClient
+from pydantic import SecretStr
+
+from quickon_backup.app import create_service as create_backup
+from quickon_backup.settings import BackupSettings
+from quickon_common.contracts import Event
+from quickon_common.contracts.backup import BackupRequested, RestoreRequested
+from quickon_common.contracts.deploy import AppInstallRequested
+from quickon_common.envelope import Envelope, encode
+from quickon_common.natsserver import NatsServer, free_port
+from quickon_common.objectstore import StoreSettings, open_store
+from quickon_common.service import Service
+from quickon_common.settings import Settings
+from quickon_deployer.app import create_service as create_deployer
+from quickon_deployer.settings import DeployerSettings
+
+CATALOG = Path(__file__).resolve().parents[1] / "catalog"
+NAMESPACE = "bench"
+FILE_SIZE = 64 << 20
+MB = 1_000_000
+KEY = SecretStr("bench-access-key")
+SECRET = SecretStr("bench-secret-key")
+TIMEOUT_S = 1800
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+async def wait_until_ready(service: Service, timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not service.ready:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{service.name} not ready after {timeout_s}s: {service.all_checks()}")
+        await asyncio.sleep(0.05)
+
+
+@asynccontextmanager
+async def process(command: list[str], env: dict[str, str]) -> AsyncIterator[subprocess.Popen[bytes]]:
+    child = subprocess.Popen(  # noqa: ASYNC220 (returns at once)
+        command, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        yield child
+    finally:
+        child.terminate()
+        child.wait(timeout=30)
+
+
+async def wait_for(nc: NatsClient, subject: str, timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            reply = json.loads((await nc.request(subject, b"{}", timeout=2)).data)
+            if "error" not in reply and any(r.get("status") == "ok" for r in reply.get("repositories", [reply])):
+                return
+        except (TimeoutError, nats.errors.NoRespondersError, nats.errors.TimeoutError):
+            pass
+        await asyncio.sleep(0.1)
+    raise RuntimeError(f"nobody answered {subject} in {timeout_s}s")
+
+
+@asynccontextmanager
+async def started(service: Service) -> AsyncIterator[Service]:
+    await service.start()
+    try:
+        await wait_until_ready(service)
+        yield service
+    finally:
+        await service.stop()
+
+
+class Outcomes:
+    """Outcome events by operation id, heard on a plain subscription."""
+
+    def __init__(self, nc: NatsClient) -> None:
+        self.nc = nc
+        self.waiting: dict[str, asyncio.Future[dict[str, Any]]] = {}
+
+    async def listen(self) -> None:
+        for subject in ("qc.backup.>", "qc.deploy.install.>"):
+            await self.nc.subscribe(subject, cb=self._heard)
+        await self.nc.flush()
+
+    async def _heard(self, msg: Any) -> None:
+        if msg.subject.endswith((".requested", ".started", ".step")):
+            return
+        body = json.loads(msg.data)
+        future = self.waiting.pop(body.get("operation_id") or "", None)
+        if future is not None and not future.done():
+            future.set_result({"subject": msg.subject, **body})
+
+    async def run(self, event: Event) -> tuple[float, dict[str, Any]]:
+        """Publish ``event`` as the gateway would; seconds until its outcome, and the outcome."""
+        op_id = str(uuid.uuid4())
+        event = event.model_copy(update={"operation_id": op_id})
+        subject, headers, body = encode(event, Envelope.new(event, source="gateway", actor="bench"))
+        future = self.waiting[op_id] = asyncio.get_running_loop().create_future()
+        begun = time.perf_counter()
+        await self.nc.jetstream().publish(subject, body, headers=headers)
+        outcome = await asyncio.wait_for(future, TIMEOUT_S)
+        if outcome["subject"].endswith("failed"):
+            raise RuntimeError(f"{type(event).__name__} failed: {outcome.get('reason')}")
+        return time.perf_counter() - begun, outcome
+
+
+def fill(directory: Path, size: int) -> list[Path]:
+    """``size`` random bytes in files of 64 MB (incompressible, as a real volume's data often is)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    files, left, index = [], size, 0
+    while left > 0:
+        path = directory / f"data-{index:04d}.bin"
+        with path.open("wb") as out:
+            chunk = min(FILE_SIZE, left)
+            for _ in range(0, chunk, 16 << 20):
+                out.write(os.urandom(min(16 << 20, chunk)))
+        files.append(path)
+        left, index = left - chunk, index + 1
+    return files
+
+
+def copy_synced(source: Path, target: Path) -> None:
+    shutil.copyfile(source, target)
+    with target.open("rb+") as written:
+        os.fsync(written.fileno())  # the local store syncs what it stores: so does its ceiling
+
+
+def local_ceiling(files: list[Path], scratch: Path) -> tuple[float, float]:
+    """Seconds to copy the files into a directory (synced, as the store does) and back."""
+    scratch.mkdir(parents=True, exist_ok=True)
+    begun = time.perf_counter()
+    for f in files:
+        copy_synced(f, scratch / f.name)
+    put = time.perf_counter() - begun
+    begun = time.perf_counter()
+    for f in files:
+        shutil.copyfile(scratch / f.name, scratch / f"{f.name}.back")
+    get = time.perf_counter() - begun
+    shutil.rmtree(scratch)
+    return put, get
+
+
+def minio_ceiling(endpoint: str, files: list[Path], scratch: Path) -> tuple[float, float]:
+    """Seconds for the plain minio client to put the files and get them back (16 MiB parts, as the store)."""
+    client = Minio(endpoint, access_key=KEY.get_secret_value(), secret_key=SECRET.get_secret_value(), secure=False)
+    client.make_bucket("ceiling")
+    scratch.mkdir(parents=True, exist_ok=True)
+    begun = time.perf_counter()
+    for f in files:
+        client.fput_object("ceiling", f.name, str(f), part_size=16 << 20)
+    put = time.perf_counter() - begun
+    begun = time.perf_counter()
+    for f in files:
+        client.fget_object("ceiling", f.name, str(scratch / f.name))
+    get = time.perf_counter() - begun
+    for f in files:
+        client.remove_object("ceiling", f.name)
+    shutil.rmtree(scratch)
+    return put, get
+
+
+async def measure(
+    outcomes: Outcomes, url: str, work: Path, store: StoreSettings, backend: str, size: int, deployer: Service
+) -> dict[str, float]:
+    database = f"sqlite:///{work / f'backup-{backend}.db'}"
+    settings = Settings(service="backup", nats_url=url, var_dir=work, database_url=database, log_json=False)
+    service = create_backup(settings, BackupSettings(), store=open_store(store))
+    async with started(service):
+        name = f"vol-{backend}"
+        await outcomes.run(AppInstallRequested(service=name, namespace=NAMESPACE, app="redis", version="1.0.0"))
+        runtime = deployer.runtime  # type: ignore[attr-defined]
+        (claim,) = runtime.cluster.status(namespace=NAMESPACE, release=name).claims
+        files = fill(Path(claim.path) / "bench", size)
+        backup_id = f"bench-{backend}"
+        backup_s, done = await outcomes.run(BackupRequested(backup_id=backup_id, service=name, namespace=NAMESPACE))
+        restore_s, _ = await outcomes.run(RestoreRequested(backup_id=backup_id, service=name, namespace=NAMESPACE))
+        print(
+            f"{backend:5} store: backup {size / MB / backup_s:7.1f} MB/s ({backup_s:.2f}s, "
+            f"{done['size_bytes'] / MB:.0f} MB stored), restore in place {size / MB / restore_s:7.1f} MB/s "
+            f"({restore_s:.2f}s)",
+            flush=True,
+        )
+        copies = [Path(claim.path) / "bench" / f.name for f in files]
+        return {"backup_s": backup_s, "restore_s": restore_s, "files": copies}  # type: ignore[dict-item]
+
+
+async def run(quick: bool) -> dict[str, Any]:
+    size = (64 if quick else 1000) * MB
+    with tempfile.TemporaryDirectory(prefix="qc-bench-backup-") as directory:
+        work = Path(directory)
+        nats_server = NatsServer(work / "nats").start()
+        url = nats_server.url
+        s3_port = free_port()
+        market_env = {
+            "QC_NATS_URL": url, "QC_VAR_DIR": str(work), "QC_MARKET_DATABASE_URL": f"sqlite:///{work / 'market.db'}",
+            "QC_MARKET_HTTP_PORT": str(free_port()), "QC_MARKET_BUILTIN_CATALOG": str(CATALOG),
+            "QC_LOG_LEVEL": "WARNING",
+        }  # fmt: skip
+        moto_env = {"AWS_ACCESS_KEY_ID": KEY.get_secret_value(), "AWS_SECRET_ACCESS_KEY": SECRET.get_secret_value()}
+        try:
+            async with (
+                process([sys.executable, "-m", "quickon_market"], market_env),
+                process([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(s3_port)], moto_env),
+            ):
+                nc = await nats.connect(url)
+                await wait_for(nc, "qc.query.market.repositories")
+                key = SecretStr(Fernet.generate_key().decode())
+                deployer_settings = Settings(
+                    service="deployer", nats_url=url, var_dir=work, log_json=False,
+                    database_url=f"sqlite:///{work / 'deployer.db'}", secret_key=key,
+                )  # fmt: skip
+                sim = DeployerSettings(runtime="sim", sim_delay_scale=0, failure_grace_s=0, pre_upgrade_backup=False)
+                async with started(create_deployer(deployer_settings, sim)) as deployer:
+                    outcomes = Outcomes(nc)
+                    await outcomes.listen()
+                    local = await measure(outcomes, url, work, StoreSettings(url=f"file://{work / 'objects'}"),
+                                          "local", size, deployer)  # fmt: skip
+                    files: list[Path] = local.pop("files")  # type: ignore[assignment]
+                    local_put, local_get = await asyncio.to_thread(local_ceiling, files, work / "ceiling-local")
+                    s3_store = StoreSettings(url="s3://bench", endpoint=f"127.0.0.1:{s3_port}", access_key=KEY,
+                                             secret_key=SECRET, secure=False)  # fmt: skip
+                    Minio(s3_store.endpoint or "", access_key=KEY.get_secret_value(),
+                          secret_key=SECRET.get_secret_value(), secure=False).make_bucket("bench")  # fmt: skip
+                    s3 = await measure(outcomes, url, work, s3_store, "s3", size, deployer)
+                    s3_files: list[Path] = s3.pop("files")  # type: ignore[assignment]
+                    put_s, get_s = await asyncio.to_thread(
+                        minio_ceiling, s3_store.endpoint or "", s3_files, work / "ceiling-s3"
+                    )
+                await nc.close()
+        finally:
+            nats_server.stop()
+    mb = size / MB
+    figures = {
+        "volume_mb": round(mb),
+        "backup_mb_s": round(mb / s3["backup_s"], 1),
+        "restore_mb_s": round(mb / s3["restore_s"], 1),
+        "ceiling_put_mb_s": round(mb / put_s, 1),
+        "ceiling_get_mb_s": round(mb / get_s, 1),
+        "backup_ratio": round(put_s / s3["backup_s"], 2),
+        "restore_ratio": round(get_s / s3["restore_s"], 2),
+        "local_backup_mb_s": round(mb / local["backup_s"], 1),
+        "local_restore_mb_s": round(mb / local["restore_s"], 1),
+        "local_ceiling_put_mb_s": round(mb / local_put, 1),
+        "local_ceiling_get_mb_s": round(mb / local_get, 1),
+        "local_backup_ratio": round(local_put / local["backup_s"], 2),
+        "local_restore_ratio": round(local_get / local["restore_s"], 2),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
+    }
+    f = figures
+    print(f"S3 (moto) ceiling, plain minio client: put {f['ceiling_put_mb_s']} MB/s, get {f['ceiling_get_mb_s']} MB/s")
+    print(f"  backup {f['backup_ratio']:.2f}x and restore {f['restore_ratio']:.2f}x of it   goal 0.5x or better")
+    print(f"local ceiling, file copy: put {f['local_ceiling_put_mb_s']} MB/s, get {f['local_ceiling_get_mb_s']} MB/s")
+    print(f"  backup {f['local_backup_ratio']:.2f}x and restore {f['local_restore_ratio']:.2f}x of it")
+    print(f"peak RSS of this process (deployer + backup service): {f['peak_rss_mb']} MB for a {mb:.0f} MB volume")
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a 64 MB volume instead of 1 GB; under a minute")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    figures = asyncio.run(run(args.quick))
+    sys.stdout.flush()
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,184 @@
+"""The steps of a backup (source, copy, manifest, prune), a verification and a deletion; each idempotent.
+
+A backup's parts are put on record in the job's plan as each lands in the store, so a backup resumed
+after a crash copies only what is missing. The manifest is written last: until it is in the store the
+backup does not exist for anyone reading it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import col, select
+
+from quickon_common.db import Database
+from quickon_common.objectstore import ObjectStore
+
+from .adapters.deployer import Deployer
+from .adapters.tarstream import Digest, VolumeChanged, tar_directory
+from .domain import Manifest, Part, PartKind, Release, manifest_key, part_key
+from .jobs import Job, StepFailed
+from .models import BackupRecord, ScheduleRecord
+from .retention import Kept, Policy, to_prune
+from .settings import BackupSettings
+from .stored import delete_backup, read_manifest, store_errors, verify_part
+
+log = logging.getLogger(__name__)
+Progress = Callable[[Job, str, str], Awaitable[None]]
+
+
+class BackupSteps:
+    """What backup, verify and delete steps share: the store, the deployer, the database."""
+
+    def __init__(self, *, store: ObjectStore, deployer: Deployer, db: Database, settings: BackupSettings) -> None:
+        self.store = store
+        self.deployer = deployer
+        self.db = db
+        self.settings = settings
+        self.progress: Progress | None = None  # the runner's record of a step's progress, set once it exists
+
+    async def tell(self, job: Job, step: str, detail: str) -> None:
+        if self.progress is not None:
+            await self.progress(job, step, detail)
+
+    # -- backup ---------------------------------------------------------------------------------
+
+    async def source(self, job: Job) -> None:
+        """Ask the deployer for the release and its volumes; store the release and its rendered objects."""
+        record = job.record
+        found = await self.deployer.source(namespace=record.namespace, service=record.service)
+        if found["runtime"] != "sim":
+            raise StepFailed(
+                f"{record.service} runs on the {found['runtime']} runtime, whose volume copy (a Job per volume "
+                "streaming to a presigned URL) is not enabled in this build; nothing was stored"
+            )
+        release = Release(
+            app=found["app"], version=found["version"], repository=found.get("repository"),
+            revision=found["revision"], values=found.get("values") or {},
+            sealed_secrets=found.get("sealed_secrets"), secret_paths=found.get("secret_paths") or [],
+        )  # fmt: skip
+        job.plan.update(release=release.model_dump(mode="json"), runtime=found["runtime"], volumes=found["volumes"])
+        parts = {p["name"]: p for p in job.plan.get("parts", [])}
+        for name, kind, body in (("release", "release", release.model_dump(mode="json")),
+                                 ("manifests", "manifests", found.get("manifests") or [])):  # fmt: skip
+            if name not in parts:
+                parts[name] = (await self._put_json(job, kind, name, body)).model_dump()  # type: ignore[arg-type]
+        job.plan["parts"] = list(parts.values())
+
+    async def copy(self, job: Job) -> None:
+        """Stream each volume's directory as a tar into the store, hashed on the way."""
+        record = job.record
+        done = {p["name"] for p in job.plan.get("parts", [])}
+        for volume in job.plan.get("volumes", []):
+            claim = volume["claim"]
+            if claim in done:
+                continue
+            path = Path(volume["path"])
+            if not await asyncio.to_thread(path.is_dir):
+                raise StepFailed(
+                    f"volume {claim} of {record.service} is gone ({path} does not exist); nothing was kept"
+                )
+            key = part_key(record.namespace, record.service, record.backup_id, "volume", claim)
+            digest = Digest()
+            try:
+                with store_errors(f"storing volume {claim}"):
+                    await self.store.put(key, digest.tap(tar_directory(path, chunk_size=self.settings.chunk_size)))
+            except VolumeChanged as changed:
+                raise StepFailed(f"volume {claim} changed during the copy: {changed}; back it up again") from None
+            part = Part(name=claim, kind="volume", key=key, size=digest.size, sha256=digest.hexdigest)
+            job.plan["parts"] = [*job.plan.get("parts", []), part.model_dump()]
+            await self.tell(job, "copy", f"volume {claim}: {digest.size} bytes")
+
+    async def manifest(self, job: Job) -> None:
+        """Write the manifest: from now on the backup exists."""
+        record = job.record
+        manifest = Manifest(
+            backup_id=record.backup_id, service=record.service, namespace=record.namespace,
+            trigger=job.plan.get("trigger", "manual"), created_at=record.created_at, runtime=job.plan["runtime"],
+            release=Release.model_validate(job.plan["release"]),
+            parts=[Part.model_validate(p) for p in job.plan["parts"]],
+        )  # fmt: skip
+        key = manifest_key(record.namespace, record.service, record.backup_id)
+        with store_errors("writing the manifest"):
+            await self.store.put_bytes(key, manifest.model_dump_json(indent=1).encode())
+        job.plan.update(size=manifest.size_bytes, location=f"{self.store.location}/{key}")
+
+    async def prune(self, job: Job) -> None:
+        """Remove the backups the service's retention no longer keeps (this one counted in)."""
+        record = job.record
+        async with self.db.read_session() as session:
+            schedule = (
+                await session.exec(
+                    select(ScheduleRecord).where(
+                        ScheduleRecord.namespace == record.namespace, ScheduleRecord.service == record.service
+                    )
+                )
+            ).first()
+            if schedule is None:
+                return
+            job.plan["drill"] = schedule.drill and job.plan.get("trigger") == "schedule"
+            completed = (
+                await session.exec(
+                    select(BackupRecord).where(
+                        BackupRecord.namespace == record.namespace, BackupRecord.service == record.service,
+                        col(BackupRecord.status) == "completed",
+                    )
+                )
+            ).all()  # fmt: skip
+        policy = Policy(schedule.keep_last, schedule.keep_daily, schedule.keep_weekly, schedule.keep_monthly)
+        backups = [Kept(b.id, _aware(b.created_at)) for b in completed if b.id != record.backup_id]
+        backups.append(Kept(record.backup_id, _aware(record.created_at)))
+        gone = [b for b in to_prune(backups, policy, timezone=schedule.timezone) if b != record.backup_id]
+        pruned = []
+        for backup_id in gone:
+            try:
+                await delete_backup(self.store, namespace=record.namespace, service=record.service, backup_id=backup_id)
+            except StepFailed as failed:  # this backup is good: the next one prunes what is left
+                log.warning("retention of %s: %s", record.service, failed.reason)
+                break
+            pruned.append(backup_id)
+        job.plan["pruned"] = pruned
+
+    async def discard(self, job: Job) -> None:
+        """Undo a failed backup: none of its objects stay."""
+        record = job.record
+        await delete_backup(self.store, namespace=record.namespace, service=record.service, backup_id=record.backup_id)
+
+    # -- verify and delete --------------------------------------------------------------------
+
+    async def verify(self, job: Job) -> None:
+        """Read every part back and check its size and SHA-256 against the manifest."""
+        record = job.record
+        manifest = await read_manifest(
+            self.store, namespace=record.namespace, service=record.service, backup_id=record.backup_id
+        )
+        for part in manifest.parts:
+            await verify_part(self.store, part, chunk_size=self.settings.chunk_size)
+        job.plan["parts_checked"] = len(manifest.parts)
+
+    async def delete(self, job: Job) -> None:
+        record = job.record
+        job.plan["objects"] = await delete_backup(
+            self.store, namespace=record.namespace, service=record.service, backup_id=record.backup_id
+        )
+
+    async def _put_json(self, job: Job, kind: PartKind, name: str, body: Any) -> Part:
+        record = job.record
+        data = json.dumps(body, sort_keys=True, indent=1).encode()
+        key = part_key(record.namespace, record.service, record.backup_id, kind, name)
+        with store_errors(f"storing the {name}"):
+            await self.store.put_bytes(key, data)
+        return Part(
+            name=name, kind=kind, key=key, size=len(data), sha256=hashlib.sha256(data).hexdigest(), format="json"
+        )
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -1,0 +1,228 @@
+"""The backup service's consumers: each request is accepted as a job (or refused, changing nothing).
+
+Acceptance checks only what this service's own database knows — valid names, an existing backup,
+no other job on the service — and records the job; the runner does the rest. A refusal is the
+request's failure event, with the reason and what to do.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlmodel import col, select
+
+from quickon_common.consumer import Handling
+from quickon_common.contracts.backup import (
+    BackupCompleted,
+    BackupDeleteFailed,
+    BackupDeleteRequested,
+    BackupFailed,
+    BackupRequested,
+    BackupStarted,
+    BackupVerifyFailed,
+    BackupVerifyRequested,
+    RestoreFailed,
+    RestoreRequested,
+    RestoreStarted,
+)
+from quickon_common.contracts.common import OperationEvent
+from quickon_common.outbox import UnitOfWork
+from quickon_common.service import Service
+
+from .domain import BACKUP_ID
+from .jobs import JobRunner, cause_of
+from .models import BackupRecord, DeployOutcomeRecord, JobRecord
+from .schedules import register_schedules
+from .settings import BackupSettings
+from .waiting import DeployOutcomes
+
+DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+# The deployer's outcome events a restore may wait for: class name -> succeeded.
+DEPLOY_OUTCOMES = {
+    "ServiceStopped": True, "ServiceStopFailed": False, "ServiceStarted": True, "ServiceStartFailed": False,
+    "AppInstalled": True, "AppInstallFailed": False, "AppRolledBack": True, "AppRollbackFailed": False,
+    "AppUninstalled": True, "AppUninstallFailed": False,
+}  # fmt: skip
+
+
+class Refused(Exception):
+    """The request cannot be accepted; the reason goes into its failure event."""
+
+
+def name_problem(namespace: str, name: str) -> str | None:
+    if not DNS_LABEL.match(name) or len(name) > 53:
+        return f"{name!r} is not a valid service name: lowercase letters, digits and '-', at most 53 characters"
+    if not DNS_LABEL.match(namespace) or len(namespace) > 63:
+        return f"{namespace!r} is not a valid namespace: lowercase letters, digits and '-', at most 63 characters"
+    return None
+
+
+async def busy_with(uow: UnitOfWork, namespace: str, *services: str) -> str | None:
+    """The backup or restore job running on one of ``services``, described, or None."""
+    found = await uow.session.exec(
+        select(JobRecord).where(
+            JobRecord.namespace == namespace,
+            col(JobRecord.state).in_(("running", "compensating")),
+            col(JobRecord.kind).in_(("backup", "restore", "drill")),
+        )
+    )
+    for job in found.all():
+        if job.service in services or job.target in services:
+            return f"{job.kind} of backup {job.backup_id} (at {job.step or 'its start'})"
+    return None
+
+
+def register(
+    service: Service,
+    *,
+    runner: JobRunner,
+    outcomes: DeployOutcomes,
+    settings: BackupSettings,
+    clock: Callable[[], datetime],
+) -> None:
+    """Wire every consumer of the backup service into ``service``."""
+
+    def new_job(
+        handling: Handling[Any], event: Any, *, kind: str, job_id: str, deadline_s: float, **extra: Any
+    ) -> None:
+        now = datetime.now(UTC)
+        job = JobRecord(
+            id=job_id, kind=kind, backup_id=event.backup_id, namespace=event.namespace, service=event.service,
+            operation_id=event.operation_id, state="running", deadline=now + timedelta(seconds=deadline_s),
+            cause=cause_of(handling.envelope), created_at=now, **extra,
+        )  # fmt: skip
+        runner.begin(handling.uow, job)
+        handling.uow.session.add(job)
+
+    async def existing(uow: UnitOfWork, event: Any) -> BackupRecord:
+        backup = await uow.session.get(BackupRecord, event.backup_id)
+        if backup is None or (backup.namespace, backup.service) != (event.namespace, event.service):
+            raise Refused(f"there is no backup {event.backup_id!r} of {event.service!r} in {event.namespace!r}")
+        if backup.status != "completed":
+            raise Refused(
+                f"backup {event.backup_id} is {backup.status}{f' ({backup.reason})' if backup.reason else ''}"
+            )
+        return backup
+
+    def ids(event: Any) -> dict[str, Any]:
+        return {k: getattr(event, k) for k in ("backup_id", "service", "namespace", "operation_id")}
+
+    @service.handles(BackupRequested)
+    async def back_up(event: BackupRequested, handling: Handling[BackupRequested]) -> None:
+        """Accept a backup as a job; the same backup id asked again gets the outcome it had."""
+        uow = handling.uow
+        earlier = await uow.session.get(BackupRecord, event.backup_id)
+        if earlier is not None:  # asked again (a deployer resuming its upgrade): say how it ended, again
+            if earlier.status == "completed":
+                uow.emit(BackupCompleted(**ids(event), size_bytes=earlier.size_bytes, parts=earlier.parts,
+                                         location=earlier.location or ""))  # fmt: skip
+            elif earlier.status == "failed":
+                uow.emit(BackupFailed(**ids(event), reason=earlier.reason or "failed", step="accept"))
+            return
+        try:
+            if not BACKUP_ID.match(event.backup_id):
+                raise Refused(f"{event.backup_id!r} is not a backup id: lowercase letters, digits and '-', at most 64")
+            if problem := name_problem(event.namespace, event.service):
+                raise Refused(problem)
+            if doing := await busy_with(uow, event.namespace, event.service):
+                raise Refused(f"{event.service} is busy with a {doing}; try again when it has finished")
+        except Refused as refused:
+            uow.emit(BackupFailed(**ids(event), reason=str(refused), step="accept"))
+            return
+        uow.session.add(
+            BackupRecord(
+                id=event.backup_id, namespace=event.namespace, service=event.service, team=handling.envelope.team,
+                trigger=event.trigger, status="running", created_by=handling.envelope.actor, created_at=clock(),
+            )
+        )  # fmt: skip
+        new_job(
+            handling, event, kind="backup", job_id=f"backup-{event.backup_id}",
+            deadline_s=settings.backup_deadline_s, plan={"trigger": event.trigger},
+        )  # fmt: skip
+        uow.emit(BackupStarted(**ids(event)))
+
+    @service.handles(RestoreRequested)
+    async def restore(event: RestoreRequested, handling: Handling[RestoreRequested]) -> None:
+        """Accept a restore (in place, or as the new service ``target_service``) as a job."""
+        uow, op_id = handling.uow, event.operation_id or handling.envelope.id
+        target = event.target_service or event.service
+        if await uow.session.get(JobRecord, f"restore-{op_id}") is not None:
+            return  # asked again (the deployer resuming its compensation): the job is on its way
+        try:
+            if problem := name_problem(event.namespace, target):
+                raise Refused(problem)
+            if event.data_only and target != event.service:
+                raise Refused("a data-only restore is in place only; leave target_service out")
+            await existing(uow, event)
+            if doing := await busy_with(uow, event.namespace, event.service, target):
+                raise Refused(f"{target} is busy with a {doing}; try again when it has finished")
+        except Refused as refused:
+            uow.emit(RestoreFailed(**ids(event), reason=str(refused), step="accept", target_service=target))
+            return
+        new_job(handling, event, kind="restore", job_id=f"restore-{op_id}", deadline_s=settings.restore_deadline_s,
+                target=target, plan={"data_only": event.data_only})  # fmt: skip
+        uow.emit(RestoreStarted(**ids(event), target_service=target))
+
+    @service.handles(BackupVerifyRequested)
+    async def verify(event: BackupVerifyRequested, handling: Handling[BackupVerifyRequested]) -> None:
+        """Accept a verification: every part read back and checked against its SHA-256."""
+        op_id = event.operation_id or handling.envelope.id
+        try:
+            await existing(handling.uow, event)
+        except Refused as refused:
+            handling.uow.emit(BackupVerifyFailed(**ids(event), reason=str(refused), step="accept"))
+            return
+        if event.drill:
+            throwaway = f"drill-{secrets.token_hex(4)}"
+            new_job(handling, event, kind="drill", job_id=f"drill-{op_id}", deadline_s=settings.restore_deadline_s,
+                    target=throwaway)  # fmt: skip
+            return
+        new_job(handling, event, kind="verify", job_id=f"verify-{op_id}", deadline_s=settings.verify_deadline_s)
+
+    @service.handles(BackupDeleteRequested)
+    async def delete(event: BackupDeleteRequested, handling: Handling[BackupDeleteRequested]) -> None:
+        """Accept a deletion of a backup's objects; its record stays, marked deleted."""
+        uow, op_id = handling.uow, event.operation_id or handling.envelope.id
+        try:
+            backup = await uow.session.get(BackupRecord, event.backup_id)
+            if backup is None or backup.status == "deleted":
+                raise Refused(f"there is no backup {event.backup_id!r} of {event.service!r} to delete")
+            if backup.status == "running":
+                raise Refused(f"backup {event.backup_id} is still being taken; delete it when it has finished")
+            running = await uow.session.exec(
+                select(JobRecord).where(
+                    JobRecord.backup_id == event.backup_id, col(JobRecord.state).in_(("running", "compensating"))
+                )
+            )
+            if (job := running.first()) is not None:
+                raise Refused(f"backup {event.backup_id} is in use by a {job.kind}; try again when it has finished")
+        except Refused as refused:
+            uow.emit(BackupDeleteFailed(**ids(event), reason=str(refused), step="accept"))
+            return
+        new_job(handling, event, kind="delete", job_id=f"delete-{op_id}", deadline_s=settings.verify_deadline_s)
+
+    @service.handles(OperationEvent, name="deploy_outcomes", subject="qc.deploy.>")
+    async def deploy_outcome(event: OperationEvent, handling: Handling[OperationEvent]) -> None:
+        """Record how a deployer operation a restore asked for ended, and wake the restore."""
+        succeeded = DEPLOY_OUTCOMES.get(type(event).__name__)
+        op_id = event.operation_id
+        if succeeded is None or op_id is None or ":" not in op_id:
+            return
+        uow = handling.uow
+        if await uow.session.get(JobRecord, op_id.rsplit(":", 1)[0]) is None:
+            return  # someone else's operation
+        if await uow.session.get(DeployOutcomeRecord, op_id) is None:
+            uow.session.add(
+                DeployOutcomeRecord(
+                    operation_id=op_id, succeeded=succeeded, event=type(event).__name__,
+                    reason=getattr(event, "reason", None), revision=getattr(event, "revision", None),
+                    at=datetime.now(UTC),
+                )
+            )  # fmt: skip
+        uow.after_commit(lambda: outcomes.arrived(op_id))
+
+    register_schedules(service, clock=clock)

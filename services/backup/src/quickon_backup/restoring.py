@@ -1,0 +1,291 @@
+"""The steps of a restore, in place or as a new service, and of putting things back when one fails.
+
+Data is staged first: every volume is streamed from the store and extracted beside its claim's
+directory, its hash checked, before the service is touched. Only then is the service stopped and each
+staged directory swapped in, the live data kept aside until the restore has succeeded. A failure
+swaps the data back, sets the revision back, starts the service again (in place) or removes the new
+service (as new), and removes what was staged: the service is left as it was.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from pathlib import Path
+
+from quickon_common.contracts.deploy import (
+    AppInstallRequested,
+    AppRollbackRequested,
+    AppUninstallRequested,
+    ServiceStartRequested,
+    ServiceStopRequested,
+)
+from quickon_common.objectstore import ObjectStore
+
+from .adapters.deployer import Deployer, NoSuchService
+from .adapters.tarstream import ArchiveInvalid, Digest, extract_tar, tar_directory
+from .domain import Manifest, match_volumes
+from .jobs import Job, StepFailed, aware
+from .settings import BackupSettings
+from .stored import checked, read_manifest
+from .waiting import DeployerOperations
+
+RUNNING = ("running", "degraded")
+
+
+class RestoreSteps:
+    """What restore steps share: the store, the deployer's queries and operations."""
+
+    def __init__(
+        self, *, store: ObjectStore, deployer: Deployer, operations: DeployerOperations, settings: BackupSettings
+    ) -> None:
+        self.store = store
+        self.deployer = deployer
+        self.operations = operations
+        self.settings = settings
+
+    # -- forward --------------------------------------------------------------------------------
+
+    async def check(self, job: Job) -> None:
+        """Read the manifest; the target must exist (in place, and be idle) or not exist (as new)."""
+        record, plan = job.record, job.plan
+        manifest = await read_manifest(
+            self.store, namespace=record.namespace, service=record.service, backup_id=record.backup_id
+        )
+        target = record.target or record.service
+        plan.update(target=target, in_place=target == record.service, manifest=manifest.model_dump(mode="json"))
+        if plan["in_place"]:
+            try:
+                found = await self.deployer.source(namespace=record.namespace, service=target)
+            except NoSuchService:
+                raise StepFailed(
+                    f"there is no service {target!r} in {record.namespace!r} to restore into; "
+                    f"restore the backup as a new service instead (qc restore {record.backup_id} --as NAME)"
+                ) from None
+            if found.get("operation_id") and not plan.get("data_only"):  # data only: the deployer's own request
+                raise StepFailed(f"{target} is busy with operation {found['operation_id']}; try when it has finished")
+            plan.update(previous_revision=found["revision"], previous_status=found["status"])
+            self._map(job, manifest, found["volumes"])
+        elif await self.deployer.exists(namespace=record.namespace, service=target):
+            raise StepFailed(
+                f"a service named {target!r} exists in {record.namespace!r} already; pick another name, "
+                "or restore in place into it"
+            )
+
+    async def install(self, job: Job) -> None:
+        """As new: install the backup's release (app, version, values, sealed secrets) under the new name."""
+        if job.plan["in_place"]:
+            return
+        record, release = job.record, _manifest(job).release
+        await self.operations.run(
+            job, "install",
+            lambda op: AppInstallRequested(
+                service=job.plan["target"], namespace=record.namespace, app=release.app, version=release.version,
+                repository=release.repository, values=release.values, sealed_values=release.sealed_secrets,
+                operation_id=op,
+            ),
+            what=f"install {job.plan['target']} from {release.app} {release.version}", until=_until(job),
+        )  # fmt: skip
+        job.plan["installed"] = True
+
+    async def locate(self, job: Job) -> None:
+        """As new: the new service's volumes, matched with the backup's."""
+        if job.plan["in_place"]:
+            return
+        found = await self.deployer.source(namespace=job.record.namespace, service=job.plan["target"])
+        self._map(job, _manifest(job), found["volumes"])
+
+    async def stage(self, job: Job) -> None:
+        """Stream every volume from the store into a directory beside its claim's, checking its hash."""
+        manifest = _manifest(job)
+        for part in manifest.volumes():
+            staging = self._staging(job, part.name)
+            await asyncio.to_thread(
+                shutil.rmtree, staging, ignore_errors=True
+            )  # a try cut short by a crash starts afresh
+            try:
+                await extract_tar(checked(self.store, part, chunk_size=self.settings.chunk_size), staging)
+            except ArchiveInvalid as invalid:
+                raise StepFailed(f"part {part.name} ({part.key}) cannot be restored: {invalid}") from None
+            await self.operations.tell(job, "stage", f"volume {part.name}: {part.size} bytes checked")
+
+    async def stop(self, job: Job) -> None:
+        if job.plan.get("data_only"):  # the deployer stopped it, and starts it
+            return
+        target = job.plan["target"]
+        await self.operations.run(
+            job, "stop",
+            lambda op: ServiceStopRequested(service=target, namespace=job.record.namespace, operation_id=op),
+            what=f"stop {target}", until=_until(job),
+        )  # fmt: skip
+        job.plan["stopped"] = True
+
+    async def swap(self, job: Job) -> None:
+        """Each claim's live directory goes aside, the staged one takes its place (renames, same disk)."""
+        swapped: list[str] = job.plan.get("swapped", [])
+        for claim in job.plan["mapping"]:
+            if claim in swapped:
+                continue
+            live, staging, aside = Path(job.plan["mapping"][claim]), self._staging(job, claim), self._aside(job, claim)
+            await asyncio.to_thread(_swap_in, live=live, staging=staging, aside=aside)
+            swapped = [*swapped, claim]
+            job.plan["swapped"] = swapped
+            await self.operations.tell(job, "swap", f"volume {claim} replaced")
+
+    async def revision(self, job: Job) -> None:
+        """In place: set the release to the backup's revision (a rollback), when it runs another."""
+        plan, wanted = job.plan, _manifest(job).release.revision
+        if not plan["in_place"] or plan.get("data_only") or wanted == plan["previous_revision"]:
+            return
+        await self.operations.run(
+            job, "revision",
+            lambda op: AppRollbackRequested(
+                service=plan["target"], namespace=job.record.namespace, revision=wanted, operation_id=op
+            ),
+            what=f"set {plan['target']} to revision {wanted}", until=_until(job),
+        )  # fmt: skip
+        plan["revision_set"] = True
+
+    async def start(self, job: Job) -> None:
+        if job.plan.get("data_only"):
+            return
+        target = job.plan["target"]
+        await self.operations.run(
+            job, "start",
+            lambda op: ServiceStartRequested(service=target, namespace=job.record.namespace, operation_id=op),
+            what=f"start {target}", until=_until(job),
+        )  # fmt: skip
+
+    def finish(self, job: Job) -> None:
+        """After success: the data kept aside and the staging directories go."""
+        for root in self._roots(job):
+            shutil.rmtree(root, ignore_errors=True)  # in the outcome's transaction: quick renamed dirs only
+
+    async def compare(self, job: Job) -> None:
+        """A drill: the throwaway service's volumes, archived again, are byte for byte the backup's parts."""
+        for part in _manifest(job).volumes():
+            digest = Digest()
+            live = Path(job.plan["mapping"][part.name])
+            async for _chunk in digest.tap(tar_directory(live, chunk_size=self.settings.chunk_size)):
+                pass
+            if (digest.size, digest.hexdigest) != (part.size, part.sha256):
+                raise StepFailed(
+                    f"the drill's copy of volume {part.name} differs from the backup ({digest.size} bytes, SHA-256 "
+                    f"{digest.hexdigest[:16]}…; the backup has {part.size} bytes, {part.sha256[:16]}…)"
+                )
+        job.plan["parts_checked"] = len(_manifest(job).parts)
+
+    async def discard(self, job: Job) -> None:
+        """A drill's throwaway service goes, volumes and all."""
+        plan = job.plan
+        await self.operations.run(
+            job, "discard",
+            lambda op: AppUninstallRequested(service=plan["target"], namespace=job.record.namespace, operation_id=op),
+            what=f"remove the drill's service {plan['target']}", until=_until(job),
+        )  # fmt: skip
+        plan["installed"] = False
+
+    # -- compensation -----------------------------------------------------------------------------
+
+    async def unswap(self, job: Job) -> None:
+        """Put every claim's former data back where it was."""
+        for claim, live_path in job.plan.get("mapping", {}).items():
+            await asyncio.to_thread(_swap_back, live=Path(live_path), aside=self._aside(job, claim))
+
+    async def revert(self, job: Job) -> None:
+        plan = job.plan
+        if not plan.get("revision_set"):
+            return
+        await self.operations.run(
+            job, "revert",
+            lambda op: AppRollbackRequested(
+                service=plan["target"], namespace=job.record.namespace, revision=plan["previous_revision"],
+                operation_id=op,
+            ),
+            what=f"set {plan['target']} back to revision {plan['previous_revision']}", until=_until(job, undo=True),
+        )  # fmt: skip
+
+    async def restart(self, job: Job) -> None:
+        plan = job.plan
+        if not (plan.get("in_place") and plan.get("stopped") and plan.get("previous_status") in RUNNING):
+            return
+        await self.operations.run(
+            job, "restart",
+            lambda op: ServiceStartRequested(service=plan["target"], namespace=job.record.namespace, operation_id=op),
+            what=f"start {plan['target']} again", until=_until(job, undo=True),
+        )  # fmt: skip
+
+    async def remove(self, job: Job) -> None:
+        """As new: the service this restore installed goes again, volumes and all."""
+        plan = job.plan
+        if plan.get("in_place") or not plan.get("installed"):
+            return
+        await self.operations.run(
+            job, "remove",
+            lambda op: AppUninstallRequested(service=plan["target"], namespace=job.record.namespace, operation_id=op),
+            what=f"remove {plan['target']}", until=_until(job, undo=True),
+        )  # fmt: skip
+
+    async def clean(self, job: Job) -> None:
+        """Remove what was staged (the data set aside was put back by ``unswap``)."""
+        for root in self._roots(job):
+            if root.name.startswith(".qc-restore-"):
+                await asyncio.to_thread(shutil.rmtree, root, ignore_errors=True)
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def _map(self, job: Job, manifest: Manifest, volumes: list[dict[str, str]]) -> None:
+        target = job.plan["target"]
+        paths = {v["claim"]: v["path"] for v in volumes}
+        wanted = [p.name for p in manifest.volumes()]
+        found = match_volumes(backup=wanted, source=job.record.service, target=list(paths), release=target)
+        missing = [claim for claim in wanted if claim not in found]
+        if missing:
+            raise StepFailed(
+                f"{target} has no volume to receive {', '.join(missing)} from the backup "
+                f"(its volumes: {', '.join(paths) or 'none'}); nothing was changed"
+            )
+        job.plan["mapping"] = {claim: paths[found[claim]] for claim in wanted}
+
+    def _staging(self, job: Job, claim: str) -> Path:
+        live = Path(job.plan["mapping"][claim])
+        return live.parent / f".qc-restore-{job.record.id[-12:]}" / live.name
+
+    def _aside(self, job: Job, claim: str) -> Path:
+        live = Path(job.plan["mapping"][claim])
+        return live.parent / f".qc-aside-{job.record.id[-12:]}" / live.name
+
+    def _roots(self, job: Job) -> list[Path]:
+        return sorted(
+            {self._staging(job, c).parent for c in job.plan.get("mapping", {})}
+            | {self._aside(job, c).parent for c in job.plan.get("mapping", {})}
+        )
+
+
+def _swap_in(*, live: Path, staging: Path, aside: Path) -> None:
+    """Live data aside, staged data in; safe to repeat after a crash between the two renames."""
+    if live.exists() and not aside.exists():
+        aside.parent.mkdir(parents=True, exist_ok=True)
+        os.rename(live, aside)
+    if staging.exists():
+        os.rename(staging, live)
+
+
+def _swap_back(*, live: Path, aside: Path) -> None:
+    if aside.exists():
+        shutil.rmtree(live, ignore_errors=True)
+        os.rename(aside, live)
+
+
+def _manifest(job: Job) -> Manifest:
+    manifest: Manifest | None = job.memory.get("manifest")
+    if manifest is None:
+        manifest = job.memory["manifest"] = Manifest.model_validate(job.plan["manifest"])
+    return manifest
+
+
+def _until(job: Job, *, undo: bool = False) -> float:
+    if undo:
+        return float(job.plan["compensation_deadline"])
+    return aware(job.record.deadline).timestamp()

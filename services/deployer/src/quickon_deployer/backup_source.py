@@ -1,0 +1,58 @@
+"""What the backup service needs to back a service up (``qc.query.deployer.backup_source``): the release
+as recorded (secret values still sealed), its rendered objects (Secret contents as digests) and its
+volumes — on ``sim`` each claim's directory, which the backup service reads and writes directly."""
+
+from __future__ import annotations
+
+import json
+import zlib
+from typing import Any
+
+from sqlmodel import select
+
+from quickon_common.queries import parse
+from quickon_common.service import QueryError, Service
+
+from .models import RevisionRecord, ServiceRecord
+from .queries import ServiceRequest
+from .runtime.base import Runtime
+from .runtime.sim import NotFoundError
+from .runtime.simulated import SimRuntime
+
+
+def register(service: Service, *, runtime: Runtime) -> None:
+    """Wire the ``backup_source`` query into ``service``."""
+
+    @service.answers("backup_source")
+    async def backup_source(body: dict[str, Any]) -> dict[str, Any]:
+        request = parse(ServiceRequest, body)
+        async with service.db.read_session() as session:
+            found = await session.exec(
+                select(ServiceRecord).where(
+                    ServiceRecord.namespace == request.namespace, ServiceRecord.name == request.service
+                )
+            )
+            record = found.first()
+            if record is None:
+                raise QueryError(404, f"there is no service {request.service!r} in {request.namespace!r}")
+            revision = await session.get(RevisionRecord, (record.id, record.revision))
+        if revision is None or not record.version:
+            raise QueryError(409, f"{record.name} has no deployed revision yet ({record.status}); try when it has")
+        return {
+            "service": record.name, "namespace": record.namespace, "app": record.app, "repository": record.repository,
+            "version": record.version, "revision": record.revision, "status": record.status,
+            "operation_id": record.operation_id, "values": record.values, "sealed_secrets": record.sealed_secrets,
+            "secret_paths": record.secret_paths, "manifests": json.loads(zlib.decompress(revision.manifests)),
+            "runtime": runtime.name, "volumes": _volumes(runtime, record),
+        }  # fmt: skip
+
+
+def _volumes(runtime: Runtime, record: ServiceRecord) -> list[dict[str, Any]]:
+    """The release's claims; on ``sim`` with the directory holding each one's data."""
+    if not isinstance(runtime, SimRuntime):
+        return []  # the kubernetes runtime does not list claims here yet: its backups are data-less
+    try:
+        status = runtime.cluster.status(namespace=record.namespace, release=record.name)
+    except NotFoundError:
+        return []
+    return [{"claim": c.name, "size": c.size, "path": c.path, "owner": c.owner} for c in status.claims]

@@ -1,0 +1,171 @@
+"""The backup an upgrade asks for before it changes anything, and waits for (a step of the upgrade saga).
+
+The request goes out in a transaction of its own, since the step's own record would only be written
+once the step ends; its backup id is the operation's, so asking again after a crash is answered by
+the backup service with the outcome it had. The outcome comes back through the consumers here, into
+``deployer_backup_outcome``, which wakes the waiting step.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Column, DateTime
+from sqlmodel import Field, SQLModel
+
+from quickon_common.consumer import Handling
+from quickon_common.contracts.backup import (
+    BackupCompleted,
+    BackupFailed,
+    BackupRequested,
+    RestoreCompleted,
+    RestoreFailed,
+    RestoreRequested,
+)
+from quickon_common.outbox import Outbox
+from quickon_common.service import Service
+
+from .saga import Run, StepFailed, service_subject
+from .steps import Steps
+
+WAKE_CHECK_S = 2.0
+
+
+class BackupOutcomeRecord(SQLModel, table=True):
+    """How a backup an upgrade asked for ended (or the data restore of its compensation, under its id)."""
+
+    __tablename__ = "deployer_backup_outcome"
+
+    backup_id: str = Field(primary_key=True, max_length=64)
+    succeeded: bool
+    reason: str | None = None
+    location: str | None = None
+    at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+def backup_id_of(operation_id: str) -> str:
+    """The pre-upgrade backup's id: the operation's, made a valid backup id."""
+    cleaned = "".join(c if c.isalnum() else "-" for c in operation_id.lower()).strip("-")
+    return f"pre-upgrade-{cleaned}"[:64].rstrip("-")
+
+
+class PreUpgradeBackup:
+    """The ``backup`` step of an upgrade, its ``restore_data`` compensation, and the consumers that hear how
+    the backup and the data restore ended."""
+
+    def __init__(self, service: Service, outbox: Outbox, steps: Steps) -> None:
+        self.outbox = outbox
+        self.steps = steps
+        self._waiting: dict[str, asyncio.Event] = {}
+        service.handles(BackupCompleted, name="pre_upgrade_backup_completed")(self._completed)
+        service.handles(BackupFailed, name="pre_upgrade_backup_failed")(self._failed)
+        service.handles(RestoreCompleted, name="pre_upgrade_restore_completed")(self._restored)
+        service.handles(RestoreFailed, name="pre_upgrade_restore_failed")(self._not_restored)
+
+    async def step(self, run: Run) -> None:
+        """Ask for a backup of the service and wait for it, unless the upgrade opted out."""
+        op, plan = run.op, run.plan
+        if not plan.get("backup_first"):
+            return
+        backup_id = plan.setdefault("backup_id", backup_id_of(op.id))
+        request = BackupRequested(
+            backup_id=backup_id, service=op.service, namespace=op.namespace, trigger="pre_upgrade"
+        )
+        outcome = await self._ask(run, backup_id, request, until=None)
+        if not outcome.succeeded:
+            raise StepFailed(
+                f"the backup before the upgrade failed: {outcome.reason}; nothing was upgraded "
+                "(upgrade with backup_first=false to upgrade without a backup)"
+            )
+        plan["backup_location"] = outcome.location
+
+    async def restore_data(self, run: Run) -> None:
+        """After a failed upgrade was rolled back, when asked: the service stopped, its volumes' data put back
+        from the pre-upgrade backup, started again."""
+        op, plan = run.op, run.plan
+        if not plan.get("restore_data") or "backup_location" not in plan or "rolled_back_revision" not in plan:
+            return  # not asked, no backup, or the upgrade never reached the cluster (nor the data)
+        restore_id = f"{plan['backup_id']}-data"
+        until = float(plan["compensation_deadline"])
+        release = {"namespace": op.namespace, "release": op.service}
+        if await self._outcome(restore_id) is None:
+            await self.steps.runtime.stop(**release)
+            await self.steps._wait(run, lambda h: h.stopped and h.gone, "stopped for its data restore",
+                                   deadline=until, fail_fast=False)  # fmt: skip
+        request = RestoreRequested(
+            backup_id=plan["backup_id"], service=op.service, namespace=op.namespace, data_only=True,
+            operation_id=restore_id,
+        )  # fmt: skip
+        outcome = await self._ask(run, restore_id, request, until=until)
+        await self.steps.runtime.start(**release)
+        if not outcome.succeeded:
+            raise StepFailed(f"its data could not be restored from backup {plan['backup_id']}: {outcome.reason}")
+        await self.steps._wait(run, lambda h: h.ready, "ready after its data restore", deadline=until)
+        plan["data_restored"] = True
+
+    async def _ask(
+        self, run: Run, key: str, request: BackupRequested | RestoreRequested, *, until: float | None
+    ) -> BackupOutcomeRecord:
+        """Send ``request`` (unless its outcome is known already) and wait for the outcome noted under ``key``."""
+        op = run.op
+        wake = self._waiting.setdefault(key, asyncio.Event())
+        try:
+            if await self._outcome(key) is None:
+                async with self.outbox.begin(cause=run.cause()) as uow:
+                    uow.emit(request, subject=service_subject(op.namespace, op.service))
+            while (outcome := await self._outcome(key)) is None:
+                if (run.deadline_passed and until is None) or (until is not None and time.time() >= until):
+                    raise StepFailed(
+                        f"the backup service did not answer {type(request).__name__} ({key}) in time; is it running? "
+                        "Upgrade with backup_first=false to upgrade without a backup"
+                    )
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(wake.wait(), WAKE_CHECK_S)
+                wake.clear()
+        finally:
+            self._waiting.pop(key, None)
+        return outcome
+
+    async def _outcome(self, backup_id: str) -> BackupOutcomeRecord | None:
+        async with self.outbox.db.read_session() as session:
+            return await session.get(BackupOutcomeRecord, backup_id)
+
+    async def _completed(self, event: BackupCompleted, handling: Handling[BackupCompleted]) -> None:
+        """Note a pre-upgrade backup's success (other backups are not the deployer's business)."""
+        await self._note(handling, event.backup_id, succeeded=True, reason=None, location=event.location)
+
+    async def _failed(self, event: BackupFailed, handling: Handling[BackupFailed]) -> None:
+        """Note a pre-upgrade backup's failure."""
+        await self._note(handling, event.backup_id, succeeded=False, reason=event.reason, location=None)
+
+    async def _restored(self, event: RestoreCompleted, handling: Handling[RestoreCompleted]) -> None:
+        """Note a data restore the upgrade's compensation asked for."""
+        if event.operation_id:
+            await self._note(handling, event.operation_id, succeeded=True, reason=None, location=None)
+
+    async def _not_restored(self, event: RestoreFailed, handling: Handling[RestoreFailed]) -> None:
+        if event.operation_id:
+            await self._note(handling, event.operation_id, succeeded=False, reason=event.reason, location=None)
+
+    async def _note(
+        self, handling: Handling[Any], backup_id: str, *, succeeded: bool,
+        reason: str | None, location: str | None,
+    ) -> None:  # fmt: skip
+        if not backup_id.startswith("pre-upgrade-"):
+            return
+        session = handling.uow.session
+        if await session.get(BackupOutcomeRecord, backup_id) is None:
+            session.add(
+                BackupOutcomeRecord(
+                    backup_id=backup_id, succeeded=succeeded, reason=reason, location=location, at=datetime.now(UTC)
+                )
+            )
+        handling.uow.after_commit(lambda: self._wake(backup_id))
+
+    def _wake(self, backup_id: str) -> None:
+        if (event := self._waiting.get(backup_id)) is not None:
+            event.set()

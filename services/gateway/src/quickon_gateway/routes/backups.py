@@ -1,0 +1,212 @@
+"""Backups of services (backup service): take, list, read, delete, restore, verify; schedules."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Response
+from pydantic import Field
+
+from quickon_common.contracts.backup import (
+    BackupDeleteRequested,
+    BackupRequested,
+    BackupScheduleRequested,
+    BackupVerifyRequested,
+    RestoreRequested,
+)
+from quickon_common.contracts.common import OperationEvent
+
+from ..auth import CurrentUser
+from ..deps import GatewayParts, Parts
+from ..operations import ACCEPTED, OperationView, Target, submit
+from ..principal import Principal
+from ..problems import Problem
+from ..visibility import can_see
+from .params import DNS_LABEL, SERVICE_NAME_MAX, Namespace, Open, ServiceName, Strict
+
+router = APIRouter(prefix="/api/v1", tags=["backups"])
+BackupId = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]*$", min_length=1, max_length=64)]
+CRON = r"^\S+( \S+){4}$"  # five fields; the backup service checks the rest (and says what is wrong)
+Keep = Annotated[int | None, Field(default=None, ge=1, le=10_000)]
+
+
+class Backup(Open):
+    backup_id: str
+    service: str
+    namespace: str
+    trigger: str
+    status: str
+    reason: str | None = None
+    size_bytes: int | None = None
+    parts: int | None = None
+    created_at: str | None = None
+    completed_at: str | None = None
+
+
+class BackupList(Open):
+    backups: list[Backup]
+
+
+class BackupDetail(Backup):
+    manifest: dict[str, Any] | None = Field(default=None, description="the parts, their sizes and SHA-256")
+    jobs: list[dict[str, Any]] = []
+
+
+class RestoreRequest(Strict):
+    as_service: str | None = Field(
+        default=None, alias="as", pattern=DNS_LABEL, min_length=1, max_length=SERVICE_NAME_MAX,
+        description="restore as a new service of this name; none: in place, into the service backed up",
+    )  # fmt: skip
+
+
+class ScheduleRequest(Strict):
+    cron: str = Field(pattern=CRON, max_length=128, description="when, as cron: minute hour day month weekday")
+    timezone: str = Field(default="UTC", max_length=64, description="the IANA time zone the cron is read in")
+    keep_last: Keep = None
+    keep_daily: Keep = None
+    keep_weekly: Keep = None
+    keep_monthly: Keep = None
+    drill: bool = Field(default=False, description="a restore drill into a throwaway service after each backup")
+
+
+class Schedule(Open):
+    service: str
+    namespace: str
+    cron: str
+    timezone: str
+    next_run_at: str | None = None
+
+
+class Schedules(Open):
+    schedules: list[Schedule]
+
+
+async def _service(parts: Parts, user: Principal, name: str, namespace: str) -> None:
+    """404 unless the service exists and the caller may see it."""
+    found = await parts.reads.ask("deployer", "service", {"service": name, "namespace": namespace})
+    if not can_see(user, found.get("team")):
+        raise Problem(404, f"there is no service {name!r} in {namespace!r}")
+
+
+async def _backup(parts: Parts, user: Principal, backup_id: str, *, manifest: bool = False) -> dict[str, Any]:
+    found = await parts.reads.ask("backup", "backup", {"backup_id": backup_id, "parts": manifest})
+    if not can_see(user, found.get("team")):
+        raise Problem(404, f"there is no backup {backup_id!r}")
+    return found
+
+
+async def _command(
+    parts: Parts, user: Principal, response: Response, kind: str, event: OperationEvent, *, name: str, namespace: str,
+    result: dict[str, Any] | None = None,
+) -> OperationView:  # fmt: skip
+    target = Target(service=name, namespace=namespace)
+    return await submit(
+        parts, user, response, kind=kind, event=event, target=target, subject=f"services/{namespace}/{name}",
+        result=result,
+    )  # fmt: skip
+
+
+@router.post(
+    "/services/{name}/backups", status_code=202, response_model=OperationView, responses=ACCEPTED,
+    summary="Back a service up now: its release, rendered objects and every volume (result: the backup's id)",
+)  # fmt: skip
+async def create_backup(
+    parts: GatewayParts, user: CurrentUser, name: ServiceName, response: Response, namespace: Namespace = "default"
+) -> OperationView:
+    await _service(parts, user, name, namespace)
+    backup_id = f"{datetime.now(UTC):%Y%m%dt%H%M%Sz}-{secrets.token_hex(3)}"
+    event = BackupRequested(backup_id=backup_id, service=name, namespace=namespace, trigger="manual")
+    return await _command(parts, user, response, "backup", event, name=name, namespace=namespace,
+                          result={"backup_id": backup_id})  # fmt: skip
+
+
+@router.get("/services/{name}/backups", response_model=BackupList, summary="A service's backups, newest first")
+async def list_backups(
+    parts: GatewayParts, user: CurrentUser, name: ServiceName, namespace: Namespace = "default"
+) -> Any:
+    answer = await parts.reads.ask("backup", "backups", {"service": name, "namespace": namespace})
+    answer["backups"] = [b for b in answer.get("backups", []) if can_see(user, b.get("team"))]
+    return answer
+
+
+@router.get("/backups/{backup_id}", response_model=BackupDetail, summary="One backup: its parts and what ran on it")
+async def get_backup(parts: GatewayParts, user: CurrentUser, backup_id: BackupId) -> Any:
+    return await _backup(parts, user, backup_id, manifest=True)
+
+
+@router.delete(
+    "/backups/{backup_id}", status_code=202, response_model=OperationView, responses=ACCEPTED,
+    summary="Delete a backup's objects from the store",
+)  # fmt: skip
+async def delete_backup(
+    parts: GatewayParts, user: CurrentUser, backup_id: BackupId, response: Response
+) -> OperationView:
+    found = await _backup(parts, user, backup_id)
+    ids = {"backup_id": backup_id, "service": found["service"], "namespace": found["namespace"]}
+    return await _command(parts, user, response, "delete_backup", BackupDeleteRequested(**ids),
+                          name=found["service"], namespace=found["namespace"])  # fmt: skip
+
+
+@router.post(
+    "/backups/{backup_id}/restore", status_code=202, response_model=OperationView, responses=ACCEPTED,
+    summary="Restore a backup in place (the service is stopped, its data replaced, started) or as a new service",
+)  # fmt: skip
+async def restore_backup(
+    parts: GatewayParts, user: CurrentUser, backup_id: BackupId, response: Response,
+    request: RestoreRequest | None = None,
+) -> OperationView:  # fmt: skip
+    found = await _backup(parts, user, backup_id)
+    target = request.as_service if request else None
+    event = RestoreRequested(
+        backup_id=backup_id, service=found["service"], namespace=found["namespace"], target_service=target
+    )
+    return await _command(parts, user, response, "restore", event, name=target or found["service"],
+                          namespace=found["namespace"])  # fmt: skip
+
+
+@router.post(
+    "/backups/{backup_id}/verify", status_code=202, response_model=OperationView, responses=ACCEPTED,
+    summary="Read every part of a backup back and check its SHA-256",
+)  # fmt: skip
+async def verify_backup(
+    parts: GatewayParts, user: CurrentUser, backup_id: BackupId, response: Response
+) -> OperationView:
+    found = await _backup(parts, user, backup_id)
+    ids = {"backup_id": backup_id, "service": found["service"], "namespace": found["namespace"]}
+    return await _command(parts, user, response, "verify_backup", BackupVerifyRequested(**ids),
+                          name=found["service"], namespace=found["namespace"])  # fmt: skip
+
+
+@router.get("/services/{name}/backups/schedule", response_model=Schedules, summary="A service's backup schedule")
+async def get_schedule(
+    parts: GatewayParts, user: CurrentUser, name: ServiceName, namespace: Namespace = "default"
+) -> Any:
+    await _service(parts, user, name, namespace)
+    return await parts.reads.ask("backup", "schedules", {"service": name, "namespace": namespace})
+
+
+@router.put(
+    "/services/{name}/backups/schedule", status_code=202, response_model=OperationView, responses=ACCEPTED,
+    summary="Set a service's backup schedule (cron in a time zone) and retention",
+)  # fmt: skip
+async def set_schedule(
+    parts: GatewayParts, user: CurrentUser, name: ServiceName, request: ScheduleRequest, response: Response,
+    namespace: Namespace = "default",
+) -> OperationView:  # fmt: skip
+    await _service(parts, user, name, namespace)
+    event = BackupScheduleRequested(service=name, namespace=namespace, **request.model_dump())
+    return await _command(parts, user, response, "schedule_backups", event, name=name, namespace=namespace)
+
+
+@router.delete(
+    "/services/{name}/backups/schedule", status_code=202, response_model=OperationView, responses=ACCEPTED,
+    summary="Remove a service's backup schedule (its backups stay)",
+)  # fmt: skip
+async def remove_schedule(
+    parts: GatewayParts, user: CurrentUser, name: ServiceName, response: Response, namespace: Namespace = "default"
+) -> OperationView:
+    await _service(parts, user, name, namespace)
+    event = BackupScheduleRequested(service=name, namespace=namespace, cron=None)
+    return await _command(parts, user, response, "schedule_backups", event, name=name, namespace=namespace)
