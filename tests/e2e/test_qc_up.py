@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -34,11 +35,14 @@ def platform(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], dict[str, 
         stderr=subprocess.STDOUT,
         text=True,
         env=env,
+        start_new_session=True,  # its own process group: a failed test still takes every service down with it
     )
     yield process, ports, nats_port
     if process.poll() is None:
         process.kill()
         process.wait()
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)  # what qc up started, had it no time to stop them
 
 
 def wait_for(check, *, timeout_s: float = 60, what: str) -> None:  # type: ignore[no-untyped-def]

@@ -70,6 +70,7 @@ class Service:
     def __init__(self, name: str, *, settings: Settings | None = None, models: Sequence[type[SQLModel]] = ()) -> None:
         self.name = name
         self.settings = settings or load_settings(name)
+        self._owns_process = False  # set by run(): the process is this service's alone
         self.db = Database(self.settings.effective_database_url, sqlite_synchronous=self.settings.sqlite_synchronous)
         self.models: list[type[SQLModel]] = [OutboxRecord, InboxRecord, *models]
         self.relay = OutboxRelay(
@@ -222,10 +223,13 @@ class Service:
             self._tasks.append(asyncio.create_task(run, name=consumer.durable))
         for worker in self.workers:
             self._tasks.append(asyncio.create_task(worker(), name=getattr(worker, "__name__", "worker")))
-        # What start-up made (modules, models, the app) lives as long as the process: keep it out of the
-        # collector's full passes, which otherwise walk it all and stall requests for tens of ms.
-        gc.collect()
-        gc.freeze()
+        if self._owns_process:
+            # What start-up made (modules, models, the app) lives as long as the process: keep it out of
+            # the collector's full passes, which otherwise walk it all and stall requests for tens of ms.
+            # Only in a process of its own: where services start and stop by the hundred (a test run),
+            # freezing would make every stopped one immortal.
+            gc.collect()
+            gc.freeze()
         log.info("ready", extra={"consumers": [c.durable for c in self.consumers]})
 
     async def _prepare_database(self) -> None:
@@ -332,6 +336,7 @@ class Service:
 
     def run(self, app: FastAPI | None = None) -> None:
         """Serve the service until SIGINT/SIGTERM (``python -m quickon_<name>``)."""
+        self._owns_process = True
         configure_logging(self.name, level=self.settings.log_level, json_lines=self.settings.log_json)
         uvicorn.run(
             self.asgi(app),

@@ -8,13 +8,11 @@ import json
 import zlib
 from typing import Any
 
-from sqlmodel import select
-
 from quickon_common.queries import parse
 from quickon_common.service import QueryError, Service
 
 from .models import RevisionRecord, ServiceRecord
-from .queries import ServiceRequest
+from .queries import ServiceRequest, find_service
 from .runtime.base import Runtime
 from .runtime.sim import NotFoundError
 from .runtime.simulated import SimRuntime
@@ -25,16 +23,8 @@ def register(service: Service, *, runtime: Runtime) -> None:
 
     @service.answers("backup_source")
     async def backup_source(body: dict[str, Any]) -> dict[str, Any]:
-        request = parse(ServiceRequest, body)
+        record = await find_service(service.db, parse(ServiceRequest, body))
         async with service.db.read_session() as session:
-            found = await session.exec(
-                select(ServiceRecord).where(
-                    ServiceRecord.namespace == request.namespace, ServiceRecord.name == request.service
-                )
-            )
-            record = found.first()
-            if record is None:
-                raise QueryError(404, f"there is no service {request.service!r} in {request.namespace!r}")
             revision = await session.get(RevisionRecord, (record.id, record.revision))
         if revision is None or not record.version:
             raise QueryError(409, f"{record.name} has no deployed revision yet ({record.status}); try when it has")

@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import Field
 from sqlmodel import col, select
 
+from quickon_common.db import Database
 from quickon_common.helm import merge_values
 from quickon_common.queries import QueryRequest, parse
 from quickon_common.sealing import Sealer, SealError
@@ -78,20 +79,22 @@ def operation_view(op: OperationRecord) -> dict[str, Any]:
     }  # fmt: skip
 
 
+async def find_service(db: Database, request: ServiceRequest) -> ServiceRecord:
+    """The service a query names, or a 404 saying there is none."""
+    async with db.read_session() as session:
+        found = await session.exec(
+            select(ServiceRecord).where(
+                ServiceRecord.namespace == request.namespace, ServiceRecord.name == request.service
+            )
+        )
+        record = found.first()
+    if record is None:
+        raise QueryError(404, f"there is no service {request.service!r} in {request.namespace!r}")
+    return record
+
+
 def register(service: Service, *, runtime: Runtime, market: Callable[[], Market], sealer: Sealer) -> None:
     """Wire the deployer's queries into ``service``."""
-
-    async def find(request: ServiceRequest) -> ServiceRecord:
-        async with service.db.read_session() as session:
-            found = await session.exec(
-                select(ServiceRecord).where(
-                    ServiceRecord.namespace == request.namespace, ServiceRecord.name == request.service
-                )
-            )
-            record = found.first()
-        if record is None:
-            raise QueryError(404, f"there is no service {request.service!r} in {request.namespace!r}")
-        return record
 
     @service.answers("services")
     async def services(body: dict[str, Any]) -> dict[str, Any]:
@@ -107,7 +110,7 @@ def register(service: Service, *, runtime: Runtime, market: Callable[[], Market]
     @service.answers("service")
     async def service_detail(body: dict[str, Any]) -> dict[str, Any]:
         """One service: its record, live health from the runtime, revisions and the running operation."""
-        record = await find(parse(ServiceRequest, body))
+        record = await find_service(service.db, parse(ServiceRequest, body))
         async with service.db.read_session() as session:
             revisions = (
                 await session.exec(
@@ -164,7 +167,7 @@ def register(service: Service, *, runtime: Runtime, market: Callable[[], Market]
     async def preview(body: dict[str, Any]) -> dict[str, Any]:
         """What an upgrade would change, before anything does: changelog, values and objects."""
         request = parse(PreviewRequest, body)
-        record = await find(request)
+        record = await find_service(service.db, request)
         target_version = request.version or record.version
         try:
             current_user = merge_values(record.values, sealer.open(record.sealed_secrets))
