@@ -36,7 +36,7 @@ async def test_round_trip_at_every_chunk_boundary(size: int) -> None:
     data = os.urandom(size)
     stored = await sealed(data)
     assert len(stored) == stored_size(size, CHUNK)
-    assert data not in stored or size == 0
+    assert size < 16 or data not in stored  # a shorter plaintext can turn up in random ciphertext by chance
     assert await opened(stored) == data
     assert await opened(stored, piece=len(stored) or 1) == data  # however the stored bytes arrive
 
