@@ -21,7 +21,8 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
-from quickon_audit.verify import verify
+from quickon_audit import scan
+from quickon_audit.verify import target, verify
 from support.audit import build_log
 
 ENTRIES = 300
@@ -117,6 +118,51 @@ def test_every_sqlite_mutation_is_found_with_its_sequence(sqlite_log: tuple[byte
     assert not missed, "\n".join(missed[:20])
 
 
+def test_helper_processes_find_what_one_process_finds(
+    sqlite_log: tuple[bytes, bytes], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The log split into three ranges (two scanned by helper processes): an untouched log joins up
+    from the helpers' answers, and every kind of mutation gets the same verdict as in one process."""
+    image, public = sqlite_log
+    path = tmp_path / "split.db"
+    path.write_bytes(image)
+    assert _joined_rows(f"sqlite:///{path}", helpers=2) == ENTRIES
+    rng = random.Random(7)
+    for number in range(2 * len(KINDS)):
+        path.write_bytes(image)
+        connection = sqlite3.connect(path, isolation_level=None)
+        connection.execute("DROP TRIGGER audit_log_no_update")
+        connection.execute("DROP TRIGGER audit_log_no_delete")
+        expected = mutate(KINDS[number % len(KINDS)], rng, partial(_sqlite_rows, connection), "?")
+        connection.close()
+        alone, split = (verify(f"sqlite:///{path}", public, helpers=n) for n in (0, 2))
+        assert (split.ok, split.first_bad_sequence, split.reason) == (False, expected, alone.reason)
+        assert (split.entries, split.problems) == (alone.entries, alone.problems)
+    assert "helper failed" not in caplog.text
+
+
+def test_a_failing_helper_leaves_the_scan_to_one_process(
+    sqlite_log: tuple[bytes, bytes], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    image, public = sqlite_log
+    path = tmp_path / "c.db"
+    path.write_bytes(image)
+    with scan.snapshot(str(path), postgres=False) as db:
+        db.database = str(tmp_path / "gone.db")  # what the helpers are told to open is not there
+        with scan.Helpers(db, 0, ENTRIES, [], 1) as helpers:
+            assert helpers.joined(bytes(32)) is None
+    assert "a verification helper failed" in caplog.text and "unable to open database" in caplog.text
+    assert verify(f"sqlite:///{path}", public, helpers=1).ok
+
+
+def _joined_rows(url: str, *, helpers: int) -> int | None:
+    """The entries a scan split among ``helpers`` helper processes covered, when the ranges joined up."""
+    database, postgres = target(url)
+    with scan.snapshot(database, postgres=postgres) as db, scan.Helpers(db, 0, ENTRIES, [], helpers) as others:
+        span = others.joined(bytes(32))
+    return span.rows if span is not None else None
+
+
 def test_the_triggers_refuse_update_and_delete(sqlite_log: tuple[bytes, bytes], tmp_path: Path) -> None:
     image, _ = sqlite_log
     (tmp_path / "b.db").write_bytes(image)
@@ -147,6 +193,7 @@ def test_postgres_mutations_are_found_and_triggers_refuse(tmp_path: Path) -> Non
                 with pytest.raises(psycopg.errors.RaiseException, match="append-only"):
                     connection.execute(statement)
         assert verify(url(template), signer.public_raw).ok
+        assert _joined_rows(url(template), helpers=2) == ENTRIES  # helper processes read PostgreSQL too
         rng = random.Random(15)
         missed = []
         for number in range(POSTGRES_MUTATIONS):
@@ -158,7 +205,7 @@ def test_postgres_mutations_are_found_and_triggers_refuse(tmp_path: Path) -> Non
             with psycopg.connect(url(copy)) as connection:  # one transaction, committed at the end
                 connection.execute("ALTER TABLE audit_log DISABLE TRIGGER audit_log_guard")
                 expected = mutate(kind, rng, lambda sql, *args: _rows(connection.execute(sql, args)), "%s")
-            verdict = verify(url(copy), signer.public_raw)
+            verdict = verify(url(copy), signer.public_raw, helpers=number % 3)
             if verdict.ok or verdict.first_bad_sequence != expected:
                 missed.append(f"{kind}: expected {expected}, got {verdict.first_bad_sequence} ({verdict.reason})")
         assert not missed, "\n".join(missed)

@@ -84,8 +84,10 @@ async def test_a_run_stopped_in_a_long_repeatable_step_resumes_where_its_inputs_
     second = asyncio.ensure_future(SagaRunner(outbox, {"install": saga}, compensation_s=60).run())
     try:
 
-        async def over() -> bool:
-            return bool(ended)
+        async def over() -> bool:  # finish() runs inside the operation's last transaction: wait for its commit
+            async with outbox.db.read_session() as session:
+                stored = await session.get(OperationRecord, op.id)
+            return stored is not None and stored.state in ("completed", "failed")
 
         await eventually(over, timeout_s=20, what="the resumed operation to end")
     finally:

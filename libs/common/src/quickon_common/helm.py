@@ -79,9 +79,12 @@ async def run_helm(*args: str, timeout_s: float = 120, cwd: Path | None = None) 
     except OSError as error:
         raise HelmError(f"cannot start helm: {error}; {INSTALL_HINT}") from None
     try:
-        stdout, stderr = await asyncio.wait_for(process.communicate(), timeout_s)
+        async with asyncio.timeout(timeout_s):
+            stdout, stderr = await process.communicate()
     except TimeoutError:
-        process.kill()
-        await process.wait()
         raise HelmError(f"helm {' '.join(args[:2])} did not finish in {timeout_s:.0f}s") from None
+    finally:
+        if process.returncode is None:  # timed out, or the caller cancelled: no helm is left running
+            process.kill()
+            await process.wait()
     return HelmResult(process.returncode or 0, stdout.decode(errors="replace"), stderr.decode(errors="replace"))

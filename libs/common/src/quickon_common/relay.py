@@ -28,6 +28,7 @@ from .db import Database
 from .logs import configure_logging
 from .outbox import OutboxRecord
 from .settings import load_settings
+from .tasks import woken
 
 log = logging.getLogger(__name__)
 
@@ -96,8 +97,7 @@ class OutboxRelay:
                 await asyncio.sleep(retry_wait)
                 retry_wait = min(retry_wait * 2, MAX_RETRY_WAIT_S)
                 continue
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.poll_s)
+            await woken(self._wake, self.poll_s)
 
     async def drain(self, js: JetStreamContext) -> int:
         """Publish every waiting event, batch after batch; return how many the stream took.

@@ -36,6 +36,7 @@ from .logs import configure_logging
 from .outbox import Outbox, OutboxRecord
 from .relay import OutboxRelay
 from .settings import Settings, load_settings
+from .tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -194,11 +195,7 @@ class Service:
     async def stop(self) -> None:
         """Stop consuming, publish what the outbox still holds (briefly), close connections."""
         self._stopping = True
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await cancel_and_wait(self._tasks)
         self._tasks.clear()
         if self._js is not None:  # publish what was committed last, while the connection is up
             with contextlib.suppress(Exception):

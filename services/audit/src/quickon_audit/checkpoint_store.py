@@ -19,6 +19,7 @@ from sqlalchemy import select, update
 
 from quickon_common.db import Database
 from quickon_common.objectstore import ObjectStore, ObjectStoreError
+from quickon_common.tasks import woken
 
 from .appender import checkpoints
 from .proofs import ALGORITHM, checkpoint_fields
@@ -109,8 +110,7 @@ class CheckpointWriter:
                 except Exception as error:  # the database away: the same wait
                     self.report(f"{type(error).__name__}: {error}")
                     log.warning("cannot store checkpoints yet: %s: %s", type(error).__name__, error)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self.retry_s)
+                await woken(self._wake, self.retry_s)
         finally:
             if self._store is not None:
                 with contextlib.suppress(Exception):

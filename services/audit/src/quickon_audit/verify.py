@@ -5,7 +5,9 @@ batches of one column and hashing the stored records as they are: per row, one S
 comparison (the record begins with the previous entry's hash, so the chain proves every record but
 the last, which the head and checkpoints prove). Only when something does not match are the other
 columns read, to name the entry: a missing one, one whose record no longer hashes to its stored hash
-or to what a checkpoint signed, or one whose previous hash was changed.
+or to what a checkpoint signed, or one whose previous hash was changed. A long log is scanned in
+ranges by helper processes at the same time (:mod:`.scan`); when their ranges do not join up, the
+log is scanned again in the one snapshot, which names the problem.
 
 A checkpoint's Merkle root is not recomputed when its head hash matches (the chain up to the head
 proves every entry before it); when it does not (the chain was recomputed after a change), the
@@ -16,23 +18,21 @@ changed entry. The verdict names the first bad sequence and why.
 from __future__ import annotations
 
 import hashlib
-import sqlite3
+import os
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-import psycopg
 from sqlalchemy.engine import make_url
 
 from . import canonical, merkle
+from .scan import Helpers, Reader, Span, scan, snapshot
 from .signing import key_id, signature_valid
 
-BATCH = 20_000
-MMAP_BYTES = 1 << 34
 CHECKPOINT_COLUMNS = "seq, first_seq, head_hash, merkle_root, time, key_id, signature, leaves"
-ROWS = "SELECT record FROM audit_log WHERE seq > {p} ORDER BY seq"
+HELPER_MIN_ENTRIES = 200_000  # below this, a helper process costs more than it saves
+MAX_HELPERS = 7
 
 
 @dataclass
@@ -71,81 +71,48 @@ class Verdict:
         return asdict(self)
 
 
-class _Reader:
-    """The statements verification needs, on one snapshot of SQLite or PostgreSQL."""
-
-    def __init__(self, connection: Any, *, postgres: bool) -> None:
-        self.connection = connection
-        self.postgres = postgres
-        self.p = "%s" if postgres else "?"
-        self.cursors = 0
-
-    def all(self, sql: str, *params: Any) -> list[Any]:
-        return list(self.connection.execute(sql.format(p=self.p), params).fetchall())
-
-    def batches(self, sql: str, *params: Any) -> Iterator[list[Any]]:
-        self.cursors += 1  # a server-side cursor's name is unique in its transaction
-        cursor = (
-            self.connection.cursor(name=f"audit_verify_{self.cursors}") if self.postgres else self.connection.cursor()
-        )
-        if self.postgres:
-            cursor.itersize = BATCH
-        cursor.execute(sql.format(p=self.p), params)
-        while rows := cursor.fetchmany(BATCH):
-            yield rows
-        cursor.close()
-
-
-@contextmanager
-def snapshot(url: str) -> Iterator[_Reader]:
-    """A read-only snapshot of the audit database at ``url`` (a plain sqlite:// or postgresql:// URL)."""
+def target(url: str) -> tuple[str, bool]:
+    """What :func:`scan.snapshot` opens for the database at ``url``: a SQLite path or a libpq URL, and
+    whether it is PostgreSQL."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        connection = sqlite3.connect(f"file:{parsed.database}?mode=ro", uri=True, isolation_level=None)
-        connection.execute(f"PRAGMA mmap_size={MMAP_BYTES}")  # pages read in place, not copied to a cache
-        try:
-            connection.execute("BEGIN")  # one snapshot for every statement (WAL)
-            yield _Reader(connection, postgres=False)
-        finally:
-            connection.close()
-        return
-    plain = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(plain) as pg:
-        pg.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        yield _Reader(pg, postgres=True)
+        return str(parsed.database), False
+    return parsed.set(drivername="postgresql").render_as_string(hide_password=False), True
 
 
-def verify(url: str, public_key: bytes, stored: Sequence[Checkpoint] = ()) -> Verdict:
+def verify(url: str, public_key: bytes, stored: Sequence[Checkpoint] = (), *, helpers: int | None = None) -> Verdict:
     """Verify the log at ``url`` against the checkpoints signed with ``public_key``: those in the
-    database and ``stored``, the copies in the object store (which a database rewrite cannot reach)."""
+    database and ``stored``, the copies in the object store (which a database rewrite cannot reach).
+    ``helpers``: processes that scan a range each besides this one (default: one per other core, for
+    a log long enough to gain from them)."""
     started = time.perf_counter()
-    with snapshot(url) as db:
-        verdict = _verify(db, public_key, stored)
+    database, postgres = target(url)
+    with snapshot(database, postgres=postgres) as db:
+        verdict = _verify(db, public_key, stored, helpers)
     verdict.duration_s = round(time.perf_counter() - started, 3)
     return verdict
 
 
-def _verify(db: _Reader, public_key: bytes, stored: Sequence[Checkpoint]) -> Verdict:
+def _verify(db: Reader, public_key: bytes, stored: Sequence[Checkpoint], helpers: int | None) -> Verdict:
     problems: list[tuple[int, str]] = []
     head_seq, head_hash = _head(db)
     checkpoints = [
         Checkpoint(int(r[0]), int(r[1]), r[2], r[3], r[4], r[5], r[6], bytes(r[7]))
         for r in db.all(f"SELECT {CHECKPOINT_COLUMNS} FROM audit_checkpoints ORDER BY seq")
     ]
-    checkpoints = _with_stored(checkpoints, stored, problems)
-    trusted = _trusted(checkpoints, public_key, problems)
     retained = db.all("SELECT max(up_to_seq) FROM audit_retention WHERE NOT open")[0][0]
     start = int(retained or 0)
-    prev = canonical.GENESIS
-    if start:
-        if start not in trusted:
-            problems.append((start + 1, f"retention removed entries up to {start}, but no valid checkpoint is there"))
-        else:
-            prev = bytes.fromhex(trusted[start].head_hash)
     high = db.all("SELECT max(seq) FROM audit_log WHERE seq > {p}", start)[0][0]
     last = int(high or start)
-    stops = {s: cp for s, cp in trusted.items() if s > start}
-    seq, prev, broken = _chain(db, start, prev, stops, trusted)
+    seqs = sorted({cp.seq for cp in checkpoints} | {cp.seq for cp in stored})
+    # The helpers scan their ranges while this process checks the signatures and scans the first one.
+    with Helpers(db, start, last, seqs, helper_count(helpers, last - start)) as others:
+        checkpoints = _with_stored(checkpoints, stored, problems)
+        trusted = _trusted(checkpoints, public_key, problems)
+        prev = _start_hash(start, trusted, problems)
+        stops = {s: cp for s, cp in trusted.items() if s > start}
+        span = others.joined(prev) or scan(db, start, last, list(stops), prev)
+    seq, prev, broken = _chain(db, span, prev, stops, trusted)
     if broken:
         problems.append(broken)
     elif seq != last:  # fewer rows than the highest sequence says: one is missing
@@ -166,6 +133,25 @@ def _verify(db: _Reader, public_key: bytes, stored: Sequence[Checkpoint]) -> Ver
         first_bad_sequence=problems[0][0] if problems else None, reason=problems[0][1] if problems else None,
         starts_after=start, problems=[{"sequence": s, "reason": r} for s, r in problems[:20]],
     )  # fmt: skip
+
+
+def _start_hash(start: int, trusted: dict[int, Checkpoint], problems: list[tuple[int, str]]) -> bytes:
+    """The hash the entry after ``start`` must open with: the checkpoint's where retention stopped."""
+    if not start:
+        return canonical.GENESIS
+    if start not in trusted:
+        problems.append((start + 1, f"retention removed entries up to {start}, but no valid checkpoint is there"))
+        return canonical.GENESIS
+    return bytes.fromhex(trusted[start].head_hash)
+
+
+def helper_count(asked: int | None, entries: int) -> int:
+    """Helper processes for a scan of ``entries``: as asked, else one per other core for a long log."""
+    if asked is not None:
+        return asked
+    if entries < HELPER_MIN_ENTRIES:
+        return 0
+    return min(MAX_HELPERS, len(os.sched_getaffinity(0)) - 1)
 
 
 def _with_stored(
@@ -202,7 +188,7 @@ def _trusted(
     return trusted
 
 
-def _first_gap(db: _Reader, start: int) -> int:
+def _first_gap(db: Reader, start: int) -> int:
     expected = start + 1
     for rows in db.batches("SELECT seq FROM audit_log WHERE seq > {p} ORDER BY seq", start):
         for (seq,) in rows:
@@ -213,33 +199,21 @@ def _first_gap(db: _Reader, start: int) -> int:
 
 
 def _chain(
-    db: _Reader, start: int, prev: bytes, stops: dict[int, Checkpoint], trusted: dict[int, Checkpoint]
+    db: Reader, span: Span, prev: bytes, stops: dict[int, Checkpoint], trusted: dict[int, Checkpoint]
 ) -> tuple[int, bytes, tuple[int, str] | None]:
-    """Every entry after ``start``, in order: each record must begin with the hash of the one before,
-    and the chain must reach each checkpoint's head hash. The sequence the scan reached (counting
-    rows), the last hash, and the first problem."""
-    seq = start
-    sha256 = hashlib.sha256
-    for rows in db.batches(ROWS, start):
-        # The inner loop is all the per-row work there is: a prefix comparison and one SHA-256.
-        for (stored,) in rows:
-            if not stored.startswith(prev):
-                break
-            prev = sha256(stored).digest()
-        else:
-            stored = None
-        first = seq
-        seq = first + len(rows) if stored is None else first + next(i for i, r in enumerate(rows) if r[0] is stored)
-        for stop in sorted(s for s in stops if first < s <= seq):  # every record up to seq is linked
-            at = rows[stop - first][0][:32] if stop < seq else prev  # the hash at a stop opens the next record
-            if at.hex() != stops[stop].head_hash:
-                return stop, at, _localise(db, stops[stop])
-        if stored is not None:
-            return seq, prev, _blame(db, start, seq + 1, trusted)
-    return seq, prev, None
+    """What a scan of every entry after the start found: each record must begin with the hash of the
+    one before, and the chain must reach each checkpoint's head hash. The sequence the scan reached
+    (counting rows), the last hash, and the first problem."""
+    seq = span.after + span.rows
+    for stop in sorted(span.heads):
+        if stop in stops and span.heads[stop].hex() != stops[stop].head_hash:
+            return stop, span.heads[stop], _localise(db, stops[stop])
+    if span.broken:
+        return seq, span.last or prev, _blame(db, span.after, seq + 1, trusted)
+    return seq, span.last or prev, None
 
 
-def _blame(db: _Reader, start: int, position: int, trusted: dict[int, Checkpoint]) -> tuple[int, str]:
+def _blame(db: Reader, start: int, position: int, trusted: dict[int, Checkpoint]) -> tuple[int, str]:
     """The row at ``position`` does not begin with the previous row's hash: an entry is missing, the
     previous one was changed, or this one was changed or moved."""
     gap = _first_gap(db, start)
@@ -250,7 +224,7 @@ def _blame(db: _Reader, start: int, position: int, trusted: dict[int, Checkpoint
     return position, f"entry {position}: its previous hash is not entry {position - 1}'s hash"
 
 
-def _blame_entry(db: _Reader, seq: int, trusted: dict[int, Checkpoint]) -> tuple[int, str] | None:
+def _blame_entry(db: Reader, seq: int, trusted: dict[int, Checkpoint]) -> tuple[int, str] | None:
     """Entry ``seq`` as changed, when its record no longer hashes to its stored hash or to what a
     checkpoint signed for it; else None."""
     stored_hash, stored = db.all("SELECT entry_hash, record FROM audit_log WHERE seq = {p}", seq)[0]
@@ -263,12 +237,12 @@ def _blame_entry(db: _Reader, seq: int, trusted: dict[int, Checkpoint]) -> tuple
     return None
 
 
-def _head(db: _Reader) -> tuple[int, bytes]:
+def _head(db: Reader) -> tuple[int, bytes]:
     rows = db.all("SELECT seq, entry_hash FROM audit_head WHERE id = 1")
     return (int(rows[0][0]), bytes(rows[0][1])) if rows else (0, canonical.GENESIS)
 
 
-def _localise(db: _Reader, cp: Checkpoint) -> tuple[int, str]:
+def _localise(db: Reader, cp: Checkpoint) -> tuple[int, str]:
     """The first entry of ``cp``'s segment that differs from what it signed (the chain was recomputed)."""
     signed = [cp.leaves[i : i + 32] for i in range(0, len(cp.leaves), 32)]
     if merkle.root(signed).hex() != cp.merkle_root:

@@ -11,7 +11,6 @@ puts the service back as it was), recorded too, then the failure is announced. T
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -26,6 +25,7 @@ from quickon_common.contracts import Event
 from quickon_common.contracts.backup import BackupStepRecorded
 from quickon_common.envelope import Envelope
 from quickon_common.outbox import Outbox, UnitOfWork
+from quickon_common.tasks import cancel_and_wait, woken
 
 from .models import JobRecord
 
@@ -121,12 +121,9 @@ class JobRunner:
             while True:
                 self._wake.clear()
                 await self._pick_up()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), POLL_S)
+                await woken(self._wake, POLL_S)
         finally:
-            for task in self._tasks.values():
-                task.cancel()
-            await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+            await cancel_and_wait(self._tasks.values())
 
     async def _pick_up(self) -> None:
         async with self.outbox.db.read_session() as session:

@@ -8,12 +8,12 @@ records it in ``backup_deploy_outcome`` and wakes the waiting step.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Awaitable, Callable
 
 from quickon_common.contracts.deploy import ServiceEvent
 from quickon_common.db import Database
+from quickon_common.tasks import woken
 
 from .jobs import Job, StepFailed
 from .models import DeployOutcomeRecord
@@ -45,8 +45,7 @@ class DeployOutcomes:
                 left = until - time.time()
                 if left <= 0:
                     raise StepFailed(f"the deployer did not {what} in time (operation {operation_id})")
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(event.wait(), min(WAKE_CHECK_S, left))
+                await woken(event, min(WAKE_CHECK_S, left))
                 event.clear()
         finally:
             self._waiting.pop(operation_id, None)

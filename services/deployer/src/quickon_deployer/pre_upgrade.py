@@ -9,7 +9,6 @@ the backup service with the outcome it had. The outcome comes back through the c
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -28,6 +27,7 @@ from quickon_common.contracts.backup import (
 )
 from quickon_common.outbox import Outbox
 from quickon_common.service import Service
+from quickon_common.tasks import woken
 
 from .saga import Run, StepFailed, service_subject
 from .steps import Steps
@@ -123,8 +123,7 @@ class PreUpgradeBackup:
                         f"the backup service did not answer {type(request).__name__} ({key}) in time; is it running? "
                         "Upgrade with backup_first=false to upgrade without a backup"
                     )
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(wake.wait(), WAKE_CHECK_S)
+                await woken(wake, WAKE_CHECK_S)
                 wake.clear()
         finally:
             self._waiting.pop(key, None)

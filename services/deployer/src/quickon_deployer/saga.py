@@ -14,7 +14,6 @@ rolled back — recording that too, so that a crash during compensation resumes 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import signal
@@ -32,6 +31,7 @@ from quickon_common.contracts import Event
 from quickon_common.contracts.deploy import SagaStepRecorded
 from quickon_common.envelope import Envelope
 from quickon_common.outbox import Outbox, UnitOfWork
+from quickon_common.tasks import cancel_and_wait, woken
 
 from .models import OperationRecord, ServiceRecord
 from .runtime.base import RuntimeFailure
@@ -154,12 +154,9 @@ class SagaRunner:
             while True:
                 self._wake.clear()
                 await self._pick_up()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), POLL_S)
+                await woken(self._wake, POLL_S)
         finally:
-            for task in self._tasks.values():
-                task.cancel()
-            await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+            await cancel_and_wait(self._tasks.values())
 
     async def _pick_up(self) -> None:
         self._ended.clear()  # what ended before this read shows as ended in it

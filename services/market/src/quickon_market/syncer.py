@@ -7,7 +7,6 @@ outside any consumer's transaction, then writes the result and its events in one
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import logging
 from datetime import UTC, datetime, timedelta
@@ -18,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from quickon_common.contracts.market import AppVersionAdded, CatalogSynced, RepositoryFailed
 from quickon_common.outbox import Outbox
+from quickon_common.tasks import woken
 
 from .catalog import Catalog
 from .index import BadIndex, parse_index
@@ -59,8 +59,7 @@ class Syncer:
                 raise
             except Exception:
                 log.exception("market sync pass failed; trying again shortly")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=min(30.0, self.settings.refresh_interval_s))
+            await woken(self._wake, min(30.0, self.settings.refresh_interval_s))
 
     async def pass_once(self) -> None:
         """Sync every due repository, then make the read model match the database."""
