@@ -13,15 +13,16 @@ from quickon_common.contracts.deploy import (
     AppRollbackFailed,
     AppRollbackRequested,
     AppUpgradeRequested,
+    SagaStepRecorded,
     ServiceRestartRequested,
 )
 from quickon_common.contracts.market import RepositoryAddRequested
 from quickon_common.natsserver import NatsServer
 from quickon_deployer.runtime.simulated import SimRuntime
-from support.bus import events, eventually, publish
+from support.bus import events, eventually, publish, running
 from support.charts import write_repository
-from support.deployer import ask, finished, outcome, platform, request
-from support.market import wait_repository
+from support.deployer import CATALOG, ask, deployer_service, finished, outcome, platform, request
+from support.market import market_service, wait_repository
 
 NS = "team-b"
 BOMB = """apiVersion: v1
@@ -129,3 +130,24 @@ async def test_an_unusable_runtime_is_reported_and_operations_fail_at_their_dead
         [service] = (await ask(url, "services"))["services"]
         assert (service["service"], service["status"], service["operation_id"]) == ("x", "failed", None)
     assert [e for e, _ in await events(url, "qc.deploy.install.completed")] == []
+
+
+async def test_an_install_accepted_while_the_market_is_away_completes_once_it_is_back(
+    nats_server: NatsServer, tmp_path: Path
+) -> None:
+    # The deployer asks the market for the chart as it accepts the request; that early question
+    # fails here, and the resolve step must treat it as one failed try, not as the answer.
+    url = nats_server.url
+    deployer = deployer_service(url, f"sqlite:///{tmp_path / 'deployer.db'}", tmp_path)
+    async with running(deployer):
+        op = await request(url, AppInstallRequested(service="patient", namespace=NS, app="redis", version="1.0.0"))
+
+        async def resolving() -> bool:  # accepted, and resolve has failed at least once
+            return any(
+                isinstance(e, SagaStepRecorded) and e.step == "resolve" for e, _ in await events(url, "qc.deploy.>")
+            )
+
+        await eventually(resolving, timeout_s=30, what="the install to wait for the market")
+        market = market_service(url, f"sqlite:///{tmp_path / 'market.db'}", tmp_path, builtin=CATALOG)
+        async with running(market):
+            assert isinstance(outcome(await finished(url, op)), AppInstalled)

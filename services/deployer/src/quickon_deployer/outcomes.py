@@ -185,7 +185,7 @@ def build_sagas(steps: Steps, *, pre_upgrade: Step | None = None, restore_data: 
     return {
         "install": Saga(
             (("resolve", s.resolve), ("render", s.render), ("apply", s.apply), ("wait", s.wait_ready)),
-            installed, (("remove", s.remove),), install_failed, repeatable,
+            installed, (("remove", s.remove),), install_failed, repeatable, early=s.ask_early,
         ),
         "upgrade": Saga(
             ((("backup", pre_upgrade),) if pre_upgrade else ())
@@ -193,7 +193,7 @@ def build_sagas(steps: Steps, *, pre_upgrade: Step | None = None, restore_data: 
             upgraded,
             (("undo_upgrade", s.undo_upgrade), ("wait_rollback", s.wait_rollback))
             + ((("restore_data", restore_data),) if restore_data else ()),
-            upgrade_failed, repeatable,
+            upgrade_failed, repeatable, early=None if pre_upgrade else s.ask_early,  # not before a backup
         ),
         "rollback": Saga(
             (("roll_back", s.roll_back), ("wait", s.wait_ready)), rolled_back, (), rollback_failed, repeatable

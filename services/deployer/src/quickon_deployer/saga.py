@@ -104,6 +104,9 @@ class Saga:
     # running it again: those that change nothing outside the deployer's memory, and those that
     # recognise their own effect when they run again.
     repeatable: frozenset[str] = frozenset()
+    # Started when a request is accepted, before its transaction commits: a read the first steps will
+    # want (so it runs during the commit, not after it). It must change nothing.
+    early: Callable[[OperationRecord], None] | None = None
 
 
 def cause_of(envelope: Envelope) -> dict[str, Any]:
@@ -144,8 +147,11 @@ class SagaRunner:
     def begin(self, uow: UnitOfWork, op: OperationRecord) -> None:
         """Record a new operation's first step as started, in the transaction that accepts it, and
         start running it as soon as that commits (no pick-up query, no transaction of its own)."""
-        first = self.sagas[op.kind].steps[0][0]
+        saga = self.sagas[op.kind]
+        first = saga.steps[0][0]
         op.step, op.steps = first, self._log_progress(uow, op, [(first, "started")])
+        if saga.early is not None:
+            saga.early(op)
         uow.after_commit(lambda: self._start(op))
 
     async def run(self) -> None:

@@ -24,13 +24,15 @@ from quickon_common.outbox import Outbox
 from quickon_common.sealing import Sealer, split_secrets
 
 from .market import ChartVersion, Market
-from .models import RevisionRecord
+from .models import OperationRecord, RevisionRecord
 from .preview import manifest_digest
 from .render import RenderFailed, render
 from .runtime.base import Health, Runtime
 from .saga import Run, StepFailed
 from .settings import DeployerSettings
 from .stored import stored_manifests
+
+EARLY_KEEP_S = 60.0  # an early answer is for the operation's first run, not for a pick-up much later
 
 
 class Steps:
@@ -50,16 +52,30 @@ class Steps:
         self.sealer = sealer
         self.outbox = outbox
         self.settings = settings
+        self._early: dict[str, asyncio.Future[ChartVersion]] = {}  # operation id -> the market's answer
 
     # -- install and upgrade ------------------------------------------------------------------
+
+    def ask_early(self, op: OperationRecord) -> None:
+        """Ask the market for the chart :meth:`resolve` needs while the acceptance commits. A read: a
+        request that is not accepted after all costs a question, and an answer nobody takes is dropped."""
+        task = asyncio.ensure_future(self._ask_chart(op.plan))
+        task.add_done_callback(lambda done: done.cancelled() or done.exception())  # resolve sees any error
+        self._early[op.id] = task
+        asyncio.get_running_loop().call_later(EARLY_KEEP_S, self._early.pop, op.id, None)
+
+    async def _ask_chart(self, plan: dict[str, Any]) -> ChartVersion:
+        values = self.sealer.open(plan["request"])
+        return await self.market().chart(
+            plan["app"], version=plan.get("wanted_version"), repository=plan.get("repository"), values=values
+        )
 
     async def resolve(self, run: Run) -> None:
         """Choose the chart version and check the values against its schema; secrets get sealed apart."""
         op, plan = run.op, run.plan
         values = self.sealer.open(plan["request"])
-        chart = await self.market().chart(
-            plan["app"], version=plan.get("wanted_version"), repository=plan.get("repository"), values=values
-        )
+        early = self._early.pop(op.id, None)  # an error there is this try's; the next one asks again
+        chart = await early if early is not None else await self._ask_chart(plan)
         if chart.problems:
             raise StepFailed(f"the values do not fit {chart.app} {chart.version}: {'; '.join(chart.problems)}")
         plain, secret = split_secrets(values, chart.secret_paths)
