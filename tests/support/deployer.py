@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import nats
+from nats.errors import TimeoutError as NatsTimeoutError
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+
 from quickon_common.contracts import Event
-from quickon_common.envelope import Envelope
+from quickon_common.envelope import Envelope, decode
 from quickon_common.service import Service
 from quickon_deployer.app import create_service
 from quickon_deployer.settings import DeployerSettings
-from support.bus import events, eventually, publish, query, running, settings_for
+from support.bus import publish, query, running, settings_for
 from support.market import market_service, wait_repository
 
 CATALOG = Path(__file__).resolve().parents[2] / "catalog"
@@ -59,18 +64,31 @@ async def request(nats_url: str, event: Event, *, actor: str = "alice", team: st
 
 
 async def finished(nats_url: str, operation_id: str, *, timeout_s: float = 60) -> list[Event]:
-    """Wait for the operation's outcome event; every event of the operation, in stream order."""
-    found: list[Event] = []
-
-    async def done() -> bool:
-        nonlocal found
-        found = [
-            e for e, _ in await events(nats_url, "qc.deploy.>") if getattr(e, "operation_id", None) == operation_id
-        ]
-        return any(not _progress(e) for e in found)
-
-    await eventually(done, timeout_s=timeout_s, what=f"operation {operation_id} to finish")
-    return found
+    """Wait for the operation's outcome event; every event of the operation in the stream by then, in
+    stream order. One consumer reads the stream once as it grows (a test with hundreds of operations
+    would otherwise read the whole stream again at every poll)."""
+    nc = await nats.connect(nats_url)
+    try:
+        config = ConsumerConfig(ack_policy=AckPolicy.NONE, deliver_policy=DeliverPolicy.ALL, inactive_threshold=30)
+        reader = await nc.jetstream().pull_subscribe("qc.deploy.>", stream="QUICKON", config=config)
+        found: list[Event] = []
+        ended, deadline = False, time.monotonic() + timeout_s
+        while True:
+            try:
+                batch = await reader.fetch(500, timeout=0.5)
+            except (TimeoutError, NatsTimeoutError):  # nats-py raises either, by where the wait ran out
+                batch = []
+            for message in batch:
+                event, _ = decode(message.subject, message.headers, message.data)
+                if getattr(event, "operation_id", None) == operation_id:
+                    found.append(event)
+                    ended = ended or not _progress(event)
+            if ended and (not batch or batch[-1].metadata.num_pending == 0):  # and all the stream had then
+                return found
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out after {timeout_s}s waiting for operation {operation_id} to finish")
+    finally:
+        await nc.close()
 
 
 def _progress(event: Event) -> bool:
