@@ -18,7 +18,7 @@ from quickon_common.envelope import Envelope, decode
 from quickon_common.service import Service
 from quickon_deployer.app import create_service
 from quickon_deployer.settings import DeployerSettings
-from support.bus import publish, query, running, settings_for
+from support.bus import JS_API_TIMEOUT_S, publish, query, running, settings_for
 from support.market import market_service, wait_repository
 
 CATALOG = Path(__file__).resolve().parents[2] / "catalog"
@@ -70,7 +70,8 @@ async def finished(nats_url: str, operation_id: str, *, timeout_s: float = 60) -
     nc = await nats.connect(nats_url)
     try:
         config = ConsumerConfig(ack_policy=AckPolicy.NONE, deliver_policy=DeliverPolicy.ALL, inactive_threshold=30)
-        reader = await nc.jetstream().pull_subscribe("qc.deploy.>", stream="QUICKON", config=config)
+        js = nc.jetstream(timeout=JS_API_TIMEOUT_S)
+        reader = await js.pull_subscribe("qc.deploy.>", stream="QUICKON", config=config)
         found: list[Event] = []
         ended, deadline = False, time.monotonic() + timeout_s
         while True:
