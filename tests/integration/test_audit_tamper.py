@@ -142,7 +142,7 @@ def test_helper_processes_find_what_one_process_finds(
 
 
 def test_a_failing_helper_leaves_the_scan_to_one_process(
-    sqlite_log: tuple[bytes, bytes], tmp_path: Path, caplog: pytest.LogCaptureFixture
+    sqlite_log: tuple[bytes, bytes], tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     image, public = sqlite_log
     path = tmp_path / "c.db"
@@ -153,6 +153,9 @@ def test_a_failing_helper_leaves_the_scan_to_one_process(
             assert helpers.joined(bytes(32)) is None
     assert "a verification helper failed" in caplog.text and "unable to open database" in caplog.text
     assert verify(f"sqlite:///{path}", public, helpers=1).ok
+    monkeypatch.setattr(scan.sys, "executable", str(tmp_path / "no-python"))  # no helper can start at all
+    verdict = verify(f"sqlite:///{path}", public, helpers=2)
+    assert verdict.ok and verdict.entries == ENTRIES and "cannot start a verification helper" in caplog.text
 
 
 def _joined_rows(url: str, *, helpers: int) -> int | None:

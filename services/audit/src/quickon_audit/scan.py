@@ -151,13 +151,20 @@ class Helpers:
             ask = {"database": self.db.database, "postgres": self.db.postgres, "after": after, "up_to": up_to}
             # stderr goes to a file: a helper that writes a lot there cannot block on a full pipe.
             self.errors.append(tempfile.TemporaryFile())
-            process = subprocess.Popen(
-                [sys.executable, "-m", __name__], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.errors[-1]
-            )
-            self.processes.append(process)
-            assert process.stdin is not None
-            process.stdin.write(json.dumps({**ask, "stops": list(self.stops)}).encode())
-            process.stdin.close()
+            try:
+                process = subprocess.Popen(
+                    [sys.executable, "-m", __name__],
+                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.errors[-1],
+                )  # fmt: skip
+                self.processes.append(process)
+                assert process.stdin is not None
+                process.stdin.write(json.dumps({**ask, "stops": list(self.stops)}).encode())
+                process.stdin.close()
+            except OSError as error:  # no process to be had (limits, memory), or one that died at once
+                log.warning("cannot start a verification helper (%s); verifying in one process", error)
+                self.__exit__()
+                self.processes, self.errors = [], []
+                break
         return self
 
     def __exit__(self, *exc: object) -> None:
