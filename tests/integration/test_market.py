@@ -232,7 +232,7 @@ async def test_twenty_thousand_versions_sync_fully_then_only_what_changed(
         assert len(before) == 20_000
 
         changed = {(7, 3), (7, 4), (100, 0), (555, 9), (999, 1), (1000, 2), (1500, 5), (1999, 0), (1999, 9), (3, 3)}
-        (repo / "index.yaml").write_bytes(big_index(2000, 10, changed=changed))
+        (repo / "index.yaml").write_bytes(big_index(2000, 10, changed=frozenset(changed)))
         await publish(nats_server.url, RepositoryRefreshRequested(repository="big"))
 
         async def second_sync() -> bool:
