@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import nats
+from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
+from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from quickon_common.contracts import Event
@@ -59,18 +61,19 @@ async def _outbox_empty(service: Service) -> bool:
     return await service.relay.backlog() == 0
 
 
+async def stream_reader(nc: NatsClient, subject: str, *, stream: str = "QUICKON") -> JetStreamContext.PullSubscription:
+    """An ephemeral consumer of everything stored on ``subject``, from the first message, unacknowledged."""
+    config = ConsumerConfig(ack_policy=AckPolicy.NONE, deliver_policy=DeliverPolicy.ALL, inactive_threshold=30)
+    return await nc.jetstream(timeout=JS_API_TIMEOUT_S).pull_subscribe(subject, stream=stream, config=config)
+
+
 async def stream_messages(nats_url: str, subject: str = ">", *, stream: str = "QUICKON") -> list[Msg]:
     """Every message stored on ``subject`` in the stream, read with an ephemeral consumer. What it
     counts is the consumer's pending messages: a stream info filtered by subject walks the subjects
     of every stored message, and timed out on a loaded machine with 20,000 of them."""
     nc = await nats.connect(nats_url)
     try:
-        js = nc.jetstream(timeout=JS_API_TIMEOUT_S)
-        sub = await js.pull_subscribe(
-            subject,
-            stream=stream,
-            config=ConsumerConfig(ack_policy=AckPolicy.NONE, deliver_policy=DeliverPolicy.ALL, inactive_threshold=30),
-        )
+        sub = await stream_reader(nc, subject, stream=stream)
         expected = (await sub.consumer_info()).num_pending or 0
         messages: list[Msg] = []
         while len(messages) < expected:

@@ -11,14 +11,13 @@ from typing import Any
 
 import nats
 from nats.errors import TimeoutError as NatsTimeoutError
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from quickon_common.contracts import Event
 from quickon_common.envelope import Envelope, decode
 from quickon_common.service import Service
 from quickon_deployer.app import create_service
 from quickon_deployer.settings import DeployerSettings
-from support.bus import JS_API_TIMEOUT_S, publish, query, running, settings_for
+from support.bus import publish, query, running, settings_for, stream_reader
 from support.market import market_service, wait_repository
 
 CATALOG = Path(__file__).resolve().parents[2] / "catalog"
@@ -69,9 +68,7 @@ async def finished(nats_url: str, operation_id: str, *, timeout_s: float = 60) -
     would otherwise read the whole stream again at every poll)."""
     nc = await nats.connect(nats_url)
     try:
-        config = ConsumerConfig(ack_policy=AckPolicy.NONE, deliver_policy=DeliverPolicy.ALL, inactive_threshold=30)
-        js = nc.jetstream(timeout=JS_API_TIMEOUT_S)
-        reader = await js.pull_subscribe("qc.deploy.>", stream="QUICKON", config=config)
+        reader = await stream_reader(nc, "qc.deploy.>")
         found: list[Event] = []
         ended, deadline = False, time.monotonic() + timeout_s
         while True:
