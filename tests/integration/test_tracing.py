@@ -185,3 +185,4 @@ async def test_a_query_carries_the_trace_and_the_answer_is_its_child(
         assert carried.split("-")[1:3] == [f"{span.context.trace_id:032x}", f"{span.context.span_id:016x}"], carried
         answers = children(found, span)
         assert [a.kind for a in answers] == [SpanKind.CONSUMER], [a.name for a in answers]
+        assert [r.name for r in children(found, answers[0])] == ["_INBOX publish"]  # not one name per answer
