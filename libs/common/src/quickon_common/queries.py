@@ -1,12 +1,16 @@
-"""Query bodies: a strict model per query, and one way to turn a bad body into a 422 naming the field."""
+"""Queries: one way to send one (traced), a strict model per query body, and one way to turn a bad body
+into a 422 naming the field."""
 
 from __future__ import annotations
 
 from typing import Any, TypeVar
 
+from nats.aio.client import Client as NatsClient
+from nats.aio.msg import Msg
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .service import QueryError
+from .telemetry import client_span, trace_carrier
 
 R = TypeVar("R", bound="QueryRequest")
 
@@ -24,3 +28,12 @@ def parse(model: type[R], body: dict[str, Any]) -> R:
     except ValidationError as error:
         problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in error.errors()[:5])
         raise QueryError(422, problems) from None
+
+
+async def request(connection: NatsClient, subject: str, payload: bytes, *, timeout_s: float) -> Msg:
+    """Ask ``subject`` (``qc.query.<service>.<name>``) and wait for the answer, in a client span whose
+    ``traceparent`` goes with the request: the answering service's span is its child. nats-py's errors
+    (no responders, timeout) pass through for the caller to explain."""
+    attributes = {"messaging.system": "nats", "messaging.destination.name": subject}
+    with client_span(f"{subject} request", **attributes):
+        return await connection.request(subject, payload, timeout=timeout_s, headers=trace_carrier())

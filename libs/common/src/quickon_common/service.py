@@ -313,7 +313,9 @@ class Service:
             finally:
                 await self.stop()
 
-        app = app or FastAPI(title=f"quickon-{self.name}", version=VERSION)
+        # FastAPI's own telemetry would trace every probe (a span every few seconds per watcher, nothing else
+        # is served here); a service's traces start from its messages.
+        app = app or FastAPI(title=f"quickon-{self.name}", version=VERSION, telemetry={"tracing": False})
         app.router.lifespan_context = lifespan
 
         @app.get("/healthz", include_in_schema=False)

@@ -20,6 +20,8 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 
+from quickon_common.telemetry import message_spans
+
 from . import intake
 from .appender import AuditLog
 
@@ -121,7 +123,8 @@ class StreamReader:
         if batch is None:
             batch = self.read(messages)
         try:
-            await self.audit.append(batch)
+            with message_spans("append", ((m.subject, m.headers) for m in messages)):
+                await self.audit.append(batch)
         except Exception as error:
             self._set_error(f"cannot append, the events wait in the stream: {type(error).__name__}: {error}")
             log.warning(self.last_error)

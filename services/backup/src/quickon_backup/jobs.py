@@ -26,6 +26,7 @@ from quickon_common.contracts.backup import BackupStepRecorded
 from quickon_common.envelope import Envelope
 from quickon_common.outbox import Outbox, UnitOfWork
 from quickon_common.tasks import cancel_and_wait, woken
+from quickon_common.telemetry import continued, step_span, trace_carrier
 
 from .models import JobRecord
 
@@ -95,6 +96,7 @@ def cause_of(envelope: Envelope) -> dict[str, Any]:
     return {
         "id": envelope.id, "source": envelope.source, "type": envelope.type, "time": envelope.time.isoformat(),
         "correlation_id": envelope.correlation_id, "actor": envelope.actor, "team": envelope.team,
+        **trace_carrier(),  # the request's trace, which the job's steps and events continue
     }  # fmt: skip
 
 
@@ -150,6 +152,10 @@ class JobRunner:
 
     async def _execute(self, job: Job) -> None:
         saga = self.sagas[job.record.kind]
+        with continued(job.record.cause):
+            await self._execute_saga(job, saga)
+
+    async def _execute_saga(self, job: Job, saga: Saga) -> None:
         try:
             if job.record.state == "running":
                 failed = await self._forward(job, saga)
@@ -212,7 +218,8 @@ class JobRunner:
             if job.deadline_passed and not compensating:
                 return f"the deadline ({aware(job.record.deadline):%H:%M:%S} UTC) passed during {name}"
             try:
-                await step(job)
+                with step_span(job.record.cause, name, job=job.record.id, attempt=tries + 1):
+                    await step(job)
                 return None
             except TryLater as later:
                 if tries >= len(RETRY_WAIT_S):

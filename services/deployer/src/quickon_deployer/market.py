@@ -15,6 +15,7 @@ from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeoutError
 
 from quickon_common.files import write_atomically
+from quickon_common.queries import request
 
 from .runtime.base import RuntimeFailure
 
@@ -48,7 +49,9 @@ class Market:
     async def ask(self, query: str, **body: Any) -> dict[str, Any]:
         """The market's answer; :class:`MarketRefused` for its errors, a retryable failure when it is away."""
         try:
-            reply = await self._nats.request(f"qc.query.market.{query}", json.dumps(body).encode(), self._timeout_s)
+            reply = await request(
+                self._nats, f"qc.query.market.{query}", json.dumps(body).encode(), timeout_s=self._timeout_s
+            )
         except (TimeoutError, NoRespondersError, NatsTimeoutError):
             raise RuntimeFailure("the market service does not answer; is it running?", retryable=True) from None
         answer: dict[str, Any] = json.loads(reply.data)

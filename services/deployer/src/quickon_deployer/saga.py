@@ -32,6 +32,7 @@ from quickon_common.contracts.deploy import SagaStepRecorded
 from quickon_common.envelope import Envelope
 from quickon_common.outbox import Outbox, UnitOfWork
 from quickon_common.tasks import cancel_and_wait, woken
+from quickon_common.telemetry import continued, step_span, trace_carrier
 
 from .models import OperationRecord, ServiceRecord
 from .runtime.base import RuntimeFailure
@@ -113,6 +114,7 @@ def cause_of(envelope: Envelope) -> dict[str, Any]:
     return {
         "id": envelope.id, "source": envelope.source, "type": envelope.type, "time": envelope.time.isoformat(),
         "correlation_id": envelope.correlation_id, "actor": envelope.actor, "team": envelope.team,
+        **trace_carrier(),  # the request's trace, which the saga's steps and events continue
     }  # fmt: skip
 
 
@@ -196,6 +198,10 @@ class SagaRunner:
 
     async def _execute(self, run: Run) -> None:
         saga = self.sagas[run.op.kind]
+        with continued(run.op.cause):
+            await self._execute_saga(run, saga)
+
+    async def _execute_saga(self, run: Run, saga: Saga) -> None:
         try:
             if run.op.state == "running":
                 failed = await self._forward(run, saga)
@@ -300,7 +306,8 @@ class SagaRunner:
                 passed = f"the deadline ({_aware(run.op.deadline):%H:%M:%S} UTC) passed during {name}"
                 return passed + (f": {last}" if last else "")
             try:
-                await step(run)
+                with step_span(run.op.cause, name, operation=run.op.id, attempt=tries + 1):
+                    await step(run)
                 return None
             except StepFailed as failed:
                 return failed.reason

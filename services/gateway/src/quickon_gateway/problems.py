@@ -29,6 +29,8 @@ tracer = trace.get_tracer("quickon.gateway")
 
 PROBLEM_JSON = "application/problem+json"
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+# Probes come every few seconds from every watcher: traced, they would bury the requests.
+UNTRACED = frozenset({"/healthz", "/readyz", "/metrics"})
 # What to do next, for the statuses Starlette raises on its own.
 ADVICE = {
     401: "send a bearer token: get one with POST /api/v1/auth/token (or `qc login`)",
@@ -163,8 +165,9 @@ def install(app: FastAPI, *, body_limit: Callable[[str], int]) -> None:
 
 class RequestIdentity:
     """Pure ASGI (no per-request task, unlike ``BaseHTTPMiddleware``): gives each request an id and a server
-    span (continuing the caller's ``traceparent``), puts both on the response, refuses bodies over the
-    limit, and answers an unexpected error as a 500 problem."""
+    span (continuing the caller's ``traceparent``, named by route template, with the status; none for the
+    probes), puts both on the response, refuses bodies over the limit, and answers an unexpected error as a
+    500 problem."""
 
     def __init__(self, app: ASGIApp, *, body_limit: Callable[[str], int]) -> None:
         self.app = app
@@ -179,11 +182,14 @@ class RequestIdentity:
         request_id = given if REQUEST_ID.match(given) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
         started = False
+        method, path = scope["method"], scope["path"]
+        span = trace.INVALID_SPAN if path in UNTRACED else _server_span(method, path, headers)
 
         async def tagged(message: Message) -> None:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
+                _answered(span, scope, message["status"])
                 carrier: dict[str, str] = {}
                 propagate.inject(carrier)
                 extra = [(b"x-request-id", request_id.encode())]
@@ -192,16 +198,7 @@ class RequestIdentity:
                 message = {**message, "headers": [*message.get("headers", []), *extra]}
             await send(message)
 
-        method, path = scope["method"], scope["path"]
-        with (
-            tracer.start_as_current_span(
-                f"{method} {path}",
-                context=propagate.extract(headers),
-                kind=trace.SpanKind.SERVER,
-                attributes={"http.request.method": method, "url.path": path},
-            ),
-            event_context(request_id=request_id),
-        ):
+        with trace.use_span(span, end_on_exit=True), event_context(request_id=request_id):
             try:
                 length, limit = headers.get("content-length", ""), self.body_limit(path)
                 if length.isdigit() and int(length) > limit:
@@ -222,6 +219,28 @@ class RequestIdentity:
                     f"{request_id}",
                 )
                 await response(scope, receive, tagged)
+
+
+def _server_span(method: str, path: str, headers: dict[str, str]) -> trace.Span:
+    """The request's span, continuing the caller's ``traceparent``; named by its route once it is known."""
+    return tracer.start_span(
+        method,
+        context=propagate.extract(headers),
+        kind=trace.SpanKind.SERVER,
+        attributes={"http.request.method": method, "url.path": path},
+    )
+
+
+def _answered(span: trace.Span, scope: Scope, status: int) -> None:
+    """Name the span after the route's template (``/api/v1/operations/{operation_id}``: one name for every
+    operation, not one per id) and give it the status; a 5xx marks it failed."""
+    template = getattr(scope.get("route"), "path", None)
+    if template:
+        span.update_name(f"{scope['method']} {template}")
+        span.set_attribute("http.route", template)
+    span.set_attribute("http.response.status_code", status)
+    if status >= 500:
+        span.set_status(trace.Status(trace.StatusCode.ERROR))
 
 
 class BodyTooLarge(StarletteHTTPException):

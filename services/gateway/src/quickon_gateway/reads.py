@@ -22,6 +22,7 @@ from nats.aio.subscription import Subscription
 from nats.errors import ConnectionClosedError, NoRespondersError
 from nats.errors import TimeoutError as NatsTimeoutError
 
+from quickon_common.queries import request
 from quickon_common.service import QUERY_PREFIX, Service
 
 from .flights import SingleFlight
@@ -93,7 +94,7 @@ class Reads:
             )
         subject = f"{QUERY_PREFIX}.{owner}.{query}"
         try:
-            reply = await connection.request(subject, json.dumps(body or {}).encode(), timeout=timeout_s)
+            reply = await request(connection, subject, json.dumps(body or {}).encode(), timeout_s=timeout_s)
         except NoRespondersError:
             raise Problem(
                 503, f"the {owner} service is not running, so it cannot answer; start it (qc up restarts it) and retry"

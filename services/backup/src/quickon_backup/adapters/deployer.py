@@ -10,6 +10,8 @@ from nats.aio.client import Client as NatsClient
 from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeoutError
 
+from quickon_common.queries import request
+
 from ..jobs import StepFailed, TryLater
 
 
@@ -31,7 +33,9 @@ class Deployer:
         if nc is None:
             raise TryLater("not connected to NATS yet")
         try:
-            reply = await nc.request(f"qc.query.deployer.{query}", json.dumps(body).encode(), self._timeout_s)
+            reply = await request(
+                nc, f"qc.query.deployer.{query}", json.dumps(body).encode(), timeout_s=self._timeout_s
+            )
         except (TimeoutError, NoRespondersError, NatsTimeoutError):
             raise TryLater("the deployer does not answer; is it running?") from None
         answer: dict[str, Any] = json.loads(reply.data)

@@ -14,6 +14,8 @@ from kubernetes.client import ApiException
 from pyhelm3 import errors as helm_errors  # type: ignore[import-untyped]
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential
 
+from quickon_common.telemetry import client_span
+
 from ..base import ReleaseNotFound, RuntimeFailure
 
 T = TypeVar("T")
@@ -45,7 +47,7 @@ class _Edges:
                 retry=retry_if_exception(_kube_unreachable),
                 reraise=True,
             ):
-                with attempt:
+                with attempt, client_span(f"kubernetes {getattr(call, '__name__', 'call')}"):
                     return await asyncio.to_thread(bound)
         except (ApiException, urllib3.exceptions.HTTPError) as error:
             raise self._kube_failure(error) from None

@@ -12,6 +12,7 @@ from typing import Any
 from pyhelm3 import Client, Command  # type: ignore[import-untyped]
 
 from quickon_common.helm import HelmError, helm_binary
+from quickon_common.telemetry import client_span
 
 from ..base import RuntimeFailure
 
@@ -45,7 +46,8 @@ class _HelmCommand(Command):  # type: ignore[misc]
     async def run(self, command: list[Any], input: bytes | None = None) -> bytes:
         if command[:1] == ["upgrade"]:
             command = [*command, "--post-renderer", str(self._post_renderer)]
-        output: bytes = await super().run(command, input)
+        with client_span(f"helm {command[0] if command else ''}".rstrip(), **{"process.executable.name": "helm"}):
+            output: bytes = await super().run(command, input)
         return output
 
 
