@@ -8,8 +8,10 @@ so that replicas starting together do not race. Schema changes are new revisions
 To change a schema, change the models and add ``versions/rev_<NNNN>_<what>.py`` beside the first
 revision: ``revision = "<NNNN>"``, ``down_revision`` the one before, and an ``upgrade()`` of explicit
 ``op`` calls (``op.batch_alter_table`` to alter a table: SQLite copies it). Revisions never import
-models, which move on. ``tests/integration/test_migrations.py`` checks on SQLite and PostgreSQL that
-the newest revision makes what the models describe, and that rows written before it are kept.
+models, which move on. A revision never commits on its own (no ``autocommit_block``): the lock
+lasts as long as the one transaction that runs every revision. ``tests/integration/test_migrations.py``
+checks on SQLite and PostgreSQL that the newest revision makes what the models describe, and that
+rows written before it are kept.
 """
 
 from .environment import run_environment
