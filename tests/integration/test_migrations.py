@@ -18,7 +18,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, select
 
 from quickon_audit.migrations import MIGRATIONS as AUDIT
 from quickon_backup.migrations import MIGRATIONS as BACKUP
@@ -119,6 +119,9 @@ async def test_rows_written_at_the_first_revision_are_found_at_head(migrations: 
 
     assert await on_connection(db, rows_now(written)) == written
     assert await on_connection(db, versions) == [ScriptDirectory(str(migrations.folder)).get_current_head()]
+    async with db.read_session() as session:  # and the service's models read them
+        for model in (OutboxRecord, InboxRecord, *migrations.models):
+            assert len((await session.exec(select(model))).all()) == 2, model.__name__
     await db.dispose()
 
 
