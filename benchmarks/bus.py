@@ -25,11 +25,13 @@ from quickon_common.consumer import Handling
 from quickon_common.contracts.deploy import SagaStepRecorded, ServiceStatusChanged
 from quickon_common.db import Database
 from quickon_common.envelope import Envelope, encode
+from quickon_common.migrations import migrate
 from quickon_common.natsserver import NatsServer
-from quickon_common.outbox import Outbox, OutboxRecord
+from quickon_common.outbox import Outbox
 from quickon_common.relay import OutboxRelay
 from quickon_common.service import Service
 from quickon_common.settings import Settings
+from quickon_monitor.migrations import MIGRATIONS
 
 
 def event(i: int) -> SagaStepRecorded:
@@ -51,7 +53,7 @@ async def raw_publish(url: str, messages: list[tuple[str, dict[str, str], bytes]
 async def outbox_publish(url: str, database_url: str, count: int) -> tuple[float, float]:
     """Write ``count`` events through the outbox, then time the relay draining them."""
     db = Database(database_url)
-    await db.create_tables([OutboxRecord])
+    await migrate(db, MIGRATIONS)
     outbox = Outbox(db, source="bench")
     started = time.perf_counter()
     for chunk in range(0, count, 500):
@@ -94,7 +96,7 @@ async def our_consume(url: str, database_url: str, var_dir: Path, count: int) ->
     Timed from the first message handled, so the service's start-up is not counted.
     """
     settings = Settings(service="monitor", nats_url=url, database_url=database_url, var_dir=var_dir, log_json=False)
-    service = Service("monitor", settings=settings)
+    service = Service("monitor", settings=settings, migrations=MIGRATIONS)
     done = asyncio.Event()
     applied = 0
     started = 0.0

@@ -8,6 +8,7 @@ from quickon_common.consumer import Handling
 from quickon_common.contracts.deploy import ServiceStatusChanged
 from quickon_common.natsserver import NatsServer
 from quickon_common.service import Service
+from quickon_monitor.migrations import MIGRATIONS
 from support.bus import declare_stream, eventually, publish, running, settings_for, stream_messages
 from support.tally import counts, status, tally_service
 
@@ -15,6 +16,7 @@ from support.tally import counts, status, tally_service
 async def test_events_are_applied_in_stream_order(nats_server: NatsServer, database_url: str, tmp_path: Path) -> None:
     service = Service(
         "monitor",
+        migrations=MIGRATIONS,
         settings=settings_for("monitor", nats_url=nats_server.url, database_url=database_url, var_dir=tmp_path),
     )
     applied: list[str] = []

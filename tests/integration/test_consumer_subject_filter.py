@@ -11,6 +11,7 @@ from quickon_common.contracts.deploy import AppInstalled, SagaStepRecorded, Serv
 from quickon_common.contracts.market import RepositoryRemoved
 from quickon_common.natsserver import NatsServer
 from quickon_common.service import Service
+from quickon_gateway.migrations import MIGRATIONS
 from support.bus import declare_stream, eventually, publish, running, settings_for, stream_messages
 
 
@@ -19,7 +20,9 @@ async def test_a_consumer_follows_a_subject_wildcard(
 ) -> None:
     url = nats_server.url
     service = Service(
-        "gateway", settings=settings_for("gateway", nats_url=url, database_url=database_url, var_dir=tmp_path)
+        "gateway",
+        migrations=MIGRATIONS,
+        settings=settings_for("gateway", nats_url=url, database_url=database_url, var_dir=tmp_path),
     )
     every: list[str] = []
     installed: list[str] = []

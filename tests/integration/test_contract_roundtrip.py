@@ -12,6 +12,8 @@ from quickon_common.contracts import REGISTRY
 from quickon_common.envelope import decode
 from quickon_common.natsserver import NatsServer
 from quickon_common.service import Service
+from quickon_deployer import migrations as deployer_migrations
+from quickon_market import migrations as market_migrations
 from support.bus import eventually, running, settings_for, stream_messages
 from support.samples import sample
 
@@ -20,7 +22,9 @@ CE_HEADERS = ("ce-specversion", "ce-id", "ce-source", "ce-type", "ce-time", "ce-
 
 async def test_every_contract_survives_the_bus(nats_server: NatsServer, database_url: str, tmp_path: Path) -> None:
     service = Service(
-        "market", settings=settings_for("market", nats_url=nats_server.url, database_url=database_url, var_dir=tmp_path)
+        "market",
+        migrations=market_migrations.MIGRATIONS,
+        settings=settings_for("market", nats_url=nats_server.url, database_url=database_url, var_dir=tmp_path),
     )
     sent = {}
     async with running(service):
@@ -55,6 +59,7 @@ async def test_a_plain_nats_subscriber_reads_the_cloudevents_headers(nats_server
     await nc.flush()
     service = Service(
         "deployer",
+        migrations=deployer_migrations.MIGRATIONS,
         settings=settings_for(
             "deployer", nats_url=nats_server.url, database_url=f"sqlite:///{tmp_path / 'd.db'}", var_dir=tmp_path
         ),

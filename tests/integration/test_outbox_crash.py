@@ -15,9 +15,11 @@ import nats
 from quickon_common.bus import ensure_stream
 from quickon_common.contracts.deploy import SagaStepRecorded
 from quickon_common.db import Database
+from quickon_common.migrations import migrate
 from quickon_common.natsserver import NatsServer
-from quickon_common.outbox import Outbox, OutboxRecord
+from quickon_common.outbox import Outbox
 from quickon_common.relay import OutboxRelay
+from quickon_deployer.migrations import MIGRATIONS
 from support.bus import eventually, settings_for, stream_count, stream_messages
 
 EVENTS = 10_000
@@ -49,7 +51,7 @@ async def test_killed_relay_publishes_every_event_exactly_once(
     nats_server: NatsServer, database_url: str, tmp_path: Path
 ) -> None:
     db = Database(database_url)
-    await db.create_tables([OutboxRecord])
+    await migrate(db, MIGRATIONS)
     outbox = Outbox(db, source="deployer")
     for chunk in range(0, EVENTS, 1000):
         async with outbox.begin() as uow:

@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 
 from quickon_common.db import Database
-from quickon_common.outbox import Outbox, OutboxRecord, UnitOfWork
+from quickon_common.migrations import migrate
+from quickon_common.outbox import Outbox, UnitOfWork
+from quickon_deployer.migrations import MIGRATIONS
 from quickon_deployer.models import OperationRecord, ServiceRecord
 from quickon_deployer.saga import TELL_AFTER_S, Run, Saga, SagaRunner
 from support.bus import eventually
@@ -21,7 +23,7 @@ from support.bus import eventually
 @pytest.fixture
 async def outbox(database_url: str, tmp_path: Path) -> AsyncIterator[Outbox]:
     db = Database(database_url)
-    await db.create_tables([ServiceRecord, OperationRecord, OutboxRecord])
+    await migrate(db, MIGRATIONS)
     yield Outbox(db, source="deployer")
     await db.dispose()
 

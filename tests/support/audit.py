@@ -8,13 +8,13 @@ from pathlib import Path
 
 from quickon_audit import intake, triggers
 from quickon_audit.appender import AuditLog, ensure_head
-from quickon_audit.models import MODELS
+from quickon_audit.migrations import MIGRATIONS
 from quickon_audit.signing import Signer
 from quickon_common.contracts.deploy import AppInstallRequested, ServiceStopRequested
 from quickon_common.db import Database
 from quickon_common.envelope import Envelope, encode
-from quickon_common.inbox import InboxRecord
-from quickon_common.outbox import Outbox, OutboxRecord
+from quickon_common.migrations import migrate
+from quickon_common.outbox import Outbox
 
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -38,7 +38,7 @@ def incoming(i: int, **kwargs: str | None) -> intake.Incoming:
 async def open_log(url: str, key_dir: Path, *, checkpoint_every: int) -> tuple[Database, AuditLog]:
     """An empty audit database at ``url`` with its triggers, and its appender."""
     db = Database(url)
-    await db.create_tables([OutboxRecord, InboxRecord, *MODELS])
+    await migrate(db, MIGRATIONS)
     async with db.engine.begin() as connection:
         await triggers.install(connection)
         await ensure_head(connection)

@@ -8,6 +8,7 @@ is counted and answered with an ``AlertResolved`` caused by it.
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 from sqlmodel import Field, SQLModel, func, select
 
@@ -15,6 +16,7 @@ from quickon_common.consumer import DeadLetter, Handling
 from quickon_common.contracts.deploy import ServiceStatusChanged
 from quickon_common.contracts.monitor import AlertResolved
 from quickon_common.db import Database
+from quickon_common.migrations import Migrations
 from quickon_common.service import Service
 from quickon_common.settings import Settings
 
@@ -26,9 +28,13 @@ class Tally(SQLModel, table=True):
     count: int = 0
 
 
+# Its database is made the way every service's is: by its own migrations, at start.
+MIGRATIONS = Migrations(service="tally", folder=Path(__file__).parent / "tally_migrations", models=(Tally,))
+
+
 def tally_service(settings: Settings) -> Service:
     """The counting service, on the given settings."""
-    service = Service(settings.service, settings=settings, models=[Tally])
+    service = Service(settings.service, settings=settings, migrations=MIGRATIONS)
 
     @service.handles(ServiceStatusChanged)
     async def count_status(event: ServiceStatusChanged, handling: Handling[ServiceStatusChanged]) -> None:

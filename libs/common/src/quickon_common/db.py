@@ -1,12 +1,12 @@
 """Database engines: a SQLite file by default, PostgreSQL when the URL says so.
 
-Every service owns its own database. Engines are async (aiosqlite, psycopg 3) so that a
-handler never blocks the event loop on a commit.
+Every service owns its own database; its migrations make its tables (:mod:`.migrations`).
+Engines are async (aiosqlite, psycopg 3) so that a handler never blocks the event loop on a commit.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 
@@ -70,12 +69,6 @@ class Database:
         else:
             self.engine = create_async_engine(self.url, pool_pre_ping=True, pool_size=10)
             self.read_engine = self.engine
-
-    async def create_tables(self, models: Sequence[type[SQLModel]]) -> None:
-        """Create the tables of ``models`` that do not exist yet (the service's own and ours)."""
-        tables = [model.__table__ for model in models]  # type: ignore[attr-defined]
-        async with self.engine.begin() as connection:
-            await connection.run_sync(SQLModel.metadata.create_all, tables=tables)
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:

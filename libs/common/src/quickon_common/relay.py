@@ -197,7 +197,7 @@ async def _main(args: argparse.Namespace) -> None:
         settings = settings.model_copy(update={"nats_url": args.nats_url})
     configure_logging(f"{args.service}-relay", level=settings.log_level, json_lines=settings.log_json)
     db = Database(settings.effective_database_url, sqlite_synchronous=settings.sqlite_synchronous)
-    await db.create_tables([OutboxRecord])
+    # The service's migrations make the outbox when it starts: until then the relay retries, saying why.
     nc = await nats.connect(settings.nats_url, max_reconnect_attempts=-1, reconnect_time_wait=0.5)
     js = nc.jetstream()
     await ensure_stream(js, settings)

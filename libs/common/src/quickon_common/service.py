@@ -1,7 +1,7 @@
 """The runtime every QuickOn service shares: one process, one FastStream broker, one ASGI app.
 
-A service declares its tables, its consumers (:meth:`Service.handles`) and its queries
-(:meth:`Service.answers`); :meth:`Service.run` serves ``/healthz``, ``/readyz`` and
+A service declares its migrations (which make its tables), its consumers (:meth:`Service.handles`)
+and its queries (:meth:`Service.answers`); :meth:`Service.run` serves ``/healthz``, ``/readyz`` and
 ``/metrics`` at once and brings the bus up in the background, retrying with backoff while
 NATS or the database is away, so that ``/readyz`` can say what it is waiting for.
 """
@@ -13,7 +13,7 @@ import contextlib
 import gc
 import logging
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from importlib.metadata import version
 from typing import Any, TypeVar
@@ -24,16 +24,15 @@ from fastapi.responses import JSONResponse
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlmodel import SQLModel
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential
 
 from .bus import ensure_stream, make_broker
 from .consumer import Consumer, Handler, describe
 from .contracts import Event
 from .db import Database
-from .inbox import InboxRecord
 from .logs import configure_logging
-from .outbox import Outbox, OutboxRecord
+from .migrations import Migrations, migrate
+from .outbox import Outbox
 from .relay import OutboxRelay
 from .settings import Settings, load_settings
 from .tasks import cancel_and_wait
@@ -68,12 +67,12 @@ class QueryError(Exception):
 class Service:
     """One QuickOn service process."""
 
-    def __init__(self, name: str, *, settings: Settings | None = None, models: Sequence[type[SQLModel]] = ()) -> None:
+    def __init__(self, name: str, *, migrations: Migrations, settings: Settings | None = None) -> None:
         self.name = name
         self.settings = settings or load_settings(name)
         self._owns_process = False  # set by run(): the process is this service's alone
         self.db = Database(self.settings.effective_database_url, sqlite_synchronous=self.settings.sqlite_synchronous)
-        self.models: list[type[SQLModel]] = [OutboxRecord, InboxRecord, *models]
+        self.migrations = migrations
         self.relay = OutboxRelay(
             self.db,
             service=name,
@@ -153,8 +152,8 @@ class Service:
         return register
 
     def prepares(self, step: Callable[[], Awaitable[None]]) -> None:
-        """Run ``step()`` once the tables exist, before the bus is up (seed data a service needs even
-        while NATS is away); it is retried with the database until it succeeds."""
+        """Run ``step()`` once the database is migrated, before the bus is up (seed data a service needs
+        even while NATS is away); it is retried with the database until it succeeds."""
         self.preparations.append(step)
 
     def runs(self, worker: Callable[[], Coroutine[Any, Any, None]]) -> None:
@@ -230,7 +229,7 @@ class Service:
         log.info("ready", extra={"consumers": [c.durable for c in self.consumers]})
 
     async def _prepare_database(self) -> None:
-        await self.db.create_tables(self.models)
+        await migrate(self.db, self.migrations)
         for step in self.preparations:
             await step()
 

@@ -14,7 +14,7 @@ from quickon_common.settings import Settings
 from . import queries, retention, triggers
 from .appender import AuditLog, ensure_head
 from .checkpoint_store import CheckpointWriter
-from .models import MODELS
+from .migrations import MIGRATIONS
 from .settings import AuditSettings
 from .signing import Signer
 from .stream_reader import StreamReader
@@ -30,7 +30,7 @@ def create_service(
     settings: Settings | None = None, audit: AuditSettings | None = None, *, clock: Callable[[], datetime] = utc_now
 ) -> Service:
     """The audit service, ready to run."""
-    service = Service("audit", settings=settings, models=MODELS)
+    service = Service("audit", settings=settings, migrations=MIGRATIONS)
     audit = audit or AuditSettings()
     configured = audit.signing_key.get_secret_value() if audit.signing_key else None
     signer = Signer.load(configured, service.settings.var_dir.resolve() / "audit")
@@ -47,6 +47,7 @@ def create_service(
     service.checks["intake"] = "not started yet"
 
     async def prepare() -> None:
+        # After every migration, not in one: see quickon_audit.migrations for why.
         async with service.db.engine.begin() as connection:
             await triggers.install(connection)
             await ensure_head(connection)

@@ -15,7 +15,7 @@ from . import handlers, queries
 from .adapters.deployer import Deployer
 from .backing import BackupSteps
 from .jobs import Job, JobRunner
-from .models import BackupRecord, DeployOutcomeRecord, JobRecord, ScheduleRecord
+from .migrations import MIGRATIONS
 from .restoring import RestoreSteps
 from .sagas import build_sagas
 from .schedules import Scheduler, utc_now
@@ -33,9 +33,7 @@ def create_service(
     clock: Callable[[], datetime] = utc_now,
 ) -> Service:
     """The backup service, ready to run. ``clock`` is the scheduler's time (tests pass their own)."""
-    service = Service(
-        "backup", settings=settings, models=[BackupRecord, ScheduleRecord, JobRecord, DeployOutcomeRecord]
-    )
+    service = Service("backup", settings=settings, migrations=MIGRATIONS)
     backup = backup or BackupSettings()
     store = store or open_store(service.settings.store_settings())
     deployer = Deployer(lambda: service.nats, timeout_s=backup.deployer_timeout_s)

@@ -13,9 +13,9 @@ from quickon_common.settings import Settings
 
 from . import backup_source, handlers, queries
 from .market import Market
-from .models import OperationRecord, RevisionRecord, ServiceRecord
+from .migrations import MIGRATIONS
 from .outcomes import build_sagas
-from .pre_upgrade import BackupOutcomeRecord, PreUpgradeBackup
+from .pre_upgrade import PreUpgradeBackup
 from .runtime.base import Runtime, RuntimeFailure
 from .runtime.simulated import SimRuntime
 from .runtime.unavailable import UnavailableRuntime
@@ -60,9 +60,7 @@ def platform_sealer(settings: Settings, deployer: DeployerSettings, former_file:
 
 def create_service(settings: Settings | None = None, deployer: DeployerSettings | None = None) -> Service:
     """The deployer service, ready to run."""
-    service = Service(
-        "deployer", settings=settings, models=[ServiceRecord, RevisionRecord, OperationRecord, BackupOutcomeRecord]
-    )
+    service = Service("deployer", settings=settings, migrations=MIGRATIONS)
     deployer = deployer or DeployerSettings()
     var = service.settings.var_dir.resolve() / "deployer"
     runtime = create_runtime(service, deployer)

@@ -8,12 +8,12 @@ from quickon_common.sealing import Sealer
 from quickon_common.service import VERSION, Service
 from quickon_common.settings import Settings
 
-from . import auth, problems, routes, tracking
+from . import problems, routes, tracking
 from .auth.first_admin import ensure_first_admin
 from .auth.routes import router as auth_router
 from .auth.tokens import TokenStore
 from .deps import Parts
-from .models import OperationRecord
+from .migrations import MIGRATIONS
 from .reads import Reads
 from .settings import GatewaySettings
 
@@ -28,7 +28,7 @@ RFC 9457 problem documents whose `detail` says what to do next."""
 def create_gateway(settings: Settings | None = None, gateway: GatewaySettings | None = None) -> tuple[Service, FastAPI]:
     """The gateway service and its FastAPI app (``service.run(app)`` serves them)."""
     gateway = gateway or GatewaySettings()
-    service = Service("gateway", settings=settings, models=[*auth.MODELS, OperationRecord])
+    service = Service("gateway", settings=settings, migrations=MIGRATIONS)
     first_password = gateway.admin_password
     service.prepares(lambda: ensure_first_admin(service, first_password))
     app = FastAPI(

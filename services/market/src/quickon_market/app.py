@@ -10,7 +10,8 @@ from quickon_common.settings import Settings
 
 from .catalog import Catalog
 from .handlers import LOCAL_REPOSITORY, local_repository_dir, register
-from .models import CatalogVersion, Repository, SyncWaiter
+from .migrations import MIGRATIONS
+from .models import Repository
 from .settings import MarketSettings
 from .sources import RepositorySource
 from .store import ChartStore
@@ -22,7 +23,7 @@ BUILTIN_REPOSITORY = "builtin"
 
 def create_service(settings: Settings | None = None, market: MarketSettings | None = None) -> Service:
     """The market service, ready to run."""
-    service = Service("market", settings=settings, models=[Repository, CatalogVersion, SyncWaiter])
+    service = Service("market", settings=settings, migrations=MIGRATIONS)
     market = market or MarketSettings()
     catalog = Catalog()
     syncer = Syncer(service.outbox, catalog, market)
