@@ -31,7 +31,7 @@ from .bus import ensure_stream, make_broker
 from .consumer import Consumer, Handler, describe
 from .contracts import Event
 from .db import Database
-from .inbox import InboxRecord
+from .inbox import InboxRecord, prune_periodically
 from .logs import configure_logging
 from .outbox import Outbox, OutboxRecord
 from .relay import OutboxRelay
@@ -210,6 +210,9 @@ class Service:
         await self._retrying("database", self._prepare_database)
         await self._retrying("nats", self._connect)
         self._tasks.append(asyncio.create_task(self.relay.run(self.js), name=f"{self.name}-relay"))
+        retention, every = self.settings.stream_max_age_s, self.settings.inbox_prune_every_s
+        prune = prune_periodically(self.db, retention_s=retention, every_s=every)
+        self._tasks.append(asyncio.create_task(prune, name=f"{self.name}-inbox-prune"))
         for consumer in self.consumers:
             run = consumer.run(
                 self.js,
