@@ -44,7 +44,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from . import inbox
-from .bus import dead_letter
+from .bus import dead_letter, recreate_stream, stream_missing
 from .contracts import Event
 from .envelope import Envelope, MalformedEvent, decode
 from .logs import event_context
@@ -132,8 +132,19 @@ class Consumer(Generic[E]):
         """The JetStream durable name: one per service and handler."""
         return f"{self.service}-{self.name}".replace(".", "_")
 
-    async def run(self, js: JetStreamContext, *, stream: str, batch_size: int, ack_wait_s: float) -> None:
+    async def run(
+        self,
+        js: JetStreamContext,
+        *,
+        stream: str,
+        batch_size: int,
+        ack_wait_s: float,
+        restore_stream: Callable[[], Awaitable[object]] | None = None,
+    ) -> None:
         """Fetch and apply until cancelled; NATS trouble is logged and retried, never raised.
+
+        When the stream has gone (deleted by hand, taking this durable with it), ``restore_stream``
+        creates it again and the durable is made anew; it reads what the outboxes publish from then on.
 
         The next fetch goes out as soon as a group is in hand, so NATS delivers it while this group
         waits on the database (most of a group's time is spent there, with the event loop idle).
@@ -144,6 +155,7 @@ class Consumer(Generic[E]):
         subscription: JetStreamContext.PullSubscription | None = None
         ahead: asyncio.Task[list[Msg]] | None = None  # the next fetch, under way while a group is applied
         retry_wait = 0.1
+        failed_on_nats = False
         try:
             while True:
                 try:
@@ -152,20 +164,29 @@ class Consumer(Generic[E]):
                     fetching, ahead = ahead or asyncio.create_task(_fetch(subscription, batch_size)), None
                     messages = await fetching
                     if not messages:
+                        # Idle: is the durable still there? A fetch from one that is gone only times out.
+                        await js.consumer_info(stream, self.durable)
+                        if failed_on_nats:  # it is back; a database error stays until a group is applied
+                            self.last_error, failed_on_nats, retry_wait = None, False, 0.1
                         continue
                     ahead = asyncio.create_task(_fetch(subscription, batch_size))
                     outcomes = await self.process(messages, js)
                     if "deferred" not in outcomes:
                         self.last_error = None
-                    retry_wait = 0.1
+                    retry_wait, failed_on_nats = 0.1, False
                 except asyncio.CancelledError:
                     raise
                 except Exception as error:  # NATS away or the consumer gone: wait, then subscribe again
                     await _release(ahead)
                     ahead = None
                     if isinstance(error, NotFoundError):
+                        if subscription is not None:
+                            with contextlib.suppress(Exception):
+                                await subscription.unsubscribe()
                         subscription = None
-                    self.last_error = f"{type(error).__name__}: {error}"
+                        if restore_stream is not None and stream_missing(error):
+                            await recreate_stream(restore_stream, by=f"consumer {self.durable}")
+                    self.last_error, failed_on_nats = f"{type(error).__name__}: {error}", True
                     log.warning("consumer %s: %s; again in %.1fs", self.durable, self.last_error, retry_wait)
                     await asyncio.sleep(retry_wait)
                     retry_wait = min(retry_wait * 2, 5.0)

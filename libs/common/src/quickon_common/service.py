@@ -80,6 +80,7 @@ class Service:
             batch_size=self.settings.relay_batch_size,
             poll_s=self.settings.relay_poll_s,
             ack_timeout_s=self.settings.relay_ack_timeout_s,
+            restore_stream=self._restore_stream,
         )
         self.outbox = Outbox(self.db, source=name, published=self.relay.published)
         self.outbox.on_commit(self.relay.wake)
@@ -219,6 +220,7 @@ class Service:
                 stream=self.settings.stream_name,
                 batch_size=self.settings.consumer_batch_size,
                 ack_wait_s=self.settings.consumer_ack_wait_s,
+                restore_stream=self._restore_stream,
             )
             self._tasks.append(asyncio.create_task(run, name=consumer.durable))
         for worker in self.workers:
@@ -242,6 +244,9 @@ class Service:
         self._js = self.broker.connection.jetstream()
         await ensure_stream(self._js, self.settings)
         await self.broker.start()
+
+    async def _restore_stream(self) -> None:
+        await ensure_stream(self.js, self.settings)
 
     async def _retrying(self, check: str, step: Callable[[], Awaitable[None]]) -> None:
         def before_sleep(state: RetryCallState) -> None:
