@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from quickon_common.files import temporary_sibling
+
 DEFAULT_URL = "http://127.0.0.1:8080"
 
 
@@ -65,10 +67,10 @@ def load(path: Path) -> Config:
 def save(path: Path, config: Config) -> None:
     """Write ``config`` atomically, readable and writable by its owner only (0600)."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary = temporary_sibling(path)  # one per call: two saves at once must not share it
     body = json.dumps({k: v for k, v in asdict(config).items() if v is not None}, indent=2) + "\n"
     # Created 0600 from the start: the token is never readable by others, not even for an instant.
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8") as file:
             file.write(body)

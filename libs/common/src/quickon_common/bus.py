@@ -20,7 +20,7 @@ from faststream.response import PublishCommand
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig, StreamInfo
-from nats.js.errors import NotFoundError
+from nats.js.errors import NoStreamResponseError, NotFoundError
 from prometheus_client import REGISTRY as PROMETHEUS_REGISTRY
 
 from .contracts import REGISTRY
@@ -54,7 +54,9 @@ def stream_config(settings: Settings) -> StreamConfig:
 async def ensure_stream(js: JetStreamContext, settings: Settings) -> StreamInfo:
     """Create the stream, or bring an existing one up to date without dropping its subjects.
 
-    Safe to call from every service at every start: it only writes when something differs.
+    Safe to call from every service at every start: it only writes when something differs. Relays
+    and consumers call it again when the stream has gone (deleted by hand), so it comes back with
+    the same config and the outboxes fill it again.
     """
     wanted = stream_config(settings)
     try:
@@ -73,6 +75,30 @@ async def ensure_stream(js: JetStreamContext, settings: Settings) -> StreamInfo:
     wanted.subjects = subjects
     log.info("updating stream %s", wanted.name)
     return await js.update_stream(wanted)
+
+
+def stream_missing(error: BaseException) -> bool:
+    """Whether ``error`` (or what caused it) says the stream or a consumer of it is not there.
+
+    A deleted stream takes its consumers with it; publishing then fails with "no response from
+    stream" and creating a consumer with "stream not found".
+    """
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, NoStreamResponseError | NotFoundError):
+            return True
+        cause = cause.__cause__
+    return False
+
+
+async def recreate_stream(restore: Callable[[], Awaitable[object]], *, by: str) -> None:
+    """Create the stream again through ``restore`` (``ensure_stream``); if that fails too (NATS
+    away), say so and return: the caller tries again at its next failure."""
+    log.warning("%s: the stream or a consumer of it is gone; creating the stream again if it is missing", by)
+    try:
+        await restore()
+    except Exception as error:
+        log.warning("%s: cannot create the stream yet: %s: %s", by, type(error).__name__, error)
 
 
 def dlq_subject(service: str) -> str:

@@ -30,6 +30,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Generic, TypeVar
 
 from nats.aio.msg import Msg
@@ -43,7 +44,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from . import inbox
-from .bus import dead_letter
+from .bus import dead_letter, recreate_stream, stream_missing
 from .contracts import Event
 from .envelope import Envelope, MalformedEvent, decode
 from .logs import event_context
@@ -108,6 +109,18 @@ class Consumer(Generic[E]):
     # A subject with wildcards to follow instead of the contract's own (every event of a context).
     subject_filter: str | None = None
     last_error: str | None = field(default=None, init=False)
+    # Prometheus children by outcome: looking a label set up costs more than counting, per event.
+    _handled: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
+
+    @cached_property
+    def _handle_seconds(self) -> Any:
+        return HANDLE_SECONDS.labels(self.durable)
+
+    def _count(self, outcome: str) -> None:
+        counter = self._handled.get(outcome)
+        if counter is None:
+            counter = self._handled[outcome] = HANDLED.labels(self.durable, outcome)
+        counter.inc()
 
     @property
     def subject(self) -> str:
@@ -119,34 +132,66 @@ class Consumer(Generic[E]):
         """The JetStream durable name: one per service and handler."""
         return f"{self.service}-{self.name}".replace(".", "_")
 
-    async def run(self, js: JetStreamContext, *, stream: str, batch_size: int, ack_wait_s: float) -> None:
-        """Fetch and apply until cancelled; NATS trouble is logged and retried, never raised."""
+    async def run(
+        self,
+        js: JetStreamContext,
+        *,
+        stream: str,
+        batch_size: int,
+        ack_wait_s: float,
+        restore_stream: Callable[[], Awaitable[object]] | None = None,
+    ) -> None:
+        """Fetch and apply until cancelled; NATS trouble is logged and retried, never raised.
+
+        When the stream has gone (deleted by hand, taking this durable with it), ``restore_stream``
+        creates it again and the durable is made anew; it reads what the outboxes publish from then on.
+
+        The next fetch goes out as soon as a group is in hand, so NATS delivers it while this group
+        waits on the database (most of a group's time is spent there, with the event loop idle).
+        Groups are still applied one after the other, in stream order; a fetched group waits for at
+        most one group before it, a small share of ``ack_wait_s`` for handlers that record work.
+        """
         config = ConsumerConfig(ack_wait=ack_wait_s, max_ack_pending=max(1000, batch_size * 10))
-        subscription = None
+        subscription: JetStreamContext.PullSubscription | None = None
+        ahead: asyncio.Task[list[Msg]] | None = None  # the next fetch, under way while a group is applied
         retry_wait = 0.1
+        failed_on_nats = False
         try:
             while True:
                 try:
                     if subscription is None:
                         subscription = await js.pull_subscribe(self.subject, self.durable, stream=stream, config=config)
-                    try:
-                        messages = await subscription.fetch(batch_size, timeout=5)
-                    except (TimeoutError, NatsTimeoutError):
+                    fetching, ahead = ahead or asyncio.create_task(_fetch(subscription, batch_size)), None
+                    messages = await fetching
+                    if not messages:
+                        # Idle: is the durable still there? A fetch from one that is gone only times out.
+                        await js.consumer_info(stream, self.durable)
+                        if failed_on_nats:  # it is back; a database error stays until a group is applied
+                            self.last_error, failed_on_nats, retry_wait = None, False, 0.1
                         continue
+                    ahead = asyncio.create_task(_fetch(subscription, batch_size))
                     outcomes = await self.process(messages, js)
                     if "deferred" not in outcomes:
                         self.last_error = None
-                    retry_wait = 0.1
+                    retry_wait, failed_on_nats = 0.1, False
                 except asyncio.CancelledError:
                     raise
                 except Exception as error:  # NATS away or the consumer gone: wait, then subscribe again
+                    await _release(ahead)
+                    ahead = None
                     if isinstance(error, NotFoundError):
+                        if subscription is not None:
+                            with contextlib.suppress(Exception):
+                                await subscription.unsubscribe()
                         subscription = None
-                    self.last_error = f"{type(error).__name__}: {error}"
+                        if restore_stream is not None and stream_missing(error):
+                            await recreate_stream(restore_stream, by=f"consumer {self.durable}")
+                    self.last_error, failed_on_nats = f"{type(error).__name__}: {error}", True
                     log.warning("consumer %s: %s; again in %.1fs", self.durable, self.last_error, retry_wait)
                     await asyncio.sleep(retry_wait)
                     retry_wait = min(retry_wait * 2, 5.0)
         finally:
+            await _release(ahead)
             # Unsubscribe rather than leave it to the connection's drain, which would wait out
             # its timeout for a message the server sent to a fetch nobody is waiting on.
             if subscription is not None:
@@ -169,7 +214,7 @@ class Consumer(Generic[E]):
                 continue
             if not isinstance(event, self.contract):  # following a filter: an event this consumer does not read
                 await msg.ack()
-                HANDLED.labels(self.durable, "skipped").inc()
+                self._count("skipped")
                 outcomes[id(msg)] = "skipped"
                 continue
             group.append(_Delivery(msg, event, envelope, number))
@@ -219,7 +264,7 @@ class Consumer(Generic[E]):
                 },
             ):
                 await self.handler(delivery.event, Handling(envelope=envelope, uow=uow, delivery=delivery.number))
-            HANDLE_SECONDS.labels(self.durable).observe(time.perf_counter() - started)
+            self._handle_seconds.observe(time.perf_counter() - started)
             return "applied"
 
     async def _settle(self, delivery: _Delivery[E], outcome: str | BaseException, js: JetStreamContext) -> str:
@@ -227,7 +272,7 @@ class Consumer(Generic[E]):
         with event_context(event_id=delivery.envelope.id, consumer=self.durable):
             if isinstance(outcome, str):
                 await msg.ack()
-                HANDLED.labels(self.durable, outcome).inc()
+                self._count(outcome)
                 return outcome
             if isinstance(outcome, DeadLetter):
                 return await self._give_up(msg, js, f"refused: {outcome}", number)
@@ -238,7 +283,7 @@ class Consumer(Generic[E]):
                 delay = min(MAX_INFRASTRUCTURE_WAIT_S, self.backoff_s[-1] if self.backoff_s else 1.0)
                 log.warning("cannot apply now, again in %.1fs: %s", delay, reason)
                 await msg.nak(delay=delay)
-                HANDLED.labels(self.durable, "deferred").inc()
+                self._count("deferred")
                 return "deferred"
             if number >= self.max_tries:
                 log.error("giving up after %d tries: %s", number, reason, exc_info=outcome)
@@ -246,15 +291,39 @@ class Consumer(Generic[E]):
             delay = self.backoff_s[min(number, len(self.backoff_s)) - 1] if self.backoff_s else 0
             log.warning("try %d of %d failed, again in %.1fs: %s", number, self.max_tries, delay, reason)
             await msg.nak(delay=delay)
-            HANDLED.labels(self.durable, "retried").inc()
+            self._count("retried")
             return "retried"
 
     async def _give_up(self, msg: Msg, js: JetStreamContext, reason: str, tries: int) -> str:
         await dead_letter(js, msg, service=self.service, consumer=self.durable, reason=reason, tries=tries)
         await msg.ack()  # only once the dead letter is stored: a crash in between redelivers
         log.error("dead-lettered: %s", reason, extra={"stream_sequence": msg.metadata.sequence.stream})
-        HANDLED.labels(self.durable, "dead_lettered").inc()
+        self._count("dead_lettered")
         return "dead_lettered"
+
+
+async def _fetch(subscription: JetStreamContext.PullSubscription, batch_size: int) -> list[Msg]:
+    """What is waiting, up to ``batch_size`` messages; none after a wait of 5 s."""
+    try:
+        return await subscription.fetch(batch_size, timeout=5)
+    except (TimeoutError, NatsTimeoutError):
+        return []
+
+
+async def _release(fetch: asyncio.Task[list[Msg]] | None) -> None:
+    """Give up a fetch made ahead: cancel it, or hand back at once what it brought (not after ack_wait)."""
+    if fetch is None:
+        return
+    if not fetch.done():
+        fetch.cancel()
+        with contextlib.suppress(BaseException):
+            await fetch
+        return
+    if fetch.cancelled() or fetch.exception() is not None:
+        return
+    with contextlib.suppress(Exception):
+        for msg in fetch.result():
+            await msg.nak()
 
 
 def describe(consumer: Consumer[Any]) -> dict[str, Any]:

@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections.abc import Awaitable, Callable
 
 import nats
 from nats.js import JetStreamContext
@@ -23,7 +24,7 @@ from prometheus_client import Counter, Gauge
 from sqlalchemy import delete, func
 from sqlmodel import col, select
 
-from .bus import ensure_stream
+from .bus import ensure_stream, recreate_stream, stream_missing
 from .db import Database
 from .logs import configure_logging
 from .outbox import OutboxRecord
@@ -50,12 +51,15 @@ class OutboxRelay:
         batch_size: int = 1000,
         poll_s: float = 0.5,
         ack_timeout_s: float = 10.0,
+        restore_stream: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
         self.db = db
         self.service = service
         self.batch_size = batch_size
         self.poll_s = poll_s
         self.ack_timeout_s = ack_timeout_s
+        # Called when publishing finds no stream (deleted by hand): it creates it again, same config.
+        self.restore_stream = restore_stream
         self.last_error: str | None = None
         self._wake = asyncio.Event()
         # Positions acknowledged by the stream, not deleted yet. The service's Outbox shares the set
@@ -94,6 +98,8 @@ class OutboxRelay:
                 PUBLISH_ERRORS.labels(self.service).inc()
                 self.last_error = f"{type(error).__name__}: {error}"
                 log.warning("outbox relay cannot publish, retrying in %.1fs: %s", retry_wait, self.last_error)
+                if self.restore_stream is not None and stream_missing(error):
+                    await recreate_stream(self.restore_stream, by=f"{self.service} outbox relay")
                 await asyncio.sleep(retry_wait)
                 retry_wait = min(retry_wait * 2, MAX_RETRY_WAIT_S)
                 continue
@@ -172,9 +178,9 @@ class OutboxRelay:
             return [row[0] for row in rows], None
         failed = futures[acked]
         reason = "no acknowledgement in time" if failed not in done else repr(failed.exception())
-        return [row[0] for row in rows[:acked]], ConnectionError(
-            f"{len(rows) - acked} of {len(rows)} events not stored: {reason}"
-        )
+        error = ConnectionError(f"{len(rows) - acked} of {len(rows)} events not stored: {reason}")
+        error.__cause__ = failed.exception() if failed in done else None  # read by stream_missing
+        return [row[0] for row in rows[:acked]], error
 
     async def _forget(self, positions: list[int]) -> None:
         # By position, never "up to position": on PostgreSQL a lower position may commit later.
@@ -207,6 +213,7 @@ async def _main(args: argparse.Namespace) -> None:
         batch_size=settings.relay_batch_size,
         poll_s=settings.relay_poll_s,
         ack_timeout_s=settings.relay_ack_timeout_s,
+        restore_stream=lambda: ensure_stream(js, settings),
     )
     log.info("relay started", extra={"database": db.engine.url.render_as_string(hide_password=True)})
     await relay.run(js)

@@ -30,6 +30,7 @@ from .bus import ensure_stream, make_broker
 from .consumer import Consumer, Handler, describe
 from .contracts import Event
 from .db import Database
+from .inbox import prune_periodically
 from .logs import configure_logging
 from .migrations import Migrations, migrate
 from .outbox import Outbox
@@ -79,6 +80,7 @@ class Service:
             batch_size=self.settings.relay_batch_size,
             poll_s=self.settings.relay_poll_s,
             ack_timeout_s=self.settings.relay_ack_timeout_s,
+            restore_stream=self._restore_stream,
         )
         self.outbox = Outbox(self.db, source=name, published=self.relay.published)
         self.outbox.on_commit(self.relay.wake)
@@ -209,12 +211,16 @@ class Service:
         await self._retrying("database", self._prepare_database)
         await self._retrying("nats", self._connect)
         self._tasks.append(asyncio.create_task(self.relay.run(self.js), name=f"{self.name}-relay"))
+        retention, every = self.settings.stream_max_age_s, self.settings.inbox_prune_every_s
+        prune = prune_periodically(self.db, retention_s=retention, every_s=every)
+        self._tasks.append(asyncio.create_task(prune, name=f"{self.name}-inbox-prune"))
         for consumer in self.consumers:
             run = consumer.run(
                 self.js,
                 stream=self.settings.stream_name,
                 batch_size=self.settings.consumer_batch_size,
                 ack_wait_s=self.settings.consumer_ack_wait_s,
+                restore_stream=self._restore_stream,
             )
             self._tasks.append(asyncio.create_task(run, name=consumer.durable))
         for worker in self.workers:
@@ -238,6 +244,9 @@ class Service:
         self._js = self.broker.connection.jetstream()
         await ensure_stream(self._js, self.settings)
         await self.broker.start()
+
+    async def _restore_stream(self) -> None:
+        await ensure_stream(self.js, self.settings)
 
     async def _retrying(self, check: str, step: Callable[[], Awaitable[None]]) -> None:
         def before_sleep(state: RetryCallState) -> None:

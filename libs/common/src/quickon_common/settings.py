@@ -72,6 +72,8 @@ class Settings(BaseSettings):
     consumer_backoff_s: list[float] = Field(default_factory=lambda: [1.0, 5.0, 15.0, 60.0])
     consumer_ack_wait_s: float = 60
     consumer_batch_size: int = Field(default=100, ge=1, le=1000)
+    # How often each replica deletes inbox claims older than stream_max_age_s (bounded batches).
+    inbox_prune_every_s: float = Field(default=3600, gt=0)
 
     relay_batch_size: int = Field(default=1000, ge=1, le=10_000)
     relay_poll_s: float = 0.5

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import os
 import re
 import tempfile
 from datetime import UTC, datetime
@@ -13,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from quickon_common.files import write_atomically
 from quickon_common.helm import run_helm
 
 from .charts import ChartError, ChartFiles, read_chart
@@ -84,11 +84,5 @@ def _store(directory: Path, target: Path, data: bytes, files: ChartFiles, digest
     versions = [e for e in index["entries"].get(files.name, []) if e.get("version") != files.version]
     index["entries"][files.name] = [entry, *versions]
     index["generated"] = datetime.now(UTC).isoformat()
-    _replace(target, data)  # the package first: an index never names a file that is not there
-    _replace(index_path, yaml.dump(index, Dumper=yaml.CSafeDumper, sort_keys=False).encode())
-
-
-def _replace(path: Path, data: bytes) -> None:
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.part")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
+    write_atomically(target, data)  # the package first: an index never names a file that is not there
+    write_atomically(index_path, yaml.dump(index, Dumper=yaml.CSafeDumper, sort_keys=False).encode())
