@@ -140,6 +140,17 @@ class Calls:
         self.ended.append(f"failed at {job.failed_step}: {reason}")
 
 
+def refusing(reason: str, calls: list[str] | None = None) -> Callable[[Job], Awaitable[None]]:
+    """A step that cannot succeed (noted in ``calls`` as ``copy``)."""
+
+    async def refuse(job: Job) -> None:
+        if calls is not None:
+            calls.append("copy")
+        raise StepFailed(reason)
+
+    return refuse
+
+
 def saga(
     calls: Calls, names: Sequence[str], *, repeatable: Sequence[str] = (), undo: Sequence[str] = ()
 ) -> Saga[SagaRecord, Any]:
@@ -184,6 +195,15 @@ async def until_called(calls: Calls, name: str, times: int = 1) -> None:
             return
         await asyncio.sleep(0.005)
     raise AssertionError(f"{name} was not called {times} times: {calls.calls}")
+
+
+async def run_to_end(store: MemoryStore, definition: Saga[SagaRecord, Any], **options: Any) -> SagaRecord:
+    """Accept a new saga and run it to its end."""
+    first = runner(store, definition, **options)
+    record = new_record()
+    async with running(first):
+        await accept(store, first, record)
+        return await until_ended(store, record.id)
 
 
 @asynccontextmanager
@@ -236,20 +256,16 @@ async def test_a_run_stopped_in_any_step_resumes_at_that_step_with_what_the_step
 async def test_a_failed_step_is_compensated_in_order_then_fail_tells_why() -> None:
     store, calls = MemoryStore(), Calls()
 
-    async def refuse(job: Job) -> None:
-        calls.calls.append("copy")
-        raise StepFailed("the volume is gone; back it up again")
-
     definition = Saga(
-        plan=Counted, steps=(Step("source", calls.step("source")), Step("copy", refuse)),
+        plan=Counted,
+        steps=(
+            Step("source", calls.step("source")),
+            Step("copy", refusing("the volume is gone; back it up again", calls.calls)),
+        ),
         compensation=(Step("discard", calls.step("discard")), Step("clean", calls.step("clean"))),
         finish=calls.finish, fail=calls.fail,
     )  # fmt: skip
-    first = runner(store, definition)
-    record = new_record()
-    async with running(first):
-        await accept(store, first, record)
-        ended = await until_ended(store, record.id)
+    ended = await run_to_end(store, definition)
     assert calls.calls == ["source", "copy", "discard", "clean"]
     assert calls.ended == ["failed at copy: the volume is gone; back it up again"]
     assert ended.state == "failed" and ended.error == "the volume is gone; back it up again"
@@ -260,11 +276,8 @@ async def test_a_failed_step_is_compensated_in_order_then_fail_tells_why() -> No
 async def test_a_run_stopped_during_compensation_resumes_the_compensation_not_the_steps() -> None:
     store, calls = MemoryStore(), Calls()
 
-    async def refuse(job: Job) -> None:
-        raise StepFailed("no")
-
     definition = Saga(
-        plan=Counted, steps=(Step("copy", refuse),),
+        plan=Counted, steps=(Step("copy", refusing("no")),),
         compensation=(Step("discard", calls.step("discard")), Step("clean", calls.step("clean"))),
         finish=calls.finish, fail=calls.fail,
     )  # fmt: skip
@@ -283,18 +296,12 @@ async def test_a_run_stopped_during_compensation_resumes_the_compensation_not_th
 async def test_a_compensation_step_that_fails_too_is_told_with_the_first_failure() -> None:
     store, calls = MemoryStore(), Calls()
 
-    async def refuse(job: Job) -> None:
-        raise StepFailed("no space")
-
     definition = Saga(
-        plan=Counted, steps=(Step("copy", refuse),), compensation=(Step("discard", refuse),),
+        plan=Counted, steps=(Step("copy", refusing("no space")),),
+        compensation=(Step("discard", refusing("no space")),),
         finish=calls.finish, fail=calls.fail,
     )  # fmt: skip
-    first = runner(store, definition)
-    record = new_record()
-    async with running(first):
-        await accept(store, first, record)
-        ended = await until_ended(store, record.id)
+    ended = await run_to_end(store, definition)
     assert calls.ended == ["failed at copy: no space; then discard failed too: no space"]
     assert ended.plan["compensation_failed"] == "no space"
 
@@ -372,11 +379,7 @@ async def test_an_unexpected_error_ends_the_saga_as_an_internal_error_unless_the
 async def test_a_quick_repeatable_step_costs_no_transaction_of_its_own() -> None:
     store, calls = MemoryStore(), Calls()
     definition = saga(calls, ["resolve", "render", "apply"], repeatable=["render", "apply"])
-    first = runner(store, definition)
-    record = new_record()
-    async with running(first):
-        await accept(store, first, record)
-        ended = await until_ended(store, record.id)
+    ended = await run_to_end(store, definition)
     assert store.transactions == 2, "the acceptance and the end"
     assert [(s["step"], s["state"]) for s in ended.steps] == [
         ("resolve", "started"), ("resolve", "completed"), ("render", "started"), ("render", "completed"),

@@ -118,7 +118,7 @@ class SagaRunner(Generic[R]):
         """Run ``record`` now if a place is free; otherwise a pick-up takes it when one is."""
         if record.id in self._tasks or len(self._tasks) >= self.parallel:
             return
-        task = asyncio.create_task(self._execute(self._load(record)), name=f"{record.kind}-{record.id}")
+        task = asyncio.create_task(self._execute(record), name=f"{record.kind}-{record.id}")
         self._tasks[record.id] = task
         task.add_done_callback(self._forget(record))
 
@@ -144,10 +144,10 @@ class SagaRunner(Generic[R]):
 
         return forget
 
-    async def _execute(self, run: Run[R, Any]) -> None:
-        record = run.record
+    async def _execute(self, record: R) -> None:
         saga = self.sagas[record.kind]
         try:
+            run = self._load(record)  # a plan that does not load is a bug: told, and tried again at the next pick-up
             if record.state == "running":
                 failed = await self._forward(run, saga)
                 if failed is None:
