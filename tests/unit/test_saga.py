@@ -17,7 +17,7 @@ from sqlmodel import SQLModel
 from quickon_common.contracts import Event
 from quickon_common.contracts.backup import BackupStepRecorded
 from quickon_common.envelope import Envelope
-from quickon_common.outbox import UnitOfWork, pending_rows
+from quickon_common.outbox import AFTER_COMMIT, UnitOfWork, pending_rows
 from quickon_common.saga import (
     TELL_AFTER_S,
     Plan,
@@ -73,7 +73,7 @@ class MemoryStore:
             if "step" in body and "job" in body:
                 self.steps_told.append((body["step"], body["state"]))
         self.transactions += 1
-        for callback in session.info.get("after_commit", []):
+        for callback in session.info.get(AFTER_COMMIT, []):
             callback()
 
     async def running(self) -> Sequence[SagaRecord]:
@@ -445,11 +445,12 @@ async def test_a_run_whose_saga_another_run_ended_stops_without_ending_it_twice(
     async with running(first):
         await accept(store, first, record)
         await until_ended(store, record.id)
-    stale = record.model_copy(update={"state": "running"})  # a pick-up that read it just before it ended
+    ended, committed = dict(store.rows[record.id]), store.transactions
+    stale = store.load(record.id).model_copy(update={"state": "running"})  # read just before it ended
     second = runner(store, definition)
     second._start(stale)
     await asyncio.gather(*second._tasks.values())
-    assert calls.ended == ["completed"], "the guarded update stops the second run"
+    assert store.rows[record.id] == ended and store.transactions == committed, "its end rolled back"
 
 
 async def test_a_row_stored_by_the_dict_plans_of_before_loads_into_the_plan_model() -> None:
@@ -480,3 +481,39 @@ async def test_early_starts_with_the_acceptance() -> None:
         await accept(store, first, record)
         await until_ended(store, record.id)
     assert early == [record.id]
+
+
+async def test_a_pick_up_that_read_a_saga_just_before_it_ended_does_not_run_it_again() -> None:
+    store, calls = MemoryStore(), Calls()
+    gate, read, release = asyncio.Event(), asyncio.Event(), asyncio.Event()
+
+    async def copy(job: Job) -> None:
+        calls.calls.append("copy")
+        await gate.wait()
+
+    definition = Saga(
+        plan=Counted,
+        steps=(Step("source", calls.step("source"), repeatable=True), Step("copy", copy, repeatable=True)),
+        finish=calls.finish, fail=calls.fail,
+    )  # fmt: skip
+    first = runner(store, definition)
+    record = new_record()
+    await accept(store, first, record)  # runs at once, and waits in copy
+    await until_called(calls, "copy")
+    reading = store.running
+
+    async def slow_read() -> Sequence[SagaRecord]:
+        found = await reading()  # the saga is running in this answer...
+        read.set()
+        await release.wait()  # ...which comes back after it ended
+        return found
+
+    store.running = slow_read  # type: ignore[method-assign]
+    async with running(first):
+        await read.wait()
+        gate.set()
+        await until_ended(store, record.id)
+        await asyncio.sleep(0)  # the ended run's task is forgotten
+        release.set()
+        await asyncio.sleep(0.05)
+    assert calls.calls == ["source", "copy"] and calls.ended == ["completed"]
