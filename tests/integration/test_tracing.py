@@ -116,7 +116,7 @@ async def test_an_install_is_one_trace_from_the_gateway_to_the_audit_log(
     for step in ("render", "apply"):
         [span] = named(in_trace, step)
         assert span.parent is not None and span.parent.span_id == consumed.context.span_id  # type: ignore[union-attr]
-        assert span.attributes is not None and span.attributes["quickon.saga.operation"] == operation["operation_id"]
+        assert span.attributes is not None and span.attributes["quickon.saga.id"] == operation["operation_id"]
     [render] = named(in_trace, "render")
     assert [c.name for c in children(in_trace, render)] == ["helm template"]  # helm is a child span of its step
 

@@ -8,19 +8,21 @@ from collections.abc import Callable
 from datetime import datetime
 
 from quickon_common.objectstore import ObjectStore, ObjectStoreError, open_store
+from quickon_common.saga import Outcomes
 from quickon_common.service import Service
 from quickon_common.settings import Settings
 
 from . import handlers, queries
 from .adapters.deployer import Deployer
 from .backing import BackupSteps
-from .jobs import Job, JobRunner
+from .jobs import JobRunner
 from .migrations import MIGRATIONS
+from .models import DeployOutcomeRecord
 from .restoring import RestoreSteps
 from .sagas import build_sagas
 from .schedules import Scheduler, utc_now
 from .settings import BackupSettings
-from .waiting import DeployerOperations, DeployOutcomes
+from .waiting import DeployerOperations
 
 STORE_CHECK_S = 10.0
 
@@ -37,20 +39,14 @@ def create_service(
     backup = backup or BackupSettings()
     store = store or open_store(service.settings.store_settings())
     deployer = Deployer(lambda: service.nats, timeout_s=backup.deployer_timeout_s)
-    outcomes = DeployOutcomes(service.db)
+    outcomes = Outcomes(service.outbox, DeployOutcomeRecord)
     backups = BackupSteps(store=store, deployer=deployer, db=service.db, settings=backup)
-    runner: JobRunner
-
-    async def progress(job: Job, step: str, detail: str) -> None:
-        await runner.record(job, step, "progress", detail=detail)
-
-    operations = DeployerOperations(outcomes, progress)
+    operations = DeployerOperations(outcomes)
     restores = RestoreSteps(store=store, deployer=deployer, operations=operations, settings=backup)
     runner = JobRunner(
         service.outbox, build_sagas(backups, restores), compensation_s=backup.compensation_s,
         parallel=backup.parallel_jobs,
     )  # fmt: skip
-    backups.progress = progress
     scheduler = Scheduler(service.outbox, clock=clock, interval_s=backup.schedule_interval_s)
     handlers.register(service, runner=runner, outcomes=outcomes, settings=backup, clock=clock)
     queries.register(service, store=store)

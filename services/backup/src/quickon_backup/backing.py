@@ -11,7 +11,6 @@ import asyncio
 import hashlib
 import json
 import logging
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,12 +25,12 @@ from .adapters.tarstream import Digest, VolumeChanged, tar_directory
 from .domain import Manifest, Part, PartKind, Release, manifest_key, part_key
 from .jobs import Job, StepFailed
 from .models import BackupRecord, ScheduleRecord
+from .plans import BackupPlan, Volume
 from .retention import Kept, Policy, to_prune
 from .settings import BackupSettings
 from .stored import delete_backup, read_manifest, store_errors, verify_part
 
 log = logging.getLogger(__name__)
-Progress = Callable[[Job, str, str], Awaitable[None]]
 
 
 class BackupSteps:
@@ -42,11 +41,6 @@ class BackupSteps:
         self.deployer = deployer
         self.db = db
         self.settings = settings
-        self.progress: Progress | None = None  # the runner's record of a step's progress, set once it exists
-
-    async def tell(self, job: Job, step: str, detail: str) -> None:
-        if self.progress is not None:
-            await self.progress(job, step, detail)
 
     # -- backup ---------------------------------------------------------------------------------
 
@@ -64,23 +58,27 @@ class BackupSteps:
             revision=found["revision"], values=found.get("values") or {},
             sealed_secrets=found.get("sealed_secrets"), secret_paths=found.get("secret_paths") or [],
         )  # fmt: skip
-        job.plan.update(release=release.model_dump(mode="json"), runtime=found["runtime"], volumes=found["volumes"])
-        parts = {p["name"]: p for p in job.plan.get("parts", [])}
+        plan: BackupPlan = job.plan
+        volumes = [Volume.model_validate(v) for v in found["volumes"]]
+        parts = {p.name: p for p in plan.parts}
         for name, kind, body in (("release", "release", release.model_dump(mode="json")),
                                  ("manifests", "manifests", found.get("manifests") or [])):  # fmt: skip
             if name not in parts:
-                parts[name] = (await self._put_json(job, kind, name, body)).model_dump()  # type: ignore[arg-type]
-        job.plan["parts"] = list(parts.values())
+                parts[name] = await self._put_json(job, kind, name, body)  # type: ignore[arg-type]
+        job.plan = plan.model_copy(
+            update={"release": release, "runtime": found["runtime"], "volumes": volumes, "parts": list(parts.values())}
+        )
 
     async def copy(self, job: Job) -> None:
         """Stream each volume's directory as a tar into the store, hashed on the way."""
         record = job.record
-        done = {p["name"] for p in job.plan.get("parts", [])}
-        for volume in job.plan.get("volumes", []):
-            claim = volume["claim"]
+        plan: BackupPlan = job.plan
+        done = {p.name for p in plan.parts}
+        for volume in plan.volumes:
+            claim = volume.claim
             if claim in done:
                 continue
-            path = Path(volume["path"])
+            path = Path(volume.path)
             if not await asyncio.to_thread(path.is_dir):
                 raise StepFailed(
                     f"volume {claim} of {record.service} is gone ({path} does not exist); nothing was kept"
@@ -93,22 +91,21 @@ class BackupSteps:
             except VolumeChanged as changed:
                 raise StepFailed(f"volume {claim} changed during the copy: {changed}; back it up again") from None
             part = Part(name=claim, kind="volume", key=key, size=digest.size, sha256=digest.hexdigest)
-            job.plan["parts"] = [*job.plan.get("parts", []), part.model_dump()]
-            await self.tell(job, "copy", f"volume {claim}: {digest.size} bytes")
+            job.plan = plan = plan.model_copy(update={"parts": [*plan.parts, part]})
+            await job.note(f"volume {claim}: {digest.size} bytes")
 
     async def manifest(self, job: Job) -> None:
         """Write the manifest: from now on the backup exists."""
-        record = job.record
+        record, plan = job.record, job.plan
+        assert isinstance(plan, BackupPlan) and plan.release is not None and plan.runtime is not None  # by source
         manifest = Manifest(
-            backup_id=record.backup_id, service=record.service, namespace=record.namespace,
-            trigger=job.plan.get("trigger", "manual"), created_at=record.created_at, runtime=job.plan["runtime"],
-            release=Release.model_validate(job.plan["release"]),
-            parts=[Part.model_validate(p) for p in job.plan["parts"]],
+            backup_id=record.backup_id, service=record.service, namespace=record.namespace, trigger=plan.trigger,
+            created_at=record.created_at, runtime=plan.runtime, release=plan.release, parts=plan.parts,
         )  # fmt: skip
         key = manifest_key(record.namespace, record.service, record.backup_id)
         with store_errors("writing the manifest"):
             await self.store.put_bytes(key, manifest.model_dump_json(indent=1).encode())
-        job.plan.update(size=manifest.size_bytes, location=f"{self.store.location}/{key}")
+        job.plan = plan.model_copy(update={"size": manifest.size_bytes, "location": f"{self.store.location}/{key}"})
 
     async def prune(self, job: Job) -> None:
         """Remove the backups the service's retention no longer keeps (this one counted in)."""
@@ -123,7 +120,7 @@ class BackupSteps:
             ).first()
             if schedule is None:
                 return
-            job.plan["drill"] = schedule.drill and job.plan.get("trigger") == "schedule"
+            job.plan = job.plan.model_copy(update={"drill": schedule.drill and job.plan.trigger == "schedule"})
             completed = (
                 await session.exec(
                     select(BackupRecord).where(
@@ -144,7 +141,7 @@ class BackupSteps:
                 log.warning("retention of %s: %s", record.service, failed.reason)
                 break
             pruned.append(backup_id)
-        job.plan["pruned"] = pruned
+        job.plan = job.plan.model_copy(update={"pruned": pruned})
 
     async def discard(self, job: Job) -> None:
         """Undo a failed backup: none of its objects stay."""
@@ -161,13 +158,14 @@ class BackupSteps:
         )
         for part in manifest.parts:
             await verify_part(self.store, part, chunk_size=self.settings.chunk_size)
-        job.plan["parts_checked"] = len(manifest.parts)
+        job.plan = job.plan.model_copy(update={"parts_checked": len(manifest.parts)})
 
     async def delete(self, job: Job) -> None:
         record = job.record
-        job.plan["objects"] = await delete_backup(
+        objects = await delete_backup(
             self.store, namespace=record.namespace, service=record.service, backup_id=record.backup_id
         )
+        job.plan = job.plan.model_copy(update={"objects": objects})
 
     async def _put_json(self, job: Job, kind: PartKind, name: str, body: Any) -> Part:
         record = job.record

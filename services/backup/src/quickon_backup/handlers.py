@@ -29,24 +29,19 @@ from quickon_common.contracts.backup import (
     RestoreRequested,
     RestoreStarted,
 )
-from quickon_common.contracts.common import OperationEvent
+from quickon_common.contracts.common import Failure, OperationEvent, Success
 from quickon_common.outbox import UnitOfWork
+from quickon_common.saga import Outcomes, Plan
 from quickon_common.service import Service
 
 from .domain import BACKUP_ID
 from .jobs import JobRunner, cause_of
 from .models import BackupRecord, DeployOutcomeRecord, JobRecord
+from .plans import BackupPlan, DeletePlan, RestorePlan, VerifyPlan
 from .schedules import register_schedules
 from .settings import BackupSettings
-from .waiting import DeployOutcomes
 
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-# The deployer's outcome events a restore may wait for: class name -> succeeded.
-DEPLOY_OUTCOMES = {
-    "ServiceStopped": True, "ServiceStopFailed": False, "ServiceStarted": True, "ServiceStartFailed": False,
-    "AppInstalled": True, "AppInstallFailed": False, "AppRolledBack": True, "AppRollbackFailed": False,
-    "AppUninstalled": True, "AppUninstallFailed": False,
-}  # fmt: skip
 
 
 class Refused(Exception):
@@ -80,20 +75,21 @@ def register(
     service: Service,
     *,
     runner: JobRunner,
-    outcomes: DeployOutcomes,
+    outcomes: Outcomes[DeployOutcomeRecord],
     settings: BackupSettings,
     clock: Callable[[], datetime],
 ) -> None:
     """Wire every consumer of the backup service into ``service``."""
 
     def new_job(
-        handling: Handling[Any], event: Any, *, kind: str, job_id: str, deadline_s: float, **extra: Any
-    ) -> None:
+        handling: Handling[Any], event: Any, *, kind: str, job_id: str, deadline_s: float, plan: Plan,
+        target: str | None = None,
+    ) -> None:  # fmt: skip
         now = datetime.now(UTC)
         job = JobRecord(
             id=job_id, kind=kind, backup_id=event.backup_id, namespace=event.namespace, service=event.service,
             operation_id=event.operation_id, state="running", deadline=now + timedelta(seconds=deadline_s),
-            cause=cause_of(handling.envelope), created_at=now, **extra,
+            cause=cause_of(handling.envelope), created_at=now, target=target, plan=plan.model_dump(mode="json"),
         )  # fmt: skip
         runner.begin(handling.uow, job)
         handling.uow.session.add(job)
@@ -141,7 +137,7 @@ def register(
         )  # fmt: skip
         new_job(
             handling, event, kind="backup", job_id=f"backup-{event.backup_id}",
-            deadline_s=settings.backup_deadline_s, plan={"trigger": event.trigger},
+            deadline_s=settings.backup_deadline_s, plan=BackupPlan(trigger=event.trigger),
         )  # fmt: skip
         uow.emit(BackupStarted(**ids(event)))
 
@@ -164,7 +160,7 @@ def register(
             uow.emit(RestoreFailed(**ids(event), reason=str(refused), step="accept", target_service=target))
             return
         new_job(handling, event, kind="restore", job_id=f"restore-{op_id}", deadline_s=settings.restore_deadline_s,
-                target=target, plan={"data_only": event.data_only})  # fmt: skip
+                target=target, plan=RestorePlan(data_only=event.data_only))  # fmt: skip
         uow.emit(RestoreStarted(**ids(event), target_service=target))
 
     @service.handles(BackupVerifyRequested)
@@ -179,9 +175,10 @@ def register(
         if event.drill:
             throwaway = f"drill-{secrets.token_hex(4)}"
             new_job(handling, event, kind="drill", job_id=f"drill-{op_id}", deadline_s=settings.restore_deadline_s,
-                    target=throwaway)  # fmt: skip
+                    target=throwaway, plan=RestorePlan())  # fmt: skip
             return
-        new_job(handling, event, kind="verify", job_id=f"verify-{op_id}", deadline_s=settings.verify_deadline_s)
+        new_job(handling, event, kind="verify", job_id=f"verify-{op_id}", deadline_s=settings.verify_deadline_s,
+                plan=VerifyPlan())  # fmt: skip
 
     @service.handles(BackupDeleteRequested)
     async def delete(event: BackupDeleteRequested, handling: Handling[BackupDeleteRequested]) -> None:
@@ -203,14 +200,16 @@ def register(
         except Refused as refused:
             uow.emit(BackupDeleteFailed(**ids(event), reason=str(refused), step="accept"))
             return
-        new_job(handling, event, kind="delete", job_id=f"delete-{op_id}", deadline_s=settings.verify_deadline_s)
+        new_job(handling, event, kind="delete", job_id=f"delete-{op_id}", deadline_s=settings.verify_deadline_s,
+                plan=DeletePlan())  # fmt: skip
 
     @service.handles(OperationEvent, name="deploy_outcomes", subject="qc.deploy.>")
     async def deploy_outcome(event: OperationEvent, handling: Handling[OperationEvent]) -> None:
         """Record how a deployer operation a restore asked for ended, and wake the restore."""
-        succeeded = DEPLOY_OUTCOMES.get(type(event).__name__)
-        op_id = event.operation_id
-        if succeeded is None or op_id is None or ":" not in op_id:
+        if not isinstance(event, (Success, Failure)):
+            return  # progress, not an outcome
+        succeeded, op_id = isinstance(event, Success), event.operation_id
+        if op_id is None or ":" not in op_id:
             return
         uow = handling.uow
         if await uow.session.get(JobRecord, op_id.rsplit(":", 1)[0]) is None:

@@ -7,10 +7,11 @@ JSON columns are replaced, never changed in place: SQLAlchemy only notices a new
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
+from sqlalchemy import Column, DateTime, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+from quickon_common.saga import SagaRecord
 
 
 class BackupRecord(SQLModel, table=True):
@@ -61,28 +62,20 @@ class ScheduleRecord(SQLModel, table=True):
     updated_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
 
 
-class JobRecord(SQLModel, table=True):
-    """One backup, restore or verification, run as a saga: each step recorded, a deadline, an outcome."""
+class JobRecord(SagaRecord, table=True):
+    """One backup, restore or verification, run as a saga: each step recorded, a deadline, an outcome
+    (the saga's columns are :class:`SagaRecord`'s)."""
 
     __tablename__ = "backup_job"
     __table_args__ = (Index("ix_backup_job_state", "state"),)
 
     id: str = Field(primary_key=True, max_length=80)  # "<kind>-<backup or operation id>"
-    kind: str = Field(max_length=16)  # backup, restore, verify, drill, delete
+    # kind: backup, restore, verify, drill, delete
     backup_id: str = Field(max_length=64)
     namespace: str = Field(max_length=63)
     service: str = Field(max_length=53)
     target: str | None = Field(default=None, max_length=53)  # a restore's target service
     operation_id: str | None = Field(default=None, max_length=64)
-    state: str = Field(max_length=16)  # running, compensating, completed, failed
-    step: str = Field(default="", max_length=32)
-    steps: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    plan: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    error: str | None = None
-    deadline: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
-    cause: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
-    finished_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
 
 
 class DeployOutcomeRecord(SQLModel, table=True):

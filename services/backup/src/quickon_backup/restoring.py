@@ -26,7 +26,8 @@ from quickon_common.objectstore import ObjectStore
 from .adapters.deployer import Deployer, NoSuchService
 from .adapters.tarstream import ArchiveInvalid, Digest, extract_tar, tar_directory
 from .domain import Manifest, match_volumes
-from .jobs import Job, StepFailed, aware
+from .jobs import Job, StepFailed
+from .plans import RestorePlan
 from .settings import BackupSettings
 from .stored import checked, read_manifest
 from .waiting import DeployerOperations
@@ -49,13 +50,15 @@ class RestoreSteps:
 
     async def check(self, job: Job) -> None:
         """Read the manifest; the target must exist (in place, and be idle) or not exist (as new)."""
-        record, plan = job.record, job.plan
+        record = job.record
         manifest = await read_manifest(
             self.store, namespace=record.namespace, service=record.service, backup_id=record.backup_id
         )
         target = record.target or record.service
-        plan.update(target=target, in_place=target == record.service, manifest=manifest.model_dump(mode="json"))
-        if plan["in_place"]:
+        job.plan = plan = _plan(job).model_copy(
+            update={"target": target, "in_place": target == record.service, "manifest": manifest}
+        )
+        if plan.in_place:
             try:
                 found = await self.deployer.source(namespace=record.namespace, service=target)
             except NoSuchService:
@@ -63,9 +66,11 @@ class RestoreSteps:
                     f"there is no service {target!r} in {record.namespace!r} to restore into; "
                     f"restore the backup as a new service instead (qc restore {record.backup_id} --as NAME)"
                 ) from None
-            if found.get("operation_id") and not plan.get("data_only"):  # data only: the deployer's own request
+            if found.get("operation_id") and not plan.data_only:  # data only: the deployer's own request
                 raise StepFailed(f"{target} is busy with operation {found['operation_id']}; try when it has finished")
-            plan.update(previous_revision=found["revision"], previous_status=found["status"])
+            job.plan = plan.model_copy(
+                update={"previous_revision": found["revision"], "previous_status": found["status"]}
+            )
             self._map(job, manifest, found["volumes"])
         elif await self.deployer.exists(namespace=record.namespace, service=target):
             raise StepFailed(
@@ -75,25 +80,26 @@ class RestoreSteps:
 
     async def install(self, job: Job) -> None:
         """As new: install the backup's release (app, version, values, sealed secrets) under the new name."""
-        if job.plan["in_place"]:
+        plan = _plan(job)
+        if plan.in_place:
             return
-        record, release = job.record, _manifest(job).release
+        record, release, target = job.record, _manifest(job).release, _target(job)
         await self.operations.run(
             job, "install",
             lambda op: AppInstallRequested(
-                service=job.plan["target"], namespace=record.namespace, app=release.app, version=release.version,
+                service=target, namespace=record.namespace, app=release.app, version=release.version,
                 repository=release.repository, values=release.values, sealed_values=release.sealed_secrets,
                 operation_id=op,
             ),
-            what=f"install {job.plan['target']} from {release.app} {release.version}", until=_until(job),
+            what=f"install {target} from {release.app} {release.version}", until=_until(job),
         )  # fmt: skip
-        job.plan["installed"] = True
+        job.plan = _plan(job).model_copy(update={"installed": True})
 
     async def locate(self, job: Job) -> None:
         """As new: the new service's volumes, matched with the backup's."""
-        if job.plan["in_place"]:
+        if _plan(job).in_place:
             return
-        found = await self.deployer.source(namespace=job.record.namespace, service=job.plan["target"])
+        found = await self.deployer.source(namespace=job.record.namespace, service=_target(job))
         self._map(job, _manifest(job), found["volumes"])
 
     async def stage(self, job: Job) -> None:
@@ -108,49 +114,47 @@ class RestoreSteps:
                 await extract_tar(checked(self.store, part, chunk_size=self.settings.chunk_size), staging)
             except ArchiveInvalid as invalid:
                 raise StepFailed(f"part {part.name} ({part.key}) cannot be restored: {invalid}") from None
-            await self.operations.tell(job, "stage", f"volume {part.name}: {part.size} bytes checked")
+            await job.note(f"volume {part.name}: {part.size} bytes checked")
 
     async def stop(self, job: Job) -> None:
-        if job.plan.get("data_only"):  # the deployer stopped it, and starts it
+        if _plan(job).data_only:  # the deployer stopped it, and starts it
             return
-        target = job.plan["target"]
+        target = _target(job)
         await self.operations.run(
             job, "stop",
             lambda op: ServiceStopRequested(service=target, namespace=job.record.namespace, operation_id=op),
             what=f"stop {target}", until=_until(job),
         )  # fmt: skip
-        job.plan["stopped"] = True
+        job.plan = _plan(job).model_copy(update={"stopped": True})
 
     async def swap(self, job: Job) -> None:
         """Each claim's live directory goes aside, the staged one takes its place (renames, same disk)."""
-        swapped: list[str] = job.plan.get("swapped", [])
-        for claim in job.plan["mapping"]:
-            if claim in swapped:
+        mapping = _plan(job).mapping
+        for claim in mapping:
+            if claim in _plan(job).swapped:
                 continue
-            live, staging, aside = Path(job.plan["mapping"][claim]), self._staging(job, claim), self._aside(job, claim)
+            live, staging, aside = Path(mapping[claim]), self._staging(job, claim), self._aside(job, claim)
             await asyncio.to_thread(_swap_in, live=live, staging=staging, aside=aside)
-            swapped = [*swapped, claim]
-            job.plan["swapped"] = swapped
-            await self.operations.tell(job, "swap", f"volume {claim} replaced")
+            job.plan = _plan(job).model_copy(update={"swapped": [*_plan(job).swapped, claim]})
+            await job.note(f"volume {claim} replaced")
 
     async def revision(self, job: Job) -> None:
         """In place: set the release to the backup's revision (a rollback), when it runs another."""
-        plan, wanted = job.plan, _manifest(job).release.revision
-        if not plan["in_place"] or plan.get("data_only") or wanted == plan["previous_revision"]:
+        plan, wanted, target = _plan(job), _manifest(job).release.revision, _target(job)
+        if not plan.in_place or plan.data_only or wanted == plan.previous_revision:
             return
         await self.operations.run(
             job, "revision",
-            lambda op: AppRollbackRequested(
-                service=plan["target"], namespace=job.record.namespace, revision=wanted, operation_id=op
-            ),
-            what=f"set {plan['target']} to revision {wanted}", until=_until(job),
+            lambda op: AppRollbackRequested(service=target, namespace=job.record.namespace, revision=wanted,
+                                            operation_id=op),
+            what=f"set {target} to revision {wanted}", until=_until(job),
         )  # fmt: skip
-        plan["revision_set"] = True
+        job.plan = _plan(job).model_copy(update={"revision_set": True})
 
     async def start(self, job: Job) -> None:
-        if job.plan.get("data_only"):
+        if _plan(job).data_only:
             return
-        target = job.plan["target"]
+        target = _target(job)
         await self.operations.run(
             job, "start",
             lambda op: ServiceStartRequested(service=target, namespace=job.record.namespace, operation_id=op),
@@ -166,7 +170,7 @@ class RestoreSteps:
         """A drill: the throwaway service's volumes, archived again, are byte for byte the backup's parts."""
         for part in _manifest(job).volumes():
             digest = Digest()
-            live = Path(job.plan["mapping"][part.name])
+            live = Path(_plan(job).mapping[part.name])
             async for _chunk in digest.tap(tar_directory(live, chunk_size=self.settings.chunk_size)):
                 pass
             if (digest.size, digest.hexdigest) != (part.size, part.sha256):
@@ -174,57 +178,57 @@ class RestoreSteps:
                     f"the drill's copy of volume {part.name} differs from the backup ({digest.size} bytes, SHA-256 "
                     f"{digest.hexdigest[:16]}…; the backup has {part.size} bytes, {part.sha256[:16]}…)"
                 )
-        job.plan["parts_checked"] = len(_manifest(job).parts)
+        job.plan = _plan(job).model_copy(update={"parts_checked": len(_manifest(job).parts)})
 
     async def discard(self, job: Job) -> None:
         """A drill's throwaway service goes, volumes and all."""
-        plan = job.plan
+        target = _target(job)
         await self.operations.run(
             job, "discard",
-            lambda op: AppUninstallRequested(service=plan["target"], namespace=job.record.namespace, operation_id=op),
-            what=f"remove the drill's service {plan['target']}", until=_until(job),
+            lambda op: AppUninstallRequested(service=target, namespace=job.record.namespace, operation_id=op),
+            what=f"remove the drill's service {target}", until=_until(job),
         )  # fmt: skip
-        plan["installed"] = False
+        job.plan = _plan(job).model_copy(update={"installed": False})
 
     # -- compensation -----------------------------------------------------------------------------
 
     async def unswap(self, job: Job) -> None:
         """Put every claim's former data back where it was."""
-        for claim, live_path in job.plan.get("mapping", {}).items():
+        for claim, live_path in _plan(job).mapping.items():
             await asyncio.to_thread(_swap_back, live=Path(live_path), aside=self._aside(job, claim))
 
     async def revert(self, job: Job) -> None:
-        plan = job.plan
-        if not plan.get("revision_set"):
+        plan, target = _plan(job), _target(job)
+        if not plan.revision_set or plan.previous_revision is None:
             return
+        previous = plan.previous_revision
         await self.operations.run(
             job, "revert",
             lambda op: AppRollbackRequested(
-                service=plan["target"], namespace=job.record.namespace, revision=plan["previous_revision"],
-                operation_id=op,
+                service=target, namespace=job.record.namespace, revision=previous, operation_id=op,
             ),
-            what=f"set {plan['target']} back to revision {plan['previous_revision']}", until=_until(job, undo=True),
+            what=f"set {target} back to revision {previous}", until=_until(job, undo=True),
         )  # fmt: skip
 
     async def restart(self, job: Job) -> None:
-        plan = job.plan
-        if not (plan.get("in_place") and plan.get("stopped") and plan.get("previous_status") in RUNNING):
+        plan, target = _plan(job), _target(job)
+        if not (plan.in_place and plan.stopped and plan.previous_status in RUNNING):
             return
         await self.operations.run(
             job, "restart",
-            lambda op: ServiceStartRequested(service=plan["target"], namespace=job.record.namespace, operation_id=op),
-            what=f"start {plan['target']} again", until=_until(job, undo=True),
+            lambda op: ServiceStartRequested(service=target, namespace=job.record.namespace, operation_id=op),
+            what=f"start {target} again", until=_until(job, undo=True),
         )  # fmt: skip
 
     async def remove(self, job: Job) -> None:
         """As new: the service this restore installed goes again, volumes and all."""
-        plan = job.plan
-        if plan.get("in_place") or not plan.get("installed"):
+        plan, target = _plan(job), _target(job)
+        if plan.in_place or not plan.installed:
             return
         await self.operations.run(
             job, "remove",
-            lambda op: AppUninstallRequested(service=plan["target"], namespace=job.record.namespace, operation_id=op),
-            what=f"remove {plan['target']}", until=_until(job, undo=True),
+            lambda op: AppUninstallRequested(service=target, namespace=job.record.namespace, operation_id=op),
+            what=f"remove {target}", until=_until(job, undo=True),
         )  # fmt: skip
 
     async def clean(self, job: Job) -> None:
@@ -236,7 +240,7 @@ class RestoreSteps:
     # -- helpers ------------------------------------------------------------------------------
 
     def _map(self, job: Job, manifest: Manifest, volumes: list[dict[str, str]]) -> None:
-        target = job.plan["target"]
+        target = _target(job)
         paths = {v["claim"]: v["path"] for v in volumes}
         wanted = [p.name for p in manifest.volumes()]
         found = match_volumes(backup=wanted, source=job.record.service, target=list(paths), release=target)
@@ -246,20 +250,20 @@ class RestoreSteps:
                 f"{target} has no volume to receive {', '.join(missing)} from the backup "
                 f"(its volumes: {', '.join(paths) or 'none'}); nothing was changed"
             )
-        job.plan["mapping"] = {claim: paths[found[claim]] for claim in wanted}
+        job.plan = _plan(job).model_copy(update={"mapping": {claim: paths[found[claim]] for claim in wanted}})
 
     def _staging(self, job: Job, claim: str) -> Path:
-        live = Path(job.plan["mapping"][claim])
+        live = Path(_plan(job).mapping[claim])
         return live.parent / f".qc-restore-{job.record.id[-12:]}" / live.name
 
     def _aside(self, job: Job, claim: str) -> Path:
-        live = Path(job.plan["mapping"][claim])
+        live = Path(_plan(job).mapping[claim])
         return live.parent / f".qc-aside-{job.record.id[-12:]}" / live.name
 
     def _roots(self, job: Job) -> list[Path]:
         return sorted(
-            {self._staging(job, c).parent for c in job.plan.get("mapping", {})}
-            | {self._aside(job, c).parent for c in job.plan.get("mapping", {})}
+            {self._staging(job, c).parent for c in _plan(job).mapping}
+            | {self._aside(job, c).parent for c in _plan(job).mapping}
         )
 
 
@@ -278,14 +282,24 @@ def _swap_back(*, live: Path, aside: Path) -> None:
         os.rename(aside, live)
 
 
+def _plan(job: Job) -> RestorePlan:
+    plan: RestorePlan = job.plan
+    return plan
+
+
+def _target(job: Job) -> str:
+    """The service the restore goes into (known once ``check`` ran)."""
+    return _plan(job).target or job.record.target or job.record.service
+
+
 def _manifest(job: Job) -> Manifest:
-    manifest: Manifest | None = job.memory.get("manifest")
-    if manifest is None:
-        manifest = job.memory["manifest"] = Manifest.model_validate(job.plan["manifest"])
+    manifest = _plan(job).manifest
+    if manifest is None:  # check reads it first; a job without it has a bug
+        raise StepFailed(f"job {job.record.id} has no manifest on record; restore the backup again")
     return manifest
 
 
 def _until(job: Job, *, undo: bool = False) -> float:
-    if undo:
-        return float(job.plan["compensation_deadline"])
-    return aware(job.record.deadline).timestamp()
+    if undo and job.compensation_deadline is not None:
+        return job.compensation_deadline
+    return job.deadline

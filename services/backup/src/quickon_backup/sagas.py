@@ -22,10 +22,12 @@ from quickon_common.contracts.backup import (
     RestoreFailed,
 )
 from quickon_common.outbox import UnitOfWork
+from quickon_common.saga import Saga, Step
 
 from .backing import BackupSteps
-from .jobs import Job, Saga, subject_of
-from .models import BackupRecord
+from .jobs import STORE_RETRY, Job, subject_of
+from .models import BackupRecord, JobRecord
+from .plans import BackupPlan, DeletePlan, RestorePlan, VerifyPlan
 from .restoring import RestoreSteps
 
 
@@ -42,25 +44,27 @@ async def _backup(uow: UnitOfWork, job: Job) -> BackupRecord | None:
     return await uow.session.get(BackupRecord, job.record.backup_id)
 
 
-def build_sagas(backups: BackupSteps, restores: RestoreSteps) -> dict[str, Saga]:
+def build_sagas(backups: BackupSteps, restores: RestoreSteps) -> dict[str, Saga[JobRecord, Any]]:
     """The sagas of backup, restore, verify and delete jobs."""
 
     async def backed_up(job: Job, uow: UnitOfWork) -> None:
-        plan, now = job.plan, datetime.now(UTC)
+        plan: BackupPlan = job.plan
+        now, location = datetime.now(UTC), plan.location or ""
         backup = await _backup(uow, job)
         if backup is not None:
-            release = plan["release"]
-            backup.status, backup.completed_at, backup.location = "completed", now, plan["location"]
-            backup.size_bytes, backup.parts = plan["size"], len(plan["parts"])
-            backup.app, backup.version, backup.revision = release["app"], release["version"], release["revision"]
+            release = plan.release
+            backup.status, backup.completed_at, backup.location = "completed", now, location
+            backup.size_bytes, backup.parts = plan.size, len(plan.parts)
+            if release is not None:
+                backup.app, backup.version, backup.revision = release.app, release.version, release.revision
             uow.session.add(backup)
-        _emit(uow, job, BackupCompleted(**_ids(job), size_bytes=plan["size"], parts=len(plan["parts"]),
-                                        location=plan["location"]))  # fmt: skip
-        if plan.get("drill"):  # the schedule asks for a restore drill of each of its backups
+        _emit(uow, job, BackupCompleted(**_ids(job), size_bytes=plan.size, parts=len(plan.parts),
+                                        location=location))  # fmt: skip
+        if plan.drill:  # the schedule asks for a restore drill of each of its backups
             r = job.record
             _emit(uow, job, BackupVerifyRequested(backup_id=r.backup_id, service=r.service, namespace=r.namespace,
                                                   drill=True))  # fmt: skip
-        pruned = plan.get("pruned") or []
+        pruned = plan.pruned
         for backup_id in pruned:
             if (gone := await uow.session.get(BackupRecord, backup_id)) is not None:
                 gone.status, gone.reason = "deleted", f"pruned by retention after backup {job.record.backup_id}"
@@ -77,24 +81,24 @@ def build_sagas(backups: BackupSteps, restores: RestoreSteps) -> dict[str, Saga]
         if backup is not None:
             backup.status, backup.reason, backup.completed_at = "failed", reason, datetime.now(UTC)
             uow.session.add(backup)
-        _emit(uow, job, BackupFailed(**_ids(job), reason=reason, step=job.plan.get("failed_step")))
+        _emit(uow, job, BackupFailed(**_ids(job), reason=reason, step=job.failed_step))
 
     async def verified(job: Job, uow: UnitOfWork) -> None:
         backup = await _backup(uow, job)
         if backup is not None:
             backup.verified_at = datetime.now(UTC)
             uow.session.add(backup)
-        _emit(uow, job, BackupVerified(**_ids(job), parts_checked=job.plan["parts_checked"]))
+        _emit(uow, job, BackupVerified(**_ids(job), parts_checked=job.plan.parts_checked))
 
     async def drilled(job: Job, uow: UnitOfWork) -> None:
         backup = await _backup(uow, job)
         if backup is not None:
             backup.verified_at = datetime.now(UTC)
             uow.session.add(backup)
-        _emit(uow, job, BackupVerified(**_ids(job), parts_checked=job.plan["parts_checked"], drilled=True))
+        _emit(uow, job, BackupVerified(**_ids(job), parts_checked=job.plan.parts_checked, drilled=True))
 
     async def verify_failed(job: Job, uow: UnitOfWork, reason: str) -> None:
-        _emit(uow, job, BackupVerifyFailed(**_ids(job), reason=reason, step=job.plan.get("failed_step")))
+        _emit(uow, job, BackupVerifyFailed(**_ids(job), reason=reason, step=job.failed_step))
 
     async def deleted(job: Job, uow: UnitOfWork) -> None:
         backup = await _backup(uow, job)
@@ -104,38 +108,47 @@ def build_sagas(backups: BackupSteps, restores: RestoreSteps) -> dict[str, Saga]
         _emit(uow, job, BackupDeleted(**_ids(job)))
 
     async def delete_failed(job: Job, uow: UnitOfWork, reason: str) -> None:
-        _emit(uow, job, BackupDeleteFailed(**_ids(job), reason=reason, step=job.plan.get("failed_step")))
+        _emit(uow, job, BackupDeleteFailed(**_ids(job), reason=reason, step=job.failed_step))
 
     async def restored(job: Job, uow: UnitOfWork) -> None:
         restores.finish(job)
-        _emit(uow, job, RestoreCompleted(**_ids(job), target_service=job.plan["target"]))
+        _emit(uow, job, RestoreCompleted(**_ids(job), target_service=job.plan.target))
 
     async def restore_failed(job: Job, uow: UnitOfWork, reason: str) -> None:
-        if "compensation_failed" not in job.plan:
-            reason = f"{reason}; {job.plan.get('target', job.record.service)} was left as it was before the restore"
-        target = job.plan.get("target") or job.record.target or job.record.service
-        _emit(uow, job, RestoreFailed(**_ids(job), reason=reason, step=job.plan.get("failed_step"),
+        plan: RestorePlan = job.plan
+        if job.compensation_failed is None:
+            reason = f"{reason}; {plan.target or job.record.service} was left as it was before the restore"
+        target = plan.target or job.record.target or job.record.service
+        _emit(uow, job, RestoreFailed(**_ids(job), reason=reason, step=job.failed_step,
                                       target_service=target))  # fmt: skip
 
     b, r = backups, restores
+
+    def steps(*named: tuple[str, Any]) -> tuple[Step[JobRecord, Any], ...]:
+        """Each job step: a store or deployer away is tried a few times (see ``STORE_RETRY``)."""
+        return tuple(Step(name, function, retry=STORE_RETRY) for name, function in named)
+
     return {
         "backup": Saga(
-            (("source", b.source), ("copy", b.copy), ("manifest", b.manifest), ("prune", b.prune)),
-            backed_up, backup_failed, (("discard", b.discard),),
+            plan=BackupPlan,
+            steps=steps(("source", b.source), ("copy", b.copy), ("manifest", b.manifest), ("prune", b.prune)),
+            compensation=steps(("discard", b.discard)), finish=backed_up, fail=backup_failed,
         ),
-        "verify": Saga((("verify", b.verify),), verified, verify_failed),
+        "verify": Saga(plan=VerifyPlan, steps=steps(("verify", b.verify)), finish=verified, fail=verify_failed),
         "drill": Saga(
-            (("verify", b.verify), ("check", r.check), ("install", r.install), ("locate", r.locate),
-             ("stage", r.stage), ("stop", r.stop), ("swap", r.swap), ("start", r.start), ("compare", r.compare),
-             ("discard", r.discard)),
-            drilled, verify_failed, (("remove", r.remove), ("clean", r.clean)),
+            plan=RestorePlan,
+            steps=steps(("verify", b.verify), ("check", r.check), ("install", r.install), ("locate", r.locate),
+                        ("stage", r.stage), ("stop", r.stop), ("swap", r.swap), ("start", r.start),
+                        ("compare", r.compare), ("discard", r.discard)),
+            compensation=steps(("remove", r.remove), ("clean", r.clean)), finish=drilled, fail=verify_failed,
         ),
-        "delete": Saga((("delete", b.delete),), deleted, delete_failed),
+        "delete": Saga(plan=DeletePlan, steps=steps(("delete", b.delete)), finish=deleted, fail=delete_failed),
         "restore": Saga(
-            (("check", r.check), ("install", r.install), ("locate", r.locate), ("stage", r.stage), ("stop", r.stop),
-             ("swap", r.swap), ("revision", r.revision), ("start", r.start)),
-            restored, restore_failed,
-            (("unswap", r.unswap), ("revert", r.revert), ("restart", r.restart), ("remove", r.remove),
-             ("clean", r.clean)),
+            plan=RestorePlan,
+            steps=steps(("check", r.check), ("install", r.install), ("locate", r.locate), ("stage", r.stage),
+                        ("stop", r.stop), ("swap", r.swap), ("revision", r.revision), ("start", r.start)),
+            compensation=steps(("unswap", r.unswap), ("revert", r.revert), ("restart", r.restart),
+                               ("remove", r.remove), ("clean", r.clean)),
+            finish=restored, fail=restore_failed,
         ),
     }  # fmt: skip

@@ -7,7 +7,6 @@ runner does the rest. A refusal is the request's failure event, with the reason 
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -34,16 +33,17 @@ from quickon_common.contracts.deploy import (
     ValuesChange,
 )
 from quickon_common.helm import merge_values
+from quickon_common.saga import Plan
 from quickon_common.sealing import Sealer, SealError
 from quickon_common.service import Service
 
+from .domain import Refused, name_problem, rollback_target, service_subject
 from .models import OperationRecord, RevisionRecord, ServiceRecord
 from .outcomes import set_status
-from .saga import SagaRunner, cause_of, service_subject
+from .plans import InstallPlan, RollbackPlan, ScalePlan, UninstallPlan, UpgradePlan
+from .saga import SagaRunner, cause_of
 from .settings import DeployerSettings
 
-DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-RELEASE_NAME_MAX = 53  # Helm's limit: the name prefixes objects whose names are at most 63
 # kind -> (request, failure event, status while it runs; None keeps the current one)
 OPERATIONS: dict[str, tuple[type[ServiceEvent], type[Any], str | None]] = {
     "install": (AppInstallRequested, AppInstallFailed, "installing"),
@@ -54,22 +54,6 @@ OPERATIONS: dict[str, tuple[type[ServiceEvent], type[Any], str | None]] = {
     "restart": (ServiceRestartRequested, ServiceRestartFailed, None),
     "uninstall": (AppUninstallRequested, AppUninstallFailed, "uninstalling"),
 }
-
-
-class Refused(Exception):
-    """The request cannot be accepted; the reason goes into its failure event."""
-
-
-def name_problem(namespace: str, name: str) -> str | None:
-    """Why a service name or namespace is not usable, or None."""
-    if not DNS_LABEL.match(name) or len(name) > RELEASE_NAME_MAX:
-        return (
-            f"{name!r} is not a valid service name: lowercase letters, digits and '-', starting and ending "
-            f"with a letter or digit, at most {RELEASE_NAME_MAX} characters"
-        )
-    if not DNS_LABEL.match(namespace) or len(namespace) > 63:
-        return f"{namespace!r} is not a valid namespace: lowercase letters, digits and '-', at most 63 characters"
-    return None
 
 
 def register(service: Service, *, runner: SagaRunner, sealer: Sealer, settings: DeployerSettings) -> None:
@@ -85,7 +69,7 @@ def register(service: Service, *, runner: SagaRunner, sealer: Sealer, settings: 
         except SealError as error:
             raise Refused(str(error)) from None
 
-    async def plan_for(kind: str, event: Any, record: ServiceRecord | None, uow: Any) -> dict[str, Any]:
+    async def plan_for(kind: str, event: Any, record: ServiceRecord | None, uow: Any) -> Plan:
         """What the saga needs from the request, checked against the service as it is."""
         if kind == "install":
             if record is not None:
@@ -93,10 +77,10 @@ def register(service: Service, *, runner: SagaRunner, sealer: Sealer, settings: 
                     f"a service named {event.service!r} exists in {event.namespace!r} already ({record.app}, "
                     f"{record.status}); pick another name or uninstall it first"
                 )
-            return {
-                "app": event.app, "wanted_version": event.version, "repository": event.repository,
-                "request": sealer.seal(user_values(event)),
-            }  # fmt: skip
+            return InstallPlan(
+                app=event.app, wanted_version=event.version, repository=event.repository,
+                request=sealer.seal(user_values(event)),
+            )  # fmt: skip
         if record is None:
             raise Refused(f"there is no service {event.service!r} in {event.namespace!r}")
         if record.operation_id is not None:
@@ -109,35 +93,23 @@ def register(service: Service, *, runner: SagaRunner, sealer: Sealer, settings: 
                 raise Refused(f"{record.name} is stopped; start it before upgrading, so the upgrade can be checked")
             current = merge_values(record.values, sealer.open(record.sealed_secrets))
             wanted = user_values(event)
-            return {
-                "app": record.app, "repository": record.repository, "wanted_version": event.version or record.version,
-                "request": sealer.seal(merge_values(current, wanted) if event.reuse_values else wanted),
-                "previous_version": record.version, "previous_revision": record.revision,
-                "previous_status": record.status,
-                "backup_first": event.backup_first and settings.pre_upgrade_backup,
-                "restore_data": event.restore_data_on_failure,
-            }  # fmt: skip
+            return UpgradePlan(
+                app=record.app, repository=record.repository, wanted_version=event.version or record.version,
+                request=sealer.seal(merge_values(current, wanted) if event.reuse_values else wanted),
+                previous_version=record.version, previous_revision=record.revision, previous_status=record.status,
+                backup_first=event.backup_first and settings.pre_upgrade_backup,
+                restore_data=event.restore_data_on_failure,
+            )  # fmt: skip
         if kind == "rollback":
-            return {"target": await rollback_target(uow, record, event.revision)}
+            found = await uow.session.exec(select(RevisionRecord).where(RevisionRecord.service_id == record.id))
+            outcomes = {r.number: r.outcome for r in found.all()}
+            target = rollback_target(
+                name=record.name, current=record.revision, outcomes=outcomes, wanted=event.revision
+            )
+            return RollbackPlan(target=target)
         if kind == "uninstall":
-            return {"keep_volumes": event.keep_volumes}
-        return {}
-
-    async def rollback_target(uow: Any, record: ServiceRecord, wanted: int | None) -> int:
-        found = await uow.session.exec(select(RevisionRecord).where(RevisionRecord.service_id == record.id))
-        revisions = {r.number: r for r in found.all()}
-        if wanted is None:
-            earlier = [n for n, r in revisions.items() if n < record.revision and r.outcome == "superseded"]
-            if not earlier:
-                raise Refused(f"{record.name} has no earlier revision to roll back to")
-            return int(max(earlier))
-        if wanted not in revisions:
-            raise Refused(f"{record.name} has no revision {wanted}; its revisions are {sorted(revisions)}")
-        if wanted == record.revision:
-            raise Refused(f"revision {wanted} is the one {record.name} runs already")
-        if revisions[wanted].outcome == "failed":
-            raise Refused(f"revision {wanted} of {record.name} failed; pick one that ran")
-        return wanted
+            return UninstallPlan(keep_volumes=event.keep_volumes)
+        return ScalePlan()
 
     def consumer(kind: str) -> None:
         request, failure, running_status = OPERATIONS[kind]
@@ -176,7 +148,8 @@ def register(service: Service, *, runner: SagaRunner, sealer: Sealer, settings: 
             uow.session.add(record)
             op = OperationRecord(
                 id=op_id, service_id=record.id, namespace=event.namespace, service=event.service, kind=kind,
-                state="running", plan=plan, deadline=deadline(kind), cause=cause_of(envelope), created_at=now,
+                state="running", plan=plan.model_dump(mode="json"), deadline=deadline(kind), cause=cause_of(envelope),
+                created_at=now,
             )  # fmt: skip
             runner.begin(uow, op)
             uow.session.add(op)

@@ -11,6 +11,8 @@ from typing import Any
 from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from quickon_common.saga import SagaRecord
+
 
 class ServiceRecord(SQLModel, table=True):
     """An installed app: one Helm release, named uniquely in its namespace."""
@@ -59,8 +61,9 @@ class RevisionRecord(SQLModel, table=True):
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
 
 
-class OperationRecord(SQLModel, table=True):
-    """One operation on a service, run as a saga: each step recorded, a deadline, an outcome."""
+class OperationRecord(SagaRecord, table=True):
+    """One operation on a service, run as a saga: each step recorded, a deadline, an outcome (the saga's
+    columns are :class:`SagaRecord`'s)."""
 
     __tablename__ = "deployer_operation"
     __table_args__ = (
@@ -72,22 +75,4 @@ class OperationRecord(SQLModel, table=True):
     service_id: str = Field(max_length=36)
     namespace: str = Field(max_length=63)
     service: str = Field(max_length=53)
-    kind: str = Field(max_length=16)  # install, upgrade, rollback, start, stop, restart, uninstall
-    state: str = Field(max_length=16)  # running, compensating, completed, failed
-    # The step a resumed run starts from: the last one on record with all that the steps before it
-    # decided (a repeatable step that runs long is told in ``steps`` meanwhile, not here).
-    step: str = Field(default="", max_length=32)
-    steps: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    # What the request asked (secret values sealed) and what the steps decided so far.
-    plan: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    error: str | None = None
-    deadline: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
-    # The request's envelope, so that the saga's events carry its correlation, actor and team.
-    cause: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
-    finished_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
-
-    @property
-    def current_step(self) -> str:
-        """The step running now or last told, for people (a resumed run starts at ``step``)."""
-        return str(self.steps[-1]["step"]) if self.steps else self.step
+    # kind: install, upgrade, rollback, start, stop, restart, uninstall

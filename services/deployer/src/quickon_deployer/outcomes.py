@@ -30,10 +30,12 @@ from quickon_common.contracts.deploy import (
 )
 from quickon_common.outbox import UnitOfWork
 
+from .domain import observed_status, service_subject
 from .models import RevisionRecord, ServiceRecord
+from .plans import DeployPlan, InstallPlan, RollbackPlan, ScalePlan, UninstallPlan, UpgradePlan
 from .runtime.base import Health
-from .saga import Run, Saga, Step, service_subject
-from .steps import Steps, not_ready
+from .saga import Run, Saga, Step
+from .steps import Steps
 
 
 def set_status(uow: UnitOfWork, service: ServiceRecord, status: str, reason: str | None = None) -> None:
@@ -51,28 +53,17 @@ def set_status(uow: UnitOfWork, service: ServiceRecord, status: str, reason: str
         )  # fmt: skip
 
 
-def observed_status(health: Health) -> tuple[str, str | None]:
-    """The status a release's health means for a service that no operation is changing."""
-    if not health.exists:
-        return "failed", "the release is gone from the cluster"
-    if health.stopped:
-        return "stopped", None
-    if health.ready:
-        return "running", None
-    return "degraded", health.failure or not_ready(health)
-
-
 def _last_seen(run: Run) -> tuple[str, str | None]:
     health: Health | None = run.memory.get("health")
     return observed_status(health) if health is not None else ("failed", "its state is not known")
 
 
 def _ids(run: Run) -> dict[str, Any]:
-    return {"service": run.op.service, "namespace": run.op.namespace, "operation_id": run.op.id}
+    return {"service": run.record.service, "namespace": run.record.namespace, "operation_id": run.record.id}
 
 
 def _emit(uow: UnitOfWork, run: Run, event: Any) -> None:
-    uow.emit(event, subject=service_subject(run.op.namespace, run.op.service))
+    uow.emit(event, subject=service_subject(run.record.namespace, run.record.service))
 
 
 async def _forget(uow: UnitOfWork, service: ServiceRecord) -> None:
@@ -85,12 +76,13 @@ def build_sagas(steps: Steps, *, pre_upgrade: Step | None = None, restore_data: 
     unless it opted out) comes first in the upgrade, ``restore_data`` (its data back, when asked) last in
     the undoing of a failed one."""
 
-    async def deployed(uow: UnitOfWork, service: ServiceRecord, plan: dict[str, Any]) -> None:
+    async def deployed(uow: UnitOfWork, service: ServiceRecord, plan: DeployPlan) -> None:
         """The service runs what an install or upgrade deployed."""
-        service.version, service.repository, service.revision = plan["version"], plan["repository"], plan["revision"]
-        service.values, service.sealed_secrets = plan["values"], plan.get("sealed")
-        service.secret_paths, service.operation_id = plan["secret_paths"], None
-        await steps.settle_revisions(uow.session, service.id, plan["revision"])
+        assert plan.version is not None and plan.revision is not None  # resolve and apply ran
+        service.version, service.repository, service.revision = plan.version, plan.repository, plan.revision
+        service.values, service.sealed_secrets = plan.values, plan.sealed
+        service.secret_paths, service.operation_id = plan.secret_paths, None
+        await steps.settle_revisions(uow.session, service.id, plan.revision)
         set_status(uow, service, "running")
 
     async def installed(run: Run, uow: UnitOfWork, service: ServiceRecord | None) -> None:
@@ -100,57 +92,55 @@ def build_sagas(steps: Steps, *, pre_upgrade: Step | None = None, restore_data: 
         _emit(uow, run, AppInstalled(**_ids(run), app=service.app, version=service.version, revision=service.revision))
 
     async def install_failed(run: Run, uow: UnitOfWork, service: ServiceRecord | None, reason: str) -> None:
-        if service is not None and "compensation_failed" in run.plan:
+        if service is not None and run.compensation_failed is not None:
             # The release may be left in the cluster: keep the service, so that it can be uninstalled.
             service.operation_id = None
             set_status(uow, service, "failed", reason)
         elif service is not None:  # nothing of it stays: the name is free again
             await _forget(uow, service)
-        _emit(uow, run, AppInstallFailed(**_ids(run), reason=reason, step=run.plan.get("failed_step")))
+        _emit(uow, run, AppInstallFailed(**_ids(run), reason=reason, step=run.failed_step))
 
     async def upgraded(run: Run, uow: UnitOfWork, service: ServiceRecord | None) -> None:
         assert service is not None
-        plan = run.plan
+        plan: UpgradePlan = run.plan
         await deployed(uow, service, plan)
         _emit(
             uow, run,
-            AppUpgraded(**_ids(run), from_version=plan["previous_version"], to_version=plan["version"],
-                        revision=plan["revision"]),
+            AppUpgraded(**_ids(run), from_version=plan.previous_version, to_version=service.version,
+                        revision=service.revision),
         )  # fmt: skip
 
     async def upgrade_failed(run: Run, uow: UnitOfWork, service: ServiceRecord | None, reason: str) -> None:
         assert service is not None
-        plan = run.plan
-        rolled_back = plan.get("rolled_back_revision")
+        plan: UpgradePlan = run.plan
+        rolled_back = plan.rolled_back_revision if run.compensation_failed is None else None
         service.operation_id = None
-        if rolled_back is not None and "compensation_failed" not in plan:
+        if rolled_back is not None:
             service.revision = rolled_back
-            await steps.settle_revisions(uow.session, service.id, rolled_back, failed=plan.get("revision"))
-            reason = f"{reason}; rolled back to revision {plan['previous_revision']} (now revision {rolled_back})"
-            if plan.get("data_restored"):
-                reason += f", its data restored from backup {plan['backup_id']}"
+            await steps.settle_revisions(uow.session, service.id, rolled_back, failed=plan.revision)
+            reason = f"{reason}; rolled back to revision {plan.previous_revision} (now revision {rolled_back})"
+            if plan.data_restored:
+                reason += f", its data restored from backup {plan.backup_id}"
             set_status(uow, service, *_last_seen(run))
-        elif "revision" in plan:  # it reached the cluster and could not be undone
-            await steps.settle_revisions(uow.session, service.id, plan["revision"], failed=plan["revision"])
+        elif plan.revision is not None:  # it reached the cluster and could not be undone
+            await steps.settle_revisions(uow.session, service.id, plan.revision, failed=plan.revision)
             set_status(uow, service, "failed", reason)
         else:  # refused before anything changed
-            set_status(uow, service, plan["previous_status"], service.status_reason)
-        event = AppUpgradeFailed(
-            **_ids(run), reason=reason, step=plan.get("failed_step"),
-            rolled_back=rolled_back is not None and "compensation_failed" not in plan,
-        )  # fmt: skip
+            set_status(uow, service, plan.previous_status, service.status_reason)
+        event = AppUpgradeFailed(**_ids(run), reason=reason, step=run.failed_step, rolled_back=rolled_back is not None)
         _emit(uow, run, event)
 
     async def rolled_back(run: Run, uow: UnitOfWork, service: ServiceRecord | None) -> None:
         assert service is not None
-        plan = run.plan
-        record = await uow.session.get(RevisionRecord, (service.id, plan["revision"]))
+        plan: RollbackPlan = run.plan
+        assert plan.revision is not None  # roll_back ran
+        record = await uow.session.get(RevisionRecord, (service.id, plan.revision))
         assert record is not None
         service.version, service.values, service.sealed_secrets = record.version, record.values, record.sealed_secrets
-        service.revision, service.operation_id = plan["revision"], None
-        await steps.settle_revisions(uow.session, service.id, plan["revision"])
+        service.revision, service.operation_id = plan.revision, None
+        await steps.settle_revisions(uow.session, service.id, plan.revision)
         set_status(uow, service, "running")
-        _emit(uow, run, AppRolledBack(**_ids(run), to_revision=plan["target"], revision=plan["revision"]))
+        _emit(uow, run, AppRolledBack(**_ids(run), to_revision=plan.target, revision=plan.revision))
 
     def simple(done: type[Any], failed: type[Any], status: str) -> tuple[Any, Any]:
         async def finish(run: Run, uow: UnitOfWork, service: ServiceRecord | None) -> None:
@@ -163,14 +153,15 @@ def build_sagas(steps: Steps, *, pre_upgrade: Step | None = None, restore_data: 
             if service is not None:
                 service.operation_id = None
                 set_status(uow, service, *_last_seen(run))
-            _emit(uow, run, failed(**_ids(run), reason=reason, step=run.plan.get("failed_step")))
+            _emit(uow, run, failed(**_ids(run), reason=reason, step=run.failed_step))
 
         return finish, fail
 
     async def uninstalled(run: Run, uow: UnitOfWork, service: ServiceRecord | None) -> None:
         if service is not None:
             await _forget(uow, service)
-        _emit(uow, run, AppUninstalled(**_ids(run), volumes_kept=bool(run.plan.get("keep_volumes"))))
+        plan: UninstallPlan = run.plan
+        _emit(uow, run, AppUninstalled(**_ids(run), volumes_kept=plan.keep_volumes))
 
     rollback_failed = simple(AppRolledBack, AppRollbackFailed, "running")[1]
     started, start_failed = simple(ServiceStarted, ServiceStartFailed, "running")
@@ -182,26 +173,37 @@ def build_sagas(steps: Steps, *, pre_upgrade: Step | None = None, restore_data: 
     # helm template, the cluster's health) and apply, which finds its own tag on the release's
     # newest revision instead of deploying twice. Each is still on record once it runs long.
     repeatable = frozenset({"resolve", "render", "apply", "wait"})
+    deploy = (("resolve", s.resolve), ("render", s.render), ("apply", s.apply), ("wait", s.wait_ready))
     return {
         "install": Saga(
-            (("resolve", s.resolve), ("render", s.render), ("apply", s.apply), ("wait", s.wait_ready)),
-            installed, (("remove", s.remove),), install_failed, repeatable, early=s.ask_early,
+            plan=InstallPlan, steps=deploy, finish=installed, compensation=(("remove", s.remove),),
+            fail=install_failed, repeatable=repeatable, early=s.ask_early,
         ),
         "upgrade": Saga(
-            ((("backup", pre_upgrade),) if pre_upgrade else ())
-            + (("resolve", s.resolve), ("render", s.render), ("apply", s.apply), ("wait", s.wait_ready)),
-            upgraded,
-            (("undo_upgrade", s.undo_upgrade), ("wait_rollback", s.wait_rollback))
+            plan=UpgradePlan, steps=((("backup", pre_upgrade),) if pre_upgrade else ()) + deploy, finish=upgraded,
+            compensation=(("undo_upgrade", s.undo_upgrade), ("wait_rollback", s.wait_rollback))
             + ((("restore_data", restore_data),) if restore_data else ()),
-            upgrade_failed, repeatable, early=None if pre_upgrade else s.ask_early,  # not before a backup
+            fail=upgrade_failed, repeatable=repeatable,
+            early=None if pre_upgrade else s.ask_early,  # not before a backup
         ),
         "rollback": Saga(
-            (("roll_back", s.roll_back), ("wait", s.wait_ready)), rolled_back, (), rollback_failed, repeatable
+            plan=RollbackPlan, steps=(("roll_back", s.roll_back), ("wait", s.wait_ready)), finish=rolled_back,
+            fail=rollback_failed, repeatable=repeatable,
         ),
-        "start": Saga((("scale_up", s.scale_up), ("wait", s.wait_ready)), started, (), start_failed, repeatable),
-        "stop": Saga((("scale_down", s.scale_down), ("wait", s.wait_stopped)), stopped, (), stop_failed, repeatable),
-        "restart": Saga((("restart", s.restart), ("wait", s.wait_ready)), restarted, (), restart_failed, repeatable),
+        "start": Saga(
+            plan=ScalePlan, steps=(("scale_up", s.scale_up), ("wait", s.wait_ready)), finish=started,
+            fail=start_failed, repeatable=repeatable,
+        ),
+        "stop": Saga(
+            plan=ScalePlan, steps=(("scale_down", s.scale_down), ("wait", s.wait_stopped)), finish=stopped,
+            fail=stop_failed, repeatable=repeatable,
+        ),
+        "restart": Saga(
+            plan=ScalePlan, steps=(("restart", s.restart), ("wait", s.wait_ready)), finish=restarted,
+            fail=restart_failed, repeatable=repeatable,
+        ),
         "uninstall": Saga(
-            (("uninstall", s.uninstall), ("wait", s.wait_gone)), uninstalled, (), uninstall_failed, repeatable
+            plan=UninstallPlan, steps=(("uninstall", s.uninstall), ("wait", s.wait_gone)), finish=uninstalled,
+            fail=uninstall_failed, repeatable=repeatable,
         ),
     }  # fmt: skip

@@ -1,15 +1,13 @@
 """The backup an upgrade asks for before it changes anything, and waits for (a step of the upgrade saga).
 
-The request goes out in a transaction of its own, since the step's own record would only be written
-once the step ends; its backup id is the operation's, so asking again after a crash is answered by
-the backup service with the outcome it had. The outcome comes back through the consumers here, into
-``deployer_backup_outcome``, which wakes the waiting step.
+The request goes out in a transaction of its own (``quickon_common.saga.Outcomes.ask``), since the step's
+own record is only written once the step ends; its backup id is the operation's, so asking again after a
+crash is answered by the backup service with the outcome it had. The outcome comes back through the
+consumers here, into ``deployer_backup_outcome``, which wakes the waiting step.
 """
 
 from __future__ import annotations
 
-import asyncio
-import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,13 +24,15 @@ from quickon_common.contracts.backup import (
     RestoreRequested,
 )
 from quickon_common.outbox import Outbox
+from quickon_common.saga import Outcomes
 from quickon_common.service import Service
-from quickon_common.tasks import woken
 
-from .saga import Run, StepFailed, service_subject
+from .domain import backup_id_of, service_subject
+from .plans import UpgradePlan
+from .saga import Run, StepFailed
 from .steps import Steps
 
-WAKE_CHECK_S = 2.0
+__all__ = ["BackupOutcomeRecord", "PreUpgradeBackup", "backup_id_of"]
 
 
 class BackupOutcomeRecord(SQLModel, table=True):
@@ -47,12 +47,6 @@ class BackupOutcomeRecord(SQLModel, table=True):
     at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
 
 
-def backup_id_of(operation_id: str) -> str:
-    """The pre-upgrade backup's id: the operation's, made a valid backup id."""
-    cleaned = "".join(c if c.isalnum() else "-" for c in operation_id.lower()).strip("-")
-    return f"pre-upgrade-{cleaned}"[:64].rstrip("-")
-
-
 class PreUpgradeBackup:
     """The ``backup`` step of an upgrade, its ``restore_data`` compensation, and the consumers that hear how
     the backup and the data restore ended."""
@@ -60,7 +54,7 @@ class PreUpgradeBackup:
     def __init__(self, service: Service, outbox: Outbox, steps: Steps) -> None:
         self.outbox = outbox
         self.steps = steps
-        self._waiting: dict[str, asyncio.Event] = {}
+        self.outcomes = Outcomes(outbox, BackupOutcomeRecord)
         service.handles(BackupCompleted, name="pre_upgrade_backup_completed")(self._completed)
         service.handles(BackupFailed, name="pre_upgrade_backup_failed")(self._failed)
         service.handles(RestoreCompleted, name="pre_upgrade_restore_completed")(self._restored)
@@ -68,70 +62,59 @@ class PreUpgradeBackup:
 
     async def step(self, run: Run) -> None:
         """Ask for a backup of the service and wait for it, unless the upgrade opted out."""
-        op, plan = run.op, run.plan
-        if not plan.get("backup_first"):
+        op, plan = run.record, run.plan
+        assert isinstance(plan, UpgradePlan)
+        if not plan.backup_first:
             return
-        backup_id = plan.setdefault("backup_id", backup_id_of(op.id))
+        backup_id = plan.backup_id or backup_id_of(op.id)
+        run.plan = plan = plan.model_copy(update={"backup_id": backup_id})
         request = BackupRequested(
             backup_id=backup_id, service=op.service, namespace=op.namespace, trigger="pre_upgrade"
         )
-        outcome = await self._ask(run, backup_id, request, until=None)
+        outcome = await self._ask(run, backup_id, request, until=run.deadline)
         if not outcome.succeeded:
             raise StepFailed(
                 f"the backup before the upgrade failed: {outcome.reason}; nothing was upgraded "
                 "(upgrade with backup_first=false to upgrade without a backup)"
             )
-        plan["backup_location"] = outcome.location
+        run.plan = plan.model_copy(update={"backup_location": outcome.location})
 
     async def restore_data(self, run: Run) -> None:
         """After a failed upgrade was rolled back, when asked: the service stopped, its volumes' data put back
         from the pre-upgrade backup, started again."""
-        op, plan = run.op, run.plan
-        if not plan.get("restore_data") or "backup_location" not in plan or "rolled_back_revision" not in plan:
+        op, plan = run.record, run.plan
+        assert isinstance(plan, UpgradePlan)
+        if not plan.restore_data or plan.backup_location is None or plan.rolled_back_revision is None:
             return  # not asked, no backup, or the upgrade never reached the cluster (nor the data)
-        restore_id = f"{plan['backup_id']}-data"
-        until = float(plan["compensation_deadline"])
+        assert plan.backup_id is not None and run.compensation_deadline is not None
+        restore_id = f"{plan.backup_id}-data"
+        until = run.compensation_deadline
         release = {"namespace": op.namespace, "release": op.service}
-        if await self._outcome(restore_id) is None:
+        if await self.outcomes.find(restore_id) is None:
             await self.steps.runtime.stop(**release)
             await self.steps._wait(run, lambda h: h.stopped and h.gone, "stopped for its data restore",
                                    deadline=until, fail_fast=False)  # fmt: skip
         request = RestoreRequested(
-            backup_id=plan["backup_id"], service=op.service, namespace=op.namespace, data_only=True,
+            backup_id=plan.backup_id, service=op.service, namespace=op.namespace, data_only=True,
             operation_id=restore_id,
         )  # fmt: skip
         outcome = await self._ask(run, restore_id, request, until=until)
         await self.steps.runtime.start(**release)
         if not outcome.succeeded:
-            raise StepFailed(f"its data could not be restored from backup {plan['backup_id']}: {outcome.reason}")
+            raise StepFailed(f"its data could not be restored from backup {plan.backup_id}: {outcome.reason}")
         await self.steps._wait(run, lambda h: h.ready, "ready after its data restore", deadline=until)
-        plan["data_restored"] = True
+        run.plan = plan.model_copy(update={"data_restored": True})
 
     async def _ask(
-        self, run: Run, key: str, request: BackupRequested | RestoreRequested, *, until: float | None
+        self, run: Run, key: str, request: BackupRequested | RestoreRequested, *, until: float
     ) -> BackupOutcomeRecord:
-        """Send ``request`` (unless its outcome is known already) and wait for the outcome noted under ``key``."""
-        op = run.op
-        wake = self._waiting.setdefault(key, asyncio.Event())
-        try:
-            if await self._outcome(key) is None:
-                async with self.outbox.begin(cause=run.cause()) as uow:
-                    uow.emit(request, subject=service_subject(op.namespace, op.service))
-            while (outcome := await self._outcome(key)) is None:
-                if (run.deadline_passed and until is None) or (until is not None and time.time() >= until):
-                    raise StepFailed(
-                        f"the backup service did not answer {type(request).__name__} ({key}) in time; is it running? "
-                        "Upgrade with backup_first=false to upgrade without a backup"
-                    )
-                await woken(wake, WAKE_CHECK_S)
-                wake.clear()
-        finally:
-            self._waiting.pop(key, None)
-        return outcome
-
-    async def _outcome(self, backup_id: str) -> BackupOutcomeRecord | None:
-        async with self.outbox.db.read_session() as session:
-            return await session.get(BackupOutcomeRecord, backup_id)
+        """Send ``request`` unless its outcome is known, and wait for the outcome noted under ``key``."""
+        late = (
+            f"the backup service did not answer {type(request).__name__} ({key}) in time; is it running? "
+            "Upgrade with backup_first=false to upgrade without a backup"
+        )
+        subject = service_subject(run.record.namespace, run.record.service)
+        return await self.outcomes.ask(run, key, request, subject=subject, until=until, late=late)
 
     async def _completed(self, event: BackupCompleted, handling: Handling[BackupCompleted]) -> None:
         """Note a pre-upgrade backup's success (other backups are not the deployer's business)."""
@@ -163,8 +146,4 @@ class PreUpgradeBackup:
                     backup_id=backup_id, succeeded=succeeded, reason=reason, location=location, at=datetime.now(UTC)
                 )
             )
-        handling.uow.after_commit(lambda: self._wake(backup_id))
-
-    def _wake(self, backup_id: str) -> None:
-        if (event := self._waiting.get(backup_id)) is not None:
-            event.set()
+        handling.uow.after_commit(lambda: self.outcomes.arrived(backup_id))

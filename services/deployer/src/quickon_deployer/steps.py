@@ -23,8 +23,10 @@ from quickon_common.helm import merge_values
 from quickon_common.outbox import Outbox
 from quickon_common.sealing import Sealer, split_secrets
 
+from .domain import not_ready, tagged
 from .market import ChartVersion, Market
 from .models import OperationRecord, RevisionRecord
+from .plans import DeployPlan, RollbackPlan, UninstallPlan, UpgradePlan
 from .preview import manifest_digest
 from .render import RenderFailed, render
 from .runtime.base import Health, Runtime
@@ -59,29 +61,31 @@ class Steps:
     def ask_early(self, op: OperationRecord) -> None:
         """Ask the market for the chart :meth:`resolve` needs while the acceptance commits. A read: a
         request that is not accepted after all costs a question, and an answer nobody takes is dropped."""
-        task = asyncio.ensure_future(self._ask_chart(op.plan))
+        task = asyncio.ensure_future(self._ask_chart(DeployPlan.model_validate(op.plan)))
         task.add_done_callback(lambda done: done.cancelled() or done.exception())  # resolve sees any error
         self._early[op.id] = task
         asyncio.get_running_loop().call_later(EARLY_KEEP_S, self._early.pop, op.id, None)
 
-    async def _ask_chart(self, plan: dict[str, Any]) -> ChartVersion:
-        values = self.sealer.open(plan["request"])
+    async def _ask_chart(self, plan: DeployPlan) -> ChartVersion:
+        values = self.sealer.open(plan.request)
         return await self.market().chart(
-            plan["app"], version=plan.get("wanted_version"), repository=plan.get("repository"), values=values
+            plan.app, version=plan.wanted_version, repository=plan.repository, values=values
         )
 
     async def resolve(self, run: Run) -> None:
         """Choose the chart version and check the values against its schema; secrets get sealed apart."""
-        op, plan = run.op, run.plan
-        values = self.sealer.open(plan["request"])
+        op, plan = run.record, run.plan
+        values = self.sealer.open(plan.request)
         early = self._early.pop(op.id, None)  # an error there is this try's; the next one asks again
         chart = await early if early is not None else await self._ask_chart(plan)
         if chart.problems:
             raise StepFailed(f"the values do not fit {chart.app} {chart.version}: {'; '.join(chart.problems)}")
         plain, secret = split_secrets(values, chart.secret_paths)
-        plan.update(
-            version=chart.version, repository=chart.repository, digest=chart.digest,
-            values=plain, sealed=self.sealer.seal(secret), secret_paths=chart.secret_paths,
+        run.plan = plan = plan.model_copy(
+            update={
+                "version": chart.version, "repository": chart.repository, "digest": chart.digest,
+                "values": plain, "sealed": self.sealer.seal(secret), "secret_paths": chart.secret_paths,
+            }
         )  # fmt: skip
         run.memory["chart"] = chart
         if op.kind == "install":
@@ -94,28 +98,28 @@ class Steps:
         else:
             run.announce(
                 AppUpgradeStarted(
-                    service=op.service, namespace=op.namespace, from_version=plan["previous_version"],
+                    service=op.service, namespace=op.namespace, from_version=plan.previous_version,
                     to_version=chart.version, operation_id=op.id,
                 )
             )  # fmt: skip
 
     async def render(self, run: Run) -> None:
         """``helm template`` the chosen chart with the user's values (secrets opened only here)."""
-        plan = run.plan
-        values = merge_values(plan["values"], self.sealer.open(plan.get("sealed")))
+        plan: DeployPlan = run.plan
+        values = merge_values(plan.values, self.sealer.open(plan.sealed))
         try:
             manifests = await render(
-                await self._chart(run), release=run.op.service, namespace=run.op.namespace, values=values
+                await self._chart(run), release=run.record.service, namespace=run.record.namespace, values=values
             )
         except RenderFailed as error:
             raise StepFailed(str(error)) from None
         run.memory["manifests"], run.memory["values"] = manifests, values
-        plan["manifest_digest"] = manifest_digest(stored_manifests(manifests))
+        run.plan = plan.model_copy(update={"manifest_digest": manifest_digest(stored_manifests(manifests))})
 
     async def apply(self, run: Run) -> None:
         """Install or upgrade the release; the revision it made is recorded, still pending."""
-        op, plan = run.op, run.plan
-        tag = f"QuickOn {op.kind} {op.id}"
+        op = run.record
+        tag = tagged(op.kind, op.id)
         revision = await self._tagged(run, tag)
         if revision is None:
             if "manifests" not in run.memory:  # resumed after a crash: render again
@@ -128,29 +132,31 @@ class Steps:
         if manifests is None:
             await self.render(run)
             manifests = run.memory["manifests"]
+        plan: DeployPlan = run.plan
         self._store_revision(
-            run, revision, version=plan["version"], values=plan["values"], sealed=plan.get("sealed"),
+            run, revision, version=plan.version or "", values=plan.values, sealed=plan.sealed,
             manifests=stored_manifests(manifests), description=tag,
         )  # fmt: skip
-        plan["revision"] = revision
+        run.plan = plan.model_copy(update={"revision": revision})
 
     # -- rollback (asked for, or after a failed upgrade) ----------------------------------------
 
     async def roll_back(self, run: Run) -> None:
-        """Bring back ``plan['target']``'s objects as a new revision."""
-        await self._roll_back_to(run, run.plan["target"], tag=f"QuickOn rollback {run.op.id}", key="revision")
+        """Bring back the plan's ``target`` revision's objects as a new revision."""
+        plan: RollbackPlan = run.plan
+        await self._roll_back_to(run, plan.target, tag=tagged("rollback", run.record.id), key="revision")
 
     async def undo_upgrade(self, run: Run) -> None:
         """After a failed upgrade that reached the cluster: back to the revision before it."""
-        plan = run.plan
-        applied = "revision" in plan or await self._tagged(run, f"QuickOn upgrade {run.op.id}") is not None
+        plan: UpgradePlan = run.plan
+        applied = plan.revision is not None or await self._tagged(run, tagged("upgrade", run.record.id)) is not None
         if not applied:
             return
-        tag = f"QuickOn rollback after failed upgrade {run.op.id}"
-        await self._roll_back_to(run, plan["previous_revision"], tag=tag, key="rolled_back_revision")
+        tag = tagged("rollback after failed upgrade", run.record.id)
+        await self._roll_back_to(run, plan.previous_revision, tag=tag, key="rolled_back_revision")
 
     async def _roll_back_to(self, run: Run, target: int, *, tag: str, key: str) -> None:
-        op = run.op
+        op = run.record
         revision = await self._tagged(run, tag)
         if revision is None:
             revision = await self.runtime.rollback(
@@ -166,27 +172,28 @@ class Steps:
             run, revision, version=source.version, values=source.values, sealed=source.sealed_secrets,
             manifests=None, description=tag, copy_of=source,
         )  # fmt: skip
-        run.plan[key] = revision
+        run.plan = run.plan.model_copy(update={key: revision})
 
     # -- start, stop, restart, uninstall --------------------------------------------------------
 
     async def scale_up(self, run: Run) -> None:
-        await self.runtime.start(namespace=run.op.namespace, release=run.op.service)
+        await self.runtime.start(namespace=run.record.namespace, release=run.record.service)
 
     async def scale_down(self, run: Run) -> None:
-        await self.runtime.stop(namespace=run.op.namespace, release=run.op.service)
+        await self.runtime.stop(namespace=run.record.namespace, release=run.record.service)
 
     async def restart(self, run: Run) -> None:
         # Not tagged: repeated after a crash, it is one more rolling restart, which harms nothing.
-        await self.runtime.restart(namespace=run.op.namespace, release=run.op.service)
+        await self.runtime.restart(namespace=run.record.namespace, release=run.record.service)
 
     async def uninstall(self, run: Run) -> None:
-        keep = bool(run.plan.get("keep_volumes"))
-        await self.runtime.uninstall(namespace=run.op.namespace, release=run.op.service, keep_volumes=keep)
+        plan: UninstallPlan = run.plan
+        keep = plan.keep_volumes
+        await self.runtime.uninstall(namespace=run.record.namespace, release=run.record.service, keep_volumes=keep)
 
     async def remove(self, run: Run) -> None:
         """Undo a failed install: the release and everything it created, volumes included."""
-        await self.runtime.uninstall(namespace=run.op.namespace, release=run.op.service, keep_volumes=False)
+        await self.runtime.uninstall(namespace=run.record.namespace, release=run.record.service, keep_volumes=False)
         await self.wait_gone(run)
 
     # -- waiting --------------------------------------------------------------------------------
@@ -196,9 +203,10 @@ class Steps:
 
     async def wait_rollback(self, run: Run) -> None:
         """Wait for the rolled-back release; its own budget, as the operation's deadline may be spent."""
-        if "rolled_back_revision" not in run.plan:  # the upgrade never reached the cluster
+        plan: UpgradePlan = run.plan
+        if plan.rolled_back_revision is None:  # the upgrade never reached the cluster
             return
-        deadline = run.plan["compensation_deadline"]
+        deadline = run.compensation_deadline
         await self._wait(run, lambda h: h.ready, "ready after the rollback", deadline=deadline)
 
     async def wait_stopped(self, run: Run) -> None:
@@ -216,8 +224,8 @@ class Steps:
         deadline: float | None = None,
         fail_fast: bool = True,
     ) -> None:
-        op = run.op
-        until = deadline if deadline is not None else run.op.deadline.replace(tzinfo=UTC).timestamp()
+        op = run.record
+        until = deadline if deadline is not None else run.deadline
         failing_since: float | None = None
         while True:
             health = await self.runtime.health(namespace=op.namespace, release=op.service)
@@ -237,17 +245,17 @@ class Steps:
 
     async def _chart(self, run: Run) -> Path:
         chart: ChartVersion | None = run.memory.get("chart")
-        if chart is None or chart.digest != run.plan["digest"]:
-            plan = run.plan
-            chart = await self.market().chart(plan["app"], version=plan["version"], repository=plan["repository"])
-            if chart.digest != plan["digest"]:
-                raise StepFailed(f"{plan['app']} {plan['version']} changed in its repository during the operation")
+        plan: DeployPlan = run.plan
+        if chart is None or chart.digest != plan.digest:
+            chart = await self.market().chart(plan.app, version=plan.version, repository=plan.repository)
+            if chart.digest != plan.digest:
+                raise StepFailed(f"{plan.app} {plan.version} changed in its repository during the operation")
             run.memory["chart"] = chart
         return chart.path
 
     async def _tagged(self, run: Run, tag: str) -> int | None:
         """The revision this operation already made with ``tag``, if the release's newest one is it."""
-        history = await self.runtime.history(namespace=run.op.namespace, release=run.op.service)
+        history = await self.runtime.history(namespace=run.record.namespace, release=run.record.service)
         return history[-1].number if history and history[-1].description == tag else None
 
     def _store_revision(
@@ -262,10 +270,10 @@ class Steps:
         description: str,
         copy_of: RevisionRecord | None = None,
     ) -> None:
-        op = run.op
+        op = run.record
         record = RevisionRecord(
             service_id=op.service_id, number=number, version=version, values=values, sealed_secrets=sealed,
-            manifest_digest=copy_of.manifest_digest if copy_of else run.plan["manifest_digest"],
+            manifest_digest=copy_of.manifest_digest if copy_of else run.plan.manifest_digest,
             manifests=copy_of.manifests if copy_of else zlib.compress(json.dumps(manifests).encode()),
             operation=op.kind if copy_of is None else "rollback", outcome="pending", description=description,
             actor=op.cause.get("actor"), created_at=datetime.now(UTC),
@@ -283,17 +291,6 @@ class Steps:
             .where(table.c.service_id == service_id)
             .values(outcome=case(outcome, value=table.c.number, else_="superseded"))
         )
-
-
-def not_ready(health: Health) -> str:
-    """What keeps a release from being ready, in a sentence."""
-    if not health.exists:
-        return "the release does not exist"
-    if health.pending_reason:
-        return f"pods cannot be scheduled: {health.pending_reason}"
-    waiting = [f"{w.kind}/{w.name} {w.ready}/{w.desired} ready" for w in health.workloads if w.ready < w.desired]
-    pods = [f"pod {p.name}: {p.reason}" for p in health.pods if not p.ready and p.reason]
-    return "; ".join([*waiting, *pods][:5]) or "not every workload is up to date"
 
 
 def _last_warning(health: Health) -> str:

@@ -13,8 +13,9 @@ from sqlmodel import col, select
 
 from quickon_common.outbox import Outbox
 
+from .domain import observed_status
 from .models import ServiceRecord
-from .outcomes import observed_status, set_status
+from .outcomes import set_status
 from .runtime.base import Runtime, RuntimeFailure
 
 log = logging.getLogger(__name__)

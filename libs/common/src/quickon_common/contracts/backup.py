@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from .common import Failure, OperationEvent
+from .common import Failure, OperationEvent, Success
 
 BackupTrigger = Literal["manual", "schedule", "pre_upgrade", "drill"]
 
@@ -26,7 +26,7 @@ class BackupStarted(BackupEvent):
     subject = "qc.backup.backup.started"
 
 
-class BackupCompleted(BackupEvent):
+class BackupCompleted(BackupEvent, Success):
     subject = "qc.backup.backup.completed"
     size_bytes: int
     parts: int
@@ -43,7 +43,7 @@ class BackupVerifyRequested(BackupEvent):
     drill: bool = False
 
 
-class BackupVerified(BackupEvent):
+class BackupVerified(BackupEvent, Success):
     subject = "qc.backup.verify.completed"
     parts_checked: int
     drilled: bool = False  # restored into a throwaway service that started with the same data
@@ -57,7 +57,7 @@ class BackupDeleteRequested(BackupEvent):
     subject = "qc.backup.backup.delete_requested"
 
 
-class BackupDeleted(BackupEvent):
+class BackupDeleted(BackupEvent, Success):
     subject = "qc.backup.backup.deleted"
 
 
@@ -85,7 +85,7 @@ class RestoreStarted(BackupEvent):
     target_service: str
 
 
-class RestoreCompleted(BackupEvent):
+class RestoreCompleted(BackupEvent, Success):
     subject = "qc.backup.restore.completed"
     target_service: str
 
@@ -95,7 +95,7 @@ class RestoreFailed(BackupEvent, Failure):
     target_service: str | None = None
 
 
-class BackupScheduleSet(OperationEvent):
+class BackupScheduleSet(OperationEvent, Success):
     subject = "qc.backup.schedule.set"
     service: str
     namespace: str = "default"
@@ -109,7 +109,7 @@ class BackupScheduleSet(OperationEvent):
     next_run_at: str | None = None  # ISO 8601, UTC
 
 
-class BackupScheduleRemoved(OperationEvent):
+class BackupScheduleRemoved(OperationEvent, Success):
     subject = "qc.backup.schedule.removed"
     service: str
     namespace: str = "default"

@@ -11,6 +11,11 @@ class OperationEvent(Event):
     operation_id: str | None = None
 
 
+class Success(Event):
+    """The outcome of an operation that succeeded; followers tell outcomes apart by this base and
+    :class:`Failure`, never by their names."""
+
+
 class Failure(Event):
     """The outcome of an operation that did not succeed: what went wrong and at which step."""
 

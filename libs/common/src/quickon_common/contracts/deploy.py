@@ -7,7 +7,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from .base import secret
-from .common import Failure, OperationEvent
+from .common import Failure, OperationEvent, Success
 
 ServiceStatus = Literal[
     "installing", "running", "degraded", "stopped", "upgrading", "rolling_back", "failed", "uninstalling"
@@ -41,7 +41,7 @@ class AppInstallStarted(ServiceEvent):
     version: str
 
 
-class AppInstalled(ServiceEvent):
+class AppInstalled(ServiceEvent, Success):
     subject = "qc.deploy.install.completed"
     app: str
     version: str
@@ -67,7 +67,7 @@ class AppUpgradeStarted(ServiceEvent):
     to_version: str
 
 
-class AppUpgraded(ServiceEvent):
+class AppUpgraded(ServiceEvent, Success):
     subject = "qc.deploy.upgrade.completed"
     from_version: str
     to_version: str
@@ -84,7 +84,7 @@ class AppRollbackRequested(ServiceEvent):
     revision: int | None = None
 
 
-class AppRolledBack(ServiceEvent):
+class AppRolledBack(ServiceEvent, Success):
     subject = "qc.deploy.rollback.completed"
     to_revision: int
     revision: int
@@ -98,7 +98,7 @@ class ServiceStartRequested(ServiceEvent):
     subject = "qc.deploy.start.requested"
 
 
-class ServiceStarted(ServiceEvent):
+class ServiceStarted(ServiceEvent, Success):
     subject = "qc.deploy.start.completed"
 
 
@@ -110,7 +110,7 @@ class ServiceStopRequested(ServiceEvent):
     subject = "qc.deploy.stop.requested"
 
 
-class ServiceStopped(ServiceEvent):
+class ServiceStopped(ServiceEvent, Success):
     subject = "qc.deploy.stop.completed"
 
 
@@ -122,7 +122,7 @@ class ServiceRestartRequested(ServiceEvent):
     subject = "qc.deploy.restart.requested"
 
 
-class ServiceRestarted(ServiceEvent):
+class ServiceRestarted(ServiceEvent, Success):
     subject = "qc.deploy.restart.completed"
 
 
@@ -135,7 +135,7 @@ class AppUninstallRequested(ServiceEvent):
     keep_volumes: bool = False
 
 
-class AppUninstalled(ServiceEvent):
+class AppUninstalled(ServiceEvent, Success):
     subject = "qc.deploy.uninstall.completed"
     volumes_kept: bool
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .common import Failure, OperationEvent
+from .common import Failure, OperationEvent, Success
 
 
 class RepositoryEvent(OperationEvent):
@@ -29,7 +29,7 @@ class RepositoryRemoveRequested(RepositoryEvent):
     subject = "qc.market.repository.remove_requested"
 
 
-class RepositoryRemoved(RepositoryEvent):
+class RepositoryRemoved(RepositoryEvent, Success):
     subject = "qc.market.repository.removed"
 
 
@@ -39,7 +39,7 @@ class RepositoryFailed(RepositoryEvent, Failure):
     subject = "qc.market.repository.failed"
 
 
-class CatalogSynced(RepositoryEvent):
+class CatalogSynced(RepositoryEvent, Success):
     subject = "qc.market.catalog.synced"
     added: int
     updated: int
@@ -55,7 +55,7 @@ class AppVersionAdded(RepositoryEvent):
     contains_security_updates: bool = False
 
 
-class AppPublished(RepositoryEvent):
+class AppPublished(RepositoryEvent, Success):
     subject = "qc.market.app.published"
     app: str
     version: str

@@ -1,0 +1,84 @@
+"""The deployer's pure rules (no I/O): valid names, deadlines, the revision a rollback goes back to,
+the status a release's health means, and the ids and subjects of what it asks and tells."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from .runtime.base import Health
+
+DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+RELEASE_NAME_MAX = 53  # Helm's limit: the name prefixes objects whose names are at most 63
+
+
+class Refused(Exception):
+    """A request cannot be accepted; the reason goes into its failure event."""
+
+
+def name_problem(namespace: str, name: str) -> str | None:
+    """Why a service name or namespace is not usable, or None."""
+    if not DNS_LABEL.match(name) or len(name) > RELEASE_NAME_MAX:
+        return (
+            f"{name!r} is not a valid service name: lowercase letters, digits and '-', starting and ending "
+            f"with a letter or digit, at most {RELEASE_NAME_MAX} characters"
+        )
+    if not DNS_LABEL.match(namespace) or len(namespace) > 63:
+        return f"{namespace!r} is not a valid namespace: lowercase letters, digits and '-', at most 63 characters"
+    return None
+
+
+def rollback_target(*, name: str, current: int, outcomes: Mapping[int, str], wanted: int | None) -> int:
+    """The revision a rollback of ``name`` (running ``current``) goes back to, given each recorded
+    revision's outcome: ``wanted``, or the newest earlier one that ran; :class:`Refused` says why not."""
+    if wanted is None:
+        earlier = [n for n, outcome in outcomes.items() if n < current and outcome == "superseded"]
+        if not earlier:
+            raise Refused(f"{name} has no earlier revision to roll back to")
+        return max(earlier)
+    if wanted not in outcomes:
+        raise Refused(f"{name} has no revision {wanted}; its revisions are {sorted(outcomes)}")
+    if wanted == current:
+        raise Refused(f"revision {wanted} is the one {name} runs already")
+    if outcomes[wanted] == "failed":
+        raise Refused(f"revision {wanted} of {name} failed; pick one that ran")
+    return wanted
+
+
+def observed_status(health: Health) -> tuple[str, str | None]:
+    """The status a release's health means for a service that no operation is changing."""
+    if not health.exists:
+        return "failed", "the release is gone from the cluster"
+    if health.stopped:
+        return "stopped", None
+    if health.ready:
+        return "running", None
+    return "degraded", health.failure or not_ready(health)
+
+
+def not_ready(health: Health) -> str:
+    """What keeps a release from being ready, in a sentence."""
+    if not health.exists:
+        return "the release does not exist"
+    if health.pending_reason:
+        return f"pods cannot be scheduled: {health.pending_reason}"
+    waiting = [f"{w.kind}/{w.name} {w.ready}/{w.desired} ready" for w in health.workloads if w.ready < w.desired]
+    pods = [f"pod {p.name}: {p.reason}" for p in health.pods if not p.ready and p.reason]
+    return "; ".join([*waiting, *pods][:5]) or "not every workload is up to date"
+
+
+def service_subject(namespace: str, name: str) -> str:
+    """The CloudEvents subject of events about one service."""
+    return f"services/{namespace}/{name}"
+
+
+def backup_id_of(operation_id: str) -> str:
+    """The pre-upgrade backup's id: the operation's, made a valid backup id."""
+    cleaned = "".join(c if c.isalnum() else "-" for c in operation_id.lower()).strip("-")
+    return f"pre-upgrade-{cleaned}"[:64].rstrip("-")
+
+
+def tagged(kind: str, operation_id: str) -> str:
+    """The description a deploy of an operation leaves on the release's revision (Helm keeps it), by
+    which a step run again recognises its own revision."""
+    return f"QuickOn {kind} {operation_id}"

@@ -1,0 +1,66 @@
+"""The plan of each kind of operation: what the request asked (secret values sealed), and what the steps
+decided so far. Frozen models stored as JSON in the operation's ``plan``; a step makes a new one with
+``model_copy(update=...)``. The field names are the keys the plans had as dicts, so operations written
+by an earlier release still load (and resume)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from quickon_common.saga import Plan
+
+
+class DeployPlan(Plan):
+    """What an install or an upgrade deploys: the chart asked for, then the one chosen and rendered."""
+
+    app: str
+    wanted_version: str | None = None
+    repository: str | None = None
+    request: str | None = None  # the user's values, sealed whole
+    # Decided by resolve: the version, its chart's digest, the values without secrets, the secrets sealed.
+    version: str | None = None
+    digest: str | None = None
+    values: dict[str, Any] = {}
+    sealed: str | None = None
+    secret_paths: list[str] = []
+    manifest_digest: str | None = None  # by render
+    revision: int | None = None  # by apply: the release's revision it made
+
+
+class InstallPlan(DeployPlan):
+    """An install's plan."""
+
+
+class UpgradePlan(DeployPlan):
+    """An upgrade's plan: what ran before it (to put back on failure), and its pre-upgrade backup."""
+
+    previous_version: str
+    previous_revision: int
+    previous_status: str
+    backup_first: bool = False
+    restore_data: bool = False  # put the backup's data back if the upgrade fails
+    backup_id: str | None = None
+    backup_location: str | None = None
+    rolled_back_revision: int | None = None  # the revision the failed upgrade was rolled back as
+    data_restored: bool = False
+
+
+class RollbackPlan(Plan):
+    """A rollback's plan: the revision to bring back, then the revision that made."""
+
+    target: int
+    revision: int | None = None
+
+
+class UninstallPlan(Plan):
+    keep_volumes: bool = False
+
+
+class ScalePlan(Plan):
+    """A start, stop or restart: nothing to plan."""
+
+
+PLANS: dict[str, type[Plan]] = {
+    "install": InstallPlan, "upgrade": UpgradePlan, "rollback": RollbackPlan, "uninstall": UninstallPlan,
+    "start": ScalePlan, "stop": ScalePlan, "restart": ScalePlan,
+}  # fmt: skip
