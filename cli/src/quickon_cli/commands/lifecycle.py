@@ -5,10 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Mapping
-from typing import Any
-
-from rich.console import Console
-from rich.text import Text
+from typing import TYPE_CHECKING, Any
 
 from .. import args as shared
 from .. import output
@@ -16,6 +13,9 @@ from ..context import Context
 from .base import command, submitted
 from .market import version_lines
 from .services import user_values
+
+if TYPE_CHECKING:  # rich loads when a preview is drawn, not at every start of qc
+    from rich.text import Text
 
 CHANGE_MARKS = {"added": ("+", "green"), "removed": ("-", "red"), "changed": ("~", "yellow")}
 
@@ -34,6 +34,8 @@ def _shown(value: Any) -> str:
 
 def preview_text(preview: Mapping[str, Any]) -> list[Text]:
     """An upgrade preview for people: changelog, breaking flag, values and objects that change."""
+    from rich.text import Text
+
     lines = [
         Text(
             f"Upgrade {preview.get('service')}: {preview.get('from_version')} -> {preview.get('to_version')}",
@@ -67,6 +69,9 @@ def preview_text(preview: Mapping[str, Any]) -> list[Text]:
 
 
 def manifest_text(manifests: Any) -> list[Text]:
+    """The rendered objects an upgrade adds, removes and changes, each change with its diff."""
+    from rich.text import Text
+
     if not isinstance(manifests, Mapping):
         return [Text(f"\nObjects: {manifests}")] if manifests else []
     added, removed = manifests.get("added") or [], manifests.get("removed") or []
@@ -102,10 +107,10 @@ def upgrade(ctx: Context) -> int:
     if ctx.json:
         output.emit_json(preview)
     else:
-        console = Console(highlight=False, soft_wrap=True)
+        console = output.stdout_console()
         for line in preview_text(preview):
             console.print(line)
-        console.print(Text("\nNothing was changed (preview).", style="dim"))
+        console.print("\nNothing was changed (preview).", style="dim")
     # A preview whose values would be refused fails, so that a script can check before upgrading.
     return 1 if preview.get("values_errors") else 0
 
