@@ -24,6 +24,10 @@ if TYPE_CHECKING:  # rich's live view loads only on a terminal, when it is drawn
     from .client import Client
 
 INTERVAL_S = 0.3
+# Without --wait, how long qc waits for the owning service to take the operation up or refuse it: a
+# refusal (no such service, name taken, a bad schedule) comes within a second or two, and a command
+# that will be refused at once must not say "accepted" and exit 0.
+ACCEPT_WINDOW_S = 5.0
 ICONS = {"completed": ("✓", "green"), "failed": ("✗", "red"), "compensated": ("↺", "yellow")}
 
 
@@ -149,6 +153,20 @@ def follow(client: Client, operation: dict[str, Any], *, timeout: float, live: b
         if watch.done or time.monotonic() >= deadline:
             return watch
         time.sleep(INTERVAL_S)
+
+
+def until_taken_up(client: Client, operation: dict[str, Any], *, window: float = ACCEPT_WINDOW_S) -> dict[str, Any]:
+    """The operation once its service has taken it up (running), refused or ended it, or as it is after
+    ``window`` seconds (still pending: that service is busy or away, and will take it up later). A read
+    that fails ends the wait early with what is known: the gateway did accept the command."""
+    deadline = time.monotonic() + window
+    while operation.get("state", "pending") == "pending" and time.monotonic() < deadline:
+        time.sleep(INTERVAL_S)
+        try:
+            operation = client.get(f"/api/v1/operations/{operation.get('operation_id')}")
+        except ApiError:
+            break
+    return operation
 
 
 def conclude(watch: Watch, *, timeout: float, json_output: bool) -> int:
