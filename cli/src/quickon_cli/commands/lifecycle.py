@@ -92,6 +92,23 @@ def manifest_text(manifests: Any) -> list[Text]:
     return lines
 
 
+def upgrade_plan(ctx: Context) -> str:
+    """What an upgrade that names no version will do, said before it starts: the gateway takes the newest
+    stable version above the service's own, as the market's upgrades list says (asked the same way here)."""
+    name = ctx.args.name
+    service = ctx.client.get(f"/api/v1/services/{name}", namespace=ctx.namespace)
+    current = service.get("version")
+    if not current:
+        return f"Upgrading {name} (its version is not known; the gateway picks the newest stable one)"
+    upgrades = ctx.client.get(
+        f"/api/v1/apps/{service.get('app')}/upgrades", from_version=current, repository=service.get("repository")
+    )
+    newest = upgrades.get("latest") or current
+    if newest == current:
+        return f"{name} is on the newest stable version, {current}: applying it again with the values given"
+    return f"Upgrading {name} from {current} to {newest}, the newest stable version (--version picks another)"
+
+
 def upgrade(ctx: Context) -> int:
     body: dict[str, Any] = {"values": user_values(ctx), "reuse_values": not ctx.args.reset_values}
     if ctx.args.no_backup:
@@ -102,6 +119,8 @@ def upgrade(ctx: Context) -> int:
         body["version"] = ctx.args.version
     path = f"/api/v1/services/{ctx.args.name}/upgrade"
     if not ctx.args.preview:
+        if not ctx.args.version and not ctx.json:
+            print(upgrade_plan(ctx), flush=True)
         return submitted(ctx, ctx.client.post(path, body, namespace=ctx.namespace))
     preview = ctx.client.post(f"{path}/preview", body, namespace=ctx.namespace)
     if ctx.json:
@@ -134,7 +153,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser], comm
 
     parser = command(commands, "upgrade", upgrade, parents=parents, help="upgrade a service (or change its values)")
     parser.add_argument("name", metavar="NAME")
-    parser.add_argument("--version", help="the target version (default: the current one, for a values change)")
+    parser.add_argument(
+        "--version",
+        help="the target version (default: the newest stable one; name the current one to change only values)",
+    )
     parser.add_argument(
         "--reset-values", action="store_true", help="start from the chart's defaults, not today's values"
     )
