@@ -201,25 +201,6 @@ def test_refused_input_fails_with_the_field_named_and_changes_nothing(logged_in:
     assert "qc up" in unreachable.err
 
 
-def test_api_tokens_work_until_revoked_and_logout_ends_the_session(logged_in: Platform) -> None:
-    platform = logged_in
-    made = ok(platform, "token", "create", "ci", "--json").json()
-    assert made["token"]
-    assert "ci" in ok(platform, "token", "list").out
-    as_script = {"QC_URL": platform.url, "QC_TOKEN": made["token"], "XDG_CONFIG_HOME": "/nonexistent"}
-    assert ok(platform, "whoami", env=as_script).out.startswith("admin (administrator)")
-    ok(platform, "token", "revoke", made["token_id"])
-    refused = qc(platform, "whoami", env=as_script)
-    assert refused.code == 1
-    assert "qc login" in refused.err
-
-    ok(platform, "logout")
-    assert "token" not in json.loads(platform.config.read_text())
-    after = qc(platform, "whoami")
-    assert after.code == 1
-    assert "qc login" in after.err
-
-
 def test_a_command_refused_at_once_fails_even_without_wait(logged_in: Platform) -> None:
     # The deployer refuses it as soon as it reads it: qc says so and exits 1, not "accepted" and 0.
     refused = qc(logged_in, "stop", "nosuchservice")
@@ -246,3 +227,22 @@ def test_an_upgrade_without_a_version_goes_to_the_newest_stable_one(logged_in: P
     assert "oldgit is on the newest stable version, 1.1.1" in again.out
     assert service(platform, "oldgit")["version"] == "1.1.1"
     ok(platform, "uninstall", "oldgit", *WAIT)
+
+
+def test_api_tokens_work_until_revoked_and_logout_ends_the_session(logged_in: Platform) -> None:
+    platform = logged_in
+    made = ok(platform, "token", "create", "ci", "--json").json()
+    assert made["token"]
+    assert "ci" in ok(platform, "token", "list").out
+    as_script = {"QC_URL": platform.url, "QC_TOKEN": made["token"], "XDG_CONFIG_HOME": "/nonexistent"}
+    assert ok(platform, "whoami", env=as_script).out.startswith("admin (administrator)")
+    ok(platform, "token", "revoke", made["token_id"])
+    refused = qc(platform, "whoami", env=as_script)
+    assert refused.code == 1
+    assert "qc login" in refused.err
+
+    ok(platform, "logout")
+    assert "token" not in json.loads(platform.config.read_text())
+    after = qc(platform, "whoami")
+    assert after.code == 1
+    assert "qc login" in after.err
