@@ -16,6 +16,22 @@ from quickon_common.objectstore import StoreSettings
 from support.s3 import S3Endpoint, ceph_server, moto_server, new_bucket_name
 
 POSTGRES_ENV = "QC_TEST_POSTGRES_URL"
+# The machine's own PostgreSQL, used when the variable is unset and it answers (as on CI's machines).
+LOCAL_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Run the PostgreSQL half on a fresh clone too: without ``QC_TEST_POSTGRES_URL``, the machine's
+    PostgreSQL on 127.0.0.1:5432 is used when it answers within two seconds (asked once per session).
+    The variable is set for the whole run, so that every test and every process a test starts agree."""
+    if os.environ.get(POSTGRES_ENV):
+        return
+    try:
+        with psycopg.connect(LOCAL_POSTGRES_URL, connect_timeout=2):
+            pass
+    except psycopg.Error:
+        return  # no local server: the PostgreSQL runs skip, saying how to give them one
+    os.environ[POSTGRES_ENV] = LOCAL_POSTGRES_URL
 
 
 @pytest.fixture
@@ -34,7 +50,10 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         return
     base = os.environ.get(POSTGRES_ENV)
     if not base:
-        pytest.skip(f"{POSTGRES_ENV} is not set: the PostgreSQL run needs a server (make test sets it)")
+        pytest.skip(
+            f"no PostgreSQL: {POSTGRES_ENV} is not set and none answers at {LOCAL_POSTGRES_URL} "
+            f"(start one there, or set {POSTGRES_ENV} to a server's URL)"
+        )
     name = f"qc_test_{uuid.uuid4().hex[:12]}"
     admin = make_url(base).render_as_string(hide_password=False).replace("+psycopg", "")
     with psycopg.connect(admin, autocommit=True) as connection:

@@ -201,6 +201,34 @@ def test_refused_input_fails_with_the_field_named_and_changes_nothing(logged_in:
     assert "qc up" in unreachable.err
 
 
+def test_a_command_refused_at_once_fails_even_without_wait(logged_in: Platform) -> None:
+    # The deployer refuses it as soon as it reads it: qc says so and exits 1, not "accepted" and 0.
+    refused = qc(logged_in, "stop", "nosuchservice")
+    assert refused.code == 1, refused.out
+    assert "there is no service 'nosuchservice'" in refused.err
+    assert "accepted" not in refused.out
+    as_json = qc(logged_in, "stop", "nosuchservice", "--json")
+    assert (as_json.code, as_json.json()["state"]) == (1, "failed")
+
+
+def test_an_upgrade_without_a_version_goes_to_the_newest_stable_one(logged_in: Platform) -> None:
+    platform = logged_in
+    wait_for(
+        lambda: any(a["name"] == "gitea" for a in qc(platform, "apps", "git", "--json").json().get("apps", [])),
+        what="gitea in the catalog",
+    )
+    ok(platform, "install", "gitea", "--name", "oldgit", "--version", "1.0.0", *WAIT)
+    upgraded = ok(platform, "upgrade", "oldgit", *WAIT)
+    # Said before it starts; gitea's stable versions in the built-in catalog are 1.0.0, 1.1.0 and 1.1.1.
+    assert "Upgrading oldgit from 1.0.0 to 1.1.1, the newest stable version" in upgraded.out
+    assert upgraded.out.index("Upgrading oldgit") < upgraded.out.index("upgrade of oldgit succeeded")
+    assert service(platform, "oldgit")["version"] == "1.1.1"
+    again = ok(platform, "upgrade", "oldgit", *WAIT)
+    assert "oldgit is on the newest stable version, 1.1.1" in again.out
+    assert service(platform, "oldgit")["version"] == "1.1.1"
+    ok(platform, "uninstall", "oldgit", *WAIT)
+
+
 def test_api_tokens_work_until_revoked_and_logout_ends_the_session(logged_in: Platform) -> None:
     platform = logged_in
     made = ok(platform, "token", "create", "ci", "--json").json()

@@ -117,3 +117,23 @@ async def test_a_service_is_upgraded_rolled_back_stopped_started_and_uninstalled
         ]
         assert kinds == ["uninstall", "restart", "start", "stop", "rollback", "upgrade", "install"]
     assert not [m.subject for m in await stream_messages(nats_server.url) if ADMIN_PASSWORD.encode() in m.data]
+
+
+async def test_an_upgrade_that_names_no_version_goes_to_the_newest_stable_one(
+    nats_server: NatsServer, tmp_path: Path
+) -> None:
+    # As `helm upgrade` and app stores do; gitea's versions in the built-in catalog are 1.0.0, 1.1.0, 1.1.1.
+    async with stack(nats_server.url, f"sqlite:///{tmp_path / 'qc.db'}", tmp_path) as s:
+        http = s.http
+        await succeeded(
+            http, await http.post("/api/v1/services", json={"name": "git", "app": "gitea", "version": "1.0.0"})
+        )
+        preview = (await http.post("/api/v1/services/git/upgrade/preview", json={})).json()
+        assert (preview["from_version"], preview["to_version"]) == ("1.0.0", "1.1.1")
+        upgraded = await succeeded(http, await http.post("/api/v1/services/git/upgrade", json={}))
+        assert upgraded["result"]["to_version"] == "1.1.1"
+        # On the newest already: the same version again (a values change), not a downgrade or a refusal.
+        again = await succeeded(http, await http.post("/api/v1/services/git/upgrade", json={}))
+        assert (again["result"]["from_version"], again["result"]["to_version"]) == ("1.1.1", "1.1.1")
+        refused = await http.post("/api/v1/services/nope/upgrade", json={})
+        assert refused.status_code == 404 and "nope" in refused.json()["detail"]

@@ -314,3 +314,34 @@ def test_upgrade_preview_shows_changes_and_changes_nothing(
     assert gateway.bodies("/api/v1/services/git/upgrade/preview") == [
         {"values": {"a": 1}, "reuse_values": True, "version": "1.1.1"}
     ]
+
+
+def test_without_wait_a_refusal_exits_1_with_its_reason(
+    env: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    refused = op_state("failed", error={"reason": "there is no service 'git' in 'default'", "step": "accept"})
+    gateway = Gateway(
+        {
+            "POST /api/v1/services/git/stop": answer(202, {**OP, "kind": "stop", "state": "pending"}),
+            "GET /api/v1/operations/op1": [op_state("pending"), refused],
+        }
+    )
+    assert qc(["stop", "git"], env, gateway) == 1
+    captured = capsys.readouterr()
+    assert "there is no service 'git' in 'default'" in captured.err
+    assert "accepted" not in captured.out
+
+
+def test_without_wait_an_operation_taken_up_is_accepted(
+    env: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    gateway = Gateway(
+        {
+            "POST /api/v1/services/git/stop": answer(202, {**OP, "kind": "stop", "state": "pending"}),
+            "GET /api/v1/operations/op1": [op_state("pending"), op_state("running")],
+        }
+    )
+    assert qc(["stop", "git"], env, gateway) == 0
+    out = capsys.readouterr().out
+    assert "accepted: operation op1" in out
+    assert "not taken up" not in out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from .wait import DEFAULT_TIMEOUT_S
+DEFAULT_TIMEOUT_S = 600.0  # how long --wait follows an operation before giving up
 
 
 def common() -> argparse.ArgumentParser:

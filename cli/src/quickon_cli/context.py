@@ -9,13 +9,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from . import config as cfg
 from . import output
-from .client import Client
+
+if TYPE_CHECKING:  # httpx loads only when a command talks to the gateway (see errors.py)
+    import httpx
+
+    from .client import Client
 
 
 class UsageError(Exception):
@@ -61,6 +63,8 @@ class Context:
 
     def connect(self, url: str, token: str | None) -> Client:
         """A client for ``url`` (login and logout talk to a gateway of their own choosing)."""
+        from .client import Client
+
         return Client(url, token, transport=self.transport)
 
     def close(self) -> None:

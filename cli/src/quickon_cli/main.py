@@ -10,15 +10,17 @@ import argparse
 import os
 import sys
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-import httpx
-
-from . import __version__, args, output, up
-from .client import ApiError, Unreachable, problem_lines, unreachable_lines
+from . import __version__, args, output
 from .commands import activity, audit, auth, backup, lifecycle, market, services
 from .config import ConfigError
 from .context import Context, UsageError
+from .errors import ApiError, Unreachable, problem_lines, unreachable_lines
 from .values import ValuesError
+
+if TYPE_CHECKING:  # httpx loads only when a command talks to the gateway (see errors.py)
+    import httpx
 
 EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE, EXIT_INTERRUPTED = 1, 2, 3, 130
 
@@ -47,6 +49,8 @@ def run(
     ``env`` and ``transport`` replace the process's environment and the network (for tests)."""
     parsed = build_parser().parse_args(argv)  # exits 2 itself on a usage error
     if parsed.command == "up":
+        from . import up  # the platform's settings and object store: heavy, and only `qc up` needs them
+
         return up.run(json_lines=parsed.json)
     ctx = Context(parsed, env=dict(os.environ) if env is None else env, transport=transport)
     try:

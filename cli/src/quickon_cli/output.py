@@ -6,10 +6,11 @@ import json
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from rich.console import Console
-from rich.text import Text
+if TYPE_CHECKING:  # rich loads when something is drawn with it, not at every start of qc
+    from rich.console import Console
+    from rich.text import Text
 
 NONE = "-"
 
@@ -101,15 +102,21 @@ def pods_ready(health: Any) -> tuple[int, int] | None:
 
 def error_console() -> Console:
     """Where errors go: stderr, colored only on a terminal."""
+    from rich.console import Console
+
     return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def stdout_console() -> Console:
+    from rich.console import Console
+
     return Console(highlight=False, soft_wrap=True)
 
 
 def say_error(lines: Sequence[str]) -> None:
     """Print an error (``error: ...`` and its indented details) on stderr."""
+    from rich.text import Text
+
     console = error_console()
     for index, line in enumerate(lines):
         console.print(Text(line, style="bold red" if index == 0 else ""))
@@ -123,4 +130,6 @@ STATUS_STYLES = {
 
 def styled(text: str) -> Text:
     """A status word, colored on a terminal by what it means."""
+    from rich.text import Text
+
     return Text(text, style=STATUS_STYLES.get(text, "cyan" if text.endswith("ing") else ""))

@@ -17,8 +17,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 MAX_INDEX = 65536  # as Helm: a typo such as a[9999999]=x must not allocate a huge list
 INTEGER = re.compile(r"^[-+]?(0|[1-9][0-9]*)$")
 Segment = str | int
@@ -176,6 +174,8 @@ def load_file(name: str) -> dict[str, Any]:
         text = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8")
     except OSError as error:
         raise ValuesError(f"-f {name}: {error.strerror or error}") from None
+    import yaml  # only for -f files: most commands never read YAML, and a start of qc stays quick
+
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:

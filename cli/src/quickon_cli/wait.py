@@ -12,20 +12,22 @@ import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
-
-from rich.console import Console, Group, RenderableType
-from rich.live import Live
-from rich.spinner import Spinner
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING, Any
 
 from . import operations as ops
 from . import output
-from .client import ApiError, Client
+from .errors import ApiError
+
+if TYPE_CHECKING:  # rich's live view loads only on a terminal, when it is drawn (a start of qc stays quick)
+    from rich.console import RenderableType
+
+    from .client import Client
 
 INTERVAL_S = 0.3
-DEFAULT_TIMEOUT_S = 600.0
+# Without --wait, how long qc waits for the owning service to take the operation up or refuse it: a
+# refusal (no such service, name taken, a bad schedule) comes within a second or two, and a command
+# that will be refused at once must not say "accepted" and exit 0.
+ACCEPT_WINDOW_S = 5.0
 ICONS = {"completed": ("✓", "green"), "failed": ("✗", "red"), "compensated": ("↺", "yellow")}
 
 
@@ -49,6 +51,11 @@ class Watch:
 
 def render(watch: Watch) -> RenderableType:
     """The live view: a title, one row per step, pods ready and elapsed time."""
+    from rich.console import Group
+    from rich.spinner import Spinner
+    from rich.table import Table
+    from rich.text import Text
+
     op = watch.operation
     grid = Table.grid(padding=(0, 1))
     grid.add_column(width=2)
@@ -125,6 +132,9 @@ def follow(client: Client, operation: dict[str, Any], *, timeout: float, live: b
     service: Mapping[str, str] | None = target if "service" in target else None
     deadline = watch.started + timeout
     if live:
+        from rich.console import Console
+        from rich.live import Live
+
         console = Console(highlight=False)
         with Live(render(watch), console=console, refresh_per_second=10, transient=False) as view:
             while True:
@@ -143,6 +153,20 @@ def follow(client: Client, operation: dict[str, Any], *, timeout: float, live: b
         if watch.done or time.monotonic() >= deadline:
             return watch
         time.sleep(INTERVAL_S)
+
+
+def until_taken_up(client: Client, operation: dict[str, Any], *, window: float = ACCEPT_WINDOW_S) -> dict[str, Any]:
+    """The operation once its service has taken it up (running), refused or ended it, or as it is after
+    ``window`` seconds (still pending: that service is busy or away, and will take it up later). A read
+    that fails ends the wait early with what is known: the gateway did accept the command."""
+    deadline = time.monotonic() + window
+    while operation.get("state", "pending") == "pending" and time.monotonic() < deadline:
+        time.sleep(INTERVAL_S)
+        try:
+            operation = client.get(f"/api/v1/operations/{operation.get('operation_id')}")
+        except ApiError:
+            break
+    return operation
 
 
 def conclude(watch: Watch, *, timeout: float, json_output: bool) -> int:

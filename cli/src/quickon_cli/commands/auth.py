@@ -7,8 +7,8 @@ import getpass
 import sys
 
 from .. import config, output
-from ..client import ApiError, Unreachable, problem_detail
 from ..context import Context, UsageError
+from ..errors import ApiError, Unreachable, problem_detail
 from .base import command
 
 

@@ -7,20 +7,31 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import operations as ops
+from .. import output
 from ..context import Context
-from ..wait import wait_for
+from ..wait import ACCEPT_WINDOW_S, until_taken_up, wait_for
 
 Handler = Callable[[Context], int]
 
 
 def submitted(ctx: Context, operation: Any) -> int:
-    """A command's ``202`` answer: follow it with ``--wait``, else say how to follow it."""
+    """A command's ``202`` answer: follow it with ``--wait``; else wait a few seconds for its service to
+    take it up or refuse it (exit 1 with the reason), and say how to follow it."""
     if not isinstance(operation, dict) or "operation_id" not in operation:
         ctx.show(operation, "The gateway accepted the request.")
         return 0
     if getattr(ctx.args, "wait", False):
         return wait_for(ctx.client, operation, timeout=ctx.args.timeout, json_output=ctx.json)
-    ctx.show(operation, ops.accepted_text(operation))
+    operation = until_taken_up(ctx.client, operation)
+    if operation.get("state") == "failed":
+        if ctx.json:
+            output.emit_json(operation)
+        output.say_error(ops.failure_lines(operation))
+        return 1
+    text = ops.accepted_text(operation)
+    if operation.get("state", "pending") == "pending":
+        text += f"\n(not taken up within {ACCEPT_WINDOW_S:.0f}s: it starts when its service is free or back)"
+    ctx.show(operation, text)
     return 0
 
 

@@ -5,10 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Mapping
-from typing import Any
-
-from rich.console import Console
-from rich.text import Text
+from typing import TYPE_CHECKING, Any
 
 from .. import args as shared
 from .. import output
@@ -16,6 +13,9 @@ from ..context import Context
 from .base import command, submitted
 from .market import version_lines
 from .services import user_values
+
+if TYPE_CHECKING:  # rich loads when a preview is drawn, not at every start of qc
+    from rich.text import Text
 
 CHANGE_MARKS = {"added": ("+", "green"), "removed": ("-", "red"), "changed": ("~", "yellow")}
 
@@ -34,6 +34,8 @@ def _shown(value: Any) -> str:
 
 def preview_text(preview: Mapping[str, Any]) -> list[Text]:
     """An upgrade preview for people: changelog, breaking flag, values and objects that change."""
+    from rich.text import Text
+
     lines = [
         Text(
             f"Upgrade {preview.get('service')}: {preview.get('from_version')} -> {preview.get('to_version')}",
@@ -67,6 +69,9 @@ def preview_text(preview: Mapping[str, Any]) -> list[Text]:
 
 
 def manifest_text(manifests: Any) -> list[Text]:
+    """The rendered objects an upgrade adds, removes and changes, each change with its diff."""
+    from rich.text import Text
+
     if not isinstance(manifests, Mapping):
         return [Text(f"\nObjects: {manifests}")] if manifests else []
     added, removed = manifests.get("added") or [], manifests.get("removed") or []
@@ -87,6 +92,23 @@ def manifest_text(manifests: Any) -> list[Text]:
     return lines
 
 
+def upgrade_plan(ctx: Context) -> str:
+    """What an upgrade that names no version will do, said before it starts: the gateway takes the newest
+    stable version above the service's own, as the market's upgrades list says (asked the same way here)."""
+    name = ctx.args.name
+    service = ctx.client.get(f"/api/v1/services/{name}", namespace=ctx.namespace)
+    current = service.get("version")
+    if not current:
+        return f"Upgrading {name} (its version is not known; the gateway picks the newest stable one)"
+    upgrades = ctx.client.get(
+        f"/api/v1/apps/{service.get('app')}/upgrades", from_version=current, repository=service.get("repository")
+    )
+    newest = upgrades.get("latest") or current
+    if newest == current:
+        return f"{name} is on the newest stable version, {current}: applying it again with the values given"
+    return f"Upgrading {name} from {current} to {newest}, the newest stable version (--version picks another)"
+
+
 def upgrade(ctx: Context) -> int:
     body: dict[str, Any] = {"values": user_values(ctx), "reuse_values": not ctx.args.reset_values}
     if ctx.args.no_backup:
@@ -97,15 +119,17 @@ def upgrade(ctx: Context) -> int:
         body["version"] = ctx.args.version
     path = f"/api/v1/services/{ctx.args.name}/upgrade"
     if not ctx.args.preview:
+        if not ctx.args.version and not ctx.json:
+            print(upgrade_plan(ctx), flush=True)
         return submitted(ctx, ctx.client.post(path, body, namespace=ctx.namespace))
     preview = ctx.client.post(f"{path}/preview", body, namespace=ctx.namespace)
     if ctx.json:
         output.emit_json(preview)
     else:
-        console = Console(highlight=False, soft_wrap=True)
+        console = output.stdout_console()
         for line in preview_text(preview):
             console.print(line)
-        console.print(Text("\nNothing was changed (preview).", style="dim"))
+        console.print("\nNothing was changed (preview).", style="dim")
     # A preview whose values would be refused fails, so that a script can check before upgrading.
     return 1 if preview.get("values_errors") else 0
 
@@ -129,7 +153,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser], comm
 
     parser = command(commands, "upgrade", upgrade, parents=parents, help="upgrade a service (or change its values)")
     parser.add_argument("name", metavar="NAME")
-    parser.add_argument("--version", help="the target version (default: the current one, for a values change)")
+    parser.add_argument(
+        "--version",
+        help="the target version (default: the newest stable one; name the current one to change only values)",
+    )
     parser.add_argument(
         "--reset-values", action="store_true", help="start from the chart's defaults, not today's values"
     )

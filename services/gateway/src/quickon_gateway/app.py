@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from quickon_common.sealing import Sealer
 from quickon_common.service import VERSION, Service
@@ -23,6 +24,8 @@ DESCRIPTION = """QuickOn's API: the app market, installed services and their ope
 Authenticate with a bearer token from `POST /api/v1/auth/token` (or a personal API token).
 Commands answer `202` with an operation to follow at `/api/v1/operations/{id}`; errors are
 RFC 9457 problem documents whose `detail` says what to do next."""
+# Swagger UI's and ReDoc's scripts and styles, served by the gateway (a CDN would leave /docs blank offline).
+DOCS_ASSETS = "/docs/assets"
 
 
 def create_gateway(settings: Settings | None = None, gateway: GatewaySettings | None = None) -> tuple[Service, FastAPI]:
@@ -31,7 +34,8 @@ def create_gateway(settings: Settings | None = None, gateway: GatewaySettings | 
     service = Service("gateway", settings=settings, migrations=MIGRATIONS)
     first_password = gateway.admin_password
     service.prepares(lambda: ensure_first_admin(service, first_password))
-    app = FastAPI(
+    app = FastAPIOffline(
+        static_url=DOCS_ASSETS,
         title="QuickOn",
         version=VERSION,
         description=DESCRIPTION,

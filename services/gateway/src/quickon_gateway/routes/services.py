@@ -41,7 +41,11 @@ class InstallRequest(Strict):
 
 
 class UpgradeRequest(Strict):
-    version: str | None = Field(default=None, pattern=VERSION, max_length=128, description="none: the current one")
+    version: str | None = Field(
+        default=None, pattern=VERSION, max_length=128,
+        description="none: the newest stable version (the current one when it is the newest); name the current "
+        "one to change only values",
+    )  # fmt: skip
     values: Values = {}
     reuse_values: bool = Field(default=True, description="keep the values given before, changing only these")
     backup_first: bool = Field(default=True, description="back the service up before upgrading (and wait for it)")
@@ -200,6 +204,17 @@ _lifecycle("stop", ServiceStopRequested, "Stop a service (scaled to zero; its da
 _lifecycle("restart", ServiceRestartRequested, "Restart a service's pods")
 
 
+async def _newest_stable(parts: Parts, user: Principal, name: str, namespace: str) -> str | None:
+    """The version an upgrade that names none goes to, as ``helm upgrade`` and app stores do: the newest
+    stable version above the service's own, by the market's rule (its own when it is the newest)."""
+    current = await _detail(parts, user, name, namespace)
+    if not current.get("version"):
+        return None  # nothing to compare with: the deployer keeps what it has
+    body = {"app": current["app"], "repository": current.get("repository"), "version": current["version"]}
+    upgrades = await parts.reads.ask("market", "upgrades", body)
+    return str(upgrades.get("latest") or current["version"])
+
+
 async def _secret_paths(parts: Parts, user: Principal, name: str, namespace: str, request: UpgradeRequest) -> Any:
     """The secret paths among the upgrade's values; None when the market or deployer cannot say (503)."""
     try:
@@ -224,6 +239,8 @@ async def upgrade(
     parts: GatewayParts, user: CurrentUser, name: ServiceName, request: UpgradeRequest, response: Response,
     namespace: Namespace = "default",
 ) -> OperationView:  # fmt: skip
+    if request.version is None:
+        request = request.model_copy(update={"version": await _newest_stable(parts, user, name, namespace)})
     plain, sealed = request.values, None
     if request.values:
         paths = await _secret_paths(parts, user, name, namespace, request)
@@ -244,8 +261,12 @@ async def preview(
     parts: GatewayParts, user: CurrentUser, name: ServiceName, request: UpgradeRequest,
     namespace: Namespace = "default",
 ) -> Any:  # fmt: skip
-    await _detail(parts, user, name, namespace)
-    body = {"service": name, "namespace": namespace, "version": request.version, "values": request.values,
+    if request.version is None:
+        version = await _newest_stable(parts, user, name, namespace)
+    else:
+        await _detail(parts, user, name, namespace)  # a service the caller may not see is not there for them
+        version = request.version
+    body = {"service": name, "namespace": namespace, "version": version, "values": request.values,
             "reuse_values": request.reuse_values}  # fmt: skip
     return await parts.reads.ask("deployer", "preview", body)
 
