@@ -11,6 +11,7 @@ operations still open, so repeats and several gateway replicas doing the same ar
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from datetime import UTC, datetime, timedelta
@@ -74,28 +75,35 @@ async def follow_dead_letters(service: Service) -> None:
     config = ConsumerConfig(ack_wait=service.settings.consumer_ack_wait_s)
     subscription = None
     retry_wait = 0.1
-    while True:
-        try:
-            if subscription is None:
-                subscription = await service.js.pull_subscribe(
-                    f"{DLQ_PREFIX}.>", DURABLE, stream=service.settings.stream_name, config=config
-                )
+    try:
+        while True:
             try:
-                messages = await subscription.fetch(BATCH, timeout=5)
-            except (TimeoutError, NatsTimeoutError):
-                continue
-            await fail_lost_requests(service, messages)
-            for msg in messages:  # only once the failures are committed: a crash in between reads them again
-                await msg.ack()
-            retry_wait = 0.1
-        except asyncio.CancelledError:
-            raise
-        except Exception as error:
-            if isinstance(error, NotFoundError):
-                subscription = None
-            log.warning("following dead letters: %s: %s; again in %.1fs", type(error).__name__, error, retry_wait)
-            await asyncio.sleep(retry_wait)
-            retry_wait = min(retry_wait * 2, 5.0)
+                if subscription is None:
+                    subscription = await service.js.pull_subscribe(
+                        f"{DLQ_PREFIX}.>", DURABLE, stream=service.settings.stream_name, config=config
+                    )
+                try:
+                    messages = await subscription.fetch(BATCH, timeout=5)
+                except (TimeoutError, NatsTimeoutError):
+                    continue
+                await fail_lost_requests(service, messages)
+                for msg in messages:  # only once the failures are committed: a crash in between reads them again
+                    await msg.ack()
+                retry_wait = 0.1
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                if isinstance(error, NotFoundError):
+                    subscription = None
+                log.warning("following dead letters: %s: %s; again in %.1fs", type(error).__name__, error, retry_wait)
+                await asyncio.sleep(retry_wait)
+                retry_wait = min(retry_wait * 2, 5.0)
+    finally:
+        # Unsubscribed here, not left to the connection's drain: that would wait out its timeout for a
+        # fetch nobody waits on any more, and the relay's last events would not be published at stop.
+        if subscription is not None:
+            with contextlib.suppress(Exception):
+                await subscription.unsubscribe()
 
 
 async def fail_overdue(service: Service, *, deadline_s: float) -> int:
