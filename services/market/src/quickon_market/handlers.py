@@ -245,12 +245,15 @@ def register(
         found, chosen, _, files = await _resolved(request)
         errors = values.problems(files.schema, merge_values(files.values, request.values))
         secret = [p for p in files.secret_paths if _has_path(request.values, p)]
+        unknown = values.unknown_keys(schema=files.schema, defaults=files.values, given=request.values)
         return {
             "app": found.id,
             "version": chosen.version,
             "valid": not errors,
             "errors": errors,
             "secret_paths_given": secret,
+            # Keys Helm would ignore without a word: the install goes ahead, and the user is told.
+            "unknown_keys": unknown,
         }
 
     @service.answers("upgrades")
