@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +14,11 @@ import nats
 import uvicorn
 
 from quickon_common.contracts import REDACTED
+from quickon_common.contracts.deploy import ServiceStatusChanged
+from quickon_common.envelope import Envelope, encode
 from quickon_common.natsserver import NatsServer, free_port
 from support.bus import eventually
-from support.gateway import client, log_in
+from support.gateway import client, gateway, log_in
 from support.gateway_flows import stack, succeeded
 
 PASSWORD = "an-0ther-s3cret-for-sse"
@@ -136,3 +139,49 @@ async def _only_durables(url: str) -> bool:
         return all(c.config.durable_name for c in consumers)
     finally:
         await connection.close()
+
+
+async def test_last_n_is_exactly_the_newest_n_while_events_are_published(
+    nats_server: NatsServer, database_url: str, tmp_path: Path
+) -> None:
+    # Each call must give the N newest events the stream held as the call began: consecutive, none left
+    # out at the new end, none from an older window, while a publisher keeps adding events.
+    async with gateway(nats_server.url, database_url, tmp_path) as app, client(app, await log_in(app)) as http:
+        nc = await nats.connect(nats_server.url)
+        js = nc.jetstream()
+        newest = 0
+
+        async def publishing() -> None:
+            nonlocal newest
+            number = 0
+            while True:
+                number += 1
+                event = ServiceStatusChanged(service=f"svc-{number}", namespace="default", status="running")
+                subject, headers, body = encode(event, Envelope.new(event, source="test"))
+                newest = (await js.publish(subject, body, headers=headers)).seq
+                # A busy platform's pace (hundreds a second), not a flood: the gateway's own consumers
+                # read every event in this process too, and a flood would only starve them.
+                await asyncio.sleep(0.002)
+
+        publisher = asyncio.create_task(publishing())
+        try:
+            await eventually(_positive(lambda: newest), what="the first events")
+            for call in range(100):
+                count = 3 + call % 6
+                before = newest
+                ids = [m["id"] for m in await read(http, last=count)]
+                after = newest
+                assert len(ids) == count, (call, ids)
+                assert ids == list(range(ids[0], ids[0] + count)), (call, ids)
+                assert before <= ids[-1] <= after, (call, before, ids, after)
+        finally:
+            publisher.cancel()
+            await asyncio.gather(publisher, return_exceptions=True)
+            await nc.close()
+
+
+def _positive(value: Callable[[], int]) -> Callable[[], Awaitable[bool]]:
+    async def check() -> bool:
+        return value() > 0
+
+    return check

@@ -3,12 +3,21 @@ that end with the sync they asked for, and chart uploads."""
 
 from __future__ import annotations
 
+import asyncio
+import http.server
+import threading
 from pathlib import Path
+from typing import Any
 
+from quickon_common.contracts.deploy import AppInstalled, AppInstallRequested
 from quickon_common.natsserver import NatsServer
-from support.bus import eventually
+from quickon_market.models import Repository
+from support.bus import eventually, running
 from support.charts import chart_tgz, write_repository
+from support.deployer import CATALOG, deployer_service, finished, outcome, request
+from support.gateway import client, gateway_service, log_in
 from support.gateway_flows import accepted, settled, stack, steps, succeeded
+from support.market import market_service
 
 BROKEN_TEMPLATE = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name \n"
 
@@ -92,3 +101,68 @@ async def test_the_catalog_is_read_and_charts_are_published(
         assert refused.json()["messages"]
         empty = await http.post("/api/v1/charts", files={"chart": ("empty.tgz", b"", "application/gzip")})
         assert empty.status_code == 422
+
+
+class HeldRepository:
+    """The built-in catalog served over HTTP, its index.yaml held back until ``release()``: a market's first
+    read of its repositories that has not finished yet."""
+
+    def __init__(self) -> None:
+        self.asked = threading.Event()
+        self._released = threading.Event()
+        held = self
+
+        class Handler(http.server.SimpleHTTPRequestHandler):
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                super().__init__(*args, directory=str(CATALOG), **kwargs)
+
+            def do_GET(self) -> None:
+                if self.path.endswith("index.yaml"):
+                    held.asked.set()
+                    held._released.wait(60)
+                super().do_GET()
+
+            def log_message(self, *_args: Any) -> None:
+                pass
+
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def release(self) -> None:
+        self._released.set()
+
+    def close(self) -> None:
+        self.release()
+        self._server.shutdown()
+        self._server.server_close()
+
+
+async def test_an_install_sent_right_after_the_market_starts_succeeds(
+    nats_server: NatsServer, database_url: str, tmp_path: Path
+) -> None:
+    # A market that has just started has not read its repositories yet: until it has, "no such app" is not
+    # an answer. The gateway (checking the values) and the deployer (resolving the chart) ask again.
+    url, repository = nats_server.url, HeldRepository()
+    market = market_service(url, f"sqlite:///{tmp_path / 'market.db'}", tmp_path)
+    await market.db.create_tables(market.models)
+    async with market.db.session() as session:  # a repository the market has never read
+        session.add(Repository(name="team", url=repository.url))
+        await session.commit()
+    deployer = deployer_service(url, f"sqlite:///{tmp_path / 'deployer.db'}", tmp_path)
+    service, app = gateway_service(url, database_url, tmp_path, query_timeout_s=60)
+    try:
+        async with running(deployer), running(service), client(app, await log_in(app)) as http, running(market):
+            await asyncio.to_thread(repository.asked.wait, 30)
+            install = {"name": "early", "app": "redis", "version": "1.0.0"}
+            through_gateway = asyncio.create_task(http.post("/api/v1/services", json=install))
+            direct = await request(url, AppInstallRequested(service="direct", namespace="default", app="redis"))
+            # Both questions reach the market while it loads (without the retry the gateway answers 404 now).
+            done, _ = await asyncio.wait({through_gateway}, timeout=2)
+            assert not done, (await through_gateway).text
+            repository.release()
+            assert (await settled(http, accepted(await through_gateway)))["state"] == "succeeded"
+            assert isinstance(outcome(await finished(url, direct)), AppInstalled)
+    finally:
+        repository.close()

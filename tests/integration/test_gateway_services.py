@@ -137,3 +137,23 @@ async def test_an_upgrade_that_names_no_version_goes_to_the_newest_stable_one(
         assert (again["result"]["from_version"], again["result"]["to_version"]) == ("1.1.1", "1.1.1")
         refused = await http.post("/api/v1/services/nope/upgrade", json={})
         assert refused.status_code == 404 and "nope" in refused.json()["detail"]
+
+
+async def test_a_values_key_the_chart_does_not_know_is_warned_of_and_the_install_proceeds(
+    nats_server: NatsServer, database_url: str, tmp_path: Path
+) -> None:
+    # Helm ignores a top-level key the chart does not use; the schema allows any at the top level.
+    async with stack(nats_server.url, database_url, tmp_path) as s:
+        http = s.http
+        install = {"name": "typo", "app": "redis", "version": "1.0.0", "values": {"replicaCount": "banana"}}
+        response = await http.post("/api/v1/services", json=install)
+        [warning] = accepted(response)["warnings"]
+        assert warning["field"] == "body.values.replicaCount"
+        assert "'replicaCount'" in warning["message"] and "check its spelling" in warning["message"]
+        assert (await settled(http, response.json()))["state"] == "succeeded"
+
+        clean = {"name": "clean", "app": "redis", "version": "1.0.0", "values": {"image": {"tag": "7.2.5"}}}
+        assert accepted(await http.post("/api/v1/services", json=clean))["warnings"] == []
+        upgrade = {"values": {"replicaCont": 2}, "backup_first": False}
+        upgraded = await http.post("/api/v1/services/typo/upgrade", json=upgrade)
+        assert [w["field"] for w in accepted(upgraded)["warnings"]] == ["body.values.replicaCont"]

@@ -59,3 +59,24 @@ def test_secret_paths_cover_nested_and_all_three_markers() -> None:
 def test_an_index_over_the_size_limit_is_refused_before_parsing() -> None:
     with pytest.raises(BadIndex, match="over the limit of 10"):
         parse_index(b"apiVersion: v1\nentries: {}\n", max_bytes=10)
+
+
+def test_unknown_values_keys_are_those_neither_declared_nor_defaulted() -> None:
+    schema = {
+        "type": "object",
+        "additionalProperties": True,  # declares nothing: charts allow any top-level key for global values
+        "properties": {
+            "image": {"type": "object", "properties": {"tag": {"type": "string"}}},
+            "labels": {"type": "object", "additionalProperties": {"type": "string"}},
+            "env": {"type": "object", "patternProperties": {"^[A-Z_]+$": {"type": "string"}}},
+        },
+    }
+    defaults = {"image": {"tag": "1"}, "podAnnotations": {}, "service": {"port": 80}}
+    given = {
+        "replicaCount": "banana", "global": {"x": 1}, "image": {"tag": "2", "tga": "3"},
+        "labels": {"team": "a"}, "podAnnotations": {"any": "thing"}, "service": {"prot": 81},
+        "env": {"LEVEL": "debug", "level": "x"},
+    }  # fmt: skip
+    found = values.unknown_keys(schema=schema, defaults=defaults, given=given)
+    assert found == ["replicaCount", "image.tga", "service.prot", "env.level"]
+    assert values.unknown_keys(schema=None, defaults={}, given={"a": 1}) == ["a"]

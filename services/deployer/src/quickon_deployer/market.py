@@ -21,7 +21,8 @@ from .runtime.base import RuntimeFailure
 
 
 class MarketRefused(RuntimeFailure):
-    """The market answered with an error (unknown app, bad values): final, not worth a retry."""
+    """The market answered with an error (unknown app, bad values): final, not worth a retry. An error
+    it marks ``retryable`` (its catalog still loading) is a retryable :class:`RuntimeFailure` instead."""
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,11 @@ class Market:
             raise RuntimeFailure("the market service does not answer; is it running?", retryable=True) from None
         answer: dict[str, Any] = json.loads(reply.data)
         if "error" in answer:
-            raise MarketRefused(str(answer["error"].get("detail", answer["error"])))
+            error = answer["error"]
+            detail = str(error.get("detail", error))
+            if error.get("retryable"):  # the market cannot say yet (its catalog is loading): ask again later
+                raise RuntimeFailure(detail, retryable=True)
+            raise MarketRefused(detail)
         return answer
 
     async def chart(

@@ -9,7 +9,7 @@ from quickon_common.sealing import Sealer
 from quickon_common.service import VERSION, Service
 from quickon_common.settings import Settings
 
-from . import problems, routes, tracking
+from . import problems, routes, stalled, tracking
 from .auth.first_admin import ensure_first_admin
 from .auth.routes import router as auth_router
 from .auth.tokens import TokenStore
@@ -52,6 +52,7 @@ def create_gateway(settings: Settings | None = None, gateway: GatewaySettings | 
         sealer=Sealer.platform(service.settings),
     )
     tracking.register(service)
+    stalled.register(service, deadline_s=gateway.operation_deadline_s)
     service.runs(app.state.parts.reads.follow_catalog)
     problems.install(app, body_limit=lambda path: gateway.max_chart_bytes if path == CHARTS else gateway.max_body_bytes)
     app.include_router(auth_router)

@@ -6,6 +6,12 @@ stream is read backwards in growing windows until N are found, since a context f
 visibility rule make the count of stored messages no guide. Without ``follow`` the feed ends once
 it has delivered what the stream held when it was opened. A message that is not a valid event (a
 dead letter) is skipped; every event is redacted (secret fields replaced) before it leaves.
+
+A window read up to a sequence ends only when the consumer has delivered a message at or past it:
+the feed's end is the sequence of the last message on its subject, so one always exists, while
+the stream grows or not. Neither a fetch that waited in vain nor a delivered message's pending
+count ends it: under load either made a window stop short, and ``last=N`` then answered an older
+window (265-267 instead of 267-269). When the stream does not deliver, the read fails instead.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.errors import NotFoundError
 
 from quickon_common.envelope import MalformedEvent, decode
 
@@ -31,7 +38,12 @@ log = logging.getLogger(__name__)
 BATCH = 256
 FOLLOW_WAIT_S = 5.0  # how long one fetch waits for new events while following
 CATCH_UP_WAIT_S = 5.0
+CATCH_UP_TRIES = 6  # fetches in a row that may deliver nothing before a bounded read gives up
 FIRST_WINDOW = 256
+
+
+class StreamStalled(Exception):
+    """The stream did not deliver messages it holds: the read is failed rather than cut short."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,8 +65,12 @@ class Feed:
     principal: Principal
 
     async def end(self) -> int:
-        """The stream's last sequence now (0 when empty)."""
-        return int((await self.js.stream_info(self.stream)).state.last_seq or 0)
+        """The sequence of the last message on the feed's subject now (0 when there is none): a bounded
+        read up to it reaches it exactly."""
+        try:
+            return int((await self.js.get_last_msg(self.stream, self.subject)).seq or 0)
+        except NotFoundError:  # nothing on this subject yet
+            return 0
 
     async def last(self, count: int, *, end: int) -> list[Item]:
         """The last ``count`` events visible to the principal up to sequence ``end``, oldest first."""
@@ -98,24 +114,26 @@ class Feed:
         subscription = await self.js.pull_subscribe(self.subject, stream=self.stream, config=config)
         name = None
         try:
-            info = await subscription.consumer_info()
-            name = info.name
-            if until is not None and not info.num_pending:
-                return
+            name = (await subscription.consumer_info()).name
+            idle = 0
             while True:
                 wait = FOLLOW_WAIT_S if until is None else CATCH_UP_WAIT_S
                 try:
                     messages = await subscription.fetch(BATCH, timeout=wait)
                 except (TimeoutError, NatsTimeoutError):
-                    if until is None:
-                        continue
-                    return  # nothing more came: caught up
+                    idle += 1
+                    if until is not None and idle >= CATCH_UP_TRIES:
+                        raise StreamStalled(
+                            f"the stream delivered nothing for {idle * wait:g}s before sequence {until}"
+                        ) from None
+                    continue
+                idle = 0
                 for msg in messages:
                     sequence = msg.metadata.sequence.stream
                     if until is not None and sequence > until:
                         return
                     yield msg
-                    if until is not None and (sequence >= until or not msg.metadata.num_pending):
+                    if until is not None and sequence >= until:
                         return
         finally:
             with contextlib.suppress(Exception):

@@ -55,6 +55,13 @@ class OperationError(BaseModel):
     step: str | None = None
 
 
+class FieldWarning(BaseModel):
+    """Something accepted that looks wrong, named by its field as errors are."""
+
+    field: str = Field(description="e.g. body.values.replicaCount")
+    message: str
+
+
 class OperationView(BaseModel):
     """An operation as the API shows it."""
 
@@ -73,6 +80,11 @@ class OperationView(BaseModel):
     created_at: datetime
     updated_at: datetime
     finished_at: datetime | None = None
+    warnings: list[FieldWarning] = Field(
+        default=[],
+        description="what the command was accepted with but looks wrong (a values key the chart neither declares "
+        "nor has a default for); in the answer to the command only",
+    )
 
 
 class Operations(BaseModel):
@@ -113,10 +125,11 @@ async def submit(
     target: Target,
     subject: str,
     result: dict[str, Any] | None = None,
+    warnings: list[FieldWarning] | None = None,
 ) -> OperationView:
     """Record the operation and publish ``event`` (given the operation's id) in one transaction; the
     ``Location`` of the operation goes on ``response``. ``result``: what is known of it at once (a new
-    backup's id), until its outcome replaces it."""
+    backup's id), until its outcome replaces it; ``warnings``: what the caller should hear of at once."""
     now = datetime.now(UTC)
     record = OperationRecord(
         id=str(uuid.uuid4()), kind=kind, service=target.service, namespace=target.namespace,
@@ -132,7 +145,7 @@ async def submit(
             503, f"the gateway cannot write to its database now ({type(error).__name__}); nothing was done: retry"
         ) from None
     response.headers["Location"] = f"/api/v1/operations/{record.id}"
-    return view(record)
+    return view(record).model_copy(update={"warnings": warnings or []})
 
 
 async def find(parts: Parts, user: Principal, operation_id: str) -> OperationView:

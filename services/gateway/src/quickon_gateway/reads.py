@@ -1,7 +1,9 @@
 """Reads go to the owning service over NATS request/reply; when it does not answer, a 503 says why.
 
 Each read is a query (``qc.query.<service>.<name>``) answered from the owner's own database. A
-refusal in the reply (``{"error": {"status", "detail", …}}``) becomes the same status here.
+refusal in the reply (``{"error": {"status", "detail", …}}``) becomes the same status here; one the owner
+marks ``retryable`` (the market still loading its catalog after a start) is asked again until the read's
+deadline, so a caller meets it only as a 503 with ``Retry-After`` when it lasts longer.
 
 The catalog is the exception to asking every time: it is read far more often than it changes, so
 its answers (the reply's bytes, passed through unparsed) are kept for ``cache_s`` seconds, and all
@@ -13,6 +15,7 @@ still served until it is ``cache_s`` old; then reads fail with 503 like the othe
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from typing import Any
@@ -29,6 +32,9 @@ from .flights import SingleFlight
 from .problems import Problem
 
 CATALOG_EVENTS = "qc.market.>"
+RETRY_FIRST_S = 0.1  # the pause before asking again after a retryable refusal, doubled each time
+RETRY_MAX_S = 1.0
+RETRY_AFTER_S = 2  # what a client is told to wait when the read's own time ran out
 
 
 class Reads:
@@ -84,6 +90,21 @@ class Reads:
         self._subscription = await connection.subscribe(CATALOG_EVENTS, cb=changed)
 
     async def _request(self, owner: str, query: str, body: dict[str, Any] | None, timeout_s: float) -> bytes:
+        """The owner's answer; a refusal it marks ``retryable`` (the market loading its catalog) is asked
+        again, a little later each time, until ``timeout_s`` is spent; then it is the 503 it said."""
+        deadline = time.monotonic() + timeout_s
+        pause = RETRY_FIRST_S
+        while True:
+            try:
+                return await self._request_once(owner, query, body, max(0.1, deadline - time.monotonic()))
+            except Problem as problem:
+                left = deadline - time.monotonic()
+                if not problem.extra.get("retryable") or left <= pause:
+                    raise
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, RETRY_MAX_S)
+
+    async def _request_once(self, owner: str, query: str, body: dict[str, Any] | None, timeout_s: float) -> bytes:
         connection = self.service.nats
         if connection is None or not connection.is_connected:
             self._catalog.clear()
@@ -109,5 +130,8 @@ class Reads:
             error = json.loads(reply.data)["error"]
             status = int(error.get("status", 502))
             extra = {k: v for k, v in error.items() if k not in ("status", "detail")}
-            raise Problem(status if 400 <= status < 600 else 502, str(error.get("detail", "")), **extra)
+            headers = {"Retry-After": str(RETRY_AFTER_S)} if extra.get("retryable") else None
+            raise Problem(
+                status if 400 <= status < 600 else 502, str(error.get("detail", "")), headers=headers, **extra
+            )
         return bytes(reply.data)

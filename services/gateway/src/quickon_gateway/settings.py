@@ -23,6 +23,11 @@ class GatewaySettings(BaseSettings):
     token_cache_s: float = Field(default=5, ge=0)
     # How long an answer of the market's catalog is served from memory (market events drop it sooner).
     catalog_cache_s: float = Field(default=5, ge=0)
+    # An operation with no news for this long is failed as unanswered. Longer than any owner's own
+    # deadline (a backup may take 6 h), so one its owner still works on is never ended here.
+    operation_deadline_s: float = Field(
+        default=7 * 3600, gt=0, description="an operation with no news for this long fails: 'no answer from <service>'"
+    )
     query_timeout_s: float = Field(default=5, gt=0, description="a read not answered by then fails: 503")
     max_body_bytes: int = Field(default=1 * MIB, ge=1024)
     # A chart crosses NATS base64-encoded to the market: 5 MiB stays under the default 8 MB max_payload.

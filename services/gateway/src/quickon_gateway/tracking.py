@@ -31,6 +31,16 @@ PROGRESS: tuple[type[OperationEvent], ...] = (AppInstallStarted, AppUpgradeStart
 STEPS = (SagaStepRecorded, BackupStepRecorded)
 # The step a market outcome ends: add and refresh end with a sync.
 OUTCOME_STEP = {"add_repository": "sync", "refresh_repository": "sync", "remove_repository": "remove"}
+# The service that owns the requests of each context the gateway follows.
+OWNERS = {"deploy": "deployer", "market": "market", "backup": "backup"}
+BACKUP_KINDS = frozenset({"backup", "restore", "verify_backup", "delete_backup", "schedule_backups"})
+
+
+def owner_of(kind: str) -> str:
+    """The service that carries out operations of ``kind``."""
+    if kind.endswith("_repository"):
+        return OWNERS["market"]
+    return OWNERS["backup"] if kind in BACKUP_KINDS else OWNERS["deploy"]
 
 
 def effect(event: OperationEvent, kind: str) -> Effect:
@@ -65,13 +75,23 @@ def apply(record: OperationRecord, event: OperationEvent, envelope: Envelope) ->
         steps.append({"step": step, "state": "completed" if happened == "succeeded" else "failed", "at": at})
     record.steps = steps
     record.updated_at = datetime.now(UTC)
-    if happened in DONE:
+    if isinstance(event, Failure):
+        fail(record, event.reason, step=event.step)
+        record.result = result_of(event)
+    elif happened in DONE:
         record.state, record.finished_at = happened, record.updated_at
         record.result = result_of(event)
-        if isinstance(event, Failure):
-            record.error = {"reason": event.reason, "step": event.step}
     else:
         record.state = "running"
+    return True
+
+
+def fail(record: OperationRecord, reason: str, *, step: str | None = None) -> bool:
+    """End ``record`` as failed with ``reason``; False when it had ended already."""
+    if record.state in DONE:
+        return False
+    record.state, record.error = "failed", {"reason": reason, "step": step}
+    record.updated_at = record.finished_at = datetime.now(UTC)
     return True
 
 
@@ -91,6 +111,6 @@ def register(service: Service) -> None:
         if record is not None and apply(record, event, handling.envelope):
             session.add(record)
 
-    for context in ("deploy", "market", "backup"):
+    for context in OWNERS:
         name = f"follow_{context}_operations"
         service.handles(OperationEvent, subject=f"qc.{context}.>", name=name)(follow)

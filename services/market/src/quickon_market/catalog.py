@@ -124,6 +124,9 @@ class Catalog:
     def __init__(self) -> None:
         self._apps: dict[str, dict[str, AppView]] = {}
         self.generations: dict[str, int] = {}
+        # False until every repository has been read once (from the database or its source): till
+        # then an app not found may only not be loaded yet, and must not be answered as absent.
+        self.loaded = False
 
     def replace_repository(self, repository: str, generation: int, versions: list[VersionView]) -> None:
         """Swap in a repository's versions as a whole (readers never see half of a sync)."""

@@ -245,12 +245,15 @@ def register(
         found, chosen, _, files = await _resolved(request)
         errors = values.problems(files.schema, merge_values(files.values, request.values))
         secret = [p for p in files.secret_paths if _has_path(request.values, p)]
+        unknown = values.unknown_keys(schema=files.schema, defaults=files.values, given=request.values)
         return {
             "app": found.id,
             "version": chosen.version,
             "valid": not errors,
             "errors": errors,
             "secret_paths_given": secret,
+            # Keys Helm would ignore without a word: the install goes ahead, and the user is told.
+            "unknown_keys": unknown,
         }
 
     @service.answers("upgrades")
@@ -285,6 +288,19 @@ def register(
             "published": {"repository": LOCAL_REPOSITORY, "app": files.name, "version": files.version, "digest": digest}
         }
 
+    def _found(produce: Callable[[], T]) -> T:
+        """``produce()``, its :class:`NotFound` as a 404; or, while the catalog is still loading, as a
+        retryable 503: the app may well be in a repository not read yet."""
+        try:
+            return produce()
+        except NotFound as error:
+            if not catalog.loaded:
+                raise QueryError(
+                    503, "the market has just started and is still loading its catalog; retry in a few seconds",
+                    retryable=True,
+                ) from None  # fmt: skip
+            raise QueryError(404, str(error)) from None
+
     async def _resolved(request: VersionRequest) -> tuple[AppView, VersionView, str, ChartFiles]:
         """The app and version a request names, its repository's URL and its chart files (404 / 502 otherwise)."""
         found = _found(lambda: catalog.app(request.app, request.repository))
@@ -318,10 +334,3 @@ def _readable(found: AppView, chosen: VersionView) -> Iterator[None]:
         yield
     except (ChartError, SourceError) as error:
         raise QueryError(502, f"cannot read {found.id} {chosen.version}: {error}") from None
-
-
-def _found(produce: Callable[[], T]) -> T:
-    try:
-        return produce()
-    except NotFound as error:
-        raise QueryError(404, str(error)) from None

@@ -50,11 +50,18 @@ class Syncer:
         self._wake.set()
 
     async def run(self) -> None:
-        """Sync what is due, reload what changed, and wait; never raises."""
+        """Load what the database has, then sync what is due, reload what changed, and wait; never raises.
+
+        The catalog counts as loaded once every repository has been read: at once on a restart (from
+        the database), after the first pass on a first start or when a repository was never read."""
         while True:
             self._wake.clear()
             try:
+                if not self.catalog.loaded:
+                    await self.reload()
+                    self.catalog.loaded = all(r.checked_at is not None for r in await self._repositories())
                 await self.pass_once()
+                self.catalog.loaded = True
             except asyncio.CancelledError:
                 raise
             except Exception:

@@ -1,9 +1,12 @@
 """User values against a chart version: merged over its defaults as Helm does, then checked
-against its values.schema.json, each problem named by its dotted path."""
+against its values.schema.json, each problem named by its dotted path; and the keys given that
+the chart knows nothing of, named so the user can be warned."""
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
@@ -38,3 +41,44 @@ def _validator(schema_json: str) -> Draft7Validator:
     schema = json.loads(schema_json)
     Draft7Validator.check_schema(schema)
     return Draft7Validator(schema)
+
+
+def unknown_keys(*, schema: dict[str, Any] | None, defaults: dict[str, Any], given: dict[str, Any]) -> list[str]:
+    """The dotted paths of the keys in ``given`` that the chart neither declares (its schema's
+    ``properties`` or ``patternProperties``) nor has a default for: most likely typos, which Helm
+    ignores without a word. A schema's ``additionalProperties: true`` declares no key (charts set it
+    at the top level so that ``global`` and sub-chart values pass). Maps the chart leaves free (an
+    empty default such as ``podAnnotations: {}`` without declared properties) are not looked into.
+    """
+    found = list(_unknown(schema or {}, defaults, given, prefix=""))
+    return [path for path in found if path != "global"][:MAX_ERRORS]
+
+
+def _unknown(schema: Any, defaults: Any, given: dict[str, Any], *, prefix: str) -> Iterator[str]:
+    schema = schema if isinstance(schema, dict) else {}
+    defaults = defaults if isinstance(defaults, dict) else {}
+    declared = schema.get("properties")
+    declared = declared if isinstance(declared, dict) else {}
+    patterns = _patterns(schema.get("patternProperties"))
+    for key, value in given.items():
+        path = f"{prefix}{key}"
+        if key not in defaults and key not in declared and not any(p.search(str(key)) for p in patterns):
+            yield path
+            continue
+        inner_schema, inner_defaults = declared.get(key), defaults.get(key)
+        structured = (isinstance(inner_defaults, dict) and inner_defaults) or (
+            isinstance(inner_schema, dict)
+            and any(isinstance(inner_schema.get(k), dict) for k in ("properties", "patternProperties"))
+        )
+        if isinstance(value, dict) and structured:
+            yield from _unknown(inner_schema, inner_defaults, value, prefix=f"{path}.")
+
+
+def _patterns(given: Any) -> list[re.Pattern[str]]:
+    patterns = []
+    for pattern in given if isinstance(given, dict) else {}:
+        try:
+            patterns.append(re.compile(pattern))
+        except re.error:
+            continue  # a pattern Python cannot read declares nothing we can check; the schema check says more
+    return patterns

@@ -5,9 +5,11 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from croniter import CroniterBadCronError, croniter
 from fastapi import APIRouter, Path, Response
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from quickon_common.contracts.backup import (
     BackupDeleteRequested,
@@ -28,7 +30,8 @@ from .params import DNS_LABEL, SERVICE_NAME_MAX, Namespace, Open, ServiceName, S
 
 router = APIRouter(prefix="/api/v1", tags=["backups"])
 BackupId = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]*$", min_length=1, max_length=64)]
-CRON = r"^\S+( \S+){4}$"  # five fields; the backup service checks the rest (and says what is wrong)
+CRON = r"^\S+( \S+){4}$"  # five fields; what each may hold is checked by croniter below
+CRON_FIELDS = "minute (0-59) hour (0-23) day (1-31) month (1-12) weekday (0-6)"
 Keep = Annotated[int | None, Field(default=None, ge=1, le=10_000)]
 
 
@@ -69,6 +72,29 @@ class ScheduleRequest(Strict):
     keep_weekly: Keep = None
     keep_monthly: Keep = None
     drill: bool = Field(default=False, description="a restore drill into a throwaway service after each backup")
+
+    # Checked here, not only by the backup service: a schedule it would refuse must not be accepted
+    # with a 202 and published, only to fail later as an operation.
+    @field_validator("cron")
+    @classmethod
+    def _cron_is_valid(cls, cron: str) -> str:
+        try:
+            croniter(cron)
+        except (CroniterBadCronError, ValueError, KeyError) as error:
+            raise ValueError(f"{cron!r} is not a valid cron expression ({error}); give {CRON_FIELDS}, "
+                             "e.g. '0 3 * * *' for 03:00 every day") from None  # fmt: skip
+        return cron
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone_is_known(cls, timezone: str) -> str:
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {timezone!r}; use an IANA name such as 'UTC' or 'Europe/Paris'"
+            ) from None
+        return timezone
 
 
 class Schedule(Open):

@@ -20,7 +20,7 @@ from quickon_common.contracts.deploy import (
 
 from ..auth import CurrentUser
 from ..deps import GatewayParts, Parts
-from ..operations import ACCEPTED, OperationView, Target, submit
+from ..operations import ACCEPTED, FieldWarning, OperationView, Target, submit
 from ..principal import Principal
 from ..problems import Problem
 from ..sealed_values import seal_secrets
@@ -116,9 +116,29 @@ async def _detail(parts: Parts, user: Principal, name: str, namespace: str) -> d
     return found
 
 
-async def _command(parts: Parts, user: Principal, response: Response, kind: str, event: ServiceEvent) -> OperationView:
+async def _command(
+    parts: Parts, user: Principal, response: Response, kind: str, event: ServiceEvent,
+    warnings: list[FieldWarning] | None = None,
+) -> OperationView:  # fmt: skip
     target, subject = _target(event.service, event.namespace)
-    return await submit(parts, user, response, kind=kind, event=event, target=target, subject=subject)
+    return await submit(
+        parts, user, response, kind=kind, event=event, target=target, subject=subject, warnings=warnings
+    )
+
+
+def _unknown_keys(checked: dict[str, Any]) -> list[FieldWarning]:
+    """The market's ``unknown_keys`` as warnings: Helm ignores such a key without a word, so a typo in a
+    top-level key would otherwise install as if it had not been given."""
+    app, version = str(checked.get("app")), str(checked.get("version"))
+    values_at = f"/api/v1/apps/{app.rsplit('/', 1)[-1]}/versions/{version}"
+    return [
+        FieldWarning(
+            field=f"body.values.{path}",
+            message=f"{app} {version} neither declares {path!r} nor has a default for it, so it changes nothing; "
+            f"check its spelling against the version's values (GET {values_at})",
+        )
+        for path in checked.get("unknown_keys", [])
+    ]
 
 
 @router.get("", response_model=ServiceList, summary="The installed services")
@@ -160,7 +180,7 @@ async def install(parts: GatewayParts, user: CurrentUser, request: InstallReques
         service=request.name, namespace=request.namespace, app=app, version=checked["version"],
         repository=repository, values=plain, sealed_values=sealed,
     )  # fmt: skip
-    return await _command(parts, user, response, "install", event)
+    return await _command(parts, user, response, "install", event, _unknown_keys(checked))
 
 
 @router.get("/{name}", response_model=ServiceDetail, summary="One service: status, health, revisions, operation")
@@ -215,8 +235,11 @@ async def _newest_stable(parts: Parts, user: Principal, name: str, namespace: st
     return str(upgrades.get("latest") or current["version"])
 
 
-async def _secret_paths(parts: Parts, user: Principal, name: str, namespace: str, request: UpgradeRequest) -> Any:
-    """The secret paths among the upgrade's values; None when the market or deployer cannot say (503)."""
+async def _checked_upgrade(
+    parts: Parts, user: Principal, name: str, namespace: str, request: UpgradeRequest
+) -> tuple[list[str] | None, list[FieldWarning]]:
+    """The secret paths among the upgrade's values (None when the market or deployer cannot say: 503),
+    and the warnings about its values."""
     try:
         current = await _detail(parts, user, name, namespace)
         checked = await parts.reads.ask(
@@ -226,9 +249,9 @@ async def _secret_paths(parts: Parts, user: Principal, name: str, namespace: str
         )  # fmt: skip
     except Problem as problem:
         if problem.status == 503:
-            return None  # sealed whole: nothing secret leaves in clear, and the command is still accepted
+            return None, []  # sealed whole: nothing secret leaves in clear, and the command is still accepted
         raise
-    return [*checked.get("secret_paths_given", []), *current.get("secret_values", [])]
+    return [*checked.get("secret_paths_given", []), *current.get("secret_values", [])], _unknown_keys(checked)
 
 
 @router.post(
@@ -242,15 +265,16 @@ async def upgrade(
     if request.version is None:
         request = request.model_copy(update={"version": await _newest_stable(parts, user, name, namespace)})
     plain, sealed = request.values, None
+    warnings: list[FieldWarning] = []
     if request.values:
-        paths = await _secret_paths(parts, user, name, namespace, request)
+        paths, warnings = await _checked_upgrade(parts, user, name, namespace, request)
         plain, sealed = seal_secrets(parts.sealer, request.values, paths)
     event = AppUpgradeRequested(
         service=name, namespace=namespace, version=request.version, reuse_values=request.reuse_values,
         values=plain, sealed_values=sealed, backup_first=request.backup_first,
         restore_data_on_failure=request.restore_data_on_failure,
     )  # fmt: skip
-    return await _command(parts, user, response, "upgrade", event)
+    return await _command(parts, user, response, "upgrade", event, warnings)
 
 
 @router.post(
