@@ -345,3 +345,19 @@ def test_without_wait_an_operation_taken_up_is_accepted(
     out = capsys.readouterr().out
     assert "accepted: operation op1" in out
     assert "not taken up" not in out
+
+
+def test_the_gateways_warnings_about_values_are_printed_on_stderr(
+    env: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    warning = {"field": "body.values.replicaCount", "message": "redis 1.0.0 neither declares 'replicaCount' …"}
+    gateway = Gateway(
+        {
+            "POST /api/v1/services": answer(202, {**OP, "state": "pending", "warnings": [warning]}),
+            "GET /api/v1/operations/op1": op_state("running"),
+        }
+    )
+    assert qc(["install", "redis", "--name", "r", "--set", "replicaCount=banana", "--json"], env, gateway) == 0
+    captured = capsys.readouterr()
+    assert "warning: values.replicaCount: redis 1.0.0 neither declares 'replicaCount'" in captured.err
+    assert json.loads(captured.out)["operation_id"] == "op1"  # --json output stays one document

@@ -122,6 +122,18 @@ def say_error(lines: Sequence[str]) -> None:
         console.print(Text(line, style="bold red" if index == 0 else ""))
 
 
+def say_warnings(warnings: Any) -> None:
+    """Print the gateway's warnings about a request (``warning: <field>: <message>``) on stderr, so that
+    ``--json`` output stays one document."""
+    from rich.text import Text
+
+    console = error_console()
+    for warning in warnings if isinstance(warnings, list) else []:
+        if isinstance(warning, Mapping):
+            where = str(warning.get("field", "")).removeprefix("body.")
+            console.print(Text(f"warning: {where}: {warning.get('message', '')}", style="yellow"))
+
+
 STATUS_STYLES = {
     "running": "green", "succeeded": "green", "completed": "green", "ready": "green", "synced": "green",
     "failed": "red", "degraded": "yellow", "stopped": "dim", "pending": "dim",

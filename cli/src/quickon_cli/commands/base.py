@@ -20,6 +20,7 @@ def submitted(ctx: Context, operation: Any) -> int:
     if not isinstance(operation, dict) or "operation_id" not in operation:
         ctx.show(operation, "The gateway accepted the request.")
         return 0
+    output.say_warnings(operation.get("warnings"))  # e.g. a values key the chart does not know
     if getattr(ctx.args, "wait", False):
         return wait_for(ctx.client, operation, timeout=ctx.args.timeout, json_output=ctx.json)
     operation = until_taken_up(ctx.client, operation)
