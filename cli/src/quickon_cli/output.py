@@ -125,10 +125,12 @@ def say_error(lines: Sequence[str]) -> None:
 def say_warnings(warnings: Any) -> None:
     """Print the gateway's warnings about a request (``warning: <field>: <message>``) on stderr, so that
     ``--json`` output stays one document."""
+    if not isinstance(warnings, list) or not warnings:
+        return
     from rich.text import Text
 
     console = error_console()
-    for warning in warnings if isinstance(warnings, list) else []:
+    for warning in warnings:
         if isinstance(warning, Mapping):
             where = str(warning.get("field", "")).removeprefix("body.")
             console.print(Text(f"warning: {where}: {warning.get('message', '')}", style="yellow"))
