@@ -2,9 +2,9 @@
 
 minio's own ``put_object`` of a stream of unknown length copies each part several times over; this
 drives its multipart calls directly. A part goes out while the next one fills, so the stream and the
-network overlap; about three parts are in memory at most (the one going out, the one filling, and the
-filled one's copy at the moment it is cut). Any failure or cancellation aborts the multipart upload:
-no object appears.
+network overlap; a filled part waits for the one before it to be sent before it is cut, so about two
+parts are in memory at once (the one going out and the one filling). Any failure or cancellation
+aborts the multipart upload: no object appears.
 """
 
 from __future__ import annotations
@@ -41,10 +41,11 @@ async def upload(
             while len(pending) >= part_size:
                 if upload_id is None:
                     upload_id = str(await call(partial(client._create_multipart_upload, bucket, name, _headers())))
-                data = bytes(memoryview(pending)[:part_size])
-                del pending[:part_size]
                 if sending is not None:
                     parts.append(await sending)
+                    sending = None
+                data = bytes(memoryview(pending)[:part_size])
+                del pending[:part_size]
                 sending = asyncio.ensure_future(_part(client, bucket, name, upload_id, len(parts) + 1, data, call))
                 del data
         if upload_id is None:  # smaller than one part: a plain PUT

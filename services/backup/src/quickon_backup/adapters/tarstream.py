@@ -28,7 +28,7 @@ from typing import IO, cast
 
 CHUNK = 4 << 20
 BLOCK = tarfile.BLOCKSIZE
-QUEUE_CHUNKS = 4
+QUEUE_CHUNKS = 2  # the store reads one chunk ahead and the hash holds one: enough to keep the worker busy
 COPY_BUFFER = 1 << 20
 HASH_INLINE = 64 << 10  # smaller chunks are hashed at once: a thread would cost more than the hash
 
