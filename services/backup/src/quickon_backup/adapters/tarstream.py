@@ -8,8 +8,8 @@ the chunks to :mod:`tarfile` in a worker thread through a small bounded queue, a
 Where the time goes (cProfile of a restore): tarfile's stream mode ("r|") copied every byte three or
 four times through its small read buffer, with the GIL held. Extraction now reads through a file that
 only moves forward, in tarfile's plain mode: file contents come out of the queue's chunks with one copy.
-The SHA-256 of a :class:`Digest` runs in a thread beside whoever consumes the chunk (hashlib releases
-the GIL), so hashing overlaps with writing to the store or to the disk.
+The SHA-256 of a :class:`Digest` stays on the event loop: hashing each chunk in a thread beside its
+consumer was tried, and on two cores it held more memory (a thread's allocations) and was no faster.
 """
 
 from __future__ import annotations
@@ -28,9 +28,8 @@ from typing import IO, cast
 
 CHUNK = 4 << 20
 BLOCK = tarfile.BLOCKSIZE
-QUEUE_CHUNKS = 2  # the store reads one chunk ahead and the hash holds one: enough to keep the worker busy
+QUEUE_CHUNKS = 2  # the store reads one chunk ahead besides: enough to keep the worker busy
 COPY_BUFFER = 1 << 20
-HASH_INLINE = 64 << 10  # smaller chunks are hashed at once: a thread would cost more than the hash
 
 
 class VolumeChanged(Exception):
@@ -42,28 +41,17 @@ class ArchiveInvalid(Exception):
 
 
 class Digest:
-    """SHA-256 and size of the bytes that passed through :meth:`tap` (final once the iteration ends)."""
+    """SHA-256 and size of the bytes that passed through :meth:`tap`."""
 
     def __init__(self) -> None:
         self._hash = hashlib.sha256()
         self.size = 0
 
     async def tap(self, chunks: AsyncIterable[bytes]) -> AsyncIterator[bytes]:
-        """The chunks as they come; each is hashed in a thread while the consumer handles it (one at a time,
-        in order: the next waits for the previous, so at most one chunk more is held)."""
-        hashing: asyncio.Future[None] | None = None
         async for chunk in chunks:
-            if hashing is not None:
-                await hashing
-                hashing = None
+            self._hash.update(chunk)
             self.size += len(chunk)
-            if len(chunk) < HASH_INLINE:
-                self._hash.update(chunk)
-            else:
-                hashing = asyncio.ensure_future(asyncio.to_thread(self._hash.update, chunk))
             yield chunk
-        if hashing is not None:
-            await hashing
 
     @property
     def hexdigest(self) -> str:
