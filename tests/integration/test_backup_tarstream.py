@@ -90,3 +90,19 @@ async def test_a_source_that_fails_midway_stops_the_extraction(tmp_path: Path) -
 
     with pytest.raises(ConnectionError, match="went away"):
         await extract_tar(failing(), tmp_path / "partial")
+
+
+async def test_the_source_is_read_to_its_end_so_that_its_own_check_runs(tmp_path: Path) -> None:
+    source = tmp_path / "source"
+    fill(source)
+    data = await archive(source)
+
+    async def checked_at_its_end() -> AsyncIterator[bytes]:
+        # Ten chunks more after the archive's end than the extraction needs: the part's hash is only
+        # known to be wrong once the last byte is read, as the store's stream checks it.
+        async for chunk in chunks_of(data + bytes(1_000_000)):
+            yield chunk
+        raise ValueError("the part's SHA-256 is not the manifest's")
+
+    with pytest.raises(ValueError, match="SHA-256"):
+        await extract_tar(checked_at_its_end(), tmp_path / "copy")

@@ -1,4 +1,8 @@
-"""Objects as files under one directory: each put a synced temporary file renamed into place."""
+"""Objects as files under one directory: each put a synced temporary file renamed into place.
+
+File I/O runs in threads, one chunk ahead: a put writes a chunk while the next is being produced, a get
+reads the next chunk while the consumer handles this one. Memory stays at about two chunks.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ import secrets
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO, ParamSpec, TypeVar
+from typing import Any, BinaryIO, ParamSpec, TypeVar
 
 from .base import ObjectInfo, ObjectStore
 from .errors import ObjectNotFound, ObjectStoreError, StoreFull, StoreUnavailable
@@ -35,12 +39,21 @@ class LocalStore(ObjectStore):
         temporary = path.with_name(f"{TEMP_MARKER}{path.name}.{secrets.token_hex(6)}")
         try:
             file = await self._call(key, _open_for_write, temporary)
+            writing: asyncio.Future[int] | None = None
             try:
                 async for chunk in chunks:
-                    await self._call(key, file.write, chunk)
+                    if writing is not None:
+                        await writing
+                    writing = asyncio.ensure_future(self._call(key, file.write, chunk))
+                if writing is not None:
+                    await writing
                 await self._call(key, _sync, file)
             finally:
-                file.close()  # after the sync: nothing left to flush, so it does not block
+                if writing is not None:
+                    _settle(writing)
+                # After the sync nothing is left to flush, so this does not block; after a failure it waits
+                # for a write still under way (the file's own lock), then the file goes.
+                file.close()
             await self._call(key, os.replace, temporary, path)
         except BaseException:  # also cancellation: a put that did not finish leaves nothing
             temporary.unlink(missing_ok=True)
@@ -53,11 +66,14 @@ class LocalStore(ObjectStore):
             file = await asyncio.to_thread(path.open, "rb")
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
             raise ObjectNotFound(f"no object {key!r} in {self.location}") from None
+        ahead = asyncio.ensure_future(self._call(key, file.read, chunk_size))
         try:
-            while chunk := await self._call(key, file.read, chunk_size):
+            while chunk := await ahead:
+                ahead = asyncio.ensure_future(self._call(key, file.read, chunk_size))
                 yield chunk
         finally:
-            file.close()  # a read-only file: closing does not block
+            _settle(ahead)
+            file.close()  # a read-only file: closing waits only for a read under way
 
     async def stat(self, key: str) -> ObjectInfo:
         path = self._path(key)
@@ -134,6 +150,15 @@ class LocalStore(ObjectStore):
         if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
             return StoreUnavailable(f"cannot write {key!r} in {self.location}: {error.strerror}; check permissions")
         return ObjectStoreError(f"{key!r} in {self.location}: {error.strerror or error}")
+
+
+def _settle(future: asyncio.Future[Any]) -> None:
+    """Stop waiting for ``future``; its outcome, whatever it is, has nobody left to hear it."""
+    if future.done():
+        if not future.cancelled():
+            future.exception()  # retrieved: no "never retrieved" warning for a failure already reported
+        return
+    future.cancel()
 
 
 def _open_for_write(path: Path) -> BinaryIO:

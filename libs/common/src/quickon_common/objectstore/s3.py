@@ -81,10 +81,15 @@ class S3Store(ObjectStore):
 
     async def get(self, key: str, *, chunk_size: int = 1 << 20) -> AsyncIterator[bytes]:
         response = await self._call(key, partial(self._client.get_object, self.bucket, self._name(key)))
+        # The next chunk is read while the consumer handles this one: reading and, say, extracting overlap.
+        ahead = asyncio.ensure_future(self._call(key, partial(response.read, chunk_size), attempts=1))
         try:
-            while chunk := await self._call(key, partial(response.read, chunk_size), attempts=1):
+            while chunk := await ahead:
+                ahead = asyncio.ensure_future(self._call(key, partial(response.read, chunk_size), attempts=1))
                 yield chunk
         finally:
+            # A read under way must end before the response closes under it (one chunk, or the read timeout).
+            await asyncio.gather(ahead, return_exceptions=True)
             response.close()
             response.release_conn()
 
