@@ -25,7 +25,7 @@ from quickon_backup.migrations import MIGRATIONS as BACKUP
 from quickon_common.db import Database
 from quickon_common.inbox import InboxRecord
 from quickon_common.migrations import MigrationError, Migrations, migrate
-from quickon_common.migrations.runner import VERSION_TABLE, first_revision
+from quickon_common.migrations.runner import first_revision
 from quickon_common.outbox import OutboxRecord
 from quickon_deployer.migrations import MIGRATIONS as DEPLOYER
 from quickon_gateway.migrations import MIGRATIONS as GATEWAY
@@ -70,7 +70,7 @@ def insert_rows(connection: Connection) -> Rows:
     inspector = sa.inspect(connection)
     rows: Rows = {}
     for table in inspector.get_table_names():
-        if table == VERSION_TABLE:
+        if table.startswith("alembic_version"):
             continue
         columns = inspector.get_columns(table)
         written = [{c["name"]: value(c, table, row) for c in columns} for row in (1, 2)]
@@ -96,13 +96,15 @@ def rows_now(rows: Rows) -> Callable[[Connection], Rows]:
     return lambda connection: {table: read_rows(connection, table, list(kept[0])) for table, kept in rows.items()}
 
 
-def versions(connection: Connection) -> list[str]:
-    return list(connection.execute(sa.text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars())
+def versions(migrations: Migrations) -> Callable[[Connection], list[str]]:
+    query = sa.text(f"SELECT version_num FROM {migrations.version_table}")
+    return lambda connection: list(connection.execute(query).scalars())
 
 
 def differences(migrations: Migrations) -> Callable[[Connection], list[Any]]:
     def compare(connection: Connection) -> list[Any]:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        opts = {"compare_type": True, "version_table": migrations.version_table}
+        context = MigrationContext.configure(connection, opts=opts)
         return list(compare_metadata(context, migrations.metadata()))
 
     return compare
@@ -118,7 +120,7 @@ async def test_rows_written_at_the_first_revision_are_found_at_head(migrations: 
     await migrate(db, migrations)
 
     assert await on_connection(db, rows_now(written)) == written
-    assert await on_connection(db, versions) == [ScriptDirectory(str(migrations.folder)).get_current_head()]
+    assert await on_connection(db, versions(migrations)) == [ScriptDirectory(str(migrations.folder)).get_current_head()]
     async with db.read_session() as session:  # and the service's models read them
         for model in (OutboxRecord, InboxRecord, *migrations.models):
             assert len((await session.exec(select(model))).all()) == 2, model.__name__
@@ -146,7 +148,7 @@ async def test_a_database_made_by_create_all_is_stamped_and_upgraded_with_its_da
 
     await migrate(db, migrations)
 
-    assert await on_connection(db, versions) == [first_revision(migrations)]
+    assert await on_connection(db, versions(migrations)) == [first_revision(migrations)]
     assert await on_connection(db, rows_now(written)) == written
     assert await on_connection(db, differences(migrations)) == []
     await db.dispose()
@@ -178,22 +180,37 @@ async def test_two_replicas_migrating_at_once_both_succeed_and_leave_one_version
 
     assert failures == []
     db = Database(database_url)
-    assert await on_connection(db, versions) == [first_revision(GATEWAY)]
+    assert await on_connection(db, versions(GATEWAY)) == [first_revision(GATEWAY)]
     assert await on_connection(db, differences(GATEWAY)) == []
     await db.dispose()
 
 
 async def test_a_database_with_only_some_tables_is_refused_and_left_unchanged(database_url: str) -> None:
-    # What the standalone relay of wave 1 made on an empty database: the outbox alone.
+    # Some of the market's tables and no revision: not a database wave 1 made whole.
     db = Database(database_url)
-    await on_connection(
-        db, lambda connection: SQLModel.metadata.create_all(connection, tables=[OutboxRecord.__table__])
-    )  # type: ignore[attr-defined]
+    some = [OutboxRecord.__table__, MARKET.models[0].__table__]  # type: ignore[attr-defined]
+    await on_connection(db, lambda connection: SQLModel.metadata.create_all(connection, tables=some))
+    before = await on_connection(db, lambda connection: sorted(sa.inspect(connection).get_table_names()))
 
-    with pytest.raises(MigrationError, match=r"lacks .*market_repository.*QC_MARKET_DATABASE_URL"):
+    with pytest.raises(MigrationError, match=r"lacks .*market_version.*QC_MARKET_DATABASE_URL"):
         await migrate(db, MARKET)
 
-    assert await on_connection(db, lambda connection: sorted(sa.inspect(connection).get_table_names())) == ["qc_outbox"]
+    assert await on_connection(db, lambda connection: sorted(sa.inspect(connection).get_table_names())) == before
+    await db.dispose()
+
+
+async def test_services_sharing_a_database_each_keep_their_own_revision(database_url: str) -> None:
+    # Wave 1 let services share one database (and an operator may give them one PostgreSQL database):
+    # the second finds the outbox and the inbox made, adds its own tables and its own version table.
+    db = Database(database_url)
+    await migrate(db, AUDIT)
+    await migrate(db, GATEWAY)
+    await migrate(db, AUDIT)  # and again at the next start: nothing to do
+
+    for migrations in (AUDIT, GATEWAY):
+        assert await on_connection(db, versions(migrations)) == [first_revision(migrations)]
+    tables = set(await on_connection(db, lambda connection: sa.inspect(connection).get_table_names()))
+    assert set(AUDIT.metadata().tables) | set(GATEWAY.metadata().tables) <= tables
     await db.dispose()
 
 
@@ -201,11 +218,11 @@ async def test_a_database_a_newer_quickon_migrated_is_refused_with_what_to_do(da
     db = Database(database_url)
     await migrate(db, MONITOR)
     await on_connection(
-        db, lambda connection: connection.execute(sa.text(f"UPDATE {VERSION_TABLE} SET version_num = 'f00d'"))
+        db, lambda connection: connection.execute(sa.text(f"UPDATE {MONITOR.version_table} SET version_num = 'f00d'"))
     )
 
     with pytest.raises(MigrationError, match=r"f00d.*newer QuickOn migrated it"):
         await migrate(db, MONITOR)
 
-    assert await on_connection(db, versions) == ["f00d"]
+    assert await on_connection(db, versions(MONITOR)) == ["f00d"]
     await db.dispose()

@@ -26,6 +26,7 @@ def run_environment(migrations: Migrations) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         transactional_ddl=True,  # on SQLite too: the runner's transaction holds every revision's DDL
         compare_type=True,
+        version_table=migrations.version_table,
     )
     with context.begin_transaction():
         context.run_migrations()

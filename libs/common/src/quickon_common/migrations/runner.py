@@ -24,10 +24,16 @@ from ..db import Database
 from ..inbox import InboxRecord
 from ..outbox import OutboxRecord
 
-VERSION_TABLE = "alembic_version"
-# Every database wave 1 made (with create_all, before migrations) holds the outbox: without a
-# version table, the outbox marks such a database, which is stamped at the first revision.
-MADE_BEFORE_MIGRATIONS_MARK = OutboxRecord.__tablename__
+# One lock for every service's migrations: services may share a database (wave 1 let them, and an
+# operator may give all of them one PostgreSQL database), and their first revisions all make the
+# outbox and the inbox. PostgreSQL scopes advisory locks to a database, so other databases never wait.
+LOCK_KEY = int.from_bytes(hashlib.blake2b(b"quickon-migrations", digest_size=8).digest(), "big", signed=True)
+
+
+def version_table(service: str) -> str:
+    """Each service keeps its revision in a table of its own, so that services sharing a database
+    each know where their own tables stand."""
+    return f"alembic_version_{service}"
 
 
 class MigrationError(RuntimeError):
@@ -63,19 +69,23 @@ class Migrations:
         return config
 
     @property
-    def lock_key(self) -> int:
-        """The PostgreSQL advisory lock of this service's migrations: a fixed 64-bit key from its name."""
-        digest = hashlib.blake2b(f"quickon-migrations:{self.service}".encode(), digest_size=8).digest()
-        return int.from_bytes(digest, "big", signed=True)
+    def version_table(self) -> str:
+        return version_table(self.service)
+
+    def made_before_migrations(self, tables: set[str]) -> bool:
+        """Whether a database without this service's version table was made by wave 1 (``create_all``):
+        it holds some of the service's own tables, or (for a service with none) the outbox."""
+        own = {model.__tablename__ for model in self.models}
+        return bool(own & tables) if own else OutboxRecord.__tablename__ in tables
 
 
 async def migrate(db: Database, migrations: Migrations) -> None:
     """Bring ``db`` to the newest revision of ``migrations``: an empty database gets every table, a
-    database wave 1 made (tables, no ``alembic_version``) is stamped at the first revision and
+    database wave 1 made (its tables, no version table) is stamped at the first revision and
     upgraded, one already migrated gets the revisions it lacks. Raises :class:`MigrationError`."""
     async with db.engine.begin() as connection:
         if connection.dialect.name == "postgresql":
-            await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": migrations.lock_key})
+            await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
         await connection.run_sync(upgrade_to_head, migrations)
 
 
@@ -84,7 +94,7 @@ def upgrade_to_head(connection: Connection, migrations: Migrations) -> None:
     config = migrations.config(connection)
     tables = set(inspect(connection).get_table_names())
     try:
-        if VERSION_TABLE not in tables and MADE_BEFORE_MIGRATIONS_MARK in tables:
+        if migrations.version_table not in tables and migrations.made_before_migrations(tables):
             command.stamp(config, first_revision(migrations))
         command.upgrade(config, "head")
     except CommandError as error:
@@ -95,8 +105,8 @@ def upgrade_to_head(connection: Connection, migrations: Migrations) -> None:
     missing = sorted(set(migrations.metadata().tables) - set(inspect(connection).get_table_names()))
     if missing:
         raise MigrationError(
-            f"the {migrations.service} database lacks {', '.join(missing)} after migrating: it holds another "
-            f"service's tables, or only some of the {migrations.service}'s. Give the {migrations.service} a "
+            f"the {migrations.service} database lacks {', '.join(missing)} after migrating: it holds only some "
+            f"of the {migrations.service}'s tables, without their revision. Give the {migrations.service} a "
             f"database of its own (QC_{migrations.service.upper()}_DATABASE_URL; an empty one is fine: it creates "
             "its tables), or restore this one from a backup."
         )

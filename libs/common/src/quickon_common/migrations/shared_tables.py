@@ -13,7 +13,16 @@ from alembic import op
 
 def create_outbox_and_inbox() -> None:
     """Create ``qc_outbox`` and ``qc_inbox`` as :class:`~quickon_common.outbox.OutboxRecord` and
-    :class:`~quickon_common.inbox.InboxRecord` described them when migrations began."""
+    :class:`~quickon_common.inbox.InboxRecord` described them when migrations began, unless another
+    service sharing the database made them already."""
+    present = set(sa.inspect(op.get_bind()).get_table_names())
+    if "qc_outbox" not in present:
+        _create_outbox()
+    if "qc_inbox" not in present:
+        _create_inbox()
+
+
+def _create_outbox() -> None:
     op.create_table(
         "qc_outbox",
         sa.Column("position", sa.Integer(), nullable=False),
@@ -25,6 +34,9 @@ def create_outbox_and_inbox() -> None:
         sa.PrimaryKeyConstraint("position"),
         sa.UniqueConstraint("event_id"),
     )
+
+
+def _create_inbox() -> None:
     op.create_table(
         "qc_inbox",
         sa.Column("consumer", sa.String(length=128), nullable=False),
