@@ -30,6 +30,10 @@ def create_service(settings: Settings | None = None, market: MarketSettings | No
     store = ChartStore(service.settings.var_dir.resolve() / "market" / "charts", market)
     register(service, catalog=catalog, syncer=syncer, store=store, settings=market)
 
+    # The catalog the database already holds is in memory before the first query is answered: a market
+    # started again would otherwise say, until its first sync pass ends, that apps it has do not exist.
+    service.prepares(syncer.reload)
+
     async def keep_catalog() -> None:
         await ensure_own_repositories(service, market)
         await syncer.run()

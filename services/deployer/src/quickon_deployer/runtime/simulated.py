@@ -221,16 +221,26 @@ class SimRuntime:
             if self._saved >= wanted:
                 return
             covered = self._changes
-            # Serialised here, on the event loop, so that the state cannot change under the encoder.
-            self._unsaved_parts |= self.cluster.take_touched()
-            parts = self.cluster.saved_parts(self._unsaved_parts)
-            histories = {
-                _name_of(key): json.dumps([asdict(r) for r in self._history[key]]) if key in self._history else None
-                for key in self._unsaved_histories
-            }
-            await asyncio.to_thread(self._store.save, self.cluster.saved_globals(), parts, histories)
-            self._unsaved_parts.clear()  # only once on disk: a failed save is repeated by the next one
-            self._unsaved_histories.clear()
+            # What this save writes is taken out of the unsaved sets before the write, and fresh sets
+            # collect what other callers change while the write runs in its thread: clearing the sets
+            # after the write would drop those changes, and a revision recorded meanwhile would be
+            # missing from disk (a resumed apply would not find it and deploy again).
+            part_names = self._unsaved_parts | self.cluster.take_touched()
+            history_keys = self._unsaved_histories
+            self._unsaved_parts, self._unsaved_histories = set(), set()
+            try:
+                # Serialised here, on the event loop, so that the state cannot change under the encoder.
+                parts = self.cluster.saved_parts(part_names)
+                histories = {
+                    _name_of(key): json.dumps([asdict(r) for r in self._history[key]]) if key in self._history else None
+                    for key in history_keys
+                }
+                await asyncio.to_thread(self._store.save, self.cluster.saved_globals(), parts, histories)
+            except BaseException:
+                # Not on disk (or not known to be): the next save writes them again.
+                self._unsaved_parts |= part_names
+                self._unsaved_histories |= history_keys
+                raise
             self._saved = covered
 
 
