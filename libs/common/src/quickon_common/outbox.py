@@ -97,11 +97,11 @@ class UnitOfWork:
 class Outbox:
     """Opens units of work for one service and tells listeners (the relay) of new events."""
 
-    def __init__(self, db: Database, *, source: str, published: set[int] | None = None) -> None:
+    def __init__(self, db: Database, *, source: str, published: set[str] | None = None) -> None:
         self.db = db
         self.source = source
         self._listeners: list[Callable[[], None]] = []
-        # Positions the relay has published (its set). On SQLite each transaction deletes some of
+        # Ids of the events the relay has published (its set). On SQLite each transaction deletes some of
         # them, so that deleting costs no transaction of its own and never queues for the one write
         # lock. Not on PostgreSQL: rows locked in another order by the relay's own delete could
         # deadlock with the service's transaction, and there writers do not queue anyway.
@@ -135,7 +135,7 @@ class Outbox:
                 await session.exec(insert(OutboxRecord), params=rows)
             gone = sorted(self._published)[:PIGGYBACK_DELETES]
             if gone:
-                await session.exec(delete(OutboxRecord).where(col(OutboxRecord.position).in_(gone)))
+                await session.exec(delete(OutboxRecord).where(col(OutboxRecord.event_id).in_(gone)))
             callbacks = session.info.pop(AFTER_COMMIT, [])
             await session.commit()
             self._published.difference_update(gone)

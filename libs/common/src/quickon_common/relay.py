@@ -22,6 +22,7 @@ import nats
 from nats.js import JetStreamContext
 from prometheus_client import Counter, Gauge
 from sqlalchemy import delete, func
+from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
 from .bus import ensure_stream, recreate_stream, stream_missing
@@ -31,6 +32,8 @@ from .outbox import OutboxRecord
 from .settings import load_settings
 from .tasks import woken
 
+# An outbox row as the relay reads it: position (the order), event id, subject, headers, body.
+Row = tuple[int, str, str, str, bytes]
 log = logging.getLogger(__name__)
 
 PUBLISHED = Counter("quickon_outbox_published_total", "Events the relay published", ["service"])
@@ -62,9 +65,11 @@ class OutboxRelay:
         self.restore_stream = restore_stream
         self.last_error: str | None = None
         self._wake = asyncio.Event()
-        # Positions acknowledged by the stream, not deleted yet. The service's Outbox shares the set
+        # Event ids acknowledged by the stream, not deleted yet. The service's Outbox shares the set
         # and deletes them with its next transaction; what no transaction took goes after poll_s.
-        self.published: set[int] = set()
+        # Ids, not positions: SQLite gives a new row the position of a deleted one, and a position
+        # remembered as published would then skip (and delete) an event never published.
+        self.published: set[str] = set()
         self._forgetting: asyncio.Task[None] | None = None
 
     def wake(self) -> None:
@@ -115,7 +120,7 @@ class OutboxRelay:
         after, total = 0, 0
         while True:
             found = await self._read(after=after)
-            rows = [row for row in found if row[0] not in self.published]
+            rows = [row for row in found if row[1] not in self.published]
             if rows:
                 acked, error = await self._publish(js, rows)
                 self.published.update(acked)
@@ -132,9 +137,9 @@ class OutboxRelay:
     async def forget_published(self) -> None:
         """Delete every published row now (stopping, or before counting the backlog)."""
         while self.published:
-            positions = sorted(self.published)[: self.batch_size]
-            await self._forget(positions)
-            self.published.difference_update(positions)
+            event_ids = sorted(self.published)[: self.batch_size]
+            await self._forget(event_ids)
+            self.published.difference_update(event_ids)
 
     def _forget_in_background(self) -> None:
         if self.published and (self._forgetting is None or self._forgetting.done()):
@@ -147,24 +152,22 @@ class OutboxRelay:
         except Exception as error:  # the rows stay and are skipped; the next pass or count retries
             log.warning("outbox relay cannot delete published events yet: %s: %s", type(error).__name__, error)
 
-    async def _read(self, *, after: int) -> list[tuple[int, str, str, bytes]]:
+    async def _read(self, *, after: int) -> list[Row]:
+        table = OutboxRecord.__table__  # type: ignore[attr-defined]
+        query = (
+            sa_select(table.c.position, table.c.event_id, table.c.subject, table.c.headers, table.c.body)
+            .where(table.c.position > after)
+            .order_by(table.c.position)
+            .limit(self.batch_size)
+        )
         async with self.db.read_session() as session:
-            rows = (
-                await session.exec(
-                    select(col(OutboxRecord.position), OutboxRecord.subject, OutboxRecord.headers, OutboxRecord.body)
-                    .where(col(OutboxRecord.position) > after)
-                    .order_by(col(OutboxRecord.position))
-                    .limit(self.batch_size)
-                )
-            ).all()
-        return [(int(position or 0), subject, headers, body) for position, subject, headers, body in rows]
+            rows = (await (await session.connection()).execute(query)).all()
+        return [(int(row[0]), row[1], row[2], row[3], row[4]) for row in rows]
 
-    async def _publish(
-        self, js: JetStreamContext, rows: list[tuple[int, str, str, bytes]]
-    ) -> tuple[list[int], Exception | None]:
-        """Publish with asynchronous acks; the positions of the acknowledged prefix, and why not all."""
+    async def _publish(self, js: JetStreamContext, rows: list[Row]) -> tuple[list[str], Exception | None]:
+        """Publish with asynchronous acks; the event ids of the acknowledged prefix, and why not all."""
         futures = [
-            await js.publish_async(subject, body, headers=json.loads(headers)) for _, subject, headers, body in rows
+            await js.publish_async(subject, body, headers=json.loads(headers)) for _, _, subject, headers, body in rows
         ]
         done, _ = await asyncio.wait(futures, timeout=self.ack_timeout_s)
         acked = 0
@@ -175,17 +178,17 @@ class OutboxRelay:
         for future in futures[acked:]:
             future.cancel()
         if acked == len(rows):
-            return [row[0] for row in rows], None
+            return [row[1] for row in rows], None
         failed = futures[acked]
         reason = "no acknowledgement in time" if failed not in done else repr(failed.exception())
         error = ConnectionError(f"{len(rows) - acked} of {len(rows)} events not stored: {reason}")
         error.__cause__ = failed.exception() if failed in done else None  # read by stream_missing
-        return [row[0] for row in rows[:acked]], error
+        return [row[1] for row in rows[:acked]], error
 
-    async def _forget(self, positions: list[int]) -> None:
-        # By position, never "up to position": on PostgreSQL a lower position may commit later.
+    async def _forget(self, event_ids: list[str]) -> None:
+        # By id, never "up to position": on PostgreSQL a lower position may commit later.
         async with self.db.session() as session:
-            await session.exec(delete(OutboxRecord).where(col(OutboxRecord.position).in_(positions)))
+            await session.exec(delete(OutboxRecord).where(col(OutboxRecord.event_id).in_(event_ids)))
             await session.commit()
 
     async def backlog(self) -> int:
