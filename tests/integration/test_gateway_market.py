@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from quickon_common.contracts.deploy import AppInstalled, AppInstallRequested
+from quickon_common.migrations import migrate
 from quickon_common.natsserver import NatsServer
+from quickon_market.migrations import MIGRATIONS as MARKET_MIGRATIONS
 from quickon_market.models import Repository
 from support.bus import eventually, running
 from support.charts import chart_tgz, write_repository
@@ -146,7 +148,7 @@ async def test_an_install_sent_right_after_the_market_starts_succeeds(
     # an answer. The gateway (checking the values) and the deployer (resolving the chart) ask again.
     url, repository = nats_server.url, HeldRepository()
     market = market_service(url, f"sqlite:///{tmp_path / 'market.db'}", tmp_path)
-    await market.db.create_tables(market.models)
+    await migrate(market.db, MARKET_MIGRATIONS)
     async with market.db.session() as session:  # a repository the market has never read
         session.add(Repository(name="team", url=repository.url))
         await session.commit()
