@@ -3,17 +3,17 @@ where a dotted path lies in a values tree. No I/O here."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
+
+from quickon_common.names import is_dns_label
 
 LOCAL_REPOSITORY = "local"  # QuickOn's own repository: charts published through the market
 BUILTIN_REPOSITORY = "builtin"  # the catalog shipped with QuickOn
-REPOSITORY_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 
 
 def repository_name_problem(name: str) -> str | None:
     """Why ``name`` cannot name a repository, or None when it can (a DNS label: it becomes a subject part)."""
-    if REPOSITORY_NAME.match(name):
+    if is_dns_label(name):
         return None
     return f"{name!r} is not a valid repository name (lowercase letters, digits, '-')"
 
