@@ -12,6 +12,7 @@ Shape: ``app.py`` (wiring), ``queries.py``, ``settings.py``, ``migrations/``, as
   ``retention.py`` (the log's tables), ``triggers.py`` (database triggers), ``checkpoint_store.py``
   (the object store), ``signing.py`` (the key file), ``scan.py`` and ``verify.py`` (a plain driver
   connection, for speed).
-- ``app.py`` builds the signer at construction (``Signer.load`` reads or makes the key file), and sets
-  ``audit_log``, ``reader``, ``writer`` and ``signer`` on the service for tests and benchmarks.
+- The signer is built while wiring (``Signer.load`` reads, or on first start makes, the key
+  file): the log, the checkpoint writer and the queries are built around it. Tests and benchmarks
+  reach the parts through ``app.build()``.
 """

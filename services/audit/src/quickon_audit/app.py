@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from quickon_common.objectstore import open_store
@@ -26,10 +27,21 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def create_service(
+@dataclass(frozen=True)
+class AuditParts:
+    """The audit service and the parts a test or benchmark may drive directly."""
+
+    service: Service
+    audit_log: AuditLog
+    reader: StreamReader
+    writer: CheckpointWriter
+    signer: Signer
+
+
+def build(
     settings: Settings | None = None, audit: AuditSettings | None = None, *, clock: Callable[[], datetime] = utc_now
-) -> Service:
-    """The audit service, ready to run."""
+) -> AuditParts:
+    """The audit service, wired, with its log, stream reader, checkpoint writer and signer at hand."""
     service = Service("audit", settings=settings, migrations=MIGRATIONS)
     audit = audit or AuditSettings()
     configured = audit.signing_key.get_secret_value() if audit.signing_key else None
@@ -79,8 +91,11 @@ def create_service(
     service.runs(timed_checkpoints)
     service.runs(keep_retention)
     queries.register(service, signer=signer, stored=writer.stored)
-    service.audit_log = audit_log  # type: ignore[attr-defined]  # for tests and benchmarks
-    service.reader = reader  # type: ignore[attr-defined]
-    service.writer = writer  # type: ignore[attr-defined]
-    service.signer = signer  # type: ignore[attr-defined]
-    return service
+    return AuditParts(service=service, audit_log=audit_log, reader=reader, writer=writer, signer=signer)
+
+
+def create_service(
+    settings: Settings | None = None, audit: AuditSettings | None = None, *, clock: Callable[[], datetime] = utc_now
+) -> Service:
+    """The audit service, ready to run."""
+    return build(settings, audit, clock=clock).service

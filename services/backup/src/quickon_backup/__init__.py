@@ -9,5 +9,5 @@ over NATS, Kubernetes jobs, tar streams), ``settings.py``, ``migrations/``. Exce
 - ``retention.py`` holds pure rules (schedules and retention as functions of the time given) beside
   ``domain.py``; ``schedules.py`` is the scheduler and the consumers that set schedules.
 - ``stored.py`` is an adapter (a backup's objects in the store) kept at the top level.
-- ``app.py`` sets ``store``, ``scheduler`` and ``runner`` on the service for tests and benchmarks.
+- Tests and benchmarks reach the store, scheduler and runner through ``app.build()``.
 """

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from quickon_common.objectstore import ObjectStore, ObjectStoreError, open_store
@@ -27,14 +28,25 @@ from .waiting import DeployerOperations
 STORE_CHECK_S = 10.0
 
 
-def create_service(
+@dataclass(frozen=True)
+class BackupParts:
+    """The backup service and the parts a test or benchmark may drive directly."""
+
+    service: Service
+    store: ObjectStore
+    scheduler: Scheduler
+    runner: JobRunner
+
+
+def build(
     settings: Settings | None = None,
     backup: BackupSettings | None = None,
     *,
     store: ObjectStore | None = None,
     clock: Callable[[], datetime] = utc_now,
-) -> Service:
-    """The backup service, ready to run. ``clock`` is the scheduler's time (tests pass their own)."""
+) -> BackupParts:
+    """The backup service, wired, with its store, scheduler and runner at hand. ``clock`` is the
+    scheduler's time (tests pass their own)."""
     service = Service("backup", settings=settings, migrations=MIGRATIONS)
     backup = backup or BackupSettings()
     store = store or open_store(service.settings.store_settings())
@@ -64,7 +76,15 @@ def create_service(
     service.runs(runner.run)
     service.runs(scheduler.run)
     service.runs(check_store)
-    service.store = store  # type: ignore[attr-defined]  # for tests and benchmarks
-    service.scheduler = scheduler  # type: ignore[attr-defined]
-    service.runner = runner  # type: ignore[attr-defined]
-    return service
+    return BackupParts(service=service, store=store, scheduler=scheduler, runner=runner)
+
+
+def create_service(
+    settings: Settings | None = None,
+    backup: BackupSettings | None = None,
+    *,
+    store: ObjectStore | None = None,
+    clock: Callable[[], datetime] = utc_now,
+) -> Service:
+    """The backup service, ready to run. ``clock`` is the scheduler's time (tests pass their own)."""
+    return build(settings, backup, store=store, clock=clock).service

@@ -11,6 +11,7 @@ NATS, ``helm template``, the platform's sealing key), ``settings.py``, ``migrati
 - ``preview.py`` (what an upgrade would change) and ``stored.py`` (manifests with Secret contents as
   digests) are pure rules kept beside ``domain.py``; ``watcher.py`` keeps statuses true to the runtime;
   ``backup_source.py`` is the query the backup service asks, kept apart from ``queries.py``.
-- ``app.py`` builds the runtime and the sealer at construction (the simulated cluster's state and the
-  key files are read then), and sets ``runtime``, ``runner`` and ``watcher`` on the service for tests.
+- The runtime and the sealer are built while wiring (``runtime/choice.py`` and ``adapters/sealing.py``
+  read the simulated cluster's state, the kubeconfig and the key files then): the steps and queries are
+  built around them. Tests and benchmarks reach the runtime, runner and watcher through ``app.build()``.
 """

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 from functools import cache
 
 from quickon_common.service import Service
@@ -15,6 +16,7 @@ from .adapters.sealing import platform_sealer
 from .migrations import MIGRATIONS
 from .outcomes import build_sagas
 from .pre_upgrade import PreUpgradeBackup
+from .runtime.base import Runtime
 from .runtime.choice import create_runtime
 from .saga import SagaRunner
 from .settings import DeployerSettings
@@ -25,8 +27,18 @@ log = logging.getLogger(__name__)
 RUNTIME_CHECK_S = 10.0
 
 
-def create_service(settings: Settings | None = None, deployer: DeployerSettings | None = None) -> Service:
-    """The deployer service, ready to run."""
+@dataclass(frozen=True)
+class DeployerParts:
+    """The deployer service and the parts a test or benchmark may drive directly."""
+
+    service: Service
+    runtime: Runtime
+    runner: SagaRunner
+    watcher: StatusWatcher
+
+
+def build(settings: Settings | None = None, deployer: DeployerSettings | None = None) -> DeployerParts:
+    """The deployer service, wired, with its runtime, saga runner and status watcher at hand."""
     service = Service("deployer", settings=settings, migrations=MIGRATIONS)
     deployer = deployer or DeployerSettings()
     var = service.settings.var_dir.resolve() / "deployer"
@@ -62,7 +74,9 @@ def create_service(settings: Settings | None = None, deployer: DeployerSettings 
     service.runs(runner.run)
     service.runs(watcher.run)
     service.runs(check_runtime)
-    service.runtime = runtime  # type: ignore[attr-defined]  # for tests and benchmarks
-    service.runner = runner  # type: ignore[attr-defined]
-    service.watcher = watcher  # type: ignore[attr-defined]
-    return service
+    return DeployerParts(service=service, runtime=runtime, runner=runner, watcher=watcher)
+
+
+def create_service(settings: Settings | None = None, deployer: DeployerSettings | None = None) -> Service:
+    """The deployer service, ready to run."""
+    return build(settings, deployer).service
