@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,8 +17,6 @@ from .migrations import MIGRATIONS
 from .settings import AuditSettings
 from .signing import Signer
 from .stream_reader import StreamReader
-
-log = logging.getLogger(__name__)
 
 
 def utc_now() -> datetime:
@@ -65,22 +61,12 @@ def build(
             await ensure_head(connection)
 
     async def timed_checkpoints() -> None:
-        while True:
-            await asyncio.sleep(audit.checkpoint_interval_s)
-            try:
-                await audit_log.checkpoint_now()
-            except Exception as error:  # the database away: the next tick tries again
-                log.warning("timed checkpoint failed: %s: %s", type(error).__name__, error)
+        await audit_log.checkpoint_on_time(audit.checkpoint_interval_s)
 
     async def keep_retention() -> None:
-        while audit.retention_days is not None:
-            try:
-                removed = await retention.apply(service.outbox, keep_days=audit.retention_days, clock=clock)
-                if removed:
-                    log.info("retention removed %d entries", removed)
-            except Exception as error:
-                log.warning("retention failed, tried again later: %s: %s", type(error).__name__, error)
-            await asyncio.sleep(audit.retention_check_s)
+        await retention.keep(
+            service.outbox, keep_days=audit.retention_days, every_s=audit.retention_check_s, clock=clock
+        )
 
     async def follow() -> None:
         await reader.run(service.js)
