@@ -3,12 +3,11 @@ objects in an object store (S3 or a local directory), their data read and writte
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from quickon_common.objectstore import ObjectStore, ObjectStoreError, open_store
+from quickon_common.objectstore import ObjectStore, open_store
 from quickon_common.saga import Outcomes
 from quickon_common.service import Service
 from quickon_common.settings import Settings
@@ -23,9 +22,8 @@ from .restoring import RestoreSteps
 from .sagas import build_sagas
 from .schedules import Scheduler, utc_now
 from .settings import BackupSettings
+from .stored import watch_store
 from .waiting import DeployerOperations
-
-STORE_CHECK_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -65,13 +63,7 @@ def build(
     service.checks["object_store"] = "not checked yet"
 
     async def check_store() -> None:
-        while True:
-            try:
-                await store.check()
-                service.checks["object_store"] = None
-            except ObjectStoreError as error:
-                service.checks["object_store"] = f"{store.location}: {error}"
-            await asyncio.sleep(STORE_CHECK_S)
+        await watch_store(store, lambda reason: service.checks.__setitem__("object_store", reason))
 
     service.runs(runner.run)
     service.runs(scheduler.run)

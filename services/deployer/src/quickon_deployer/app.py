@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from dataclasses import dataclass
 from functools import cache
 
@@ -17,14 +15,11 @@ from .migrations import MIGRATIONS
 from .outcomes import build_sagas
 from .pre_upgrade import PreUpgradeBackup
 from .runtime.base import Runtime
-from .runtime.choice import create_runtime
+from .runtime.choice import create_runtime, watch_runtime
 from .saga import SagaRunner
 from .settings import DeployerSettings
 from .steps import Steps
 from .watcher import StatusWatcher
-
-log = logging.getLogger(__name__)
-RUNTIME_CHECK_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -67,9 +62,7 @@ def build(settings: Settings | None = None, deployer: DeployerSettings | None = 
     service.checks["runtime"] = "not checked yet"
 
     async def check_runtime() -> None:
-        while True:
-            service.checks["runtime"] = await runtime.check()
-            await asyncio.sleep(RUNTIME_CHECK_S)
+        await watch_runtime(runtime, lambda reason: service.checks.__setitem__("runtime", reason))
 
     service.runs(runner.run)
     service.runs(watcher.run)

@@ -3,7 +3,9 @@ or Kubernetes (its kubeconfig read), or, when that fails, one that explains itse
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Callable
 
 from quickon_common.service import Service
 
@@ -13,6 +15,7 @@ from .simulated import SimRuntime
 from .unavailable import UnavailableRuntime
 
 log = logging.getLogger(__name__)
+RUNTIME_CHECK_S = 10.0
 
 
 def create_runtime(service: Service, settings: DeployerSettings) -> Runtime:
@@ -31,3 +34,10 @@ def create_runtime(service: Service, settings: DeployerSettings) -> Runtime:
     except RuntimeFailure as failure:
         log.error("runtime %s unavailable: %s", settings.runtime, failure.reason)
         return UnavailableRuntime(settings.runtime, failure.reason)
+
+
+async def watch_runtime(runtime: Runtime, report: Callable[[str | None], None]) -> None:
+    """Check the runtime every few seconds and report why it is unusable, or None (its readiness check)."""
+    while True:
+        report(await runtime.check())
+        await asyncio.sleep(RUNTIME_CHECK_S)
