@@ -60,7 +60,8 @@ from quickon_common.natsserver import NatsServer, free_port
 from quickon_common.objectstore import StoreSettings, open_store
 from quickon_common.service import Service
 from quickon_common.settings import Settings
-from quickon_deployer.app import create_service as create_deployer
+from quickon_deployer.app import DeployerParts
+from quickon_deployer.app import build as build_deployer
 from quickon_deployer.settings import DeployerSettings
 
 CATALOG = Path(__file__).resolve().parents[1] / "catalog"
@@ -305,7 +306,7 @@ async def measure(
     store: StoreSettings,
     backend: str,
     size: int,
-    deployer: Service,
+    deployer: DeployerParts,
     runs: int,
 ) -> Measured:
     database = f"sqlite:///{work / f'backup-{backend}.db'}"
@@ -314,7 +315,7 @@ async def measure(
     async with started(service):
         name = f"vol-{backend}"
         await outcomes.run(AppInstallRequested(service=name, namespace=NAMESPACE, app="redis", version="1.0.0"))
-        runtime = deployer.runtime  # type: ignore[attr-defined]
+        runtime = deployer.runtime
         (claim,) = runtime.cluster.status(namespace=NAMESPACE, release=name).claims
         files = fill(Path(claim.path) / "bench", size)
         backups, restores = [], []
@@ -371,7 +372,8 @@ async def run(quick: bool) -> dict[str, Any]:
                     database_url=f"sqlite:///{work / 'deployer.db'}", secret_key=key,
                 )  # fmt: skip
                 sim = DeployerSettings(runtime="sim", sim_delay_scale=0, failure_grace_s=0, pre_upgrade_backup=False)
-                async with started(create_deployer(deployer_settings, sim)) as deployer:
+                deployer = build_deployer(deployer_settings, sim)
+                async with started(deployer.service):
                     outcomes = Outcomes(nc)
                     await outcomes.listen()
                     local = await measure(outcomes, url, work, StoreSettings(url=f"file://{work / 'objects'}"),

@@ -41,8 +41,8 @@ from quickon_common.envelope import Envelope, encode
 from quickon_common.natsserver import NatsServer, free_port
 from quickon_common.service import Service
 from quickon_common.settings import Settings
+from quickon_deployer.adapters.render import render
 from quickon_deployer.app import create_service as create_deployer
-from quickon_deployer.render import render
 from quickon_deployer.settings import DeployerSettings
 
 CATALOG = Path(__file__).resolve().parents[1] / "catalog"

@@ -25,7 +25,7 @@ import yaml
 sys.path.insert(0, str(Path(__file__).parents[1] / "tests"))
 from quickon_common.natsserver import NatsServer
 from quickon_common.settings import Settings
-from quickon_market.app import create_service
+from quickon_market.app import build
 from quickon_market.models import Repository
 from quickon_market.settings import MarketSettings
 from support.charts import CATEGORIES, big_index
@@ -58,7 +58,8 @@ async def run(quick: bool, database_url: str | None) -> dict[str, float]:
             service="market", nats_url=server.url, var_dir=Path(tmp) / "var", log_json=False,
             database_url=database_url or f"sqlite:///{tmp}/market.db",
         )  # fmt: skip
-        service = create_service(settings, MarketSettings(builtin_catalog=Path("off")))
+        market = build(settings, MarketSettings(builtin_catalog=Path("off")))
+        service = market.service
         await service.start()
         while not service.ready:  # noqa: ASYNC110 - readiness is a set of checks, polled as /readyz does
             await asyncio.sleep(0.05)
@@ -66,7 +67,7 @@ async def run(quick: bool, database_url: str | None) -> dict[str, float]:
             checked = datetime.now(UTC)
             uow.session.add(Repository(name="big", url=f"file://{repo}", checked_at=checked, refresh_done=1))
         started = time.perf_counter()
-        result = await service.syncer.sync("big", requested=True)  # type: ignore[attr-defined]
+        result = await market.syncer.sync("big", requested=True)
         sync_s = time.perf_counter() - started
         assert result is not None and len(result.added) == apps * versions, result
         ratio = sync_s / floor

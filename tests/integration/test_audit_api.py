@@ -14,7 +14,7 @@ import httpx
 from fastapi import FastAPI
 
 import quickon_audit.offline
-from quickon_audit.app import create_service
+from quickon_audit.app import build
 from quickon_audit.settings import AuditSettings
 from quickon_common.natsserver import NatsServer
 from support.audit import consumer_idle, message, publish_all
@@ -41,13 +41,13 @@ async def test_query_export_verify_and_prove_through_the_gateway(
     nats_server: NatsServer, database_url: str, tmp_path: Path
 ) -> None:
     settings = settings_for("audit", nats_url=nats_server.url, database_url=database_url, var_dir=tmp_path)
-    audit = create_service(settings, AuditSettings(checkpoint_every=50, checkpoint_interval_s=3600))
+    audit = build(settings, AuditSettings(checkpoint_every=50, checkpoint_interval_s=3600))
     events = [message(i, team="red" if i % 4 == 0 else None, actor="carol" if i % 5 == 0 else "alice")
               for i in range(EVENTS)]  # fmt: skip
-    async with running(audit), gateway(nats_server.url, database_url, tmp_path / "gw") as app:
+    async with running(audit.service), gateway(nats_server.url, database_url, tmp_path / "gw") as app:
         await publish_all(nats_server.url, events)
         await eventually(lambda: consumer_idle(nats_server.url), what="the events to be logged")
-        await audit.audit_log.checkpoint_now()  # type: ignore[attr-defined]
+        await audit.audit_log.checkpoint_now()
         token = await log_in(app)
         async with client(app, token) as http:
             carol = await page_through(http, actor="carol", limit=7)

@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import DatabaseError
 
 from quickon_audit import canonical, merkle, retention
-from quickon_audit.app import create_service
+from quickon_audit.app import AuditParts, build
 from quickon_audit.appender import checkpoints, entries, heads
 from quickon_audit.checkpoint_store import PREFIX
 from quickon_audit.settings import AuditSettings
@@ -38,8 +38,13 @@ class Clock:
 
 
 def audit_service(nats_url: str, database_url: str, var: Path, clock: Clock, **settings: object) -> Service:
+    return audit_parts(nats_url, database_url, var, clock, **settings).service
+
+
+def audit_parts(nats_url: str, database_url: str, var: Path, clock: Clock, **settings: object) -> AuditParts:
+    """As :func:`audit_service`, with its log and signer at hand for a test to drive."""
     base = settings_for("audit", nats_url=nats_url, database_url=database_url, var_dir=var, **settings)
-    return create_service(base, AuditSettings(checkpoint_every=100, checkpoint_interval_s=3600, store_retry_s=0.1),
+    return build(base, AuditSettings(checkpoint_every=100, checkpoint_interval_s=3600, store_retry_s=0.1),
                           clock=clock)  # fmt: skip
 
 
@@ -53,7 +58,8 @@ async def test_checkpoints_queue_while_the_store_is_away_and_are_stored_when_it_
 ) -> None:
     blocked = tmp_path / "objects"
     blocked.write_text("a file where the store's folder should be: every write fails")
-    service = audit_service(nats_server.url, database_url, tmp_path, Clock(), store_url=f"file://{blocked}")
+    audit = audit_parts(nats_server.url, database_url, tmp_path, Clock(), store_url=f"file://{blocked}")
+    service = audit.service
     async with running(service, but=("checkpoint store",)):
         for start in (0, 150):  # two rounds: two checkpoints at least
             await publish_all(nats_server.url, [message(i) for i in range(start, start + 150)])
@@ -74,7 +80,7 @@ async def test_checkpoints_queue_while_the_store_is_away_and_are_stored_when_it_
         await store.close()
     cp = document["checkpoint"]
     public = base64.b64decode(document["public_key"])
-    assert public == service.signer.public_raw  # type: ignore[attr-defined]
+    assert public == audit.signer.public_raw
     assert signature_valid(public, canonical.checkpoint_payload(**cp), document["signature"])
     leaves = base64.b64decode(document["leaves_b64"])
     assert merkle.root([leaves[i : i + 32] for i in range(0, len(leaves), 32)]).hex() == cp["merkle_root"]
@@ -123,8 +129,8 @@ async def test_timed_checkpoints_and_retention_of_whole_segments(
     nats_server: NatsServer, database_url: str, tmp_path: Path
 ) -> None:
     clock = Clock()
-    service = audit_service(nats_server.url, database_url, tmp_path, clock)
-    audit_log = service.audit_log  # type: ignore[attr-defined]
+    audit = audit_parts(nats_server.url, database_url, tmp_path, clock)
+    service, audit_log = audit.service, audit.audit_log
     async with running(service):
         await publish_all(nats_server.url, [message(i) for i in range(30)])
         await eventually(lambda: consumer_idle(nats_server.url), what="the first events to be logged")
@@ -143,7 +149,7 @@ async def test_timed_checkpoints_and_retention_of_whole_segments(
             oldest = (await connection.execute(select(func.min(entries.c.seq)))).scalar()
         assert oldest == first + 1
         assert await retention.apply(service.outbox, keep_days=7, clock=clock) == 0
-        verdict = verify(database_url, service.signer.public_raw)  # type: ignore[attr-defined]
+        verdict = verify(database_url, audit.signer.public_raw)
         assert verdict.ok and verdict.starts_after == first, verdict
         for statement, refusal in (
             (f"DELETE FROM audit_log WHERE seq = {second}", "append-only"),

@@ -16,7 +16,7 @@ from pathlib import Path
 import nats
 from sqlalchemy import func, select
 
-from quickon_audit.app import create_service
+from quickon_audit.app import AuditParts, build
 from quickon_audit.appender import entries
 from quickon_audit.settings import AuditSettings
 from quickon_audit.stream_reader import DURABLE
@@ -32,9 +32,9 @@ EVENTS = 10_000
 CHECKPOINT_TYPE = AuditCheckpointCreated.ce_type()
 
 
-def audit_service(nats_url: str, database_url: str, var_dir: Path) -> Service:
+def audit_service(nats_url: str, database_url: str, var_dir: Path) -> AuditParts:
     settings = settings_for("audit", nats_url=nats_url, database_url=database_url, var_dir=var_dir)
-    return create_service(settings, AuditSettings(checkpoint_every=1000, checkpoint_interval_s=3600))
+    return build(settings, AuditSettings(checkpoint_every=1000, checkpoint_interval_s=3600))
 
 
 async def counts(service: Service) -> tuple[int, int]:
@@ -60,12 +60,12 @@ async def test_each_event_once_across_two_replicas_and_a_full_redelivery(
         audit_service(nats_server.url, database_url, tmp_path),
         audit_service(nats_server.url, database_url, tmp_path),
     )
-    async with running(first), running(second):
+    async with running(first.service), running(second.service):
         await publish_all(nats_server.url, published)
         await eventually(lambda: consumer_idle(nats_server.url), timeout_s=120, what="the stream to be read")
-        assert await counts(first) == (EVENTS, EVENTS)
-    assert first.reader.received and second.reader.received  # type: ignore[attr-defined]  # both took part
-    verdict = verify(database_url, first.signer.public_raw)  # type: ignore[attr-defined]
+        assert await counts(first.service) == (EVENTS, EVENTS)
+    assert first.reader.received and second.reader.received  # both took part
+    verdict = verify(database_url, first.signer.public_raw)
     assert verdict.ok, verdict
     checkpoints = verdict.checkpoints
     assert checkpoints >= EVENTS // 1500
@@ -74,10 +74,10 @@ async def test_each_event_once_across_two_replicas_and_a_full_redelivery(
     await nc.jetstream().delete_consumer("QUICKON", DURABLE)  # everything is delivered again
     await nc.close()
     again = audit_service(nats_server.url, database_url, tmp_path)
-    async with running(again):
+    async with running(again.service):
         await eventually(lambda: consumer_idle(nats_server.url), timeout_s=120, what="the stream to be read again")
-        assert await counts(again) == (EVENTS, EVENTS)
-        after = verify(database_url, again.signer.public_raw)  # type: ignore[attr-defined]
+        assert await counts(again.service) == (EVENTS, EVENTS)
+        after = verify(database_url, again.signer.public_raw)
     assert after.ok, after
     assert after.head_sequence == verdict.head_sequence  # not one entry more: repeats add nothing
 
@@ -94,7 +94,8 @@ async def test_bad_input_and_dead_letters_are_recorded_flagged_and_secrets_redac
         body,
     )  # fmt: skip
     garbage = ("qc.market.repository.added", {}, b"\xff\xfe not json")
-    service = audit_service(nats_server.url, database_url, tmp_path)
+    audit = audit_service(nats_server.url, database_url, tmp_path)
+    service = audit.service
     async with running(service):
         await publish_all(nats_server.url, [(subject, headers, body), wrong_body, dead, garbage])
         await eventually(lambda: consumer_idle(nats_server.url), what="the messages to be read")
@@ -113,4 +114,4 @@ async def test_bad_input_and_dead_letters_are_recorded_flagged_and_secrets_redac
     assert letter["body"]["sealed_values"] == "***redacted***"
     junk_flag, junk = next(v for k, v in docs.items() if k.startswith("stream:"))
     assert junk_flag and junk["raw_b64"] and "missing CloudEvents headers" in junk["reason"]
-    assert verify(database_url, service.signer.public_raw).ok  # type: ignore[attr-defined]
+    assert verify(database_url, audit.signer.public_raw).ok

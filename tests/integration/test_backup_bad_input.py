@@ -48,7 +48,7 @@ async def test_an_unreachable_store_fails_the_backup_clearly_and_readyz_says_so(
     )  # fmt: skip
     async with backup_platform(url, tmp_path, nowhere, but=("object_store",)) as (_deployer, backup):
         await install(url, "cache", NS)
-        readiness = await backup.readiness()
+        readiness = await backup.service.readiness()
         assert not readiness["ready"] and readiness["checks"]["object_store"] != "ok"
         failed = await ended(url, await send(url, BackupRequested(backup_id=new_id(), service="cache", namespace=NS)))
         assert isinstance(failed, BackupFailed) and "unreachable" in failed.reason, failed
@@ -61,7 +61,7 @@ async def test_bad_requests_are_refused_and_nothing_is_half_done(
 ) -> None:
     url = nats_server.url
     async with backup_platform(url, tmp_path, store_settings) as (_deployer, backup):
-        objects = backup.store  # type: ignore[attr-defined]
+        objects = backup.store
         await install(url, "cache", NS)
         ((claim, volume),) = (await claim_dirs(url, "cache", NS)).items()
         fill(volume)

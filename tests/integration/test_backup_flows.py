@@ -85,7 +85,7 @@ async def test_back_up_change_restore_in_place_and_as_new_then_a_corrupt_object_
         assert snapshot(copy_volume) == copy_before
 
         # A corrupted object: verify says which part, restore fails before touching the service.
-        store = backup.store  # type: ignore[attr-defined]
+        store = backup.store
         data = await store.get_bytes(parts[claim]["key"])
         await store.put_bytes(
             parts[claim]["key"], data[:-5000] + bytes(5000)

@@ -48,7 +48,7 @@ async def test_a_schedule_backs_up_when_due_and_retention_prunes(nats_server: Na
     clock = Clock(at("2026-12-01T01:00:00"))
     store = StoreSettings(url=f"file://{tmp_path / 'objects'}")
     async with backup_platform(url, tmp_path, store, clock=clock) as (_deployer, backup):
-        scheduler, objects = backup.scheduler, backup.store  # type: ignore[attr-defined]
+        scheduler, objects = backup.scheduler, backup.store
         await install(url, "cache", NS)
         fill(next(iter((await claim_dirs(url, "cache", NS)).values())))
 
@@ -113,7 +113,7 @@ async def test_a_restore_drill_restores_into_a_throwaway_service_checks_it_and_r
             service="cache", namespace=NS, cron="0 2 * * *", drill=True)))  # fmt: skip
         assert isinstance(scheduled, BackupScheduleSet) and scheduled.drill
         clock.now = at("2026-12-01T02:00:00")
-        (backup_id,) = await backup.scheduler.tick()  # type: ignore[attr-defined]
+        (backup_id,) = await backup.scheduler.tick()
 
         async def drilled() -> bool:
             return any(

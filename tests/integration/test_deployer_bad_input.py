@@ -47,7 +47,8 @@ async def test_bad_installs_fail_clearly_and_leave_nothing(
 ) -> None:
     url = nats_server.url
     async with platform(url, database_url, tmp_path, install_deadline_s=4, upgrade_deadline_s=4) as deployer:
-        runtime: SimRuntime = deployer.runtime  # type: ignore[attr-defined]
+        runtime = deployer.runtime
+        assert isinstance(runtime, SimRuntime)
         write_repository(tmp_path / "repo", [{"name": "bomb", "version": "1.0.0", "template": BOMB}])
         await publish(url, RepositoryAddRequested(repository="extra", url=str(tmp_path / "repo")))
         await wait_repository(url, "extra", "ok", apps=1)
@@ -121,7 +122,7 @@ async def test_an_unusable_runtime_is_reported_and_operations_fail_at_their_dead
     async with platform(
         url, database_url, tmp_path, runtime="kubernetes", install_deadline_s=2, operation_deadline_s=2, ready=False
     ) as deployer:
-        assert "no kubeconfig" in (deployer.all_checks()["runtime"] or "")
+        assert "no kubeconfig" in (deployer.service.all_checks()["runtime"] or "")
         failed = await install_fails(url, AppInstallRequested(service="x", namespace=NS, app="redis"))
         assert failed.step == "apply" and "the deadline" in failed.reason
         assert "the kubernetes runtime is unavailable: no kubeconfig" in failed.reason, failed.reason

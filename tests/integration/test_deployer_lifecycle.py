@@ -61,7 +61,8 @@ def redis_password(runtime: SimRuntime) -> str:
 async def test_an_app_lives_through_every_operation(nats_server: NatsServer, database_url: str, tmp_path: Path) -> None:
     url = nats_server.url
     async with platform(url, database_url, tmp_path) as deployer:
-        runtime: SimRuntime = deployer.runtime  # type: ignore[attr-defined]
+        runtime = deployer.runtime
+        assert isinstance(runtime, SimRuntime)
 
         # Install: every step recorded, the secret value sealed, the service running.
         op = await request(url, AppInstallRequested(
@@ -141,7 +142,7 @@ async def test_an_app_lives_through_every_operation(nats_server: NatsServer, dat
         )
         assert (await detail(url))["error"]["status"] == 404
         assert await runtime.releases() == [] and not data.exists()
-        async with deployer.db.read_session() as session:
+        async with deployer.service.db.read_session() as session:
             assert (await session.exec(select(ServiceRecord))).all() == []
             assert (await session.exec(select(RevisionRecord))).all() == []
             operations = (await session.exec(select(OperationRecord).order_by(OperationRecord.created_at))).all()
@@ -235,7 +236,7 @@ async def test_a_slow_wait_is_told_while_it_runs_and_recorded_once(nats_server: 
             ("resolve", "started"), ("resolve", "completed"), ("render", "started"), ("render", "completed"),
             ("apply", "started"), ("apply", "completed"), ("wait", "started"), ("wait", "completed"),
         ]  # fmt: skip
-        async with deployer.db.read_session() as session:
+        async with deployer.service.db.read_session() as session:
             record = await session.get(OperationRecord, op)
         assert record is not None
         assert [(s["step"], s["state"]) for s in record.steps].count(("wait", "started")) == 1

@@ -39,7 +39,7 @@ async def test_an_install_is_checked_sealed_and_followed_to_its_end(
         service = (await http.get("/api/v1/services/cache")).json()
         assert (service["status"], service["version"], service["revision"]) == ("running", "1.0.0", 1)
         assert service["secret_values"] == ["auth.password"] and PASSWORD not in str(service)
-        assert redis_password(s.deployer.runtime, "cache") == PASSWORD  # type: ignore[attr-defined]
+        assert redis_password(s.deployer.runtime, "cache") == PASSWORD
         listed = (await http.get("/api/v1/services")).json()["services"]
         assert [(x["service"], x["status"]) for x in listed] == [("cache", "running")]
         assert [r["revision"] for r in (await http.get("/api/v1/services/cache/revisions")).json()["revisions"]] == [1]

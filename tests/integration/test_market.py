@@ -29,7 +29,7 @@ from quickon_common.natsserver import NatsServer
 from quickon_market.models import CatalogVersion, Repository
 from support.bus import events, eventually, publish, running
 from support.charts import big_index, changes_annotation, write_repository
-from support.market import ask, market_service, repository_state, wait_repository
+from support.market import ask, market_parts, market_service, repository_state, wait_repository
 
 CATALOG = Path(__file__).parents[2] / "catalog"
 
@@ -266,19 +266,20 @@ async def test_repositories_are_read_again_on_schedule(
     nats_server: NatsServer, database_url: str, tmp_path: Path
 ) -> None:
     repo = sample_repository(tmp_path / "repo")
-    service = market_service(nats_server.url, database_url, tmp_path / "var", refresh_interval_s=600)
+    market = market_parts(nats_server.url, database_url, tmp_path / "var", refresh_interval_s=600)
+    service = market.service
     async with running(service):
         await add(nats_server.url, "team", str(repo))
         await wait_repository(nats_server.url, "team", "ok", apps=2)
         write_repository(repo, [{"name": "solo", "version": "1.0.0"}])
-        await service.syncer.pass_once()  # type: ignore[attr-defined]
+        await market.syncer.pass_once()
         assert (await repository_state(nats_server.url, "team"))["apps"] == 2, "not due yet: nothing read"  # type: ignore[index]
         async with service.outbox.begin() as uow:  # the last check was eleven minutes ago
             repository = await uow.session.get(Repository, "team")
             assert repository is not None
             repository.checked_at = datetime.now(UTC) - timedelta(minutes=11)
             uow.session.add(repository)
-        await service.syncer.pass_once()  # type: ignore[attr-defined]
+        await market.syncer.pass_once()
         assert (await repository_state(nats_server.url, "team"))["apps"] == 1  # type: ignore[index]
 
 

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from kubernetes import client, config
 
-from quickon_deployer.render import render
+from quickon_deployer.adapters.render import render
 from quickon_deployer.runtime.base import Health, ReleaseNotFound, Revision, Runtime, RuntimeFailure
 from quickon_deployer.runtime.kubernetes import KubernetesRuntime
 from quickon_deployer.runtime.sim import NotFoundError, SimConfig

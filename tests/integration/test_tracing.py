@@ -64,7 +64,7 @@ async def traced_stack(nats_url: str, database_url: str, var_dir: Path) -> Async
         async with running(gateway):
             token = await log_in(app)
             async with client(app, token) as http:
-                yield Traced(http=http, gateway=gateway, deployer=deployer, app=app)
+                yield Traced(http=http, gateway=gateway, deployer=deployer.service, app=app)
 
 
 def trace_of(traceparent: str) -> int:

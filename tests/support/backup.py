@@ -10,13 +10,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from quickon_backup.app import create_service
+from quickon_backup.app import BackupParts, build
 from quickon_backup.schedules import utc_now
 from quickon_backup.settings import BackupSettings
 from quickon_common.contracts import Event
 from quickon_common.contracts.deploy import AppInstalled, AppInstallRequested
 from quickon_common.objectstore import StoreSettings, open_store
 from quickon_common.service import Service
+from quickon_deployer.app import DeployerParts
 from support.bus import events, eventually, running, settings_for
 from support.deployer import ask, finished, outcome, platform, request
 
@@ -29,22 +30,30 @@ def backup_service(
     nats_url: str, database_url: str, var_dir: Path, store: StoreSettings, *,
     clock: Callable[[], datetime] = utc_now, **overrides: Any,
 ) -> Service:  # fmt: skip
+    return backup_parts(nats_url, database_url, var_dir, store, clock=clock, **overrides).service
+
+
+def backup_parts(
+    nats_url: str, database_url: str, var_dir: Path, store: StoreSettings, *,
+    clock: Callable[[], datetime] = utc_now, **overrides: Any,
+) -> BackupParts:  # fmt: skip
+    """As :func:`backup_service`, with its store and scheduler at hand for a test to drive."""
     settings = settings_for("backup", nats_url=nats_url, database_url=database_url, var_dir=var_dir)
-    return create_service(settings, BackupSettings(**{**FAST, **overrides}), store=open_store(store), clock=clock)
+    return build(settings, BackupSettings(**{**FAST, **overrides}), store=open_store(store), clock=clock)
 
 
 @asynccontextmanager
 async def backup_platform(
     nats_url: str, var_dir: Path, store: StoreSettings, *, database_url: str | None = None,
     clock: Callable[[], datetime] = utc_now, but: tuple[str, ...] = (), **deployer: Any,
-) -> AsyncIterator[tuple[Service, Service]]:  # fmt: skip
+) -> AsyncIterator[tuple[DeployerParts, BackupParts]]:  # fmt: skip
     """The market, the deployer (pre-upgrade backups on) and the backup service on ``store``."""
     deployer_db = f"sqlite:///{var_dir / 'deployer.db'}"
     async with platform(nats_url, deployer_db, var_dir, **{"pre_upgrade_backup": True, **deployer}) as deploy:
-        service = backup_service(
+        backup = backup_parts(
             nats_url, database_url or f"sqlite:///{var_dir / 'backup.db'}", var_dir, store, clock=clock
         )
-        async with running(service, but=but) as backup:
+        async with running(backup.service, but=but):
             yield deploy, backup
 
 

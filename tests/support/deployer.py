@@ -15,7 +15,7 @@ from nats.errors import TimeoutError as NatsTimeoutError
 from quickon_common.contracts import Event
 from quickon_common.envelope import Envelope, decode
 from quickon_common.service import Service
-from quickon_deployer.app import create_service
+from quickon_deployer.app import DeployerParts, build
 from quickon_deployer.settings import DeployerSettings
 from support.bus import publish, query, running, settings_for, stream_reader
 from support.market import market_service, wait_repository
@@ -31,21 +31,26 @@ FAST = {
 
 
 def deployer_service(nats_url: str, database_url: str, var_dir: Path, **overrides: Any) -> Service:
+    return deployer_parts(nats_url, database_url, var_dir, **overrides).service
+
+
+def deployer_parts(nats_url: str, database_url: str, var_dir: Path, **overrides: Any) -> DeployerParts:
+    """As :func:`deployer_service`, with its runtime at hand for a test to look into."""
     settings = settings_for("deployer", nats_url=nats_url, database_url=database_url, var_dir=var_dir)
-    return create_service(settings, DeployerSettings(**{**FAST, **overrides}))
+    return build(settings, DeployerSettings(**{**FAST, **overrides}))
 
 
 @asynccontextmanager
 async def platform(
     nats_url: str, database_url: str, var_dir: Path, *, ready: bool = True, **overrides: Any
-) -> AsyncIterator[Service]:
+) -> AsyncIterator[DeployerParts]:
     """The market (on its own SQLite file) with the built-in catalog, and the deployer on ``database_url``
     (entered once it is ready, or only up to its runtime check when not ``ready``)."""
     market = market_service(nats_url, f"sqlite:///{var_dir / 'market.db'}", var_dir, builtin=CATALOG)
     async with running(market):
         await wait_repository(nats_url, "builtin", "ok")
-        deployer = deployer_service(nats_url, database_url, var_dir, **overrides)
-        async with running(deployer, but=() if ready else ("runtime",)):
+        deployer = deployer_parts(nats_url, database_url, var_dir, **overrides)
+        async with running(deployer.service, but=() if ready else ("runtime",)):
             yield deployer
 
 

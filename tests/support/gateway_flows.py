@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 
 from quickon_common.service import Service
+from quickon_deployer.app import DeployerParts
 from support.bus import eventually, running
 from support.deployer import platform
 from support.gateway import client, gateway_service, log_in
@@ -25,7 +26,7 @@ class Stack:
 
     http: httpx.AsyncClient
     gateway: Service
-    deployer: Service
+    deployer: DeployerParts
     app: Any  # the gateway's FastAPI app
 
 

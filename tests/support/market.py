@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from quickon_common.service import Service
-from quickon_market.app import create_service
+from quickon_market.app import Market, build
 from quickon_market.settings import MarketSettings
 from support.bus import eventually, query, settings_for
 
@@ -15,8 +15,15 @@ def market_service(
     nats_url: str, database_url: str, var_dir: Path, *, builtin: Path | str = "off", **limits: Any
 ) -> Service:
     """The market on the test's NATS and database; the built-in catalog only when asked."""
+    return market_parts(nats_url, database_url, var_dir, builtin=builtin, **limits).service
+
+
+def market_parts(
+    nats_url: str, database_url: str, var_dir: Path, *, builtin: Path | str = "off", **limits: Any
+) -> Market:
+    """As :func:`market_service`, with the catalog and syncer at hand for a test to drive."""
     market = MarketSettings(builtin_catalog=Path(str(builtin)), **limits)
-    return create_service(settings_for("market", nats_url=nats_url, database_url=database_url, var_dir=var_dir), market)
+    return build(settings_for("market", nats_url=nats_url, database_url=database_url, var_dir=var_dir), market)
 
 
 async def ask(nats_url: str, name: str, **body: Any) -> dict[str, Any]:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from quickon_common.objectstore import open_store
@@ -19,17 +18,26 @@ from .settings import AuditSettings
 from .signing import Signer
 from .stream_reader import StreamReader
 
-log = logging.getLogger(__name__)
-
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def create_service(
+@dataclass(frozen=True)
+class AuditParts:
+    """The audit service and the parts a test or benchmark may drive directly."""
+
+    service: Service
+    audit_log: AuditLog
+    reader: StreamReader
+    writer: CheckpointWriter
+    signer: Signer
+
+
+def build(
     settings: Settings | None = None, audit: AuditSettings | None = None, *, clock: Callable[[], datetime] = utc_now
-) -> Service:
-    """The audit service, ready to run."""
+) -> AuditParts:
+    """The audit service, wired, with its log, stream reader, checkpoint writer and signer at hand."""
     service = Service("audit", settings=settings, migrations=MIGRATIONS)
     audit = audit or AuditSettings()
     configured = audit.signing_key.get_secret_value() if audit.signing_key else None
@@ -53,22 +61,12 @@ def create_service(
             await ensure_head(connection)
 
     async def timed_checkpoints() -> None:
-        while True:
-            await asyncio.sleep(audit.checkpoint_interval_s)
-            try:
-                await audit_log.checkpoint_now()
-            except Exception as error:  # the database away: the next tick tries again
-                log.warning("timed checkpoint failed: %s: %s", type(error).__name__, error)
+        await audit_log.checkpoint_on_time(audit.checkpoint_interval_s)
 
     async def keep_retention() -> None:
-        while audit.retention_days is not None:
-            try:
-                removed = await retention.apply(service.outbox, keep_days=audit.retention_days, clock=clock)
-                if removed:
-                    log.info("retention removed %d entries", removed)
-            except Exception as error:
-                log.warning("retention failed, tried again later: %s: %s", type(error).__name__, error)
-            await asyncio.sleep(audit.retention_check_s)
+        await retention.keep(
+            service.outbox, keep_days=audit.retention_days, every_s=audit.retention_check_s, clock=clock
+        )
 
     async def follow() -> None:
         await reader.run(service.js)
@@ -79,8 +77,11 @@ def create_service(
     service.runs(timed_checkpoints)
     service.runs(keep_retention)
     queries.register(service, signer=signer, stored=writer.stored)
-    service.audit_log = audit_log  # type: ignore[attr-defined]  # for tests and benchmarks
-    service.reader = reader  # type: ignore[attr-defined]
-    service.writer = writer  # type: ignore[attr-defined]
-    service.signer = signer  # type: ignore[attr-defined]
-    return service
+    return AuditParts(service=service, audit_log=audit_log, reader=reader, writer=writer, signer=signer)
+
+
+def create_service(
+    settings: Settings | None = None, audit: AuditSettings | None = None, *, clock: Callable[[], datetime] = utc_now
+) -> Service:
+    """The audit service, ready to run."""
+    return build(settings, audit, clock=clock).service

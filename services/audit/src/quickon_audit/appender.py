@@ -9,6 +9,8 @@ checkpoint is made in the same transaction when enough entries wait for one.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,6 +27,8 @@ from . import canonical, merkle
 from .intake import Incoming
 from .models import AuditCheckpoint, AuditEntry, AuditHead
 from .signing import Signer
+
+log = logging.getLogger(__name__)
 
 APPENDED = Counter("quickon_audit_appended_total", "Entries appended to the audit log")
 DUPLICATES = Counter("quickon_audit_duplicates_total", "Messages already in the audit log")
@@ -117,6 +121,15 @@ class AuditLog:
                 connection, self.outbox.unit(session), head.checkpoint_seq, head.seq, head.entry_hash
             )
             return head.seq
+
+    async def checkpoint_on_time(self, interval_s: float) -> None:
+        """Every ``interval_s``, a checkpoint of what came since the last (a background task)."""
+        while True:
+            await asyncio.sleep(interval_s)
+            try:
+                await self.checkpoint_now()
+            except Exception as error:  # the database away: the next tick tries again
+                log.warning("timed checkpoint failed: %s: %s", type(error).__name__, error)
 
     async def _known(self, connection: AsyncConnection, ids: list[str]) -> set[str]:
         found: set[str] = set()

@@ -3,11 +3,11 @@ objects in an object store (S3 or a local directory), their data read and writte
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
-from quickon_common.objectstore import ObjectStore, ObjectStoreError, open_store
+from quickon_common.objectstore import ObjectStore, open_store
 from quickon_common.saga import Outcomes
 from quickon_common.service import Service
 from quickon_common.settings import Settings
@@ -22,19 +22,29 @@ from .restoring import RestoreSteps
 from .sagas import build_sagas
 from .schedules import Scheduler, utc_now
 from .settings import BackupSettings
+from .stored import watch_store
 from .waiting import DeployerOperations
 
-STORE_CHECK_S = 10.0
+
+@dataclass(frozen=True)
+class BackupParts:
+    """The backup service and the parts a test or benchmark may drive directly."""
+
+    service: Service
+    store: ObjectStore
+    scheduler: Scheduler
+    runner: JobRunner
 
 
-def create_service(
+def build(
     settings: Settings | None = None,
     backup: BackupSettings | None = None,
     *,
     store: ObjectStore | None = None,
     clock: Callable[[], datetime] = utc_now,
-) -> Service:
-    """The backup service, ready to run. ``clock`` is the scheduler's time (tests pass their own)."""
+) -> BackupParts:
+    """The backup service, wired, with its store, scheduler and runner at hand. ``clock`` is the
+    scheduler's time (tests pass their own)."""
     service = Service("backup", settings=settings, migrations=MIGRATIONS)
     backup = backup or BackupSettings()
     store = store or open_store(service.settings.store_settings())
@@ -53,18 +63,20 @@ def create_service(
     service.checks["object_store"] = "not checked yet"
 
     async def check_store() -> None:
-        while True:
-            try:
-                await store.check()
-                service.checks["object_store"] = None
-            except ObjectStoreError as error:
-                service.checks["object_store"] = f"{store.location}: {error}"
-            await asyncio.sleep(STORE_CHECK_S)
+        await watch_store(store, lambda reason: service.checks.__setitem__("object_store", reason))
 
     service.runs(runner.run)
     service.runs(scheduler.run)
     service.runs(check_store)
-    service.store = store  # type: ignore[attr-defined]  # for tests and benchmarks
-    service.scheduler = scheduler  # type: ignore[attr-defined]
-    service.runner = runner  # type: ignore[attr-defined]
-    return service
+    return BackupParts(service=service, store=store, scheduler=scheduler, runner=runner)
+
+
+def create_service(
+    settings: Settings | None = None,
+    backup: BackupSettings | None = None,
+    *,
+    store: ObjectStore | None = None,
+    clock: Callable[[], datetime] = utc_now,
+) -> Service:
+    """The backup service, ready to run. ``clock`` is the scheduler's time (tests pass their own)."""
+    return build(settings, backup, store=store, clock=clock).service

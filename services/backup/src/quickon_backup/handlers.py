@@ -7,7 +7,6 @@ request's failure event, with the reason and what to do.
 
 from __future__ import annotations
 
-import re
 import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -30,6 +29,7 @@ from quickon_common.contracts.backup import (
     RestoreStarted,
 )
 from quickon_common.contracts.common import Failure, OperationEvent, Success
+from quickon_common.names import is_dns_label
 from quickon_common.outbox import UnitOfWork
 from quickon_common.saga import Outcomes, Plan
 from quickon_common.service import Service
@@ -41,17 +41,15 @@ from .plans import BackupPlan, DeletePlan, RestorePlan, VerifyPlan
 from .schedules import register_schedules
 from .settings import BackupSettings
 
-DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-
 
 class Refused(Exception):
     """The request cannot be accepted; the reason goes into its failure event."""
 
 
 def name_problem(namespace: str, name: str) -> str | None:
-    if not DNS_LABEL.match(name) or len(name) > 53:
+    if not is_dns_label(name, max_length=53):
         return f"{name!r} is not a valid service name: lowercase letters, digits and '-', at most 53 characters"
-    if not DNS_LABEL.match(namespace) or len(namespace) > 63:
+    if not is_dns_label(namespace):
         return f"{namespace!r} is not a valid namespace: lowercase letters, digits and '-', at most 63 characters"
     return None
 

@@ -6,7 +6,8 @@ is tried again a few times (:class:`TryLater`), a full one, a wrong key or a mis
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+import asyncio
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 
 from pydantic import ValidationError
@@ -23,6 +24,19 @@ from quickon_common.objectstore import (
 from .adapters.tarstream import Digest
 from .domain import Manifest, Part, backup_prefix, manifest_key
 from .jobs import StepFailed, TryLater
+
+STORE_CHECK_S = 10.0
+
+
+async def watch_store(store: ObjectStore, report: Callable[[str | None], None]) -> None:
+    """Check the store every few seconds and report why it is unusable, or None (its readiness check)."""
+    while True:
+        try:
+            await store.check()
+            report(None)
+        except ObjectStoreError as error:
+            report(f"{store.location}: {error}")
+        await asyncio.sleep(STORE_CHECK_S)
 
 
 class PartCorrupt(StepFailed):

@@ -3,12 +3,12 @@ the status a release's health means, and the ids and subjects of what it asks an
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
+
+from quickon_common.names import is_dns_label
 
 from .runtime.base import Health
 
-DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 RELEASE_NAME_MAX = 53  # Helm's limit: the name prefixes objects whose names are at most 63
 
 
@@ -18,12 +18,12 @@ class Refused(Exception):
 
 def name_problem(namespace: str, name: str) -> str | None:
     """Why a service name or namespace is not usable, or None."""
-    if not DNS_LABEL.match(name) or len(name) > RELEASE_NAME_MAX:
+    if not is_dns_label(name, max_length=RELEASE_NAME_MAX):
         return (
             f"{name!r} is not a valid service name: lowercase letters, digits and '-', starting and ending "
             f"with a letter or digit, at most {RELEASE_NAME_MAX} characters"
         )
-    if not DNS_LABEL.match(namespace) or len(namespace) > 63:
+    if not is_dns_label(namespace):
         return f"{namespace!r} is not a valid namespace: lowercase letters, digits and '-', at most 63 characters"
     return None
 

@@ -16,10 +16,10 @@ from quickon_common.queries import QueryRequest, parse
 from quickon_common.sealing import Sealer, SealError
 from quickon_common.service import QueryError, Service
 
-from .market import Market, MarketRefused
+from .adapters.market import Market, MarketRefused
+from .adapters.render import RenderFailed, render
 from .models import OperationRecord, RevisionRecord, ServiceRecord
 from .preview import manifest_diff, values_diff
-from .render import RenderFailed, render
 from .runtime.base import Runtime, RuntimeFailure
 from .runtime.simulated import SimRuntime
 from .stored import stored_manifests

@@ -23,12 +23,12 @@ from quickon_common.helm import merge_values
 from quickon_common.outbox import Outbox
 from quickon_common.sealing import Sealer, split_secrets
 
+from .adapters.market import ChartVersion, Market
+from .adapters.render import RenderFailed, render
 from .domain import not_ready, tagged
-from .market import ChartVersion, Market
 from .models import OperationRecord, RevisionRecord
 from .plans import DeployPlan, RollbackPlan, UninstallPlan, UpgradePlan
 from .preview import manifest_digest
-from .render import RenderFailed, render
 from .runtime.base import Health, Runtime
 from .saga import Run, StepFailed
 from .settings import DeployerSettings

@@ -2,33 +2,42 @@
 
 from __future__ import annotations
 
-import logging
+from dataclasses import dataclass
 
-from quickon_common.contracts.market import RepositoryAdded
 from quickon_common.service import Service
 from quickon_common.settings import Settings
 
 from .catalog import Catalog
-from .handlers import LOCAL_REPOSITORY, local_repository_dir, register
+from .handlers import register_handlers
 from .migrations import MIGRATIONS
-from .models import Repository
+from .own_repositories import ensure_own_repositories, local_repository_dir
+from .queries import register_queries
 from .settings import MarketSettings
-from .sources import RepositorySource
 from .store import ChartStore
 from .syncer import Syncer
 
-log = logging.getLogger(__name__)
-BUILTIN_REPOSITORY = "builtin"
+
+@dataclass(frozen=True)
+class Market:
+    """The market service and the parts a test or benchmark may drive directly."""
+
+    service: Service
+    catalog: Catalog
+    syncer: Syncer
 
 
-def create_service(settings: Settings | None = None, market: MarketSettings | None = None) -> Service:
-    """The market service, ready to run."""
+def build(settings: Settings | None = None, market: MarketSettings | None = None) -> Market:
+    """The market service, wired, with its catalog and syncer at hand."""
     service = Service("market", settings=settings, migrations=MIGRATIONS)
     market = market or MarketSettings()
     catalog = Catalog()
     syncer = Syncer(service.outbox, catalog, market)
     store = ChartStore(service.settings.var_dir.resolve() / "market" / "charts", market)
-    register(service, catalog=catalog, syncer=syncer, store=store, settings=market)
+    register_handlers(service, syncer=syncer)
+    register_queries(
+        service, catalog=catalog, syncer=syncer, store=store, settings=market,
+        local_dir=local_repository_dir(service.settings.var_dir),
+    )  # fmt: skip
 
     # The catalog the database already holds is in memory before the first query is answered: a market
     # started again would otherwise say, until its first sync pass ends, that apps it has do not exist.
@@ -39,30 +48,9 @@ def create_service(settings: Settings | None = None, market: MarketSettings | No
         await syncer.run()
 
     service.runs(keep_catalog)
-    service.catalog = catalog  # type: ignore[attr-defined]  # for tests and benchmarks
-    service.syncer = syncer  # type: ignore[attr-defined]
-    return service
+    return Market(service=service, catalog=catalog, syncer=syncer)
 
 
-async def ensure_own_repositories(service: Service, market: MarketSettings) -> None:
-    """The built-in catalog and QuickOn's own repository of published charts exist."""
-    own = {LOCAL_REPOSITORY: local_repository_dir(service)}
-    if str(market.builtin_catalog) != "off":
-        builtin = market.builtin_catalog.resolve()
-        if (builtin / "index.yaml").exists():
-            own[BUILTIN_REPOSITORY] = builtin
-        else:
-            log.warning("no built-in catalog at %s (QC_MARKET_BUILTIN_CATALOG); starting without it", builtin)
-    own[LOCAL_REPOSITORY].mkdir(parents=True, exist_ok=True)
-    if not (own[LOCAL_REPOSITORY] / "index.yaml").exists():
-        (own[LOCAL_REPOSITORY] / "index.yaml").write_text("apiVersion: v1\nentries: {}\n")
-    async with service.outbox.begin(actor="market") as uow:
-        for name, directory in own.items():
-            url = RepositorySource.parse(str(directory)).url
-            repository = await uow.session.get(Repository, name)
-            if repository is None:
-                uow.session.add(Repository(name=name, url=url, builtin=True))
-                uow.emit(RepositoryAdded(repository=name, url=url), subject=f"repositories/{name}")
-            elif repository.url != url:  # the checkout moved: follow it
-                repository.url, repository.refresh_wanted = url, repository.refresh_wanted + 1
-                uow.session.add(repository)
+def create_service(settings: Settings | None = None, market: MarketSettings | None = None) -> Service:
+    """The market service, ready to run."""
+    return build(settings, market).service

@@ -7,9 +7,11 @@ from typing import Annotated
 from fastapi import Path, Query
 from pydantic import BaseModel, ConfigDict
 
-DNS_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+from quickon_common.names import DNS_LABEL_BODY, DNS_LABEL_PATTERN
+
+DNS_LABEL = DNS_LABEL_PATTERN  # the platform's rule (quickon_common.names), for the request models here
 APP_NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
-APP_ID = r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?/)?[A-Za-z0-9][A-Za-z0-9._-]*$"  # name, or repository/name
+APP_ID = rf"^({DNS_LABEL_BODY}/)?[A-Za-z0-9][A-Za-z0-9._-]*$"  # name, or repository/name
 VERSION = r"^[A-Za-z0-9][A-Za-z0-9.+_-]*$"
 OPERATION_ID = r"^[A-Za-z0-9_-]+$"
 SERVICE_NAME_MAX = 53  # Helm's release name limit

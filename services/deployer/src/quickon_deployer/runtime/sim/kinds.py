@@ -6,6 +6,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from quickon_common.names import DNS_LABEL_BODY
+
 from .names import (
     DNS_1035_RULE,
     DNS_LABEL_RULE,
@@ -17,7 +19,7 @@ from .names import (
 )
 
 API_VERSION = re.compile(
-    r"^(?:(?P<group>[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)/)?"
+    rf"^(?:(?P<group>{DNS_LABEL_BODY}(\.{DNS_LABEL_BODY})*)/)?"  # the group is a DNS subdomain
     r"(?P<version>v[1-9][0-9]*(?:(?:alpha|beta)[1-9][0-9]*)?)$"
 )
 KIND = re.compile(r"^[A-Z][A-Za-z0-9]*$")

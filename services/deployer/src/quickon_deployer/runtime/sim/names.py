@@ -7,34 +7,26 @@ import json
 import re
 from typing import Any
 
+# The DNS rules are the platform's, written once; the sim's modules take them from here with its own rules.
+from quickon_common.names import DNS_LABEL_RULE, DNS_SUBDOMAIN_RULE, is_dns_label, is_dns_subdomain
+
+__all__ = [
+    "DNS_1035_RULE", "DNS_LABEL_RULE", "DNS_SUBDOMAIN_RULE", "SAFE_ALPHABET",
+    "is_dns_1035_label", "is_dns_label", "is_dns_subdomain", "is_path_segment", "name_suffix", "safe_encode",
+    "template_hash",
+]  # fmt: skip
+
 # The alphabet of Kubernetes' generated names: no vowels (no words), no look-alike characters.
 SAFE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _DNS_1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
-_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 
-DNS_LABEL_RULE = "lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters"
 DNS_1035_RULE = "lowercase letters, digits and '-', starting with a letter, ending with a letter or digit, at most 63"
-DNS_SUBDOMAIN_RULE = (
-    "lowercase letters, digits, '-' and '.', each part starting and ending with a letter or digit, "
-    "at most 253 characters"
-)
-
-
-def is_dns_label(name: str) -> bool:
-    """RFC 1123 label: what namespaces, container and volume names must be."""
-    return len(name) <= 63 and _DNS_LABEL.match(name) is not None
 
 
 def is_dns_1035_label(name: str) -> bool:
     """RFC 1035 label: what Service names must be (a DNS name that starts with a letter)."""
     return len(name) <= 63 and _DNS_1035_LABEL.match(name) is not None
-
-
-def is_dns_subdomain(name: str) -> bool:
-    """RFC 1123 subdomain: what most object names must be."""
-    return len(name) <= 253 and _DNS_SUBDOMAIN.match(name) is not None
 
 
 def is_path_segment(name: str) -> bool:

@@ -17,7 +17,7 @@ from nats.errors import TimeoutError as NatsTimeoutError
 from quickon_common.files import write_atomically
 from quickon_common.queries import request
 
-from .runtime.base import RuntimeFailure
+from ..runtime.base import RuntimeFailure
 
 
 class MarketRefused(RuntimeFailure):

@@ -1,0 +1,239 @@
+"""The market's request/reply answers: repositories, catalog search, one app or version, charts for the
+deployer, values validation, upgrades, and publishing into QuickOn's own repository."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import Field
+from sqlmodel import select
+
+from quickon_common.contracts.market import AppPublished, AppPublishFailed
+from quickon_common.helm import merge_values
+from quickon_common.queries import QueryRequest, parse
+from quickon_common.service import QueryError, Service
+
+from . import values
+from .catalog import AppView, Catalog, NotFound, VersionView
+from .charts import ChartError, ChartFiles
+from .domain import LOCAL_REPOSITORY, has_path
+from .models import Repository
+from .publish import PublishRefused, publish_chart
+from .settings import MarketSettings
+from .sources import SourceError
+from .store import ChartStore
+from .syncer import Syncer
+
+T = TypeVar("T")
+
+
+class AppsRequest(QueryRequest):
+    text: str = Field(default="", max_length=200)
+    category: str | None = None
+    keyword: str | None = None
+    repository: str | None = None
+    include_deprecated: bool = False
+    limit: int = Field(default=50, ge=1, le=500)
+    offset: int = Field(default=0, ge=0)
+
+
+class AppRequest(QueryRequest):
+    app: str = Field(min_length=1, max_length=130)
+    repository: str | None = None
+
+
+class VersionRequest(AppRequest):
+    version: str | None = Field(default=None, max_length=128)
+
+
+class UpgradesRequest(AppRequest):
+    version: str = Field(min_length=1, max_length=128)
+    include_prerelease: bool = False
+
+
+class ChartRequest(VersionRequest):
+    """What the deployer asks before it renders: the version, its package, and whether values fit it."""
+
+    values: dict[str, Any] | None = Field(
+        default=None, description="the user's values: when given, the answer's errors say what does not fit"
+    )
+    package: bool = Field(default=True, description="false: leave the .tgz out (the asker has it by its digest)")
+
+
+class ValidateRequest(VersionRequest):
+    values: dict[str, Any] = Field(default_factory=dict, description="the user's values, as for helm --values")
+
+
+class PublishRequest(QueryRequest):
+    chart: str = Field(description="the packaged chart (.tgz), base64")
+
+
+def register_queries(
+    service: Service,
+    *,
+    catalog: Catalog,
+    syncer: Syncer,
+    store: ChartStore,
+    settings: MarketSettings,
+    local_dir: Path,
+) -> None:
+    """Wire the market's queries into ``service``; published charts go into ``local_dir``."""
+    publishing = asyncio.Lock()
+
+    @service.answers("repositories")
+    async def repositories(_body: dict[str, Any]) -> dict[str, Any]:
+        async with service.db.read_session() as session:
+            rows = (await session.exec(select(Repository).order_by(Repository.name))).all()
+        apps = catalog.all_apps()
+        return {
+            "repositories": [
+                {
+                    "name": r.name, "url": r.url, "builtin": r.builtin, "status": r.status, "last_error": r.last_error,
+                    "synced_at": r.synced_at.isoformat() if r.synced_at else None,
+                    "checked_at": r.checked_at.isoformat() if r.checked_at else None,
+                    "apps": sum(1 for a in apps if a.repository == r.name),
+                }
+                for r in rows
+            ]
+        }  # fmt: skip
+
+    @service.answers("apps")
+    async def apps(body: dict[str, Any]) -> dict[str, Any]:
+        request: AppsRequest = parse(AppsRequest, body)
+        found = catalog.search(
+            text=request.text, category=request.category, keyword=request.keyword,
+            repository=request.repository, include_deprecated=request.include_deprecated,
+        )  # fmt: skip
+        page = found[request.offset : request.offset + request.limit]
+        return {"total": len(found), "offset": request.offset, "apps": [a.summary() for a in page]}
+
+    @service.answers("categories")
+    async def categories(_body: dict[str, Any]) -> dict[str, Any]:
+        return {"categories": catalog.categories()}
+
+    @service.answers("app")
+    async def app(body: dict[str, Any]) -> dict[str, Any]:
+        request: AppRequest = parse(AppRequest, body)
+        return _found(lambda: catalog.app(request.app, request.repository).detail())
+
+    @service.answers("version")
+    async def version(body: dict[str, Any]) -> dict[str, Any]:
+        """One version's values, schema, secret paths and readme (its latest stable one when none is named)."""
+        found, chosen, _, files = await _resolved(parse(VersionRequest, body))
+        return {
+            "app": found.id, **chosen.summary(),
+            "values": files.values, "values_yaml": files.values_yaml, "schema": files.schema,
+            "secret_paths": files.secret_paths, "readme": files.readme,
+        }  # fmt: skip
+
+    @service.answers("chart")
+    async def chart(body: dict[str, Any]) -> dict[str, Any]:
+        """One version's packaged chart (.tgz, base64), verified against its digest, for the deployer to render;
+        with ``values``, also what is wrong with them (one round trip for the deployer's resolve step)."""
+        request: ChartRequest = parse(ChartRequest, body)
+        found, chosen, url, files = await _resolved(request)
+        answer: dict[str, Any] = {
+            "app": found.id, "repository": chosen.repository, "version": chosen.version, "digest": chosen.digest,
+            "values": files.values, "schema": files.schema, "secret_paths": files.secret_paths,
+        }  # fmt: skip
+        if request.package:
+            with _readable(found, chosen):
+                package = await store.package(chosen, url)  # cached on disk by now: files() fetched it
+            answer["chart"] = base64.b64encode(package).decode("ascii")
+        if request.values is not None:
+            answer["errors"] = values.problems(files.schema, merge_values(files.values, request.values))
+        return answer
+
+    @service.answers("validate")
+    async def validate(body: dict[str, Any]) -> dict[str, Any]:
+        """Check user values against a version's schema, merged over its defaults as Helm does."""
+        request: ValidateRequest = parse(ValidateRequest, body)
+        found, chosen, _, files = await _resolved(request)
+        errors = values.problems(files.schema, merge_values(files.values, request.values))
+        secret = [p for p in files.secret_paths if has_path(request.values, p)]
+        unknown = values.unknown_keys(schema=files.schema, defaults=files.values, given=request.values)
+        return {
+            "app": found.id,
+            "version": chosen.version,
+            "valid": not errors,
+            "errors": errors,
+            "secret_paths_given": secret,
+            # Keys Helm would ignore without a word: the install goes ahead, and the user is told.
+            "unknown_keys": unknown,
+        }
+
+    @service.answers("upgrades")
+    async def upgrades(body: dict[str, Any]) -> dict[str, Any]:
+        request: UpgradesRequest = parse(UpgradesRequest, body)
+        found = _found(lambda: catalog.app(request.app, request.repository))
+        return _found(lambda: catalog.upgrades(found, request.version, include_prerelease=request.include_prerelease))
+
+    @service.answers("publish")
+    async def publish(body: dict[str, Any]) -> dict[str, Any]:
+        request: PublishRequest = parse(PublishRequest, body)
+        try:
+            data = base64.b64decode(request.chart, validate=True)
+        except binascii.Error as error:
+            raise QueryError(422, f"chart: not base64 ({error})") from None
+        try:
+            async with publishing:  # one at a time: each rewrites the local index
+                files, digest = await publish_chart(data, directory=local_dir, settings=settings)
+        except PublishRefused as refused:
+            async with service.outbox.begin() as uow:
+                uow.emit(
+                    AppPublishFailed(reason=refused.reason, messages=refused.messages), subject="repositories/local"
+                )
+            raise QueryError(refused.status, refused.reason, messages=refused.messages) from None
+        await syncer.sync(LOCAL_REPOSITORY, requested=True)
+        async with service.outbox.begin() as uow:
+            uow.emit(
+                AppPublished(repository=LOCAL_REPOSITORY, app=files.name, version=files.version, digest=digest),
+                subject=f"apps/{LOCAL_REPOSITORY}/{files.name}",
+            )
+        return {
+            "published": {"repository": LOCAL_REPOSITORY, "app": files.name, "version": files.version, "digest": digest}
+        }
+
+    def _found(produce: Callable[[], T]) -> T:
+        """``produce()``, its :class:`NotFound` as a 404; or, while the catalog is still loading, as a
+        retryable 503: the app may well be in a repository not read yet."""
+        try:
+            return produce()
+        except NotFound as error:
+            if not catalog.loaded:
+                raise QueryError(
+                    503, "the market has just started and is still loading its catalog; retry in a few seconds",
+                    retryable=True,
+                ) from None  # fmt: skip
+            raise QueryError(404, str(error)) from None
+
+    async def _resolved(request: VersionRequest) -> tuple[AppView, VersionView, str, ChartFiles]:
+        """The app and version a request names, its repository's URL and its chart files (404 / 502 otherwise)."""
+        found = _found(lambda: catalog.app(request.app, request.repository))
+        chosen = _found(lambda: catalog.version(found, request.version))
+        url = await _repository_url(chosen.repository)
+        with _readable(found, chosen):
+            files = await store.files(chosen, url)
+        return found, chosen, url, files
+
+    async def _repository_url(name: str) -> str:
+        async with service.db.read_session() as session:
+            repository = await session.get(Repository, name)
+        if repository is None:
+            raise QueryError(404, f"repository {name!r} was removed")
+        return repository.url
+
+
+@contextmanager
+def _readable(found: AppView, chosen: VersionView) -> Iterator[None]:
+    """A chart that cannot be fetched or read is the repository's fault: 502, not ours."""
+    try:
+        yield
+    except (ChartError, SourceError) as error:
+        raise QueryError(502, f"cannot read {found.id} {chosen.version}: {error}") from None
