@@ -22,6 +22,7 @@ from support.gateway import client, gateway, log_in
 from support.gateway_flows import stack, succeeded
 
 PASSWORD = "an-0ther-s3cret-for-sse"
+PUBLISHED_AT_MOST = 10_000  # events the last=N test publishes while it reads
 
 
 def messages(text: str) -> list[dict[str, Any]]:
@@ -153,31 +154,37 @@ async def test_last_n_is_exactly_the_newest_n_while_events_are_published(
 
         async def publishing() -> None:
             nonlocal newest
-            number = 0
-            while True:
-                number += 1
+            # Bounded: on a loaded machine a hundred reads may take minutes, and an endless flow would
+            # make each read (and the gateway's own consumers in this process) slower still.
+            for number in range(1, PUBLISHED_AT_MOST + 1):
                 event = ServiceStatusChanged(service=f"svc-{number}", namespace="default", status="running")
                 subject, headers, body = encode(event, Envelope.new(event, source="test"))
                 newest = (await js.publish(subject, body, headers=headers)).seq
                 # A busy platform's pace (hundreds a second), not a flood: the gateway's own consumers
                 # read every event in this process too, and a flood would only starve them.
-                await asyncio.sleep(0.002)
+                await asyncio.sleep(0.005)
 
         publisher = asyncio.create_task(publishing())
         try:
             await eventually(_positive(lambda: newest), what="the first events")
-            for call in range(100):
-                count = 3 + call % 6
-                before = newest
-                ids = [m["id"] for m in await read(http, last=count)]
-                after = newest
-                assert len(ids) == count, (call, ids)
-                assert ids == list(range(ids[0], ids[0] + count)), (call, ids)
-                assert before <= ids[-1] <= after, (call, before, ids, after)
+            async with asyncio.timeout(240):  # a read that never answers fails here, not at the suite's timeout
+                await reads_are_exact(http, lambda: newest)
         finally:
             publisher.cancel()
             await asyncio.gather(publisher, return_exceptions=True)
             await nc.close()
+
+
+async def reads_are_exact(http: httpx.AsyncClient, newest: Callable[[], int]) -> None:
+    """A hundred ``last=N`` reads, each exactly the newest N events the stream held as it began."""
+    for call in range(100):
+        count = 3 + call % 6
+        before = newest()
+        ids = [m["id"] for m in await read(http, last=count)]
+        after = newest()
+        assert len(ids) == count, (call, ids)
+        assert ids == list(range(ids[0], ids[0] + count)), (call, ids)
+        assert before <= ids[-1] <= after, (call, before, ids, after)
 
 
 def _positive(value: Callable[[], int]) -> Callable[[], Awaitable[bool]]:
