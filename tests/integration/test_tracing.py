@@ -27,9 +27,9 @@ from quickon_audit.settings import AuditSettings
 from quickon_common.contracts.deploy import AppInstalled, AppInstallRequested
 from quickon_common.natsserver import NatsServer
 from quickon_common.service import Service
-from quickon_common.telemetry import export_spans
+from quickon_common.telemetry import continued, export_spans
 from support.bus import eventually, running, settings_for, stream_messages
-from support.deployer import platform
+from support.deployer import finished, outcome, platform, request
 from support.gateway import client, gateway_service, log_in
 from support.gateway_flows import succeeded
 
@@ -186,3 +186,19 @@ async def test_a_query_carries_the_trace_and_the_answer_is_its_child(
         answers = children(found, span)
         assert [a.kind for a in answers] == [SpanKind.CONSUMER], [a.name for a in answers]
         assert [r.name for r in children(found, answers[0])] == ["_INBOX publish"]  # not one name per answer
+
+
+async def test_with_no_exporter_the_trace_still_goes_on_through_consumers_and_sagas(
+    nats_server: NatsServer, database_url: str, tmp_path: Path
+) -> None:
+    # No span is made where none would be recorded, but the trace id travels all the same, so that an
+    # outside collector (or a later exporter) sees one trace per request.
+    trace_id = "4bf92f3577b34da6a3ce929d0e0e4736"
+    url = nats_server.url
+    async with platform(url, database_url, tmp_path):
+        with continued({"traceparent": f"00-{trace_id}-00f067aa0ba902b7-01"}):
+            operation = await request(url, AppInstallRequested(service="cache", namespace="team-a", app="redis"))
+        assert isinstance(outcome(await finished(url, operation)), AppInstalled)
+
+    installed = [m for m in await stream_messages(url, AppInstalled.subject) if m.headers]
+    assert [m.headers["traceparent"].split("-")[1] for m in installed if m.headers] == [trace_id]

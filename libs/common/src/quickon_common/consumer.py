@@ -29,6 +29,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Generic, TypeVar
@@ -49,6 +50,7 @@ from .contracts import Event
 from .envelope import Envelope, MalformedEvent, decode
 from .logs import event_context
 from .outbox import Outbox, UnitOfWork
+from .telemetry import continued, recording
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer("quickon.consumer")
@@ -252,20 +254,29 @@ class Consumer(Generic[E]):
                 return "duplicate"
             started = time.perf_counter()
             uow = self.outbox.unit(session, cause=envelope)
-            with tracer.start_as_current_span(
-                f"{delivery.msg.subject} process",
-                context=propagate.extract(dict(envelope.trace)),
-                kind=trace.SpanKind.CONSUMER,
-                attributes={
-                    "messaging.system": "nats",
-                    "messaging.destination.name": delivery.msg.subject,
-                    "messaging.message.id": envelope.id,
-                    "messaging.consumer.group.name": self.durable,
-                },
-            ):
+            with self._span(delivery):
                 await self.handler(delivery.event, Handling(envelope=envelope, uow=uow, delivery=delivery.number))
             self._handle_seconds.observe(time.perf_counter() - started)
             return "applied"
+
+    def _span(self, delivery: _Delivery[E]) -> AbstractContextManager[object]:
+        """The span of handling one event, child of the one that sent it. When spans go nowhere (no
+        exporter) the sender's trace is only made current: the events the handler emits still carry it,
+        and making a span that nobody records cost a fifth of a message's time."""
+        envelope = delivery.envelope
+        if not recording():
+            return continued(dict(envelope.trace))
+        return tracer.start_as_current_span(
+            f"{delivery.msg.subject} process",
+            context=propagate.extract(dict(envelope.trace)),
+            kind=trace.SpanKind.CONSUMER,
+            attributes={
+                "messaging.system": "nats",
+                "messaging.destination.name": delivery.msg.subject,
+                "messaging.message.id": envelope.id,
+                "messaging.consumer.group.name": self.durable,
+            },
+        )
 
     async def _settle(self, delivery: _Delivery[E], outcome: str | BaseException, js: JetStreamContext) -> str:
         msg, number = delivery.msg, delivery.number
