@@ -27,24 +27,11 @@ from typing import Any
 
 import httpx
 
+from gateway import process  # the gateway benchmark's: a service as a process of its own, stopped after
 from quickon_common.natsserver import NatsServer, free_port
 
 PASSWORD = "benchmark-password"
 GOAL_MS = 200.0
-
-
-@contextmanager
-def process(args: list[str], env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    with open(log, "wb") as output:
-        child = subprocess.Popen(args, env={**os.environ, **env}, stdout=output, stderr=subprocess.STDOUT)
-    try:
-        yield child
-    finally:
-        child.terminate()
-        try:
-            child.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            child.kill()
 
 
 def wait_ready(url: str, timeout_s: float = 90) -> None:
