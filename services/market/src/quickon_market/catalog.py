@@ -11,8 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from . import chart_annotations, semver
-
-NO_CATEGORY = "skip-prediction"  # Artifact Hub's word for "none of the categories"
+from .categories import category_of
 
 
 class NotFound(LookupError):
@@ -64,6 +63,7 @@ class AppView:
     latest: VersionView = field(init=False)
     title: str = field(init=False)
     category: str | None = field(init=False)
+    category_inferred: bool = field(init=False)
     keywords: tuple[str, ...] = field(init=False)
     haystack: str = field(init=False)
 
@@ -72,10 +72,11 @@ class AppView:
         self.latest = stable[0] if stable else self.versions[0]
         meta, notes = self.latest.meta, self.latest.annotations
         self.title = notes.get("quickon.io/title") or self.name
-        category = notes.get("artifacthub.io/category")
-        self.category = None if category in (None, "", NO_CATEGORY) else category
         self.keywords = tuple(str(k).lower() for k in meta.get("keywords") or [])
         description = str(meta.get("description") or "")
+        self.category, self.category_inferred = category_of(
+            notes.get("artifacthub.io/category"), name=self.name, keywords=self.keywords, description=description
+        )
         self.haystack = " ".join([self.name, self.title.lower(), " ".join(self.keywords), description.lower()])
 
     @property
@@ -93,6 +94,7 @@ class AppView:
             "description": meta.get("description"),
             "icon": meta.get("icon"),
             "category": self.category,
+            "category_inferred": self.category_inferred,
             "keywords": list(self.keywords),
             "latest_version": self.latest.version,
             "app_version": self.latest.app_version,
