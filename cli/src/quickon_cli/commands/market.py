@@ -100,9 +100,9 @@ def app(ctx: Context) -> int:
     lines = [head, "", "Versions (newest first):"]
     for version in versions:
         lines.extend(f"  {line}" for line in version_lines(version))
-    lines.append(
-        f"\nInstall it: qc install {found.get('name')} --wait   (default values: qc app {found.get('name')} --values)"
-    )
+    # The market names the app as it must be installed: repository/name when another repository serves it too.
+    name = found.get("install_as") or f"{found.get('repository')}/{found.get('name')}"
+    lines.append(f"\nInstall it: qc install {name} --wait   (default values: qc app {name} --values)")
     ctx.show(found, "\n".join(lines))
     return 0
 

@@ -18,6 +18,14 @@ class NotFound(LookupError):
     """No such app or version; the message says which and what there is instead."""
 
 
+class Ambiguous(LookupError):
+    """An app name several repositories serve: the caller must say which (``repository/name``)."""
+
+    def __init__(self, name: str, choices: list[str]) -> None:
+        self.choices = choices
+        super().__init__(f"{name!r} is in several repositories ({', '.join(choices)}); name one, as in {choices[0]}")
+
+
 @dataclass(frozen=True, slots=True)
 class VersionView:
     repository: str
@@ -197,13 +205,14 @@ class Catalog:
         matches = [apps[name] for apps in self._apps.values() if name in apps]
         if not matches:
             raise NotFound(f"no app {name!r} in the catalog; search with 'qc apps {name}'")
-        if len(matches) > 1:
-            builtin = [m for m in matches if m.repository == "builtin"]
-            if builtin:
-                return builtin[0]
-            choices = ", ".join(m.id for m in matches)
-            raise NotFound(f"{name!r} is in several repositories ({choices}); name one as repository/{name}")
+        if len(matches) > 1:  # no repository is preferred: picking one silently installs what was not meant
+            raise Ambiguous(name, sorted(m.id for m in matches))
         return matches[0]
+
+    def install_name(self, app: AppView) -> str:
+        """The shortest name that installs ``app``: its own name while no other repository serves one."""
+        others = sum(1 for apps in self._apps.values() if app.name in apps)
+        return app.name if others == 1 else app.id
 
     def version(self, app: AppView, version: str | None = None) -> VersionView:
         """One version of ``app``; its latest stable one when ``version`` is None."""

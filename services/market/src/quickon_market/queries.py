@@ -20,7 +20,7 @@ from quickon_common.queries import QueryRequest, parse
 from quickon_common.service import QueryError, Service
 
 from . import values
-from .catalog import AppView, Catalog, NotFound, VersionView
+from .catalog import Ambiguous, AppView, Catalog, NotFound, VersionView
 from .charts import ChartError, ChartFiles
 from .domain import LOCAL_REPOSITORY, has_path
 from .models import Repository
@@ -120,7 +120,8 @@ def register_queries(
     @service.answers("app")
     async def app(body: dict[str, Any]) -> dict[str, Any]:
         request: AppRequest = parse(AppRequest, body)
-        return _found(lambda: catalog.app(request.app, request.repository).detail())
+        found = _found(lambda: catalog.app(request.app, request.repository))
+        return {**found.detail(), "install_as": catalog.install_name(found)}
 
     @service.answers("version")
     async def version(body: dict[str, Any]) -> dict[str, Any]:
@@ -202,9 +203,12 @@ def register_queries(
 
     def _found(produce: Callable[[], T]) -> T:
         """``produce()``, its :class:`NotFound` as a 404; or, while the catalog is still loading, as a
-        retryable 503: the app may well be in a repository not read yet."""
+        retryable 503: the app may well be in a repository not read yet. A name several repositories serve
+        is a 409 listing them (more repositories loading cannot make it less ambiguous)."""
         try:
             return produce()
+        except Ambiguous as error:
+            raise QueryError(409, str(error), choices=error.choices) from None
         except NotFound as error:
             if not catalog.loaded:
                 raise QueryError(
