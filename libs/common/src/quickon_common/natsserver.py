@@ -61,8 +61,11 @@ def port_answers(host: str, port: int) -> bool:
 class NatsServer:
     """One nats-server process on 127.0.0.1 with JetStream storing under ``data_dir``."""
 
-    def __init__(self, data_dir: Path, *, port: int | None = None, log_file: Path | None = None) -> None:
+    def __init__(
+        self, data_dir: Path, *, port: int | None = None, log_file: Path | None = None, max_payload: str = "8MB"
+    ) -> None:
         self.data_dir = Path(data_dir)
+        self.max_payload = max_payload
         self.port = port or free_port()
         self.log_file = log_file or self.data_dir / "nats-server.log"
         self.binary = nats_server_binary()
@@ -79,7 +82,7 @@ class NatsServer:
         sync = "  sync_interval: always\n" if server_version(self.binary) >= (2, 10, 0) else ""
         return (
             f"listen: 127.0.0.1:{self.port}\n"
-            "max_payload: 8MB\n"
+            f"max_payload: {self.max_payload}\n"
             f'jetstream {{\n  store_dir: "{self.data_dir / "jetstream"}"\n{sync}}}\n'
         )
 

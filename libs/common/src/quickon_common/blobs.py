@@ -1,0 +1,90 @@
+"""Large payloads travel by reference: kept in a JetStream object store, named by their SHA-256.
+
+Most operators run NATS with the default 1 MB message limit, and a chart package, a rendered release or
+a values file can be larger. So no message may depend on a payload's size: a body over ``INLINE_MAX``
+is put in the ``QUICKON_BLOBS`` object store (chunked by the server, so any size fits) and the message
+carries only its digest; the receiver fetches it and checks the digest. The store is content-addressed:
+putting the same bytes twice stores them once, and what a digest names can never change.
+
+Blobs live as long as the events that may name them (the stream's retention); a query that needs one
+again later puts it again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+
+from nats.js import JetStreamContext
+from nats.js.api import ObjectStoreConfig, StorageType
+from nats.js.errors import BucketNotFoundError, NoStreamResponseError, NotFoundError, ObjectNotFoundError
+from nats.js.object_store import ObjectStore
+
+BUCKET = "QUICKON_BLOBS"
+# A quarter of the smallest message limit in common use (1 MB): headers, a JSON envelope and base64
+# around a body must still fit.
+INLINE_MAX = 256 * 1024
+
+
+class BlobMissing(LookupError):
+    """No blob has that digest (never stored, or past its retention)."""
+
+
+class BlobCorrupt(ValueError):
+    """The bytes read back do not hash to the digest that named them."""
+
+
+def digest_of(data: bytes) -> str:
+    """The SHA-256 of ``data``, in hex: a blob's name."""
+    return hashlib.sha256(data).hexdigest()
+
+
+class Blobs:
+    """The object store, opened (created when missing) on first use."""
+
+    def __init__(self, js: JetStreamContext, *, max_age_s: float) -> None:
+        self._js = js
+        self._max_age_s = max_age_s
+        self._store: ObjectStore | None = None
+        self._opening = asyncio.Lock()
+
+    async def put(self, data: bytes) -> str:
+        """Store ``data`` (once: a digest already stored is not written again) and return its digest."""
+        digest = digest_of(data)
+        try:
+            await self._put(digest, data)
+        except (NoStreamResponseError, NotFoundError):  # the bucket was deleted by hand: make it again
+            self._store = None
+            await self._put(digest, data)
+        return digest
+
+    async def _put(self, digest: str, data: bytes) -> None:
+        store = await self._open()
+        try:
+            await store.get_info(digest)
+            return
+        except ObjectNotFoundError:
+            pass
+        await store.put(digest, data)
+
+    async def get(self, digest: str) -> bytes:
+        """The bytes ``digest`` names; :class:`BlobMissing` or :class:`BlobCorrupt` otherwise."""
+        store = await self._open()
+        try:
+            found = await store.get(digest)
+        except NotFoundError:  # a deleted bucket too: its blobs are gone with it
+            raise BlobMissing(f"no blob {digest[:12]}… in {BUCKET} (never stored, or past its retention)") from None
+        data = bytes(found.data or b"")
+        if digest_of(data) != digest:
+            raise BlobCorrupt(f"blob {digest[:12]}… does not match its digest")
+        return data
+
+    async def _open(self) -> ObjectStore:
+        async with self._opening:
+            if self._store is None:
+                try:
+                    self._store = await self._js.object_store(BUCKET)
+                except (BucketNotFoundError, NotFoundError):
+                    config = ObjectStoreConfig(bucket=BUCKET, storage=StorageType.FILE, ttl=self._max_age_s)
+                    self._store = await self._js.create_object_store(BUCKET, config=config)
+            return self._store

@@ -1,0 +1,57 @@
+"""Payloads larger than a NATS message travel by reference, through a server with the default 1 MB limit."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import nats
+import pytest
+
+from quickon_common.blobs import BUCKET, BlobMissing, Blobs, digest_of
+from quickon_common.natsserver import NatsServer
+
+
+@pytest.fixture
+def small_nats(tmp_path: Path) -> Iterator[NatsServer]:
+    """A nats-server with the default message limit most operators run."""
+    server = NatsServer(tmp_path / "nats", max_payload="1MB").start()
+    yield server
+    server.stop()
+
+
+async def test_a_blob_larger_than_a_message_goes_and_comes_back_checked(small_nats: NatsServer) -> None:
+    connection = await nats.connect(small_nats.url)
+    try:
+        assert connection.max_payload == 1024 * 1024
+        data = os.urandom(3 * 1024 * 1024)
+        # Two services opening the store at once (the first creates it) both succeed.
+        first, second = Blobs(connection.jetstream(), max_age_s=3600), Blobs(connection.jetstream(), max_age_s=3600)
+        digest, again = await asyncio.gather(first.put(data), second.put(data))
+        assert digest == again == digest_of(data)
+        assert await second.get(digest) == data
+        info = await connection.jetstream().stream_info(f"OBJ_{BUCKET}")
+        stored = info.state.bytes
+        await first.put(data)  # the same bytes again are not stored twice
+        assert (await connection.jetstream().stream_info(f"OBJ_{BUCKET}")).state.bytes == stored
+
+        with pytest.raises(BlobMissing, match="no blob"):
+            await first.get(digest_of(b"never stored"))
+        assert await first.get(await first.put(b"")) == b""
+    finally:
+        await connection.close()
+
+
+async def test_a_bucket_deleted_by_hand_is_made_again(small_nats: NatsServer) -> None:
+    connection = await nats.connect(small_nats.url)
+    try:
+        blobs = Blobs(connection.jetstream(), max_age_s=3600)
+        kept = await blobs.put(b"before")
+        await connection.jetstream().delete_stream(f"OBJ_{BUCKET}")
+        with pytest.raises(BlobMissing):
+            await blobs.get(kept)
+        assert await blobs.get(await blobs.put(b"after")) == b"after"
+    finally:
+        await connection.close()
