@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import nats
 import pytest
 
-from quickon_common.blobs import BUCKET, BlobMissing, Blobs, digest_of
+from quickon_common.blobs import BUCKET, BlobMissing, Blobs, by_reference, dereferenced, digest_of
 from quickon_common.natsserver import NatsServer
 
 
@@ -53,5 +54,20 @@ async def test_a_bucket_deleted_by_hand_is_made_again(small_nats: NatsServer) ->
         with pytest.raises(BlobMissing):
             await blobs.get(kept)
         assert await blobs.get(await blobs.put(b"after")) == b"after"
+    finally:
+        await connection.close()
+
+
+async def test_a_body_goes_inline_when_small_and_by_reference_when_large(small_nats: NatsServer) -> None:
+    connection = await nats.connect(small_nats.url)
+    try:
+        blobs = Blobs(connection.jetstream(), max_age_s=3600)
+        small = b'{"answer": 42}'
+        assert await by_reference(blobs, small) == small
+        assert await dereferenced(blobs, small) == small
+        large = json.dumps({"manifests": ["x" * 1000] * 2000}).encode()
+        sent = await by_reference(blobs, large)
+        assert len(sent) < 100 and json.loads(sent) == {"qc-blob": digest_of(large)}
+        assert await dereferenced(blobs, sent) == large
     finally:
         await connection.close()

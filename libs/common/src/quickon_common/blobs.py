@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 
 from nats.js import JetStreamContext
 from nats.js.api import ObjectStoreConfig, StorageType
@@ -24,6 +25,10 @@ BUCKET = "QUICKON_BLOBS"
 # A quarter of the smallest message limit in common use (1 MB): headers, a JSON envelope and base64
 # around a body must still fit.
 INLINE_MAX = 256 * 1024
+
+
+REFERENCE_KEY = "qc-blob"  # a body that is only {"qc-blob": "<digest>"} stands for the blob
+REFERENCE_START = b'{"qc-blob":'
 
 
 class BlobMissing(LookupError):
@@ -88,3 +93,17 @@ class Blobs:
                     config = ObjectStoreConfig(bucket=BUCKET, storage=StorageType.FILE, ttl=self._max_age_s)
                     self._store = await self._js.create_object_store(BUCKET, config=config)
             return self._store
+
+
+async def by_reference(blobs: Blobs, body: bytes) -> bytes:
+    """``body`` as it may cross NATS: itself when small, else a reference to it as a blob."""
+    if len(body) <= INLINE_MAX:
+        return body
+    return json.dumps({REFERENCE_KEY: await blobs.put(body)}).encode()
+
+
+async def dereferenced(blobs: Blobs, body: bytes) -> bytes:
+    """What :func:`by_reference` was given: the blob a reference names, or ``body`` itself."""
+    if not body.startswith(REFERENCE_START):
+        return body
+    return await blobs.get(str(json.loads(body)[REFERENCE_KEY]))
