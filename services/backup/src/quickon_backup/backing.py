@@ -48,10 +48,12 @@ class BackupSteps:
         """Ask the deployer for the release and its volumes; store the release and its rendered objects."""
         record = job.record
         found = await self.deployer.source(namespace=record.namespace, service=record.service)
-        if found["runtime"] != "sim":
+        # A service without volumes is backed up as its release and objects, on any runtime; data the
+        # runtime cannot copy is refused rather than silently left out of a backup someone will trust.
+        if uncopied := [v["claim"] for v in found["volumes"] if not v.get("path")]:
             raise StepFailed(
-                f"{record.service} runs on the {found['runtime']} runtime, whose volume copy (a Job per volume "
-                "streaming to a presigned URL) is not enabled in this build; nothing was stored"
+                f"{record.service} keeps data in {', '.join(uncopied)}, which the {found['runtime']} runtime "
+                "cannot copy yet (a Job per volume streaming to the store is not built); nothing was stored"
             )
         release = Release(
             app=found["app"], version=found["version"], repository=found.get("repository"),

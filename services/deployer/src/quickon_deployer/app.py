@@ -56,7 +56,7 @@ def build(settings: Settings | None = None, deployer: DeployerSettings | None = 
         failpoints=deployer.failpoints,
     )
     watcher = StatusWatcher(service.outbox, runtime, interval_s=deployer.status_interval_s)
-    handlers.register(service, runner=runner, sealer=sealer, settings=deployer)
+    handlers.register(service, runner=runner, runtime=runtime, sealer=sealer, settings=deployer)
     queries.register(service, runtime=runtime, market=market, sealer=sealer)
     backup_source.register(service, runtime=runtime)
     service.checks["runtime"] = "not checked yet"

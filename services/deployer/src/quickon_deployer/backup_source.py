@@ -1,6 +1,7 @@
 """What the backup service needs to back a service up (``qc.query.deployer.backup_source``): the release
 as recorded (secret values still sealed), its rendered objects (Secret contents as digests) and its
-volumes — on ``sim`` each claim's directory, which the backup service reads and writes directly."""
+volumes — on ``sim`` each claim's directory, which the backup service reads and writes directly; on a
+runtime that cannot copy volumes, the claims the release's objects make, with no directory."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 from quickon_common.queries import parse
 from quickon_common.service import QueryError, Service
 
+from .domain import claims_of
 from .models import RevisionRecord, ServiceRecord
 from .queries import ServiceRequest, find_service
 from .runtime.base import Runtime
@@ -28,19 +30,21 @@ def register(service: Service, *, runtime: Runtime) -> None:
             revision = await session.get(RevisionRecord, (record.id, record.revision))
         if revision is None or not record.version:
             raise QueryError(409, f"{record.name} has no deployed revision yet ({record.status}); try when it has")
+        manifests = json.loads(zlib.decompress(revision.manifests))
         return {
             "service": record.name, "namespace": record.namespace, "app": record.app, "repository": record.repository,
             "version": record.version, "revision": record.revision, "status": record.status,
             "operation_id": record.operation_id, "values": record.values, "sealed_secrets": record.sealed_secrets,
-            "secret_paths": record.secret_paths, "manifests": json.loads(zlib.decompress(revision.manifests)),
-            "runtime": runtime.name, "volumes": _volumes(runtime, record),
+            "secret_paths": record.secret_paths, "manifests": manifests,
+            "runtime": runtime.name, "volumes": _volumes(runtime, record, manifests),
         }  # fmt: skip
 
 
-def _volumes(runtime: Runtime, record: ServiceRecord) -> list[dict[str, Any]]:
-    """The release's claims; on ``sim`` with the directory holding each one's data."""
-    if not isinstance(runtime, SimRuntime):
-        return []  # the kubernetes runtime does not list claims here yet: its backups are data-less
+def _volumes(runtime: Runtime, record: ServiceRecord, manifests: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The release's claims; on ``sim`` with the directory holding each one's data, elsewhere with none
+    (the backup service then refuses to back up data it cannot copy, rather than leave it out)."""
+    if not isinstance(runtime, SimRuntime) or not runtime.copies_volumes:
+        return [{"claim": claim, "path": None} for claim in claims_of(manifests)]
     try:
         status = runtime.cluster.status(namespace=record.namespace, release=record.name)
     except NotFoundError:

@@ -1,9 +1,11 @@
 """The deployer's pure rules (no I/O): valid names, deadlines, the revision a rollback goes back to,
-the status a release's health means, and the ids and subjects of what it asks and tells."""
+the status a release's health means, the volumes a release's objects claim, and the ids and subjects of
+what it asks and tells."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from quickon_common.names import is_dns_label
 
@@ -82,3 +84,21 @@ def tagged(kind: str, operation_id: str) -> str:
     """The description a deploy of an operation leaves on the release's revision (Helm keeps it), by
     which a step run again recognises its own revision."""
     return f"QuickOn {kind} {operation_id}"
+
+
+def claims_of(manifests: Iterable[Mapping[str, Any]]) -> list[str]:
+    """The PersistentVolumeClaims a release's objects make, sorted: its own claims, and one per StatefulSet
+    replica and claim template, named as the StatefulSet controller names them (template-set-ordinal)."""
+    claims: set[str] = set()
+    for obj in manifests:
+        name = (obj.get("metadata") or {}).get("name")
+        spec = obj.get("spec") or {}
+        if obj.get("kind") == "PersistentVolumeClaim" and name:
+            claims.add(name)
+        elif obj.get("kind") == "StatefulSet" and name:
+            replicas = spec.get("replicas")
+            count = replicas if isinstance(replicas, int) else 1  # unset (or null) means one, as the API defaults
+            for template in spec.get("volumeClaimTemplates") or []:
+                if claim := (template.get("metadata") or {}).get("name"):
+                    claims.update(f"{claim}-{name}-{ordinal}" for ordinal in range(count))
+    return sorted(claims)

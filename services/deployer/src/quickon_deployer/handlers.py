@@ -7,7 +7,9 @@ runner does the rest. A refusal is the request's failure event, with the reason 
 
 from __future__ import annotations
 
+import json
 import uuid
+import zlib
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -37,10 +39,11 @@ from quickon_common.saga import Plan
 from quickon_common.sealing import Sealer, SealError
 from quickon_common.service import Service
 
-from .domain import Refused, name_problem, rollback_target, service_subject
+from .domain import Refused, claims_of, name_problem, rollback_target, service_subject
 from .models import OperationRecord, RevisionRecord, ServiceRecord
 from .outcomes import set_status
 from .plans import InstallPlan, RollbackPlan, ScalePlan, UninstallPlan, UpgradePlan
+from .runtime.base import Runtime
 from .saga import SagaRunner, cause_of
 from .settings import DeployerSettings
 
@@ -56,7 +59,9 @@ OPERATIONS: dict[str, tuple[type[ServiceEvent], type[Any], str | None]] = {
 }
 
 
-def register(service: Service, *, runner: SagaRunner, sealer: Sealer, settings: DeployerSettings) -> None:
+def register(
+    service: Service, *, runner: SagaRunner, runtime: Runtime, sealer: Sealer, settings: DeployerSettings
+) -> None:
     """Wire one consumer per operation request into ``service``."""
 
     def deadline(kind: str) -> datetime:
@@ -68,6 +73,24 @@ def register(service: Service, *, runner: SagaRunner, sealer: Sealer, settings: 
             return merge_values(dict(event.values), sealer.open(event.sealed_values))
         except SealError as error:
             raise Refused(str(error)) from None
+
+    async def backup_first(event: AppUpgradeRequested, record: ServiceRecord, uow: Any) -> bool:
+        """Whether the upgrade backs the service up first; refused, before anything starts, when the
+        backup could not be taken (volumes the runtime cannot copy), unless the operator chose to go on."""
+        if not (event.backup_first and settings.pre_upgrade_backup) or runtime.copies_volumes:
+            return event.backup_first and settings.pre_upgrade_backup
+        revision = await uow.session.get(RevisionRecord, (record.id, record.revision))
+        claims = claims_of(json.loads(zlib.decompress(revision.manifests))) if revision is not None else []
+        if not claims:
+            return True  # backed up as its release and objects: nothing is left out
+        if settings.upgrade_without_volume_backup:
+            return False
+        raise Refused(
+            f"{record.name} keeps data in {', '.join(claims)}, which the {runtime.name} runtime cannot back up "
+            "yet, so the backup before the upgrade cannot be taken; nothing was changed. Upgrade with "
+            "--no-backup (backup_first=false) to go on without one, or have the operator set "
+            "QC_DEPLOYER_UPGRADE_WITHOUT_VOLUME_BACKUP=true"
+        )
 
     async def plan_for(kind: str, event: Any, record: ServiceRecord | None, uow: Any) -> Plan:
         """What the saga needs from the request, checked against the service as it is."""
@@ -97,7 +120,7 @@ def register(service: Service, *, runner: SagaRunner, sealer: Sealer, settings: 
                 app=record.app, repository=record.repository, wanted_version=event.version or record.version,
                 request=sealer.seal(merge_values(current, wanted) if event.reuse_values else wanted),
                 previous_version=record.version, previous_revision=record.revision, previous_status=record.status,
-                backup_first=event.backup_first and settings.pre_upgrade_backup,
+                backup_first=await backup_first(event, record, uow),
                 restore_data=event.restore_data_on_failure,
             )  # fmt: skip
         if kind == "rollback":

@@ -31,6 +31,10 @@ class DeployerSettings(BaseSettings):
     # out with backup_first=false), and can take the data back from it when it fails; off where no backup
     # service runs (the deployer's own tests): the upgrade saga then has neither step.
     pre_upgrade_backup: bool = True
+    # A runtime that cannot copy volumes (kubernetes, today) cannot back up a service that keeps data:
+    # its upgrade is refused at once, saying so, unless the operator chose to upgrade such services
+    # without a backup. Services without volumes are backed up (release and objects) either way.
+    upgrade_without_volume_backup: bool = False
     # Former key of the deployer alone: it still opens what it sealed. The platform key is QC_SECRET_KEY
     # (shared settings) or var/secret.key, which the gateway seals requests with.
     secret_key: str | None = None

@@ -105,6 +105,9 @@ class Runtime(Protocol):
     """Where the apps run. One instance per deployer process, shared by every saga."""
 
     name: str
+    # Whether the backup service can copy the release's volumes: on ``sim`` each claim is a directory here;
+    # on ``kubernetes`` the copy (a Job per volume streaming to the store) is not built yet.
+    copies_volumes: bool
 
     async def check(self) -> str | None:
         """None when the cluster answers, else why not (for ``/readyz``)."""

@@ -38,6 +38,7 @@ class SimRuntime:
     """A simulated cluster kept under ``state_dir``, its volumes as real directories there."""
 
     name = "sim"
+    copies_volumes = True
 
     def __init__(self, state_dir: Path, config: SimConfig | None = None) -> None:
         self.state_dir = state_dir

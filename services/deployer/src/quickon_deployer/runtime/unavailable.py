@@ -9,6 +9,8 @@ from .base import Health, Revision, RuntimeFailure
 
 
 class UnavailableRuntime:
+    copies_volumes = False
+
     def __init__(self, name: str, reason: str) -> None:
         self.name = name
         self.reason = reason

@@ -28,6 +28,7 @@ class KubernetesRuntime(_Scaling, _HealthReading):
     """Releases on a Kubernetes cluster; one instance per deployer process."""
 
     name = "kubernetes"
+    copies_volumes = False
 
     def __init__(
         self, *, api: client.ApiClient, helm: Client, command: Command, workdir: Path, helm_timeout_s: float
