@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from quickon_common.natsserver import free_port, port_answers
+from quickon_common.natsserver import NatsServer, free_port, port_answers
 from quickon_common.settings import SERVICES
 
 
@@ -87,3 +87,17 @@ def test_qc_up_runs_supervises_and_stops_the_platform(platform) -> None:  # type
     assert any(line.get("component") == "deployer" and line.get("state") == "restarting" for line in lines)
     assert lines[-1]["state"] == "stopped"
     assert not any(port_answers("127.0.0.1", p) for p in [*ports.values(), nats_port]), "everything stopped"
+
+
+def test_qc_up_refuses_a_nats_that_cannot_carry_the_platform(tmp_path: Path) -> None:
+    """An operator's own NATS is checked before anything starts: too small a message limit is named."""
+    server = NatsServer(tmp_path / "nats", max_payload="64KB").start()
+    try:
+        env = {**os.environ, "QC_VAR_DIR": str(tmp_path / "var"), "QC_NATS_URL": server.url}
+        done = subprocess.run([sys.executable, "-m", "quickon_cli.main", "up"], capture_output=True, text=True,
+                              env=env, timeout=60)  # fmt: skip
+    finally:
+        server.stop()
+    assert done.returncode != 0
+    assert "cannot carry QuickOn" in done.stderr and "max_payload: 1MB" in done.stderr, done.stderr
+    assert "65536 bytes" in done.stderr

@@ -23,7 +23,8 @@ from urllib.parse import urlparse
 
 import httpx
 
-from quickon_common.natsserver import NatsServer, NatsServerError, port_answers
+from quickon_common.blobs import NEEDED_MAX_PAYLOAD
+from quickon_common.natsserver import NatsServer, NatsServerError, port_answers, server_info
 from quickon_common.settings import SERVICES, load_settings
 
 STABLE_AFTER_S = 60.0
@@ -101,6 +102,7 @@ class Supervisor:
         url = urlparse(self.nats_url)
         host, port = url.hostname or "127.0.0.1", url.port or 4222
         if port_answers(host, port):
+            self._check_nats(host, port)
             self.say(f"  using NATS at {self.nats_url}", component="nats", state="external")
             return
         if host not in ("127.0.0.1", "localhost"):
@@ -114,6 +116,23 @@ class Supervisor:
             component="nats",
             state="running",
         )
+
+    def _check_nats(self, host: str, port: int) -> None:
+        """Refuse a NATS server the platform cannot run on, saying what it needs."""
+        try:
+            info = server_info(host, port)
+        except (OSError, ValueError, NatsServerError) as error:
+            raise SystemExit(f"NATS at {self.nats_url} answers, but its greeting could not be read: {error}") from None
+        needs = []
+        if not info.get("jetstream"):
+            needs.append("JetStream (jetstream {} in its configuration, or nats-server -js)")
+        if int(info.get("max_payload", 0)) < NEEDED_MAX_PAYLOAD:
+            needs.append(
+                f"messages of at least {NEEDED_MAX_PAYLOAD // 1024} KB (it takes {info.get('max_payload')} bytes; "
+                "set max_payload: 1MB, nats-server's default)"
+            )
+        if needs:
+            raise SystemExit(f"NATS at {self.nats_url} cannot carry QuickOn: it needs {' and '.join(needs)}")
 
     def watch_once(self, client: httpx.Client) -> None:
         """Check every component once: readiness changes are reported, the dead restarted."""

@@ -25,6 +25,8 @@ BUCKET = "QUICKON_BLOBS"
 # A quarter of the smallest message limit in common use (1 MB): headers, a JSON envelope and base64
 # around a body must still fit.
 INLINE_MAX = 256 * 1024
+# What the platform needs of its NATS server: a body at INLINE_MAX, with its envelope and headers.
+NEEDED_MAX_PAYLOAD = 2 * INLINE_MAX
 
 
 REFERENCE_KEY = "qc-blob"  # a body that is only {"qc-blob": "<digest>"} stands for the blob

@@ -6,12 +6,14 @@ The data lives in a directory of ours, so a stop and a start keep the stream.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import socket
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 INSTALL_HINT = "install it with 'apt-get install nats-server' or put nats-server on PATH"
 
@@ -56,6 +58,16 @@ def port_answers(host: str, port: int) -> bool:
     with socket.socket() as sock:
         sock.settimeout(0.2)
         return sock.connect_ex((host, port)) == 0
+
+
+def server_info(host: str, port: int, *, timeout_s: float = 2.0) -> dict[str, Any]:
+    """The INFO a NATS server sends first on every connection (max_payload, jetstream, version…)."""
+    with socket.create_connection((host, port), timeout=timeout_s) as sock:
+        line = sock.makefile("rb").readline(64 * 1024)
+    if not line.startswith(b"INFO "):
+        raise NatsServerError(f"{host}:{port} answers, but not as a NATS server")
+    info: dict[str, Any] = json.loads(line[5:])
+    return info
 
 
 class NatsServer:
