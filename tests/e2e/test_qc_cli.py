@@ -5,6 +5,7 @@ input and an unreachable gateway fail with their exit codes; `qc events` shows w
 from __future__ import annotations
 
 import json
+import random
 import stat
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from quickon_common.helm import helm_binary
 from quickon_common.natsserver import free_port
 from support.platform import platform as running_platform
 
@@ -246,3 +248,42 @@ def test_api_tokens_work_until_revoked_and_logout_ends_the_session(logged_in: Pl
     after = qc(platform, "whoami")
     assert after.code == 1
     assert "qc login" in after.err
+    # Logged in again, for the module's other tests whatever their order.
+    ok(platform, "login", "--url", platform.url, "-u", "admin", "--password-stdin", stdin=ADMIN_PASSWORD + "\n")
+
+
+def big_chart(root: Path, version: str) -> Path:
+    """A chart whose package is over 1 MB (a file of random bytes, which gzip cannot shrink), packaged by helm."""
+    source = root / f"src-{version}" / "bigfiles"
+    (source / "templates").mkdir(parents=True)
+    (source / "Chart.yaml").write_text(f"apiVersion: v2\nname: bigfiles\nversion: {version}\nappVersion: '{version}'\n")
+    (source / "values.yaml").write_text("replicaCount: 1\n")
+    (source / "templates" / "deployment.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n"
+        "  replicas: {{ .Values.replicaCount }}\n  selector:\n    matchLabels: {app: {{ .Release.Name }}}\n"
+        "  template:\n    metadata:\n      labels: {app: {{ .Release.Name }}}\n    spec:\n"
+        "      containers:\n        - name: web\n          image: nginx:1.27\n"
+    )
+    (source / "blob.bin").write_bytes(random.randbytes(1_300_000))
+    out = root / "packages"
+    done = subprocess.run([helm_binary(), "package", str(source), "-d", str(out)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    package = out / f"bigfiles-{version}.tgz"
+    assert package.stat().st_size > 1_048_576
+    return package
+
+
+def test_a_chart_package_over_a_nats_message_installs_and_upgrades(logged_in: Platform, tmp_path: Path) -> None:
+    """The platform's NATS carries 1 MB messages at most (nats-server's default, what operators run):
+    charts travel by reference, so a bigger package publishes, installs and upgrades all the same."""
+    platform = logged_in
+    for version in ("1.0.0", "1.1.0"):
+        published = ok(platform, "publish", str(big_chart(tmp_path, version)))
+        assert f"Published bigfiles {version}" in published.out
+    wait_for(lambda: "1.1.0" in qc(platform, "app", "bigfiles").out, what="bigfiles 1.1.0 in the catalog")
+    ok(platform, "install", "bigfiles", "--name", "big", "--version", "1.0.0", *WAIT)
+    assert service(platform, "big")["version"] == "1.0.0"
+    upgraded = ok(platform, "upgrade", "big", "--version", "1.1.0", *WAIT)
+    assert "upgrade of big succeeded" in upgraded.out
+    assert (service(platform, "big")["version"], service(platform, "big")["status"]) == ("1.1.0", "running")
+    ok(platform, "uninstall", "big", *WAIT)

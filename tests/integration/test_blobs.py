@@ -7,12 +7,16 @@ import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import nats
 import pytest
 
 from quickon_common.blobs import BUCKET, BlobMissing, Blobs, by_reference, dereferenced, digest_of
 from quickon_common.natsserver import NatsServer
+from quickon_common.queries import request
+from support.bus import running, settings_for
+from support.tally import tally_service
 
 
 @pytest.fixture
@@ -71,3 +75,32 @@ async def test_a_body_goes_inline_when_small_and_by_reference_when_large(small_n
         assert await dereferenced(blobs, sent) == large
     finally:
         await connection.close()
+
+
+async def test_a_query_larger_than_a_message_is_asked_and_answered_by_reference(
+    small_nats: NatsServer, tmp_path: Path
+) -> None:
+    """Both ways through a real service: a 3 MB request and a 3 MB reply on a 1 MB server; a reference to a blob
+    that is gone is answered with an error saying so, and the service goes on."""
+    database = f"sqlite:///{tmp_path / 'tally.db'}"
+    service = tally_service(settings_for("tally", nats_url=small_nats.url, database_url=database, var_dir=tmp_path))
+
+    @service.answers("echo")
+    async def echo(body: dict[str, Any]) -> dict[str, Any]:
+        return {"size": len(body.get("text", "")), "back": body.get("text", "")}
+
+    async with running(service):
+        connection = await nats.connect(small_nats.url)
+        try:
+            text = os.urandom(1536 * 1024).hex()  # 3 MB of JSON each way
+            reply = json.loads(await request(connection, "qc.query.tally.echo", json.dumps({"text": text}).encode(),
+                                             timeout_s=10))  # fmt: skip
+            assert reply == {"size": len(text), "back": text}
+
+            gone = json.dumps({"qc-blob": digest_of(b"never stored")}).encode()
+            refused = json.loads(await request(connection, "qc.query.tally.echo", gone, timeout_s=10))
+            assert refused["error"]["status"] == 422 and "could not be read" in refused["error"]["detail"]
+            small = json.loads(await request(connection, "qc.query.tally.echo", b'{"text": "hi"}', timeout_s=10))
+            assert small == {"size": 2, "back": "hi"}
+        finally:
+            await connection.close()

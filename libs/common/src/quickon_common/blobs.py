@@ -6,8 +6,9 @@ is put in the ``QUICKON_BLOBS`` object store (chunked by the server, so any size
 carries only its digest; the receiver fetches it and checks the digest. The store is content-addressed:
 putting the same bytes twice stores them once, and what a digest names can never change.
 
-Blobs live as long as the events that may name them (the stream's retention); a query that needs one
-again later puts it again.
+Queries use it both ways (:func:`by_reference` before sending, :func:`dereferenced` on receipt): a chart
+package the market serves, a chart the gateway publishes, the rendered objects the backup service reads.
+Blobs are kept a day (``MAX_AGE_S``); whoever needs one again later puts it again.
 """
 
 from __future__ import annotations
@@ -46,10 +47,13 @@ def digest_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+MAX_AGE_S = 24 * 3600.0
+
+
 class Blobs:
     """The object store, opened (created when missing) on first use."""
 
-    def __init__(self, js: JetStreamContext, *, max_age_s: float) -> None:
+    def __init__(self, js: JetStreamContext, *, max_age_s: float = MAX_AGE_S) -> None:
         self._js = js
         self._max_age_s = max_age_s
         self._store: ObjectStore | None = None
@@ -109,3 +113,9 @@ async def dereferenced(blobs: Blobs, body: bytes) -> bytes:
     if not body.startswith(REFERENCE_START):
         return body
     return await blobs.get(str(json.loads(body)[REFERENCE_KEY]))
+
+
+def referenced_digest(body: object) -> str | None:
+    """The digest a decoded body stands for, when it is a reference (as a JSON decoder returns it)."""
+    digest = body.get(REFERENCE_KEY) if isinstance(body, dict) and len(body) == 1 else None
+    return digest if isinstance(digest, str) else None

@@ -74,7 +74,7 @@ class NatsServer:
     """One nats-server process on 127.0.0.1 with JetStream storing under ``data_dir``."""
 
     def __init__(
-        self, data_dir: Path, *, port: int | None = None, log_file: Path | None = None, max_payload: str = "8MB"
+        self, data_dir: Path, *, port: int | None = None, log_file: Path | None = None, max_payload: str = "1MB"
     ) -> None:
         self.data_dir = Path(data_dir)
         self.max_payload = max_payload

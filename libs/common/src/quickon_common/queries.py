@@ -3,12 +3,13 @@ into a 422 naming the field."""
 
 from __future__ import annotations
 
+import json
 from typing import Any, TypeVar
 
 from nats.aio.client import Client as NatsClient
-from nats.aio.msg import Msg
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from .blobs import BlobCorrupt, BlobMissing, Blobs, by_reference, dereferenced
 from .service import QueryError
 from .telemetry import client_span, trace_carrier
 
@@ -30,10 +31,17 @@ def parse(model: type[R], body: dict[str, Any]) -> R:
         raise QueryError(422, problems) from None
 
 
-async def request(connection: NatsClient, subject: str, payload: bytes, *, timeout_s: float) -> Msg:
-    """Ask ``subject`` (``qc.query.<service>.<name>``) and wait for the answer, in a client span whose
-    ``traceparent`` goes with the request: the answering service's span is its child. nats-py's errors
-    (no responders, timeout) pass through for the caller to explain."""
+async def request(connection: NatsClient, subject: str, payload: bytes, *, timeout_s: float) -> bytes:
+    """Ask ``subject`` (``qc.query.<service>.<name>``) and return the answer's body, in a client span whose
+    ``traceparent`` goes with the request: the answering service's span is its child. Bodies too large for
+    a message go by reference both ways (:mod:`.blobs`); a reply whose blob cannot be read becomes an error
+    reply. nats-py's errors (no responders, timeout) pass through for the caller to explain."""
     attributes = {"messaging.system": "nats", "messaging.destination.name": subject}
+    blobs = Blobs(connection.jetstream())  # no I/O unless a body is large
     with client_span(f"{subject} request", **attributes):
-        return await connection.request(subject, payload, timeout=timeout_s, headers=trace_carrier())
+        payload = await by_reference(blobs, payload)
+        reply = await connection.request(subject, payload, timeout=timeout_s, headers=trace_carrier())
+        try:
+            return await dereferenced(blobs, reply.data)
+        except (BlobMissing, BlobCorrupt) as error:
+            return json.dumps(QueryError(502, f"the answer to {subject} could not be read: {error}").reply()).encode()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import json
 import logging
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
@@ -24,8 +25,10 @@ from fastapi.responses import JSONResponse
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic_core import to_json
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential
 
+from .blobs import BlobCorrupt, BlobMissing, Blobs, by_reference, referenced_digest
 from .bus import ensure_stream, make_broker
 from .consumer import Consumer, Handler, describe
 from .contracts import Event
@@ -97,6 +100,7 @@ class Service:
         # Each check is None when fine, else the reason shown by /readyz.
         self.checks: dict[str, str | None] = {"database": "not checked yet", "nats": "not connected yet"}
         self._js: JetStreamContext | None = None
+        self._blobs: Blobs | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
         self._nats_errors = 0
@@ -134,18 +138,24 @@ class Service:
         """Answer ``qc.query.<service>.<query>`` requests; one replica of the service replies.
 
         The reply is the function's dict, or ``{"error": {"status", "detail", …}}`` when it
-        raises :class:`QueryError` (or anything else: status 500).
+        raises :class:`QueryError` (or anything else: status 500). A request or reply too large for a
+        message travels by reference (:mod:`.blobs`), as :func:`.queries.request` sends and reads it.
         """
 
         def register(function: Query) -> Query:
-            async def on_request(body: dict[str, Any]) -> dict[str, Any]:
+            async def on_request(body: Any) -> bytes:
                 try:
-                    return await function(body if isinstance(body, dict) else {})
+                    if (digest := referenced_digest(body)) is not None:
+                        body = json.loads(await self.blobs.get(digest))
+                    reply = await function(body if isinstance(body, dict) else {})
                 except QueryError as error:
-                    return error.reply()
+                    reply = error.reply()
+                except (BlobMissing, BlobCorrupt) as error:
+                    reply = QueryError(422, f"the request could not be read: {error}; send it again").reply()
                 except Exception as error:
                     log.exception("query %s failed", query)
-                    return QueryError(500, f"{query} failed: {type(error).__name__}: {error}").reply()
+                    reply = QueryError(500, f"{query} failed: {type(error).__name__}: {error}").reply()
+                return await by_reference(self.blobs, to_json(reply))
 
             self.broker.subscriber(f"{QUERY_PREFIX}.{self.name}.{query}", queue=self.name)(on_request)
             self.queries.append(query)
@@ -161,6 +171,13 @@ class Service:
     def runs(self, worker: Callable[[], Coroutine[Any, Any, None]]) -> None:
         """Run ``worker()`` once the database and the bus are up, until the service stops."""
         self.workers.append(worker)
+
+    @property
+    def blobs(self) -> Blobs:
+        """Large query bodies, by reference (the object store is opened on first use)."""
+        if self._blobs is None:
+            self._blobs = Blobs(self.js)
+        return self._blobs
 
     @property
     def js(self) -> JetStreamContext:

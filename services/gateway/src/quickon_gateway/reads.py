@@ -126,12 +126,12 @@ class Reads:
             ) from None
         except ConnectionClosedError:
             raise Problem(503, "the connection to NATS closed during the read; retry") from None
-        if reply.data.startswith(b'{"error"'):  # a refusal: only those begin so (answers are plain objects)
-            error = json.loads(reply.data)["error"]
+        if reply.startswith(b'{"error"'):  # a refusal: only those begin so (answers are plain objects)
+            error = json.loads(reply)["error"]
             status = int(error.get("status", 502))
             extra = {k: v for k, v in error.items() if k not in ("status", "detail")}
             headers = {"Retry-After": str(RETRY_AFTER_S)} if extra.get("retryable") else None
             raise Problem(
                 status if 400 <= status < 600 else 502, str(error.get("detail", "")), headers=headers, **extra
             )
-        return bytes(reply.data)
+        return reply

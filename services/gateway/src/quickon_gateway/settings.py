@@ -29,6 +29,9 @@ class GatewaySettings(BaseSettings):
         default=7 * 3600, gt=0, description="an operation with no news for this long fails: 'no answer from <service>'"
     )
     query_timeout_s: float = Field(default=5, gt=0, description="a read not answered by then fails: 503")
-    max_body_bytes: int = Field(default=1 * MIB, ge=1024)
-    # A chart crosses NATS base64-encoded to the market: 5 MiB stays under the default 8 MB max_payload.
-    max_chart_bytes: int = Field(default=5 * MIB, ge=1024)
+    # A request's values travel in its event, which must fit a NATS message (1 MB by default) with room
+    # for the envelope and sealed secrets; charts, larger, go by reference (max_chart_bytes).
+    max_body_bytes: int = Field(default=MIB // 2, ge=1024)
+    # A chart crosses NATS to the market by reference (quickon_common.blobs), so no message limit caps it;
+    # 10 MiB is what qc publish sends at most.
+    max_chart_bytes: int = Field(default=10 * MIB, ge=1024)

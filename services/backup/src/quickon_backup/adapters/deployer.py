@@ -8,7 +8,6 @@ from collections.abc import Callable
 from typing import Any
 
 from nats.aio.client import Client as NatsClient
-from nats.aio.msg import Msg
 from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeoutError
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential
@@ -41,14 +40,14 @@ class Deployer:
             reply = await self._request(nc, f"qc.query.deployer.{query}", json.dumps(body).encode())
         except (TimeoutError, NoRespondersError, NatsTimeoutError):
             raise TryLater("the deployer does not answer; is it running?") from None
-        answer: dict[str, Any] = json.loads(reply.data)
+        answer: dict[str, Any] = json.loads(reply)
         if "error" in answer:
             error = answer["error"]
             detail = str(error.get("detail", error))
             raise NoSuchService(detail) if error.get("status") == 404 else StepFailed(f"the deployer refused: {detail}")
         return answer
 
-    async def _request(self, nc: NatsClient, subject: str, data: bytes) -> Msg:
+    async def _request(self, nc: NatsClient, subject: str, data: bytes) -> bytes:
         """The reply, within the query's time. No responder means no deployer is listening at this
         moment (one restarting after a crash has none for a few seconds): asked again until the time
         is up, rather than failing the backup (and the upgrade waiting for it) at once."""

@@ -55,7 +55,7 @@ class Market:
             )
         except (TimeoutError, NoRespondersError, NatsTimeoutError):
             raise RuntimeFailure("the market service does not answer; is it running?", retryable=True) from None
-        answer: dict[str, Any] = json.loads(reply.data)
+        answer: dict[str, Any] = json.loads(reply)
         if "error" in answer:
             error = answer["error"]
             detail = str(error.get("detail", error))

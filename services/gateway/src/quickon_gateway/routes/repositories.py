@@ -22,7 +22,6 @@ from .params import DNS_LABEL, Open, RepositoryName, Strict
 
 router = APIRouter(prefix="/api/v1", tags=["repositories"])
 PUBLISH_TIMEOUT_S = 60.0  # a chart is checked and indexed while the upload waits
-NATS_OVERHEAD = 64 * 1024  # headers and the JSON around the chart
 
 
 class RepositoryView(Open):
@@ -120,10 +119,4 @@ async def publish_chart(
     if not data:
         raise Problem(422, "the chart file is empty", errors=[{"field": "body.chart", "message": "empty file"}])
     encoded = base64.b64encode(data).decode("ascii")
-    connection = parts.service.nats
-    if connection is not None and len(encoded) + NATS_OVERHEAD > connection.max_payload:
-        raise Problem(
-            413, f"the chart is {len(data)} bytes; this platform's NATS carries charts up to about "
-            f"{(connection.max_payload - NATS_OVERHEAD) * 3 // 4} bytes",
-        )  # fmt: skip
     return await parts.reads.ask("market", "publish", {"chart": encoded}, timeout_s=PUBLISH_TIMEOUT_S)
