@@ -17,10 +17,11 @@ from .manifest_yaml import load_all
 
 MESSAGE_MAX = 2000
 # helm prints a ``crds/`` file's documents first, under ``# Source: crds/<file>`` (a subchart's too), while
-# a template's source is ``<chart>/templates/...``: the one trace of where a CRD came from.
+# a template's source is ``<chart>/templates/...`` or ``<chart>/charts/...``: the one trace of where a CRD
+# came from. (A chart may be named "crds": its templates are then ``crds/templates/...``.)
 DOCUMENT_START = re.compile(r"(?m)^---[ \t]*$")
 CRDS_SOURCE = "# Source: crds/"
-CRDS_DOCUMENT = re.compile(rf"\A\s*{CRDS_SOURCE}")
+CRDS_DOCUMENT = re.compile(rf"\A\s*{CRDS_SOURCE}(?!templates/|charts/)")
 
 
 class RenderFailed(Exception):

@@ -80,7 +80,9 @@ class SimRuntime:
         manifests: list[dict[str, Any]],
         description: str,
     ) -> int:
-        version = next((str(m["metadata"].get("labels", {}).get("helm.sh/chart", "")) for m in manifests), "")
+        # The first object labelled with its chart: a crds/ CRD (printed first) carries no labels.
+        labels = ((m.get("metadata") or {}).get("labels") or {} for m in manifests)
+        version = next((str(chart) for chart in (label.get("helm.sh/chart") for label in labels) if chart), "")
         try:
             result = self.cluster.apply(namespace=namespace, release=release, manifests=manifests, now=time.time())
         except HookFailed as error:
@@ -224,11 +226,12 @@ class SimRuntime:
         manifests: list[dict[str, Any]],
         status: str = "deployed",
     ) -> int:
-        """Add a revision; a deployed one supersedes the others, a failed one (a hook failed) leaves them."""
+        """Add a revision; a deployed one supersedes the deployed one, a failed one (a hook failed) leaves it."""
         history = self._history.setdefault((namespace, release), [])
         if status == "deployed":
             for earlier in history:
-                earlier.status = "superseded"
+                if earlier.status == "deployed":
+                    earlier.status = "superseded"
         history.append(StoredRevision(number, status, description, chart, manifests))
         self._unsaved_histories.add((namespace, release))
         await self._save()
