@@ -51,7 +51,7 @@ def test_infinities_and_not_a_number() -> None:
 
 def test_a_crd_enum_holding_equals_loads_where_pyyaml_fails() -> None:
     crd = "spec:\n  enum:\n  - =\n  - '!='\n  - In\n"
-    with pytest.raises(yaml.constructor.ConstructorError, match="tag:yaml.org,2002:value"):
+    with pytest.raises(yaml.constructor.ConstructorError, match=r"tag:yaml\.org,2002:value"):
         yaml.safe_load(crd)
     assert load(crd) == {"spec": {"enum": ["=", "!=", "In"]}}
 

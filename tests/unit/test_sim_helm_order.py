@@ -4,6 +4,7 @@ policies, ``helm.sh/resource-policy: keep``, explicit nulls as unset fields."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +68,8 @@ def names(cluster: Cluster, release: str = "r") -> set[str]:
 
 
 def test_a_custom_resource_without_its_crd_is_refused(cluster: Cluster) -> None:
-    with pytest.raises(ManifestError, match="Widget/w: no matches for kind 'Widget' in version 'example.com/v1'"):
+    refusal = "Widget/w: no matches for kind 'Widget' in version 'example.com/v1'"
+    with pytest.raises(ManifestError, match=re.escape(refusal)):
         cluster.apply(namespace=NS, release="r", manifests=[config_map("c"), widget()], now=0)
     assert cluster.releases() == []
     # A CRD among the templates comes too late for a resource of the same apply, as in helm ...
@@ -77,7 +79,7 @@ def test_a_custom_resource_without_its_crd_is_refused(cluster: Cluster) -> None:
     cluster.apply(namespace=NS, release="r", manifests=[crd(from_crds_dir=False)], now=0)
     cluster.apply(namespace=NS, release="r", manifests=[crd(from_crds_dir=False), widget()], now=1)
     assert names(cluster) == {"CustomResourceDefinition/widgets.example.com", "Widget/w"}
-    with pytest.raises(ManifestError, match="in version 'example.com/v2'"):
+    with pytest.raises(ManifestError, match=re.escape("in version 'example.com/v2'")):
         cluster.apply(namespace=NS, release="r", manifests=[{**widget(), "apiVersion": "example.com/v2"}], now=2)
 
 
@@ -185,3 +187,11 @@ def test_uninstall_runs_delete_hooks_and_leaves_kept_objects_and_hooks(cluster: 
     assert cluster.uninstall(namespace=NS, release="r", now=1, manifests=manifests) == ["ConfigMap/app"]
     assert cluster.releases() == []
     assert names(cluster) == {"ConfigMap/keep", "Job/install", "Job/goodbye"}
+
+
+def test_a_failing_pre_delete_hook_stops_the_uninstall(cluster: Cluster) -> None:
+    manifests = [config_map("app"), hook_job("backup", "pre-delete", policy="hook-failed", fail=True)]
+    cluster.apply(namespace=NS, release="r", manifests=manifests, now=0)
+    with pytest.raises(HookFailed, match="pre-delete hook Job/backup failed"):
+        cluster.uninstall(namespace=NS, release="r", now=1, manifests=manifests)
+    assert cluster.releases() == [(NS, "r")] and names(cluster) == {"ConfigMap/app"}

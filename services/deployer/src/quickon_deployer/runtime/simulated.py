@@ -131,7 +131,7 @@ class SimRuntime:
                     keep_volumes=keep_volumes,
                     manifests=deployed[-1].manifests if deployed else (),
                 )
-            except HookFailed as error:
+            except ManifestError as error:  # a pre-delete hook failed: the release stays, as with helm
                 await self._save()
                 raise RuntimeFailure(str(error)) from None
         self._history.pop((namespace, release), None)

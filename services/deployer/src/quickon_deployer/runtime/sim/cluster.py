@@ -21,13 +21,15 @@ from .engine import advance_to, next_change_at
 from .events import Event
 from .failures import Failure, parse_failure
 from .kinds import Kind
-from .manifests import CRD, crd_kind, read_manifests
+from .manifests import CRD, crd_kind, hook_phases, read_manifests
 from .objects import StoredObject
 from .releases import INSTALL, ROLLBACK, UPGRADE, ApplyResult, apply_release, release_objects, uninstall_release
 from .state import STATE, ClusterState, SimConfig
 from .status import NodeStatus, ReleaseStatus, node_statuses, release_status
 from .volumes import Mount
 from .world import World
+
+DELETE_HOOKS = {"pre-delete", "post-delete"}
 
 
 class Cluster:
@@ -108,7 +110,9 @@ class Cluster:
         self.tick(now)
         self._world.touch(release)
         self._require_release(namespace, release)
-        hooks, _ = read_manifests(list(manifests), namespace=namespace, installed_kinds=self._installed_kinds)
+        # Only the delete hooks are read: the revision's other objects may no longer be valid (their CRD gone).
+        delete_hooks = [document for document in manifests if DELETE_HOOKS & hook_phases(document)]
+        hooks, _ = read_manifests(delete_hooks, namespace=namespace, installed_kinds=self._installed_kinds)
         return uninstall_release(
             self._world, namespace=namespace, release=release, keep_volumes=keep_volumes, hooks=hooks
         )

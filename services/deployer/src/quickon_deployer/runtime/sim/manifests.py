@@ -155,11 +155,16 @@ def _read(document: Any, *, index: int, namespace: str, served: Callable[[str, s
         raise _Problem(f"{label}: {error}") from None
     key = ObjectKey(group, kind, object_namespace, name)
     annotations = _annotations(body)
-    phases = _listed(annotations.get(HOOK_ANNOTATION))
+    phases = hook_phases(body)
     if not phases:
         return Manifest(key, str(api_version), body)
     policies = _listed(annotations.get(HOOK_DELETE_POLICY_ANNOTATION)) or frozenset({BEFORE_HOOK_CREATION})
     return Manifest(key, str(api_version), body, phases, _weight(annotations), policies)
+
+
+def hook_phases(document: Any) -> frozenset[str]:
+    """The hooks (``pre-install``, ``post-delete``...) a rendered document is; empty for a release object."""
+    return _listed(_annotations(document).get(HOOK_ANNOTATION)) if isinstance(document, Mapping) else frozenset()
 
 
 def _listed(annotation: Any) -> frozenset[str]:
