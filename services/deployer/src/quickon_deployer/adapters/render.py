@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -11,9 +12,16 @@ import yaml
 
 from quickon_common.helm import HelmError, run_helm
 
+from ..runtime.sim.manifests import CRDS_DIR_ANNOTATION
+from .manifest_yaml import load_all
+
 MESSAGE_MAX = 2000
-# libyaml's loader when PyYAML has it: parsing helm's output is otherwise a fifth of a render.
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# helm prints a ``crds/`` file's documents first, under ``# Source: crds/<file>`` (a subchart's too), while
+# a template's source is ``<chart>/templates/...`` or ``<chart>/charts/...``: the one trace of where a CRD
+# came from. (A chart may be named "crds": its templates are then ``crds/templates/...``.)
+DOCUMENT_START = re.compile(r"(?m)^---[ \t]*$")
+CRDS_SOURCE = "# Source: crds/"
+CRDS_DOCUMENT = re.compile(rf"\A\s*{CRDS_SOURCE}(?!templates/|charts/)")
 
 
 class RenderFailed(Exception):
@@ -21,22 +29,42 @@ class RenderFailed(Exception):
 
 
 async def render(chart: Path, *, release: str, namespace: str, values: dict[str, Any]) -> list[dict[str, Any]]:
-    """The objects ``helm install`` would create, in helm's order (test hooks included, as helm prints them)."""
+    """The objects ``helm install`` would create, in helm's order (test hooks included, as helm prints them),
+    the CRDs of the charts' ``crds/`` directories first, marked with :data:`CRDS_DIR_ANNOTATION`: helm applies
+    those before anything else, never upgrades them and never deletes them."""
     # Values go through a private file, never the command line: they may hold secrets.
     with tempfile.TemporaryDirectory(prefix="qc-render-") as directory:
         values_file = Path(directory) / "values.json"
         values_file.write_text(json.dumps(values))
         try:
-            result = await run_helm(
-                "template", release, str(chart), "--namespace", namespace, "--values", str(values_file)
-            )
+            arguments = ["--namespace", namespace, "--values", str(values_file), "--include-crds"]
+            result = await run_helm("template", release, str(chart), *arguments)
         except HelmError as error:
             raise RenderFailed(str(error)) from None
     if not result.ok:
         message = result.stderr.strip().replace(str(values_file), "values") or f"helm exited with {result.returncode}"
         raise RenderFailed(f"helm template failed: {message[:MESSAGE_MAX]}")
+    crds, templates = _split_crds(result.stdout)
     try:
-        documents = list(yaml.load_all(result.stdout, Loader=SAFE_LOADER))
+        documents = [*(_from_crds_dir(d) for d in load_all(crds)), *load_all(templates)]
     except yaml.YAMLError as error:
         raise RenderFailed(f"the chart renders invalid YAML: {error}") from None
     return [document for document in documents if isinstance(document, dict)]
+
+
+def _split_crds(stream: str) -> tuple[str, str]:
+    """The documents of ``crds/`` directories, and the others, each as a YAML stream."""
+    if CRDS_SOURCE not in stream:
+        return "", stream
+    crds: list[str] = []
+    templates: list[str] = []
+    for document in DOCUMENT_START.split(stream):
+        (crds if CRDS_DOCUMENT.match(document) else templates).append(document)
+    return "\n---\n".join(crds), "\n---\n".join(templates)
+
+
+def _from_crds_dir(document: Any) -> Any:
+    if isinstance(document, dict) and isinstance(document.get("metadata"), dict):
+        metadata = document["metadata"]
+        metadata["annotations"] = {**(metadata.get("annotations") or {}), CRDS_DIR_ANNOTATION: "true"}
+    return document

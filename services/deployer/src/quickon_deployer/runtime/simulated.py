@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .base import ClusterEvent, Health, PodHealth, ReleaseNotFound, Revision, RuntimeFailure, WorkloadHealth
-from .sim import Cluster, ManifestError, NotFoundError, SimConfig, default_nodes
+from .sim import Cluster, HookFailed, ManifestError, NotFoundError, SimConfig, default_nodes
 from .sim.quantities import QuantityError
 
 MIN_WAIT_S = 0.005
@@ -81,11 +81,16 @@ class SimRuntime:
         manifests: list[dict[str, Any]],
         description: str,
     ) -> int:
+        # The first object labelled with its chart: a crds/ CRD (printed first) carries no labels.
+        labels = ((m.get("metadata") or {}).get("labels") or {} for m in manifests)
+        version = next((str(chart) for chart in (label.get("helm.sh/chart") for label in labels) if chart), "")
         try:
             result = self.cluster.apply(namespace=namespace, release=release, manifests=manifests, now=time.time())
+        except HookFailed as error:
+            await self._record(namespace, release, error.revision, description, version, manifests, status="failed")
+            raise RuntimeFailure(str(error)) from None
         except ManifestError as error:
             raise RuntimeFailure(f"the cluster refused the manifests: {error}") from None
-        version = next((str(m["metadata"].get("labels", {}).get("helm.sh/chart", "")) for m in manifests), "")
         return await self._record(namespace, release, result.revision, description, version, manifests)
 
     async def rollback(self, *, namespace: str, release: str, revision: int, description: str) -> int:
@@ -97,8 +102,13 @@ class SimRuntime:
             raise RuntimeFailure(f"release {namespace}/{release} has no revision {revision}")
         try:
             result = self.cluster.apply(
-                namespace=namespace, release=release, manifests=target.manifests, now=time.time()
+                namespace=namespace, release=release, manifests=target.manifests, now=time.time(), rollback=True
             )
+        except HookFailed as error:
+            await self._record(
+                namespace, release, error.revision, description, target.chart_version, target.manifests, "failed"
+            )
+            raise RuntimeFailure(str(error)) from None
         except ManifestError as error:
             raise RuntimeFailure(f"the cluster refused revision {revision}'s manifests: {error}") from None
         return await self._record(
@@ -113,7 +123,18 @@ class SimRuntime:
 
     async def uninstall(self, *, namespace: str, release: str, keep_volumes: bool) -> None:
         if (namespace, release) in self.cluster.releases():
-            self.cluster.uninstall(namespace=namespace, release=release, now=time.time(), keep_volumes=keep_volumes)
+            deployed = [r for r in self._history.get((namespace, release), []) if r.status == "deployed"]
+            try:
+                self.cluster.uninstall(
+                    namespace=namespace,
+                    release=release,
+                    now=time.time(),
+                    keep_volumes=keep_volumes,
+                    manifests=deployed[-1].manifests if deployed else (),
+                )
+            except ManifestError as error:  # a pre-delete hook failed: the release stays, as with helm
+                await self._save()
+                raise RuntimeFailure(str(error)) from None
         self._history.pop((namespace, release), None)
         self._unsaved_histories.add((namespace, release))
         await self._save()
@@ -197,12 +218,22 @@ class SimRuntime:
     # -- Helm's part: revisions ----------------------------------------------------------------
 
     async def _record(
-        self, namespace: str, release: str, number: int, description: str, chart: str, manifests: list[dict[str, Any]]
+        self,
+        namespace: str,
+        release: str,
+        number: int,
+        description: str,
+        chart: str,
+        manifests: list[dict[str, Any]],
+        status: str = "deployed",
     ) -> int:
+        """Add a revision; a deployed one supersedes the deployed one, a failed one (a hook failed) leaves it."""
         history = self._history.setdefault((namespace, release), [])
-        for earlier in history:
-            earlier.status = "superseded"
-        history.append(StoredRevision(number, "deployed", description, chart, manifests))
+        if status == "deployed":
+            for earlier in history:
+                if earlier.status == "deployed":
+                    earlier.status = "superseded"
+        history.append(StoredRevision(number, status, description, chart, manifests))
         self._unsaved_histories.add((namespace, release))
         await self._save()
         return number

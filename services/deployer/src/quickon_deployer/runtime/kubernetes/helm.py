@@ -19,13 +19,15 @@ from ..base import RuntimeFailure
 HELM_GRACE_S = 60.0  # beyond helm's own --timeout, before a helm process is given up (and killed)
 
 # Run by helm after rendering each install and upgrade (``--post-renderer``): only the claims' documents
-# are parsed and re-serialised, every other object reaches the cluster exactly as the chart rendered it.
+# are parsed (as the API server reads YAML: manifest_yaml) and re-serialised, every other object reaches the
+# cluster exactly as the chart rendered it.
 KEEP_CLAIMS_SCRIPT = """
 import re, sys, yaml
+from quickon_deployer.adapters.manifest_yaml import load
 chunks = re.split(r"(?m)^---[ \\t]*$", sys.stdin.read())
 for index, chunk in enumerate(chunks):
     try:
-        document = yaml.safe_load(chunk) if "PersistentVolumeClaim" in chunk else None
+        document = load(chunk) if "PersistentVolumeClaim" in chunk else None
     except yaml.YAMLError:
         continue
     if isinstance(document, dict) and document.get("kind") == "PersistentVolumeClaim":

@@ -7,6 +7,7 @@ from .admin import NotFoundError
 from .cluster import Cluster
 from .events import Event
 from .failures import FAIL_ANNOTATION, RUN_SECONDS_ANNOTATION, Failure
+from .hooks import HookFailed
 from .manifests import ManifestError
 from .releases import ApplyResult
 from .state import NodeSpec, SimConfig, default_nodes
@@ -21,6 +22,7 @@ __all__ = [
     "Cluster",
     "Event",
     "Failure",
+    "HookFailed",
     "ManifestError",
     "Mount",
     "NodeSpec",

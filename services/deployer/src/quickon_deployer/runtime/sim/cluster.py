@@ -20,13 +20,16 @@ from .admin import NotFoundError
 from .engine import advance_to, next_change_at
 from .events import Event
 from .failures import Failure, parse_failure
-from .manifests import read_manifests
+from .kinds import Kind
+from .manifests import CRD, crd_kind, hook_phases, read_manifests
 from .objects import StoredObject
-from .releases import ApplyResult, apply_release, release_objects, uninstall_release
+from .releases import INSTALL, ROLLBACK, UPGRADE, ApplyResult, apply_release, release_objects, uninstall_release
 from .state import STATE, ClusterState, SimConfig
 from .status import NodeStatus, ReleaseStatus, node_statuses, release_status
 from .volumes import Mount
 from .world import World
+
+DELETE_HOOKS = {"pre-delete", "post-delete"}
 
 
 class Cluster:
@@ -81,22 +84,38 @@ class Cluster:
 
     # Helm
 
-    def apply(self, *, namespace: str, release: str, manifests: Iterable[Any], now: float) -> ApplyResult:
-        """Install or upgrade ``release`` with ``helm template``'s documents: all or nothing.
+    def apply(
+        self, *, namespace: str, release: str, manifests: Iterable[Any], now: float, rollback: bool = False
+    ) -> ApplyResult:
+        """Install or upgrade ``release`` with ``helm template``'s documents (or roll it back to an earlier
+        revision's): all or nothing, unless a hook fails.
 
-        Raises :class:`ManifestError` listing every invalid object (or one owned by another release).
+        Raises :class:`ManifestError` listing every invalid object (or one owned by another release), and
+        ``HookFailed`` (a ManifestError) when a hook fails, what was applied before it staying as in helm.
         """
         self.tick(now)
         self._world.touch(release)
-        valid, skipped = read_manifests(list(manifests), namespace=namespace)
-        return apply_release(self._world, namespace=namespace, release=release, manifests=valid, skipped=skipped)
+        installed = f"{namespace}/{release}" in self._world.state.releases
+        action = ROLLBACK if rollback else UPGRADE if installed else INSTALL
+        valid, skipped = read_manifests(list(manifests), namespace=namespace, installed_kinds=self._installed_kinds)
+        return apply_release(
+            self._world, namespace=namespace, release=release, manifests=valid, skipped=skipped, action=action
+        )
 
-    def uninstall(self, *, namespace: str, release: str, now: float, keep_volumes: bool = False) -> list[str]:
-        """Delete the release's objects and pods; its claims and their directories too unless ``keep_volumes``."""
+    def uninstall(
+        self, *, namespace: str, release: str, now: float, keep_volumes: bool = False, manifests: Iterable[Any] = ()
+    ) -> list[str]:
+        """Delete the release's objects and pods; its claims and their directories too unless ``keep_volumes``.
+        ``manifests`` (the deployed revision's documents) give the delete hooks to run around it."""
         self.tick(now)
         self._world.touch(release)
         self._require_release(namespace, release)
-        return uninstall_release(self._world, namespace=namespace, release=release, keep_volumes=keep_volumes)
+        # Only the delete hooks are read: the revision's other objects may no longer be valid (their CRD gone).
+        delete_hooks = [document for document in manifests if DELETE_HOOKS & hook_phases(document)]
+        hooks, _ = read_manifests(delete_hooks, namespace=namespace, installed_kinds=self._installed_kinds)
+        return uninstall_release(
+            self._world, namespace=namespace, release=release, keep_volumes=keep_volumes, hooks=hooks
+        )
 
     # Operations
 
@@ -201,6 +220,11 @@ class Cluster:
         if found is None:
             raise NotFoundError(f"no pod {namespace}/{pod}")
         return self._world.volumes.mounts(found)
+
+    def _installed_kinds(self) -> dict[tuple[str, str], Kind]:
+        """The custom kinds the cluster serves: one per CustomResourceDefinition stored."""
+        crds = (crd_kind(obj.live) for obj in self._world.state.objects.values() if obj.kind == CRD)
+        return dict(found for found in crds if found is not None)
 
     def _require_release(self, namespace: str, release: str) -> None:
         if f"{namespace}/{release}" not in self._world.state.releases:

@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
-from .kinds import API_VERSION, KIND, ObjectKey, kind_info
-from .names import DNS_LABEL_RULE, is_dns_label, is_dns_subdomain
+from .kinds import API_VERSION, KIND, SUBDOMAIN, Kind, ObjectKey, kind_info
+from .names import DNS_LABEL_RULE, is_dns_label
 from .podspec import SpecError, read_pod_template
 from .quantities import QuantityError, memory_bytes
 from .selectors import describe, matches, selector_problem
 
 HOOK_ANNOTATION = "helm.sh/hook"
+HOOK_WEIGHT_ANNOTATION = "helm.sh/hook-weight"
+HOOK_DELETE_POLICY_ANNOTATION = "helm.sh/hook-delete-policy"
+BEFORE_HOOK_CREATION = "before-hook-creation"  # also helm's policy for a hook that names none
+CRDS_DIR_ANNOTATION = "quickon.io/helm-crds-dir"
+"""Marks a CRD from a chart's ``crds/`` directory (``render`` adds it): applied before everything else, only
+when missing, never upgraded nor deleted, as helm does."""
 TEST_HOOKS = {"test", "test-success"}
+CRD = "CustomResourceDefinition"
+# The custom kinds the cluster serves, by (group, kind): asked only when a manifest has a kind not built in.
+InstalledKinds = Callable[[], Mapping[tuple[str, str], Kind]]
 WORKLOADS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"}
 STRATEGIES = {"Deployment": {"RollingUpdate", "Recreate"}, "StatefulSet": {"RollingUpdate", "OnDelete"}}
 STRATEGIES["DaemonSet"] = STRATEGIES["StatefulSet"]
@@ -35,30 +44,67 @@ class Manifest:
     key: ObjectKey
     api_version: str
     body: dict[str, Any]
+    hook_phases: frozenset[str] = frozenset()  # pre-install, post-upgrade...: empty for a release object
+    hook_weight: int = 0
+    hook_delete_policies: frozenset[str] = field(default=frozenset({BEFORE_HOOK_CREATION}))
+
+    @property
+    def from_crds_dir(self) -> bool:
+        return _annotations(self.body).get(CRDS_DIR_ANNOTATION) == "true"
+
+
+def crd_kind(body: Mapping[str, Any]) -> tuple[tuple[str, str], Kind] | None:
+    """The kind a CustomResourceDefinition makes the API server serve, keyed by (group, kind)."""
+    spec = body.get("spec")
+    if not isinstance(spec, Mapping) or not isinstance(spec.get("names"), Mapping):
+        return None
+    group, kind = spec.get("group"), spec["names"].get("kind")
+    versions = [v.get("name") for v in spec.get("versions") or [] if isinstance(v, Mapping) and v.get("served", True)]
+    if not isinstance(group, str) or not isinstance(kind, str):
+        return None
+    served = frozenset(str(version) for version in versions)
+    return (group, kind), Kind(group, served, spec.get("scope") == "Cluster", SUBDOMAIN)
 
 
 class _Problem(Exception):
     pass
 
 
-def read_manifests(documents: Iterable[Any], *, namespace: str) -> tuple[list[Manifest], list[str]]:
+def read_manifests(
+    documents: Iterable[Any], *, namespace: str, installed_kinds: InstalledKinds = dict
+) -> tuple[list[Manifest], list[str]]:
     """The objects to apply from ``helm template`` documents, and the test hooks left out (``helm install``
-    does not run them); :class:`ManifestError` listing every problem if any object is invalid."""
+    does not run them); :class:`ManifestError` listing every problem if any object is invalid.
+
+    A custom resource needs its CRD served already, or among the ``crds/`` CRDs helm applies first: one
+    in the templates comes too late, as helm maps every object to its API before creating any."""
     if not is_dns_label(namespace):
         raise ManifestError([f"namespace {namespace!r} is not a valid name: {DNS_LABEL_RULE}"])
+    documents = [document for document in documents if document is not None]  # templates that render nothing
+    custom: dict[tuple[str, str], Kind] | None = None
+
+    def served(group: str, kind: str) -> Kind | None:
+        nonlocal custom
+        if custom is None:
+            custom = dict(installed_kinds())
+            for document in documents:
+                crds_dir = isinstance(document, Mapping) and _annotations(document).get(CRDS_DIR_ANNOTATION) == "true"
+                found = crd_kind(document) if crds_dir and document.get("kind") == CRD else None
+                if found is not None:
+                    custom[found[0]] = found[1]
+        return custom.get((group, kind))
+
     manifests: list[Manifest] = []
     skipped: list[str] = []
     problems: list[str] = []
     seen: set[ObjectKey] = set()
     for index, document in enumerate(documents, start=1):
-        if document is None:  # an empty YAML document, as templates that render nothing leave
-            continue
         try:
-            manifest = _read(document, index=index, namespace=namespace)
+            manifest = _read(document, index=index, namespace=namespace, served=served)
         except _Problem as problem:
             problems.append(str(problem))
             continue
-        if _is_test_hook(manifest.body):
+        if _is_test_hook(manifest):
             skipped.append(manifest.key.display)
         elif manifest.key in seen:
             problems.append(f"{manifest.key.display}: appears twice in the manifests")
@@ -70,7 +116,7 @@ def read_manifests(documents: Iterable[Any], *, namespace: str) -> tuple[list[Ma
     return manifests, skipped
 
 
-def _read(document: Any, *, index: int, namespace: str) -> Manifest:
+def _read(document: Any, *, index: int, namespace: str, served: Callable[[str, str], Kind | None]) -> Manifest:
     if not isinstance(document, Mapping):
         raise _Problem(f"document {index}: is not a mapping")
     kind, api_version = document.get("kind"), document.get("apiVersion")
@@ -87,24 +133,61 @@ def _read(document: Any, *, index: int, namespace: str) -> Manifest:
         raise _Problem(f"{label}: apiVersion {api_version!r} is not of the form 'v1' or 'group/v1'")
     group = version_match["group"] or ""
     info = kind_info(kind)
-    if info is not None and (group != info.group or version_match["version"] not in info.versions):
-        raise _Problem(f"{label}: no matches for kind {kind!r} in version {api_version!r}")
-    if info is not None and not info.name_rule.check(name):
+    if info is None or info.group != group:
+        info = served(group, kind)
+    if info is None or version_match["version"] not in info.versions:
+        raise _Problem(
+            f"{label}: no matches for kind {kind!r} in version {api_version!r} (ensure CRDs are installed first)"
+        )
+    if not info.name_rule.check(name):
         raise _Problem(f"{label}: metadata.name {name!r} is not valid: must be {info.name_rule.description}")
-    if info is None and not is_dns_subdomain(name):
-        raise _Problem(f"{label}: metadata.name {name!r} is not a valid DNS-1123 subdomain")
-    object_namespace = "" if info is not None and info.cluster_scoped else str(metadata.get("namespace") or namespace)
+    object_namespace = "" if info.cluster_scoped else str(metadata.get("namespace") or namespace)
     if object_namespace and not is_dns_label(object_namespace):
         raise _Problem(f"{label}: metadata.namespace {object_namespace!r} is not valid: {DNS_LABEL_RULE}")
-    # The API server keeps JSON: YAML's dates and non-string keys become strings, as they would there.
-    body: dict[str, Any] = json.loads(json.dumps(document, default=str))
+    # The API server keeps JSON: YAML's dates and non-string keys become strings, as they would there, and
+    # an explicit null is a field left unset, which defaulting then fills (``replicas: null`` is 1 replica).
+    body: dict[str, Any] = json.loads(json.dumps(document, default=str), object_pairs_hook=_without_nulls)
     if object_namespace:
         body["metadata"]["namespace"] = object_namespace
     try:
         _check_spec(kind, body)
     except (SpecError, _Problem) as error:
         raise _Problem(f"{label}: {error}") from None
-    return Manifest(ObjectKey(group, kind, object_namespace, name), str(api_version), body)
+    key = ObjectKey(group, kind, object_namespace, name)
+    annotations = _annotations(body)
+    phases = hook_phases(body)
+    if not phases:
+        return Manifest(key, str(api_version), body)
+    policies = _listed(annotations.get(HOOK_DELETE_POLICY_ANNOTATION)) or frozenset({BEFORE_HOOK_CREATION})
+    return Manifest(key, str(api_version), body, phases, _weight(annotations), policies)
+
+
+def hook_phases(document: Any) -> frozenset[str]:
+    """The hooks (``pre-install``, ``post-delete``...) a rendered document is; empty for a release object."""
+    return _listed(_annotations(document).get(HOOK_ANNOTATION)) if isinstance(document, Mapping) else frozenset()
+
+
+def _listed(annotation: Any) -> frozenset[str]:
+    """The comma-separated words of an annotation."""
+    return frozenset(word.strip() for word in str(annotation or "").split(",") if word.strip())
+
+
+def _without_nulls(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    return {key: value for key, value in pairs if value is not None}
+
+
+def _weight(annotations: Mapping[str, Any]) -> int:
+    """helm's hook weight: an integer in a string; anything else counts as 0, as helm's parse leaves it."""
+    try:
+        return int(str(annotations.get(HOOK_WEIGHT_ANNOTATION, "0")).strip())
+    except ValueError:
+        return 0
+
+
+def _annotations(body: Mapping[str, Any]) -> Mapping[str, Any]:
+    metadata = body.get("metadata")
+    annotations = metadata.get("annotations") if isinstance(metadata, Mapping) else None
+    return annotations if isinstance(annotations, Mapping) else {}
 
 
 def _check_spec(kind: str, body: Mapping[str, Any]) -> None:
@@ -206,6 +289,5 @@ def _int_or_percent(value: Any) -> bool:
     return isinstance(value, str) and value.endswith("%") and value[:-1].isdigit()
 
 
-def _is_test_hook(body: Mapping[str, Any]) -> bool:
-    hooks = str(((body.get("metadata") or {}).get("annotations") or {}).get(HOOK_ANNOTATION, ""))
-    return bool(TEST_HOOKS & {hook.strip() for hook in hooks.split(",")})
+def _is_test_hook(manifest: Manifest) -> bool:
+    return bool(TEST_HOOKS & manifest.hook_phases)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .kinds import ObjectKey
+from .manifests import CRDS_DIR_ANNOTATION, HOOK_ANNOTATION
 
 RELEASE_NAME_ANNOTATION = "meta.helm.sh/release-name"
 RELEASE_NAMESPACE_ANNOTATION = "meta.helm.sh/release-namespace"
@@ -62,10 +63,15 @@ class StoredObject:
         return spec if isinstance(spec, dict) else {}
 
     @property
-    def keep_on_delete(self) -> bool:
-        """``helm.sh/resource-policy: keep``: Helm leaves the object behind when it would delete it."""
+    def kept_by_helm(self) -> bool:
+        """Helm leaves the object behind when it deletes the release's objects: ``helm.sh/resource-policy:
+        keep``, a hook (not part of the release; only its delete policies delete it), a CRD of ``crds/``."""
         annotations = self.applied.get("metadata", {}).get("annotations") or {}
-        return annotations.get(RESOURCE_POLICY_ANNOTATION) == "keep"
+        return (
+            annotations.get(RESOURCE_POLICY_ANNOTATION) == "keep"
+            or bool(annotations.get(HOOK_ANNOTATION))
+            or annotations.get(CRDS_DIR_ANNOTATION) == "true"
+        )
 
     def reapply(self, applied: dict[str, Any]) -> bool:
         """Take a new manifest from Helm, keeping the patches whose field the chart left alone;

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .controllers import POD_OWNING_KINDS
+from .hooks import HookFailed, run_hooks
 from .manifests import Manifest, ManifestError
-from .objects import StoredObject, owned
+from .objects import StoredObject
 from .state import ReleaseRecord, release_key
+from .store import PVC, delete_object, put_object
 from .world import World
 
-PVC = "PersistentVolumeClaim"
+INSTALL, UPGRADE, ROLLBACK = "install", "upgrade", "rollback"
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class ApplyResult:
     unchanged: tuple[str, ...]
     deleted: tuple[str, ...]
     skipped: tuple[str, ...]  # test hooks: `helm install` does not run them
+    hooks: tuple[str, ...] = ()  # the hooks run, in order
 
 
 def release_objects(world: World, namespace: str, release: str) -> list[StoredObject]:
@@ -32,12 +34,17 @@ def release_objects(world: World, namespace: str, release: str) -> list[StoredOb
 
 
 def apply_release(
-    world: World, *, namespace: str, release: str, manifests: list[Manifest], skipped: list[str]
+    world: World, *, namespace: str, release: str, manifests: list[Manifest], skipped: list[str], action: str
 ) -> ApplyResult:
-    """Store ``manifests`` as ``release``'s objects; refuses, changing nothing, objects of another release."""
+    """Store ``manifests`` as ``release``'s objects in Helm's order: on install the CRDs of ``crds/`` that are
+    missing, then the ``pre-<action>`` hooks, the release's objects (deleting those it no longer has), the
+    ``post-<action>`` hooks. Refuses, changing nothing, objects of another release; :class:`HookFailed` (its
+    ``revision`` set) when a hook fails, what was applied before it staying."""
     conflicts = []
     for manifest in manifests:
         existing = world.state.objects.get(manifest.key.ref)
+        if manifest.from_crds_dir:
+            continue  # helm skips a crds/ CRD that exists, whoever made it
         if existing is not None and (existing.release_namespace, existing.release) != (namespace, release):
             owner = f"{existing.release_namespace}/{existing.release}"
             conflicts.append(f"{manifest.key.display}: exists and belongs to release {owner!r}")
@@ -52,48 +59,46 @@ def apply_release(
         record = world.state.releases[key] = ReleaseRecord(namespace, release, 0, world.now, world.now)
     record.revision, record.updated_at = record.revision + 1, world.now
     previous = {obj.key.ref: obj for obj in release_objects(world, namespace, release)}
+    hooks = [m for m in manifests if m.hook_phases]
+    objects = [m for m in manifests if not m.hook_phases and not m.from_crds_dir]
     created: list[str] = []
     updated: list[str] = []
     unchanged: list[str] = []
-    for manifest in manifests:
-        body = owned(manifest.body, release=release, namespace=namespace)
-        obj = world.state.objects.get(manifest.key.ref)
-        if obj is None:
-            obj = StoredObject.create(
-                key=manifest.key,
-                api_version=manifest.api_version,
-                release=release,
-                release_namespace=namespace,
-                body=body,
-                now=world.now,
-            )
-            world.add_object(obj)
-            created.append(obj.key.display)
-            changed = True
-        else:
-            obj.api_version = manifest.api_version
-            changed = obj.reapply(body)
-            (updated if changed else unchanged).append(obj.key.display)
-        if changed and obj.kind in POD_OWNING_KINDS:
-            world.mark(obj.key.ref)
-        if obj.kind == PVC:
-            size = str(obj.spec["resources"]["requests"]["storage"])
-            world.ensure_claim(namespace=obj.namespace, name=obj.name, release=release, size=size)
-    wanted = {manifest.key.ref for manifest in manifests}
-    deleted = []
-    for ref, obj in previous.items():
-        if ref not in wanted and not obj.keep_on_delete:
-            delete_object(world, obj, drop_claims=False)
-            deleted.append(obj.key.display)
-    world.state.unsettled = True
-    return ApplyResult(record.revision, *map(tuple, (created, updated, unchanged, deleted, skipped)))
+    ran: list[str] = []
+    try:
+        for crd in (m for m in manifests if m.from_crds_dir and action == INSTALL):
+            if crd.key.ref not in world.state.objects:
+                put_object(world, crd, namespace=namespace, release=release)
+                created.append(crd.key.display)
+        ran += run_hooks(world, hooks, phase=f"pre-{action}", namespace=namespace, release=release)
+        for manifest in objects:
+            obj, new, changed = put_object(world, manifest, namespace=namespace, release=release)
+            (created if new else updated if changed else unchanged).append(obj.key.display)
+        wanted = {manifest.key.ref for manifest in objects}
+        deleted = []
+        for ref, obj in previous.items():
+            if ref not in wanted and not obj.kept_by_helm and ref in world.state.objects:
+                delete_object(world, obj, drop_claims=False)
+                deleted.append(obj.key.display)
+        ran += run_hooks(world, hooks, phase=f"post-{action}", namespace=namespace, release=release)
+    except HookFailed as failed:
+        failed.revision = record.revision
+        raise
+    finally:
+        world.state.unsettled = True
+    return ApplyResult(record.revision, *map(tuple, (created, updated, unchanged, deleted, skipped, ran)))
 
 
-def uninstall_release(world: World, *, namespace: str, release: str, keep_volumes: bool) -> list[str]:
-    """Delete a release's objects, pods and (unless kept) claims with their directories; returns what was deleted."""
+def uninstall_release(
+    world: World, *, namespace: str, release: str, keep_volumes: bool, hooks: list[Manifest]
+) -> list[str]:
+    """Delete a release's objects, pods and (unless kept) claims with their directories, between its
+    ``pre-delete`` and ``post-delete`` hooks; returns what was deleted. Hooks, ``crds/`` CRDs and objects
+    with ``helm.sh/resource-policy: keep`` stay, as with helm."""
+    run_hooks(world, hooks, phase="pre-delete", namespace=namespace, release=release)
     deleted = []
     for obj in release_objects(world, namespace, release):
-        if obj.keep_on_delete or (keep_volumes and obj.kind == PVC):
+        if obj.kept_by_helm or (keep_volumes and obj.kind == PVC):
             continue
         delete_object(world, obj, drop_claims=not keep_volumes)
         deleted.append(obj.key.display)
@@ -105,20 +110,5 @@ def uninstall_release(world: World, *, namespace: str, release: str, keep_volume
     world.state.releases.pop(release_key(namespace, release), None)
     world.state.events.pop(release_key(namespace, release), None)
     world.state.unsettled = True
+    run_hooks(world, hooks, phase="post-delete", namespace=namespace, release=release)
     return deleted
-
-
-def delete_object(world: World, obj: StoredObject, *, drop_claims: bool) -> None:
-    """Delete one object with its pods. A PVC object takes its claim and directory along; a
-    StatefulSet's claims stay (Kubernetes' default Retain policy) unless ``drop_claims``."""
-    for pod in world.pods_of(obj.key.ref):
-        world.delete_pod(pod)
-    claims = [
-        c for c in world.state.claims.values() if obj.kind == PVC and (c.namespace, c.name) == (obj.namespace, obj.name)
-    ]
-    if drop_claims:
-        claims += [c for c in world.state.claims.values() if c.owner == obj.key.ref]
-    for claim in claims:
-        world.delete_claim(claim)
-    world.remove_object(obj)
-    world.state.unsettled = True
