@@ -115,16 +115,21 @@ class RestoreSteps:
         request, what = self._stopping(job)
         ask_stop = None if _plan(job).data_only else (lambda: self.operations.ask(job, "stop", request, what=what))
         ahead = _Ahead(sum(part.size for part in parts), seconds=self.settings.stop_ahead_s, then=ask_stop)
-        for part in parts:
-            staging = self._staging(job, part.name)
-            await asyncio.to_thread(
-                shutil.rmtree, staging, ignore_errors=True
-            )  # a try cut short by a crash starts afresh
-            try:
-                await extract_tar(ahead.watch(checked(self.store, part, chunk_size=self.settings.chunk_size)), staging)
-            except ArchiveInvalid as invalid:
-                raise StepFailed(f"part {part.name} ({part.key}) cannot be restored: {invalid}") from None
-            await job.note(f"volume {part.name}: {part.size} bytes checked")
+        try:
+            for part in parts:
+                if await asyncio.to_thread(self._aside(job, part.name).exists):
+                    continue  # swapped in by a run cut short after this step: it was staged whole and checked
+                staging = self._staging(job, part.name)
+                await asyncio.to_thread(
+                    shutil.rmtree, staging, ignore_errors=True
+                )  # a try cut short by a crash starts afresh
+                chunks = ahead.watch(checked(self.store, part, chunk_size=self.settings.chunk_size))
+                try:
+                    await extract_tar(chunks, staging)
+                except ArchiveInvalid as invalid:
+                    raise StepFailed(f"part {part.name} ({part.key}) cannot be restored: {invalid}") from None
+        finally:
+            await ahead.settled()  # a stop asked is on record before the step ends, however it ends
 
     async def stop(self, job: Job) -> None:
         """Wait for the stop ``stage`` asked for (ask it now if it did not)."""
@@ -142,15 +147,11 @@ class RestoreSteps:
         )
 
     async def swap(self, job: Job) -> None:
-        """Each claim's live directory goes aside, the staged one takes its place (renames, same disk)."""
-        mapping = _plan(job).mapping
-        for claim in mapping:
-            if claim in _plan(job).swapped:
-                continue
-            live, staging, aside = Path(mapping[claim]), self._staging(job, claim), self._aside(job, claim)
-            await asyncio.to_thread(_swap_in, live=live, staging=staging, aside=aside)
-            job.plan = _plan(job).model_copy(update={"swapped": [*_plan(job).swapped, claim]})
-            await job.note(f"volume {claim} replaced")
+        """Each claim's live directory goes aside, the staged one takes its place (renames, same disk). A run
+        resumed after a crash here stages again only what was not set aside, and renames what is not yet."""
+        for claim, live in _plan(job).mapping.items():
+            staging, aside = self._staging(job, claim), self._aside(job, claim)
+            await asyncio.to_thread(_swap_in, live=Path(live), staging=staging, aside=aside)
 
     async def revision(self, job: Job) -> None:
         """In place: set the release to the backup's revision (a rollback), when it runs another."""
@@ -286,12 +287,14 @@ class RestoreSteps:
 
 
 class _Ahead:
-    """Calls ``then`` once when the bytes left of ``total`` should take ``seconds`` or less to stream at
-    the pace seen so far (never, if ``then`` is None)."""
+    """Starts ``then`` once the bytes left of ``total`` should take ``seconds`` or less to stream at the
+    pace seen so far (never, if ``then`` is None). It runs beside the stream, which goes on meanwhile
+    (a transaction while the disk takes the extracted data can be slow); :meth:`settled` waits for it."""
 
     def __init__(self, total: int, *, seconds: float, then: Callable[[], Awaitable[None]] | None) -> None:
         self.left, self.seconds, self.then = total, seconds, then
         self.done, self.begun = 0, time.monotonic()
+        self.running: asyncio.Future[None] | None = None
 
     async def watch(self, chunks: AsyncGenerator[bytes, None]) -> AsyncIterator[bytes]:
         async with aclosing(chunks):  # closed with this one: its stream is released at once
@@ -299,8 +302,11 @@ class _Ahead:
                 yield chunk
                 self.done, self.left = self.done + len(chunk), self.left - len(chunk)
                 if self.then is not None and self.left * (time.monotonic() - self.begun) <= self.seconds * self.done:
-                    then, self.then = self.then, None
-                    await then()
+                    self.running, self.then = asyncio.ensure_future(self.then()), None
+
+    async def settled(self) -> None:
+        if self.running is not None:
+            await self.running
 
 
 def _swap_in(*, live: Path, staging: Path, aside: Path) -> None:

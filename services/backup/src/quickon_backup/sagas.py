@@ -124,9 +124,9 @@ def build_sagas(backups: BackupSteps, restores: RestoreSteps) -> dict[str, Saga[
 
     b, r = backups, restores
     # A restore's and a drill's steps are repeatable (a run resumed after a crash repeats them from the last
-    # full record): each reads, redoes its staging from scratch, renames only what is not renamed yet, or
-    # asks the deployer once (a progress note of its own). Their starts go on record with the next record:
-    # a restore costs a few transactions, not one per step.
+    # full record): each reads, stages again what was not swapped in yet, renames what is not renamed yet,
+    # or asks the deployer once (a progress note of its own). Their starts go on record with the next
+    # record: a restore costs a few transactions, not one per step.
 
     def steps(*named: tuple[str, Any], repeatable: bool = False) -> tuple[Step[JobRecord, Any], ...]:
         """Each job step: a store or deployer away is tried a few times (see ``STORE_RETRY``)."""
