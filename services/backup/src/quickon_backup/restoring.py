@@ -299,10 +299,11 @@ class _Ahead:
     async def watch(self, chunks: AsyncGenerator[bytes, None]) -> AsyncIterator[bytes]:
         async with aclosing(chunks):  # closed with this one: its stream is released at once
             async for chunk in chunks:
-                yield chunk
+                # Judged before the chunk goes on: the stop's first transaction starts before its bytes are written.
                 self.done, self.left = self.done + len(chunk), self.left - len(chunk)
                 if self.then is not None and self.left * (time.monotonic() - self.begun) <= self.seconds * self.done:
                     self.running, self.then = asyncio.ensure_future(self.then()), None
+                yield chunk
 
     async def settled(self) -> None:
         if self.running is not None:
