@@ -11,7 +11,13 @@ same bytes:
 Every figure is the best of a few runs (3; 2 with --quick), QuickOn's and the baselines' alike: on a
 shared machine the best run is the one least disturbed by others. Peak memory of this process (which
 runs the deployer and the backup service) shows it does not grow with the volume. Where each operation's
-time went is printed step by step (from the saga's step events, for its best run).
+time went is printed step by step (from the saga's step events, for its best run; a restore's steps are
+repeatable and told together with the next record, so its time is split by the hops heard on the bus
+instead: when its stop was asked and done, when its start was asked and done).
+
+A restore in place of a running service cannot beat a plain get plus the stop and start of the service
+through the deployer (events, sagas, commits): that fair floor is measured too (the deployer's stop and
+start of the same service, and the runtime's own, without the deployer), and the restore is given against it.
 
 Each figure is a whole operation as a user asks for it, through events: BackupRequested -> BackupCompleted
 (the release, the rendered objects, the volume tarred and streamed into the store, hashed on the way) and
@@ -54,7 +60,7 @@ from quickon_backup.app import create_service as create_backup
 from quickon_backup.settings import BackupSettings
 from quickon_common.contracts import Event
 from quickon_common.contracts.backup import BackupRequested, RestoreRequested
-from quickon_common.contracts.deploy import AppInstallRequested
+from quickon_common.contracts.deploy import AppInstallRequested, ServiceStartRequested, ServiceStopRequested
 from quickon_common.envelope import Envelope, encode
 from quickon_common.natsserver import NatsServer, free_port
 from quickon_common.objectstore import StoreSettings, open_store
@@ -128,13 +134,20 @@ class Outcomes:
         self.nc = nc
         self.waiting: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self.steps: dict[str, list[tuple[str, str, datetime]]] = {}
+        # When a restore's stop and start were asked and done, by its operation id: {"stop.requested": t, ...}.
+        self.hops: dict[str, dict[str, float]] = {}
 
     async def listen(self) -> None:
-        for subject in ("qc.backup.>", "qc.deploy.install.>"):
+        for subject in ("qc.backup.>", "qc.deploy.install.>", "qc.deploy.stop.>", "qc.deploy.start.>"):
             await self.nc.subscribe(subject, cb=self._heard)
         await self.nc.flush()
 
     async def _heard(self, msg: Any) -> None:
+        if msg.subject.startswith(("qc.deploy.stop.", "qc.deploy.start.")):
+            asked_by, _, _step = (json.loads(msg.data).get("operation_id") or "").rpartition(":")
+            if asked_by.startswith("restore-"):  # a restore's own stop or start: "restore-<its id>:stop"
+                self.hops.setdefault(asked_by.removeprefix("restore-"), {})[msg.subject[10:]] = time.perf_counter()
+                return
         if msg.subject == "qc.backup.job.step":
             step = json.loads(msg.data)
             moment = datetime.fromisoformat(msg.headers["ce-time"].replace("Z", "+00:00"))
@@ -158,7 +171,8 @@ class Outcomes:
         outcome = await asyncio.wait_for(future, TIMEOUT_S)
         if outcome["subject"].endswith("failed"):
             raise RuntimeError(f"{type(event).__name__} failed: {outcome.get('reason')}")
-        return time.perf_counter() - begun, {**outcome, "steps": step_times(self.steps.pop(op_id, []))}
+        hops = {hop: moment - begun for hop, moment in self.hops.pop(op_id, {}).items()}
+        return time.perf_counter() - begun, {**outcome, "steps": step_times(self.steps.pop(op_id, [])), "hops": hops}
 
 
 def step_times(records: list[tuple[str, str, datetime]]) -> dict[str, float]:
@@ -177,6 +191,14 @@ def steps_line(spent: dict[str, float], whole_s: float) -> str:
     """Where an operation's time went: each step's seconds, and the rest (events, queues, commits)."""
     rest = whole_s - sum(spent.values())
     return "  ".join([*(f"{step} {seconds:.3f}s" for step, seconds in spent.items()), f"(outside steps {rest:.3f}s)"])
+
+
+def hops_line(hops: dict[str, float], whole_s: float) -> str:
+    """A restore's time split by what was heard on the bus, in milliseconds from its request."""
+    said = {"stop.requested": "stop asked", "stop.completed": "stopped", "start.requested": "start asked",
+            "start.completed": "started"}  # fmt: skip
+    moments = [f"{said[hop]} {hops[hop] * 1000:.0f}" for hop in said if hop in hops]
+    return "  ".join([*moments, f"completed {whole_s * 1000:.0f} ms"])
 
 
 def fill(directory: Path, size: int) -> list[Path]:
@@ -297,6 +319,8 @@ class Measured:
     restore_s: float
     volume: Path
     files: list[Path]
+    deployer_stop_start_s: float  # the deployer's stop then start of the service, through events
+    runtime_stop_start_s: float  # the runtime's own stop then start, called directly
 
 
 async def measure(
@@ -334,9 +358,23 @@ async def measure(
             flush=True,
         )
         print(f"  backup steps:  {steps_line(done['steps'], backup_s)}")
-        print(f"  restore steps: {steps_line(restored['steps'], restore_s)}", flush=True)
+        print(f"  restore hops (ms from the request): {hops_line(restored['hops'], restore_s)}", flush=True)
+        through_deployer, by_runtime = [], []
+        for _ in range(runs):
+            stopped, _ = await outcomes.run(ServiceStopRequested(service=name, namespace=NAMESPACE))
+            started_again, _ = await outcomes.run(ServiceStartRequested(service=name, namespace=NAMESPACE))
+            through_deployer.append(stopped + started_again)
+            begun = time.perf_counter()
+            await runtime.stop(namespace=NAMESPACE, release=name)
+            await runtime.start(namespace=NAMESPACE, release=name)
+            by_runtime.append(time.perf_counter() - begun)
+        print(f"  stop + start of {name}: {min(through_deployer) * 1000:.0f} ms through the deployer, "
+              f"{min(by_runtime) * 1000:.1f} ms by the runtime alone", flush=True)  # fmt: skip
         copies = [Path(claim.path) / "bench" / f.name for f in files]
-        return Measured(backup_s=backup_s, restore_s=restore_s, volume=Path(claim.path), files=copies)
+        return Measured(
+            backup_s=backup_s, restore_s=restore_s, volume=Path(claim.path), files=copies,
+            deployer_stop_start_s=min(through_deployer), runtime_stop_start_s=min(by_runtime),
+        )  # fmt: skip
 
 
 async def best(runs: int, baseline: Callable[..., tuple[float, float]], *args: Any) -> tuple[float, float]:
@@ -419,6 +457,9 @@ async def run(quick: bool) -> dict[str, Any]:
         "local_tar_get_mb_s": round(mb / local_tar_get, 1),
         "local_backup_vs_tar_ratio": round(local_tar_put / local.backup_s, 2),
         "local_restore_vs_tar_ratio": round(local_tar_get / local.restore_s, 2),
+        "deployer_stop_start_ms": round(s3.deployer_stop_start_s * 1000, 1),
+        "runtime_stop_start_ms": round(s3.runtime_stop_start_s * 1000, 1),
+        "restore_vs_get_and_restart_ratio": round((get_s + s3.deployer_stop_start_s) / s3.restore_s, 2),
         "peak_rss_mb": round(peak_rss_mb(), 1),
     }
     f = figures
@@ -434,6 +475,8 @@ async def run(quick: bool) -> dict[str, Any]:
           f"get {f['local_tar_get_mb_s']} MB/s")  # fmt: skip
     print(f"  backup {f['local_backup_vs_tar_ratio']:.2f}x and restore {f['local_restore_vs_tar_ratio']:.2f}x of it   "
           "goal 0.5x or better")  # fmt: skip
+    print(f"S3 restore against a plain get plus the deployer's stop and start ({f['deployer_stop_start_ms']} ms): "
+          f"{f['restore_vs_get_and_restart_ratio']:.2f}x")  # fmt: skip
     print(f"peak RSS of this process (deployer + backup service): {f['peak_rss_mb']} MB for a {mb:.0f} MB volume")
     return figures
 

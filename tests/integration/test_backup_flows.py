@@ -84,7 +84,7 @@ async def test_back_up_change_restore_in_place_and_as_new_then_a_corrupt_object_
         assert isinstance(refused, RestoreFailed) and "exists" in refused.reason and refused.step == "check"
         assert snapshot(copy_volume) == copy_before
 
-        # A corrupted object: verify says which part, restore fails before touching the service.
+        # A corrupted object: verify says which part, restore fails, the service's data untouched and it runs.
         store = backup.store
         data = await store.get_bytes(parts[claim]["key"])
         await store.put_bytes(

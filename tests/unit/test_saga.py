@@ -405,6 +405,26 @@ async def test_a_long_repeatable_step_is_told_but_a_resumed_run_starts_from_the_
     assert Counted.model_validate(ended.plan).seen == ["resolve", "render", "apply"]
 
 
+async def test_a_repeatable_step_that_notes_then_runs_long_is_on_record_once_and_ends() -> None:
+    """Its note puts its start on record: the runner's own telling of a long step has nothing left to add."""
+    store, calls = MemoryStore(), Calls()
+
+    async def wait(job: Job) -> None:  # asks, notes it, then waits for the answer longer than a moment
+        await job.note("asked")
+        await asyncio.sleep(TELL_AFTER_S * 2)
+
+    definition = Saga(
+        plan=Counted, steps=(Step("resolve", calls.step("resolve")), Step("wait", wait, repeatable=True)),
+        finish=calls.finish, fail=calls.fail,
+    )  # fmt: skip
+    ended = await run_to_end(store, definition)
+    assert calls.ended == ["completed"]
+    assert [(s["step"], s["state"]) for s in ended.steps] == [
+        ("resolve", "started"), ("resolve", "completed"), ("wait", "started"), ("wait", "progress"),
+        ("wait", "completed"),
+    ]  # fmt: skip
+
+
 async def test_a_progress_note_puts_the_plan_so_far_on_record_and_a_resumed_run_keeps_it() -> None:
     store, calls = MemoryStore(), Calls()
     landed: list[str] = []

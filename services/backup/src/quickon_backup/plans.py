@@ -58,8 +58,6 @@ class RestorePlan(Plan):
     previous_status: str | None = None
     mapping: dict[str, str] = {}  # the backup's claim -> the target's volume directory
     installed: bool = False
-    stopped: bool = False
-    swapped: list[str] = []
     revision_set: bool = False
     parts_checked: int = 0  # a drill's
 

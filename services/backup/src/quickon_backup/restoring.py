@@ -1,10 +1,13 @@
 """The steps of a restore, in place or as a new service, and of putting things back when one fails.
 
 Data is staged first: every volume is streamed from the store and extracted beside its claim's
-directory, its hash checked, before the service is touched. Only then is the service stopped and each
-staged directory swapped in, the live data kept aside until the restore has succeeded. A failure
-swaps the data back, sets the revision back, starts the service again (in place) or removes the new
-service (as new), and removes what was staged: the service is left as it was.
+directory, its hash checked, while the service still runs. Its stop is asked when about
+``stop_ahead_s`` of staging is left, so that the stop (a round trip through the deployer, seconds on a
+cluster) overlaps the end of the staging rather than following it; the service is down at most that
+much longer. Once both are done each staged directory is swapped in, the live data kept aside until
+the restore has succeeded. A failure swaps the data back, sets the revision back, starts the service
+again (in place) or removes the new service (as new), and removes what was staged: the service's data
+is left as it was, and the service running if it was.
 """
 
 from __future__ import annotations
@@ -12,6 +15,9 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import time
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from contextlib import aclosing
 from pathlib import Path
 
 from quickon_common.contracts.deploy import (
@@ -103,40 +109,49 @@ class RestoreSteps:
         self._map(job, _manifest(job), found["volumes"])
 
     async def stage(self, job: Job) -> None:
-        """Stream every volume from the store into a directory beside its claim's, checking its hash."""
-        manifest = _manifest(job)
-        for part in manifest.volumes():
-            staging = self._staging(job, part.name)
-            await asyncio.to_thread(
-                shutil.rmtree, staging, ignore_errors=True
-            )  # a try cut short by a crash starts afresh
-            try:
-                await extract_tar(checked(self.store, part, chunk_size=self.settings.chunk_size), staging)
-            except ArchiveInvalid as invalid:
-                raise StepFailed(f"part {part.name} ({part.key}) cannot be restored: {invalid}") from None
-            await job.note(f"volume {part.name}: {part.size} bytes checked")
+        """Stream every volume from the store into a directory beside its claim's, checking its hash; ask
+        for the stop when about ``stop_ahead_s`` of it is left (see the module's docstring)."""
+        parts = _manifest(job).volumes()
+        request, what = self._stopping(job)
+        ask_stop = None if _plan(job).data_only else (lambda: self.operations.ask(job, "stop", request, what=what))
+        ahead = _Ahead(sum(part.size for part in parts), seconds=self.settings.stop_ahead_s, then=ask_stop)
+        try:
+            for part in parts:
+                if await asyncio.to_thread(self._aside(job, part.name).exists):
+                    continue  # swapped in by a run cut short after this step: it was staged whole and checked
+                staging = self._staging(job, part.name)
+                await asyncio.to_thread(
+                    shutil.rmtree, staging, ignore_errors=True
+                )  # a try cut short by a crash starts afresh
+                chunks = ahead.watch(checked(self.store, part, chunk_size=self.settings.chunk_size))
+                try:
+                    await extract_tar(chunks, staging)
+                except ArchiveInvalid as invalid:
+                    raise StepFailed(f"part {part.name} ({part.key}) cannot be restored: {invalid}") from None
+        finally:
+            await ahead.settled()  # a stop asked is on record before the step ends, however it ends
 
     async def stop(self, job: Job) -> None:
+        """Wait for the stop ``stage`` asked for (ask it now if it did not)."""
         if _plan(job).data_only:  # the deployer stopped it, and starts it
             return
+        request, what = self._stopping(job)
+        await self.operations.run(job, "stop", request, what=what, until=_until(job))
+
+    def _stopping(self, job: Job) -> tuple[Callable[[str], ServiceStopRequested], str]:
+        """The stop's request (given its operation id) and what it does, as ``stage`` and ``stop`` ask it."""
         target = _target(job)
-        await self.operations.run(
-            job, "stop",
+        return (
             lambda op: ServiceStopRequested(service=target, namespace=job.record.namespace, operation_id=op),
-            what=f"stop {target}", until=_until(job),
-        )  # fmt: skip
-        job.plan = _plan(job).model_copy(update={"stopped": True})
+            f"stop {target}",
+        )
 
     async def swap(self, job: Job) -> None:
-        """Each claim's live directory goes aside, the staged one takes its place (renames, same disk)."""
-        mapping = _plan(job).mapping
-        for claim in mapping:
-            if claim in _plan(job).swapped:
-                continue
-            live, staging, aside = Path(mapping[claim]), self._staging(job, claim), self._aside(job, claim)
-            await asyncio.to_thread(_swap_in, live=live, staging=staging, aside=aside)
-            job.plan = _plan(job).model_copy(update={"swapped": [*_plan(job).swapped, claim]})
-            await job.note(f"volume {claim} replaced")
+        """Each claim's live directory goes aside, the staged one takes its place (renames, same disk). A run
+        resumed after a crash here stages again only what was not set aside, and renames what is not yet."""
+        for claim, live in _plan(job).mapping.items():
+            staging, aside = self._staging(job, claim), self._aside(job, claim)
+            await asyncio.to_thread(_swap_in, live=Path(live), staging=staging, aside=aside)
 
     async def revision(self, job: Job) -> None:
         """In place: set the release to the backup's revision (a rollback), when it runs another."""
@@ -212,8 +227,12 @@ class RestoreSteps:
 
     async def restart(self, job: Job) -> None:
         plan, target = _plan(job), _target(job)
-        if not (plan.in_place and plan.stopped and plan.previous_status in RUNNING):
+        if not (plan.in_place and plan.previous_status in RUNNING and self.operations.asked(job, "stop")):
             return
+        # The stop may have been asked while staging and still be under way: the start waits for its end.
+        _, what = self._stopping(job)
+        if not (await self.operations.outcome(job, "stop", what=what, until=_until(job, undo=True))).succeeded:
+            return  # the deployer did not stop it
         await self.operations.run(
             job, "restart",
             lambda op: ServiceStartRequested(service=target, namespace=job.record.namespace, operation_id=op),
@@ -265,6 +284,30 @@ class RestoreSteps:
             {self._staging(job, c).parent for c in _plan(job).mapping}
             | {self._aside(job, c).parent for c in _plan(job).mapping}
         )
+
+
+class _Ahead:
+    """Starts ``then`` once the bytes left of ``total`` should take ``seconds`` or less to stream at the
+    pace seen so far (never, if ``then`` is None). It runs beside the stream, which goes on meanwhile
+    (a transaction while the disk takes the extracted data can be slow); :meth:`settled` waits for it."""
+
+    def __init__(self, total: int, *, seconds: float, then: Callable[[], Awaitable[None]] | None) -> None:
+        self.left, self.seconds, self.then = total, seconds, then
+        self.done, self.begun = 0, time.monotonic()
+        self.running: asyncio.Future[None] | None = None
+
+    async def watch(self, chunks: AsyncGenerator[bytes, None]) -> AsyncIterator[bytes]:
+        async with aclosing(chunks):  # closed with this one: its stream is released at once
+            async for chunk in chunks:
+                # Judged before the chunk goes on: the stop's first transaction starts before its bytes are written.
+                self.done, self.left = self.done + len(chunk), self.left - len(chunk)
+                if self.then is not None and self.left * (time.monotonic() - self.begun) <= self.seconds * self.done:
+                    self.running, self.then = asyncio.ensure_future(self.then()), None
+                yield chunk
+
+    async def settled(self) -> None:
+        if self.running is not None:
+            await self.running
 
 
 def _swap_in(*, live: Path, staging: Path, aside: Path) -> None:

@@ -123,10 +123,14 @@ def build_sagas(backups: BackupSteps, restores: RestoreSteps) -> dict[str, Saga[
                                       target_service=target))  # fmt: skip
 
     b, r = backups, restores
+    # A restore's and a drill's steps are repeatable (a run resumed after a crash repeats them from the last
+    # full record): each reads, stages again what was not swapped in yet, renames what is not renamed yet,
+    # or asks the deployer once (a progress note of its own). Their starts go on record with the next
+    # record: a restore costs a few transactions, not one per step.
 
-    def steps(*named: tuple[str, Any]) -> tuple[Step[JobRecord, Any], ...]:
+    def steps(*named: tuple[str, Any], repeatable: bool = False) -> tuple[Step[JobRecord, Any], ...]:
         """Each job step: a store or deployer away is tried a few times (see ``STORE_RETRY``)."""
-        return tuple(Step(name, function, retry=STORE_RETRY) for name, function in named)
+        return tuple(Step(name, function, retry=STORE_RETRY, repeatable=repeatable) for name, function in named)
 
     return {
         "backup": Saga(
@@ -139,14 +143,15 @@ def build_sagas(backups: BackupSteps, restores: RestoreSteps) -> dict[str, Saga[
             plan=RestorePlan,
             steps=steps(("verify", b.verify), ("check", r.check), ("install", r.install), ("locate", r.locate),
                         ("stage", r.stage), ("stop", r.stop), ("swap", r.swap), ("start", r.start),
-                        ("compare", r.compare), ("discard", r.discard)),
+                        ("compare", r.compare), ("discard", r.discard), repeatable=True),
             compensation=steps(("remove", r.remove), ("clean", r.clean)), finish=drilled, fail=verify_failed,
         ),
         "delete": Saga(plan=DeletePlan, steps=steps(("delete", b.delete)), finish=deleted, fail=delete_failed),
         "restore": Saga(
             plan=RestorePlan,
             steps=steps(("check", r.check), ("install", r.install), ("locate", r.locate), ("stage", r.stage),
-                        ("stop", r.stop), ("swap", r.swap), ("revision", r.revision), ("start", r.start)),
+                        ("stop", r.stop), ("swap", r.swap), ("revision", r.revision), ("start", r.start),
+                        repeatable=True),
             compensation=steps(("unswap", r.unswap), ("revert", r.revert), ("restart", r.restart),
                                ("remove", r.remove), ("clean", r.clean)),
             finish=restored, fail=restore_failed,

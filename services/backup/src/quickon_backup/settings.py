@@ -17,5 +17,10 @@ class BackupSettings(BaseSettings):
     compensation_s: float = Field(default=600, gt=0, description="the budget of undoing a failed restore")
     schedule_interval_s: float = Field(default=30, gt=0, description="how often due schedules are looked for")
     deployer_timeout_s: float = Field(default=30, gt=0, description="a deployer query's time to answer")
+    stop_ahead_s: float = Field(
+        default=2.0, ge=0,
+        description="a restore asks for the service's stop when about this much of its staging is left: "
+        "the stop overlaps the staging, and the service is down at most this much longer",
+    )  # fmt: skip
     chunk_size: int = Field(default=4 << 20, ge=64 << 10, le=64 << 20, description="bytes read at a time")
     parallel_jobs: int = Field(default=4, ge=1, le=64, description="backups and restores run at once")

@@ -7,7 +7,7 @@ is tried again a few times (:class:`TryLater`), a full one, a wrong key or a mis
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncGenerator, Callable, Iterator
 from contextlib import contextmanager
 
 from pydantic import ValidationError
@@ -74,7 +74,7 @@ async def read_manifest(store: ObjectStore, *, namespace: str, service: str, bac
         raise StepFailed(f"the manifest of backup {backup_id} ({key}) is corrupt: {error.errors()[0]['msg']}") from None
 
 
-async def checked(store: ObjectStore, part: Part, *, chunk_size: int) -> AsyncIterator[bytes]:
+async def checked(store: ObjectStore, part: Part, *, chunk_size: int) -> AsyncGenerator[bytes, None]:
     """The part's bytes, streamed; at the end :class:`PartCorrupt` if their size or SHA-256 is not the
     manifest's (a consumer must not keep what it wrote before the end)."""
     digest = Digest()

@@ -28,12 +28,24 @@ class DeployerOperations:
         self, job: Job, step: str, request: Callable[[str], ServiceEvent], *, what: str, until: float
     ) -> DeployOutcomeRecord:
         """Ask once (``request(operation_id)``), then wait; a step failure when the deployer refused or failed."""
-        operation_id = f"{job.record.id}:{step}"
-        event = request(operation_id)
-        outcome = await self.outcomes.ask_once(
-            job, operation_id, event, until=until, asked=f"asked the deployer to {what} {event.service}",
-            late=f"the deployer did not {what} in time (operation {operation_id})",
-        )  # fmt: skip
+        await self.ask(job, step, request, what=what)
+        outcome = await self.outcome(job, step, what=what, until=until)
         if not outcome.succeeded:
             raise StepFailed(f"the deployer could not {what}: {outcome.reason}")
         return outcome
+
+    async def ask(self, job: Job, step: str, request: Callable[[str], ServiceEvent], *, what: str) -> None:
+        """Ask once without waiting: the step named ``step`` waits for it when it runs."""
+        operation_id = f"{job.record.id}:{step}"
+        event = request(operation_id)
+        await self.outcomes.send_once(job, operation_id, event, asked=f"asked the deployer to {what}")
+
+    def asked(self, job: Job, step: str) -> bool:
+        """Whether ``step``'s request went out (it is on record)."""
+        return f"{job.record.id}:{step}" in job.asked
+
+    async def outcome(self, job: Job, step: str, *, what: str, until: float) -> DeployOutcomeRecord:
+        """How the deployer ended ``step``'s request, once it has; a step failure if not by ``until``."""
+        operation_id = f"{job.record.id}:{step}"
+        late = f"the deployer did not {what} in time (operation {operation_id})"
+        return await self.outcomes.wait(operation_id, until=until, late=late)

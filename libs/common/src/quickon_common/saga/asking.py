@@ -48,11 +48,16 @@ class Outcomes(Generic[O]):
     async def ask_once(self, run: Run[Any, Any], key: str, request: Event, *, until: float, asked: str, late: str) -> O:
         """Send ``request`` once (``asked`` goes into the step's progress note), then wait for its outcome
         until ``until`` (epoch seconds); a step failure saying ``late`` if none arrives in time."""
+        await self.send_once(run, key, request, asked=asked)
+        return await self.wait(key, until=until, late=late)
+
+    async def send_once(self, run: Run[Any, Any], key: str, request: Event, *, asked: str) -> None:
+        """Send ``request`` once, with a progress note saying ``asked``; an earlier step may send what a
+        later one waits for (:meth:`ask_once` of the same key then only waits)."""
         if key not in run.asked and await self.find(key) is None:
             run.announce(request)
             run.asked.append(key)
             await run.note(asked)
-        return await self.wait(key, until=until, late=late)
 
     async def ask(self, run: Run[Any, Any], key: str, request: Event, *, subject: str, until: float, late: str) -> O:
         """Send ``request`` (about ``subject``) unless its outcome is known, then wait for it as

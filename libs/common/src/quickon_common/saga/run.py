@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -34,6 +35,9 @@ class Run(Generic[R, P]):
     rows: list[SQLModel] = field(default_factory=list)  # rows a step writes, saved with its record
     progress: list[tuple[str, str]] = field(default_factory=list)  # (step, state) not on record yet
     step: str = ""  # the step running now
+    # Held while a record is written: a long repeatable step's start and its own note may be told at
+    # once, and each must build on the other's step log, not race it.
+    recording: asyncio.Lock = field(default_factory=asyncio.Lock)
     # Puts the running step's progress on record (set by the runner): see :meth:`note`.
     recorder: Callable[[Run[R, P], str], Awaitable[None]] | None = None
 

@@ -206,7 +206,8 @@ class SagaRunner(Generic[R]):
         whoever follows the saga sees it."""
         attempt = asyncio.ensure_future(self.run_step(run, step))
         done, _ = await asyncio.wait({attempt}, timeout=TELL_AFTER_S)
-        if not done:
+        # A note of the step may have put its start on record already (then nothing is left to tell).
+        if not done and (step.name, "started") in run.progress:
             run.progress.remove((step.name, "started"))  # _record appends it again: once on record, not twice
             try:
                 await self._record(run, saga, step.name, "started", progress_only=True)
@@ -303,6 +304,20 @@ class SagaRunner(Generic[R]):
         far, and tell it on the bus, in one transaction: one UPDATE of the saga's row, which this runner
         alone writes. ``progress_only``: the step log alone, while a repeatable step runs (its plan,
         events and rows are not complete yet)."""
+        async with run.recording:
+            await self._write_record(run, saga, step, progress, detail=detail, progress_only=progress_only, **changes)
+
+    async def _write_record(
+        self,
+        run: Run[R, Any],
+        saga: Saga[R, Any],
+        step: str,
+        progress: str,
+        *,
+        detail: str | None,
+        progress_only: bool,
+        **changes: Any,
+    ) -> None:
         record = run.record
         # Taken before the first await: a repeatable step may run on meanwhile and add more.
         entries, run.progress = [*run.progress, (step, progress)], []
