@@ -16,10 +16,9 @@ from quickon_common.contracts.deploy import (
 from quickon_common.contracts.iam import UserLoggedIn
 from quickon_common.contracts.market import CatalogSynced, RepositoryAdded, RepositoryFailed
 from quickon_common.envelope import Envelope
-from quickon_common.sealing import Sealer
+from quickon_common.sealing import Sealer, credential_paths, seal_secrets, secret_paths_of
 from quickon_gateway.models import OperationRecord
 from quickon_gateway.principal import Principal
-from quickon_gateway.sealed_values import credential_paths, seal_secrets
 from quickon_gateway.tracking import apply
 from quickon_gateway.visibility import visible
 
@@ -89,9 +88,12 @@ def test_secret_and_credential_values_are_sealed_apart() -> None:
     sealer = Sealer(Fernet.generate_key())
     values = {"admin": {"password": "p", "email": "a@b"}, "metrics": {"token": "t"}, "replicas": 2, "apiKey": ""}
     assert sorted(credential_paths(values)) == ["admin.password", "metrics.token"]
-    plain, sealed = seal_secrets(sealer, values, ["admin.password"])
+    # A chart path not set is not among them; a credential is, whatever the chart says.
+    assert secret_paths_of(values, ["admin.password", "admin.key"]) == ["admin.password", "metrics.token"]
+    plain, sealed, paths = seal_secrets(sealer, values, ["admin.password"])
     assert plain == {"admin": {"email": "a@b"}, "metrics": {}, "replicas": 2, "apiKey": ""}
     assert sealer.open(sealed) == {"admin": {"password": "p"}, "metrics": {"token": "t"}}
-    assert seal_secrets(sealer, {"replicas": 2}, []) == ({"replicas": 2}, None)
-    unknown_plain, unknown_sealed = seal_secrets(sealer, values, None)  # the market could not say: all sealed
-    assert unknown_plain == {} and sealer.open(unknown_sealed) == values
+    assert paths == ["admin.password", "metrics.token"]
+    assert seal_secrets(sealer, {"replicas": 2}, []) == ({"replicas": 2}, None, [])
+    unknown_plain, unknown_sealed, unknown = seal_secrets(sealer, values, None)  # the market could not say
+    assert unknown_plain == {} and sealer.open(unknown_sealed) == values and unknown is None

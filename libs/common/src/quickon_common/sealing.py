@@ -2,8 +2,13 @@
 
 One key for the whole platform: ``QC_SECRET_KEY``, else the file ``var/secret.key``, made on first
 use by whichever service comes first. The gateway seals the secret values of a request
-(``sealed_values``) with it, so no event carries them in clear; the deployer stores them sealed
-and opens them only to render a chart.
+(:func:`seal_secrets`) with it, so no event carries them in clear; the deployer stores them sealed
+as they came and opens them only to render a chart.
+
+Which values are secret is one rule, :func:`secret_paths_of`, used by the gateway and (for a request
+that does not say) by the deployer: the paths the chart's schema marks secret, and every key that
+names a credential (``password``, ``token``…) whatever the chart says, because a value in an event
+stays in the stream and the audit log.
 """
 
 from __future__ import annotations
@@ -12,10 +17,11 @@ import contextlib
 import json
 import logging
 import os
+import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
@@ -23,6 +29,7 @@ from .settings import Settings
 
 log = logging.getLogger(__name__)
 KEY_FILE = "secret.key"
+CREDENTIAL = re.compile(r"(passw(or)?d|secret|token|api_?key|private_?key|credential)", re.IGNORECASE)
 
 
 class SealError(ValueError):
@@ -140,3 +147,47 @@ def _prune(tree: dict[str, Any]) -> dict[str, Any]:
                 continue
         pruned[key] = value
     return pruned
+
+
+def credential_paths(values: dict[str, Any], prefix: str = "") -> Iterator[str]:
+    """Dotted paths of the leaves under a key that names a credential (a whole subtree counts)."""
+    for key, value in values.items():
+        path = f"{prefix}{key}"
+        if CREDENTIAL.search(str(key)) and value not in (None, "", {}):
+            yield path
+        elif isinstance(value, dict):
+            yield from credential_paths(value, f"{path}.")
+
+
+def secret_paths_of(values: dict[str, Any], chart_secret_paths: Sequence[str]) -> list[str]:
+    """The paths of ``values`` that are sealed apart: the chart's secret paths they set, and their credentials."""
+    return sorted({*(p for p in chart_secret_paths if _has_path(values, p)), *credential_paths(values)})
+
+
+class SealedValues(NamedTuple):
+    """User values split for an event or a record: the plain ones, the secret ones sealed, their paths."""
+
+    values: dict[str, Any]
+    sealed: str | None
+    secret_paths: list[str] | None  # None: not known, everything is sealed
+
+
+def seal_secrets(sealer: Sealer, values: dict[str, Any], chart_secret_paths: Sequence[str] | None) -> SealedValues:
+    """``values`` without their secrets (by :func:`secret_paths_of`), and the secrets sealed (None if none).
+
+    ``chart_secret_paths`` None means they are not known (the market did not answer): everything is sealed.
+    """
+    if chart_secret_paths is None:
+        return SealedValues({}, sealer.seal(values), None)
+    paths = secret_paths_of(values, chart_secret_paths)
+    plain, secret = split_secrets(values, paths)
+    return SealedValues(plain, sealer.seal(secret), paths)
+
+
+def _has_path(tree: dict[str, Any], dotted: str) -> bool:
+    node: Any = tree
+    for part in dotted.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return False
+        node = node[part]
+    return True

@@ -4,6 +4,7 @@ what it asks and tells."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -11,6 +12,7 @@ from quickon_common.names import is_dns_label
 
 from .runtime.base import Health
 
+DIGEST = re.compile(r"[0-9a-f]{64}")
 RELEASE_NAME_MAX = 53  # Helm's limit: the name prefixes objects whose names are at most 63
 
 
@@ -27,6 +29,17 @@ def name_problem(namespace: str, name: str) -> str | None:
         )
     if not is_dns_label(namespace):
         return f"{namespace!r} is not a valid namespace: lowercase letters, digits and '-', at most 63 characters"
+    return None
+
+
+def pin_problem(*, repository: str | None, version: str | None, digest: str | None) -> str | None:
+    """Why a request's pin (the package the gateway checked) is not usable, or None (also when unpinned)."""
+    if digest is None:
+        return None
+    if not repository or not version:
+        return "a request pinned by its chart's digest must name the repository and version too"
+    if not DIGEST.fullmatch(digest):
+        return f"{digest!r} is not a chart digest (sha256, 64 lowercase hex digits)"
     return None
 
 

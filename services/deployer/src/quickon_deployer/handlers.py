@@ -36,10 +36,10 @@ from quickon_common.contracts.deploy import (
 )
 from quickon_common.helm import merge_values
 from quickon_common.saga import Plan
-from quickon_common.sealing import Sealer, SealError
+from quickon_common.sealing import SealedValues, Sealer, SealError, seal_secrets
 from quickon_common.service import Service
 
-from .domain import Refused, claims_of, name_problem, rollback_target, service_subject
+from .domain import Refused, claims_of, name_problem, pin_problem, rollback_target, service_subject
 from .models import OperationRecord, RevisionRecord, ServiceRecord
 from .outcomes import set_status
 from .plans import InstallPlan, RollbackPlan, ScalePlan, UninstallPlan, UpgradePlan
@@ -92,6 +92,15 @@ def register(
             "QC_DEPLOYER_UPGRADE_WITHOUT_VOLUME_BACKUP=true"
         )
 
+    def pinned(event: AppInstallRequested | AppUpgradeRequested, split: SealedValues) -> dict[str, Any]:
+        """A pinned request's plan fields: its package and its values as the gateway split them."""
+        if problem := pin_problem(repository=event.repository, version=event.version, digest=event.digest):
+            raise Refused(problem)
+        return {
+            "version": event.version, "digest": event.digest, "values": split.values, "sealed": split.sealed,
+            "secret_paths": split.secret_paths or [],
+        }  # fmt: skip
+
     async def plan_for(kind: str, event: Any, record: ServiceRecord | None, uow: Any) -> Plan:
         """What the saga needs from the request, checked against the service as it is."""
         if kind == "install":
@@ -100,10 +109,16 @@ def register(
                     f"a service named {event.service!r} exists in {event.namespace!r} already ({record.app}, "
                     f"{record.status}); pick another name or uninstall it first"
                 )
+            values = user_values(event)  # opened once to refuse what cannot be opened
+            if event.digest is None:
+                return InstallPlan(
+                    app=event.app, wanted_version=event.version, repository=event.repository,
+                    request=sealer.seal(values),
+                )  # fmt: skip
+            as_sent = SealedValues(dict(event.values), event.sealed_values, event.secret_paths)
             return InstallPlan(
-                app=event.app, wanted_version=event.version, repository=event.repository,
-                request=sealer.seal(user_values(event)),
-            )  # fmt: skip
+                app=event.app, wanted_version=event.version, repository=event.repository, **pinned(event, as_sent)
+            )
         if record is None:
             raise Refused(f"there is no service {event.service!r} in {event.namespace!r}")
         if record.operation_id is not None:
@@ -115,14 +130,21 @@ def register(
             if record.status == "stopped":
                 raise Refused(f"{record.name} is stopped; start it before upgrading, so the upgrade can be checked")
             current = merge_values(record.values, sealer.open(record.sealed_secrets))
-            wanted = user_values(event)
-            return UpgradePlan(
+            wanted = merge_values(current, user_values(event)) if event.reuse_values else user_values(event)
+            plan = UpgradePlan(
                 app=record.app, repository=record.repository, wanted_version=event.version or record.version,
-                request=sealer.seal(merge_values(current, wanted) if event.reuse_values else wanted),
+                request=sealer.seal(wanted),
                 previous_version=record.version, previous_revision=record.revision, previous_status=record.status,
                 backup_first=await backup_first(event, record, uow),
                 restore_data=event.restore_data_on_failure,
             )  # fmt: skip
+            if event.digest is None:
+                return plan
+            if event.repository != record.repository:
+                raise Refused(f"{record.name} comes from {record.repository!r}; an upgrade cannot move it to another")
+            # The service's secrets stay secret under the new values too: the same rule, with its paths.
+            split = seal_secrets(sealer, wanted, [*record.secret_paths, *(event.secret_paths or [])])
+            return plan.model_copy(update={"request": None, **pinned(event, split)})
         if kind == "rollback":
             found = await uow.session.exec(select(RevisionRecord).where(RevisionRecord.service_id == record.id))
             outcomes = {r.number: r.outcome for r in found.all()}

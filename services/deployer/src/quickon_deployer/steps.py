@@ -21,7 +21,7 @@ from sqlalchemy import case, update
 from quickon_common.contracts.deploy import AppInstallStarted, AppUpgradeStarted
 from quickon_common.helm import merge_values
 from quickon_common.outbox import Outbox
-from quickon_common.sealing import Sealer, split_secrets
+from quickon_common.sealing import Sealer, seal_secrets
 
 from .adapters.market import ChartVersion, Market
 from .adapters.render import RenderFailed, render
@@ -59,9 +59,13 @@ class Steps:
     # -- install and upgrade ------------------------------------------------------------------
 
     def ask_early(self, op: OperationRecord) -> None:
-        """Ask the market for the chart :meth:`resolve` needs while the acceptance commits. A read: a
-        request that is not accepted after all costs a question, and an answer nobody takes is dropped."""
-        task = asyncio.ensure_future(self._ask_chart(DeployPlan.model_validate(op.plan)))
+        """For a request that is not pinned, ask the market for the chart :meth:`resolve` needs while the
+        acceptance commits. A read: a request that is not accepted after all costs a question, and an answer
+        nobody takes is dropped."""
+        plan = DeployPlan.model_validate(op.plan)
+        if plan.digest is not None:
+            return  # pinned: there is nothing to ask
+        task = asyncio.ensure_future(self._ask_chart(plan))
         task.add_done_callback(lambda done: done.cancelled() or done.exception())  # resolve sees any error
         self._early[op.id] = task
         asyncio.get_running_loop().call_later(EARLY_KEEP_S, self._early.pop, op.id, None)
@@ -73,25 +77,16 @@ class Steps:
         )
 
     async def resolve(self, run: Run) -> None:
-        """Choose the chart version and check the values against its schema; secrets get sealed apart."""
+        """Have the chart the request pinned (asking the market only for a request it did not pin)."""
         op, plan = run.record, run.plan
-        values = self.sealer.open(plan.request)
-        early = self._early.pop(op.id, None)  # an error there is this try's; the next one asks again
-        chart = await early if early is not None else await self._ask_chart(plan)
-        if chart.problems:
-            raise StepFailed(f"the values do not fit {chart.app} {chart.version}: {'; '.join(chart.problems)}")
-        plain, secret = split_secrets(values, chart.secret_paths)
-        run.plan = plan = plan.model_copy(
-            update={
-                "version": chart.version, "repository": chart.repository, "digest": chart.digest,
-                "values": plain, "sealed": self.sealer.seal(secret), "secret_paths": chart.secret_paths,
-            }
-        )  # fmt: skip
-        run.memory["chart"] = chart
+        if plan.digest is None:
+            run.plan = plan = await self._choose(run)
+        await self._chart(run)  # fetched once per deployer and version, checked against its digest
+        assert plan.version is not None  # pinned
         if op.kind == "install":
             run.announce(
                 AppInstallStarted(
-                    service=op.service, namespace=op.namespace, app=chart.app, version=chart.version,
+                    service=op.service, namespace=op.namespace, app=plan.app, version=plan.version,
                     operation_id=op.id,
                 )
             )  # fmt: skip
@@ -99,9 +94,25 @@ class Steps:
             run.announce(
                 AppUpgradeStarted(
                     service=op.service, namespace=op.namespace, from_version=plan.previous_version,
-                    to_version=chart.version, operation_id=op.id,
+                    to_version=plan.version, operation_id=op.id,
                 )
             )  # fmt: skip
+
+    async def _choose(self, run: Run) -> DeployPlan:
+        """An unpinned request's plan pinned by the market: the version, its digest, the values checked
+        against its schema and split by the one rule the gateway seals by."""
+        plan: DeployPlan = run.plan
+        early = self._early.pop(run.record.id, None)  # an error there is this try's; the next one asks again
+        chart = await early if early is not None else await self._ask_chart(plan)
+        if chart.problems:
+            raise StepFailed(f"the values do not fit {chart.app} {chart.version}: {'; '.join(chart.problems)}")
+        split = seal_secrets(self.sealer, self.sealer.open(plan.request), chart.secret_paths)
+        return plan.model_copy(
+            update={
+                "version": chart.version, "repository": chart.repository, "digest": chart.digest,
+                "values": split.values, "sealed": split.sealed, "secret_paths": split.secret_paths or [],
+            }
+        )  # fmt: skip
 
     async def render(self, run: Run) -> None:
         """``helm template`` the chosen chart with the user's values (secrets opened only here)."""
@@ -244,14 +255,12 @@ class Steps:
     # -- helpers --------------------------------------------------------------------------------
 
     async def _chart(self, run: Run) -> Path:
-        chart: ChartVersion | None = run.memory.get("chart")
+        """The pinned chart's package (cached after the first time, so mostly no question at all)."""
         plan: DeployPlan = run.plan
-        if chart is None or chart.digest != plan.digest:
-            chart = await self.market().chart(plan.app, version=plan.version, repository=plan.repository)
-            if chart.digest != plan.digest:
-                raise StepFailed(f"{plan.app} {plan.version} changed in its repository during the operation")
-            run.memory["chart"] = chart
-        return chart.path
+        assert plan.repository is not None and plan.version is not None and plan.digest is not None  # pinned
+        return await self.market().package(
+            plan.app, repository=plan.repository, version=plan.version, digest=plan.digest
+        )
 
     async def _tagged(self, run: Run, tag: str) -> int | None:
         """The revision this operation already made with ``tag``, if the release's newest one is it."""

@@ -6,7 +6,7 @@ queries of its own, and reads go to the owning services through ``reads.py``), `
 ``migrations/``. Exceptions:
 
 - No ``domain.py``: its pure rules are ``visibility.py`` (who may see what) and ``principal.py``.
-- No ``adapters/``: ``reads.py`` (queries over NATS), ``events.py`` (the stream feed) and
-  ``sealed_values.py`` sit at the top level; ``tracking.py`` and ``stalled.py`` are its consumers
+- No ``adapters/``: ``reads.py`` (queries over NATS) and ``events.py`` (the stream feed) sit at the top
+  level (secret values are sealed by ``quickon_common.sealing``); ``tracking.py`` and ``stalled.py`` are its consumers
   (operations kept current from the events, and ended when no event will).
 """

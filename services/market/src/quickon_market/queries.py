@@ -161,7 +161,10 @@ def register_queries(
         unknown = values.unknown_keys(schema=files.schema, defaults=files.values, given=request.values)
         return {
             "app": found.id,
+            # The package checked, pinned: the deployer installs exactly this one without asking again.
+            "repository": chosen.repository,
             "version": chosen.version,
+            "digest": chosen.digest,
             "valid": not errors,
             "errors": errors,
             "secret_paths_given": secret,

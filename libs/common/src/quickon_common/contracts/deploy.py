@@ -22,10 +22,18 @@ class ServiceEvent(OperationEvent):
 
 
 class ValuesChange(ServiceEvent):
-    """User values; the secret ones travel only sealed (encrypted by the gateway)."""
+    """User values; the secret ones travel only sealed (encrypted by the gateway).
+
+    A request the gateway checked is pinned: ``digest`` (the sha256 of the chart package it checked, with
+    the request's repository and version) and ``secret_paths`` (the paths sealed apart, by
+    ``quickon_common.sealing.secret_paths_of``). The deployer installs exactly that package and keeps the
+    values as split here, asking the market nothing; an unpinned request is resolved by the deployer.
+    """
 
     values: dict[str, Any] = Field(default_factory=dict)
     sealed_values: str | None = secret(default=None)
+    digest: str | None = None
+    secret_paths: list[str] | None = None
 
 
 class AppInstallRequested(ValuesChange):
@@ -55,6 +63,7 @@ class AppInstallFailed(ServiceEvent, Failure):
 class AppUpgradeRequested(ValuesChange):
     subject = "qc.deploy.upgrade.requested"
     version: str | None = None
+    repository: str | None = None  # pinned with version and digest; the service's own repository
     reuse_values: bool = True
     backup_first: bool = True
     # With backup_first: if the upgrade fails and is rolled back, the data comes back from that backup too.

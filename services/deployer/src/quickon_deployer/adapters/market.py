@@ -74,14 +74,9 @@ class Market:
         """
         body: dict[str, Any] = {"app": app, "version": version, "repository": repository, "values": values}
         answer = await self.ask("chart", **body, package=False)
-        path = self._cache_dir / f"{answer['digest']}.tgz"
-        if not path.exists():
-            pinned = {**body, "version": answer["version"], "repository": answer["repository"]}
-            packaged = await self.ask("chart", **pinned, package=True)
-            data = base64.b64decode(packaged["chart"])
-            if packaged["digest"] != answer["digest"] or hashlib.sha256(data).hexdigest() != answer["digest"]:
-                raise MarketRefused(f"{app} {answer['version']}: the chart does not match its digest")
-            await asyncio.to_thread(write_atomically, path, data)
+        path = await self.package(
+            app, repository=answer["repository"], version=answer["version"], digest=answer["digest"]
+        )
         return ChartVersion(
             app=app,
             repository=answer["repository"],
@@ -92,3 +87,20 @@ class Market:
             secret_paths=list(answer.get("secret_paths") or []),
             problems=[f"{problem['path']}: {problem['message']}" for problem in answer.get("errors", [])],
         )
+
+    async def package(self, app: str, *, repository: str, version: str, digest: str) -> Path:
+        """The cached package of a pinned chart: no question when it is cached, else fetched once and checked
+        against ``digest`` (:class:`MarketRefused` when the repository now serves other bytes)."""
+        path = self._cache_dir / f"{digest}.tgz"
+        if path.exists():
+            return path
+        packaged = await self.ask("chart", app=app, repository=repository, version=version, package=True)
+        data = base64.b64decode(packaged["chart"])
+        actual = hashlib.sha256(data).hexdigest()
+        if actual != digest:  # the repository changed the package since it was checked, or a bad pin
+            raise MarketRefused(
+                f"{repository}/{app} {version} is not the chart that was checked: its package's digest is "
+                f"{actual}, not {digest}"
+            )
+        await asyncio.to_thread(write_atomically, path, data)
+        return path

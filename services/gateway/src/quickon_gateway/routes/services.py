@@ -17,13 +17,13 @@ from quickon_common.contracts.deploy import (
     ServiceStartRequested,
     ServiceStopRequested,
 )
+from quickon_common.sealing import SealedValues, seal_secrets
 
 from ..auth import CurrentUser
 from ..deps import GatewayParts, Parts
 from ..operations import ACCEPTED, FieldWarning, OperationView, Target, submit
 from ..principal import Principal
 from ..problems import Problem
-from ..sealed_values import seal_secrets
 from ..visibility import can_see
 from .params import APP_ID, DNS_LABEL, SERVICE_NAME_MAX, VERSION, Namespace, Open, ServiceName, Strict
 
@@ -173,12 +173,14 @@ async def install(parts: GatewayParts, user: CurrentUser, request: InstallReques
         ]
         summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:3])
         raise Problem(422, f"the values do not fit {checked['app']} {checked['version']}: {summary}", errors=errors)
-    # Pin what was checked: the repository and version the market chose are the ones installed.
+    # Pin what was checked: the repository, version and package the market chose are the ones installed,
+    # with the values split as here; the deployer asks the market nothing more.
     repository, app = str(checked["app"]).split("/", 1)
-    plain, sealed = seal_secrets(parts.sealer, request.values, checked.get("secret_paths_given", []))
+    sealed = seal_secrets(parts.sealer, request.values, checked.get("secret_paths_given", []))
     event = AppInstallRequested(
         service=request.name, namespace=request.namespace, app=app, version=checked["version"],
-        repository=repository, values=plain, sealed_values=sealed,
+        repository=repository, digest=checked.get("digest"), values=sealed.values, sealed_values=sealed.sealed,
+        secret_paths=sealed.secret_paths,
     )  # fmt: skip
     return await _command(parts, user, response, "install", event, _unknown_keys(checked))
 
@@ -237,9 +239,9 @@ async def _newest_stable(parts: Parts, user: Principal, name: str, namespace: st
 
 async def _checked_upgrade(
     parts: Parts, user: Principal, name: str, namespace: str, request: UpgradeRequest
-) -> tuple[list[str] | None, list[FieldWarning]]:
-    """The secret paths among the upgrade's values (None when the market or deployer cannot say: 503),
-    and the warnings about its values."""
+) -> tuple[dict[str, Any], list[str]] | None:
+    """The market's check of the upgrade's version and values, and the paths of the service's secret values
+    (sealed again if given again); None when the market or the deployer cannot say (503)."""
     try:
         current = await _detail(parts, user, name, namespace)
         checked = await parts.reads.ask(
@@ -249,9 +251,9 @@ async def _checked_upgrade(
         )  # fmt: skip
     except Problem as problem:
         if problem.status == 503:
-            return None, []  # sealed whole: nothing secret leaves in clear, and the command is still accepted
+            return None
         raise
-    return [*checked.get("secret_paths_given", []), *current.get("secret_values", [])], _unknown_keys(checked)
+    return checked, list(current.get("secret_values", []))
 
 
 @router.post(
@@ -264,17 +266,27 @@ async def upgrade(
 ) -> OperationView:  # fmt: skip
     if request.version is None:
         request = request.model_copy(update={"version": await _newest_stable(parts, user, name, namespace)})
-    plain, sealed = request.values, None
-    warnings: list[FieldWarning] = []
-    if request.values:
-        paths, warnings = await _checked_upgrade(parts, user, name, namespace, request)
-        plain, sealed = seal_secrets(parts.sealer, request.values, paths)
-    event = AppUpgradeRequested(
+    found = await _checked_upgrade(parts, user, name, namespace, request)
+    if found is None:  # sealed whole: nothing secret leaves in clear, and the command is still accepted
+        event = _upgrade_event(name, namespace, request, seal_secrets(parts.sealer, request.values, None))
+        return await _command(parts, user, response, "upgrade", event)
+    checked, secret_before = found
+    sealed = seal_secrets(parts.sealer, request.values, [*checked.get("secret_paths_given", []), *secret_before])
+    # Pinned when the values fit the version alone; otherwise they may still fit merged with the service's
+    # current ones (reuse_values), which only the deployer can tell: it asks the market, as for an old request.
+    pins = {"repository": checked.get("repository"), "version": checked["version"], "digest": checked.get("digest")}
+    event = _upgrade_event(name, namespace, request, sealed, **(pins if checked.get("valid") else {}))
+    return await _command(parts, user, response, "upgrade", event, _unknown_keys(checked))
+
+
+def _upgrade_event(
+    name: str, namespace: str, request: UpgradeRequest, sealed: SealedValues, **pins: Any
+) -> AppUpgradeRequested:
+    return AppUpgradeRequested(
         service=name, namespace=namespace, version=request.version, reuse_values=request.reuse_values,
-        values=plain, sealed_values=sealed, backup_first=request.backup_first,
-        restore_data_on_failure=request.restore_data_on_failure,
+        values=sealed.values, sealed_values=sealed.sealed, secret_paths=sealed.secret_paths,
+        backup_first=request.backup_first, restore_data_on_failure=request.restore_data_on_failure, **pins,
     )  # fmt: skip
-    return await _command(parts, user, response, "upgrade", event, warnings)
 
 
 @router.post(
