@@ -282,10 +282,11 @@ async def upgrade(
 def _upgrade_event(
     name: str, namespace: str, request: UpgradeRequest, sealed: SealedValues, **pins: Any
 ) -> AppUpgradeRequested:
+    """The request as published; ``pins`` (repository, version, digest) are what the market checked."""
     return AppUpgradeRequested(
-        service=name, namespace=namespace, version=request.version, reuse_values=request.reuse_values,
-        values=sealed.values, sealed_values=sealed.sealed, secret_paths=sealed.secret_paths,
-        backup_first=request.backup_first, restore_data_on_failure=request.restore_data_on_failure, **pins,
+        service=name, namespace=namespace, reuse_values=request.reuse_values, values=sealed.values,
+        sealed_values=sealed.sealed, secret_paths=sealed.secret_paths, backup_first=request.backup_first,
+        restore_data_on_failure=request.restore_data_on_failure, **{"version": request.version, **pins},
     )  # fmt: skip
 
 
