@@ -6,8 +6,9 @@ the deployer runs in this process, on its own SQLite file. The sim runtime makes
 (readiness delays scaled to zero), so an install is the deployer's own work plus one real
 `helm template`. The floor is sampled between the timed installs (one render alone after each
 install), so that both are measured under the same load on a noisy machine. The chart is redis
-1.0.0 from the built-in catalog (five objects, one pod). Requests go straight to the stream as the gateway sends them;
-outcomes are seen on a core NATS subscription.
+1.0.0 from the built-in catalog (five objects, one pod). Requests go straight to the stream as the gateway sends them:
+pinned by the market's `validate` answer (repository, version, digest), asked once; outcomes are seen on a core
+NATS subscription.
 
     uv run python benchmarks/deployer.py [--quick]
 """
@@ -103,6 +104,13 @@ async def market_process(url: str, var: Path) -> AsyncIterator[None]:
         process.wait(timeout=30)
 
 
+async def gateway_pins(nc: NatsClient) -> dict[str, Any]:
+    """What the gateway's check pins in an install request: the repository, version and package digest."""
+    body = {"app": APP, "version": VERSION, "values": {}}
+    checked = json.loads((await nc.request("qc.query.market.validate", json.dumps(body).encode(), timeout=10)).data)
+    return {"repository": checked["repository"], "version": checked["version"], "digest": checked["digest"]}
+
+
 async def wait_builtin_catalog(nc: NatsClient, process: subprocess.Popen[bytes], timeout_s: float = 60) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -148,8 +156,9 @@ class Installer:
     printed), and the figures then count the installs that succeeded.
     """
 
-    def __init__(self, nc: NatsClient) -> None:
+    def __init__(self, nc: NatsClient, pins: dict[str, Any]) -> None:
         self.nc = nc
+        self.pins = pins
         self.js = nc.jetstream()
         self.waiting: dict[str, asyncio.Future[tuple[float, str | None]]] = {}
         self.failures: list[str] = []
@@ -174,7 +183,7 @@ class Installer:
     def _message(self, service: str) -> tuple[str, str, dict[str, str], bytes]:
         operation_id = str(uuid.uuid4())
         event = AppInstallRequested(
-            service=service, namespace=NAMESPACE, app=APP, version=VERSION, operation_id=operation_id
+            service=service, namespace=NAMESPACE, app=APP, operation_id=operation_id, secret_paths=[], **self.pins
         )
         subject, headers, body = encode(event, Envelope.new(event, source="gateway", actor="bench", team="bench"))
         self.waiting[operation_id] = asyncio.get_running_loop().create_future()
@@ -219,7 +228,7 @@ async def run(quick: bool) -> dict[str, Any]:
         async with market_process(server.url, var / "market"):
             nc = await nats.connect(server.url)
             try:
-                installer = Installer(nc)
+                installer = Installer(nc, await gateway_pins(nc))
                 await installer.listen()
 
                 # Latency: one install at a time on a fresh deployer, each followed by a render alone.
