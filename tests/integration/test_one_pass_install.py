@@ -70,6 +70,12 @@ async def test_an_install_is_pinned_at_the_gateway_and_the_deployer_asks_the_mar
             await succeeded(s.http, await s.http.post("/api/v1/services", json={"name": "second", **with_values}))
         assert [name for name, _ in asked] == ["validate"], "the deployer asked the market again"
 
+        # A preview that keeps the version needs that version's chart once, not twice.
+        async with market_queries(url) as asked:
+            preview = await s.http.post("/api/v1/services/second/upgrade/preview", json={"version": "1.0.0"})
+            assert preview.status_code == 200 and preview.json()["values_valid"], preview.text
+        assert [name for name, _ in asked] == ["chart"], asked
+
     requested = [e for e, _ in await events(url, AppInstallRequested.subject)]
     for event in requested:
         assert isinstance(event, AppInstallRequested)

@@ -171,11 +171,14 @@ def register(service: Service, *, runtime: Runtime, market: Callable[[], Market]
         target_version = request.version or record.version
         try:
             current_user = merge_values(record.values, sealer.open(record.sealed_secrets))
-            now = await market().chart(record.app, version=record.version, repository=record.repository)
             wanted = merge_values(current_user, request.values) if request.reuse_values else request.values
             target = await market().chart(
                 record.app, version=target_version, repository=record.repository, values=wanted
             )
+            # The running version's defaults: the same chart unless the preview changes version.
+            now = target if target.version == record.version else await market().chart(
+                record.app, version=record.version, repository=record.repository
+            )  # fmt: skip
             problems = target.problems
             changelog = (
                 await market().ask("upgrades", app=record.app, repository=record.repository, version=record.version)
