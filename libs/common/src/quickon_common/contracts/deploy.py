@@ -32,8 +32,8 @@ class ValuesChange(ServiceEvent):
 
     values: dict[str, Any] = Field(default_factory=dict)
     sealed_values: str | None = secret(default=None)
-    digest: str | None = None
-    secret_paths: list[str] | None = None
+    digest: str | None = Field(default=None, description="sha256 of the chart package checked; none: not pinned")
+    secret_paths: list[str] | None = Field(default=None, description="the dotted paths of the values sealed apart")
 
 
 class AppInstallRequested(ValuesChange):
