@@ -131,20 +131,19 @@ def register(
                 raise Refused(f"{record.name} is stopped; start it before upgrading, so the upgrade can be checked")
             current = merge_values(record.values, sealer.open(record.sealed_secrets))
             wanted = merge_values(current, user_values(event)) if event.reuse_values else user_values(event)
-            plan = UpgradePlan(
+            if event.digest is None:  # resolve asks the market
+                chosen: dict[str, Any] = {"request": sealer.seal(wanted)}
+            elif event.repository != record.repository:
+                raise Refused(f"{record.name} comes from {record.repository!r}; an upgrade cannot move it")
+            else:  # the service's secrets stay secret under the new values too: the same rule, with its paths
+                paths = [*record.secret_paths, *(event.secret_paths or [])]
+                chosen = pinned(event, seal_secrets(sealer, wanted, paths))
+            return UpgradePlan(
                 app=record.app, repository=record.repository, wanted_version=event.version or record.version,
-                request=sealer.seal(wanted),
                 previous_version=record.version, previous_revision=record.revision, previous_status=record.status,
                 backup_first=await backup_first(event, record, uow),
-                restore_data=event.restore_data_on_failure,
+                restore_data=event.restore_data_on_failure, **chosen,
             )  # fmt: skip
-            if event.digest is None:
-                return plan
-            if event.repository != record.repository:
-                raise Refused(f"{record.name} comes from {record.repository!r}; an upgrade cannot move it to another")
-            # The service's secrets stay secret under the new values too: the same rule, with its paths.
-            split = seal_secrets(sealer, wanted, [*record.secret_paths, *(event.secret_paths or [])])
-            return plan.model_copy(update={"request": None, **pinned(event, split)})
         if kind == "rollback":
             found = await uow.session.exec(select(RevisionRecord).where(RevisionRecord.service_id == record.id))
             outcomes = {r.number: r.outcome for r in found.all()}
