@@ -217,8 +217,9 @@ class Consumer(Generic[E]):
         """Apply one fetch's messages as a group, in stream order, and settle each with the server."""
         outcomes: dict[int, str] = {}
         group: list[_Delivery[E]] = []
-        for msg in sorted(messages, key=lambda m: m.metadata.sequence.stream):
-            number = msg.metadata.num_delivered or 1
+        positions = {id(msg): _position(msg) for msg in messages}
+        for msg in sorted(messages, key=lambda m: positions[id(m)][0]):
+            number = positions[id(msg)][1] or 1
             try:
                 event, envelope = decode(msg.subject, msg.headers, msg.data)
                 if not isinstance(event, self.contract) and self.subject_filter is None:
@@ -293,11 +294,11 @@ class Consumer(Generic[E]):
 
     async def _settle(self, delivery: _Delivery[E], outcome: str | BaseException, js: JetStreamContext) -> str:
         msg, number = delivery.msg, delivery.number
+        if isinstance(outcome, str):  # applied or a repeat: nothing to log, so no log context to set up
+            await msg.ack()
+            self._count(outcome)
+            return outcome
         with event_context(event_id=delivery.envelope.id, consumer=self.durable):
-            if isinstance(outcome, str):
-                await msg.ack()
-                self._count(outcome)
-                return outcome
             if isinstance(outcome, DeadLetter):
                 return await self._give_up(msg, js, f"refused: {outcome}", number)
             reason = f"{type(outcome).__name__}: {outcome}"
@@ -324,6 +325,22 @@ class Consumer(Generic[E]):
         log.error("dead-lettered: %s", reason, extra={"stream_sequence": msg.metadata.sequence.stream})
         self._count("dead_lettered")
         return "dead_lettered"
+
+
+_V1_TOKENS = 9  # $JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.<consumer seq>.<time>.<pending>
+
+
+def _position(msg: Msg) -> tuple[int, int]:
+    """A JetStream message's stream sequence and delivery count, read from its ack subject.
+
+    nats-py's ``msg.metadata`` parses every field into frozen dataclasses and a datetime: on a
+    busy consumer that was a seventh of the time spent applying a group. Both layouts are read:
+    the short one above and the one with domain and account hash, at nats-py's ``Msg.Ack`` positions.
+    """
+    tokens = (msg.reply or "").split(".")
+    if len(tokens) == _V1_TOKENS:
+        return int(tokens[5]), int(tokens[4])
+    return int(tokens[Msg.Ack.StreamSeq]), int(tokens[Msg.Ack.NumDelivered])
 
 
 def _all_settled(outcomes: list[str]) -> bool:
