@@ -61,7 +61,9 @@ class OneTripCursor:
         await self.close()
 
     async def _trip(self, method: str, sql: str, parameters: Any) -> OneTripCursor:
-        outcome: Outcome = await self._connection._execute(_run, self._connection, method, sql, parameters)
+        outcome: Outcome = await self._connection._execute(  # type: ignore[no-untyped-call]  # aiosqlite's, untyped
+            _run, self._connection, method, sql, parameters
+        )
         self.description, self.rowcount, self.lastrowid, rows = outcome
         self._rows = deque(rows)
         return self
@@ -110,4 +112,5 @@ async def connect(database: str) -> OneTripConnection:
     """A connection to the SQLite file ``database``, as SQLAlchemy's aiosqlite dialect would open it."""
     connection = OneTripConnection(partial(sqlite3.connect, database, check_same_thread=False), iter_chunk_size=64)
     connection._thread.daemon = True  # as SQLAlchemy does: a connection left open must not hold up the exit
-    return await connection
+    await connection  # opens the sqlite3 connection on its thread
+    return connection
