@@ -11,8 +11,9 @@ takes three.
 This leans on ``aiosqlite.Connection._execute`` (run a function on the connection's
 thread) and ``_thread``, which are private; SQLAlchemy's own aiosqlite dialect uses the same
 internals, and pyproject.toml keeps aiosqlite below the next minor version.
-:func:`connect` refuses an aiosqlite without it, and tests/integration/test_sqlite_statements.py
-checks results, errors and transactions against plain aiosqlite.
+Importing this module fails on an aiosqlite without ``_execute``, and
+tests/integration/test_sqlite_statements.py checks results, errors and transactions against
+plain aiosqlite, and the three trips of a group.
 """
 
 from __future__ import annotations
