@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
-from quickon_common.consumer import Handling
+import nats
+
+from quickon_common.consumer import MAX_GROUP, Handling
 from quickon_common.contracts.deploy import ServiceStatusChanged
+from quickon_common.envelope import Envelope, encode
 from quickon_common.natsserver import NatsServer
 from quickon_common.service import Service
 from quickon_monitor.migrations import MIGRATIONS
@@ -34,6 +38,38 @@ async def test_events_are_applied_in_stream_order(nats_server: NatsServer, datab
             await publish(nats_server.url, status(name))
         await eventually(lambda: _length(applied, len(names)), what="every event applied")
     assert applied == names
+
+
+async def test_a_backlog_is_taken_in_growing_groups_in_stream_order(
+    nats_server: NatsServer, database_url: str, tmp_path: Path
+) -> None:
+    """Groups (one transaction, one session) grow past the batch size while full fetches come back."""
+    settings = settings_for("monitor", nats_url=nats_server.url, database_url=database_url, var_dir=tmp_path)
+    service = Service("monitor", migrations=MIGRATIONS, settings=settings)
+    applied: list[tuple[int, str]] = []  # (the group's number, the event)
+    groups = itertools.count()
+
+    @service.handles(ServiceStatusChanged)
+    async def record(event: ServiceStatusChanged, handling: Handling[ServiceStatusChanged]) -> None:
+        # The session is the group's: number it the first time it is seen.
+        applied.append((handling.uow.session.info.setdefault("test-group", next(groups)), event.service))
+
+    names = [f"svc-{i:04d}" for i in range(8 * settings.consumer_batch_size)]
+    await declare_stream(nats_server.url)
+    nc = await nats.connect(nats_server.url)
+    js = nc.jetstream()
+    for name in names:  # all waiting before the service starts
+        event = status(name)
+        subject, headers, body = encode(event, Envelope.new(event, source="deployer"))
+        await js.publish_async(subject, body, headers=headers)
+    await js.publish_async_completed()
+    await nc.close()
+    async with running(service):
+        await eventually(lambda: _length(applied, len(names)), what="every event applied")
+    assert [name for _, name in applied] == names
+    sizes = [len(list(group)) for _, group in itertools.groupby(applied, key=lambda entry: entry[0])]
+    assert max(sizes) > settings.consumer_batch_size, sizes
+    assert max(sizes) <= MAX_GROUP
 
 
 async def test_a_failing_message_in_a_group_leaves_the_others_applied_once(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+from . import sqlite
 
 
 class DatabaseURLError(ValueError):
@@ -62,9 +65,11 @@ class Database:
             database = make_url(self.url).database
             if database and database != ":memory:":
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
-            self.engine = create_async_engine(self.url)
+            # One trip to the connection's thread per statement (see quickon_common.sqlite).
+            connect = partial(sqlite.connect, database or ":memory:")
+            self.engine = create_async_engine(self.url, async_creator=connect)
             _configure_sqlite(self.engine, sqlite_synchronous, immediate=True)
-            self.read_engine = create_async_engine(self.url)
+            self.read_engine = create_async_engine(self.url, async_creator=connect)
             _configure_sqlite(self.read_engine, sqlite_synchronous, immediate=False)
         else:
             self.engine = create_async_engine(self.url, pool_pre_ping=True, pool_size=10)
