@@ -65,13 +65,14 @@ class Verdict(QueryReply):
 
 
 class Checkpoint(QueryReply):
+    """What a checkpoint signs (its signature beside it, not in it)."""
+
     first_sequence: int
     sequence: int
     head_hash: str
     merkle_root: str
     time: str
     key_id: str
-    signature: str | None = None
 
 
 class Proof(QueryReply):
@@ -93,7 +94,8 @@ class Proof(QueryReply):
 
 
 class StoredCheckpoint(Checkpoint):
-    stored: bool | None = Field(default=None, description="a copy is in the object store")
+    signature: str
+    stored: bool = Field(description="a copy is in the object store")
 
 
 class Checkpoints(QueryReply):
