@@ -10,10 +10,11 @@ description names the CloudEvents type carried in the ``ce-type`` header. A quer
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Literal
 
 from faststream.nats import NatsBroker
 from faststream.specification import AsyncAPI
+from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from .contracts import REGISTRY
@@ -61,7 +62,7 @@ def _request_of(query: Query[Any, Any]) -> Any:
 
 def _add_replies(described: dict[str, Any], queries: list[Query[Any, Any]]) -> None:
     """Each query operation's ``reply``: the reply model's schema, as a message of the query's channel."""
-    replies = [(query.reply, "serialization") for query in queries]
+    replies: list[tuple[type[BaseModel], Literal["serialization"]]] = [(q.reply, "serialization") for q in queries]
     names, found = models_json_schema(replies, ref_template="#/components/schemas/{model}")
     schemas = described["components"]["schemas"]
     for name, schema in found.get("$defs", {}).items():
