@@ -33,7 +33,7 @@ from .bus import ensure_stream, make_broker
 from .consumer import Consumer, Handler, describe
 from .contracts import Event
 from .contracts.queries import Query, QueryReply, QueryRequest
-from .contracts.queries.info import INFO, ConsumerInfo, Info
+from .contracts.queries.info import ConsumerInfo, Info, info_of
 from .db import Database
 from .inbox import prune_periodically
 from .logs import configure_logging
@@ -91,7 +91,7 @@ class Service:
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
         self._nats_errors = 0
-        self.answers(INFO[name])(self._info)
+        self.answers(info_of(name))(self._info)
 
     # -- declaring what the service does ----------------------------------------------------
 

@@ -26,3 +26,8 @@ class Info(QueryReply):
 INFO: dict[str, Query[NoRequest, Info]] = {
     service: query(service, "info", NoRequest, Info, f"What the {service} service runs") for service in SERVICES
 }
+
+
+def info_of(service: str) -> Query[NoRequest, Info]:
+    """The ``info`` query of ``service``; one outside the platform's (a test's) gets an unregistered one."""
+    return INFO.get(service) or Query(service, "info", NoRequest, Info, f"What the {service} service runs")
