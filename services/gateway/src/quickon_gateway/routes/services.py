@@ -133,9 +133,9 @@ async def list_services(
 )  # fmt: skip
 async def install(parts: GatewayParts, user: CurrentUser, request: InstallRequest, response: Response) -> OperationView:
     checked = await parts.reads.ask(
-        "market", "validate",
-        {"app": request.app, "version": request.version, "repository": request.repository, "values": request.values},
-    )  # fmt: skip
+        VALIDATE,
+        ValidateRequest(app=request.app, version=request.version, repository=request.repository, values=request.values),
+    )
     if not checked.valid:
         errors = [
             {"field": "body.values" + ("" if e.path in ("", "(top)") else f".{e.path}"), "message": e.message}
