@@ -32,11 +32,14 @@ from .blobs import BlobCorrupt, BlobMissing, Blobs, by_reference, referenced_dig
 from .bus import ensure_stream, make_broker
 from .consumer import Consumer, Handler, describe
 from .contracts import Event
+from .contracts.queries import Query, QueryReply, QueryRequest
+from .contracts.queries.info import ConsumerInfo, Info, info_of
 from .db import Database
 from .inbox import prune_periodically
 from .logs import configure_logging
 from .migrations import Migrations, migrate
 from .outbox import Outbox
+from .queries import QueryError, parse
 from .relay import OutboxRelay
 from .settings import Settings, load_settings
 from .tasks import cancel_and_wait
@@ -44,28 +47,12 @@ from .tasks import cancel_and_wait
 log = logging.getLogger(__name__)
 
 E = TypeVar("E", bound=Event)
-Query = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
+Req = TypeVar("Req", bound=QueryRequest)
+Rep = TypeVar("Rep", bound=QueryReply)
+Answer = Callable[[Req], Awaitable[Rep]]
 
-QUERY_PREFIX = "qc.query"
 STOP_FLUSH_S = 5.0
 VERSION = version("quickon-common")
-
-
-class QueryError(Exception):
-    """A query refused with a reason: the reply carries an error the gateway turns into HTTP.
-
-    ``status`` follows HTTP (404 unknown, 409 conflict, 413 too large, 422 invalid);
-    ``extra`` adds fields such as a linter's messages.
-    """
-
-    def __init__(self, status: int, detail: str, **extra: Any) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.detail = detail
-        self.extra = extra
-
-    def reply(self) -> dict[str, Any]:
-        return {"error": {"status": self.status, "detail": self.detail, **self.extra}}
 
 
 class Service:
@@ -104,7 +91,7 @@ class Service:
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
         self._nats_errors = 0
-        self.answers("info")(self._info)
+        self.answers(info_of(name))(self._info)
 
     # -- declaring what the service does ----------------------------------------------------
 
@@ -134,31 +121,37 @@ class Service:
 
         return register
 
-    def answers(self, query: str) -> Callable[[Query], Query]:
-        """Answer ``qc.query.<service>.<query>`` requests; one replica of the service replies.
+    def answers(self, contract: Query[Req, Rep]) -> Callable[[Answer[Req, Rep]], Answer[Req, Rep]]:
+        """Answer ``contract``'s requests (``qc.query.<service>.<name>``); one replica of the service replies.
 
-        The reply is the function's dict, or ``{"error": {"status", "detail", …}}`` when it
-        raises :class:`QueryError` (or anything else: status 500). A request or reply too large for a
-        message travels by reference (:mod:`.blobs`), as :func:`.queries.request` sends and reads it.
+        The function gets the request parsed as the contract's request model (a body that does not fit it
+        is refused with 422 naming the field) and returns the reply model, sent with the fields it was
+        given. A :class:`QueryError` it raises is the reply ``{"error": {"status", "detail", …}}``;
+        anything else is a 500. A request or reply too large for a message travels by reference
+        (:mod:`.blobs`), as :func:`.queries.request` sends and reads it.
         """
+        if contract.service != self.name:
+            raise ValueError(f"the {self.name} service cannot answer {contract.subject}")
 
-        def register(function: Query) -> Query:
+        def register(function: Answer[Req, Rep]) -> Answer[Req, Rep]:
             async def on_request(body: Any) -> bytes:
                 try:
                     if (digest := referenced_digest(body)) is not None:
                         body = json.loads(await self.blobs.get(digest))
-                    reply = await function(body if isinstance(body, dict) else {})
+                    # An empty body (``nats req … ""``) asks with every default.
+                    reply = (await function(parse(contract.request, body or {}))).to_json()
                 except QueryError as error:
-                    reply = error.reply()
+                    reply = to_json(error.reply())
                 except (BlobMissing, BlobCorrupt) as error:
-                    reply = QueryError(422, f"the request could not be read: {error}; send it again").reply()
+                    reply = to_json(QueryError(422, f"the request could not be read: {error}; send it again").reply())
                 except Exception as error:
-                    log.exception("query %s failed", query)
-                    reply = QueryError(500, f"{query} failed: {type(error).__name__}: {error}").reply()
-                return await by_reference(self.blobs, to_json(reply))
+                    log.exception("query %s failed", contract.name)
+                    failed = QueryError(500, f"{contract.name} failed: {type(error).__name__}: {error}")
+                    reply = to_json(failed.reply())
+                return await by_reference(self.blobs, reply)
 
-            self.broker.subscriber(f"{QUERY_PREFIX}.{self.name}.{query}", queue=self.name)(on_request)
-            self.queries.append(query)
+            self.broker.subscriber(contract.subject, queue=self.name)(on_request)
+            self.queries.append(contract.name)
             return function
 
         return register
@@ -318,14 +311,14 @@ class Service:
             "outbox_backlog": backlog,
         }
 
-    async def _info(self, _request: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "service": self.name,
-            "version": VERSION,
-            "consumers": [describe(c) for c in self.consumers],
-            "queries": self.queries,
-            "outbox_backlog": await self.relay.backlog(),
-        }
+    async def _info(self, _request: QueryRequest) -> Info:
+        return Info(
+            service=self.name,
+            version=VERSION,
+            consumers=[ConsumerInfo.model_validate(describe(c)) for c in self.consumers],
+            queries=self.queries,
+            outbox_backlog=await self.relay.backlog(),
+        )
 
     def asgi(self, app: FastAPI | None = None) -> FastAPI:
         """The HTTP side: health, readiness and metrics, on ``app`` or a new FastAPI app."""

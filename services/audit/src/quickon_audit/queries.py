@@ -8,13 +8,15 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import Field
 from sqlalchemy import Select, or_, select
 
 from quickon_common.contracts import CE_TYPE_PREFIX
 from quickon_common.contracts.audit import AuditVerificationFailed
-from quickon_common.queries import QueryRequest, parse
-from quickon_common.service import QueryError, Service
+from quickon_common.contracts.queries import NoRequest
+from quickon_common.contracts.queries import audit as contract
+from quickon_common.contracts.queries.audit import CheckpointsRequest, EntriesRequest, ProofRequest, Scope
+from quickon_common.queries import QueryError
+from quickon_common.service import Service
 
 from .appender import checkpoints, entries
 from .proofs import ALGORITHM, NotProvable, checkpoint_fields, inclusion_proof
@@ -24,40 +26,6 @@ from .verify import Checkpoint, verify
 MAX_REPLY_BYTES = 512 * 1024  # a page stops early rather than exceed NATS's message size
 ADMIN_ONLY_TYPES = f"{CE_TYPE_PREFIX}iam."
 NAME = r"^[A-Za-z0-9_.:/@>*-]+$"
-
-
-class Scope(QueryRequest):
-    """Who asks: set by the gateway. ``restricted`` callers see their team's entries and those of no
-    team, and never the iam context (the rule of the events stream)."""
-
-    restricted: bool = False
-    team: str | None = None
-
-
-class EntriesRequest(QueryRequest):
-    actor: str | None = Field(default=None, max_length=255)
-    team: str | None = Field(default=None, max_length=255)
-    type: str | None = Field(default=None, max_length=255, description="a CloudEvents type, exactly")
-    context: str | None = Field(default=None, pattern=r"^[a-z]+$", max_length=32)
-    subject: str | None = Field(default=None, max_length=255, description="exactly, or a prefix ending in .>")
-    source: str | None = Field(default=None, max_length=255, description="the QuickOn service that published it")
-    service: str | None = Field(default=None, max_length=255, description="the installed service it is about")
-    correlation_id: str | None = Field(default=None, max_length=255)
-    since: datetime | None = None
-    until: datetime | None = None
-    flagged: bool | None = None
-    before: int | None = Field(default=None, ge=1, description="the cursor: entries older than this sequence")
-    limit: int = Field(default=50, ge=1, le=1000)
-    scope: Scope = Field(default_factory=Scope)
-
-
-class ProofRequest(QueryRequest):
-    seq: int = Field(ge=1)
-    scope: Scope = Field(default_factory=Scope)
-
-
-class CheckpointsRequest(QueryRequest):
-    limit: int = Field(default=20, ge=1, le=500)
 
 
 def _utc(moment: datetime) -> datetime:
@@ -107,9 +75,8 @@ def entry_view(seq: int, entry_hash: bytes, stored: bytes) -> dict[str, Any]:
 def register(service: Service, *, signer: Signer, stored: Callable[[], Awaitable[list[Checkpoint]]]) -> None:
     """Wire the audit queries into ``service``."""
 
-    @service.answers("entries")
-    async def list_entries(body: dict[str, Any]) -> dict[str, Any]:
-        request = parse(EntriesRequest, body)
+    @service.answers(contract.ENTRIES)
+    async def list_entries(request: EntriesRequest) -> contract.Entries:
         async with service.db.read_engine.connect() as connection:
             rows = (await connection.execute(filtered(request))).all()
         found: list[dict[str, Any]] = []
@@ -120,10 +87,10 @@ def register(service: Service, *, signer: Signer, stored: Callable[[], Awaitable
                 break
             found.append(entry_view(*row))
         more = len(found) < len(rows) or len(rows) == request.limit
-        return {"entries": found, "next_cursor": found[-1]["seq"] if found and more else None}
+        return contract.Entries(entries=found, next_cursor=found[-1]["seq"] if found and more else None)
 
-    @service.answers("verify")
-    async def verify_log(_body: dict[str, Any]) -> dict[str, Any]:
+    @service.answers(contract.VERIFY)
+    async def verify_log(_request: NoRequest) -> contract.Verdict:
         copies: list[Checkpoint] = []
         note = None
         try:
@@ -139,11 +106,10 @@ def register(service: Service, *, signer: Signer, stored: Callable[[], Awaitable
                     AuditVerificationFailed(first_bad_sequence=verdict.first_bad_sequence, reason=verdict.reason or ""),
                     subject="audit/log",
                 )
-        return verdict.to_json()
+        return contract.Verdict.model_validate(verdict.to_json())
 
-    @service.answers("proof")
-    async def proof(body: dict[str, Any]) -> dict[str, Any]:
-        request = parse(ProofRequest, body)
+    @service.answers(contract.PROOF)
+    async def proof(request: ProofRequest) -> contract.Proof:
         async with service.db.read_engine.connect() as connection:
             row = (
                 await connection.execute(
@@ -169,16 +135,15 @@ def register(service: Service, *, signer: Signer, stored: Callable[[], Awaitable
             time=cp_row.time, key_id=cp_row.key_id, signature=cp_row.signature, leaves=bytes(cp_row.leaves),
         )  # fmt: skip
         try:
-            return inclusion_proof(
+            return contract.Proof.model_validate(inclusion_proof(
                 seq=row[0], entry_hash=bytes(row[1]), stored=bytes(row[2]), cp=cp,
                 public_key_b64=signer.public_b64,
-            )  # fmt: skip
+            ))  # fmt: skip
         except NotProvable as error:
             raise QueryError(409, str(error)) from None
 
-    @service.answers("checkpoints")
-    async def list_checkpoints(body: dict[str, Any]) -> dict[str, Any]:
-        request = parse(CheckpointsRequest, body)
+    @service.answers(contract.CHECKPOINTS)
+    async def list_checkpoints(request: CheckpointsRequest) -> contract.Checkpoints:
         query = select(checkpoints).order_by(checkpoints.c.seq.desc()).limit(request.limit)
         async with service.db.read_engine.connect() as connection:
             rows = (await connection.execute(query)).all()
@@ -186,13 +151,10 @@ def register(service: Service, *, signer: Signer, stored: Callable[[], Awaitable
         for r in rows:
             cp = Checkpoint(r.seq, r.first_seq, r.head_hash, r.merkle_root, r.time, r.key_id, r.signature, b"")
             found.append({**checkpoint_fields(cp), "signature": r.signature, "stored": r.stored})
-        return {"checkpoints": found}
+        return contract.Checkpoints.model_validate({"checkpoints": found})
 
-    @service.answers("public_key")
-    async def public_key(_body: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "algorithm": ALGORITHM,
-            "public_key": signer.public_b64,
-            "key_id": signer.key_id,
-            "encoding": "raw, base64",
-        }
+    @service.answers(contract.PUBLIC_KEY)
+    async def public_key(_request: NoRequest) -> contract.PublicKey:
+        return contract.PublicKey(
+            algorithm=ALGORITHM, public_key=signer.public_b64, key_id=signer.key_id, encoding="raw, base64"
+        )

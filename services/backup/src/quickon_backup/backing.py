@@ -50,25 +50,24 @@ class BackupSteps:
         found = await self.deployer.source(namespace=record.namespace, service=record.service)
         # A service without volumes is backed up as its release and objects, on any runtime; data the
         # runtime cannot copy is refused rather than silently left out of a backup someone will trust.
-        if uncopied := [v["claim"] for v in found["volumes"] if not v.get("path")]:
+        if uncopied := [v.claim for v in found.volumes if not v.path]:
             raise StepFailed(
-                f"{record.service} keeps data in {', '.join(uncopied)}, which the {found['runtime']} runtime "
+                f"{record.service} keeps data in {', '.join(uncopied)}, which the {found.runtime} runtime "
                 "cannot copy yet (a Job per volume streaming to the store is not built); nothing was stored"
             )
         release = Release(
-            app=found["app"], version=found["version"], repository=found.get("repository"),
-            revision=found["revision"], values=found.get("values") or {},
-            sealed_secrets=found.get("sealed_secrets"), secret_paths=found.get("secret_paths") or [],
+            app=found.app, version=found.version, repository=found.repository, revision=found.revision,
+            values=found.values, sealed_secrets=found.sealed_secrets, secret_paths=found.secret_paths,
         )  # fmt: skip
         plan: BackupPlan = job.plan
-        volumes = [Volume.model_validate(v) for v in found["volumes"]]
+        volumes = [Volume(claim=v.claim, path=v.path) for v in found.volumes if v.path]  # all, by the check above
         parts = {p.name: p for p in plan.parts}
         for name, kind, body in (("release", "release", release.model_dump(mode="json")),
-                                 ("manifests", "manifests", found.get("manifests") or [])):  # fmt: skip
+                                 ("manifests", "manifests", found.manifests)):  # fmt: skip
             if name not in parts:
                 parts[name] = await self._put_json(job, kind, name, body)  # type: ignore[arg-type]
         job.plan = plan.model_copy(
-            update={"release": release, "runtime": found["runtime"], "volumes": volumes, "parts": list(parts.values())}
+            update={"release": release, "runtime": found.runtime, "volumes": volumes, "parts": list(parts.values())}
         )
 
     async def copy(self, job: Job) -> None:

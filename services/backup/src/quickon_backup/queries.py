@@ -5,33 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import Field
 from sqlmodel import col, select
 
+from quickon_common.contracts.queries import backup as contract
+from quickon_common.contracts.queries.backup import BackupRequest, BackupsRequest, SchedulesRequest
 from quickon_common.objectstore import ObjectStore
-from quickon_common.queries import QueryRequest, parse
-from quickon_common.service import QueryError, Service
+from quickon_common.queries import QueryError
+from quickon_common.service import Service
 
 from .jobs import StepFailed, aware
 from .models import BackupRecord, JobRecord, ScheduleRecord
 from .stored import read_manifest
-
-
-class BackupsRequest(QueryRequest):
-    namespace: str = "default"
-    service: str | None = Field(default=None, max_length=63)
-    include_deleted: bool = False
-    limit: int = Field(default=100, ge=1, le=1000)
-
-
-class BackupRequest(QueryRequest):
-    backup_id: str = Field(min_length=1, max_length=64)
-    parts: bool = Field(default=False, description="read the manifest from the store for the parts")
-
-
-class SchedulesRequest(QueryRequest):
-    namespace: str | None = None
-    service: str | None = Field(default=None, max_length=63)
 
 
 def at(moment: datetime | None) -> str | None:
@@ -67,9 +51,8 @@ def job_view(j: JobRecord) -> dict[str, Any]:
 def register(service: Service, *, store: ObjectStore) -> None:
     """Wire the backup service's queries into ``service``."""
 
-    @service.answers("backups")
-    async def backups(body: dict[str, Any]) -> dict[str, Any]:
-        request = parse(BackupsRequest, body)
+    @service.answers(contract.BACKUPS)
+    async def backups(request: BackupsRequest) -> contract.BackupList:
         query = select(BackupRecord).where(BackupRecord.namespace == request.namespace)
         if request.service is not None:
             query = query.where(BackupRecord.service == request.service)
@@ -78,11 +61,10 @@ def register(service: Service, *, store: ObjectStore) -> None:
         query = query.order_by(col(BackupRecord.created_at).desc(), col(BackupRecord.id).desc()).limit(request.limit)
         async with service.db.read_session() as session:
             rows = (await session.exec(query)).all()
-        return {"backups": [backup_view(b) for b in rows]}
+        return contract.BackupList.model_validate({"backups": [backup_view(b) for b in rows]})
 
-    @service.answers("backup")
-    async def backup(body: dict[str, Any]) -> dict[str, Any]:
-        request = parse(BackupRequest, body)
+    @service.answers(contract.BACKUP)
+    async def backup(request: BackupRequest) -> contract.BackupDetail:
         async with service.db.read_session() as session:
             record = await session.get(BackupRecord, request.backup_id)
             if record is None:
@@ -101,11 +83,10 @@ def register(service: Service, *, store: ObjectStore) -> None:
             except StepFailed as failed:
                 raise QueryError(503, failed.reason) from None
             answer["manifest"] = manifest.model_dump(mode="json", exclude={"release": {"sealed_secrets"}})
-        return answer
+        return contract.BackupDetail.model_validate(answer)
 
-    @service.answers("schedules")
-    async def schedules(body: dict[str, Any]) -> dict[str, Any]:
-        request = parse(SchedulesRequest, body)
+    @service.answers(contract.SCHEDULES)
+    async def schedules(request: SchedulesRequest) -> contract.Schedules:
         query = select(ScheduleRecord).order_by(col(ScheduleRecord.namespace), col(ScheduleRecord.service))
         if request.namespace is not None:
             query = query.where(ScheduleRecord.namespace == request.namespace)
@@ -113,4 +94,4 @@ def register(service: Service, *, store: ObjectStore) -> None:
             query = query.where(ScheduleRecord.service == request.service)
         async with service.db.read_session() as session:
             rows = (await session.exec(query)).all()
-        return {"schedules": [schedule_view(s) for s in rows]}
+        return contract.Schedules.model_validate({"schedules": [schedule_view(s) for s in rows]})

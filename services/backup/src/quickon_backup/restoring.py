@@ -27,6 +27,7 @@ from quickon_common.contracts.deploy import (
     ServiceStartRequested,
     ServiceStopRequested,
 )
+from quickon_common.contracts.queries.deployer import Volume as SourceVolume
 from quickon_common.objectstore import ObjectStore
 
 from .adapters.deployer import Deployer, NoSuchService
@@ -72,12 +73,10 @@ class RestoreSteps:
                     f"there is no service {target!r} in {record.namespace!r} to restore into; "
                     f"restore the backup as a new service instead (qc restore {record.backup_id} --as NAME)"
                 ) from None
-            if found.get("operation_id") and not plan.data_only:  # data only: the deployer's own request
-                raise StepFailed(f"{target} is busy with operation {found['operation_id']}; try when it has finished")
-            job.plan = plan.model_copy(
-                update={"previous_revision": found["revision"], "previous_status": found["status"]}
-            )
-            self._map(job, manifest, found["volumes"])
+            if found.operation_id and not plan.data_only:  # data only: the deployer's own request
+                raise StepFailed(f"{target} is busy with operation {found.operation_id}; try when it has finished")
+            job.plan = plan.model_copy(update={"previous_revision": found.revision, "previous_status": found.status})
+            self._map(job, manifest, found.volumes)
         elif await self.deployer.exists(namespace=record.namespace, service=target):
             raise StepFailed(
                 f"a service named {target!r} exists in {record.namespace!r} already; pick another name, "
@@ -106,7 +105,7 @@ class RestoreSteps:
         if _plan(job).in_place:
             return
         found = await self.deployer.source(namespace=job.record.namespace, service=_target(job))
-        self._map(job, _manifest(job), found["volumes"])
+        self._map(job, _manifest(job), found.volumes)
 
     async def stage(self, job: Job) -> None:
         """Stream every volume from the store into a directory beside its claim's, checking its hash; ask
@@ -258,9 +257,9 @@ class RestoreSteps:
 
     # -- helpers ------------------------------------------------------------------------------
 
-    def _map(self, job: Job, manifest: Manifest, volumes: list[dict[str, str]]) -> None:
+    def _map(self, job: Job, manifest: Manifest, volumes: list[SourceVolume]) -> None:
         target = _target(job)
-        paths = {v["claim"]: v["path"] for v in volumes}
+        paths = {v.claim: v.path for v in volumes if v.path}  # a claim the runtime cannot copy receives nothing
         wanted = [p.name for p in manifest.volumes()]
         found = match_volumes(backup=wanted, source=job.record.service, target=list(paths), release=target)
         missing = [claim for claim in wanted if claim not in found]

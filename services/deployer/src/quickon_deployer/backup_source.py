@@ -9,12 +9,13 @@ import json
 import zlib
 from typing import Any
 
-from quickon_common.queries import parse
-from quickon_common.service import QueryError, Service
+from quickon_common.contracts.queries.deployer import BACKUP_SOURCE, BackupSource, ServiceRequest
+from quickon_common.queries import QueryError
+from quickon_common.service import Service
 
 from .domain import claims_of
 from .models import RevisionRecord, ServiceRecord
-from .queries import ServiceRequest, find_service
+from .queries import find_service
 from .runtime.base import Runtime
 from .runtime.sim import NotFoundError
 from .runtime.simulated import SimRuntime
@@ -23,21 +24,21 @@ from .runtime.simulated import SimRuntime
 def register(service: Service, *, runtime: Runtime) -> None:
     """Wire the ``backup_source`` query into ``service``."""
 
-    @service.answers("backup_source")
-    async def backup_source(body: dict[str, Any]) -> dict[str, Any]:
-        record = await find_service(service.db, parse(ServiceRequest, body))
+    @service.answers(BACKUP_SOURCE)
+    async def backup_source(request: ServiceRequest) -> BackupSource:
+        record = await find_service(service.db, request)
         async with service.db.read_session() as session:
             revision = await session.get(RevisionRecord, (record.id, record.revision))
         if revision is None or not record.version:
             raise QueryError(409, f"{record.name} has no deployed revision yet ({record.status}); try when it has")
         manifests = json.loads(zlib.decompress(revision.manifests))
-        return {
+        return BackupSource.model_validate({
             "service": record.name, "namespace": record.namespace, "app": record.app, "repository": record.repository,
             "version": record.version, "revision": record.revision, "status": record.status,
             "operation_id": record.operation_id, "values": record.values, "sealed_secrets": record.sealed_secrets,
             "secret_paths": record.secret_paths, "manifests": manifests,
             "runtime": runtime.name, "volumes": _volumes(runtime, record, manifests),
-        }  # fmt: skip
+        })  # fmt: skip
 
 
 def _volumes(runtime: Runtime, record: ServiceRecord, manifests: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -7,58 +7,34 @@ import zlib
 from collections.abc import Callable
 from typing import Any
 
-from pydantic import Field
 from sqlmodel import col, select
 
+from quickon_common.contracts.queries import NoRequest
+from quickon_common.contracts.queries import deployer as contract
+from quickon_common.contracts.queries import market as market_queries
+from quickon_common.contracts.queries.deployer import (
+    InjectRequest,
+    OperationRequest,
+    OperationsRequest,
+    PreviewRequest,
+    ServiceRequest,
+    ServicesRequest,
+)
+from quickon_common.contracts.queries.market import UpgradesRequest, VersionSummary
 from quickon_common.db import Database
 from quickon_common.helm import merge_values
-from quickon_common.queries import QueryRequest, parse
+from quickon_common.queries import QueryError
 from quickon_common.sealing import Sealer, SealError
-from quickon_common.service import QueryError, Service
+from quickon_common.service import Service
 
 from .adapters.market import Market, MarketRefused
 from .adapters.render import RenderFailed, render
 from .models import OperationRecord, RevisionRecord, ServiceRecord
+from .plans import PLANS, DeployPlan, RollbackPlan
 from .preview import manifest_diff, values_diff
 from .runtime.base import Runtime, RuntimeFailure
 from .runtime.simulated import SimRuntime
 from .stored import stored_manifests
-
-
-class ServicesRequest(QueryRequest):
-    namespace: str | None = None
-    team: str | None = None
-    status: str | None = None
-    limit: int = Field(default=100, ge=1, le=1000)
-    offset: int = Field(default=0, ge=0)
-
-
-class ServiceRequest(QueryRequest):
-    namespace: str = "default"
-    service: str = Field(min_length=1, max_length=63)
-
-
-class OperationsRequest(QueryRequest):
-    namespace: str | None = None
-    service: str | None = None
-    limit: int = Field(default=50, ge=1, le=500)
-
-
-class OperationRequest(QueryRequest):
-    operation_id: str = Field(min_length=1, max_length=64)
-
-
-class PreviewRequest(ServiceRequest):
-    version: str | None = Field(default=None, max_length=128, description="the target; the current one if omitted")
-    values: dict[str, Any] = Field(default_factory=dict)
-    reuse_values: bool = True
-
-
-class InjectRequest(ServiceRequest):
-    kind: str = Field(description="Deployment, StatefulSet, ...")
-    name: str = Field(description="the workload's name")
-    failure: str | None = Field(default=None, description="image-pull-error, crash-loop, never-ready; null clears")
-    count: int | None = Field(default=None, ge=1, description="only the next N pods it creates")
 
 
 def summary(record: ServiceRecord) -> dict[str, Any]:
@@ -70,13 +46,15 @@ def summary(record: ServiceRecord) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def operation_view(op: OperationRecord) -> dict[str, Any]:
-    return {
-        "operation_id": op.id, "kind": op.kind, "service": op.service, "namespace": op.namespace, "state": op.state,
-        "step": op.current_step, "steps": op.steps, "error": op.error, "deadline": op.deadline.isoformat(),
-        "created_at": op.created_at.isoformat(), "finished_at": op.finished_at.isoformat() if op.finished_at else None,
-        "revision": op.plan.get("revision"), "version": op.plan.get("version"),
-    }  # fmt: skip
+def operation_view(op: OperationRecord) -> contract.Operation:
+    plan = PLANS[op.kind].model_validate(op.plan)  # the typed plan: the engine's own keys are ignored
+    return contract.Operation(
+        operation_id=op.id, kind=op.kind, service=op.service, namespace=op.namespace, state=op.state,
+        step=op.current_step, steps=op.steps, error=op.error, deadline=op.deadline.isoformat(),
+        created_at=op.created_at.isoformat(), finished_at=op.finished_at.isoformat() if op.finished_at else None,
+        revision=plan.revision if isinstance(plan, DeployPlan | RollbackPlan) else None,
+        version=plan.version if isinstance(plan, DeployPlan) else None,
+    )  # fmt: skip
 
 
 async def find_service(db: Database, request: ServiceRequest) -> ServiceRecord:
@@ -96,21 +74,20 @@ async def find_service(db: Database, request: ServiceRequest) -> ServiceRecord:
 def register(service: Service, *, runtime: Runtime, market: Callable[[], Market], sealer: Sealer) -> None:
     """Wire the deployer's queries into ``service``."""
 
-    @service.answers("services")
-    async def services(body: dict[str, Any]) -> dict[str, Any]:
-        request = parse(ServicesRequest, body)
+    @service.answers(contract.SERVICES)
+    async def services(request: ServicesRequest) -> contract.ServiceList:
         query = select(ServiceRecord).order_by(col(ServiceRecord.namespace), col(ServiceRecord.name))
         for column, value in (("namespace", request.namespace), ("team", request.team), ("status", request.status)):
             if value is not None:
                 query = query.where(getattr(ServiceRecord, column) == value)
         async with service.db.read_session() as session:
             rows = (await session.exec(query.offset(request.offset).limit(request.limit))).all()
-        return {"services": [summary(r) for r in rows]}
+        return contract.ServiceList.model_validate({"services": [summary(r) for r in rows]})
 
-    @service.answers("service")
-    async def service_detail(body: dict[str, Any]) -> dict[str, Any]:
+    @service.answers(contract.SERVICE)
+    async def service_detail(request: ServiceRequest) -> contract.ServiceDetail:
         """One service: its record, live health from the runtime, revisions and the running operation."""
-        record = await find_service(service.db, parse(ServiceRequest, body))
+        record = await find_service(service.db, request)
         async with service.db.read_session() as session:
             revisions = (
                 await session.exec(
@@ -126,7 +103,7 @@ def register(service: Service, *, runtime: Runtime, market: Callable[[], Market]
             ).to_json()
         except RuntimeFailure as failure:
             health = f"unknown: {failure.reason}"
-        return {
+        return contract.ServiceDetail.model_validate({
             **summary(record),
             "values": record.values,
             "secret_values": [p for p in record.secret_paths if record.sealed_secrets],
@@ -140,11 +117,10 @@ def register(service: Service, *, runtime: Runtime, market: Callable[[], Market]
                 for r in revisions
             ],
             "operation": operation_view(running) if running else None,
-        }  # fmt: skip
+        })  # fmt: skip
 
-    @service.answers("operations")
-    async def operations(body: dict[str, Any]) -> dict[str, Any]:
-        request = parse(OperationsRequest, body)
+    @service.answers(contract.OPERATIONS)
+    async def operations(request: OperationsRequest) -> contract.Operations:
         query = select(OperationRecord).order_by(col(OperationRecord.created_at).desc()).limit(request.limit)
         if request.namespace is not None:
             query = query.where(OperationRecord.namespace == request.namespace)
@@ -152,21 +128,19 @@ def register(service: Service, *, runtime: Runtime, market: Callable[[], Market]
             query = query.where(OperationRecord.service == request.service)
         async with service.db.read_session() as session:
             rows = (await session.exec(query)).all()
-        return {"operations": [operation_view(op) for op in rows]}
+        return contract.Operations(operations=[operation_view(op) for op in rows])
 
-    @service.answers("operation")
-    async def operation(body: dict[str, Any]) -> dict[str, Any]:
-        request = parse(OperationRequest, body)
+    @service.answers(contract.OPERATION)
+    async def operation(request: OperationRequest) -> contract.Operation:
         async with service.db.read_session() as session:
             op = await session.get(OperationRecord, request.operation_id)
         if op is None:
             raise QueryError(404, f"there is no operation {request.operation_id!r}")
         return operation_view(op)
 
-    @service.answers("preview")
-    async def preview(body: dict[str, Any]) -> dict[str, Any]:
+    @service.answers(contract.PREVIEW)
+    async def preview(request: PreviewRequest) -> contract.Preview:
         """What an upgrade would change, before anything does: changelog, values and objects."""
-        request = parse(PreviewRequest, body)
         record = await find_service(service.db, request)
         target_version = request.version or record.version
         try:
@@ -180,10 +154,13 @@ def register(service: Service, *, runtime: Runtime, market: Callable[[], Market]
                 record.app, version=record.version, repository=record.repository
             )  # fmt: skip
             problems = target.problems
-            changelog = (
-                await market().ask("upgrades", app=record.app, repository=record.repository, version=record.version)
+            newer = (
+                await market().ask(
+                    market_queries.UPGRADES,
+                    UpgradesRequest(app=record.app, repository=record.repository, version=record.version),
+                )
                 if target_version != record.version
-                else {"newer": []}
+                else None
             )
             rendered = [] if problems else await render(
                 target.path, release=record.name, namespace=record.namespace,
@@ -196,28 +173,27 @@ def register(service: Service, *, runtime: Runtime, market: Callable[[], Market]
         async with service.db.read_session() as session:
             current = await session.get(RevisionRecord, (record.id, record.revision))
         before = json.loads(zlib.decompress(current.manifests)) if current else []
-        steps = [v for v in changelog.get("newer", []) if _not_after(v["version"], target_version, changelog)]
+        steps = _up_to(newer.newer if newer else [], target_version)
         secrets = {*record.secret_paths, *target.secret_paths}
-        return {
+        return contract.Preview.model_validate({
             "service": record.name, "namespace": record.namespace, "app": record.app,
             "from_version": record.version, "to_version": target.version,
-            "changelog": [{"version": v["version"], "changes": v.get("changes", [])} for v in steps],
-            "breaking": any(v.get("breaking") for v in steps),
+            "changelog": [{"version": v.version, "changes": v.changes} for v in steps],
+            "breaking": any(v.breaking for v in steps),
             "values_valid": not problems, "values_errors": problems,
             "values_diff": values_diff(
                 merge_values(now.defaults, current_user), merge_values(target.defaults, wanted),
                 secret_paths=secrets,
             ),
             "manifest_diff": manifest_diff(before, stored_manifests(rendered)) if not problems else None,
-        }  # fmt: skip
+        })  # fmt: skip
 
     if isinstance(runtime, SimRuntime):
         sim = runtime
 
-        @service.answers("inject")
-        async def inject(body: dict[str, Any]) -> dict[str, Any]:
+        @service.answers(contract.INJECT)
+        async def inject(request: InjectRequest) -> contract.Injected:
             """The sim runtime's admin call: make a workload's pods fail, or heal them (``failure: null``)."""
-            request = parse(InjectRequest, body)
             release = {"namespace": request.namespace, "release": request.service}
             try:
                 if request.failure is None:
@@ -228,14 +204,14 @@ def register(service: Service, *, runtime: Runtime, market: Callable[[], Market]
                     )
             except RuntimeFailure as failure:
                 raise QueryError(404 if "no " in failure.reason else 422, failure.reason) from None
-            return {"injected": request.failure, "workload": f"{request.kind}/{request.name}"}
+            return contract.Injected(injected=request.failure, workload=f"{request.kind}/{request.name}")
 
-        @service.answers("nodes")
-        async def nodes(_body: dict[str, Any]) -> dict[str, Any]:
-            return {"nodes": [vars(node) for node in sim.cluster.nodes()]}
+        @service.answers(contract.NODES)
+        async def nodes(_request: NoRequest) -> contract.Nodes:
+            return contract.Nodes(nodes=[vars(node) for node in sim.cluster.nodes()])
 
 
-def _not_after(version: str, target: str, changelog: dict[str, Any]) -> bool:
-    """Whether ``version`` comes at or before ``target`` in the market's oldest-first list."""
-    order = [v["version"] for v in changelog.get("newer", [])]
-    return target in order and order.index(version) <= order.index(target)
+def _up_to(newer: list[VersionSummary], target: str) -> list[VersionSummary]:
+    """The versions of the market's oldest-first list up to ``target`` (none when it is not in it)."""
+    order = [v.version for v in newer]
+    return newer[: order.index(target) + 1] if target in order else []

@@ -1,6 +1,7 @@
 """Reads go to the owning service over NATS request/reply; when it does not answer, a 503 says why.
 
-Each read is a query (``qc.query.<service>.<name>``) answered from the owner's own database. A
+Each read is a query (``qc.query.<service>.<name>``) answered from the owner's own database, asked and
+read by its contract (:mod:`quickon_common.contracts.queries`): an answer outside it is a 502. A
 refusal in the reply (``{"error": {"status", "detail", …}}``) becomes the same status here; one the owner
 marks ``retryable`` (the market still loading its catalog after a start) is asked again until the read's
 deadline, so a caller meets it only as a 503 with ``Retry-After`` when it lasts longer.
@@ -16,17 +17,17 @@ still served until it is ``cache_s`` old; then reads fail with 503 like the othe
 from __future__ import annotations
 
 import asyncio
-import json
 import time
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import Response
 from nats.aio.subscription import Subscription
 from nats.errors import ConnectionClosedError, NoRespondersError
 from nats.errors import TimeoutError as NatsTimeoutError
 
-from quickon_common.queries import request
-from quickon_common.service import QUERY_PREFIX, Service
+from quickon_common.contracts.queries import Query, QueryReply, QueryRequest
+from quickon_common.queries import QueryError, answer, encode, request
+from quickon_common.service import Service
 
 from .flights import SingleFlight
 from .problems import Problem
@@ -35,6 +36,8 @@ CATALOG_EVENTS = "qc.market.>"
 RETRY_FIRST_S = 0.1  # the pause before asking again after a retryable refusal, doubled each time
 RETRY_MAX_S = 1.0
 RETRY_AFTER_S = 2  # what a client is told to wait when the read's own time ran out
+Req = TypeVar("Req", bound=QueryRequest)
+Rep = TypeVar("Rep", bound=QueryReply)
 
 
 class Reads:
@@ -49,20 +52,20 @@ class Reads:
         self._reconnects = 0
         self._loading: SingleFlight[bytes] = SingleFlight()
 
-    async def ask(
-        self, owner: str, query: str, body: dict[str, Any] | None = None, *, timeout_s: float | None = None
-    ) -> dict[str, Any]:
+    async def ask(self, query: Query[Req, Rep], body: Req, *, timeout_s: float | None = None) -> Rep:
         """The owner's answer, or a :class:`Problem` with the owner's refusal or why nobody answered.
 
         ``timeout_s`` replaces the usual deadline for a query known to take longer (a chart upload)."""
-        answer = json.loads(await self._request(owner, query, body, timeout_s or self.timeout_s))
-        if not isinstance(answer, dict):
-            raise Problem(502, f"the {owner} service answered {query} with something that is not an object")
-        return answer
+        data = await self._request(query, body, timeout_s or self.timeout_s)
+        try:
+            return answer(query, data)
+        except QueryError as error:  # refusals were raised by _request: this answer breaks the contract
+            raise _problem(error) from None
 
-    async def catalog(self, query: str, body: dict[str, Any] | None = None) -> Response:
-        """A market catalog query's answer as a JSON response, from the cache when it is fresh."""
-        key = f"{query} {json.dumps(body, sort_keys=True)}"
+    async def catalog(self, query: Query[Req, Any], body: Req) -> Response:
+        """A market catalog query's answer as a JSON response, from the cache when it is fresh; passed on
+        unparsed (the busiest read), the route's response model documenting it."""
+        key = f"{query.name} {body.model_dump_json()}"
         now = time.monotonic()
         connection = self.service.nats
         if connection is not None and connection.stats["reconnects"] != self._reconnects:
@@ -70,7 +73,7 @@ class Reads:
             self._catalog.clear()
         kept = self._catalog.get(key)
         if kept is None or kept[0] < now or self._subscription is None:
-            data = await self._loading.run(key, lambda: self._request("market", query, body, self.timeout_s))
+            data = await self._loading.run(key, lambda: self._request(query, body, self.timeout_s))
             if self._subscription is not None:  # only while market events can reach us
                 self._catalog[key] = (now + self.cache_s, data)
         else:
@@ -89,14 +92,14 @@ class Reads:
 
         self._subscription = await connection.subscribe(CATALOG_EVENTS, cb=changed)
 
-    async def _request(self, owner: str, query: str, body: dict[str, Any] | None, timeout_s: float) -> bytes:
+    async def _request(self, query: Query[Req, Any], body: Req, timeout_s: float) -> bytes:
         """The owner's answer; a refusal it marks ``retryable`` (the market loading its catalog) is asked
         again, a little later each time, until ``timeout_s`` is spent; then it is the 503 it said."""
         deadline = time.monotonic() + timeout_s
         pause = RETRY_FIRST_S
         while True:
             try:
-                return await self._request_once(owner, query, body, max(0.1, deadline - time.monotonic()))
+                return await self._request_once(query, body, max(0.1, deadline - time.monotonic()))
             except Problem as problem:
                 left = deadline - time.monotonic()
                 if not problem.extra.get("retryable") or left <= pause:
@@ -104,7 +107,7 @@ class Reads:
             await asyncio.sleep(pause)
             pause = min(pause * 2, RETRY_MAX_S)
 
-    async def _request_once(self, owner: str, query: str, body: dict[str, Any] | None, timeout_s: float) -> bytes:
+    async def _request_once(self, query: Query[Req, Any], body: Req, timeout_s: float) -> bytes:
         connection = self.service.nats
         if connection is None or not connection.is_connected:
             self._catalog.clear()
@@ -113,9 +116,9 @@ class Reads:
                 f"the gateway is not connected to NATS at {self.service.settings.nats_url} yet; reads resume by "
                 "themselves once it is back: try again shortly",
             )
-        subject = f"{QUERY_PREFIX}.{owner}.{query}"
+        owner = query.service
         try:
-            reply = await request(connection, subject, json.dumps(body or {}).encode(), timeout_s=timeout_s)
+            reply = await request(connection, query.subject, encode(body), timeout_s=timeout_s)
         except NoRespondersError:
             raise Problem(
                 503, f"the {owner} service is not running, so it cannot answer; start it (qc up restarts it) and retry"
@@ -127,11 +130,14 @@ class Reads:
         except ConnectionClosedError:
             raise Problem(503, "the connection to NATS closed during the read; retry") from None
         if reply.startswith(b'{"error"'):  # a refusal: only those begin so (answers are plain objects)
-            error = json.loads(reply)["error"]
-            status = int(error.get("status", 502))
-            extra = {k: v for k, v in error.items() if k not in ("status", "detail")}
-            headers = {"Retry-After": str(RETRY_AFTER_S)} if extra.get("retryable") else None
-            raise Problem(
-                status if 400 <= status < 600 else 502, str(error.get("detail", "")), headers=headers, **extra
-            )
+            try:
+                answer(query, reply)
+            except QueryError as error:
+                raise _problem(error) from None
         return reply
+
+
+def _problem(error: QueryError) -> Problem:
+    """A query's refusal as the same HTTP problem; one its service marks retryable says when to retry."""
+    headers = {"Retry-After": str(RETRY_AFTER_S)} if error.extra.get("retryable") else None
+    return Problem(error.status, error.detail, headers=headers, **error.extra)

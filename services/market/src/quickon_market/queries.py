@@ -11,13 +11,23 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import Field
 from sqlmodel import select
 
 from quickon_common.contracts.market import AppPublished, AppPublishFailed
+from quickon_common.contracts.queries import NoRequest
+from quickon_common.contracts.queries import market as contract
+from quickon_common.contracts.queries.market import (
+    AppRequest,
+    AppsRequest,
+    ChartRequest,
+    PublishRequest,
+    UpgradesRequest,
+    ValidateRequest,
+    VersionRequest,
+)
 from quickon_common.helm import merge_values
-from quickon_common.queries import QueryRequest, parse
-from quickon_common.service import QueryError, Service
+from quickon_common.queries import QueryError
+from quickon_common.service import Service
 
 from . import values
 from .catalog import Ambiguous, AppView, Catalog, NotFound, VersionView
@@ -33,47 +43,6 @@ from .syncer import Syncer
 T = TypeVar("T")
 
 
-class AppsRequest(QueryRequest):
-    text: str = Field(default="", max_length=200)
-    category: str | None = None
-    keyword: str | None = None
-    repository: str | None = None
-    include_deprecated: bool = False
-    limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0)
-
-
-class AppRequest(QueryRequest):
-    app: str = Field(min_length=1, max_length=130)
-    repository: str | None = None
-
-
-class VersionRequest(AppRequest):
-    version: str | None = Field(default=None, max_length=128)
-
-
-class UpgradesRequest(AppRequest):
-    version: str = Field(min_length=1, max_length=128)
-    include_prerelease: bool = False
-
-
-class ChartRequest(VersionRequest):
-    """What the deployer asks before it renders: the version, its package, and whether values fit it."""
-
-    values: dict[str, Any] | None = Field(
-        default=None, description="the user's values: when given, the answer's errors say what does not fit"
-    )
-    package: bool = Field(default=True, description="false: leave the .tgz out (the asker has it by its digest)")
-
-
-class ValidateRequest(VersionRequest):
-    values: dict[str, Any] = Field(default_factory=dict, description="the user's values, as for helm --values")
-
-
-class PublishRequest(QueryRequest):
-    chart: str = Field(description="the packaged chart (.tgz), base64")
-
-
 def register_queries(
     service: Service,
     *,
@@ -86,12 +55,12 @@ def register_queries(
     """Wire the market's queries into ``service``; published charts go into ``local_dir``."""
     publishing = asyncio.Lock()
 
-    @service.answers("repositories")
-    async def repositories(_body: dict[str, Any]) -> dict[str, Any]:
+    @service.answers(contract.REPOSITORIES)
+    async def repositories(_request: NoRequest) -> contract.Repositories:
         async with service.db.read_session() as session:
             rows = (await session.exec(select(Repository).order_by(Repository.name))).all()
         apps = catalog.all_apps()
-        return {
+        return contract.Repositories.model_validate({
             "repositories": [
                 {
                     "name": r.name, "url": r.url, "builtin": r.builtin, "status": r.status, "last_error": r.last_error,
@@ -101,43 +70,42 @@ def register_queries(
                 }
                 for r in rows
             ]
-        }  # fmt: skip
+        })  # fmt: skip
 
-    @service.answers("apps")
-    async def apps(body: dict[str, Any]) -> dict[str, Any]:
-        request: AppsRequest = parse(AppsRequest, body)
+    @service.answers(contract.APPS)
+    async def apps(request: AppsRequest) -> contract.AppList:
         found = catalog.search(
             text=request.text, category=request.category, keyword=request.keyword,
             repository=request.repository, include_deprecated=request.include_deprecated,
         )  # fmt: skip
         page = found[request.offset : request.offset + request.limit]
-        return {"total": len(found), "offset": request.offset, "apps": [a.summary() for a in page]}
+        return contract.AppList.model_validate(
+            {"total": len(found), "offset": request.offset, "apps": [a.summary() for a in page]}
+        )
 
-    @service.answers("categories")
-    async def categories(_body: dict[str, Any]) -> dict[str, Any]:
-        return {"categories": catalog.categories()}
+    @service.answers(contract.CATEGORIES)
+    async def categories(_request: NoRequest) -> contract.Categories:
+        return contract.Categories(categories=catalog.categories())
 
-    @service.answers("app")
-    async def app(body: dict[str, Any]) -> dict[str, Any]:
-        request: AppRequest = parse(AppRequest, body)
+    @service.answers(contract.APP)
+    async def app(request: AppRequest) -> contract.AppDetail:
         found = _found(lambda: catalog.app(request.app, request.repository))
-        return {**found.detail(), "install_as": catalog.install_name(found)}
+        return contract.AppDetail.model_validate({**found.detail(), "install_as": catalog.install_name(found)})
 
-    @service.answers("version")
-    async def version(body: dict[str, Any]) -> dict[str, Any]:
+    @service.answers(contract.VERSION)
+    async def version(request: VersionRequest) -> contract.VersionDetail:
         """One version's values, schema, secret paths and readme (its latest stable one when none is named)."""
-        found, chosen, _, files = await _resolved(parse(VersionRequest, body))
-        return {
+        found, chosen, _, files = await _resolved(request)
+        return contract.VersionDetail.model_validate({
             "app": found.id, **chosen.summary(),
             "values": files.values, "values_yaml": files.values_yaml, "schema": files.schema,
             "secret_paths": files.secret_paths, "readme": files.readme,
-        }  # fmt: skip
+        })  # fmt: skip
 
-    @service.answers("chart")
-    async def chart(body: dict[str, Any]) -> dict[str, Any]:
+    @service.answers(contract.CHART)
+    async def chart(request: ChartRequest) -> contract.Chart:
         """One version's packaged chart (.tgz, base64), verified against its digest, for the deployer to render;
         with ``values``, also what is wrong with them (one round trip for the deployer's resolve step)."""
-        request: ChartRequest = parse(ChartRequest, body)
         found, chosen, url, files = await _resolved(request)
         answer: dict[str, Any] = {
             "app": found.id, "repository": chosen.repository, "version": chosen.version, "digest": chosen.digest,
@@ -149,38 +117,38 @@ def register_queries(
             answer["chart"] = base64.b64encode(package).decode("ascii")
         if request.values is not None:
             answer["errors"] = values.problems(files.schema, merge_values(files.values, request.values))
-        return answer
+        return contract.Chart.model_validate(answer)
 
-    @service.answers("validate")
-    async def validate(body: dict[str, Any]) -> dict[str, Any]:
+    @service.answers(contract.VALIDATE)
+    async def validate(request: ValidateRequest) -> contract.Validation:
         """Check user values against a version's schema, merged over its defaults as Helm does."""
-        request: ValidateRequest = parse(ValidateRequest, body)
         found, chosen, _, files = await _resolved(request)
         errors = values.problems(files.schema, merge_values(files.values, request.values))
         secret = [p for p in files.secret_paths if has_path(request.values, p)]
         unknown = values.unknown_keys(schema=files.schema, defaults=files.values, given=request.values)
-        return {
-            "app": found.id,
-            # The package checked, pinned: the deployer installs exactly this one without asking again.
-            "repository": chosen.repository,
-            "version": chosen.version,
-            "digest": chosen.digest,
-            "valid": not errors,
-            "errors": errors,
-            "secret_paths_given": secret,
-            # Keys Helm would ignore without a word: the install goes ahead, and the user is told.
-            "unknown_keys": unknown,
-        }
+        return contract.Validation.model_validate(
+            {
+                "app": found.id,
+                # The package checked, pinned: the deployer installs exactly this one without asking again.
+                "repository": chosen.repository,
+                "version": chosen.version,
+                "digest": chosen.digest,
+                "valid": not errors,
+                "errors": errors,
+                "secret_paths_given": secret,
+                # Keys Helm would ignore without a word: the install goes ahead, and the user is told.
+                "unknown_keys": unknown,
+            }
+        )
 
-    @service.answers("upgrades")
-    async def upgrades(body: dict[str, Any]) -> dict[str, Any]:
-        request: UpgradesRequest = parse(UpgradesRequest, body)
+    @service.answers(contract.UPGRADES)
+    async def upgrades(request: UpgradesRequest) -> contract.Upgrades:
         found = _found(lambda: catalog.app(request.app, request.repository))
-        return _found(lambda: catalog.upgrades(found, request.version, include_prerelease=request.include_prerelease))
+        newer = _found(lambda: catalog.upgrades(found, request.version, include_prerelease=request.include_prerelease))
+        return contract.Upgrades.model_validate(newer)
 
-    @service.answers("publish")
-    async def publish(body: dict[str, Any]) -> dict[str, Any]:
-        request: PublishRequest = parse(PublishRequest, body)
+    @service.answers(contract.PUBLISH)
+    async def publish(request: PublishRequest) -> contract.PublishAnswer:
         try:
             data = base64.b64decode(request.chart, validate=True)
         except binascii.Error as error:
@@ -200,9 +168,11 @@ def register_queries(
                 AppPublished(repository=LOCAL_REPOSITORY, app=files.name, version=files.version, digest=digest),
                 subject=f"apps/{LOCAL_REPOSITORY}/{files.name}",
             )
-        return {
-            "published": {"repository": LOCAL_REPOSITORY, "app": files.name, "version": files.version, "digest": digest}
-        }
+        return contract.PublishAnswer(
+            published=contract.Published(
+                repository=LOCAL_REPOSITORY, app=files.name, version=files.version, digest=digest
+            )
+        )
 
     def _found(produce: Callable[[], T]) -> T:
         """``produce()``, its :class:`NotFound` as a 404; or, while the catalog is still loading, as a

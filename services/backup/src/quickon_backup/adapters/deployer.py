@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TypeVar
 
 from nats.aio.client import Client as NatsClient
 from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeoutError
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential
 
-from quickon_common.queries import request
+from quickon_common.contracts.queries import Query, QueryReply, QueryRequest
+from quickon_common.contracts.queries.deployer import BACKUP_SOURCE, SERVICE, BackupSource, ServiceRequest
+from quickon_common.queries import QueryError, answer, encode, request
 
 from ..jobs import StepFailed, TryLater
 
 MIN_REQUEST_S = 0.5  # the last try's own time to answer, however little of the query's time is left
+Req = TypeVar("Req", bound=QueryRequest)
+Rep = TypeVar("Rep", bound=QueryReply)
 
 
 class NoSuchService(StepFailed):
@@ -30,22 +33,22 @@ class Deployer:
         self._connection = connection
         self._timeout_s = timeout_s
 
-    async def ask(self, query: str, **body: Any) -> dict[str, Any]:
-        """The answer; :class:`NoSuchService` on 404, :class:`StepFailed` for another refusal, and
-        :class:`TryLater` while the deployer (or NATS) does not answer."""
+    async def ask(self, query: Query[Req, Rep], body: Req) -> Rep:
+        """The answer; :class:`NoSuchService` on 404, :class:`StepFailed` for another refusal (or an answer
+        outside the contract), and :class:`TryLater` while the deployer (or NATS) does not answer."""
         nc = self._connection()
         if nc is None:
             raise TryLater("not connected to NATS yet")
         try:
-            reply = await self._request(nc, f"qc.query.deployer.{query}", json.dumps(body).encode())
+            reply = await self._request(nc, query.subject, encode(body))
         except (TimeoutError, NoRespondersError, NatsTimeoutError):
             raise TryLater("the deployer does not answer; is it running?") from None
-        answer: dict[str, Any] = json.loads(reply)
-        if "error" in answer:
-            error = answer["error"]
-            detail = str(error.get("detail", error))
-            raise NoSuchService(detail) if error.get("status") == 404 else StepFailed(f"the deployer refused: {detail}")
-        return answer
+        try:
+            return answer(query, reply)
+        except QueryError as error:
+            if error.status == 404:
+                raise NoSuchService(error.detail) from None
+            raise StepFailed(f"the deployer refused: {error.detail}") from None
 
     async def _request(self, nc: NatsClient, subject: str, data: bytes) -> bytes:
         """The reply, within the query's time. No responder means no deployer is listening at this
@@ -62,13 +65,13 @@ class Deployer:
                 return await request(nc, subject, data, timeout_s=max(deadline - time.monotonic(), MIN_REQUEST_S))
         raise AssertionError("tenacity returned without a result")  # pragma: no cover
 
-    async def source(self, *, namespace: str, service: str) -> dict[str, Any]:
+    async def source(self, *, namespace: str, service: str) -> BackupSource:
         """The release, its rendered objects and its volumes (``qc.query.deployer.backup_source``)."""
-        return await self.ask("backup_source", namespace=namespace, service=service)
+        return await self.ask(BACKUP_SOURCE, ServiceRequest(namespace=namespace, service=service))
 
     async def exists(self, *, namespace: str, service: str) -> bool:
         try:
-            await self.ask("service", namespace=namespace, service=service)
+            await self.ask(SERVICE, ServiceRequest(namespace=namespace, service=service))
         except NoSuchService:
             return False
         return True

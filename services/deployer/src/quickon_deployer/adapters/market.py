@@ -5,19 +5,23 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from nats.aio.client import Client as NatsClient
 from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeoutError
 
+from quickon_common.contracts.queries import Query, QueryReply, QueryRequest
+from quickon_common.contracts.queries.market import CHART, ChartRequest
 from quickon_common.files import write_atomically
-from quickon_common.queries import request
+from quickon_common.queries import QueryError, ask
 
 from ..runtime.base import RuntimeFailure
+
+Req = TypeVar("Req", bound=QueryRequest)
+Rep = TypeVar("Rep", bound=QueryReply)
 
 
 class MarketRefused(RuntimeFailure):
@@ -47,22 +51,16 @@ class Market:
         self._cache_dir = cache_dir
         self._timeout_s = timeout_s
 
-    async def ask(self, query: str, **body: Any) -> dict[str, Any]:
+    async def ask(self, query: Query[Req, Rep], body: Req) -> Rep:
         """The market's answer; :class:`MarketRefused` for its errors, a retryable failure when it is away."""
         try:
-            reply = await request(
-                self._nats, f"qc.query.market.{query}", json.dumps(body).encode(), timeout_s=self._timeout_s
-            )
+            return await ask(self._nats, query, body, timeout_s=self._timeout_s)
         except (TimeoutError, NoRespondersError, NatsTimeoutError):
             raise RuntimeFailure("the market service does not answer; is it running?", retryable=True) from None
-        answer: dict[str, Any] = json.loads(reply)
-        if "error" in answer:
-            error = answer["error"]
-            detail = str(error.get("detail", error))
-            if error.get("retryable"):  # the market cannot say yet (its catalog is loading): ask again later
-                raise RuntimeFailure(detail, retryable=True)
-            raise MarketRefused(detail)
-        return answer
+        except QueryError as error:
+            if error.extra.get("retryable"):  # the market cannot say yet (its catalog is loading): ask again later
+                raise RuntimeFailure(error.detail, retryable=True) from None
+            raise MarketRefused(error.detail) from None
 
     async def chart(
         self, app: str, *, version: str | None, repository: str | None, values: dict[str, Any] | None = None
@@ -72,20 +70,19 @@ class Market:
 
         The package crosses the bus only when it is not cached here yet: mostly one small round trip.
         """
-        body: dict[str, Any] = {"app": app, "version": version, "repository": repository, "values": values}
-        answer = await self.ask("chart", **body, package=False)
-        path = await self.package(
-            app, repository=answer["repository"], version=answer["version"], digest=answer["digest"]
+        answer = await self.ask(
+            CHART, ChartRequest(app=app, version=version, repository=repository, values=values, package=False)
         )
+        path = await self.package(app, repository=answer.repository, version=answer.version, digest=answer.digest)
         return ChartVersion(
             app=app,
-            repository=answer["repository"],
-            version=answer["version"],
-            digest=answer["digest"],
+            repository=answer.repository,
+            version=answer.version,
+            digest=answer.digest,
             path=path,
-            defaults=answer.get("values") or {},
-            secret_paths=list(answer.get("secret_paths") or []),
-            problems=[f"{problem['path']}: {problem['message']}" for problem in answer.get("errors", [])],
+            defaults=answer.values or {},
+            secret_paths=list(answer.secret_paths),
+            problems=[f"{problem.path}: {problem.message}" for problem in answer.errors or []],
         )
 
     async def package(self, app: str, *, repository: str, version: str, digest: str) -> Path:
@@ -94,8 +91,8 @@ class Market:
         path = self._cache_dir / f"{digest}.tgz"
         if path.exists():
             return path
-        packaged = await self.ask("chart", app=app, repository=repository, version=version, package=True)
-        data = base64.b64decode(packaged["chart"])
+        packaged = await self.ask(CHART, ChartRequest(app=app, repository=repository, version=version, package=True))
+        data = base64.b64decode(packaged.chart or "")
         actual = hashlib.sha256(data).hexdigest()
         if actual != digest:  # the repository changed the package since it was checked, or a bad pin
             raise MarketRefused(

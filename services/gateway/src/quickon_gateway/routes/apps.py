@@ -5,68 +5,26 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from pydantic import Field
+
+from quickon_common.contracts.queries import NoRequest
+from quickon_common.contracts.queries import market as market_queries
+from quickon_common.contracts.queries.market import (
+    AppDetail,
+    AppList,
+    AppRequest,
+    AppsRequest,
+    Categories,
+    Upgrades,
+    UpgradesRequest,
+    VersionDetail,
+    VersionRequest,
+)
 
 from ..auth import CurrentUser
 from ..deps import GatewayParts, Parts
-from .params import VERSION, AppName, Open, RepositoryFilter, VersionName
+from .params import VERSION, AppName, RepositoryFilter, VersionName
 
 router = APIRouter(prefix="/api/v1/apps", tags=["apps"])
-
-
-class AppSummary(Open):
-    id: str
-    repository: str
-    name: str
-    title: str | None = None
-    description: str | None = None
-    category: str | None = None
-    latest_version: str | None = None
-    app_version: str | None = None
-    deprecated: bool | None = None
-
-
-class AppList(Open):
-    total: int
-    offset: int
-    apps: list[AppSummary]
-
-
-class Categories(Open):
-    categories: dict[str, int] = {}
-
-
-class VersionSummary(Open):
-    version: str
-    app_version: str | None = None
-    created: str | None = None
-    deprecated: bool | None = None
-    prerelease: bool | None = None
-    breaking: bool | None = None
-    contains_security_updates: bool | None = None
-    changes: list[Any] = []
-
-
-class AppDetail(AppSummary):
-    version_list: list[VersionSummary] = []
-
-
-class VersionDetail(VersionSummary):
-    app: str
-    values: dict[str, Any] | None = None
-    values_yaml: str | None = None
-    schema_: dict[str, Any] | None = Field(default=None, alias="schema", description="values.schema.json")
-    secret_paths: list[str] = []
-    readme: str | None = None
-
-
-class Upgrades(Open):
-    app: str
-    current: str
-    latest: str
-    newer: list[VersionSummary]
-    breaking: bool | None = None
-    contains_security_updates: bool | None = None
 
 
 @router.get("", response_model=AppList, summary="Search the catalog")
@@ -81,24 +39,24 @@ async def search_apps(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> Any:
-    body = {
-        "text": q, "category": category, "keyword": keyword, "repository": repository,
-        "include_deprecated": include_deprecated, "limit": limit, "offset": offset,
-    }  # fmt: skip
+    body = AppsRequest(
+        text=q, category=category, keyword=keyword, repository=repository,
+        include_deprecated=include_deprecated, limit=limit, offset=offset,
+    )  # fmt: skip
     # The parts from the app rather than the GatewayParts dependency: the busiest read solves one
     # dependency less (as current_user does).
     parts: Parts = request.app.state.parts
-    return await parts.reads.catalog("apps", body)
+    return await parts.reads.catalog(market_queries.APPS, body)
 
 
 @router.get("/categories", response_model=Categories, summary="The categories and how many apps each has")
 async def categories(parts: GatewayParts, _user: CurrentUser) -> Any:
-    return await parts.reads.catalog("categories")
+    return await parts.reads.catalog(market_queries.CATEGORIES, NoRequest())
 
 
 @router.get("/{app}", response_model=AppDetail, summary="One app and its versions, newest first")
 async def app_detail(parts: GatewayParts, _user: CurrentUser, app: AppName, repository: RepositoryFilter = None) -> Any:
-    return await parts.reads.catalog("app", {"app": app, "repository": repository})
+    return await parts.reads.catalog(market_queries.APP, AppRequest(app=app, repository=repository))
 
 
 @router.get(
@@ -110,7 +68,8 @@ async def version_detail(
     parts: GatewayParts, _user: CurrentUser, app: AppName, version: VersionName, repository: RepositoryFilter = None
 ) -> Any:
     chosen = None if version == "latest" else version
-    return await parts.reads.catalog("version", {"app": app, "version": chosen, "repository": repository})
+    body = VersionRequest(app=app, version=chosen, repository=repository)
+    return await parts.reads.catalog(market_queries.VERSION, body)
 
 
 @router.get("/{app}/upgrades", response_model=Upgrades, summary="The versions newer than one, oldest first")
@@ -122,5 +81,5 @@ async def upgrades(
     repository: RepositoryFilter = None,
     include_prerelease: bool = False,
 ) -> Any:
-    body = {"app": app, "version": from_version, "repository": repository, "include_prerelease": include_prerelease}
-    return await parts.reads.catalog("upgrades", body)
+    body = UpgradesRequest(app=app, version=from_version, repository=repository, include_prerelease=include_prerelease)
+    return await parts.reads.catalog(market_queries.UPGRADES, body)

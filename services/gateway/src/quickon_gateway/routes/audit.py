@@ -17,11 +17,28 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import StreamingResponse
 
+from quickon_common.contracts.queries import NoRequest
+from quickon_common.contracts.queries.audit import (
+    CHECKPOINTS,
+    ENTRIES,
+    PROOF,
+    PUBLIC_KEY,
+    VERIFY,
+    Checkpoints,
+    CheckpointsRequest,
+    Entries,
+    EntriesRequest,
+    Proof,
+    ProofRequest,
+    PublicKey,
+    Scope,
+    Verdict,
+)
+
 from ..auth import AdminUser, CurrentUser
 from ..deps import GatewayParts
 from ..principal import Principal
 from ..problems import Problem
-from .params import Open
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
@@ -46,26 +63,20 @@ def filters(
     since: Annotated[datetime | None, Query(description="from this time (RFC 3339)")] = None,
     until: Annotated[datetime | None, Query(description="before this time (RFC 3339)")] = None,
     flagged: Annotated[bool | None, Query(description="only entries that were (not) valid events")] = None,
-) -> dict[str, Any]:
-    """The query's filters, as the audit service takes them."""
+) -> EntriesRequest:
+    """The query's filters, as the audit service takes them (the caller's scope and page added by the route)."""
     given = {
         "actor": actor, "team": team, "type": type, "context": context, "subject": subject, "source": source,
-        "service": service, "correlation_id": correlation_id, "flagged": flagged,
-        "since": since.isoformat() if since else None, "until": until.isoformat() if until else None,
+        "service": service, "correlation_id": correlation_id, "flagged": flagged, "since": since, "until": until,
     }  # fmt: skip
-    return {k: v for k, v in given.items() if v is not None}
+    return EntriesRequest.model_validate({k: v for k, v in given.items() if v is not None})
 
 
-Filters = Annotated[dict[str, Any], Depends(filters)]
+Filters = Annotated[EntriesRequest, Depends(filters)]
 
 
-def scope(user: Principal) -> dict[str, Any]:
-    return {"restricted": not user.is_admin, "team": user.team}
-
-
-class Entries(Open):
-    entries: list[dict[str, Any]]
-    next_cursor: int | None = None
+def scope(user: Principal) -> Scope:
+    return Scope(restricted=not user.is_admin, team=user.team)
 
 
 @router.get("", response_model=Entries, summary="Audit entries, newest first, paginated by cursor")
@@ -75,9 +86,9 @@ async def query(
     chosen: Filters,
     cursor: Annotated[int | None, Query(ge=1, description="next_cursor of the page before")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-) -> Any:
-    body = {**chosen, "limit": limit, "scope": scope(user), **({"before": cursor} if cursor else {})}
-    return await parts.reads.ask("audit", "entries", body)
+) -> Entries:
+    body = chosen.model_copy(update={"limit": limit, "scope": scope(user), **({"before": cursor} if cursor else {})})
+    return await parts.reads.ask(ENTRIES, body)
 
 
 def _csv_line(entry: dict[str, Any]) -> str:
@@ -99,21 +110,21 @@ async def export(
     chosen: Filters,
     format: Annotated[Literal["jsonl", "csv"], Query(description="jsonl or csv")] = "jsonl",
 ) -> StreamingResponse:
-    body = {**chosen, "limit": EXPORT_PAGE, "scope": scope(user)}
-    first = await parts.reads.ask("audit", "entries", body)  # before the response: a failure is still a problem
+    body = chosen.model_copy(update={"limit": EXPORT_PAGE, "scope": scope(user)})
+    first = await parts.reads.ask(ENTRIES, body)  # before the response: a failure is still a problem
 
     async def lines() -> AsyncIterator[str]:
         page = first
         if format == "csv":
             yield ",".join(CSV_COLUMNS) + "\r\n"
         while True:
-            for entry in page.get("entries", []):
+            for entry in page.entries:
                 yield _csv_line(entry) if format == "csv" else json.dumps(entry, separators=(",", ":")) + "\n"
-            cursor = page.get("next_cursor")
+            cursor = page.next_cursor
             if not cursor:
                 return
             try:
-                page = await parts.reads.ask("audit", "entries", {**body, "before": cursor})
+                page = await parts.reads.ask(ENTRIES, body.model_copy(update={"before": cursor}))
             except Problem as problem:  # mid-stream: say so in the last line, the status is sent already
                 log.warning("audit export ended early: %s", problem.detail)
                 yield json.dumps({"export_error": problem.detail, "resume_before": cursor}) + "\n"
@@ -124,25 +135,27 @@ async def export(
     return StreamingResponse(lines(), media_type=media, headers={"Content-Disposition": disposition})
 
 
-@router.get("/verify", response_model=Open, summary="Verify the whole log and every checkpoint signature (admins)")
-async def verify(parts: GatewayParts, _user: AdminUser) -> Any:
-    return await parts.reads.ask("audit", "verify", {}, timeout_s=VERIFY_TIMEOUT_S)
+@router.get("/verify", response_model=Verdict, summary="Verify the whole log and every checkpoint signature (admins)")
+async def verify(parts: GatewayParts, _user: AdminUser) -> Verdict:
+    return await parts.reads.ask(VERIFY, NoRequest(), timeout_s=VERIFY_TIMEOUT_S)
 
 
 @router.get(
     "/entries/{seq}/proof",
-    response_model=Open,
+    response_model=Proof,
     summary="An inclusion proof of one entry against its signed checkpoint (RFC 6962 audit path), to check offline",
 )
-async def proof(parts: GatewayParts, user: CurrentUser, seq: Annotated[int, Path(ge=1, le=2**62)]) -> Any:
-    return await parts.reads.ask("audit", "proof", {"seq": seq, "scope": scope(user)})
+async def proof(parts: GatewayParts, user: CurrentUser, seq: Annotated[int, Path(ge=1, le=2**62)]) -> Proof:
+    return await parts.reads.ask(PROOF, ProofRequest(seq=seq, scope=scope(user)))
 
 
-@router.get("/checkpoints", response_model=Open, summary="The newest signed checkpoints")
-async def checkpoints(parts: GatewayParts, _user: CurrentUser, limit: Annotated[int, Query(ge=1, le=500)] = 20) -> Any:
-    return await parts.reads.ask("audit", "checkpoints", {"limit": limit})
+@router.get("/checkpoints", response_model=Checkpoints, summary="The newest signed checkpoints")
+async def checkpoints(
+    parts: GatewayParts, _user: CurrentUser, limit: Annotated[int, Query(ge=1, le=500)] = 20
+) -> Checkpoints:
+    return await parts.reads.ask(CHECKPOINTS, CheckpointsRequest(limit=limit))
 
 
-@router.get("/public-key", response_model=Open, summary="The Ed25519 key checkpoints are signed with (no login)")
-async def public_key(parts: GatewayParts) -> Any:
-    return await parts.reads.ask("audit", "public_key", {})
+@router.get("/public-key", response_model=PublicKey, summary="The Ed25519 key checkpoints are signed with (no login)")
+async def public_key(parts: GatewayParts) -> PublicKey:
+    return await parts.reads.ask(PUBLIC_KEY, NoRequest())

@@ -19,6 +19,18 @@ from quickon_common.contracts.backup import (
     RestoreRequested,
 )
 from quickon_common.contracts.common import OperationEvent
+from quickon_common.contracts.queries.backup import (
+    BACKUP,
+    BACKUPS,
+    SCHEDULES,
+    BackupDetail,
+    BackupList,
+    BackupRequest,
+    BackupsRequest,
+    Schedules,
+    SchedulesRequest,
+)
+from quickon_common.contracts.queries.deployer import SERVICE, ServiceRequest
 
 from ..auth import CurrentUser
 from ..deps import GatewayParts, Parts
@@ -26,35 +38,13 @@ from ..operations import ACCEPTED, OperationView, Target, submit
 from ..principal import Principal
 from ..problems import Problem
 from ..visibility import can_see
-from .params import DNS_LABEL, SERVICE_NAME_MAX, Namespace, Open, ServiceName, Strict
+from .params import DNS_LABEL, SERVICE_NAME_MAX, Namespace, ServiceName, Strict
 
 router = APIRouter(prefix="/api/v1", tags=["backups"])
 BackupId = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]*$", min_length=1, max_length=64)]
 CRON = r"^\S+( \S+){4}$"  # five fields; what each may hold is checked by croniter below
 CRON_FIELDS = "minute (0-59) hour (0-23) day (1-31) month (1-12) weekday (0-6)"
 Keep = Annotated[int | None, Field(default=None, ge=1, le=10_000)]
-
-
-class Backup(Open):
-    backup_id: str
-    service: str
-    namespace: str
-    trigger: str
-    status: str
-    reason: str | None = None
-    size_bytes: int | None = None
-    parts: int | None = None
-    created_at: str | None = None
-    completed_at: str | None = None
-
-
-class BackupList(Open):
-    backups: list[Backup]
-
-
-class BackupDetail(Backup):
-    manifest: dict[str, Any] | None = Field(default=None, description="the parts, their sizes and SHA-256")
-    jobs: list[dict[str, Any]] = []
 
 
 class RestoreRequest(Strict):
@@ -97,28 +87,16 @@ class ScheduleRequest(Strict):
         return timezone
 
 
-class Schedule(Open):
-    service: str
-    namespace: str
-    cron: str
-    timezone: str
-    next_run_at: str | None = None
-
-
-class Schedules(Open):
-    schedules: list[Schedule]
-
-
 async def _service(parts: Parts, user: Principal, name: str, namespace: str) -> None:
     """404 unless the service exists and the caller may see it."""
-    found = await parts.reads.ask("deployer", "service", {"service": name, "namespace": namespace})
-    if not can_see(user, found.get("team")):
+    found = await parts.reads.ask(SERVICE, ServiceRequest(service=name, namespace=namespace))
+    if not can_see(user, found.team):
         raise Problem(404, f"there is no service {name!r} in {namespace!r}")
 
 
-async def _backup(parts: Parts, user: Principal, backup_id: str, *, manifest: bool = False) -> dict[str, Any]:
-    found = await parts.reads.ask("backup", "backup", {"backup_id": backup_id, "parts": manifest})
-    if not can_see(user, found.get("team")):
+async def _backup(parts: Parts, user: Principal, backup_id: str, *, manifest: bool = False) -> BackupDetail:
+    found = await parts.reads.ask(BACKUP, BackupRequest(backup_id=backup_id, parts=manifest))
+    if not can_see(user, found.team):
         raise Problem(404, f"there is no backup {backup_id!r}")
     return found
 
@@ -151,14 +129,14 @@ async def create_backup(
 @router.get("/services/{name}/backups", response_model=BackupList, summary="A service's backups, newest first")
 async def list_backups(
     parts: GatewayParts, user: CurrentUser, name: ServiceName, namespace: Namespace = "default"
-) -> Any:
-    answer = await parts.reads.ask("backup", "backups", {"service": name, "namespace": namespace})
-    answer["backups"] = [b for b in answer.get("backups", []) if can_see(user, b.get("team"))]
+) -> BackupList:
+    answer = await parts.reads.ask(BACKUPS, BackupsRequest(service=name, namespace=namespace))
+    answer.backups = [b for b in answer.backups if can_see(user, b.team)]
     return answer
 
 
 @router.get("/backups/{backup_id}", response_model=BackupDetail, summary="One backup: its parts and what ran on it")
-async def get_backup(parts: GatewayParts, user: CurrentUser, backup_id: BackupId) -> Any:
+async def get_backup(parts: GatewayParts, user: CurrentUser, backup_id: BackupId) -> BackupDetail:
     return await _backup(parts, user, backup_id, manifest=True)
 
 
@@ -170,9 +148,9 @@ async def delete_backup(
     parts: GatewayParts, user: CurrentUser, backup_id: BackupId, response: Response
 ) -> OperationView:
     found = await _backup(parts, user, backup_id)
-    ids = {"backup_id": backup_id, "service": found["service"], "namespace": found["namespace"]}
+    ids: dict[str, Any] = {"backup_id": backup_id, "service": found.service, "namespace": found.namespace}
     return await _command(parts, user, response, "delete_backup", BackupDeleteRequested(**ids),
-                          name=found["service"], namespace=found["namespace"])  # fmt: skip
+                          name=found.service, namespace=found.namespace)  # fmt: skip
 
 
 @router.post(
@@ -186,10 +164,10 @@ async def restore_backup(
     found = await _backup(parts, user, backup_id)
     target = request.as_service if request else None
     event = RestoreRequested(
-        backup_id=backup_id, service=found["service"], namespace=found["namespace"], target_service=target
+        backup_id=backup_id, service=found.service, namespace=found.namespace, target_service=target
     )
-    return await _command(parts, user, response, "restore", event, name=target or found["service"],
-                          namespace=found["namespace"])  # fmt: skip
+    return await _command(parts, user, response, "restore", event, name=target or found.service,
+                          namespace=found.namespace)  # fmt: skip
 
 
 @router.post(
@@ -200,17 +178,17 @@ async def verify_backup(
     parts: GatewayParts, user: CurrentUser, backup_id: BackupId, response: Response
 ) -> OperationView:
     found = await _backup(parts, user, backup_id)
-    ids = {"backup_id": backup_id, "service": found["service"], "namespace": found["namespace"]}
+    ids: dict[str, Any] = {"backup_id": backup_id, "service": found.service, "namespace": found.namespace}
     return await _command(parts, user, response, "verify_backup", BackupVerifyRequested(**ids),
-                          name=found["service"], namespace=found["namespace"])  # fmt: skip
+                          name=found.service, namespace=found.namespace)  # fmt: skip
 
 
 @router.get("/services/{name}/backups/schedule", response_model=Schedules, summary="A service's backup schedule")
 async def get_schedule(
     parts: GatewayParts, user: CurrentUser, name: ServiceName, namespace: Namespace = "default"
-) -> Any:
+) -> Schedules:
     await _service(parts, user, name, namespace)
-    return await parts.reads.ask("backup", "schedules", {"service": name, "namespace": namespace})
+    return await parts.reads.ask(SCHEDULES, SchedulesRequest(service=name, namespace=namespace))
 
 
 @router.put(

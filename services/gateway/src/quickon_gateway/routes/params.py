@@ -35,9 +35,3 @@ class Strict(BaseModel):
     """A request body: unknown fields are refused (422), so a typo does not pass silently."""
 
     model_config = ConfigDict(extra="forbid")
-
-
-class Open(BaseModel):
-    """An answer passed on from the owning service: the fields named are documented, others kept."""
-
-    model_config = ConfigDict(extra="allow")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, File, Response, UploadFile
 from pydantic import Field
@@ -13,30 +13,17 @@ from quickon_common.contracts.market import (
     RepositoryRefreshRequested,
     RepositoryRemoveRequested,
 )
+from quickon_common.contracts.queries import NoRequest
+from quickon_common.contracts.queries.market import PUBLISH, REPOSITORIES, PublishAnswer, PublishRequest, Repositories
 
 from ..auth import CurrentUser
 from ..deps import GatewayParts
 from ..operations import ACCEPTED, OperationView, Target, submit
 from ..problems import Problem
-from .params import DNS_LABEL, Open, RepositoryName, Strict
+from .params import DNS_LABEL, RepositoryName, Strict
 
 router = APIRouter(prefix="/api/v1", tags=["repositories"])
 PUBLISH_TIMEOUT_S = 60.0  # a chart is checked and indexed while the upload waits
-
-
-class RepositoryView(Open):
-    name: str
-    url: str
-    builtin: bool | None = None
-    status: str | None = Field(default=None, description="pending, ok or failed")
-    last_error: str | None = None
-    synced_at: str | None = None
-    checked_at: str | None = None
-    apps: int | None = None
-
-
-class Repositories(Open):
-    repositories: list[RepositoryView]
 
 
 class RepositoryRequest(Strict):
@@ -44,24 +31,13 @@ class RepositoryRequest(Strict):
     url: str = Field(min_length=1, max_length=2048, description="an http(s) URL (or a local path) with an index.yaml")
 
 
-class Published(Open):
-    repository: str
-    app: str
-    version: str
-    digest: str
-
-
-class PublishAnswer(Open):
-    published: Published
-
-
 def _subject(name: str) -> str:
     return f"repositories/{name}"
 
 
 @router.get("/repositories", response_model=Repositories, summary="The chart repositories and their state")
-async def list_repositories(parts: GatewayParts, _user: CurrentUser) -> Any:
-    return await parts.reads.ask("market", "repositories")
+async def list_repositories(parts: GatewayParts, _user: CurrentUser) -> Repositories:
+    return await parts.reads.ask(REPOSITORIES, NoRequest())
 
 
 @router.post(
@@ -114,9 +90,9 @@ async def publish_chart(
     parts: GatewayParts,
     _user: CurrentUser,
     chart: Annotated[UploadFile, File(description="the packaged chart (.tgz)")],
-) -> Any:
+) -> PublishAnswer:
     data = await chart.read()
     if not data:
         raise Problem(422, "the chart file is empty", errors=[{"field": "body.chart", "message": "empty file"}])
     encoded = base64.b64encode(data).decode("ascii")
-    return await parts.reads.ask("market", "publish", {"chart": encoded}, timeout_s=PUBLISH_TIMEOUT_S)
+    return await parts.reads.ask(PUBLISH, PublishRequest(chart=encoded), timeout_s=PUBLISH_TIMEOUT_S)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from quickon_common.contracts.deploy import (
     AppInstallRequested,
@@ -17,6 +17,19 @@ from quickon_common.contracts.deploy import (
     ServiceStartRequested,
     ServiceStopRequested,
 )
+from quickon_common.contracts.queries.deployer import (
+    PREVIEW,
+    SERVICE,
+    SERVICES,
+    Preview,
+    PreviewRequest,
+    Revision,
+    ServiceDetail,
+    ServiceList,
+    ServiceRequest,
+    ServicesRequest,
+)
+from quickon_common.contracts.queries.market import UPGRADES, VALIDATE, UpgradesRequest, ValidateRequest, Validation
 from quickon_common.sealing import SealedValues, seal_secrets
 
 from ..auth import CurrentUser
@@ -25,7 +38,7 @@ from ..operations import ACCEPTED, FieldWarning, OperationView, Target, submit
 from ..principal import Principal
 from ..problems import Problem
 from ..visibility import can_see
-from .params import APP_ID, DNS_LABEL, SERVICE_NAME_MAX, VERSION, Namespace, Open, ServiceName, Strict
+from .params import APP_ID, DNS_LABEL, SERVICE_NAME_MAX, VERSION, Namespace, ServiceName, Strict
 
 router = APIRouter(prefix="/api/v1/services", tags=["services"])
 Values = Annotated[dict[str, Any], Field(description="chart values, as for helm --values (nested)")]
@@ -58,60 +71,17 @@ class RollbackRequest(Strict):
     revision: int | None = Field(default=None, ge=1, le=1_000_000, description="none: the one before")
 
 
-class ServiceSummary(Open):
-    service: str
-    namespace: str
-    app: str
-    version: str | None = None
-    status: str
-    revision: int | None = None
-    team: str | None = None
-    operation_id: str | None = None
-
-
-class ServiceList(Open):
-    services: list[ServiceSummary]
-
-
-class Revision(Open):
-    revision: int
-    version: str | None = None
-    operation: str | None = None
-    outcome: str | None = None
-    actor: str | None = None
-    created_at: str | None = None
-
-
-class Revisions(Open):
+class Revisions(BaseModel):
     revisions: list[Revision]
-
-
-class ServiceDetail(ServiceSummary):
-    values: dict[str, Any] = Field(default={}, description="the values given, secret ones left out")
-    secret_values: list[str] = Field(default=[], description="the paths of the secret values given (sealed)")
-    health: dict[str, Any] | str | None = None
-    revisions: list[Revision] = []
-    operation: dict[str, Any] | None = Field(default=None, description="the operation running on it, if any")
-
-
-class Preview(Open):
-    from_version: str | None = None
-    to_version: str | None = None
-    changelog: list[Any] = []
-    breaking: bool | None = None
-    values_valid: bool | None = None
-    values_errors: list[Any] = []
-    values_diff: Any = None
-    manifest_diff: Any = None
 
 
 def _target(name: str, namespace: str) -> tuple[Target, str]:
     return Target(service=name, namespace=namespace), f"services/{namespace}/{name}"
 
 
-async def _detail(parts: Parts, user: Principal, name: str, namespace: str) -> dict[str, Any]:
-    found = await parts.reads.ask("deployer", "service", {"service": name, "namespace": namespace})
-    if not can_see(user, found.get("team")):
+async def _detail(parts: Parts, user: Principal, name: str, namespace: str) -> ServiceDetail:
+    found = await parts.reads.ask(SERVICE, ServiceRequest(service=name, namespace=namespace))
+    if not can_see(user, found.team):
         raise Problem(404, f"there is no service {name!r} in {namespace!r}")
     return found
 
@@ -126,10 +96,10 @@ async def _command(
     )
 
 
-def _unknown_keys(checked: dict[str, Any]) -> list[FieldWarning]:
+def _unknown_keys(checked: Validation) -> list[FieldWarning]:
     """The market's ``unknown_keys`` as warnings: Helm ignores such a key without a word, so a typo in a
     top-level key would otherwise install as if it had not been given."""
-    app, version = str(checked.get("app")), str(checked.get("version"))
+    app, version = checked.app, checked.version
     values_at = f"/api/v1/apps/{app.rsplit('/', 1)[-1]}/versions/{version}"
     return [
         FieldWarning(
@@ -137,7 +107,7 @@ def _unknown_keys(checked: dict[str, Any]) -> list[FieldWarning]:
             message=f"{app} {version} neither declares {path!r} nor has a default for it, so it changes nothing; "
             f"check its spelling against the version's values (GET {values_at})",
         )
-        for path in checked.get("unknown_keys", [])
+        for path in checked.unknown_keys
     ]
 
 
@@ -149,11 +119,11 @@ async def list_services(
     status: Annotated[str | None, Query(pattern=r"^[a-z_]+$", max_length=32)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
-) -> Any:
-    body = {"namespace": namespace, "status": status, "limit": limit, "offset": offset}
-    answer = await parts.reads.ask("deployer", "services", body)
+) -> ServiceList:
+    body = ServicesRequest(namespace=namespace, status=status, limit=limit, offset=offset)
+    answer = await parts.reads.ask(SERVICES, body)
     # The visibility rule, as for one service (a page may come out shorter for a team's member).
-    answer["services"] = [s for s in answer.get("services", []) if can_see(user, s.get("team"))]
+    answer.services = [s for s in answer.services if can_see(user, s.team)]
     return answer
 
 
@@ -163,23 +133,23 @@ async def list_services(
 )  # fmt: skip
 async def install(parts: GatewayParts, user: CurrentUser, request: InstallRequest, response: Response) -> OperationView:
     checked = await parts.reads.ask(
-        "market", "validate",
-        {"app": request.app, "version": request.version, "repository": request.repository, "values": request.values},
-    )  # fmt: skip
-    if not checked.get("valid"):
+        VALIDATE,
+        ValidateRequest(app=request.app, version=request.version, repository=request.repository, values=request.values),
+    )
+    if not checked.valid:
         errors = [
-            {"field": "body.values" + ("" if e["path"] in ("", "(top)") else f".{e['path']}"), "message": e["message"]}
-            for e in checked.get("errors", [])
+            {"field": "body.values" + ("" if e.path in ("", "(top)") else f".{e.path}"), "message": e.message}
+            for e in checked.errors
         ]
         summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:3])
-        raise Problem(422, f"the values do not fit {checked['app']} {checked['version']}: {summary}", errors=errors)
+        raise Problem(422, f"the values do not fit {checked.app} {checked.version}: {summary}", errors=errors)
     # Pin what was checked: the repository, version and package the market chose are the ones installed,
     # with the values split as here; the deployer asks the market nothing more.
-    repository, app = str(checked["app"]).split("/", 1)
-    sealed = seal_secrets(parts.sealer, request.values, checked.get("secret_paths_given", []))
+    repository, app = checked.app.split("/", 1)
+    sealed = seal_secrets(parts.sealer, request.values, checked.secret_paths_given)
     event = AppInstallRequested(
-        service=request.name, namespace=request.namespace, app=app, version=checked["version"],
-        repository=repository, digest=checked.get("digest"), values=sealed.values, sealed_values=sealed.sealed,
+        service=request.name, namespace=request.namespace, app=app, version=checked.version,
+        repository=repository, digest=checked.digest, values=sealed.values, sealed_values=sealed.sealed,
         secret_paths=sealed.secret_paths,
     )  # fmt: skip
     return await _command(parts, user, response, "install", event, _unknown_keys(checked))
@@ -188,13 +158,15 @@ async def install(parts: GatewayParts, user: CurrentUser, request: InstallReques
 @router.get("/{name}", response_model=ServiceDetail, summary="One service: status, health, revisions, operation")
 async def service_detail(
     parts: GatewayParts, user: CurrentUser, name: ServiceName, namespace: Namespace = "default"
-) -> Any:
+) -> ServiceDetail:
     return await _detail(parts, user, name, namespace)
 
 
 @router.get("/{name}/revisions", response_model=Revisions, summary="A service's revisions, oldest first")
-async def revisions(parts: GatewayParts, user: CurrentUser, name: ServiceName, namespace: Namespace = "default") -> Any:
-    return {"revisions": (await _detail(parts, user, name, namespace)).get("revisions", [])}
+async def revisions(
+    parts: GatewayParts, user: CurrentUser, name: ServiceName, namespace: Namespace = "default"
+) -> Revisions:
+    return Revisions(revisions=(await _detail(parts, user, name, namespace)).revisions)
 
 
 @router.delete(
@@ -230,30 +202,30 @@ async def _newest_stable(parts: Parts, user: Principal, name: str, namespace: st
     """The version an upgrade that names none goes to, as ``helm upgrade`` and app stores do: the newest
     stable version above the service's own, by the market's rule (its own when it is the newest)."""
     current = await _detail(parts, user, name, namespace)
-    if not current.get("version"):
+    if not current.version:
         return None  # nothing to compare with: the deployer keeps what it has
-    body = {"app": current["app"], "repository": current.get("repository"), "version": current["version"]}
-    upgrades = await parts.reads.ask("market", "upgrades", body)
-    return str(upgrades.get("latest") or current["version"])
+    body = UpgradesRequest(app=current.app, repository=current.repository, version=current.version)
+    upgrades = await parts.reads.ask(UPGRADES, body)
+    return upgrades.latest or current.version
 
 
 async def _checked_upgrade(
     parts: Parts, user: Principal, name: str, namespace: str, request: UpgradeRequest
-) -> tuple[dict[str, Any], list[str]] | None:
+) -> tuple[Validation, list[str]] | None:
     """The market's check of the upgrade's version and values, and the paths of the service's secret values
     (sealed again if given again); None when the market or the deployer cannot say (503)."""
     try:
         current = await _detail(parts, user, name, namespace)
         checked = await parts.reads.ask(
-            "market", "validate",
-            {"app": current["app"], "repository": current.get("repository"),
-             "version": request.version or current.get("version"), "values": request.values},
+            VALIDATE,
+            ValidateRequest(app=current.app, repository=current.repository,
+                            version=request.version or current.version, values=request.values),
         )  # fmt: skip
     except Problem as problem:
         if problem.status == 503:
             return None
         raise
-    return checked, list(current.get("secret_values", []))
+    return checked, current.secret_values
 
 
 @router.post(
@@ -271,11 +243,11 @@ async def upgrade(
         event = _upgrade_event(name, namespace, request, seal_secrets(parts.sealer, request.values, None))
         return await _command(parts, user, response, "upgrade", event)
     checked, secret_before = found
-    sealed = seal_secrets(parts.sealer, request.values, [*checked.get("secret_paths_given", []), *secret_before])
+    sealed = seal_secrets(parts.sealer, request.values, [*checked.secret_paths_given, *secret_before])
     # Pinned when the values fit the version alone; otherwise they may still fit merged with the service's
     # current ones (reuse_values), which only the deployer can tell: it asks the market, as for an old request.
-    pins = {"repository": checked.get("repository"), "version": checked["version"], "digest": checked.get("digest")}
-    event = _upgrade_event(name, namespace, request, sealed, **(pins if checked.get("valid") else {}))
+    pins = {"repository": checked.repository, "version": checked.version, "digest": checked.digest}
+    event = _upgrade_event(name, namespace, request, sealed, **(pins if checked.valid else {}))
     return await _command(parts, user, response, "upgrade", event, _unknown_keys(checked))
 
 
@@ -297,15 +269,15 @@ def _upgrade_event(
 async def preview(
     parts: GatewayParts, user: CurrentUser, name: ServiceName, request: UpgradeRequest,
     namespace: Namespace = "default",
-) -> Any:  # fmt: skip
+) -> Preview:  # fmt: skip
     if request.version is None:
         version = await _newest_stable(parts, user, name, namespace)
     else:
         await _detail(parts, user, name, namespace)  # a service the caller may not see is not there for them
         version = request.version
-    body = {"service": name, "namespace": namespace, "version": version, "values": request.values,
-            "reuse_values": request.reuse_values}  # fmt: skip
-    return await parts.reads.ask("deployer", "preview", body)
+    body = PreviewRequest(service=name, namespace=namespace, version=version, values=request.values,
+                          reuse_values=request.reuse_values)  # fmt: skip
+    return await parts.reads.ask(PREVIEW, body)
 
 
 @router.post(

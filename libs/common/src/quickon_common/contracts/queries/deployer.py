@@ -1,0 +1,185 @@
+"""The deployer's queries (``qc.query.deployer.<name>``): services, operations, the upgrade preview, what a
+backup needs, and the sim runtime's admin calls."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from .base import NoRequest, QueryReply, QueryRequest, query
+
+# -- requests -------------------------------------------------------------------------------
+
+
+class ServicesRequest(QueryRequest):
+    namespace: str | None = None
+    team: str | None = None
+    status: str | None = None
+    limit: int = Field(default=100, ge=1, le=1000)
+    offset: int = Field(default=0, ge=0)
+
+
+class ServiceRequest(QueryRequest):
+    namespace: str = "default"
+    service: str = Field(min_length=1, max_length=63)
+
+
+class OperationsRequest(QueryRequest):
+    namespace: str | None = None
+    service: str | None = None
+    limit: int = Field(default=50, ge=1, le=500)
+
+
+class OperationRequest(QueryRequest):
+    operation_id: str = Field(min_length=1, max_length=64)
+
+
+class PreviewRequest(ServiceRequest):
+    version: str | None = Field(default=None, max_length=128, description="the target; the current one if omitted")
+    values: dict[str, Any] = Field(default_factory=dict)
+    reuse_values: bool = True
+
+
+class InjectRequest(ServiceRequest):
+    kind: str = Field(description="Deployment, StatefulSet, ...")
+    name: str = Field(description="the workload's name")
+    failure: str | None = Field(default=None, description="image-pull-error, crash-loop, never-ready; null clears")
+    count: int | None = Field(default=None, ge=1, description="only the next N pods it creates")
+
+
+# -- replies --------------------------------------------------------------------------------
+
+
+class ServiceSummary(QueryReply):
+    service: str
+    namespace: str
+    team: str | None = None
+    app: str
+    repository: str | None = None
+    version: str | None = None
+    status: str
+    status_reason: str | None = None
+    revision: int | None = None
+    operation_id: str | None = None
+    created_at: str | None = None
+    updated_at: str | None = None
+
+
+class ServiceList(QueryReply):
+    services: list[ServiceSummary]
+
+
+class Revision(QueryReply):
+    revision: int
+    version: str | None = None
+    operation: str | None = None
+    outcome: str | None = None
+    manifest_digest: str | None = None
+    description: str | None = None
+    actor: str | None = None
+    created_at: str | None = None
+
+
+class Operation(QueryReply):
+    """An operation (saga) on a service, as the deployer records it."""
+
+    operation_id: str
+    kind: str
+    service: str
+    namespace: str
+    state: str = Field(description="running, compensating, completed or failed")
+    step: str
+    steps: list[dict[str, Any]]
+    error: str | None = None
+    deadline: str
+    created_at: str
+    finished_at: str | None = None
+    revision: int | None = Field(default=None, description="the release revision it made, once it has")
+    version: str | None = Field(default=None, description="the chart version it deploys (install, upgrade)")
+
+
+class Operations(QueryReply):
+    operations: list[Operation]
+
+
+class ServiceDetail(ServiceSummary):
+    values: dict[str, Any] = Field(default={}, description="the values given, secret ones left out")
+    secret_values: list[str] = Field(default=[], description="the paths of the secret values given (sealed)")
+    health: dict[str, Any] | str | None = Field(default=None, description="live, from the runtime; a string: unknown")
+    revisions: list[Revision] = []
+    operation: Operation | None = Field(default=None, description="the operation running on it, if any")
+
+
+class ChangelogEntry(QueryReply):
+    version: str
+    changes: list[Any] = []
+
+
+class Preview(QueryReply):
+    service: str
+    namespace: str
+    app: str
+    from_version: str | None = None
+    to_version: str | None = None
+    changelog: list[ChangelogEntry] = []
+    breaking: bool | None = None
+    values_valid: bool | None = None
+    values_errors: list[Any] = []
+    values_diff: Any = None
+    manifest_diff: Any = Field(default=None, description="null when the values do not fit")
+
+
+class Volume(QueryReply):
+    claim: str
+    size: str | None = None
+    path: str | None = Field(
+        description="the directory holding the claim's data (sim); null where the runtime cannot copy volumes"
+    )
+    owner: str | None = None
+
+
+class BackupSource(QueryReply):
+    """The release as recorded (secret values still sealed), its rendered objects and its volumes."""
+
+    service: str
+    namespace: str
+    app: str
+    repository: str | None = None
+    version: str
+    revision: int
+    status: str
+    operation_id: str | None = None
+    values: dict[str, Any] = {}
+    sealed_secrets: str | None = None
+    secret_paths: list[str] = []
+    manifests: list[dict[str, Any]] = []
+    runtime: str
+    volumes: list[Volume] = []
+
+
+class Injected(QueryReply):
+    injected: str | None
+    workload: str
+
+
+class Nodes(QueryReply):
+    nodes: list[dict[str, Any]]
+
+
+SERVICES = query("deployer", "services", ServicesRequest, ServiceList, "The installed services, by namespace and name")
+SERVICE = query(
+    "deployer", "service", ServiceRequest, ServiceDetail, "One service: record, live health, revisions, operation"
+)
+OPERATIONS = query("deployer", "operations", OperationsRequest, Operations, "The newest operations, newest first")
+OPERATION = query("deployer", "operation", OperationRequest, Operation, "One operation and its steps")
+PREVIEW = query(
+    "deployer", "preview", PreviewRequest, Preview, "What an upgrade would change: changelog, values, objects"
+)
+BACKUP_SOURCE = query(
+    "deployer", "backup_source", ServiceRequest, BackupSource, "What the backup service needs to back a service up"
+)
+INJECT = query(
+    "deployer", "inject", InjectRequest, Injected, "Sim runtime only: make a workload's pods fail, or heal them"
+)
+NODES = query("deployer", "nodes", NoRequest, Nodes, "Sim runtime only: the simulated cluster's nodes")

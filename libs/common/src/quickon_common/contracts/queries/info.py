@@ -1,0 +1,33 @@
+"""``qc.query.<service>.info``, which every service answers: its version, consumers and queries."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from .base import NoRequest, Query, QueryReply, query
+
+SERVICES = ("audit", "backup", "deployer", "gateway", "market", "monitor")
+
+
+class ConsumerInfo(QueryReply):
+    durable: str
+    subject: str
+    type: str = Field(description="the CloudEvents type it takes (or the contract class, for a subject filter)")
+
+
+class Info(QueryReply):
+    service: str
+    version: str
+    consumers: list[ConsumerInfo]
+    queries: list[str]
+    outbox_backlog: int | None = None
+
+
+INFO: dict[str, Query[NoRequest, Info]] = {
+    service: query(service, "info", NoRequest, Info, f"What the {service} service runs") for service in SERVICES
+}
+
+
+def info_of(service: str) -> Query[NoRequest, Info]:
+    """The ``info`` query of ``service``; one outside the platform's (a test's) gets an unregistered one."""
+    return INFO.get(service) or Query(service, "info", NoRequest, Info, f"What the {service} service runs")

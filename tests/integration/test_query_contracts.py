@@ -1,0 +1,149 @@
+"""Every ``qc.query.<service>.<name>`` has a contract (``quickon_common.contracts.queries``), and the running
+services keep to it: each query is answered with a reply its model accepts, a request with a field the
+contract does not know is refused naming it, and a reply that breaks its contract reaches an HTTP caller of
+the gateway as a 502 saying so (not a 500, nor the broken reply)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+from typing import Any
+
+import nats
+import pytest
+from nats.aio.msg import Msg
+
+from quickon_audit.app import build as build_audit
+from quickon_audit.settings import AuditSettings
+from quickon_common.contracts.backup import BackupCompleted, BackupRequested
+from quickon_common.contracts.queries import QUERIES, NoRequest, QueryRequest
+from quickon_common.contracts.queries import audit as audit_queries
+from quickon_common.contracts.queries import backup as backup_queries
+from quickon_common.contracts.queries import deployer as deployer_queries
+from quickon_common.contracts.queries import market as market_queries
+from quickon_common.natsserver import NatsServer
+from quickon_common.objectstore import StoreSettings
+from quickon_common.queries import QueryError, ask
+from quickon_monitor.app import create_service as create_monitor
+from support.backup import backup_platform, ended, install, new_id, send
+from support.bus import running, settings_for
+from support.charts import chart_tgz
+from support.gateway import client, gateway_service, log_in
+
+NS = "default"
+
+
+async def test_every_query_is_answered_within_its_contract(nats_server: NatsServer, tmp_path: Path) -> None:
+    url = nats_server.url
+    store = StoreSettings(url=f"file://{tmp_path / 'objects'}")
+    audit = build_audit(
+        settings_for("audit", nats_url=url, database_url=f"sqlite:///{tmp_path / 'audit.db'}", var_dir=tmp_path),
+        AuditSettings(checkpoint_every=1000, checkpoint_interval_s=3600),
+    )
+    monitor = create_monitor(
+        settings_for("monitor", nats_url=url, database_url=f"sqlite:///{tmp_path / 'monitor.db'}", var_dir=tmp_path)
+    )
+    gateway, _app = gateway_service(url, f"sqlite:///{tmp_path / 'gateway.db'}", tmp_path)
+    async with (
+        backup_platform(url, tmp_path, store),
+        running(audit.service),
+        running(monitor),
+        running(gateway),
+    ):
+        await install(url, "cache", NS)
+        backup_id = new_id()
+        backed_up = await ended(
+            url, await send(url, BackupRequested(backup_id=backup_id, service="cache", namespace=NS))
+        )
+        assert isinstance(backed_up, BackupCompleted), backed_up
+        await audit.audit_log.checkpoint_now()
+
+        nc = await nats.connect(url)
+        try:
+
+            async def answer(contract: Any, request: QueryRequest) -> Any:
+                return await ask(nc, contract, request, timeout_s=30)
+
+            service = await answer(deployer_queries.SERVICE, deployer_queries.ServiceRequest(service="cache"))
+            assert service.operation is None and service.revisions[0].revision == 1
+            source = await answer(deployer_queries.BACKUP_SOURCE, deployer_queries.ServiceRequest(service="cache"))
+            workload = next(m for m in source.manifests if m["kind"] in ("Deployment", "StatefulSet"))
+            (installed,) = (
+                await answer(deployer_queries.OPERATIONS, deployer_queries.OperationsRequest(service="cache"))
+            ).operations
+            # What the install's typed plan decided: the version it chose and the revision it made.
+            assert (installed.kind, installed.version, installed.revision) == ("install", "1.0.0", 1), installed
+            # One request for each contract: a contract added without one here fails the test.
+            requests: dict[str, QueryRequest] = {
+                **{subject: NoRequest() for subject, query in QUERIES.items() if query.request is NoRequest},
+                deployer_queries.SERVICES.subject: deployer_queries.ServicesRequest(namespace=NS),
+                deployer_queries.SERVICE.subject: deployer_queries.ServiceRequest(service="cache"),
+                deployer_queries.OPERATIONS.subject: deployer_queries.OperationsRequest(service="cache"),
+                deployer_queries.OPERATION.subject: deployer_queries.OperationRequest(
+                    operation_id=installed.operation_id
+                ),
+                deployer_queries.PREVIEW.subject: deployer_queries.PreviewRequest(service="cache", version="1.0.1"),
+                deployer_queries.BACKUP_SOURCE.subject: deployer_queries.ServiceRequest(service="cache"),
+                deployer_queries.INJECT.subject: deployer_queries.InjectRequest(
+                    service="cache", kind=workload["kind"], name=workload["metadata"]["name"]
+                ),
+                market_queries.APPS.subject: market_queries.AppsRequest(text="redis"),
+                market_queries.APP.subject: market_queries.AppRequest(app="redis"),
+                market_queries.VERSION.subject: market_queries.VersionRequest(app="redis"),
+                market_queries.CHART.subject: market_queries.ChartRequest(app="redis", values={"replicaCount": 2}),
+                market_queries.VALIDATE.subject: market_queries.ValidateRequest(app="redis", values={"typo": 1}),
+                market_queries.UPGRADES.subject: market_queries.UpgradesRequest(app="redis", version="1.0.0"),
+                market_queries.PUBLISH.subject: market_queries.PublishRequest(
+                    chart=base64.b64encode(chart_tgz("ledger", "0.1.0")).decode()
+                ),
+                backup_queries.BACKUPS.subject: backup_queries.BackupsRequest(service="cache"),
+                backup_queries.BACKUP.subject: backup_queries.BackupRequest(backup_id=backup_id, parts=True),
+                backup_queries.SCHEDULES.subject: backup_queries.SchedulesRequest(),
+                audit_queries.ENTRIES.subject: audit_queries.EntriesRequest(limit=5),
+                audit_queries.PROOF.subject: audit_queries.ProofRequest(seq=1),  # covered by the checkpoint
+                audit_queries.CHECKPOINTS.subject: audit_queries.CheckpointsRequest(),
+            }
+            assert set(requests) == set(QUERIES), "a request for every contract"
+            replies = {subject: await answer(QUERIES[subject], requests[subject]) for subject in sorted(QUERIES)}
+            for subject, reply in replies.items():
+                assert isinstance(reply, QUERIES[subject].reply), subject
+
+            # Each service's own list of what it answers is the contracts' list.
+            for subject, reply in replies.items():
+                if subject.endswith(".info"):
+                    names = {q.name for q in QUERIES.values() if q.service == reply.service}
+                    assert set(reply.queries) == names, reply.service
+
+            # A field the contract does not know is refused, naming it (no typo passes silently).
+            raw = await nc.request(deployer_queries.SERVICES.subject, b'{"namespace": "default", "sevice": "x"}', 30)
+            refused = json.loads(raw.data)["error"]
+            assert refused["status"] == 422 and "sevice" in refused["detail"], refused
+            with pytest.raises(QueryError, match="limit") as refusal:
+                await answer(market_queries.APPS, market_queries.AppsRequest().model_copy(update={"limit": 0}))
+            assert refusal.value.status == 422
+        finally:
+            await nc.close()
+
+
+async def test_a_reply_outside_its_contract_is_a_502_at_the_gateway(nats_server: NatsServer, tmp_path: Path) -> None:
+    """A deployer that answers ``services`` with a service lacking its required fields: the gateway
+    says the deployer broke its contract, naming the field, instead of passing it on or failing with 500."""
+    url = nats_server.url
+    service, app = gateway_service(url, f"sqlite:///{tmp_path / 'gateway.db'}", tmp_path)
+    deployer_side = await nats.connect(url)
+
+    async def broken(msg: Msg) -> None:
+        await msg.respond(json.dumps({"services": [{"service": "cache", "namespace": "default"}]}).encode())
+
+    try:
+        await deployer_side.subscribe("qc.query.deployer.services", cb=broken)
+        await deployer_side.flush()
+        async with running(service), client(app, await log_in(app)) as http:
+            response = await http.get("/api/v1/services")
+        assert response.status_code == 502, response.text
+        problem = response.json()
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert "qc.query.deployer.services" in problem["detail"] and "services.0.app" in problem["detail"], problem
+    finally:
+        await deployer_side.close()
