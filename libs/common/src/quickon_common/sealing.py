@@ -161,7 +161,7 @@ def credential_paths(values: dict[str, Any], prefix: str = "") -> Iterator[str]:
 
 def secret_paths_of(values: dict[str, Any], chart_secret_paths: Sequence[str]) -> list[str]:
     """The paths of ``values`` that are sealed apart: the chart's secret paths they set, and their credentials."""
-    return sorted({*(p for p in chart_secret_paths if _has_path(values, p)), *credential_paths(values)})
+    return sorted({*(p for p in chart_secret_paths if has_path(values, p)), *credential_paths(values)})
 
 
 class SealedValues(NamedTuple):
@@ -184,7 +184,8 @@ def seal_secrets(sealer: Sealer, values: dict[str, Any], chart_secret_paths: Seq
     return SealedValues(plain, sealer.seal(secret), paths)
 
 
-def _has_path(tree: dict[str, Any], dotted: str) -> bool:
+def has_path(tree: dict[str, Any], dotted: str) -> bool:
+    """Whether the values ``tree`` holds the dotted path ``a.b.c``."""
     node: Any = tree
     for part in dotted.split("."):
         if not isinstance(node, dict) or part not in node:

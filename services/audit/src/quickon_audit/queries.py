@@ -106,7 +106,7 @@ def register(service: Service, *, signer: Signer, stored: Callable[[], Awaitable
                     AuditVerificationFailed(first_bad_sequence=verdict.first_bad_sequence, reason=verdict.reason or ""),
                     subject="audit/log",
                 )
-        return contract.Verdict.model_validate(verdict.to_json())
+        return verdict
 
     @service.answers(contract.PROOF)
     async def proof(request: ProofRequest) -> contract.Proof:

@@ -21,10 +21,11 @@ import hashlib
 import os
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from sqlalchemy.engine import make_url
+
+from quickon_common.contracts.queries.audit import Verdict
 
 from . import canonical, merkle
 from .scan import Helpers, Reader, Span, scan, snapshot
@@ -51,24 +52,6 @@ class Checkpoint:
             first_sequence=self.first_seq, sequence=self.seq, head_hash=self.head_hash,
             merkle_root=self.merkle_root, time=self.time, key_id=self.key_id,
         )  # fmt: skip
-
-
-@dataclass
-class Verdict:
-    ok: bool
-    entries: int
-    checkpoints: int
-    head_sequence: int
-    first_bad_sequence: int | None = None
-    reason: str | None = None
-    starts_after: int = 0  # entries up to here were removed by retention
-    duration_s: float = 0.0
-    problems: list[dict[str, Any]] = field(default_factory=list)
-    stored_checkpoints: int | None = None  # copies read from the object store; None: it could not be read
-    store_note: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def target(url: str) -> tuple[str, bool]:

@@ -3,8 +3,6 @@ where a dotted path lies in a values tree. No I/O here."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from quickon_common.names import is_dns_label
 
 LOCAL_REPOSITORY = "local"  # QuickOn's own repository: charts published through the market
@@ -16,13 +14,3 @@ def repository_name_problem(name: str) -> str | None:
     if is_dns_label(name):
         return None
     return f"{name!r} is not a valid repository name (lowercase letters, digits, '-')"
-
-
-def has_path(tree: dict[str, Any], dotted: str) -> bool:
-    """Whether the values ``tree`` holds the dotted path ``a.b.c``."""
-    node: Any = tree
-    for part in dotted.split("."):
-        if not isinstance(node, dict) or part not in node:
-            return False
-        node = node[part]
-    return True

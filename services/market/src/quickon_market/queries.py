@@ -27,12 +27,13 @@ from quickon_common.contracts.queries.market import (
 )
 from quickon_common.helm import merge_values
 from quickon_common.queries import QueryError
+from quickon_common.sealing import has_path
 from quickon_common.service import Service
 
 from . import values
 from .catalog import Ambiguous, AppView, Catalog, NotFound, VersionView
 from .charts import ChartError, ChartFiles
-from .domain import LOCAL_REPOSITORY, has_path
+from .domain import LOCAL_REPOSITORY
 from .models import Repository
 from .publish import PublishRefused, publish_chart
 from .settings import MarketSettings
