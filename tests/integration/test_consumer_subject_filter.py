@@ -9,6 +9,7 @@ from quickon_common.consumer import Handling
 from quickon_common.contracts.common import OperationEvent
 from quickon_common.contracts.deploy import AppInstalled, SagaStepRecorded, ServiceStatusChanged
 from quickon_common.contracts.market import RepositoryRemoved
+from quickon_common.contracts.queries.base import NoRequest
 from quickon_common.natsserver import NatsServer
 from quickon_common.service import Service
 from quickon_gateway.migrations import MIGRATIONS
@@ -49,6 +50,6 @@ async def test_a_consumer_follows_a_subject_wildcard(
 
         await eventually(all_seen, what="every deploy event followed")
         assert every == ["SagaStepRecorded:1:None", "ServiceStatusChanged:3:None", "AppInstalled:4:None"]
-        consumers = {c["durable"]: c for c in (await service._info({}))["consumers"]}
-        assert consumers["gateway-follow"]["subject"] == "qc.deploy.>"
+        consumers = {c.durable: c for c in (await service._info(NoRequest())).consumers}
+        assert consumers["gateway-follow"].subject == "qc.deploy.>"
     assert await stream_messages(url, "qc.dlq.>") == []
