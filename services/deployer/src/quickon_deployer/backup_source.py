@@ -5,8 +5,6 @@ runtime that cannot copy volumes, the claims the release's objects make, with no
 
 from __future__ import annotations
 
-import json
-import zlib
 from typing import Any
 
 from quickon_common.contracts.queries.deployer import BACKUP_SOURCE, BackupSource, ServiceRequest
@@ -31,7 +29,7 @@ def register(service: Service, *, runtime: Runtime) -> None:
             revision = await session.get(RevisionRecord, (record.id, record.revision))
         if revision is None or not record.version:
             raise QueryError(409, f"{record.name} has no deployed revision yet ({record.status}); try when it has")
-        manifests = json.loads(zlib.decompress(revision.manifests))
+        manifests = revision.objects()
         return BackupSource.model_validate({
             "service": record.name, "namespace": record.namespace, "app": record.app, "repository": record.repository,
             "version": record.version, "revision": record.revision, "status": record.status,

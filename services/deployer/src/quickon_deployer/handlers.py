@@ -7,9 +7,7 @@ runner does the rest. A refusal is the request's failure event, with the reason 
 
 from __future__ import annotations
 
-import json
 import uuid
-import zlib
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -77,10 +75,11 @@ def register(
     async def backup_first(event: AppUpgradeRequested, record: ServiceRecord, uow: Any) -> bool:
         """Whether the upgrade backs the service up first; refused, before anything starts, when the
         backup could not be taken (volumes the runtime cannot copy), unless the operator chose to go on."""
-        if not (event.backup_first and settings.pre_upgrade_backup) or runtime.copies_volumes:
-            return event.backup_first and settings.pre_upgrade_backup
+        wanted = event.backup_first and settings.pre_upgrade_backup
+        if not wanted or runtime.copies_volumes:
+            return wanted
         revision = await uow.session.get(RevisionRecord, (record.id, record.revision))
-        claims = claims_of(json.loads(zlib.decompress(revision.manifests))) if revision is not None else []
+        claims = claims_of(revision.objects()) if revision is not None else []
         if not claims:
             return True  # backed up as its release and objects: nothing is left out
         if settings.upgrade_without_volume_backup:

@@ -5,6 +5,8 @@ JSON columns are replaced, never changed in place: SQLAlchemy only notices a new
 
 from __future__ import annotations
 
+import json
+import zlib
 from datetime import datetime
 from typing import Any
 
@@ -59,6 +61,11 @@ class RevisionRecord(SQLModel, table=True):
     description: str = ""
     actor: str | None = Field(default=None, max_length=255)
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+    def objects(self) -> list[dict[str, Any]]:
+        """The rendered objects, read back from :attr:`manifests`."""
+        found: list[dict[str, Any]] = json.loads(zlib.decompress(self.manifests))
+        return found
 
 
 class OperationRecord(SagaRecord, table=True):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import zlib
 from collections.abc import Callable
 from typing import Any
 
@@ -172,7 +170,7 @@ def register(service: Service, *, runtime: Runtime, market: Callable[[], Market]
             raise QueryError(422, str(error)) from None
         async with service.db.read_session() as session:
             current = await session.get(RevisionRecord, (record.id, record.revision))
-        before = json.loads(zlib.decompress(current.manifests)) if current else []
+        before = current.objects() if current else []
         steps = _up_to(newer.newer if newer else [], target_version)
         secrets = {*record.secret_paths, *target.secret_paths}
         return contract.Preview.model_validate({

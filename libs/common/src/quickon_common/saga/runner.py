@@ -304,41 +304,28 @@ class SagaRunner(Generic[R]):
         far, and tell it on the bus, in one transaction: one UPDATE of the saga's row, which this runner
         alone writes. ``progress_only``: the step log alone, while a repeatable step runs (its plan,
         events and rows are not complete yet)."""
-        async with run.recording:
-            await self._write_record(run, saga, step, progress, detail=detail, progress_only=progress_only, **changes)
-
-    async def _write_record(
-        self,
-        run: Run[R, Any],
-        saga: Saga[R, Any],
-        step: str,
-        progress: str,
-        *,
-        detail: str | None,
-        progress_only: bool,
-        **changes: Any,
-    ) -> None:
-        record = run.record
-        # Taken before the first await: a repeatable step may run on meanwhile and add more.
-        entries, run.progress = [*run.progress, (step, progress)], []
-        outgoing: list[Event] = []
-        rows: list[SQLModel] = []
-        plan: dict[str, Any] = {}
-        if not progress_only:
-            outgoing, rows, plan = run.outgoing[:], run.rows[:], run.stored_plan(saga.dump_plan)
-            run.outgoing.clear()
-            run.rows.clear()
-        async with self.store.transaction(run.cause()) as uow:
-            logged = self._log_progress(uow, record, entries, detail=detail)
-            await self._save_pending(uow, record, outgoing, rows)
-            values: dict[str, Any] = {"steps": [*record.steps, *logged], **changes}
+        async with run.recording:  # a long repeatable step's start and its own note: one after the other
+            record = run.record
+            # Taken before the first await: a repeatable step may run on meanwhile and add more.
+            entries, run.progress = [*run.progress, (step, progress)], []
+            outgoing: list[Event] = []
+            rows: list[SQLModel] = []
+            plan: dict[str, Any] = {}
             if not progress_only:
-                # Only a full record moves the step a resumed run starts from: a progress note leaves
-                # out the plan, events and rows of the steps before it, which that run must make again.
-                values.update(step=step, plan=plan)
-            await self.store.update(uow, record, values)
-        for key, value in values.items():
-            setattr(record, key, value)
+                outgoing, rows, plan = run.outgoing[:], run.rows[:], run.stored_plan(saga.dump_plan)
+                run.outgoing.clear()
+                run.rows.clear()
+            async with self.store.transaction(run.cause()) as uow:
+                logged = self._log_progress(uow, record, entries, detail=detail)
+                await self._save_pending(uow, record, outgoing, rows)
+                values: dict[str, Any] = {"steps": [*record.steps, *logged], **changes}
+                if not progress_only:
+                    # Only a full record moves the step a resumed run starts from: a progress note leaves
+                    # out the plan, events and rows of the steps before it, which that run must make again.
+                    values.update(step=step, plan=plan)
+                await self.store.update(uow, record, values)
+            for key, value in values.items():
+                setattr(record, key, value)
 
     async def _save_pending(self, uow: UnitOfWork, record: R, events: list[Event], rows: list[SQLModel]) -> None:
         """What steps announced and wrote since the last record, into this transaction."""
