@@ -136,8 +136,8 @@ class KubernetesRuntime(_Scaling, _HealthReading):
         )
         return sorted((str(e["namespace"]), str(e["name"])) for e in entries)
 
-    def wait_hint(self) -> float:
-        return WAIT_HINT_S
+    async def until_changed(self, *, namespace: str, release: str, at_most: float) -> None:
+        await asyncio.sleep(min(WAIT_HINT_S, at_most))
 
     async def close(self) -> None:
         self._api.close()  # type: ignore[no-untyped-call]

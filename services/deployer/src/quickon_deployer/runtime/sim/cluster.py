@@ -196,6 +196,10 @@ class Cluster:
             raise NotFoundError(f"no release {namespace}/{release}")
         return status
 
+    def terminating(self, *, namespace: str, release: str) -> list[str]:
+        """The names of the release's pods still shutting down after their owner (or the release) was deleted."""
+        return sorted(pod.name for pod in self._world.terminating_pods(namespace, release))
+
     def events(self, *, namespace: str, release: str, limit: int | None = None) -> list[Event]:
         """The release's events, oldest first (the last ``limit`` only, if given)."""
         events = self._world.state.events.get(f"{namespace}/{release}", [])

@@ -19,6 +19,7 @@ from .quantities import QuantityError, cpu_millis, memory_bytes
 PROBE_INITIAL_DELAY_S = 0.0
 PROBE_PERIOD_S = 10.0
 PROBE_SUCCESS_THRESHOLD = 1
+DEFAULT_GRACE_S = 30.0  # the API server's default terminationGracePeriodSeconds
 
 
 class SpecError(ValueError):
@@ -84,6 +85,7 @@ class PodSpec:
     mounts: list[MountSpec] = field(default_factory=list)
     failure: Failure | None = None
     run_s: float | None = None  # a Job's container completes after this long; None: runs until stopped
+    grace_s: float = DEFAULT_GRACE_S  # terminationGracePeriodSeconds: the longest a deleted pod terminates
 
     def container(self, name: str) -> ContainerSpec:
         return next(c for c in [*self.init_containers, *self.containers] if c.name == name)
@@ -130,6 +132,10 @@ def read_pod_template(
         mounts=[*init_mounts, *mounts],
         failure=_failure(annotations, path),
         run_s=_run_seconds(annotations, path, job_run_s),
+        grace_s=_seconds(
+            _or_default(spec, "terminationGracePeriodSeconds", DEFAULT_GRACE_S),
+            f"{path}.spec.terminationGracePeriodSeconds",
+        ),
     )
 
 
@@ -242,6 +248,12 @@ def _mounts(raw: Any, path: str, container: str, volumes: Mapping[str, VolumeSpe
             )
         mounts.append(MountSpec(container, str(volume), mount_path, sub_path, bool(entry.get("readOnly", False))))
     return mounts
+
+
+def _or_default(mapping: Mapping[str, Any], key: str, default: Any) -> Any:
+    """``mapping[key]``, with an explicit null read as unset (the API server defaults both alike)."""
+    value = mapping.get(key)
+    return default if value is None else value
 
 
 def _seconds(value: Any, path: str) -> float:

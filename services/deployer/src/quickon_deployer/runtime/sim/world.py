@@ -149,8 +149,36 @@ class World:
         self.state.unsettled = True  # a pod to schedule
         return pod
 
+    def terminate_pod(self, pod: Pod) -> None:
+        """Delete a pod as the API server and the kubelet do: a pod on a node is Terminating (its running
+        containers sent SIGTERM) until its application has exited, at the latest after the pod's grace period,
+        and the kubelet removes it then (:func:`kubelet.advance`); a pod that runs nothing goes at once."""
+        if pod.deleted_at is not None:
+            return  # deleted already: a second delete does not shorten the grace period
+        running = [c for c in pod.containers if c.state == "running"]
+        if pod.node is None or not running:
+            self.delete_pod(pod)
+            return
+        for container in running:
+            self.pod_event(pod, "Killing", f"Stopping container {container.name}", container=container)
+        pod.deleted_at = self.now
+        for container in pod.containers:
+            container.step = Step.TERMINATING
+            self.wake(pod, container, None)
+        self.wake(pod, pod.containers[0], self.now + self.config.delay(min(self.config.stop_s, pod.spec.grace_s)))
+        pod.refresh_conditions(self.now)
+
+    def terminating_pods(self, namespace: str, release: str) -> list[Pod]:
+        """The release's pods still shutting down (their owner may be gone already: found by their release)."""
+        return [
+            pod
+            for pod in self.state.pods.values()
+            if pod.deleted_at is not None and (pod.namespace, pod.release) == (namespace, release)
+        ]
+
     def delete_pod(self, pod: Pod) -> None:
-        """Stop and remove a pod at once (no grace period); its emptyDirs go with it."""
+        """Stop and remove a pod at once (no grace period: a controller's own scale-down or replacement, the end
+        of a termination); its emptyDirs go with it."""
         for container in pod.containers:
             if container.step in {Step.RUNNING, Step.READY, Step.UNREADY}:
                 self.pod_event(pod, "Killing", f"Stopping container {container.name}", container=container)
