@@ -5,6 +5,7 @@ event dicts and errors into these."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -264,4 +265,25 @@ async def test_an_uninstall_returns_once_its_pods_are_gone(tmp_path: Path, monke
     await cluster._until_deleted("apps", "web", documents=[], pod_selectors=["app=web", "a=b"], claims=["data"])
 
     assert len(made) == 3 and all(source.watched_from == ["10"] for source in made)
+    await cluster.close()
+
+
+async def test_until_changed_does_not_spin_when_it_cannot_watch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cluster = runtime(tmp_path)
+    slept: list[float] = []
+    real_sleep = asyncio.sleep
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        await real_sleep(0)
+
+    monkeypatch.setattr(waiting.asyncio, "sleep", sleep)
+    refused = FakeSource([], [[ApiException(status=403, reason="Forbidden: cannot watch pods")]])
+    cluster._marks[("apps", "web")] = [(refused, "10")]
+
+    await cluster.until_changed(namespace="apps", release="web", at_most=60)
+
+    assert slept == [waiting.POLL_FALLBACK_S]  # a poll as helm's, not a busy loop of health() reads
     await cluster.close()

@@ -29,6 +29,7 @@ from .watching import WatchTimeout, first_change, follow
 
 T = TypeVar("T")
 WATCH_THREADS = 64
+POLL_FALLBACK_S = 2.0  # helm 3's poll interval: how often a wait looks when it cannot watch
 
 
 class _Waiting(_ReleaseReading):
@@ -55,8 +56,11 @@ class _Waiting(_ReleaseReading):
             for source, since in marks
         ]
         try:
-            # A watch that fails (the API server went away) ends the wait too: health() then says why.
-            await asyncio.wait(watches, return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait(watches, return_when=asyncio.FIRST_COMPLETED)
+            if all(task.exception() is not None for task in done):
+                # The watch failed (the API server going away, RBAC without the watch verb): look again no
+                # sooner than helm's poll would, and let health() say what is wrong.
+                await asyncio.sleep(min(POLL_FALLBACK_S, at_most))
         finally:
             stop.set()
             for task in watches:
