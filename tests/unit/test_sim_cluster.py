@@ -656,6 +656,8 @@ def test_uninstall_deletes_volumes_unless_asked_to_keep_them(cluster: Cluster) -
     cluster.uninstall(namespace=NS, release="web", now=60)
     cluster.uninstall(namespace=NS, release="db", now=60, keep_volumes=True)
     cluster.tick(60)
+    assert web_data.exists()  # its pod still mounts it while it shuts down
+    cluster.tick(60 + cluster.config.stop_s)
     assert cluster.releases() == []
     assert not web_data.exists()
     assert (db_data / "PG_VERSION").read_text() == "16" and empty_dir.exists()
@@ -671,6 +673,7 @@ def test_uninstall_deletes_volumes_unless_asked_to_keep_them(cluster: Cluster) -
     assert cluster.status(namespace=NS, release="db").ready
     assert (cluster.volume_path(namespace=NS, claim="data-db-0") / "PG_VERSION").read_text() == "16"
     cluster.uninstall(namespace=NS, release="db", now=200)
+    cluster.tick(200 + cluster.config.stop_s)
     assert not db_data.exists()
     with pytest.raises(NotFoundError, match="no release apps/db"):
         cluster.status(namespace=NS, release="db")
@@ -701,12 +704,17 @@ def test_uninstalled_pods_terminate_within_their_grace_period(cluster: Cluster) 
     cluster.uninstall(namespace=NS, release="db", now=80)
     cluster.uninstall(namespace=NS, release="web", now=80)
     cluster.tick(80)
-    assert cluster.terminating(namespace=NS, release="db") == ["db-0", "db-1", "db-2"]
-    assert len(cluster.terminating(namespace=NS, release="web")) == 1
+    # The claims the pods still mount stay until they are gone (the pvc-protection finalizer), data with them.
+    claims = [f"PersistentVolumeClaim/data-db-{n}" for n in range(3)]
+    assert cluster.terminating(namespace=NS, release="db") == [*claims, "Pod/db-0", "Pod/db-1", "Pod/db-2"]
+    assert cluster.volume_path(namespace=NS, claim="data-db-0").is_dir()
+    assert len(cluster.terminating(namespace=NS, release="web")) == 2  # its pod and the claim it mounts
     assert cluster.next_change_at() == 80.5
     cluster.tick(80.5)
     assert cluster.terminating(namespace=NS, release="db") == []  # the grace period ended: killed
-    assert len(cluster.terminating(namespace=NS, release="web")) == 1  # 30 s grace: it exits after stop_s
+    with pytest.raises(NotFoundError):
+        cluster.volume_path(namespace=NS, claim="data-db-0")
+    assert len(cluster.terminating(namespace=NS, release="web")) == 2  # 30 s grace: it exits after stop_s
     cluster.tick(80 + cluster.config.stop_s)
     assert cluster.terminating(namespace=NS, release="web") == []
     assert cluster.next_change_at() is None

@@ -140,9 +140,11 @@ class SimRuntime:
         await self._save()
         # What `helm uninstall --wait` waits for, also when a crash interrupted an earlier call: the pods have
         # shut down. Bounded without a timeout: each ends within SimConfig.stop_s (scaled), whatever its grace.
-        while self.cluster.terminating(namespace=namespace, release=release):
-            await asyncio.sleep(self._until_next_change())
+        while True:
             self.cluster.tick(time.time())
+            if not self.cluster.terminating(namespace=namespace, release=release):
+                break
+            await asyncio.sleep(self._until_next_change())
         await self._save()
 
     async def stop(self, *, namespace: str, release: str) -> None:

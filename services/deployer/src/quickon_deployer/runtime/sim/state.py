@@ -70,6 +70,7 @@ class Claim:
     created_at: float
     owner: str | None = None  # the StatefulSet whose claim template made it; None: from a manifest
     node: str | None = None  # like local-path volumes, it stays on the node of the first pod that used it
+    deleted_at: float | None = None  # deleted while a pod still mounts it: Terminating until no pod does
 
     @property
     def key(self) -> str:

@@ -168,12 +168,18 @@ class World:
         self.wake(pod, pod.containers[0], self.now + self.config.delay(min(self.config.stop_s, pod.spec.grace_s)))
         pod.refresh_conditions(self.now)
 
-    def terminating_pods(self, namespace: str, release: str) -> list[Pod]:
-        """The release's pods still shutting down (their owner may be gone already: found by their release)."""
-        return [
+    def terminating(self, namespace: str, release: str) -> list[Pod | Claim]:
+        """The release's pods still shutting down and the claims they hold back (their owners may be gone
+        already: found by their release)."""
+        pods: list[Pod | Claim] = [
             pod
             for pod in self.state.pods.values()
             if pod.deleted_at is not None and (pod.namespace, pod.release) == (namespace, release)
+        ]
+        return pods + [
+            claim
+            for claim in self.state.claims.values()
+            if claim.deleted_at is not None and (claim.namespace, claim.release) == (namespace, release)
         ]
 
     def delete_pod(self, pod: Pod) -> None:
@@ -187,6 +193,10 @@ class World:
         self.index.remove_pod(pod)
         del self.state.pods[pod.key]
         self.state.unsettled = self.state.capacity_changed = True
+        for volume in pod.spec.volumes:
+            claim = self.state.claims.get(f"{pod.namespace}/{volume.claim}") if volume.claim else None
+            if claim is not None and claim.deleted_at is not None:
+                self.delete_claim(claim)  # its last user may have gone
 
     def ensure_claim(self, *, namespace: str, name: str, release: str, size: str, owner: str | None = None) -> Claim:
         """The claim of that name, created with its directory if missing (a kept claim is reused)."""
@@ -201,6 +211,15 @@ class World:
         return claim
 
     def delete_claim(self, claim: Claim) -> None:
+        """Delete a claim and its directory; one a pod still mounts (a pod shutting down) stays, Terminating,
+        until no pod does (the kubernetes.io/pvc-protection finalizer): :meth:`delete_pod` finishes it."""
         self.touched.add(claim.release)
+        if any(_mounts(pod, claim) for pod in self.state.pods.values()):
+            claim.deleted_at = self.now if claim.deleted_at is None else claim.deleted_at
+            return
         self.volumes.remove_claim(claim.namespace, claim.name)
         del self.state.claims[claim.key]
+
+
+def _mounts(pod: Pod, claim: Claim) -> bool:
+    return pod.namespace == claim.namespace and any(volume.claim == claim.name for volume in pod.spec.volumes)
