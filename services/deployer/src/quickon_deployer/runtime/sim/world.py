@@ -207,6 +207,7 @@ class World:
             self.state.unsettled = True  # a pod may have waited for it
         self.touched.update((claim.release, release))  # a kept claim may pass to another release
         claim.size, claim.release = size, release
+        claim.deleted_at = None  # wanted again before its last user went: it stays
         self.volumes.create_claim(namespace, name)
         return claim
 
