@@ -133,8 +133,7 @@ def read_pod_template(
         failure=_failure(annotations, path),
         run_s=_run_seconds(annotations, path, job_run_s),
         grace_s=_seconds(
-            _or_default(spec, "terminationGracePeriodSeconds", DEFAULT_GRACE_S),
-            f"{path}.spec.terminationGracePeriodSeconds",
+            spec.get("terminationGracePeriodSeconds", DEFAULT_GRACE_S), f"{path}.spec.terminationGracePeriodSeconds"
         ),
     )
 
@@ -248,12 +247,6 @@ def _mounts(raw: Any, path: str, container: str, volumes: Mapping[str, VolumeSpe
             )
         mounts.append(MountSpec(container, str(volume), mount_path, sub_path, bool(entry.get("readOnly", False))))
     return mounts
-
-
-def _or_default(mapping: Mapping[str, Any], key: str, default: Any) -> Any:
-    """``mapping[key]``, with an explicit null read as unset (the API server defaults both alike)."""
-    value = mapping.get(key)
-    return default if value is None else value
 
 
 def _seconds(value: Any, path: str) -> float:
