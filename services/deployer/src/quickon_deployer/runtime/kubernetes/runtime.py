@@ -18,8 +18,8 @@ from ..base import ReleaseNotFound, Revision, RuntimeFailure
 from .errors import REQUEST_TIMEOUT, _unless_gone
 from .health import _HealthReading
 from .helm import HELM_GRACE_S, _start_helm
-from .objects import _selector
-from .release import INSTANCE_LABEL, _check_claims_kept
+from .objects import _annotations, _selector
+from .release import INSTANCE_LABEL, RESOURCE_POLICY, _check_claims_kept
 from .scaling import _Scaling
 from .waiting import _Waiting
 
@@ -130,10 +130,13 @@ class KubernetesRuntime(_Scaling, _HealthReading, _Waiting):
         if keep_volumes:
             _check_claims_kept(namespace, release, documents)
         # helm deletes with the background cascade: the workloads' pods outlive them, found by their selectors
-        # (and by the instance label, for a call repeated once helm's record is gone).
+        # (but those of a workload helm keeps, which stay).
         workloads = await self._workloads(namespace, release, jobs=True)
-        selectors = {_selector(item.spec.selector if item.spec else None) for item in workloads}
-        pod_selectors = sorted((selectors - {""}) | {f"{INSTANCE_LABEL}={release}"})
+        deleted = [item for item in workloads if _annotations(item).get(RESOURCE_POLICY) != "keep"]
+        selectors = {_selector(item.spec.selector if item.spec else None) for item in deleted} - {""}
+        if not documents and not workloads:  # asked again once helm's record and workloads are gone
+            selectors.add(f"{INSTANCE_LABEL}={release}")  # what is left of it carries its label
+        pod_selectors = sorted(selectors)
         # Idempotent: pyhelm3 treats a release that is not there as uninstalled.
         await self._run_helm(lambda: self._helm.uninstall_release(release, namespace=namespace), changes=True)
         claims = [] if keep_volumes else await self._claims(namespace, release)
