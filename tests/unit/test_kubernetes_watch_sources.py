@@ -1,0 +1,132 @@
+"""The thin API side of the kubernetes runtime's watching (sources.py) through the real kubernetes client,
+against a fake API server on this machine that plays the HTTP of a list and a watch: the query each call
+sends (resourceVersion, bookmarks, timeout, selectors) and the 410 Gone of an expired watch, which must end
+in a list and a watch from the new list's resourceVersion."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from kubernetes import client
+from kubernetes.dynamic import DynamicClient
+
+from quickon_deployer.runtime.kubernetes.sources import DynamicSource, TypedSource
+from quickon_deployer.runtime.kubernetes.watching import first_change, follow
+
+POD = {"kind": "Pod", "apiVersion": "v1", "metadata": {"name": "web-1", "namespace": "apps", "resourceVersion": "9"}}
+EXPIRED = {
+    "kind": "Status", "apiVersion": "v1", "status": "Failure", "reason": "Expired", "code": 410,
+    "message": "too old resource version: 10 (15)",
+}  # fmt: skip
+
+
+class FakeApi(BaseHTTPRequestHandler):
+    """Discovery of the core group, and pods: the first list is at resourceVersion 10, whose watch has expired
+    (a BOOKMARK, then a 410 ERROR event); the next list is at 20, whose watch reports the pod deleted."""
+
+    calls: list[tuple[str, dict[str, list[str]]]] = []
+
+    def log_message(self, *args: Any) -> None:
+        return None
+
+    def do_GET(self) -> None:
+        url = urlparse(self.path)
+        query = parse_qs(url.query)
+        self.calls.append((url.path, query))
+        discovery = {
+            "/version": {"major": "1", "minor": "30", "gitVersion": "v1.30.0"},
+            "/api": {"kind": "APIVersions", "versions": ["v1"]},
+            "/apis": {"kind": "APIGroupList", "groups": []},
+            "/api/v1": {
+                "kind": "APIResourceList",
+                "groupVersion": "v1",
+                "resources": [{"name": "pods", "namespaced": True, "kind": "Pod", "verbs": ["list", "watch"]}],
+            },
+        }
+        if url.path in discovery:
+            self._send(discovery[url.path])
+        elif url.path == "/api/v1/namespaces/apps/pods" and query.get("watch") == ["true"]:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            if query.get("resourceVersion") == ["10"]:
+                bookmark = {"kind": "Pod", "apiVersion": "v1", "metadata": {"resourceVersion": "11"}}
+                events = [{"type": "BOOKMARK", "object": bookmark}, {"type": "ERROR", "object": EXPIRED}]
+            else:
+                deleted = {**POD, "metadata": {**POD["metadata"], "resourceVersion": "21"}}
+                events = [{"type": "DELETED", "object": deleted}]
+            for event in events:
+                self.wfile.write(json.dumps(event).encode() + b"\n")
+        elif url.path == "/api/v1/namespaces/apps/pods":
+            lists = sum(1 for path, q in self.calls if path == url.path and q.get("watch") != ["true"])
+            version = "10" if lists == 1 else "20"
+            self._send(
+                {"kind": "PodList", "apiVersion": "v1", "metadata": {"resourceVersion": version}, "items": [POD]}
+            )
+        else:
+            self._send({"kind": "Status", "code": 404}, status=404)
+
+    def _send(self, body: dict[str, Any], status: int = 200) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+@pytest.fixture
+def api() -> Iterator[client.ApiClient]:
+    FakeApi.calls = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeApi)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    api = client.ApiClient(client.Configuration(host=f"http://127.0.0.1:{server.server_address[1]}"))
+    yield api
+    api.close()  # type: ignore[no-untyped-call]
+    server.shutdown()
+    server.server_close()
+
+
+def pod_calls() -> list[dict[str, list[str]]]:
+    return [query for path, query in FakeApi.calls if path == "/api/v1/namespaces/apps/pods"]
+
+
+def test_a_typed_watch_relists_after_410_and_watches_from_the_new_list(api: client.ApiClient) -> None:
+    source = TypedSource(client.CoreV1Api(api).list_namespaced_pod, "apps", label_selector="app=web")
+
+    assert follow(source, lambda objects: not objects, seconds=10) == {}
+
+    calls = pod_calls()
+    assert [(q.get("watch"), q.get("resourceVersion")) for q in calls] == [
+        (None, None), (["true"], ["10"]), (None, None), (["true"], ["20"]),
+    ]  # fmt: skip
+    watch = calls[1]
+    assert watch["labelSelector"] == ["app=web"] and watch["allowWatchBookmarks"] == ["true"]
+    assert watch["timeoutSeconds"] == ["10"]
+
+
+def test_a_dynamic_watch_of_one_named_object_does_the_same(api: client.ApiClient, tmp_path: Path) -> None:
+    dynamic = DynamicClient(api, cache_file=str(tmp_path / "discovery.json"))  # type: ignore[no-untyped-call]
+    resource = dynamic.resources.get(api_version="v1", kind="Pod")
+    source = DynamicSource(dynamic, resource, "apps", "web-1")
+
+    assert follow(source, lambda objects: not objects, seconds=10) == {}
+
+    calls = pod_calls()
+    assert [q.get("resourceVersion") for q in calls] == [None, ["10"], None, ["20"]]
+    assert all(q["fieldSelector"] == ["metadata.name=web-1"] for q in calls)
+
+
+def test_a_change_watch_from_an_expired_version_says_changed(api: client.ApiClient) -> None:
+    source = TypedSource(client.CoreV1Api(api).list_namespaced_pod, "apps")
+
+    assert first_change(source, "10", seconds=10)  # the bookmark alone was no change; the 410 says look again
+    assert [q.get("resourceVersion") for q in pod_calls()] == [["10"]]
