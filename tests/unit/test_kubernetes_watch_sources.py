@@ -17,6 +17,7 @@ import pytest
 from kubernetes import client
 from kubernetes.dynamic import DynamicClient
 
+from quickon_deployer.runtime.kubernetes import KubernetesRuntime
 from quickon_deployer.runtime.kubernetes.sources import DynamicSource, TypedSource
 from quickon_deployer.runtime.kubernetes.watching import first_change, follow
 
@@ -130,3 +131,86 @@ def test_a_change_watch_from_an_expired_version_says_changed(api: client.ApiClie
 
     assert first_change(source, "10", seconds=10)  # the bookmark alone was no change; the 410 says look again
     assert [q.get("resourceVersion") for q in pod_calls()] == [["10"]]
+
+
+# -- the runtime's health() and until_changed() through the client, against a fake cluster -----------------
+
+TEMPLATE = {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "web", "image": "web:1"}]}}
+
+
+def deployment(version: str, ready: int) -> dict[str, Any]:
+    return {
+        "kind": "Deployment", "apiVersion": "apps/v1",
+        "metadata": {"name": "web", "namespace": "apps", "resourceVersion": version, "generation": 1,
+                     "labels": {"app.kubernetes.io/instance": "web"}},
+        "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "web"}}, "template": TEMPLATE},
+        "status": {"observedGeneration": 1, "replicas": 1, "updatedReplicas": 1, "readyReplicas": ready},
+    }  # fmt: skip
+
+
+class FakeCluster(BaseHTTPRequestHandler):
+    """One release ``web`` (helm's record, a Deployment and its pod) whose Deployment becomes ready while a
+    watch from the resourceVersion of its list is open; every other list is empty and its watch quiet."""
+
+    calls: list[tuple[str, dict[str, list[str]]]] = []
+    ready = 0
+
+    def log_message(self, *args: Any) -> None:
+        return None
+
+    def do_GET(self) -> None:
+        url = urlparse(self.path)
+        query = parse_qs(url.query)
+        self.calls.append((url.path, query))
+        kind = url.path.rsplit("/", 1)[-1]
+        if query.get("watch") == ["true"]:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            if kind == "deployments":
+                FakeCluster.ready = 1  # what the controllers report once the pod is ready
+                event = {"type": "MODIFIED", "object": deployment("101", ready=1)}
+                self.wfile.write(json.dumps(event).encode() + b"\n")
+            return  # the others: nothing to report (the stream ends, as at the server's timeout)
+        items: list[dict[str, Any]] = []
+        if kind == "secrets":
+            items = [{"metadata": {"name": "sh.helm.release.v1.web.v1", "labels": {"owner": "helm"}}}]
+        elif kind == "deployments":
+            items = [deployment("100", ready=self.ready)]
+        elif kind == "pods":
+            items = [{"metadata": {"name": "web-1", "namespace": "apps", "labels": {"app": "web"}}}]
+        body = json.dumps({"metadata": {"resourceVersion": "100"}, "items": items}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture
+def cluster_api() -> Iterator[client.ApiClient]:
+    FakeCluster.calls, FakeCluster.ready = [], 0
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeCluster)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    api = client.ApiClient(client.Configuration(host=f"http://127.0.0.1:{server.server_address[1]}"))
+    yield api
+    server.shutdown()
+    server.server_close()
+
+
+async def test_a_release_waited_for_is_read_again_as_soon_as_its_deployment_changes(
+    cluster_api: client.ApiClient, tmp_path: Path
+) -> None:
+    runtime = KubernetesRuntime(api=cluster_api, helm=None, command=None, workdir=tmp_path, helm_timeout_s=60)
+
+    before = await runtime.health(namespace="apps", release="web")
+    assert before.exists and not before.ready and [p.name for p in before.pods] == ["web-1"]
+
+    await runtime.until_changed(namespace="apps", release="web", at_most=60)
+
+    watches = {path.rsplit("/", 1)[-1]: q for path, q in FakeCluster.calls if q.get("watch") == ["true"]}
+    assert watches["deployments"]["resourceVersion"] == ["100"]  # from what health() listed: nothing missed
+    assert watches["deployments"]["labelSelector"] == ["app.kubernetes.io/instance=web"]
+    after = await runtime.health(namespace="apps", release="web")
+    assert after.ready
+    await runtime.close()
