@@ -126,6 +126,16 @@ def test_a_dynamic_watch_of_one_named_object_does_the_same(api: client.ApiClient
     assert all(q["fieldSelector"] == ["metadata.name=web-1"] for q in calls)
 
 
+def test_both_sources_list_objects_as_the_json_a_watch_event_carries(api: client.ApiClient, tmp_path: Path) -> None:
+    typed = TypedSource(client.CoreV1Api(api).list_namespaced_pod, "apps")
+    dynamic = DynamicClient(api, cache_file=str(tmp_path / "discovery.json"))  # type: ignore[no-untyped-call]
+    named = DynamicSource(dynamic, dynamic.resources.get(api_version="v1", kind="Pod"), "apps", "web-1")
+
+    for listed in (typed.list(), named.list()):
+        assert listed.objects["web-1"]["metadata"]["resourceVersion"] == "9"  # a decision reads both alike
+    assert [typed.list().resource_version, named.list().resource_version] == ["20", "20"]
+
+
 def test_a_change_watch_from_an_expired_version_says_changed(api: client.ApiClient) -> None:
     source = TypedSource(client.CoreV1Api(api).list_namespaced_pod, "apps")
 

@@ -3,6 +3,7 @@ everything it decides is in watching.py (and unit-tested there with a fake event
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -28,8 +29,11 @@ class TypedSource:
         self._selectors = {"label_selector": label_selector, "field_selector": field_selector}
 
     def list(self) -> Listing:
-        found = self.lister(self.namespace, **self._selectors, _request_timeout=REQUEST_TIMEOUT)
-        return listing(found.items, found.metadata.resource_version, lambda item: item.metadata.name)
+        # As JSON, not the client's models: objects read the same from a list and from a watch event.
+        response = self.lister(
+            self.namespace, **self._selectors, _request_timeout=REQUEST_TIMEOUT, _preload_content=False
+        )
+        return listing(json.loads(response.data))
 
     def watch(self, resource_version: str, seconds: int) -> Iterator[WatchEvent]:
         events = watch.Watch().stream(  # type: ignore[no-untyped-call]
@@ -60,7 +64,7 @@ class DynamicSource:
             if error.status == NOT_FOUND:  # the kind itself is gone (its CRD was deleted): so is the object
                 return Listing({}, "")
             raise
-        return listing(found.items, found.metadata.resourceVersion, lambda item: item.metadata.name)
+        return listing(found.to_dict())
 
     def watch(self, resource_version: str, seconds: int) -> Iterator[WatchEvent]:
         events = self._dynamic.watch(  # type: ignore[no-untyped-call]
@@ -85,8 +89,11 @@ def mark(source: TypedSource, found: Any) -> tuple[TypedSource, str]:
     return source, str(getattr(metadata, "resource_version", None) or "")
 
 
-def listing(items: list[Any], resource_version: str | None, name: Callable[[Any], str]) -> Listing:
-    return Listing({str(name(item)): item for item in items}, str(resource_version or ""))
+def listing(found: Mapping[str, Any]) -> Listing:
+    """A list response (JSON) as the objects by name and the resourceVersion to watch from."""
+    items = found.get("items") or []
+    version = (found.get("metadata") or {}).get("resourceVersion")
+    return Listing({str(item["metadata"]["name"]): item for item in items}, str(version or ""))
 
 
 def events_of(stream: Iterator[Mapping[str, Any]]) -> Iterator[WatchEvent]:
