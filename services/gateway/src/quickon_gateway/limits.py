@@ -48,13 +48,20 @@ class _Failures:
 
 class Backoff:
     """Failures per key: the first ``free`` cost nothing, then each one blocks the key for ``base_s``
-    doubled per failure, at most ``max_s``; a success (``clear``) or ``max_s`` twice over without a failure
+    doubled per failure, at most ``max_s``; a success (``clear``) or ``forgive_s`` without a failure
     forgives them."""
 
     def __init__(
-        self, *, free: int, base_s: float, max_s: float, max_keys: int = 100_000, clock: Clock = time.monotonic
+        self,
+        *,
+        free: int,
+        base_s: float,
+        max_s: float,
+        forgive_s: float = 900,
+        max_keys: int = 100_000,
+        clock: Clock = time.monotonic,
     ) -> None:
-        self.free, self.base_s, self.max_s, self.clock = free, base_s, max_s, clock
+        self.free, self.base_s, self.max_s, self.forgive_s, self.clock = free, base_s, max_s, forgive_s, clock
         self._failures: Bounded[str, _Failures] = Bounded(max_keys)
 
     def blocked_for(self, key: str) -> float:
@@ -65,7 +72,7 @@ class Backoff:
     def failed(self, key: str) -> None:
         now = self.clock()
         state = self._failures.get(key)
-        if state is None or now - state.last > 2 * self.max_s:
+        if state is None or now - state.last > max(self.forgive_s, self.max_s):
             state = _Failures()
         state.count += 1
         state.last = now
