@@ -29,7 +29,7 @@ class LoginThrottle:
 
     def refuse_if_blocked(self, username: str, address: str) -> None:
         """429 when either the username or the address is backing off."""
-        wait = max(self.by_username.blocked_for(username.lower()), self.by_address.blocked_for(address))
+        wait = max(self.by_username.blocked_for(_key(username)), self.by_address.blocked_for(address))
         if wait > 0:
             raise Problem(
                 429,
@@ -38,11 +38,11 @@ class LoginThrottle:
             )
 
     def failed(self, username: str, address: str) -> None:
-        self.by_username.failed(username.lower())
+        self.by_username.failed(_key(username))
         self.by_address.failed(address)
 
     def succeeded(self, username: str) -> None:
-        self.by_username.clear(username.lower())  # the address keeps its count: it may be guessing others
+        self.by_username.clear(_key(username))  # the address keeps its count: it may be guessing others
 
     @asynccontextmanager
     async def checking(self) -> AsyncIterator[None]:
@@ -57,3 +57,9 @@ class LoginThrottle:
                 yield
         finally:
             self._admitted -= 1
+
+
+def _key(username: str) -> str:
+    """A username as counted: as long as a username may be (a longer one is no user's: it still counts, but
+    cannot make an entry large), and in one case, so 'Admin' and 'admin' share their failures."""
+    return username[:64].lower()
