@@ -32,6 +32,16 @@ def name_problem(namespace: str, name: str) -> str | None:
     return None
 
 
+def team_problem(*, recorded: str | None, asking: str | None, exists: bool) -> str | None:
+    """Why a request of team ``asking`` may not act on a service of team ``recorded``, or None. The gateway
+    checked the caller's role; this second check keeps a forged or mistaken request from crossing teams."""
+    if asking is None:
+        return "the request names no team; requests come from the gateway, which names the service's team"
+    if exists and recorded != asking:
+        return f"the service belongs to team {recorded!r}, not to {asking!r}, which asked; ask as a member of its team"
+    return None
+
+
 def pin_problem(*, repository: str | None, version: str | None, digest: str | None) -> str | None:
     """Why a request's pin (the package the gateway checked) is not usable, or None (also when unpinned)."""
     if digest is None:

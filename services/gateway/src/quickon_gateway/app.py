@@ -13,10 +13,14 @@ from . import problems, routes, stalled, tracking
 from .auth.first_admin import ensure_first_admin
 from .auth.routes import router as auth_router
 from .auth.tokens import TokenStore
+from .auth.users import router as users_router
 from .deps import Parts
+from .iam_events import IamFollower
 from .migrations import MIGRATIONS
 from .reads import Reads
 from .settings import GatewaySettings
+from .teams.directory import Directory
+from .teams.routes import router as teams_router
 
 CHARTS = "/api/v1/charts"  # chart uploads: the one path that takes large bodies
 DESCRIPTION = """QuickOn's API: the app market, installed services and their operations, events.
@@ -44,17 +48,22 @@ def create_gateway(settings: Settings | None = None, gateway: GatewaySettings | 
         # one server span a request needs (traceparent in and out), and metrics are Prometheus's.
         telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
     )
+    follower = IamFollower(service)
     app.state.parts = Parts(
         service=service,
         settings=gateway,
         reads=Reads(service, timeout_s=gateway.query_timeout_s, cache_s=gateway.catalog_cache_s),
-        tokens=TokenStore(service.db, cache_s=gateway.token_cache_s),
+        tokens=TokenStore(service.db, follower, cache_s=gateway.token_cache_s),
+        directory=Directory(service.db, follower, cache_s=gateway.token_cache_s),
         sealer=Sealer.platform(service.settings),
     )
     tracking.register(service)
     stalled.register(service, deadline_s=gateway.operation_deadline_s)
     service.runs(app.state.parts.reads.follow_catalog)
+    service.runs(follower.follow)
     problems.install(app, body_limit=lambda path: gateway.max_chart_bytes if path == CHARTS else gateway.max_body_bytes)
     app.include_router(auth_router)
+    app.include_router(users_router)
+    app.include_router(teams_router)
     routes.include(app)
     return service, app

@@ -13,8 +13,9 @@ from quickon_common.service import Service
 from .reads import Reads
 from .settings import GatewaySettings
 
-if TYPE_CHECKING:  # auth's dependencies import this module
+if TYPE_CHECKING:  # auth's and teams' dependencies import this module
     from .auth.tokens import TokenStore
+    from .teams.directory import Directory
 
 
 @dataclass
@@ -25,6 +26,7 @@ class Parts:
     settings: GatewaySettings
     reads: Reads
     tokens: TokenStore
+    directory: Directory  # the teams and the namespaces each owns
     sealer: Sealer  # seals the secret values of requests with the platform key
 
 
