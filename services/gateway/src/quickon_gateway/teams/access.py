@@ -79,20 +79,21 @@ def namespace_for(user: Principal, teams: Teams, namespace: str | None) -> str:
     return "default"
 
 
-def check(user: Principal, role: Role, team: str | None, teams: Teams, what: str) -> None:
-    """403 unless ``user`` may act as ``role`` in ``team`` (which owns ``what``)."""
+def check(user: Principal, role: Role, team: str | None, teams: Teams, what: str | None = None) -> None:
+    """403 unless ``user`` may act as ``role`` in ``team`` (which owns ``what``, when that is not the team)."""
     if user.may(role, team):
         return
     if team is None:
-        raise Problem(403, f"{what} belongs to no team, so only a platform admin may do this; ask one to assign "
-                           "its namespace to your team")  # fmt: skip
+        raise Problem(403, f"{what or 'this'} belongs to no team, so only a platform admin may do this; ask one to "
+                           "assign its namespace to your team")  # fmt: skip
     name = teams.names.get(team, team)
+    owning = f", which owns {what}" if what else ""
     held = user.roles.get(team)
     if held is None:
-        raise Problem(403, f"{what} belongs to team {name!r}, which you are not in; ask an admin of that team "
-                           f"to add you (this needs the {role} role)")  # fmt: skip
-    raise Problem(403, f"this needs the {role} role in team {name!r}, and yours is {held}; ask an admin of the "
-                       "team for more")  # fmt: skip
+        raise Problem(403, f"you are not in team {name!r}{owning}; ask an admin of that team to add you (this "
+                           f"needs the {role} role)")  # fmt: skip
+    raise Problem(403, f"this needs the {role} role in team {name!r}{owning}, and yours is {held}; ask an admin "
+                       "of the team for more")  # fmt: skip
 
 
 def require(role: Role) -> Any:
@@ -126,7 +127,7 @@ def require_team(role: Role) -> Any:
         found = teams.find(team)
         if found is None:
             raise Problem(404, f"there is no team {team!r}; list them with GET /api/v1/teams (qc team list)")
-        check(user, role, found, teams, f"team {teams.names[found]!r}")
+        check(user, role, found, teams)
         return TeamAccess(user=user, team=found, name=teams.names[found])
 
     team_access.__name__ = f"team_{role}"
