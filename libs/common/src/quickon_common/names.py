@@ -12,6 +12,7 @@ import re
 DNS_LABEL_BODY = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"  # unanchored, for patterns that contain a label
 DNS_LABEL_PATTERN = rf"^{DNS_LABEL_BODY}$"
 DNS_LABEL_MAX = 63
+RELEASE_NAME_MAX = 53  # Helm's limit on a release's name, which is a service's name
 DNS_SUBDOMAIN_PATTERN = rf"^{DNS_LABEL_BODY}(\.{DNS_LABEL_BODY})*$"
 DNS_SUBDOMAIN_MAX = 253
 DNS_LABEL_RULE = "lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters"

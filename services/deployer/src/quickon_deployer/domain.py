@@ -8,12 +8,11 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from quickon_common.names import is_dns_label
+from quickon_common.names import RELEASE_NAME_MAX, is_dns_label
 
 from .runtime.base import Health
 
 DIGEST = re.compile(r"[0-9a-f]{64}")
-RELEASE_NAME_MAX = 53  # Helm's limit: the name prefixes objects whose names are at most 63
 
 
 class Refused(Exception):

@@ -17,12 +17,13 @@ from fastapi import Depends, Path, Query, Request
 
 from quickon_common.contracts.queries import Caller
 from quickon_common.contracts.queries.backup import BACKUP, BackupDetail, BackupRequest
+from quickon_common.names import DNS_LABEL_PATTERN as DNS_LABEL
+from quickon_common.names import RELEASE_NAME_MAX
 
 from ..auth.dependencies import current_user
 from ..deps import Parts
 from ..principal import Principal
 from ..problems import Problem
-from ..routes.params import DNS_LABEL, SERVICE_NAME_MAX
 from .directory import Teams
 from .roles import Role
 
@@ -37,7 +38,7 @@ NamespaceChoice = Annotated[
 TeamKey = Annotated[str, Path(pattern=TEAM_NAME, min_length=1, max_length=63, description="the team's name (or id)")]
 BackupKey = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]*$", min_length=1, max_length=64)]
 ServiceKey = Annotated[
-    str, Path(pattern=DNS_LABEL, min_length=1, max_length=SERVICE_NAME_MAX, description="the service's name")
+    str, Path(pattern=DNS_LABEL, min_length=1, max_length=RELEASE_NAME_MAX, description="the service's name")
 ]
 
 
