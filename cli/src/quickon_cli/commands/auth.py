@@ -78,7 +78,7 @@ def logout(ctx: Context) -> int:
 
 def whoami(ctx: Context) -> int:
     me = ctx.client.get("/api/v1/auth/me")
-    role = "platform admin" if me.get("is_admin") else "user"
+    role = "administrator" if me.get("is_admin") else "user"
     teams = ", ".join(f"{t.get('name')} ({t.get('role')})" for t in me.get("teams") or [])
     ctx.show(me, f"{me.get('username')} ({role}) at {ctx.target.url}" + (f"; teams: {teams}" if teams else ""))
     return 0
