@@ -178,7 +178,7 @@ async def reset_password(parts: GatewayParts, admin: AdminUser, user: UserKey, r
     async with parts.service.outbox.begin(actor=admin.username) as uow:
         found = await find_user(uow.session, user)
         if found.id == admin.user_id:
-            raise Problem(409, "change your own password with POST /api/v1/auth/password, which asks for the current one")
+            raise Problem(409, "change your own password with POST /api/v1/auth/password (it asks for the current one)")
         found.password_hash, found.password_changed_at = new_hash, datetime.now(UTC)
         uow.session.add(found)
         revoked = await revoke_all(uow.session, found.id)
