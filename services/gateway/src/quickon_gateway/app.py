@@ -62,8 +62,9 @@ def create_gateway(settings: Settings | None = None, gateway: GatewaySettings | 
     service.runs(app.state.parts.reads.follow_catalog)
     service.runs(follower.follow)
     problems.install(app, body_limit=lambda path: gateway.max_chart_bytes if path == CHARTS else gateway.max_body_bytes)
+    # A request is matched against each router's routes in turn: the catalog, the busiest read, comes first.
+    routes.include(app)
     app.include_router(auth_router)
     app.include_router(users_router)
     app.include_router(teams_router)
-    routes.include(app)
     return service, app
