@@ -11,7 +11,8 @@ import pytest
 from cryptography.fernet import Fernet
 from pydantic import SecretStr
 
-from quickon_common.sealing import Sealer, SealError, adopt_key, platform_key, split_secrets
+from quickon_common.sealing import Sealer, SealError, adopt_key, platform_key
+from quickon_common.secret_values import split_secrets
 from quickon_common.settings import Settings
 from quickon_deployer.adapters.sealing import platform_sealer
 from quickon_deployer.settings import DeployerSettings

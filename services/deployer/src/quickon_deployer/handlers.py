@@ -68,7 +68,7 @@ def register(
 
     def user_values(event: ValuesChange) -> dict[str, Any]:
         try:
-            return merge_values(dict(event.values), sealer.open(event.sealed_values))
+            return sealer.joined(dict(event.values), event.sealed_values)
         except SealError as error:
             raise Refused(str(error)) from None
 
@@ -128,7 +128,7 @@ def register(
         if kind == "upgrade":
             if record.status == "stopped":
                 raise Refused(f"{record.name} is stopped; start it before upgrading, so the upgrade can be checked")
-            current = merge_values(record.values, sealer.open(record.sealed_secrets))
+            current = sealer.joined(record.values, record.sealed_secrets)
             wanted = merge_values(current, user_values(event)) if event.reuse_values else user_values(event)
             if event.digest is None:  # resolve asks the market
                 chosen: dict[str, Any] = {"request": sealer.seal(wanted)}

@@ -140,15 +140,20 @@ def is_secret(schema: dict[str, Any]) -> bool:
 
 
 def secret_paths(schema: dict[str, Any], prefix: str = "") -> list[str]:
-    """Dotted paths of the values a schema marks secret, e.g. ``admin.password``."""
+    """Patterns of the paths of the values a schema marks secret, e.g. ``admin.password``; inside a list's
+    ``items``, ``[*]`` stands for every item (``users[*].password``), as ``quickon_common.secret_values`` reads."""
     paths = []
     properties = schema.get("properties")
     if isinstance(properties, dict):
         for key, node in properties.items():
-            if not isinstance(node, dict):
-                continue
-            path = f"{prefix}{key}"
-            if is_secret(node):
-                paths.append(path)
-            paths.extend(secret_paths(node, f"{path}."))
+            if isinstance(node, dict):
+                paths.extend(_secret_paths_at(node, f"{prefix}{key}"))
     return paths
+
+
+def _secret_paths_at(node: dict[str, Any], path: str) -> list[str]:
+    if is_secret(node):
+        return [path]
+    items = node.get("items")
+    inside = _secret_paths_at(items, f"{path}[*]") if isinstance(items, dict) else []
+    return [*inside, *secret_paths(node, f"{path}.")]

@@ -27,7 +27,7 @@ from quickon_common.contracts.queries.market import (
 )
 from quickon_common.helm import merge_values
 from quickon_common.queries import QueryError
-from quickon_common.sealing import has_path
+from quickon_common.secret_values import expand
 from quickon_common.service import Service
 
 from . import values
@@ -125,7 +125,7 @@ def register_queries(
         """Check user values against a version's schema, merged over its defaults as Helm does."""
         found, chosen, _, files = await _resolved(request)
         errors = values.problems(files.schema, merge_values(files.values, request.values))
-        secret = [p for p in files.secret_paths if has_path(request.values, p)]
+        secret = sorted({path for pattern in files.secret_paths for path in expand(request.values, pattern)})
         unknown = values.unknown_keys(schema=files.schema, defaults=files.values, given=request.values)
         return contract.Validation.model_validate(
             {
