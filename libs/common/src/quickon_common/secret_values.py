@@ -121,6 +121,14 @@ def split_secrets(values: dict[str, Any], secret_paths: Sequence[str]) -> tuple[
     return plain, secret
 
 
+def value_at(tree: dict[str, Any], path: str) -> Any:
+    """The value at a concrete ``path`` of ``tree`` (None when it is not there)."""
+    node: Any = tree
+    for part in parts_of(path):
+        node = _child(node, part)
+    return node
+
+
 def _child(node: Any, part: Part) -> Any:
     if isinstance(part, int):
         return node[part] if isinstance(node, list) and 0 <= part < len(node) else None

@@ -35,6 +35,7 @@ from .contracts import Event
 from .contracts.queries import Query, QueryReply, QueryRequest
 from .contracts.queries.info import ConsumerInfo, Info, info_of
 from .db import Database
+from .files import OWNER_ONLY_UMASK, owner_only_directory
 from .inbox import prune_periodically
 from .logs import configure_logging
 from .migrations import Migrations, migrate
@@ -354,6 +355,9 @@ class Service:
     def run(self, app: FastAPI | None = None) -> None:
         """Serve the service until SIGINT/SIGTERM (``python -m quickon_<name>``)."""
         self._owns_process = True
+        # Whatever the service writes under var/ (databases, charts, backups, keys) is its owner's alone.
+        os.umask(OWNER_ONLY_UMASK)
+        owner_only_directory(self.settings.var_dir)
         configure_logging(self.name, level=self.settings.log_level, json_lines=self.settings.log_json)
         uvicorn.run(
             self.asgi(app),
