@@ -433,8 +433,16 @@ def test_secret_values_are_sealed_everywhere_and_only_the_reveal_gives_them_back
     var = Path(platform.env["QC_VAR_DIR"])
     # The simulated cluster stands for the cluster's own store (etcd): the app reads its Secret there.
     cluster = var / "deployer" / "sim"
+    in_cluster = b"".join(p.read_bytes() for p in cluster.rglob("*") if p.is_file())
+    assert "admin" in clear_in(in_cluster, given), "the search finds a value where it is (base64, in the Secret)"
     files = [p for p in var.rglob("*") if p.is_file() and cluster not in p.parents]
     assert any(p.suffix == ".db" for p in files) and any(p.suffix == ".log" for p in files)
+    # And what holds them sealed is its owner's alone: var/ itself, every database, the key, the logs.
+    assert stat.S_IMODE(var.stat().st_mode) == 0o700
+    private = [p for p in files if p.suffix in (".db", ".key", ".log") or p.name.endswith(("-wal", "-shm"))]
+    assert {
+        str(p.relative_to(var)): oct(stat.S_IMODE(p.stat().st_mode)) for p in private if p.stat().st_mode & 0o077
+    } == {}
     stream_files = [p for p in files if "jetstream" in p.parts]
     assert any(b"qc.deploy.upgrade.requested" in p.read_bytes() for p in stream_files), "the stream is read as stored"
     leaks = {str(p.relative_to(var)): clear_in(p.read_bytes(), given) for p in files}
