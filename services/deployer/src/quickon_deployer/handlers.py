@@ -114,9 +114,11 @@ def register(
                     app=event.app, wanted_version=event.version, repository=event.repository,
                     request=sealer.seal(values),
                 )  # fmt: skip
-            as_sent = SealedValues(dict(event.values), event.sealed_values, event.secret_paths)
+            # Sealed again by the same rule with the paths the request names: a value the sender left in clear
+            # (an older gateway, a forged request) under a credential's name is not stored in clear here.
+            split = seal_secrets(sealer, values, event.secret_paths or [])
             return InstallPlan(
-                app=event.app, wanted_version=event.version, repository=event.repository, **pinned(event, as_sent)
+                app=event.app, wanted_version=event.version, repository=event.repository, **pinned(event, split)
             )
         if record is None:
             raise Refused(f"there is no service {event.service!r} in {event.namespace!r}")
