@@ -23,7 +23,14 @@ from quickon_common.db import Database
 from quickon_common.helm import merge_values
 from quickon_common.queries import QueryError
 from quickon_common.sealing import Sealer, SealError
-from quickon_common.secret_values import masked, scrub, secret_paths_of, secret_strings, split_secrets
+from quickon_common.secret_values import (
+    credential_paths,
+    masked,
+    scrub,
+    secret_paths_of,
+    secret_strings,
+    split_secrets,
+)
 from quickon_common.service import Service
 
 from .adapters.market import Market, MarketRefused
@@ -102,7 +109,10 @@ def register(service: Service, *, runtime: Runtime, market: Callable[[], Market]
             ).to_json()
         except RuntimeFailure as failure:
             health = f"unknown: {failure.reason}"
-        secret_paths = record.secret_paths if record.sealed_secrets else []
+        # The sealed ones, and any credential a record from before lists were understood still holds in clear.
+        secret_paths = sorted(
+            {*(record.secret_paths if record.sealed_secrets else []), *credential_paths(record.values)}
+        )
         return contract.ServiceDetail.model_validate({
             **summary(record),
             "values": masked(record.values, secret_paths),
