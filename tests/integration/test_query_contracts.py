@@ -85,6 +85,7 @@ async def test_every_query_is_answered_within_its_contract(nats_server: NatsServ
                 ),
                 deployer_queries.PREVIEW.subject: deployer_queries.PreviewRequest(service="cache", version="1.0.1"),
                 deployer_queries.BACKUP_SOURCE.subject: deployer_queries.ServiceRequest(service="cache"),
+                deployer_queries.SEALED_SECRETS.subject: deployer_queries.ServiceRequest(service="cache"),
                 deployer_queries.INJECT.subject: deployer_queries.InjectRequest(
                     service="cache", kind=workload["kind"], name=workload["metadata"]["name"]
                 ),
