@@ -12,9 +12,13 @@ from quickon_common.settings import Settings
 from . import problems, routes, stalled, tracking
 from .auth.first_admin import ensure_first_admin
 from .auth.routes import router as auth_router
+from .auth.throttle import LoginThrottle
 from .auth.tokens import TokenStore
 from .deps import Parts
+from .guard import RateLimited, SecurityHeaders
+from .limits import RateLimit
 from .migrations import MIGRATIONS
+from .probes import shown_to
 from .reads import Reads
 from .settings import GatewaySettings
 
@@ -50,11 +54,15 @@ def create_gateway(settings: Settings | None = None, gateway: GatewaySettings | 
         reads=Reads(service, timeout_s=gateway.query_timeout_s, cache_s=gateway.catalog_cache_s),
         tokens=TokenStore(service.db, cache_s=gateway.token_cache_s),
         sealer=Sealer.platform(service.settings),
+        login=LoginThrottle(gateway),
     )
+    service.shows_details = shown_to(internal_port=gateway.internal_port, tokens=app.state.parts.tokens)
     tracking.register(service)
     stalled.register(service, deadline_s=gateway.operation_deadline_s)
     service.runs(app.state.parts.reads.follow_catalog)
+    app.add_middleware(RateLimited, rate=RateLimit(per_s=gateway.rate_per_s, burst=gateway.rate_burst))
     problems.install(app, body_limit=lambda path: gateway.max_chart_bytes if path == CHARTS else gateway.max_body_bytes)
+    app.add_middleware(SecurityHeaders)  # added last: outermost, so every answer has them
     app.include_router(auth_router)
     routes.include(app)
     return service, app

@@ -14,6 +14,7 @@ from .reads import Reads
 from .settings import GatewaySettings
 
 if TYPE_CHECKING:  # auth's dependencies import this module
+    from .auth.throttle import LoginThrottle
     from .auth.tokens import TokenStore
 
 
@@ -26,6 +27,7 @@ class Parts:
     reads: Reads
     tokens: TokenStore
     sealer: Sealer  # seals the secret values of requests with the platform key
+    login: LoginThrottle  # failed logins back off; password checks are bounded
 
 
 async def parts(request: Request) -> Parts:  # async: FastAPI runs a plain def in a thread

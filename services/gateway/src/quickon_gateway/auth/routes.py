@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import IntegrityError
@@ -103,10 +103,17 @@ def user_view(user: UserRecord) -> UserView:
 
 
 @router.post("/auth/token", response_model=AccessToken, summary="Log in: a bearer token for a username and password")
-async def log_in(parts: GatewayParts, form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> AccessToken:
+async def log_in(
+    parts: GatewayParts, form: Annotated[OAuth2PasswordRequestForm, Depends()], request: Request
+) -> AccessToken:
+    address = request.client.host if request.client else "unknown"
+    parts.login.refuse_if_blocked(form.username, address)  # 429 before any password is checked
     async with parts.service.db.read_session() as session:
         user = (await session.exec(select(UserRecord).where(UserRecord.username == form.username))).first()
-    if not await password_matches(form.password, user.password_hash if user else None) or user is None:
+    async with parts.login.checking():
+        matches = await password_matches(form.password, user.password_hash if user else None)
+    if not matches or user is None:
+        parts.login.failed(form.username, address)
         async with parts.service.outbox.begin(actor=form.username[:64]) as uow:
             uow.emit(
                 UserLoginFailed(
@@ -115,6 +122,7 @@ async def log_in(parts: GatewayParts, form: Annotated[OAuth2PasswordRequestForm,
                 subject="users",
             )
         raise Problem(401, "wrong username or password", headers={"WWW-Authenticate": "Bearer"})
+    parts.login.succeeded(form.username)
     async with parts.service.outbox.begin(actor=user.username, team=user.team) as uow:
         record, token = parts.tokens.issue(
             uow.session, user, kind="session", name="login", ttl=timedelta(seconds=parts.settings.session_ttl_s)

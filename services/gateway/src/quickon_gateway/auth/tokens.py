@@ -22,11 +22,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from quickon_common.db import Database
 
 from ..flights import SingleFlight
+from ..limits import Bounded
 from ..principal import Principal
 from .models import TokenRecord, UserRecord
 
 PREFIX = "qc_"
 LAST_USED_EVERY_S = 60.0  # last_used_at is a hint: written at most this often per token
+CACHED_TOKENS = 100_000  # checked tokens kept in memory (the least recently checked go first)
 
 
 class TokenRefused(Exception):
@@ -57,8 +59,8 @@ class TokenStore:
     def __init__(self, db: Database, *, cache_s: float) -> None:
         self.db = db
         self.cache_s = cache_s
-        self._cache: dict[str, _Checked] = {}
-        self._last_used: dict[str, float] = {}
+        self._cache: Bounded[str, _Checked] = Bounded(CACHED_TOKENS)
+        self._last_used: Bounded[str, float] = Bounded(CACHED_TOKENS)
         self._loading: SingleFlight[_Checked] = SingleFlight()
 
     def issue(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from typing import Annotated
+from urllib.parse import urlparse
 
 from fastapi import APIRouter, File, Response, UploadFile
 from pydantic import Field
@@ -19,6 +20,7 @@ from quickon_common.contracts.queries.market import PUBLISH, REPOSITORIES, Publi
 from ..auth import CurrentUser
 from ..deps import GatewayParts
 from ..operations import ACCEPTED, OperationView, Target, submit
+from ..principal import Principal
 from ..problems import Problem
 from .params import DNS_LABEL, RepositoryName, Strict
 
@@ -47,11 +49,19 @@ async def list_repositories(parts: GatewayParts, _user: CurrentUser) -> Reposito
 async def add_repository(
     parts: GatewayParts, user: CurrentUser, request: RepositoryRequest, response: Response
 ) -> OperationView:
+    _local_only_for_admins(user, request.url)
     event = RepositoryAddRequested(repository=request.name, url=request.url)
     return await submit(
         parts, user, response, kind="add_repository", event=event, target=Target(repository=request.name),
         subject=_subject(request.name),
     )  # fmt: skip
+
+
+def _local_only_for_admins(user: Principal, url: str) -> None:
+    """A local directory is read with the market's own file access: only an admin may name one (the market
+    also keeps it under QC_MARKET_LOCAL_ROOTS)."""
+    if not user.is_admin and (url.startswith("/") or urlparse(url).scheme not in ("http", "https")):
+        raise Problem(403, "only an admin may add a local directory as a repository; serve it over http(s)")
 
 
 @router.post(
