@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 
 def temporary_sibling(path: Path, suffix: str = ".tmp") -> Path:
@@ -45,7 +48,7 @@ OWNER_ONLY_UMASK = 0o077
 def owner_only_directory(path: Path) -> Path:
     """``path`` made (with its parents) if missing, and readable by its owner only whatever it was."""
     path.mkdir(parents=True, exist_ok=True, mode=OWNER_ONLY_DIRECTORY)
-    os.chmod(path, OWNER_ONLY_DIRECTORY)
+    _tighten(path, OWNER_ONLY_DIRECTORY)
     return path
 
 
@@ -56,5 +59,14 @@ def owner_only_file(path: Path, *companions: str) -> Path:
     os.close(os.open(path, os.O_WRONLY | os.O_CREAT, OWNER_ONLY_FILE))  # never truncates what is there
     for each in (path, *(path.with_name(path.name + suffix) for suffix in companions)):
         if each.exists():
-            os.chmod(each, OWNER_ONLY_FILE)
+            _tighten(each, OWNER_ONLY_FILE)
     return path
+
+
+def _tighten(path: Path, mode: int) -> None:
+    """``chmod``; a path another account owns (a volume mounted by the operator) is used as it is, and said."""
+    try:
+        os.chmod(path, mode)
+    except PermissionError:
+        log.warning("%s belongs to another account, so it cannot be made owner-only (%o): check who may read it",
+                    path, mode)  # fmt: skip
