@@ -1,4 +1,4 @@
-"""Files replaced whole: a crash leaves the old content or the new, never half of one."""
+"""Files replaced whole (a crash leaves the old content or the new, never half of one), and kept owner-only."""
 
 from __future__ import annotations
 
