@@ -181,3 +181,9 @@ def test_secrets_in_lists_and_in_rendered_objects_are_hidden() -> None:
     changed = copy.deepcopy(config) | {"data": {"admin": "new-secret", "mode": "fast"}}
     text = repr(manifest_diff([config], [changed], hidden={"old-secret", "new-secret"}))
     assert "mode: fast" in text and "secret" not in text.replace("SECRET", "")
+
+
+def test_a_secret_under_a_key_with_dots_is_hidden_too() -> None:
+    key = "vault.hashicorp.com/agent-inject-secret-db"
+    diff = values_diff({"a": {key: "old-x"}}, {"a": {key: "new-x"}}, secret_paths=[f'a["{key}"]'])
+    assert diff == [{"path": f'a["{key}"]', "change": "changed", "before": REDACTED, "after": REDACTED}]

@@ -57,6 +57,8 @@ def test_secret_paths_cover_nested_and_all_three_markers() -> None:
     listed = {"properties": {"users": {"type": "array", "items": {"properties": {"password": {"writeOnly": True}}}},
                              "keys": {"type": "array", "items": {"type": "string", "format": "password"}}}}  # fmt: skip
     assert secret_paths(listed) == ["users[*].password", "keys[*]"]
+    dotted = {"properties": {"annotations": {"properties": {"example.com/key": {"x-quickon-secret": True}}}}}
+    assert secret_paths(dotted) == ['annotations["example.com/key"]']
 
 
 def test_schema_messages_never_quote_the_value() -> None:

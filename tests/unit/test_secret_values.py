@@ -40,6 +40,16 @@ def test_paths_name_list_items_and_patterns_name_every_item() -> None:
     assert value_at(VALUES, "grid[0][0].token") == "t-deep" and value_at(VALUES, "users[5].name") is None
 
 
+def test_a_key_with_dots_or_brackets_is_named_quoted() -> None:
+    values = {"podAnnotations": {"vault.hashicorp.com/agent-inject-secret-db": "db-creds", "team": "blue"}}
+    [path] = secret_paths_of(values, [])
+    assert path == 'podAnnotations["vault.hashicorp.com/agent-inject-secret-db"]'
+    assert parts_of(path) == ["podAnnotations", "vault.hashicorp.com/agent-inject-secret-db"]
+    plain, secret = split_secrets(values, [path])
+    assert plain == {"podAnnotations": {"team": "blue"}} and join_secrets(plain, secret) == values
+    assert masked(plain, [path])["podAnnotations"]["vault.hashicorp.com/agent-inject-secret-db"] == MASK
+
+
 def test_credentials_are_found_in_lists_of_maps_at_any_depth() -> None:
     assert sorted(credential_paths(VALUES)) == ["db.rootPassword", "grid[0][0].token", "users[0].password"]
     # The chart's patterns and the credential rule together; a list item that is itself secret takes its list.

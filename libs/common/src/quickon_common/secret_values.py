@@ -7,20 +7,24 @@ them, with every key that names a credential (``password``, ``token``…, the ch
 not), into the concrete paths of the values given. The gateway seals by that rule, the deployer
 again by the same, and both carry the paths with the values so nothing has to guess later.
 
+A key holding a dot, a bracket or a quote (an annotation's ``vault.hashicorp.com/agent-inject-secret``)
+is written quoted, as JSON in brackets: ``podAnnotations["vault.hashicorp.com/agent-inject-secret"]``.
 A path ends at a key: when a list's items are themselves secret (``keys[*]``), the whole list is.
 """
 
 from __future__ import annotations
 
 import copy
+import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 CREDENTIAL = re.compile(r"(passw(or)?d|secret|token|api_?key|private_?key|credential)", re.IGNORECASE)
 MASK = "********"  # what a secret value shows as wherever values are shown
-EVERY = "[*]"  # in a pattern's parts: every item of a list (no key holds brackets)
-_PART = re.compile(r"\[(\d+|\*)\]|([^.\[\]]+)")
+EVERY = "[*]"  # in a pattern's parts: every item of a list (so a key spelt "[*]" cannot be named)
+_PART = re.compile(r'\[(\d+|\*)\]|\[("(?:[^"\\]|\\.)*")\]|([^.\[\]"]+)')
+_PLAIN_KEY = re.compile(r'[^.\[\]"]+')
 
 Part = str | int
 
@@ -29,8 +33,11 @@ def parts_of(path: str) -> list[Part]:
     """``users[0].password`` -> ``["users", 0, "password"]``; a pattern's ``[*]`` is ``EVERY``."""
     found: list[Part] = []
     for match in _PART.finditer(path):
-        index, key = match.groups()
-        found.append(key if key is not None else EVERY if index == "*" else int(index))
+        index, quoted, key = match.groups()
+        if quoted is not None:
+            found.append(json.loads(quoted))
+        else:
+            found.append(key if key is not None else EVERY if index == "*" else int(index))
     return found
 
 
@@ -42,6 +49,8 @@ def path_of(parts: Sequence[Part]) -> str:
             text += f"[{part}]"
         elif part == EVERY:
             text += EVERY
+        elif not _PLAIN_KEY.fullmatch(part):
+            text += f"[{json.dumps(part)}]"
         else:
             text += f".{part}" if text else part
     return text

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from quickon_common.secret_values import scrub
+from quickon_common.secret_values import path_of, scrub
 
 REDACTED = "***redacted***"
 SECRET_HIDDEN = "(Secret: contents hidden)"
@@ -88,14 +88,15 @@ def object_key(manifest: dict[str, Any]) -> str:
     return f"{kind}/{namespace}/{name}" if namespace else f"{kind}/{name}"
 
 
-def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+def _flatten(tree: dict[str, Any], prefix: tuple[str, ...] = ()) -> dict[str, Any]:
+    # Paths spelt as secret paths are (a key with dots quoted), so that each is compared with them as it is.
     flat: dict[str, Any] = {}
     for key, value in tree.items():
-        path = f"{prefix}{key}"
+        parts = (*prefix, str(key))
         if isinstance(value, dict) and value:
-            flat.update(_flatten(value, f"{path}."))
+            flat.update(_flatten(value, parts))
         else:
-            flat[path] = value  # an empty map is a value too: {} -> absent is a change
+            flat[path_of(parts)] = value  # an empty map is a value too: {} -> absent is a change
     return flat
 
 
