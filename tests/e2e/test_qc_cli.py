@@ -198,7 +198,7 @@ def test_a_service_lives_its_whole_life_through_qc(logged_in: Platform) -> None:
     )
     assert "deploy.install.completed" in ok(platform, "events", "--last", "1000", "--context", "deploy").out
 
-    ok(platform, "uninstall", "git", *WAIT)
+    ok(platform, "uninstall", "git", "--yes", *WAIT)
     assert sim_pods(platform, "git") == []  # as `helm uninstall --wait`: done once its pods have shut down
     gone = qc(platform, "status", "git")
     assert gone.code == 1
@@ -251,7 +251,7 @@ def test_an_upgrade_without_a_version_goes_to_the_newest_stable_one(logged_in: P
     again = ok(platform, "upgrade", "oldgit", *WAIT)
     assert "oldgit is on the newest stable version, 1.1.1" in again.out
     assert service(platform, "oldgit")["version"] == "1.1.1"
-    ok(platform, "uninstall", "oldgit", *WAIT)
+    ok(platform, "uninstall", "oldgit", "--yes", *WAIT)
 
 
 def test_api_tokens_work_until_revoked_and_logout_ends_the_session(logged_in: Platform) -> None:
@@ -309,7 +309,7 @@ def test_a_chart_package_over_a_nats_message_installs_and_upgrades(logged_in: Pl
     upgraded = ok(platform, "upgrade", "big", "--version", "1.1.0", *WAIT)
     assert "upgrade of big succeeded" in upgraded.out
     assert (service(platform, "big")["version"], service(platform, "big")["status"]) == ("1.1.0", "running")
-    ok(platform, "uninstall", "big", *WAIT)
+    ok(platform, "uninstall", "big", "--yes", *WAIT)
 
 
 # -- secrets stay sealed ---------------------------------------------------------------------------------

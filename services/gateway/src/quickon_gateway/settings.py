@@ -19,7 +19,8 @@ class GatewaySettings(BaseSettings):
         description="the first admin's password; unset: one is generated at first start and printed once",
     )
     session_ttl_s: float = Field(default=12 * 3600, gt=0, description="how long a login's token lasts")
-    # How long a checked token is trusted without the database; revoking through this gateway is at once.
+    # How long a checked token (and the teams) are kept without the database; any iam event drops them at once
+    # on every replica, and nothing is kept while a replica cannot hear those events.
     token_cache_s: float = Field(default=5, ge=0)
     # How long an answer of the market's catalog is served from memory (market events drop it sooner).
     catalog_cache_s: float = Field(default=5, ge=0)

@@ -9,9 +9,9 @@ then answers. The answer is not to be cached.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import InterfaceError, OperationalError
 
@@ -19,23 +19,15 @@ from quickon_common.contracts.iam import ServiceSecretsRevealed
 from quickon_common.contracts.queries.deployer import SEALED_SECRETS, ServiceRequest
 from quickon_common.sealing import SealError
 
-from ..auth.dependencies import AdminUser
 from ..deps import GatewayParts
-from ..principal import Principal
 from ..problems import Problem
-from ..visibility import can_see
-from .params import Namespace, ServiceName
+from ..teams.access import ServiceAdmin
 
 router = APIRouter(prefix="/api/v1/services", tags=["services"])
 
-
-async def secret_revealer(user: AdminUser) -> Principal:
-    """Who may see a service's secret values in clear: for now a platform admin (403 for anyone else).
-    The one place that rule lives, so that it can become the service's team admins'."""
-    return user
-
-
-SecretRevealer = Annotated[Principal, Depends(secret_revealer)]
+# Who may see a service's secret values in clear: an admin of the team that owns it (or a platform admin);
+# the one place that rule is named.
+SecretRevealer = ServiceAdmin
 
 
 class RevealedSecrets(BaseModel):
@@ -49,12 +41,11 @@ class RevealedSecrets(BaseModel):
     "/{name}/secrets", response_model=RevealedSecrets,
     summary="A service's secret values in clear (each reveal is recorded in the audit log)",
 )  # fmt: skip
-async def reveal_secrets(
-    parts: GatewayParts, user: SecretRevealer, name: ServiceName, response: Response, namespace: Namespace = "default"
-) -> RevealedSecrets:
-    found = await parts.reads.ask(SEALED_SECRETS, ServiceRequest(service=name, namespace=namespace))
-    if not can_see(user, found.team):
-        raise Problem(404, f"there is no service {name!r} in {namespace!r}")
+async def reveal_secrets(parts: GatewayParts, access: SecretRevealer, response: Response) -> RevealedSecrets:
+    user, name, namespace = access.user, access.name, access.namespace
+    found = await parts.reads.ask(
+        SEALED_SECRETS, ServiceRequest(service=name, namespace=namespace, caller=user.caller())
+    )
     try:
         values = parts.sealer.open(found.sealed)
     except SealError as error:
