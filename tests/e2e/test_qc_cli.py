@@ -4,17 +4,24 @@ input and an unreachable gateway fail with their exit codes; `qc events` shows w
 
 from __future__ import annotations
 
+import base64
+import contextlib
+import gzip
 import json
 import random
+import secrets
+import sqlite3
 import stat
 import subprocess
 import sys
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from quickon_common.helm import helm_binary
@@ -303,3 +310,181 @@ def test_a_chart_package_over_a_nats_message_installs_and_upgrades(logged_in: Pl
     assert "upgrade of big succeeded" in upgraded.out
     assert (service(platform, "big")["version"], service(platform, "big")["status"]) == ("1.1.0", "running")
     ok(platform, "uninstall", "big", "--yes", *WAIT)
+
+
+# -- secrets stay sealed ---------------------------------------------------------------------------------
+
+SEALED_SCHEMA = {
+    "type": "object",
+    "properties": {
+        # Not marked secret by the chart: the credential rule seals it all the same.
+        "auth": {"type": "object", "properties": {"adminPassword": {"type": "string", "minLength": 12}}},
+        "users": {
+            "type": "array",
+            "items": {"type": "object", "properties": {"name": {"type": "string"}, "password": {"type": "string"}}},
+        },
+        # Marked secret by the chart under a name no rule would guess.
+        "mail": {"type": "object", "properties": {"relayCode": {"type": "string", "writeOnly": True}}},
+        "replicaCount": {"type": "integer"},
+    },
+}
+SEALED_TEMPLATES = {
+    "secret.yaml": (
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: {{ .Release.Name }}-auth\nstringData:\n"
+        "  admin-password: {{ .Values.auth.adminPassword | quote }}\n"
+        "  relay-code: {{ .Values.mail.relayCode | quote }}\n"
+        "{{- range .Values.users }}\n  user-{{ .name }}: {{ .password | quote }}\n{{- end }}\n"
+    ),
+    # What a careless chart does: a secret in a ConfigMap. QuickOn still keeps it out of what it stores and shows.
+    "configmap.yaml": (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-config\ndata:\n"
+        "  admin: {{ .Values.auth.adminPassword | quote }}\n"
+    ),
+    "deployment.yaml": (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n"
+        "  replicas: {{ .Values.replicaCount }}\n  selector:\n    matchLabels: {app: {{ .Release.Name }}}\n"
+        "  template:\n    metadata:\n      labels: {app: {{ .Release.Name }}}\n    spec:\n"
+        "      containers:\n        - name: web\n          image: nginx:1.27\n"
+    ),
+}
+
+
+def sealed_chart(root: Path, version: str) -> Path:
+    """The chart ``sealedapp`` at ``version``: a password its schema does not mark, passwords in a list of users,
+    and a value its schema marks secret, all rendered into a Secret (and one into a ConfigMap)."""
+    source = root / f"src-{version}" / "sealedapp"
+    (source / "templates").mkdir(parents=True)
+    (source / "Chart.yaml").write_text(
+        f"apiVersion: v2\nname: sealedapp\nversion: {version}\nappVersion: '{version}'\n"
+    )
+    (source / "values.yaml").write_text(
+        "auth: {adminPassword: please-change-me}\nusers: []\nmail: {relayCode: ''}\nreplicaCount: 1\n"
+    )
+    (source / "values.schema.json").write_text(json.dumps(SEALED_SCHEMA))
+    for name, text in SEALED_TEMPLATES.items():
+        (source / "templates" / name).write_text(text)
+    done = subprocess.run([helm_binary(), "package", str(source), "-d", str(root)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return root / f"sealedapp-{version}.tgz"
+
+
+def traces(value: str) -> list[bytes]:
+    """How ``value`` could show in a file or a stream: as is, JSON-escaped, and base64 (standard and URL-safe)
+    at each of the three alignments it may have inside a longer encoded text."""
+    raw = value.encode()
+    found = {raw, json.dumps(value)[1:-1].encode()}
+    for shift in range(3):
+        encoded = base64.b64encode(b"\0" * shift + raw)
+        inner = encoded[4 if shift else 0 : -4]  # the characters that depend on the value alone
+        found |= {inner, inner.translate(bytes.maketrans(b"+/", b"-_"))}
+    return sorted(found)
+
+
+def readable(path: Path) -> bytes:
+    """A file's bytes, and what it holds compressed opened too: a gzip file (a backup's archive), the blobs of
+    a SQLite database (a revision's rendered objects are zlib-compressed)."""
+    data = path.read_bytes()
+    found = [data]
+    if data[:2] == b"\x1f\x8b":
+        with contextlib.suppress(OSError, EOFError):
+            found.append(gzip.decompress(data))
+    if data.startswith(b"SQLite format 3\0"):
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+            tables = [name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+            cells = [cell for table in tables for row in db.execute(f'SELECT * FROM "{table}"') for cell in row]
+        for blob in (cell for cell in cells if isinstance(cell, bytes)):
+            with contextlib.suppress(zlib.error):
+                found.append(zlib.decompress(blob))
+    return b"\n".join(found)
+
+
+def clear_in(data: bytes, secrets: dict[str, str]) -> list[str]:
+    return [name for name, value in secrets.items() if any(trace in data for trace in traces(value))]
+
+
+def test_secret_values_are_sealed_everywhere_and_only_the_reveal_gives_them_back(
+    logged_in: Platform, tmp_path: Path
+) -> None:
+    platform = logged_in
+    tag = secrets.token_hex(5)
+    given = {
+        "admin": f"Adm1n-pass-{tag}", "alice": f"alice-pass-{tag}", "bob": f"bob-pass-{tag}",
+        "relay": f"relay-code-{tag}", "bob_new": f"bob-new-pass-{tag}", "refused": f"Sh0rt-{tag[:4]}",
+    }  # fmt: skip
+    for version in ("1.0.0", "1.1.0"):
+        ok(platform, "publish", str(sealed_chart(tmp_path, version)))
+    wait_for(lambda: "1.1.0" in qc(platform, "app", "sealedapp").out, what="sealedapp 1.1.0 in the catalog")
+    values = tmp_path / "values.yaml"
+    values.write_text(json.dumps({
+        "auth": {"adminPassword": given["admin"]}, "mail": {"relayCode": given["relay"]},
+        "users": [{"name": "alice", "password": given["alice"]}, {"name": "bob", "password": given["bob"]}],
+    }))  # fmt: skip
+    ok(platform, "install", "sealedapp", "--name", "vault", "--version", "1.0.0", "-f", str(values), *WAIT)
+
+    shown = service(platform, "vault")
+    masked = "********"
+    assert shown["values"]["users"] == [{"name": "alice", "password": masked}, {"name": "bob", "password": masked}]
+    assert shown["values"]["auth"] == {"adminPassword": masked} and shown["values"]["mail"] == {"relayCode": masked}
+    assert shown["secret_values"] == ["auth.adminPassword", "mail.relayCode", "users[0].password", "users[1].password"]
+
+    change = tmp_path / "change.yaml"
+    change.write_text(json.dumps({"users": [{"name": "alice", "password": given["alice"]},
+                                            {"name": "bob", "password": given["bob_new"]}]}))  # fmt: skip
+    preview = ok(platform, "upgrade", "vault", "--version", "1.1.0", "-f", str(change), "--preview", "--json")
+    assert "users" in [d["path"] for d in preview.json()["values_diff"]]
+    ok(platform, "upgrade", "vault", "--version", "1.1.0", "-f", str(change), *WAIT)  # a backup first, by default
+    ok(platform, "backup", "vault", *WAIT)
+
+    short = tmp_path / "short.yaml"
+    short.write_text(json.dumps({"auth": {"adminPassword": given["refused"]}}))
+    refused = qc(platform, "install", "sealedapp", "--name", "refused", "-f", str(short))
+    assert refused.code == 1 and "body.values.auth.adminPassword: too short: at least 12 characters" in refused.err
+
+    # The one way back: the reveal, itself an audited iam event naming who and which service.
+    revealed = ok(platform, "secrets", "vault", "--json").json()
+    assert revealed["values"] == {
+        "auth": {"adminPassword": given["admin"]}, "mail": {"relayCode": given["relay"]},
+        "users": [{"password": given["alice"]}, {"password": given["bob_new"]}],
+    }  # fmt: skip
+    table = [line.split() for line in ok(platform, "secrets", "vault").out.splitlines()]
+    assert ["users[1].password", given["bob_new"]] in table
+
+    def reveal_audited() -> bool:
+        found = qc(platform, "audit", "--context", "iam", "--service", "vault", "--json").json()
+        return any(
+            (e["type"], e["actor"]) == ("io.quickon.iam.secrets.revealed.v1", "admin") for e in found.get("entries", [])
+        )
+
+    wait_for(reveal_audited, what="the reveal in the audit log, naming who")
+    audit = ok(platform, "audit", "--export", "-", "--format", "jsonl").out
+
+    # Nothing else holds them in clear: every file under var/ (logs, every service's SQLite database and its WAL,
+    # the NATS stream's files, backups, keys), the audit log, the SSE stream and what qc showed.
+    token = json.loads(platform.config.read_text())["token"]
+    sse = httpx.get(f"{platform.url}/api/v1/events", params={"follow": "false", "last": 10000},
+                    headers={"Authorization": f"Bearer {token}"}, timeout=60).content  # fmt: skip
+    assert b"io.quickon.deploy.upgrade.completed" in sse and b"io.quickon.iam.secrets.revealed" in sse
+    outputs = {
+        "SSE stream": sse, "audit export": audit.encode(), "qc status": json.dumps(shown).encode(),
+        "upgrade preview": preview.out.encode(), "refused install": (refused.out + refused.err).encode(),
+    }  # fmt: skip
+    var = Path(platform.env["QC_VAR_DIR"])
+    # The simulated cluster stands for the cluster's own store (etcd): the app reads its Secret there.
+    cluster = var / "deployer" / "sim"
+    in_cluster = b"".join(p.read_bytes() for p in cluster.rglob("*") if p.is_file())
+    assert "admin" in clear_in(in_cluster, given), "the search finds a value where it is (base64, in the Secret)"
+    files = [p for p in var.rglob("*") if p.is_file() and cluster not in p.parents]
+    assert any(p.suffix == ".db" for p in files) and any(p.suffix == ".log" for p in files)
+    # And what holds them sealed is its owner's alone: var/ itself, every database, the key, the logs.
+    assert stat.S_IMODE(var.stat().st_mode) == 0o700
+    private = [p for p in files if p.suffix in (".db", ".key", ".log") or p.name.endswith(("-wal", "-shm"))]
+    assert {
+        str(p.relative_to(var)): oct(stat.S_IMODE(p.stat().st_mode)) for p in private if p.stat().st_mode & 0o077
+    } == {}
+    stream_files = [p for p in files if "jetstream" in p.parts]
+    assert any(b"qc.deploy.upgrade.requested" in p.read_bytes() for p in stream_files), "the stream is read as stored"
+    kept = readable(var / "deployer.db")  # the revisions' objects are looked into: the ConfigMap is kept masked
+    assert b'"admin": "********"' in kept and b"vault-config" in kept
+    leaks = {str(p.relative_to(var)): clear_in(readable(p), given) for p in files}
+    leaks |= {name: clear_in(data, given) for name, data in outputs.items()}
+    assert {where: found for where, found in leaks.items() if found} == {}

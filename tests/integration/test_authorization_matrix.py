@@ -73,6 +73,7 @@ EXPECTED: dict[str, str] = {
     "GET /api/v1/services/{name}": VIEWER,
     "DELETE /api/v1/services/{name}": ADMIN,
     "GET /api/v1/services/{name}/revisions": VIEWER,
+    "GET /api/v1/services/{name}/secrets": ADMIN,  # the secret values in clear: a team admin
     "POST /api/v1/services/{name}/start": OPERATOR,
     "POST /api/v1/services/{name}/stop": OPERATOR,
     "POST /api/v1/services/{name}/restart": OPERATOR,

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from quickon_common.natsserver import NatsServer
 from quickon_deployer.runtime.simulated import SimRuntime
-from support.bus import stream_messages
+from support.bus import events, eventually, stream_messages
+from support.gateway import client, log_in
 from support.gateway_flows import accepted, settled, stack, steps, succeeded
 
 PASSWORD = "s3cret-Pa55word-via-gateway"
@@ -69,6 +70,29 @@ async def test_an_install_is_checked_sealed_and_followed_to_its_end(
         found = (await http.get("/api/v1/operations", params={"service": "cache"})).json()["operations"]
         assert [(o["kind"], o["state"]) for o in found] == [("install", "failed"), ("install", "succeeded")]
         assert (await http.get("/api/v1/operations/nope")).status_code == 404
+
+        # The reveal: for admins only (403 for another user), and never cached.
+        revealed = await http.get("/api/v1/services/cache/secrets")
+        assert revealed.status_code == 200, revealed.text
+        assert revealed.json() == {
+            "service": "cache", "namespace": "default", "values": {"auth": {"password": PASSWORD}},
+            "secret_paths": ["auth.password"],
+        }  # fmt: skip
+        assert revealed.headers["cache-control"] == "no-store"
+        assert (await http.get("/api/v1/services/nothere/secrets")).status_code == 404
+        made = await http.post("/api/v1/users", json={"username": "bob", "password": "bobs-password"})
+        assert made.status_code == 201, made.text
+        async with client(s.app, await log_in(s.app, "bob", "bobs-password")) as bob:
+            refused = await bob.get("/api/v1/services/cache/secrets")
+        assert refused.status_code == 403 and PASSWORD not in refused.text
+
+        async def reveal_published() -> bool:  # naming who and which service, without the value
+            found = await events(nats_server.url, "qc.iam.secrets.revealed")
+            return [(e.username, e.service, e.secret_paths) for e, _ in found] == [
+                ("admin", "cache", ["auth.password"])
+            ]  # type: ignore[attr-defined]
+
+        await eventually(reveal_published, what="the reveal's iam event")
 
     # No message on the bus carries the password in clear: the gateway sealed it before publishing.
     leaks = [m.subject for m in await stream_messages(nats_server.url) if PASSWORD.encode() in m.data]

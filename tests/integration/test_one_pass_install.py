@@ -95,7 +95,8 @@ async def test_secret_values_stay_sealed_in_events_and_at_rest(
         install = {"name": "sealed", "app": "redis", "version": "1.0.0", "values": values}
         await succeeded(s.http, await s.http.post("/api/v1/services", json=install))
         service = (await s.http.get("/api/v1/services/sealed")).json()
-        assert service["values"] == {"auth": {}, "metrics": {}, "replicaCount": 1}
+        masked = {"auth": {"password": "********"}, "metrics": {"token": "********"}, "replicaCount": 1}
+        assert service["values"] == masked, "shown masked: set, but not what"
         assert service["secret_values"] == ["auth.password", "metrics.token"]
 
         upgrade = {"version": "1.0.1", "values": {"metrics": {"token": f"{TOKEN}-2"}}, "backup_first": False}

@@ -92,6 +92,7 @@ async def test_every_query_is_answered_within_its_contract(nats_server: NatsServ
                     service="cache", version="1.0.1", caller=ALL
                 ),
                 deployer_queries.BACKUP_SOURCE.subject: deployer_queries.ServiceRequest(service="cache"),
+                deployer_queries.SEALED_SECRETS.subject: deployer_queries.ServiceRequest(service="cache", caller=ALL),
                 deployer_queries.INJECT.subject: deployer_queries.InjectRequest(
                     service="cache", kind=workload["kind"], name=workload["metadata"]["name"]
                 ),
@@ -139,7 +140,7 @@ async def test_every_query_is_answered_within_its_contract(nats_server: NatsServ
                 for subject, request in requests.items()
                 if getattr(request, "caller", None) is not None
             }
-            assert len(unscoped) == 10
+            assert len(unscoped) == 11
             for subject, request in unscoped.items():
                 with pytest.raises(QueryError, match="caller") as refusal:
                     await answer(QUERIES[subject], request)

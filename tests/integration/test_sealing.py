@@ -1,19 +1,26 @@
 """The platform key: made once by whichever service comes first, shared by all; the deployer's former key
-file becomes it, or keeps opening what it sealed."""
+file becomes it, or keeps opening what it sealed. Credentials a record still holds in clear are sealed at start."""
 
 from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
 from pydantic import SecretStr
 
-from quickon_common.sealing import Sealer, SealError, adopt_key, platform_key, split_secrets
+from quickon_common.db import Database
+from quickon_common.migrations import migrate
+from quickon_common.sealing import Sealer, SealError, adopt_key, platform_key
+from quickon_common.secret_values import split_secrets
 from quickon_common.settings import Settings
 from quickon_deployer.adapters.sealing import platform_sealer
+from quickon_deployer.migrations import MIGRATIONS as DEPLOYER
+from quickon_deployer.models import ServiceRecord
+from quickon_deployer.reseal import reseal_clear_credentials
 from quickon_deployer.settings import DeployerSettings
 
 
@@ -77,3 +84,33 @@ def test_secret_paths_are_split_out_of_nested_values() -> None:
     assert plain == {"auth": {"user": "u"}, "replicas": 2}
     assert secret == {"auth": {"password": "p"}, "token": "t"}
     assert values["auth"] == {"password": "p", "user": "u"}  # the input is left as it was
+
+
+async def test_credentials_left_in_clear_in_lists_are_sealed_at_start(tmp_path: Path) -> None:
+    """A record written before secret paths named list items held ``users[0].password`` in clear."""
+    sealer = Sealer(Fernet.generate_key())
+    db = Database(f"sqlite:///{tmp_path / 'deployer.db'}")
+    await migrate(db, DEPLOYER)
+    now = datetime.now(UTC)
+    given = {"users": [{"name": "a", "password": "clear-list-pass"}], "auth": {"password": "sealed-pass"}}
+    plain, secret = split_secrets(given, ["auth.password"])  # sealed as it was then: the list item was not
+    async with db.session() as session:
+        session.add(ServiceRecord(
+            id="s1", namespace="default", name="old", app="redis", status="running", values=plain,
+            sealed_secrets=sealer.seal(secret), secret_paths=["auth.password"], created_at=now, updated_at=now,
+        ))  # fmt: skip
+        session.add(ServiceRecord(
+            id="s2", namespace="default", name="fine", app="redis", status="running", values={"replicas": 1},
+            created_at=now, updated_at=now,
+        ))  # fmt: skip
+        await session.commit()
+    await reseal_clear_credentials(db, sealer)
+    await reseal_clear_credentials(db, sealer)  # again: nothing more to do
+    async with db.read_session() as session:
+        old, fine = (await session.get(ServiceRecord, "s1")), (await session.get(ServiceRecord, "s2"))
+    assert old is not None and fine is not None
+    assert old.values == {"users": [{"name": "a"}], "auth": {}}
+    assert old.secret_paths == ["auth.password", "users[0].password"]
+    assert sealer.joined(old.values, old.sealed_secrets) == given
+    assert (fine.values, fine.sealed_secrets) == ({"replicas": 1}, None)
+    await db.dispose()

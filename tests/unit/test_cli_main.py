@@ -364,3 +364,22 @@ def test_the_gateways_warnings_about_values_are_printed_on_stderr(
     captured = capsys.readouterr()
     assert "warning: values.replicaCount: redis 1.0.0 neither declares 'replicaCount'" in captured.err
     assert json.loads(captured.out)["operation_id"] == "op1"  # --json output stays one document
+
+
+def test_secrets_shows_each_path_with_its_value_and_the_answer_as_json(
+    env: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    revealed = {
+        "service": "db", "namespace": "team-a", "secret_paths": ["auth.rootPassword", "users[1].password"],
+        "values": {"auth": {"rootPassword": "r00t"}, "users": [None, {"password": "u1"}]},
+    }  # fmt: skip
+    gateway = Gateway({"GET /api/v1/services/db/secrets": answer(200, revealed)})
+    assert qc(["secrets", "db", "-n", "team-a"], env, gateway) == 0
+    rows = [line.split() for line in capsys.readouterr().out.splitlines()]
+    assert rows == [["PATH", "VALUE"], ["auth.rootPassword", "r00t"], ["users[1].password", "u1"]]
+    assert gateway.requests[0].url.params["namespace"] == "team-a"
+    assert qc(["secrets", "db", "-n", "team-a", "--json"], env, gateway) == 0
+    assert json.loads(capsys.readouterr().out) == revealed
+    refused = Gateway({"GET /api/v1/services/db/secrets": answer(403, {"status": 403, "detail": "only an admin"})})
+    assert qc(["secrets", "db"], env, refused) == 1
+    assert "only an admin" in capsys.readouterr().err

@@ -170,3 +170,20 @@ def test_the_digest_ignores_order_but_not_content() -> None:
     assert manifest_digest([deployment(), service(), secret("cw==")]) != digest
     assert manifest_digest([deployment(), service(), secret("cw=="), {**objects[3], "extra": 1}]) != digest
     assert manifest_digest([]) == "4f53cda18c2baa0c0354bb5f9a3ecbe5ed12ab4d8e11ba873c2f11161202b945"  # sha256("[]")
+
+
+def test_secrets_in_lists_and_in_rendered_objects_are_hidden() -> None:
+    before = {"users": [{"name": "a", "password": "old-secret"}]}
+    after = {"users": [{"name": "a", "password": "new-secret"}]}
+    diff = values_diff(before, after, secret_paths=["users[0].password"])
+    assert diff == [{"path": "users", "change": "changed", "before": REDACTED, "after": REDACTED}]
+    config = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"admin": "old-secret"}}
+    changed = copy.deepcopy(config) | {"data": {"admin": "new-secret", "mode": "fast"}}
+    text = repr(manifest_diff([config], [changed], hidden={"old-secret", "new-secret"}))
+    assert "mode: fast" in text and "secret" not in text.replace("SECRET", "")
+
+
+def test_a_secret_under_a_key_with_dots_is_hidden_too() -> None:
+    key = "vault.hashicorp.com/agent-inject-secret-db"
+    diff = values_diff({"a": {key: "old-x"}}, {"a": {key: "new-x"}}, secret_paths=[f'a["{key}"]'])
+    assert diff == [{"path": f'a["{key}"]', "change": "changed", "before": REDACTED, "after": REDACTED}]

@@ -17,7 +17,8 @@ from quickon_common.contracts.iam import UserLoggedIn
 from quickon_common.contracts.market import CatalogSynced, RepositoryAdded, RepositoryFailed
 from quickon_common.envelope import Envelope
 from quickon_common.names import reserved_namespace
-from quickon_common.sealing import Sealer, credential_paths, seal_secrets, secret_paths_of
+from quickon_common.sealing import Sealer, seal_secrets
+from quickon_common.secret_values import credential_paths, secret_paths_of
 from quickon_deployer.domain import team_problem
 from quickon_gateway.models import OperationRecord
 from quickon_gateway.principal import Principal

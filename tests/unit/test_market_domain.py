@@ -54,6 +54,34 @@ def test_secret_paths_cover_nested_and_all_three_markers() -> None:
     schema = {"properties": {"db": {"properties": {"password": {"format": "password"}, "host": {"type": "string"}}},
                              "token": {"writeOnly": True}, "key": {"x-quickon-secret": True}}}  # fmt: skip
     assert secret_paths(schema) == ["db.password", "token", "key"]
+    listed = {"properties": {"users": {"type": "array", "items": {"properties": {"password": {"writeOnly": True}}}},
+                             "keys": {"type": "array", "items": {"type": "string", "format": "password"}}}}  # fmt: skip
+    assert secret_paths(listed) == ["users[*].password", "keys[*]"]
+    dotted = {"properties": {"annotations": {"properties": {"example.com/key": {"x-quickon-secret": True}}}}}
+    assert secret_paths(dotted) == ['annotations["example.com/key"]']
+
+
+def test_schema_messages_never_quote_the_value() -> None:
+    schema = {
+        "type": "object", "required": ["name"], "additionalProperties": False,
+        "properties": {
+            "name": {"type": "string"}, "db": {"properties": {"rootPassword": {"type": "string", "minLength": 12}}},
+            "users": {"items": {"properties": {"password": {"pattern": "^[a-z]+$"}}}},
+            "mode": {"enum": ["a", "b"]}, "port": {"type": ["integer", "null"], "maximum": 10},
+            "size": {"anyOf": [{"type": "integer"}, {"type": "null"}]}, "tags": {"uniqueItems": True},
+        },
+    }  # fmt: skip
+    given = {
+        "db": {"rootPassword": "hunter2"}, "users": [{"password": "HUNTER2"}], "mode": "hunter2", "port": 99,
+        "size": "hunter2", "tags": ["hunter2", "hunter2"], "extra": 1,
+    }  # fmt: skip
+    found = values.problems(schema, given)
+    assert "hunter2" not in repr(found).lower()
+    assert {"path": "db.rootPassword", "message": "too short: at least 12 characters"} in found
+    assert {"path": "users[0].password", "message": 'does not match the pattern "^[a-z]+$"'} in found
+    assert {"path": "(top)", "message": "needs 'name'"} in found
+    assert {"path": "port", "message": "must be at most 10"} in found
+    assert {"path": "(top)", "message": "has keys the chart does not allow: 'extra'"} in found  # a key, not a value
 
 
 def test_an_index_over_the_size_limit_is_refused_before_parsing() -> None:

@@ -24,6 +24,7 @@ from urllib.parse import urlparse
 import httpx
 
 from quickon_common.blobs import NEEDED_MAX_PAYLOAD
+from quickon_common.files import OWNER_ONLY_UMASK, owner_only_directory, owner_only_file
 from quickon_common.natsserver import NatsServer, NatsServerError, port_answers, server_info
 from quickon_common.settings import SERVICES, load_settings
 
@@ -52,7 +53,8 @@ class Component:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        with open(self.log_file, "ab") as log:
+        # Owner-only: a service's log is for the operator (a log file made by an earlier release is tightened).
+        with open(owner_only_file(self.log_file), "ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", f"quickon_{self.name}"], stdout=log, stderr=log, env=self.env
             )
@@ -81,7 +83,11 @@ class Supervisor:
             print(message, flush=True)
 
     def start(self) -> None:
-        (self.var_dir / "logs").mkdir(parents=True, exist_ok=True)
+        # var/ holds databases, keys, logs and backups: its owner's alone, and so is everything made in it
+        # (the services inherit the mask).
+        os.umask(OWNER_ONLY_UMASK)
+        owner_only_directory(self.var_dir)
+        owner_only_directory(self.var_dir / "logs")
         self._start_nats()
         env = {**os.environ, "QC_NATS_URL": self.nats_url, "QC_VAR_DIR": str(self.var_dir)}
         if (CHECKOUT / "catalog" / "index.yaml").exists():  # the built-in catalog, wherever qc runs from

@@ -1,11 +1,14 @@
-"""``qc install``, ``qc services``, ``qc status``, ``qc history`` and ``qc uninstall``."""
+"""``qc install``, ``qc services``, ``qc status``, ``qc history``, ``qc secrets`` and ``qc uninstall``."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Mapping
 from typing import Any
+
+from quickon_common.secret_values import value_at
 
 from .. import args as shared
 from .. import output, values
@@ -141,6 +144,21 @@ def history(ctx: Context) -> int:
     return 0
 
 
+def secrets(ctx: Context) -> int:
+    """A service's secret values in clear (recorded in the audit log as a reveal by the caller)."""
+    answer = ctx.client.get(f"/api/v1/services/{ctx.args.name}/secrets", namespace=ctx.namespace)
+    paths = [str(p) for p in answer.get("secret_paths") or []]
+    revealed = answer.get("values") or {}
+    rows = [[path, _shown(value_at(revealed, path))] for path in paths]
+    empty = f"{ctx.args.name} has no secret values."
+    ctx.show(answer, output.table(["path", "value"], rows) if rows else empty)
+    return 0
+
+
+def _shown(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
 def uninstall(ctx: Context) -> int:
     name = ctx.args.name
     if not ctx.args.yes:
@@ -176,6 +194,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser], comm
     shared.add_namespace(parser)
 
     parser = command(commands, "history", history, parents=parents, help="a service's revisions")
+    parser.add_argument("name", metavar="NAME")
+    shared.add_namespace(parser)
+
+    parser = command(
+        commands, "secrets", secrets, parents=parents,
+        help="a service's secret values in clear (each reveal is recorded in the audit log)",
+    )  # fmt: skip
     parser.add_argument("name", metavar="NAME")
     shared.add_namespace(parser)
 

@@ -18,6 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from . import sqlite
+from .files import owner_only_file
+
+SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")  # the files SQLite keeps beside a database
 
 
 class DatabaseURLError(ValueError):
@@ -64,7 +67,8 @@ class Database:
         if self.is_sqlite:
             database = make_url(self.url).database
             if database and database != ":memory:":
-                Path(database).parent.mkdir(parents=True, exist_ok=True)
+                # Made owner-only before SQLite opens it: its journals take the database file's mode.
+                owner_only_file(Path(database), *SQLITE_COMPANIONS)
             # One trip to the connection's thread per statement (see quickon_common.sqlite).
             connect = partial(sqlite.connect, database or ":memory:")
             self.engine = create_async_engine(self.url, async_creator=connect)

@@ -5,10 +5,10 @@ use by whichever service comes first. The gateway seals the secret values of a r
 (:func:`seal_secrets`) with it, so no event carries them in clear; the deployer stores them sealed
 as they came and opens them only to render a chart.
 
-Which values are secret is one rule, :func:`secret_paths_of`, used by the gateway and (for a request
-that does not say) by the deployer: the paths the chart's schema marks secret, and every key that
-names a credential (``password``, ``token``…) whatever the chart says, because a value in an event
-stays in the stream and the audit log.
+Which values are secret is one rule, :func:`quickon_common.secret_values.secret_paths_of`, used by the
+gateway and (for a request that does not say) by the deployer: the paths the chart's schema marks
+secret, and every key that names a credential (``password``, ``token``…) whatever the chart says,
+because a value in an event stays in the stream and the audit log.
 """
 
 from __future__ import annotations
@@ -17,19 +17,18 @@ import contextlib
 import json
 import logging
 import os
-import re
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
+from .secret_values import join_secrets, secret_paths_of, split_secrets
 from .settings import Settings
 
 log = logging.getLogger(__name__)
 KEY_FILE = "secret.key"
-CREDENTIAL = re.compile(r"(passw(or)?d|secret|token|api_?key|private_?key|credential)", re.IGNORECASE)
 
 
 class SealError(ValueError):
@@ -68,6 +67,19 @@ class Sealer:
         if not isinstance(opened, dict):
             raise SealError("sealed values must be a JSON object")
         return opened
+
+    def joined(self, values: dict[str, Any], sealed: str | None) -> dict[str, Any]:
+        """The values as given: the plain ``values`` with the ``sealed`` ones opened and put back in place."""
+        return join_secrets(values, self.open(sealed))
+
+    def reseal(self, sealed: str | None) -> str | None:
+        """``sealed`` sealed again under the first key, for a reader that has only the platform key."""
+        if not sealed:
+            return None
+        try:
+            return self._fernet.rotate(sealed.encode()).decode()
+        except InvalidToken:
+            raise SealError("sealed values cannot be opened: they were sealed with another key or altered") from None
 
 
 def platform_key(var_dir: Path) -> bytes:
@@ -120,50 +132,6 @@ def _read_key(path: Path) -> bytes:
     return path.read_bytes().strip()
 
 
-def split_secrets(values: dict[str, Any], secret_paths: Sequence[str]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """``values`` as (without the secret paths, only the secret paths), both nested like ``values``."""
-    plain = json.loads(json.dumps(values))
-    secret: dict[str, Any] = {}
-    for path in secret_paths:
-        *parents, leaf = path.split(".")
-        node, target = plain, secret
-        for part in parents:
-            if not isinstance(node.get(part), dict):
-                break
-            node, target = node[part], target.setdefault(part, {})
-        else:
-            if leaf in node:
-                target[leaf] = node.pop(leaf)
-    return plain, _prune(secret)
-
-
-def _prune(tree: dict[str, Any]) -> dict[str, Any]:
-    """``tree`` without the empty dicts the walk above left where a secret path was not set."""
-    pruned: dict[str, Any] = {}
-    for key, value in tree.items():
-        if isinstance(value, dict):
-            value = _prune(value)
-            if not value:
-                continue
-        pruned[key] = value
-    return pruned
-
-
-def credential_paths(values: dict[str, Any], prefix: str = "") -> Iterator[str]:
-    """Dotted paths of the leaves under a key that names a credential (a whole subtree counts)."""
-    for key, value in values.items():
-        path = f"{prefix}{key}"
-        if CREDENTIAL.search(str(key)) and value not in (None, "", {}):
-            yield path
-        elif isinstance(value, dict):
-            yield from credential_paths(value, f"{path}.")
-
-
-def secret_paths_of(values: dict[str, Any], chart_secret_paths: Sequence[str]) -> list[str]:
-    """The paths of ``values`` that are sealed apart: the chart's secret paths they set, and their credentials."""
-    return sorted({*(p for p in chart_secret_paths if has_path(values, p)), *credential_paths(values)})
-
-
 class SealedValues(NamedTuple):
     """User values split for an event or a record: the plain ones, the secret ones sealed, their paths."""
 
@@ -182,13 +150,3 @@ def seal_secrets(sealer: Sealer, values: dict[str, Any], chart_secret_paths: Seq
     paths = secret_paths_of(values, chart_secret_paths)
     plain, secret = split_secrets(values, paths)
     return SealedValues(plain, sealer.seal(secret), paths)
-
-
-def has_path(tree: dict[str, Any], dotted: str) -> bool:
-    """Whether the values ``tree`` holds the dotted path ``a.b.c``."""
-    node: Any = tree
-    for part in dotted.split("."):
-        if not isinstance(node, dict) or part not in node:
-            return False
-        node = node[part]
-    return True

@@ -36,6 +36,7 @@ from .contracts import Event
 from .contracts.queries import Query, QueryReply, QueryRequest
 from .contracts.queries.info import ConsumerInfo, Info, info_of
 from .db import Database
+from .files import OWNER_ONLY_UMASK, owner_only_directory
 from .inbox import prune_periodically
 from .logs import configure_logging
 from .migrations import Migrations, migrate
@@ -366,6 +367,9 @@ class Service:
         same app listens there too, and ``shows_details`` can tell the two apart by the request's
         ``scope["server"]`` (the socket's own address, which no caller can set)."""
         self._owns_process = True
+        # Whatever the service writes under var/ (databases, charts, backups, keys) is its owner's alone.
+        os.umask(OWNER_ONLY_UMASK)
+        owner_only_directory(self.settings.var_dir)
         configure_logging(self.name, level=self.settings.log_level, json_lines=self.settings.log_json)
         served = self.asgi(app)
 

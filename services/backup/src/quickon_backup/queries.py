@@ -11,6 +11,7 @@ from quickon_common.contracts.queries import backup as contract
 from quickon_common.contracts.queries.backup import BackupRequest, BackupsRequest, SchedulesRequest
 from quickon_common.objectstore import ObjectStore
 from quickon_common.queries import QueryError, caller_of, visible_rows
+from quickon_common.secret_values import credential_paths, masked
 from quickon_common.service import Service
 
 from .jobs import StepFailed, aware
@@ -86,7 +87,14 @@ def register(service: Service, *, store: ObjectStore) -> None:
                 )
             except StepFailed as failed:
                 raise QueryError(503, failed.reason) from None
-            answer["manifest"] = manifest.model_dump(mode="json", exclude={"release": {"sealed_secrets"}})
+            shown = manifest.model_dump(mode="json", exclude={"release": {"sealed_secrets"}})
+            # Each secret value shown masked, and so is a credential a backup taken before lists were
+            # understood still holds in clear.
+            release = shown["release"]
+            release["values"] = masked(
+                release["values"], {*release["secret_paths"], *credential_paths(release["values"])}
+            )
+            answer["manifest"] = shown
         return contract.BackupDetail.model_validate(answer)
 
     @service.answers(contract.SCHEDULES)

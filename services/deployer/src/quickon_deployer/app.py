@@ -14,6 +14,7 @@ from .adapters.sealing import platform_sealer
 from .migrations import MIGRATIONS
 from .outcomes import build_sagas
 from .pre_upgrade import PreUpgradeBackup
+from .reseal import reseal_clear_credentials
 from .runtime.base import Runtime
 from .runtime.choice import create_runtime, watch_runtime
 from .saga import SagaRunner
@@ -59,6 +60,7 @@ def build(settings: Settings | None = None, deployer: DeployerSettings | None = 
     handlers.register(service, runner=runner, runtime=runtime, sealer=sealer, settings=deployer)
     queries.register(service, runtime=runtime, market=market, sealer=sealer)
     backup_source.register(service, runtime=runtime)
+    service.prepares(lambda: reseal_clear_credentials(service.db, sealer))
     service.checks["runtime"] = "not checked yet"
 
     async def check_runtime() -> None:

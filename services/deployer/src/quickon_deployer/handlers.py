@@ -70,7 +70,7 @@ def register(
 
     def user_values(event: ValuesChange) -> dict[str, Any]:
         try:
-            return merge_values(dict(event.values), sealer.open(event.sealed_values))
+            return sealer.joined(dict(event.values), event.sealed_values)
         except SealError as error:
             raise Refused(str(error)) from None
 
@@ -116,9 +116,11 @@ def register(
                     app=event.app, wanted_version=event.version, repository=event.repository,
                     request=sealer.seal(values),
                 )  # fmt: skip
-            as_sent = SealedValues(dict(event.values), event.sealed_values, event.secret_paths)
+            # Sealed again by the same rule with the paths the request names: a value the sender left in clear
+            # (an older gateway, a forged request) under a credential's name is not stored in clear here.
+            split = seal_secrets(sealer, values, event.secret_paths or [])
             return InstallPlan(
-                app=event.app, wanted_version=event.version, repository=event.repository, **pinned(event, as_sent)
+                app=event.app, wanted_version=event.version, repository=event.repository, **pinned(event, split)
             )
         if record is None:
             raise Refused(f"there is no service {event.service!r} in {event.namespace!r}")
@@ -130,7 +132,7 @@ def register(
         if kind == "upgrade":
             if record.status == "stopped":
                 raise Refused(f"{record.name} is stopped; start it before upgrading, so the upgrade can be checked")
-            current = merge_values(record.values, sealer.open(record.sealed_secrets))
+            current = sealer.joined(record.values, record.sealed_secrets)
             wanted = merge_values(current, user_values(event)) if event.reuse_values else user_values(event)
             if event.digest is None:  # resolve asks the market
                 chosen: dict[str, Any] = {"request": sealer.seal(wanted)}

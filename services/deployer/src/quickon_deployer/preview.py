@@ -16,6 +16,8 @@ from typing import Any
 
 import yaml
 
+from quickon_common.secret_values import path_of, scrub
+
 REDACTED = "***redacted***"
 SECRET_HIDDEN = "(Secret: contents hidden)"
 MAX_PATHS = 50
@@ -42,13 +44,17 @@ def values_diff(
     return changes
 
 
-def manifest_diff(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> dict[str, Any]:
+def manifest_diff(
+    before: list[dict[str, Any]], after: list[dict[str, Any]], *, hidden: Iterable[str] = ()
+) -> dict[str, Any]:
     """How the rendered objects change, keyed ``Kind/namespace/name`` (``Kind/name`` without a
     namespace): ``{"added": [keys], "removed": [keys], "changed": [{"object", "paths", "diff"}],
     "unchanged": count}``. ``paths`` are the differing dotted paths (lists compared whole, at most
     ``MAX_PATHS``); ``diff`` is a unified diff of the two objects as YAML, at most ``MAX_DIFF_LINES``
-    lines, or ``SECRET_HIDDEN`` for a Secret. :class:`ValueError` if one side names an object twice."""
+    lines, or ``SECRET_HIDDEN`` for a Secret; the ``hidden`` values (secret ones) never show in it.
+    :class:`ValueError` if one side names an object twice."""
     old, new = _by_key(before), _by_key(after)
+    secrets = set(hidden)
     changed: list[dict[str, Any]] = []
     unchanged = 0
     for key in sorted(old.keys() & new.keys()):
@@ -57,7 +63,7 @@ def manifest_diff(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> 
             unchanged += 1
             continue
         secret = old[key].get("kind") == "Secret" or new[key].get("kind") == "Secret"
-        text = SECRET_HIDDEN if secret else _unified(key, old[key], new[key])
+        text = SECRET_HIDDEN if secret else scrub(_unified(key, old[key], new[key]), secrets)
         changed.append({"object": key, "paths": paths[:MAX_PATHS], "diff": text})
     return {
         "added": sorted(new.keys() - old.keys()),
@@ -82,14 +88,15 @@ def object_key(manifest: dict[str, Any]) -> str:
     return f"{kind}/{namespace}/{name}" if namespace else f"{kind}/{name}"
 
 
-def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+def _flatten(tree: dict[str, Any], prefix: tuple[str, ...] = ()) -> dict[str, Any]:
+    # Paths spelt as secret paths are (a key with dots quoted), so that each is compared with them as it is.
     flat: dict[str, Any] = {}
     for key, value in tree.items():
-        path = f"{prefix}{key}"
+        parts = (*prefix, str(key))
         if isinstance(value, dict) and value:
-            flat.update(_flatten(value, f"{path}."))
+            flat.update(_flatten(value, parts))
         else:
-            flat[path] = value  # an empty map is a value too: {} -> absent is a change
+            flat[path_of(parts)] = value  # an empty map is a value too: {} -> absent is a change
     return flat
 
 
@@ -101,8 +108,10 @@ def _shown(flat: dict[str, Any], path: str, hidden: bool) -> Any:
 
 def _is_secret(path: str, secrets: tuple[str, ...]) -> bool:
     # Also when the path is above a secret one: a leaf there (a list, a string replacing the map)
-    # may hold the secret itself.
-    return any(path == s or path.startswith(f"{s}.") or s.startswith(f"{path}.") for s in secrets)
+    # may hold the secret itself; lists are leaves here, so ``users`` holds ``users[0].password``.
+    return any(
+        path == s or path.startswith(f"{s}.") or s.startswith(f"{path}.") or s.startswith(f"{path}[") for s in secrets
+    )
 
 
 def _same(a: Any, b: Any) -> bool:

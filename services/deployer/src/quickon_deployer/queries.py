@@ -23,6 +23,14 @@ from quickon_common.db import Database
 from quickon_common.helm import merge_values
 from quickon_common.queries import QueryError, caller_of, visible_rows
 from quickon_common.sealing import Sealer, SealError
+from quickon_common.secret_values import (
+    credential_paths,
+    masked,
+    scrub,
+    secret_paths_of,
+    secret_strings,
+    split_secrets,
+)
 from quickon_common.service import Service
 
 from .adapters.market import Market, MarketRefused
@@ -106,10 +114,14 @@ def register(service: Service, *, runtime: Runtime, market: Callable[[], Market]
             ).to_json()
         except RuntimeFailure as failure:
             health = f"unknown: {failure.reason}"
+        # The sealed ones, and any credential a record from before lists were understood still holds in clear.
+        secret_paths = sorted(
+            {*(record.secret_paths if record.sealed_secrets else []), *credential_paths(record.values)}
+        )
         return contract.ServiceDetail.model_validate({
             **summary(record),
-            "values": record.values,
-            "secret_values": [p for p in record.secret_paths if record.sealed_secrets],
+            "values": masked(record.values, secret_paths),
+            "secret_values": secret_paths,
             "health": health,
             "revisions": [
                 {
@@ -121,6 +133,20 @@ def register(service: Service, *, runtime: Runtime, market: Callable[[], Market]
             ],
             "operation": operation_view(running) if running else None,
         })  # fmt: skip
+
+    @service.answers(contract.SEALED_SECRETS)
+    async def sealed_secrets(request: ServiceRequest) -> contract.SealedSecrets:
+        """A service's secret values, sealed again under the platform key (the gateway has no other) for
+        the gateway to open in its audited reveal; they never cross the bus in clear."""
+        record = await find_service(service.db, request, caller_of(request))
+        try:
+            sealed = sealer.reseal(record.sealed_secrets)
+        except SealError as error:
+            raise QueryError(422, str(error)) from None
+        return contract.SealedSecrets(
+            service=record.name, namespace=record.namespace, team=record.team, sealed=sealed,
+            secret_paths=record.secret_paths if sealed else [],
+        )  # fmt: skip
 
     @service.answers(contract.OPERATIONS)
     async def operations(request: OperationsRequest) -> contract.Operations:
@@ -153,12 +179,20 @@ def register(service: Service, *, runtime: Runtime, market: Callable[[], Market]
         """What an upgrade would change, before anything does: changelog, values and objects."""
         record = await find_service(service.db, request, caller_of(request))
         target_version = request.version or record.version
+        hidden: set[str] = set()  # the secret values themselves, kept out of every text the preview shows
         try:
-            current_user = merge_values(record.values, sealer.open(record.sealed_secrets))
+            current_user = sealer.joined(record.values, record.sealed_secrets)
             wanted = merge_values(current_user, request.values) if request.reuse_values else request.values
             target = await market().chart(
                 record.app, version=target_version, repository=record.repository, values=wanted
             )
+            # Secret by the one rule, on both sides: what the service has and what the upgrade would give.
+            secrets = {
+                *secret_paths_of(current_user, record.secret_paths),
+                *secret_paths_of(wanted, [*record.secret_paths, *target.secret_paths]),
+            }
+            hidden = secret_strings(split_secrets(current_user, [*secrets])[1])
+            hidden |= secret_strings(split_secrets(wanted, [*secrets])[1])
             # The running version's defaults: the same chart unless the preview changes version.
             now = target if target.version == record.version else await market().chart(
                 record.app, version=record.version, repository=record.repository
@@ -179,12 +213,11 @@ def register(service: Service, *, runtime: Runtime, market: Callable[[], Market]
         except (MarketRefused, RuntimeFailure) as error:
             raise QueryError(404 if isinstance(error, MarketRefused) else 503, error.reason) from None
         except (RenderFailed, SealError) as error:
-            raise QueryError(422, str(error)) from None
+            raise QueryError(422, scrub(str(error), hidden)) from None
         async with service.db.read_session() as session:
             current = await session.get(RevisionRecord, (record.id, record.revision))
         before = current.objects() if current else []
         steps = _up_to(newer.newer if newer else [], target_version)
-        secrets = {*record.secret_paths, *target.secret_paths}
         return contract.Preview.model_validate({
             "service": record.name, "namespace": record.namespace, "app": record.app,
             "from_version": record.version, "to_version": target.version,
@@ -195,7 +228,9 @@ def register(service: Service, *, runtime: Runtime, market: Callable[[], Market]
                 merge_values(now.defaults, current_user), merge_values(target.defaults, wanted),
                 secret_paths=secrets,
             ),
-            "manifest_diff": manifest_diff(before, stored_manifests(rendered)) if not problems else None,
+            "manifest_diff": None if problems else manifest_diff(
+                before, stored_manifests(rendered, hidden=hidden), hidden=hidden
+            ),
         })  # fmt: skip
 
     if isinstance(runtime, SimRuntime):

@@ -19,9 +19,9 @@ from typing import Any
 from sqlalchemy import case, update
 
 from quickon_common.contracts.deploy import AppInstallStarted, AppUpgradeStarted
-from quickon_common.helm import merge_values
 from quickon_common.outbox import Outbox
 from quickon_common.sealing import Sealer, seal_secrets
+from quickon_common.secret_values import join_secrets, scrub, secret_strings
 
 from .adapters.market import ChartVersion, Market
 from .adapters.render import RenderFailed, render
@@ -29,7 +29,7 @@ from .domain import not_ready, tagged
 from .models import OperationRecord, RevisionRecord
 from .plans import DeployPlan, RollbackPlan, UninstallPlan, UpgradePlan
 from .preview import manifest_digest
-from .runtime.base import Health, Runtime
+from .runtime.base import Health, Runtime, RuntimeFailure
 from .saga import Run, StepFailed
 from .settings import DeployerSettings
 from .stored import stored_manifests
@@ -118,15 +118,17 @@ class Steps:
     async def render(self, run: Run) -> None:
         """``helm template`` the chosen chart with the user's values (secrets opened only here)."""
         plan: DeployPlan = run.plan
-        values = merge_values(plan.values, self.sealer.open(plan.sealed))
+        secret = self.sealer.open(plan.sealed)
+        values, hidden = join_secrets(plan.values, secret), secret_strings(secret)
         try:
             manifests = await render(
                 await self._chart(run), release=run.record.service, namespace=run.record.namespace, values=values
             )
-        except RenderFailed as error:
-            raise StepFailed(str(error)) from None
-        run.memory["manifests"], run.memory["values"] = manifests, values
-        run.plan = plan.model_copy(update={"manifest_digest": manifest_digest(stored_manifests(manifests))})
+        except RenderFailed as error:  # helm may quote a value (a template's fail, a bad type): never a secret
+            raise StepFailed(scrub(str(error), hidden)) from None
+        run.memory["manifests"], run.memory["values"], run.memory["hidden"] = manifests, values, hidden
+        digest = manifest_digest(stored_manifests(manifests, hidden=hidden))
+        run.plan = plan.model_copy(update={"manifest_digest": digest})
 
     async def apply(self, run: Run) -> None:
         """Install or upgrade the release; the revision it made is recorded, still pending."""
@@ -136,10 +138,13 @@ class Steps:
         if revision is None:
             if "manifests" not in run.memory:  # resumed after a crash: render again
                 await self.render(run)
-            revision = await self.runtime.deploy(
-                namespace=op.namespace, release=op.service, chart=await self._chart(run),
-                values=run.memory["values"], manifests=run.memory["manifests"], description=tag,
-            )  # fmt: skip
+            try:
+                revision = await self.runtime.deploy(
+                    namespace=op.namespace, release=op.service, chart=await self._chart(run),
+                    values=run.memory["values"], manifests=run.memory["manifests"], description=tag,
+                )  # fmt: skip
+            except RuntimeFailure as failure:  # the API server may quote the object it refused, secrets and all
+                raise RuntimeFailure(scrub(failure.reason, run.memory["hidden"]), retryable=failure.retryable) from None
         manifests = run.memory.get("manifests")
         if manifests is None:
             await self.render(run)
@@ -147,7 +152,7 @@ class Steps:
         plan: DeployPlan = run.plan
         self._store_revision(
             run, revision, version=plan.version or "", values=plan.values, sealed=plan.sealed,
-            manifests=stored_manifests(manifests), description=tag,
+            manifests=stored_manifests(manifests, hidden=run.memory["hidden"]), description=tag,
         )  # fmt: skip
         run.plan = plan.model_copy(update={"revision": revision})
 

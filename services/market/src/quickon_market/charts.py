@@ -11,10 +11,13 @@ import io
 import json
 import posixpath
 import tarfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
+
+from quickon_common.secret_values import EVERY, path_of
 
 from . import semver
 from .index import CHART_NAME, BadIndex, refuse_aliases
@@ -139,16 +142,21 @@ def is_secret(schema: dict[str, Any]) -> bool:
     return bool(schema.get("x-quickon-secret") or schema.get("format") == "password" or schema.get("writeOnly"))
 
 
-def secret_paths(schema: dict[str, Any], prefix: str = "") -> list[str]:
-    """Dotted paths of the values a schema marks secret, e.g. ``admin.password``."""
+def secret_paths(schema: dict[str, Any], prefix: Sequence[str] = ()) -> list[str]:
+    """Patterns of the paths of the values a schema marks secret, e.g. ``admin.password``; inside a list's
+    ``items``, ``[*]`` stands for every item (``users[*].password``), as ``quickon_common.secret_values`` reads."""
     paths = []
     properties = schema.get("properties")
     if isinstance(properties, dict):
         for key, node in properties.items():
-            if not isinstance(node, dict):
-                continue
-            path = f"{prefix}{key}"
-            if is_secret(node):
-                paths.append(path)
-            paths.extend(secret_paths(node, f"{path}."))
+            if isinstance(node, dict):
+                paths.extend(_secret_paths_at(node, [*prefix, str(key)]))
     return paths
+
+
+def _secret_paths_at(node: dict[str, Any], parts: list[str]) -> list[str]:
+    if is_secret(node):
+        return [path_of(parts)]
+    items = node.get("items")
+    inside = _secret_paths_at(items, [*parts, EVERY]) if isinstance(items, dict) else []
+    return [*inside, *secret_paths(node, parts)]

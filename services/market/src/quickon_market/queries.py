@@ -27,7 +27,7 @@ from quickon_common.contracts.queries.market import (
 )
 from quickon_common.helm import merge_values
 from quickon_common.queries import QueryError
-from quickon_common.sealing import has_path
+from quickon_common.secret_values import expand
 from quickon_common.service import Service
 
 from . import values
@@ -137,7 +137,7 @@ def register_queries(
             return errors, values.unknown_keys(schema=files.schema, defaults=files.values, given=request.values)
 
         errors, unknown = await within(settings.values_check_timeout_s, check, what=f"{found.id} {chosen.version}")
-        secret = [p for p in files.secret_paths if has_path(request.values, p)]
+        secret = sorted({path for pattern in files.secret_paths for path in expand(request.values, pattern)})
         return contract.Validation.model_validate(
             {
                 "app": found.id,

@@ -1,5 +1,5 @@
 """User values against a chart version: merged over its defaults as Helm does, then checked
-against its values.schema.json, each problem named by its dotted path; and the keys given that
+against its values.schema.json, each problem named by its path and said without the value; and the keys given that
 the chart knows nothing of, named so the user can be warned."""
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from jsonschema.exceptions import SchemaError, UnknownType
 from referencing.exceptions import Unresolvable
 
 from .patterns import LinearDraft7Validator, UnsupportedPattern, check_patterns, compiled
+from .schema_messages import location, message
 
 MAX_ERRORS = 20
 
@@ -27,12 +28,12 @@ def problems(schema: dict[str, Any] | None, values: dict[str, Any]) -> list[dict
         errors = sorted(validator.iter_errors(values), key=lambda e: list(map(str, e.absolute_path)))
     except SchemaError as error:
         return [{"path": "", "message": f"the chart's values.schema.json is invalid: {error.message}"}]
-    except (UnknownType, Unresolvable, ValueError) as error:  # a schema valid in form but not usable
+    except UnknownType as error:  # its text quotes the value being checked
+        return [{"path": "", "message": f"the chart's values.schema.json uses an unknown type {error.type!r}"}]
+    except (Unresolvable, ValueError) as error:  # a schema valid in form but not usable
         return [{"path": "", "message": f"the chart's values.schema.json cannot be used: {error}"}]
-    return [
-        {"path": ".".join(str(p) for p in error.absolute_path) or "(top)", "message": error.message}
-        for error in errors[:MAX_ERRORS]
-    ]
+    # Never jsonschema's own message: it quotes the value, which may be a secret (see schema_messages).
+    return [{"path": location(error), "message": message(error)} for error in errors[:MAX_ERRORS]]
 
 
 @lru_cache(maxsize=256)

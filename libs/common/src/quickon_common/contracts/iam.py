@@ -119,3 +119,17 @@ class TeamNamespaceReleased(Event):
     subject = "qc.iam.team.namespace_released"
     team_id: str
     namespace: str
+
+
+class ServiceSecretsRevealed(Event):
+    """Someone was shown a service's secret values in clear (``GET /api/v1/services/{name}/secrets``).
+
+    Names who and which service and the paths shown, never a value: the audit log keeps who knows what."""
+
+    subject = "qc.iam.secrets.revealed"
+    user_id: str
+    username: str
+    service: str
+    namespace: str = "default"
+    team: str | None = None
+    secret_paths: list[str] = []

@@ -17,6 +17,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from quickon_common.db import SQLITE_COMPANIONS
+from quickon_common.files import owner_only_file
+
 from .base import ClusterEvent, Health, PodHealth, ReleaseNotFound, Revision, RuntimeFailure, WorkloadHealth
 from .sim import Cluster, HookFailed, ManifestError, NotFoundError, SimConfig, default_nodes
 from .sim.quantities import QuantityError
@@ -291,7 +294,7 @@ class SimStore:
     """The simulated cluster's parts and Helm's revision histories, in one SQLite file."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        owner_only_file(path, *SQLITE_COMPANIONS)  # the cluster's objects, Secrets too: its owner's only
         # Used from one worker thread at a time (saves are serialised by the runtime's lock).
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")

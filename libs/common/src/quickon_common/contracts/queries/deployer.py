@@ -108,7 +108,9 @@ class Operations(QueryReply):
 
 
 class ServiceDetail(ServiceSummary):
-    values: dict[str, Any] = Field(default={}, description="the values given, secret ones left out")
+    values: dict[str, Any] = Field(
+        default={}, description="the values given, each secret one masked (GET …/secrets reveals them)"
+    )
     secret_values: list[str] = Field(default=[], description="the paths of the secret values given (sealed)")
     health: dict[str, Any] | str | None = Field(default=None, description="live, from the runtime; a string: unknown")
     revisions: list[Revision] = []
@@ -163,6 +165,16 @@ class BackupSource(QueryReply):
     volumes: list[Volume] = []
 
 
+class SealedSecrets(QueryReply):
+    """A service's secret values, still sealed (under the platform key): only the gateway's reveal opens them."""
+
+    service: str
+    namespace: str
+    team: str | None = None
+    sealed: str | None = Field(default=None, description="the secret values, sealed; null when there are none")
+    secret_paths: list[str] = Field(default=[], description="the paths of the secret values")
+
+
 class Injected(QueryReply):
     injected: str | None
     workload: str
@@ -184,6 +196,10 @@ PREVIEW = query(
 BACKUP_SOURCE = query(
     "deployer", "backup_source", ServiceRequest, BackupSource, "What the backup service needs to back a service up"
 )
+SEALED_SECRETS = query(
+    "deployer", "sealed_secrets", ServiceRequest, SealedSecrets,
+    "A service's secret values, sealed under the platform key, for the gateway's audited reveal",
+)  # fmt: skip
 INJECT = query(
     "deployer", "inject", InjectRequest, Injected, "Sim runtime only: make a workload's pods fail, or heal them"
 )
