@@ -32,6 +32,7 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Platform
         yield running, {"Authorization": f"Bearer {token.json()['token']}"}
 
 
+@pytest.mark.timeout(900)  # 62 routes, each with generated requests: minutes on a loaded machine
 def test_the_gateway_answers_every_request_within_its_document(
     running: tuple[Platform, dict[str, str]], tmp_path: Path
 ) -> None:
