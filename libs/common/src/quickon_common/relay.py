@@ -25,6 +25,7 @@ from sqlalchemy import delete, func
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
+from .buscredentials import connect_options
 from .bus import ensure_stream, recreate_stream, stream_missing
 from .db import Database
 from .logs import configure_logging
@@ -207,7 +208,9 @@ async def _main(args: argparse.Namespace) -> None:
     configure_logging(f"{args.service}-relay", level=settings.log_level, json_lines=settings.log_json)
     db = Database(settings.effective_database_url, sqlite_synchronous=settings.sqlite_synchronous)
     # The service's migrations make the outbox when it starts: until then the relay retries, saying why.
-    nc = await nats.connect(settings.nats_url, max_reconnect_attempts=-1, reconnect_time_wait=0.5)
+    nc = await nats.connect(
+        settings.nats_url, max_reconnect_attempts=-1, reconnect_time_wait=0.5, **connect_options(settings)
+    )
     js = nc.jetstream()
     await ensure_stream(js, settings)
     relay = OutboxRelay(
