@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 
 from quickon_common.natsserver import NatsServer
 from quickon_common.objectstore import StoreSettings
+from support.bus import bus_credentials
 from support.s3 import S3Endpoint, ceph_server, moto_server, new_bucket_name
 
 POSTGRES_ENV = "QC_TEST_POSTGRES_URL"
@@ -36,8 +37,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture
 def nats_server(tmp_path: Path) -> Iterator[NatsServer]:
-    """A nats-server with JetStream of this test's own, on a free port."""
-    server = NatsServer(tmp_path / "nats").start()
+    """A nats-server with JetStream of this test's own, on a free port, locked: each service connects with
+    its own credential and permissions, a test's plain client with the admin's (support.bus.connect)."""
+    server = NatsServer(tmp_path / "nats", credentials=bus_credentials()).start()
     yield server
     server.stop()
 

@@ -14,7 +14,7 @@ from quickon_common.natsserver import NatsServer
 from quickon_common.service import Service
 from quickon_deployer import migrations as deployer_migrations
 from quickon_market import migrations as market_migrations
-from support.bus import eventually, running, settings_for, stream_messages
+from support.bus import connect, eventually, running, settings_for, stream_messages
 from support.samples import sample
 
 CE_HEADERS = ("ce-specversion", "ce-id", "ce-source", "ce-type", "ce-time", "ce-subject")
@@ -53,7 +53,7 @@ async def test_a_plain_nats_subscriber_reads_the_cloudevents_headers(nats_server
     """No code of ours on the reading side: a core NATS subscription sees a CloudEvents message."""
     from quickon_common.contracts.deploy import AppInstalled
 
-    nc = await nats.connect(nats_server.url)
+    nc = await connect(nats_server.url)
     received: asyncio.Queue[nats.aio.msg.Msg] = asyncio.Queue()
     await nc.subscribe("qc.deploy.>", cb=received.put)
     await nc.flush()

@@ -138,9 +138,7 @@ def event_subjects(service: str) -> list[str]:
     """The event subjects ``service`` publishes: its own context's (requests only for the gateway) and the
     requests its sagas send."""
     own = {context for context, owner in CONTEXT_OWNERS.items() if owner == service}
-    subjects = [
-        c.subject for c in REGISTRY.all() if c.context() in own and not is_request(c) and c.context() != "iam"
-    ]
+    subjects = [c.subject for c in REGISTRY.all() if c.context() in own and not is_request(c) and c.context() != "iam"]
     if service == "gateway":
         subjects = ["qc.iam.>", *(c.subject for c in REGISTRY.all() if is_request(c))]
     subjects += [c.subject for c in REQUESTS_SENT.get(service, ())]

@@ -25,8 +25,8 @@ from sqlalchemy import delete, func
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
-from .buscredentials import connect_options
 from .bus import ensure_stream, recreate_stream, stream_missing
+from .buscredentials import connect_options
 from .db import Database
 from .logs import configure_logging
 from .outbox import OutboxRecord
