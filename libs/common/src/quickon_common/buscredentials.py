@@ -61,7 +61,8 @@ def public_key(path: Path) -> str:
     except OSError as error:
         raise CredentialError(f"cannot read the NATS seed file {path}: {error.strerror}") from None
     try:
-        return nkeys.from_seed(bytearray(seed)).public_key.decode()
+        key: bytes = nkeys.from_seed(bytearray(seed)).public_key
+        return key.decode()
     except Exception as error:
         raise CredentialError(f"{path} does not hold an NKey user seed (SU…): {error}") from None
 
