@@ -119,6 +119,7 @@ def jetstream_subjects(credential: str, *, stream: str) -> list[str]:
         f"{api}.CONSUMER.MSG.NEXT.{stream}.*",
         f"$JS.ACK.{stream}.>",
         # Query bodies too large for a message travel through the blob bucket (quickon_common.blobs).
+        f"{api}.STREAM.NAMES",  # an object store's reader finds its stream by subject
         f"{api}.STREAM.INFO.{blobs}",
         f"{api}.STREAM.CREATE.{blobs}",
         f"{api}.STREAM.MSG.GET.{blobs}",
