@@ -71,11 +71,21 @@ def tls_context(settings: Settings) -> ssl.SSLContext | None:
     """The TLS context for NATS: None unless a CA file is set (or the URL says ``tls://``)."""
     if settings.nats_tls_ca_file is None and not settings.nats_url.startswith("tls://"):
         return None
-    context = ssl.create_default_context(cafile=str(settings.nats_tls_ca_file) if settings.nats_tls_ca_file else None)
+    try:
+        ca = str(settings.nats_tls_ca_file) if settings.nats_tls_ca_file else None
+        context = ssl.create_default_context(cafile=ca)
+    except (OSError, ssl.SSLError) as error:
+        raise CredentialError(f"QC_NATS_TLS_CA_FILE {settings.nats_tls_ca_file} cannot be used: {error}") from None
     if settings.nats_tls_cert_file is not None:
         if settings.nats_tls_key_file is None:
             raise CredentialError("QC_NATS_TLS_CERT_FILE is set without QC_NATS_TLS_KEY_FILE: set both, or neither")
-        context.load_cert_chain(str(settings.nats_tls_cert_file), str(settings.nats_tls_key_file))
+        try:
+            context.load_cert_chain(str(settings.nats_tls_cert_file), str(settings.nats_tls_key_file))
+        except (OSError, ssl.SSLError) as error:
+            raise CredentialError(
+                f"the client certificate {settings.nats_tls_cert_file} and key {settings.nats_tls_key_file} "
+                f"(QC_NATS_TLS_CERT_FILE, QC_NATS_TLS_KEY_FILE) cannot be used: {error}"
+            ) from None
     return context
 
 
@@ -84,7 +94,7 @@ def connect_options(settings: Settings, *, credential: str | None = None) -> dic
     the credential may subscribe to. ``credential`` defaults to the service's own name."""
     options: dict[str, Any] = {}
     if settings.nats_nkey_file is not None:
-        public_key(settings.nats_nkey_file)  # a clear error now rather than nats-py's at every try
+        # Read at each connection: a missing or wrong file is the reason /readyz gives while it retries.
         options["nkeys_seed"] = str(settings.nats_nkey_file)
     options["inbox_prefix"] = inbox_prefix(credential or settings.service)
     if (context := tls_context(settings)) is not None:
