@@ -28,6 +28,8 @@ from quickon_common.natsserver import NatsServer
 from quickon_common.settings import SERVICES, Settings
 from support.bus import connect, credential_of, eventually, stream_messages
 
+pytestmark = pytest.mark.refused_on_the_bus
+
 
 class Client:
     """A raw connection with one credential, keeping what the server refused it."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import re
 import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -18,7 +19,7 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
-from quickon_common.buscredentials import ensure_seeds, seed_file
+from quickon_common.buscredentials import ensure_seeds, public_key, seed_file
 from quickon_common.buspermissions import ADMIN, CREDENTIALS
 from quickon_common.contracts import Event
 from quickon_common.envelope import Envelope, decode, encode
@@ -46,6 +47,21 @@ def settings_for(service: str, *, nats_url: str, database_url: str, var_dir: Pat
     """Settings pointing a service at the test's own NATS and database, with the service's own bus credential."""
     extra.setdefault("nats_nkey_file", credential_of(service))
     return Settings(service=service, nats_url=nats_url, database_url=database_url, var_dir=var_dir, **extra)
+
+
+def refusals(log_file: Path) -> list[str]:
+    """What a locked nats-server refused, from its log: ``<credential> may not publish|subscribe to <subject>``."""
+    names = {public_key(seed_file(bus_credentials(), name)): name for name in CREDENTIALS}
+    found = []
+    for line in log_file.read_text(errors="replace").splitlines():
+        if match := VIOLATION.search(line):
+            found.append(
+                f"{names.get(match['key'], match['key'])} may not {match['kind'].lower()} to {match['subject']}"
+            )
+    return sorted(set(found))
+
+
+VIOLATION = re.compile(r'(?P<kind>Publish|Subscription) Violation - Nkey "(?P<key>\w+)", Subject "(?P<subject>[^"]+)"')
 
 
 def service_environment(service: str, *, nats_url: str) -> dict[str, str]:

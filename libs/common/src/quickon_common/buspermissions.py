@@ -77,8 +77,9 @@ QUERIES_ASKED = {"gateway": tuple(SERVICES), "backup": ("deployer",), "deployer"
 # Plain (not JetStream) subscriptions: the gateway drops its catalog cache when the market changes.
 FOLLOWS = {"gateway": ("qc.market.>",)}
 
-# Who deletes JetStream consumers by name: the gateway, its event readers' when a client goes away.
-DELETES_CONSUMERS = ("gateway",)
+# JetStream calls only some services make: the gateway's event readers find the newest event of a subject
+# (a message get) and delete their consumer when the client goes away.
+MORE_JETSTREAM = {"gateway": ("STREAM.MSG.GET.{stream}", "CONSUMER.DELETE.{stream}.*")}
 
 
 @dataclass(frozen=True)
@@ -130,8 +131,7 @@ def jetstream_subjects(credential: str, *, stream: str) -> list[str]:
         f"$O.{BUCKET}.>",
         f"$JS.FC.{blobs}.>",
     ]
-    if credential in DELETES_CONSUMERS:
-        subjects.append(f"{api}.CONSUMER.DELETE.{stream}.*")
+    subjects += [f"{api}.{call.format(stream=stream)}" for call in MORE_JETSTREAM.get(credential, ())]
     return subjects
 
 
