@@ -136,14 +136,12 @@ def jetstream_subjects(credential: str, *, stream: str) -> list[str]:
 
 
 def event_subjects(service: str) -> list[str]:
-    """The event subjects ``service`` publishes: its own context's (requests only for the gateway) and the
-    requests its sagas send."""
-    own = {context for context, owner in CONTEXT_OWNERS.items() if owner == service}
-    subjects = [c.subject for c in REGISTRY.all() if c.context() in own and not is_request(c) and c.context() != "iam"]
+    """The event subjects ``service`` publishes. The gateway: every request and the whole ``iam`` context
+    (its own). Another service: its own context's events but its requests, and the requests its sagas send."""
     if service == "gateway":
-        subjects = ["qc.iam.>", *(c.subject for c in REGISTRY.all() if is_request(c))]
-    subjects += [c.subject for c in REQUESTS_SENT.get(service, ())]
-    return sorted(set(subjects))
+        return sorted({"qc.iam.>", *(c.subject for c in REGISTRY.all() if is_request(c))})
+    told = [c.subject for c in REGISTRY.all() if CONTEXT_OWNERS.get(c.context()) == service and not is_request(c)]
+    return sorted({*told, *(c.subject for c in REQUESTS_SENT.get(service, ()))})
 
 
 def grant(credential: str, *, stream: str = "QUICKON") -> Grant:
