@@ -15,6 +15,7 @@ import pytest
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 from nats.errors import Error as NatsError
+from nats.errors import NoRespondersError
 
 from quickon_common.bus import ensure_stream
 from quickon_common.buscredentials import ensure_seeds, inbox_prefix
@@ -156,5 +157,15 @@ async def test_a_service_answers_only_its_own_queries_and_reads_only_its_own_rep
 
         await deployer.nc.subscribe("qc.query.deployer.ping", queue="deployer", cb=answer)
         await deployer.nc.flush()
-        reply = await gateway.nc.request("qc.query.deployer.ping", b"{}", timeout=10)
-    assert json.loads(reply.data) == {"answered_by": "deployer"}
+        replies: list[bytes] = []
+
+        async def answered() -> bool:
+            assert gateway.nc is not None
+            try:  # the server may not count the new subscription as interest at the very first try
+                replies.append((await gateway.nc.request("qc.query.deployer.ping", b"{}", timeout=10)).data)
+            except NoRespondersError:
+                return False
+            return True
+
+        await eventually(answered, timeout_s=30, what="the deployer's answer")
+    assert json.loads(replies[0]) == {"answered_by": "deployer"}
