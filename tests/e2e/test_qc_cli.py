@@ -19,6 +19,8 @@ import pytest
 
 from quickon_common.helm import helm_binary
 from quickon_common.natsserver import free_port
+from quickon_deployer.runtime.sim import parts
+from quickon_deployer.runtime.simulated import SimStore
 from support.platform import platform as running_platform
 
 ADMIN_PASSWORD = "e2e-admin-password-4711"
@@ -32,6 +34,18 @@ class Platform:
     env: dict[str, str]
     config: Path
     log: Path
+    var_dir: Path
+
+
+def sim_pods(platform: Platform, release: str) -> list[str]:
+    """The release's pods in the deployer's simulated cluster, as saved (the sim saves before it answers)."""
+    store = SimStore(platform.var_dir / "deployer" / "sim" / "sim.db")
+    try:
+        globals_json, release_parts, _ = store.load()
+    finally:
+        store.close()
+    assert globals_json is not None
+    return [pod.name for pod in parts.load(globals_json, release_parts).pods.values() if pod.release == release]
 
 
 def wait_for(check: Callable[[], bool], *, timeout_s: float = 90, what: str) -> None:
@@ -47,7 +61,8 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     root = tmp_path_factory.mktemp("qc-cli")
     config_home = root / "config"
     with running_platform(root / "var", QC_ADMIN_PASSWORD=ADMIN_PASSWORD, XDG_CONFIG_HOME=str(config_home)) as running:
-        yield Platform(running.process, running.url, running.env, config_home / "quickon" / "config.json", running.log)
+        config = config_home / "quickon" / "config.json"
+        yield Platform(running.process, running.url, running.env, config, running.log, root / "var")
 
 
 @dataclass
@@ -176,7 +191,8 @@ def test_a_service_lives_its_whole_life_through_qc(logged_in: Platform) -> None:
     )
     assert "deploy.install.completed" in ok(platform, "events", "--last", "1000", "--context", "deploy").out
 
-    ok(platform, "uninstall", "git", *WAIT)
+    ok(platform, "uninstall", "git", "--yes", *WAIT)
+    assert sim_pods(platform, "git") == []  # as `helm uninstall --wait`: done once its pods have shut down
     gone = qc(platform, "status", "git")
     assert gone.code == 1
     assert gone.err.startswith("error: ")
@@ -228,7 +244,7 @@ def test_an_upgrade_without_a_version_goes_to_the_newest_stable_one(logged_in: P
     again = ok(platform, "upgrade", "oldgit", *WAIT)
     assert "oldgit is on the newest stable version, 1.1.1" in again.out
     assert service(platform, "oldgit")["version"] == "1.1.1"
-    ok(platform, "uninstall", "oldgit", *WAIT)
+    ok(platform, "uninstall", "oldgit", "--yes", *WAIT)
 
 
 def test_api_tokens_work_until_revoked_and_logout_ends_the_session(logged_in: Platform) -> None:
@@ -286,4 +302,4 @@ def test_a_chart_package_over_a_nats_message_installs_and_upgrades(logged_in: Pl
     upgraded = ok(platform, "upgrade", "big", "--version", "1.1.0", *WAIT)
     assert "upgrade of big succeeded" in upgraded.out
     assert (service(platform, "big")["version"], service(platform, "big")["status"]) == ("1.1.0", "running")
-    ok(platform, "uninstall", "big", *WAIT)
+    ok(platform, "uninstall", "big", "--yes", *WAIT)

@@ -82,14 +82,16 @@ async def test_a_schedule_backs_up_when_due_and_retention_prunes(nats_server: Na
         assert pruned.backup_ids == [taken[0]] and pruned.service == "cache"
         assert [o async for o in objects.list(f"backups/{NS}/cache/{taken[0]}/")] == []
         assert [o async for o in objects.list(f"backups/{NS}/cache/{taken[1]}/")] != []
-        listed = await query(url, "qc.query.backup.backups", {"namespace": NS, "service": "cache"})
+        listed = await query(
+            url, "qc.query.backup.backups", {"namespace": NS, "service": "cache", "caller": {"is_admin": True}}
+        )
         assert [b["backup_id"] for b in listed["backups"]] == [taken[2], taken[1]]
 
         # A week without the scheduler running: one backup, not seven; the next run is tomorrow 03:00 Paris.
         clock.now = at("2026-12-10T12:00:00")
         (late,) = await scheduler.tick()
         assert isinstance(await ended(url, backup_id=late), BackupCompleted)
-        schedules = await query(url, "qc.query.backup.schedules", {"namespace": NS})
+        schedules = await query(url, "qc.query.backup.schedules", {"namespace": NS, "caller": {"is_admin": True}})
         assert schedules["schedules"][0]["next_run_at"] == "2026-12-11T02:00:00+00:00"
 
         removed = await ended(url, await send(url, BackupScheduleRequested(service="cache", namespace=NS, cron=None)))

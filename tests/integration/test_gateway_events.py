@@ -79,9 +79,12 @@ async def test_events_are_streamed_resumable_filtered_and_redacted(
         bad_id = await http.get("/api/v1/events", params={"follow": "false"}, headers={"Last-Event-ID": "x1"})
         assert bad_id.status_code == 422
 
-        # A user who is not an admin sees no iam events (logins, tokens, users).
+        # A user who is not an admin sees no iam events (logins, tokens, users); a viewer of the default team
+        # sees its services' events.
         created = await http.post("/api/v1/users", json={"username": "bob", "password": "bobs-password"})
         assert created.status_code == 201, created.text
+        joined = await http.post("/api/v1/teams/default/members", json={"username": "bob", "role": "viewer"})
+        assert joined.status_code == 200, joined.text
         async with client(s.app, await log_in(s.app, "bob", "bobs-password")) as bob:
             seen = await read(bob, last=10_000)
         assert seen and not [m for m in seen if m["event"].startswith("io.quickon.iam.")]

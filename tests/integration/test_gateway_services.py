@@ -108,7 +108,7 @@ async def test_a_service_is_upgraded_rolled_back_stopped_started_and_uninstalled
         assert (await http.get("/api/v1/services/git")).json()["status"] == "running"
         await succeeded(http, await http.post("/api/v1/services/git/restart"))
 
-        gone = await succeeded(http, await http.delete("/api/v1/services/git", params={"keep_volumes": "false"}))
+        gone = await succeeded(http, await http.delete("/api/v1/services/git", params={"delete_volumes": "true"}))
         assert gone["result"] == {"volumes_kept": False}
         missing = await http.get("/api/v1/services/git")
         assert missing.status_code == 404 and "git" in missing.json()["detail"]

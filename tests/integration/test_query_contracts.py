@@ -16,7 +16,7 @@ from nats.aio.msg import Msg
 from quickon_audit.app import build as build_audit
 from quickon_audit.settings import AuditSettings
 from quickon_common.contracts.backup import BackupCompleted, BackupRequested
-from quickon_common.contracts.queries import QUERIES, NoRequest, QueryRequest
+from quickon_common.contracts.queries import QUERIES, Caller, NoRequest, QueryRequest
 from quickon_common.contracts.queries import audit as audit_queries
 from quickon_common.contracts.queries import backup as backup_queries
 from quickon_common.contracts.queries import deployer as deployer_queries
@@ -31,6 +31,7 @@ from support.charts import chart_tgz
 from support.gateway import client, gateway_service, log_in
 
 NS = "default"
+ALL = Caller.platform()  # team-scoped queries name their caller; this one sees everything
 
 
 async def test_every_query_is_answered_within_its_contract(nats_server: NatsServer, tmp_path: Path) -> None:
@@ -64,25 +65,31 @@ async def test_every_query_is_answered_within_its_contract(nats_server: NatsServ
             async def answer(contract: Any, request: QueryRequest) -> Any:
                 return await ask(nc, contract, request, timeout_s=30)
 
-            service = await answer(deployer_queries.SERVICE, deployer_queries.ServiceRequest(service="cache"))
+            service = await answer(
+                deployer_queries.SERVICE, deployer_queries.ServiceRequest(service="cache", caller=ALL)
+            )
             assert service.operation is None and service.revisions[0].revision == 1
             source = await answer(deployer_queries.BACKUP_SOURCE, deployer_queries.ServiceRequest(service="cache"))
             workload = next(m for m in source.manifests if m["kind"] in ("Deployment", "StatefulSet"))
             (installed,) = (
-                await answer(deployer_queries.OPERATIONS, deployer_queries.OperationsRequest(service="cache"))
+                await answer(
+                    deployer_queries.OPERATIONS, deployer_queries.OperationsRequest(service="cache", caller=ALL)
+                )
             ).operations
             # What the install's typed plan decided: the version it chose and the revision it made.
             assert (installed.kind, installed.version, installed.revision) == ("install", "1.0.0", 1), installed
             # One request for each contract: a contract added without one here fails the test.
             requests: dict[str, QueryRequest] = {
                 **{subject: NoRequest() for subject, query in QUERIES.items() if query.request is NoRequest},
-                deployer_queries.SERVICES.subject: deployer_queries.ServicesRequest(namespace=NS),
-                deployer_queries.SERVICE.subject: deployer_queries.ServiceRequest(service="cache"),
-                deployer_queries.OPERATIONS.subject: deployer_queries.OperationsRequest(service="cache"),
+                deployer_queries.SERVICES.subject: deployer_queries.ServicesRequest(namespace=NS, caller=ALL),
+                deployer_queries.SERVICE.subject: deployer_queries.ServiceRequest(service="cache", caller=ALL),
+                deployer_queries.OPERATIONS.subject: deployer_queries.OperationsRequest(service="cache", caller=ALL),
                 deployer_queries.OPERATION.subject: deployer_queries.OperationRequest(
-                    operation_id=installed.operation_id
+                    operation_id=installed.operation_id, caller=ALL
                 ),
-                deployer_queries.PREVIEW.subject: deployer_queries.PreviewRequest(service="cache", version="1.0.1"),
+                deployer_queries.PREVIEW.subject: deployer_queries.PreviewRequest(
+                    service="cache", version="1.0.1", caller=ALL
+                ),
                 deployer_queries.BACKUP_SOURCE.subject: deployer_queries.ServiceRequest(service="cache"),
                 deployer_queries.INJECT.subject: deployer_queries.InjectRequest(
                     service="cache", kind=workload["kind"], name=workload["metadata"]["name"]
@@ -96,11 +103,13 @@ async def test_every_query_is_answered_within_its_contract(nats_server: NatsServ
                 market_queries.PUBLISH.subject: market_queries.PublishRequest(
                     chart=base64.b64encode(chart_tgz("ledger", "0.1.0")).decode()
                 ),
-                backup_queries.BACKUPS.subject: backup_queries.BackupsRequest(service="cache"),
-                backup_queries.BACKUP.subject: backup_queries.BackupRequest(backup_id=backup_id, parts=True),
-                backup_queries.SCHEDULES.subject: backup_queries.SchedulesRequest(),
-                audit_queries.ENTRIES.subject: audit_queries.EntriesRequest(limit=5),
-                audit_queries.PROOF.subject: audit_queries.ProofRequest(seq=1),  # covered by the checkpoint
+                backup_queries.BACKUPS.subject: backup_queries.BackupsRequest(service="cache", caller=ALL),
+                backup_queries.BACKUP.subject: backup_queries.BackupRequest(
+                    backup_id=backup_id, parts=True, caller=ALL
+                ),
+                backup_queries.SCHEDULES.subject: backup_queries.SchedulesRequest(caller=ALL),
+                audit_queries.ENTRIES.subject: audit_queries.EntriesRequest(limit=5, caller=ALL),
+                audit_queries.PROOF.subject: audit_queries.ProofRequest(seq=1, caller=ALL),  # covered by the checkpoint
                 audit_queries.CHECKPOINTS.subject: audit_queries.CheckpointsRequest(),
             }
             assert set(requests) == set(QUERIES), "a request for every contract"
@@ -121,6 +130,26 @@ async def test_every_query_is_answered_within_its_contract(nats_server: NatsServ
             with pytest.raises(QueryError, match="limit") as refusal:
                 await answer(market_queries.APPS, market_queries.AppsRequest().model_copy(update={"limit": 0}))
             assert refusal.value.status == 422
+
+            # A team-scoped query without its caller is refused, not answered with everything (fails closed);
+            # with one, it keeps to the caller's teams.
+            unscoped = {
+                subject: request.model_copy(update={"caller": None})
+                for subject, request in requests.items()
+                if getattr(request, "caller", None) is not None
+            }
+            assert len(unscoped) == 10
+            for subject, request in unscoped.items():
+                with pytest.raises(QueryError, match="caller") as refusal:
+                    await answer(QUERIES[subject], request)
+                assert refusal.value.status == 403, subject
+            outsider = Caller(teams=["another-team"])
+            hidden = await answer(deployer_queries.SERVICES, deployer_queries.ServicesRequest(caller=outsider))
+            assert hidden.services == []
+            with pytest.raises(QueryError) as refusal:
+                await answer(QUERIES[backup_queries.BACKUP.subject], backup_queries.BackupRequest(
+                    backup_id=backup_id, caller=outsider))  # fmt: skip
+            assert refusal.value.status == 404
         finally:
             await nc.close()
 

@@ -22,6 +22,8 @@ from typing import Any
 
 import pytest
 from kubernetes import client, config
+from kubernetes.dynamic import DynamicClient
+from kubernetes.dynamic.exceptions import NotFoundError as NotFoundErrorOfApi
 
 from quickon_deployer.adapters.render import render
 from quickon_deployer.runtime.base import Health, ReleaseNotFound, Revision, Runtime, RuntimeFailure
@@ -104,7 +106,7 @@ async def wait_for(runtime: Runtime, namespace: str, release: str, what: str, te
             return health
         if time.monotonic() > deadline:
             pytest.fail(f"{namespace}/{release} never became {what}: {health}")
-        await asyncio.sleep(min(runtime.wait_hint(), 0.5))
+        await runtime.until_changed(namespace=namespace, release=release, at_most=0.5)
 
 
 async def wait_ready(runtime: Runtime, namespace: str, release: str) -> Health:
@@ -356,6 +358,51 @@ async def test_uninstall_without_volumes_deletes_the_claim(runtime: Runtime, nam
     assert await runtime.history(namespace=namespace, release="forge") == []
     assert not (await runtime.health(namespace=namespace, release="forge")).exists
     await runtime.uninstall(namespace=namespace, release="forge", keep_volumes=False)
+
+
+async def test_uninstall_returns_once_no_object_of_the_release_remains(runtime: Runtime, namespace: str) -> None:
+    # As `helm uninstall --wait`: the pods' shutdown (their grace period) is part of the uninstall.
+    await deploy(runtime, namespace, "forge", GITEA)
+    await deploy(runtime, namespace, "cache", REDIS_1)
+    await wait_ready(runtime, namespace, "forge")
+    await wait_ready(runtime, namespace, "cache")
+    manifests = [m for name in ("forge", "cache") for m in await render_release(namespace, name)]
+
+    await runtime.uninstall(namespace=namespace, release="forge", keep_volumes=False)
+    await runtime.uninstall(namespace=namespace, release="cache", keep_volumes=False)
+
+    assert await remaining(runtime, namespace, manifests) == []
+
+
+async def render_release(namespace: str, release: str) -> list[dict[str, Any]]:
+    chart = {"forge": GITEA, "cache": REDIS_1}[release]
+    return await render(chart, release=release, namespace=namespace, values={})
+
+
+async def remaining(runtime: Runtime, namespace: str, manifests: list[dict[str, Any]]) -> list[str]:
+    """What is still in the cluster (terminating or not) of the objects ``manifests`` name, and any pod in
+    ``namespace`` (the test's own: every pod there is one of the releases')."""
+    wanted = {(m["kind"], m["metadata"]["name"]) for m in manifests}
+    if isinstance(runtime, SimRuntime):
+        state = runtime.cluster.snapshot()
+        objects = [(o["kind"], o["name"]) for o in state["objects"].values() if o["namespace"] in ("", namespace)]
+        found = [f"{kind}/{name}" for kind, name in objects if (kind, name) in wanted]
+        return found + [f"Pod/{p['name']}" for p in state["pods"].values() if p["namespace"] == namespace]
+    dynamic = DynamicClient(kube())
+    found = []
+    for manifest in manifests:
+        resource = await asyncio.to_thread(
+            dynamic.resources.get, api_version=manifest["apiVersion"], kind=manifest["kind"]
+        )
+        try:
+            await asyncio.to_thread(
+                resource.get, name=manifest["metadata"]["name"], namespace=namespace if resource.namespaced else None
+            )
+        except NotFoundErrorOfApi:
+            continue
+        found.append(f"{manifest['kind']}/{manifest['metadata']['name']}")
+    pods = await asyncio.to_thread(client.CoreV1Api(kube()).list_namespaced_pod, namespace)
+    return found + [f"Pod/{pod.metadata.name}" for pod in pods.items]
 
 
 async def test_manifests_the_cluster_refuses_fail_with_its_reason(

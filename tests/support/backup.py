@@ -58,7 +58,9 @@ async def backup_platform(
 
 
 async def install(nats_url: str, name: str, namespace: str, app: str = "redis", version: str = "1.0.0") -> None:
-    op = await request(nats_url, AppInstallRequested(service=name, namespace=namespace, app=app, version=version))
+    """Install as the team named after the namespace (``default`` is the default team's, as the gateway says)."""
+    event = AppInstallRequested(service=name, namespace=namespace, app=app, version=version)
+    op = await request(nats_url, event, team=namespace)
     assert isinstance(outcome(await finished(nats_url, op)), AppInstalled)
 
 
@@ -69,8 +71,9 @@ async def claim_dirs(nats_url: str, name: str, namespace: str) -> dict[str, Path
 
 
 async def send(nats_url: str, event: Event) -> str:
-    """Publish a backup-context request as the gateway would; its operation id."""
-    return await request(nats_url, event)
+    """Publish a backup-context request as the gateway would (as the team named after the namespace, as
+    :func:`install` does); its operation id."""
+    return await request(nats_url, event, team=getattr(event, "namespace", "team-a"))
 
 
 def new_id() -> str:

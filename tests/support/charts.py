@@ -54,6 +54,7 @@ def chart_tgz(
     values: str = '# pods to run\nreplicaCount: 1\nadmin:\n  user: admin\n  password: ""\napiToken: ""\n',
     template: str = TEMPLATE,
     extra: list[tuple[tarfile.TarInfo, bytes]] | None = None,
+    schema: dict[str, Any] | None = None,
 ) -> bytes:
     """A packaged chart that helm lint accepts (unless told otherwise)."""
     chart = {
@@ -70,7 +71,7 @@ def chart_tgz(
     files = {
         "Chart.yaml": yaml.safe_dump(chart, sort_keys=False).encode(),
         "values.yaml": values.encode(),
-        "values.schema.json": json.dumps(SCHEMA).encode(),
+        "values.schema.json": json.dumps(schema or SCHEMA).encode(),
         "README.md": f"# {name}\n\nVersion {version}.\n".encode(),
         "templates/configmap.yaml": template.encode(),
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,10 @@ from quickon_common.service import Service
 from quickon_market.app import Market, build
 from quickon_market.settings import MarketSettings
 from support.bus import eventually, query, settings_for
+
+# What an admin of a test platform allows: repositories served by the test on this machine, and local
+# ones the test wrote under the temporary directory. The rule itself stays (see test_repository_egress).
+TRUSTED: dict[str, Any] = {"allowed_hosts": ["127.0.0.1"], "local_roots": [Path(tempfile.gettempdir())]}
 
 
 def market_service(
@@ -22,7 +27,7 @@ def market_parts(
     nats_url: str, database_url: str, var_dir: Path, *, builtin: Path | str = "off", **limits: Any
 ) -> Market:
     """As :func:`market_service`, with the catalog and syncer at hand for a test to drive."""
-    market = MarketSettings(builtin_catalog=Path(str(builtin)), **limits)
+    market = MarketSettings(builtin_catalog=Path(str(builtin)), **{**TRUSTED, **limits})
     return build(settings_for("market", nats_url=nats_url, database_url=database_url, var_dir=var_dir), market)
 
 

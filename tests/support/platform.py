@@ -50,6 +50,10 @@ def platform(var_dir: Path, *, timeout_s: float = 120, **extra_env: str) -> Iter
         "QC_NATS_URL": f"nats://127.0.0.1:{free_port()}",
         "QC_ADMIN_PASSWORD": ADMIN_PASSWORD,
         "QC_DEPLOYER_SIM_DELAY_SCALE": "0.02",  # pods ready within a second or so
+        # Schemathesis sends hundreds of requests a second with one token: the test platform's admin raises
+        # the rate so they reach the routes (the limit itself is tested in test_gateway_abuse).
+        "QC_GATEWAY_RATE_PER_S": "100000",
+        "QC_GATEWAY_RATE_BURST": "100000",
         **{f"QC_{name.upper()}_HTTP_PORT": str(port) for name, port in ports.items()},
         **extra_env,
     }

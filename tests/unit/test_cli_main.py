@@ -102,7 +102,7 @@ def test_refused_values_exit_1_naming_the_field(env: dict[str, str], capsys: pyt
     assert "body.values.service.httpPort" in err
     assert "Traceback" not in err
     assert gateway.bodies("/api/v1/services") == [
-        {"name": "git", "app": "gitea", "namespace": "default", "values": {"service": {"httpPort": "x"}}}
+        {"name": "git", "app": "gitea", "values": {"service": {"httpPort": "x"}}}
     ]
 
 
@@ -262,9 +262,12 @@ def test_wait_with_json_prints_the_final_operation_only(
             "GET /api/v1/services/git": answer(404, {}),
         }
     )
-    assert qc(["uninstall", "git", "--keep-volumes", "--wait", "--json"], env, gateway) == 0
+    assert qc(["uninstall", "git", "--yes", "--wait", "--json"], env, gateway) == 0
     assert json.loads(capsys.readouterr().out)["state"] == "succeeded"
-    assert gateway.requests[0].url.params["keep_volumes"] == "true"
+    assert gateway.requests[0].url.params["delete_volumes"] == "false", "volumes are kept unless asked"
+    # Without a terminal to type the name in, an uninstall needs --yes (and nothing is sent).
+    assert qc(["uninstall", "git"], env, gateway) == 2
+    assert "--yes" in capsys.readouterr().err and len(gateway.requests) == 3
 
 
 def test_events_print_one_json_object_per_line(env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:

@@ -16,15 +16,19 @@ from quickon_common.contracts.deploy import (
 from quickon_common.contracts.iam import UserLoggedIn
 from quickon_common.contracts.market import CatalogSynced, RepositoryAdded, RepositoryFailed
 from quickon_common.envelope import Envelope
+from quickon_common.names import reserved_namespace
 from quickon_common.sealing import Sealer, credential_paths, seal_secrets, secret_paths_of
+from quickon_deployer.domain import team_problem
 from quickon_gateway.models import OperationRecord
 from quickon_gateway.principal import Principal
+from quickon_gateway.teams.access import namespace_for
+from quickon_gateway.teams.directory import Teams
 from quickon_gateway.tracking import apply
 from quickon_gateway.visibility import visible
 
 NOW = datetime(2026, 11, 26, tzinfo=UTC)
 ADMIN = Principal(user_id="1", username="admin", is_admin=True, token_id="t1")
-BOB = Principal(user_id="2", username="bob", is_admin=False, token_id="t2", team="blue")
+BOB = Principal(user_id="2", username="bob", is_admin=False, token_id="t2", roles={"blue": "viewer"})
 
 
 def operation(kind: str, **target: str) -> OperationRecord:
@@ -97,3 +101,33 @@ def test_secret_and_credential_values_are_sealed_apart() -> None:
     assert seal_secrets(sealer, {"replicas": 2}, []) == ({"replicas": 2}, None, [])
     unknown_plain, unknown_sealed, unknown = seal_secrets(sealer, values, None)  # the market could not say
     assert unknown_plain == {} and sealer.open(unknown_sealed) == values and unknown is None
+
+
+def test_roles_rank_and_what_each_may_do() -> None:
+    carol = Principal(user_id="3", username="carol", is_admin=False, token_id="t3",
+                      roles={"red": "operator", "blue": "owner"})  # fmt: skip
+    assert carol.may("viewer", "red") and carol.may("operator", "red") and not carol.may("admin", "red")
+    assert carol.may("owner", "blue") and not carol.may("viewer", "green") and not carol.may("viewer", None)
+    assert ADMIN.may("owner", "green") and ADMIN.may("admin", None), "a platform admin may do everything"
+    assert carol.caller().teams == ["blue", "red"] and not carol.caller().is_admin
+    assert carol.caller().sees("red") and carol.caller().sees(None) and not carol.caller().sees("green")
+
+
+def test_where_a_request_without_a_namespace_goes() -> None:
+    teams = Teams(names={"red": "Red", "blue": "blue"}, owners={"red": "red", "x": "blue", "default": "default"},
+                  namespaces={"red": ["red"], "blue": ["x"]})  # fmt: skip
+    assert (teams.find("Red"), teams.find("red"), teams.find("green")) == ("red", "red", None)
+    assert (teams.home("red"), teams.home("blue"), teams.home("green")) == ("red", "x", None)
+    assert namespace_for(BOB, teams, None) == "x", "the caller's only team's own namespace"
+    assert namespace_for(BOB, teams, "elsewhere") == "elsewhere"
+    assert namespace_for(ADMIN, teams, None) == "default"
+
+
+def test_the_deployer_refuses_what_another_team_asks() -> None:
+    assert team_problem(recorded="red", asking="red", exists=True) is None
+    assert "belongs to team 'red'" in (team_problem(recorded="red", asking="blue", exists=True) or "")
+    assert team_problem(recorded=None, asking="blue", exists=False) is None, "a new service: the asking team's"
+    assert "names no team" in (team_problem(recorded="red", asking=None, exists=True) or "")
+    for namespace in ("kube-system", "kube-public", "kube-node-lease", "quickon-system"):
+        assert reserved_namespace(namespace, platform_namespace="quickon-system"), namespace
+    assert reserved_namespace("red", platform_namespace="quickon-system") is None

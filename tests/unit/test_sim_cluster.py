@@ -333,6 +333,12 @@ def test_an_install_that_does_not_fit_waits_unschedulable_until_capacity_frees(t
     cluster.uninstall(namespace=NS, release="big", now=60)
     assert cluster.next_change_at() == 60
     cluster.tick(60)
+    # The deleted pods hold their nodes' cpu while they shut down (SimConfig.stop_s, within their grace period).
+    assert len(cluster.terminating(namespace=NS, release="big")) == 3
+    assert cluster.status(namespace="other", release="web").pods[0].node is None
+    assert cluster.next_change_at() == 61
+    cluster.tick(61)
+    assert cluster.terminating(namespace=NS, release="big") == []
     pod = cluster.status(namespace="other", release="web").pods[0]
     assert pod.node is not None and pod.reason == "ContainerCreating"
     run(cluster, 80)
@@ -650,6 +656,8 @@ def test_uninstall_deletes_volumes_unless_asked_to_keep_them(cluster: Cluster) -
     cluster.uninstall(namespace=NS, release="web", now=60)
     cluster.uninstall(namespace=NS, release="db", now=60, keep_volumes=True)
     cluster.tick(60)
+    assert web_data.exists()  # its pod still mounts it while it shuts down
+    cluster.tick(60 + cluster.config.stop_s)
     assert cluster.releases() == []
     assert not web_data.exists()
     assert (db_data / "PG_VERSION").read_text() == "16" and empty_dir.exists()
@@ -665,6 +673,7 @@ def test_uninstall_deletes_volumes_unless_asked_to_keep_them(cluster: Cluster) -
     assert cluster.status(namespace=NS, release="db").ready
     assert (cluster.volume_path(namespace=NS, claim="data-db-0") / "PG_VERSION").read_text() == "16"
     cluster.uninstall(namespace=NS, release="db", now=200)
+    cluster.tick(200 + cluster.config.stop_s)
     assert not db_data.exists()
     with pytest.raises(NotFoundError, match="no release apps/db"):
         cluster.status(namespace=NS, release="db")
@@ -677,7 +686,38 @@ def test_uninstall_drops_pod_directories(cluster: Cluster) -> None:
     cache = next(m.host_path for m in cluster.pod_mounts(namespace=NS, pod=pod) if m.mount_path == "/cache")
     assert cache.is_dir()
     cluster.uninstall(namespace=NS, release="web", now=20)
+    assert cache.is_dir()  # the pod is still shutting down
+    cluster.tick(20 + cluster.config.stop_s)
     assert not cache.exists()
+
+
+def test_uninstalled_pods_terminate_within_their_grace_period(cluster: Cluster) -> None:
+    manifests = db()
+    statefulset = next(m for m in manifests if m["kind"] == "StatefulSet")
+    statefulset["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] = 0.5  # under stop_s: it bounds
+    cluster.apply(namespace=NS, release="db", manifests=manifests, now=0)
+    run(cluster, 60)
+    cluster.apply(namespace=NS, release="web", manifests=web(), now=60)
+    run(cluster, 80)
+    assert cluster.status(namespace=NS, release="db").ready and cluster.status(namespace=NS, release="web").ready
+
+    cluster.uninstall(namespace=NS, release="db", now=80)
+    cluster.uninstall(namespace=NS, release="web", now=80)
+    cluster.tick(80)
+    # The claims the pods still mount stay until they are gone (the pvc-protection finalizer), data with them.
+    claims = [f"PersistentVolumeClaim/data-db-{n}" for n in range(3)]
+    assert cluster.terminating(namespace=NS, release="db") == [*claims, "Pod/db-0", "Pod/db-1", "Pod/db-2"]
+    assert cluster.volume_path(namespace=NS, claim="data-db-0").is_dir()
+    assert len(cluster.terminating(namespace=NS, release="web")) == 2  # its pod and the claim it mounts
+    assert cluster.next_change_at() == 80.5
+    cluster.tick(80.5)
+    assert cluster.terminating(namespace=NS, release="db") == []  # the grace period ended: killed
+    with pytest.raises(NotFoundError):
+        cluster.volume_path(namespace=NS, claim="data-db-0")
+    assert len(cluster.terminating(namespace=NS, release="web")) == 2  # 30 s grace: it exits after stop_s
+    cluster.tick(80 + cluster.config.stop_s)
+    assert cluster.terminating(namespace=NS, release="web") == []
+    assert cluster.next_change_at() is None
 
 
 # Other workload kinds

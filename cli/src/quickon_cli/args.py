@@ -35,7 +35,7 @@ def add_wait(parser: argparse.ArgumentParser) -> None:
 
 
 def add_namespace(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("-n", "--namespace", default="default", help="the service's namespace (default: default)")
+    parser.add_argument("-n", "--namespace", help="the service's namespace (default: your only team's, else 'default')")
 
 
 def add_values(parser: argparse.ArgumentParser) -> None:

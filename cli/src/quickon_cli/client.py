@@ -81,6 +81,9 @@ class Client:
     def put(self, path: str, body: Any = None, **params: Any) -> Any:
         return self.request("PUT", path, json=body, params=params)
 
+    def patch(self, path: str, body: Any = None, **params: Any) -> Any:
+        return self.request("PATCH", path, json=body, params=params)
+
     def delete(self, path: str, **params: Any) -> Any:
         return self.request("DELETE", path, params=params)
 

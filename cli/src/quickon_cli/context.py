@@ -79,5 +79,7 @@ class Context:
             print(text, flush=True)
 
     @property
-    def namespace(self) -> str:
-        return str(getattr(self.args, "namespace", None) or "default")
+    def namespace(self) -> str | None:
+        """The namespace named with -n; None lets the gateway choose (the caller's only team's, else 'default')."""
+        found = getattr(self.args, "namespace", None)
+        return str(found) if found else None

@@ -79,8 +79,8 @@ def logout(ctx: Context) -> int:
 def whoami(ctx: Context) -> int:
     me = ctx.client.get("/api/v1/auth/me")
     role = "administrator" if me.get("is_admin") else "user"
-    team = f", team {me['team']}" if me.get("team") else ""
-    ctx.show(me, f"{me.get('username')} ({role}{team}) at {ctx.target.url}")
+    teams = ", ".join(f"{t.get('name')} ({t.get('role')})" for t in me.get("teams") or [])
+    ctx.show(me, f"{me.get('username')} ({role}) at {ctx.target.url}" + (f"; teams: {teams}" if teams else ""))
     return 0
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Mapping
 from typing import Any
 
 from .. import args as shared
 from .. import output, values
-from ..context import Context
+from ..context import Context, UsageError
 from ..operations import DONE
 from .base import command, submitted
 
@@ -21,8 +22,8 @@ def user_values(ctx: Context) -> dict[str, Any]:
 
 
 def install(ctx: Context) -> int:
-    body: dict[str, Any] = {"name": ctx.args.name or ctx.args.app, "app": ctx.args.app, "namespace": ctx.namespace}
-    for key in ("version", "repository"):
+    body: dict[str, Any] = {"name": ctx.args.name or ctx.args.app, "app": ctx.args.app}
+    for key in ("version", "repository", "namespace", "team"):
         if getattr(ctx.args, key):
             body[key] = getattr(ctx.args, key)
     body["values"] = user_values(ctx)
@@ -141,10 +142,17 @@ def history(ctx: Context) -> int:
 
 
 def uninstall(ctx: Context) -> int:
-    keep = "true" if ctx.args.keep_volumes else "false"
-    return submitted(
-        ctx, ctx.client.delete(f"/api/v1/services/{ctx.args.name}", namespace=ctx.namespace, keep_volumes=keep)
-    )
+    name = ctx.args.name
+    if not ctx.args.yes:
+        if not sys.stdin.isatty():
+            raise UsageError(f"uninstalling {name} cannot be undone: add --yes to confirm it without a terminal")
+        data = "its data volumes are deleted too" if ctx.args.delete_volumes else "its data volumes are kept"
+        answer = input(f"Uninstall {name} ({data})? Type its name to confirm: ").strip()
+        if answer != name:
+            output.say_error([f"not uninstalled: {answer!r} is not {name!r}"])
+            return 1
+    delete = "true" if ctx.args.delete_volumes else "false"
+    return submitted(ctx, ctx.client.delete(f"/api/v1/services/{name}", namespace=ctx.namespace, delete_volumes=delete))
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:
@@ -154,6 +162,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser], comm
     parser.add_argument("--name", help="the service's name (default: the app's)")
     parser.add_argument("--version", help="the app's version (default: the latest stable)")
     parser.add_argument("--repository", help="when several repositories have an app of that name")
+    parser.add_argument("--team", help="the team it belongs to (default: the namespace's, else your only team)")
     shared.add_namespace(parser)
     shared.add_values(parser)
     shared.add_wait(parser)
@@ -172,6 +181,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser], comm
 
     parser = command(commands, "uninstall", uninstall, parents=parents, help="remove a service")
     parser.add_argument("name", metavar="NAME")
-    parser.add_argument("--keep-volumes", action="store_true", help="keep its data volumes")
+    parser.add_argument("--delete-volumes", action="store_true", help="delete its data volumes too (default: kept)")
+    parser.add_argument("-y", "--yes", action="store_true", help="do not ask to type the name to confirm")
     shared.add_namespace(parser)
     shared.add_wait(parser)

@@ -8,9 +8,10 @@ from typing import Any, TypeVar
 
 from nats.aio.client import Client as NatsClient
 from pydantic import BaseModel, ValidationError
+from sqlalchemy import ColumnElement, or_, true
 
 from .blobs import BlobCorrupt, BlobMissing, Blobs, by_reference, dereferenced
-from .contracts.queries import Query, QueryReply, QueryRequest
+from .contracts.queries import Caller, Query, QueryReply, QueryRequest
 from .telemetry import client_span, trace_carrier
 
 M = TypeVar("M", bound=BaseModel)
@@ -33,6 +34,24 @@ class QueryError(Exception):
 
     def reply(self) -> dict[str, Any]:
         return {"error": {"status": self.status, "detail": self.detail, **self.extra}}
+
+
+def caller_of(request: QueryRequest) -> Caller:
+    """Who a team-scoped query is asked for, or a 403: a request without its caller is refused rather than
+    answered with everything (fails closed)."""
+    caller = getattr(request, "caller", None)
+    if not isinstance(caller, Caller):
+        raise QueryError(
+            403, "this query returns team-scoped data and needs 'caller' ({'is_admin', 'teams'}); the gateway sets it"
+        )
+    return caller
+
+
+def visible_rows(caller: Caller, team: Any) -> ColumnElement[bool]:
+    """A WHERE clause keeping the rows whose ``team`` column the caller may see (:meth:`Caller.sees`)."""
+    if caller.is_admin:
+        return true()
+    return or_(team.is_(None), team.in_(caller.teams))
 
 
 def problems(error: ValidationError) -> str:

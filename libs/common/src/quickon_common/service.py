@@ -20,7 +20,7 @@ from importlib.metadata import version
 from typing import Any, TypeVar
 
 import uvicorn
-from fastapi import FastAPI, Response
+from fastapi import FastAPI, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
@@ -86,6 +86,9 @@ class Service:
         self.preparations: list[Callable[[], Awaitable[None]]] = []
         # Each check is None when fine, else the reason shown by /readyz.
         self.checks: dict[str, str | None] = {"database": "not checked yet", "nats": "not connected yet"}
+        # Who may read /readyz's reasons and /metrics; None: every caller (a service on a private port). The
+        # gateway, public, answers them only on its internal port or to admins.
+        self.shows_details: Callable[[Request], Awaitable[bool]] | None = None
         self._js: JetStreamContext | None = None
         self._blobs: Blobs | None = None
         self._tasks: list[asyncio.Task[None]] = []
@@ -144,9 +147,10 @@ class Service:
                     reply = to_json(error.reply())
                 except (BlobMissing, BlobCorrupt) as error:
                     reply = to_json(QueryError(422, f"the request could not be read: {error}; send it again").reply())
-                except Exception as error:
+                except Exception:
                     log.exception("query %s failed", contract.name)
-                    failed = QueryError(500, f"{contract.name} failed: {type(error).__name__}: {error}")
+                    # The error's own text may hold SQL and its parameters: it stays in this service's log.
+                    failed = QueryError(500, f"the {self.name} service failed on {contract.name}; it is in its log")
                     reply = to_json(failed.reply())
                 return await by_reference(self.blobs, reply)
 
@@ -341,24 +345,34 @@ class Service:
             return {"status": "ok", "service": self.name, "pid": os.getpid()}
 
         @app.get("/readyz", include_in_schema=False)
-        async def readyz() -> JSONResponse:
+        async def readyz(request: Request) -> JSONResponse:
             body = await self.readiness()
-            return JSONResponse(body, status_code=200 if body["ready"] else 503)
+            status = 200 if body["ready"] else 503
+            if self.shows_details is not None and not await self.shows_details(request):
+                return JSONResponse({"ready": body["ready"]}, status_code=status)  # the reasons name internals
+            return JSONResponse(body, status_code=status)
 
         @app.get("/metrics", include_in_schema=False)
-        async def metrics() -> Response:
+        async def metrics(request: Request) -> Response:
+            if self.shows_details is not None and not await self.shows_details(request):
+                raise HTTPException(403, "metrics are served on the service's internal port, or to admins")
             return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
         return app
 
-    def run(self, app: FastAPI | None = None) -> None:
-        """Serve the service until SIGINT/SIGTERM (``python -m quickon_<name>``)."""
+    def run(self, app: FastAPI | None = None, *, internal_port: int | None = None) -> None:
+        """Serve the service until SIGINT/SIGTERM (``python -m quickon_<name>``); with ``internal_port``, the
+        same app listens there too, and ``shows_details`` can tell the two apart by the request's
+        ``scope["server"]`` (the socket's own address, which no caller can set)."""
         self._owns_process = True
         configure_logging(self.name, level=self.settings.log_level, json_lines=self.settings.log_json)
-        uvicorn.run(
-            self.asgi(app),
-            host=self.settings.http_host,
-            port=self.settings.http_port,
-            log_config=None,
-            access_log=False,
-        )
+        served = self.asgi(app)
+
+        def config(port: int) -> uvicorn.Config:
+            return uvicorn.Config(served, host=self.settings.http_host, port=port, log_config=None, access_log=False)
+
+        main = config(self.settings.http_port)
+        sockets = [main.bind_socket()]
+        if internal_port is not None:
+            sockets.append(config(internal_port).bind_socket())
+        uvicorn.Server(main).run(sockets=sockets)

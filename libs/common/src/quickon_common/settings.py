@@ -62,6 +62,8 @@ class Settings(BaseSettings):
     # The platform key (Fernet: 32 url-safe base64 bytes) sealing secret values; the gateway and the
     # deployer must share it. Unset: var/secret.key, made on first use (quickon_common.sealing).
     secret_key: SecretStr | None = None
+    # Where the platform itself runs on Kubernetes: never a target of an install (nor are kube-*).
+    platform_namespace: str = "quickon-system"
 
     # The object store (quickon_common.objectstore): unset, a folder under var_dir named after the service.
     store_url: str | None = None  # file:///abs/dir | file:relative/dir | s3://bucket/prefix

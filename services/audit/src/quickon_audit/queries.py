@@ -8,14 +8,14 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, select
 
 from quickon_common.contracts import CE_TYPE_PREFIX
 from quickon_common.contracts.audit import AuditVerificationFailed
-from quickon_common.contracts.queries import NoRequest
+from quickon_common.contracts.queries import Caller, NoRequest
 from quickon_common.contracts.queries import audit as contract
-from quickon_common.contracts.queries.audit import CheckpointsRequest, EntriesRequest, ProofRequest, Scope
-from quickon_common.queries import QueryError
+from quickon_common.contracts.queries.audit import CheckpointsRequest, EntriesRequest, ProofRequest
+from quickon_common.queries import QueryError, caller_of, visible_rows
 from quickon_common.service import Service
 
 from .appender import checkpoints, entries
@@ -32,13 +32,12 @@ def _utc(moment: datetime) -> datetime:
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
 
 
-def _scoped(query: Select[Any], scope: Scope) -> Select[Any]:
-    if not scope.restricted:
+def _scoped(query: Select[Any], caller: Caller) -> Select[Any]:
+    """Only what ``caller`` may see: an admin everything, anyone else their teams' entries and those of no
+    team, never the iam context (the rule of the events stream)."""
+    if caller.is_admin:
         return query
-    team = (
-        entries.c.team.is_(None) if scope.team is None else or_(entries.c.team.is_(None), entries.c.team == scope.team)
-    )
-    return query.where(team, ~entries.c.type.startswith(ADMIN_ONLY_TYPES))
+    return query.where(visible_rows(caller, entries.c.team), ~entries.c.type.startswith(ADMIN_ONLY_TYPES))
 
 
 def filtered(request: EntriesRequest) -> Select[Any]:
@@ -62,7 +61,7 @@ def filtered(request: EntriesRequest) -> Select[Any]:
         query = query.where(entries.c.flagged == request.flagged)
     if request.before is not None:
         query = query.where(entries.c.seq < request.before)
-    return _scoped(query, request.scope).order_by(entries.c.seq.desc()).limit(request.limit)
+    return _scoped(query, caller_of(request)).order_by(entries.c.seq.desc()).limit(request.limit)
 
 
 def entry_view(seq: int, entry_hash: bytes, stored: bytes) -> dict[str, Any]:
@@ -115,7 +114,7 @@ def register(service: Service, *, signer: Signer, stored: Callable[[], Awaitable
                 await connection.execute(
                     _scoped(
                         select(entries.c.seq, entries.c.entry_hash, entries.c.record),
-                        request.scope,
+                        caller_of(request),
                     ).where(entries.c.seq == request.seq)
                 )
             ).first()

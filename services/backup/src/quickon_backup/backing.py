@@ -48,6 +48,14 @@ class BackupSteps:
         """Ask the deployer for the release and its volumes; store the release and its rendered objects."""
         record = job.record
         found = await self.deployer.source(namespace=record.namespace, service=record.service)
+        async with self.db.read_session() as session:
+            backup = await session.get(BackupRecord, record.backup_id)
+        asking = backup.team if backup else None
+        if found.team != asking:  # checked again here: a request cannot cross teams even from inside
+            raise StepFailed(
+                f"{record.service} in {record.namespace} belongs to team {found.team!r}, not to {asking!r}, "
+                "which asked for this backup; ask as a member of its team"
+            )
         # A service without volumes is backed up as its release and objects, on any runtime; data the
         # runtime cannot copy is refused rather than silently left out of a backup someone will trust.
         if uncopied := [v.claim for v in found.volumes if not v.path]:

@@ -54,6 +54,14 @@ def name_problem(namespace: str, name: str) -> str | None:
     return None
 
 
+def team_problem(backup: BackupRecord, team: str | None) -> str | None:
+    """Why a request of ``team`` may not act on ``backup`` (another team's), or None: the gateway checked the
+    caller's role, and this second check keeps a forged or mistaken request from crossing teams."""
+    if backup.team != team:
+        return f"backup {backup.id} belongs to team {backup.team!r}, not to {team!r}, which asked; ask as its team"
+    return None
+
+
 async def busy_with(uow: UnitOfWork, namespace: str, *services: str) -> str | None:
     """The backup or restore job running on one of ``services``, described, or None."""
     found = await uow.session.exec(
@@ -92,10 +100,12 @@ def register(
         runner.begin(handling.uow, job)
         handling.uow.session.add(job)
 
-    async def existing(uow: UnitOfWork, event: Any) -> BackupRecord:
+    async def existing(uow: UnitOfWork, event: Any, team: str | None) -> BackupRecord:
         backup = await uow.session.get(BackupRecord, event.backup_id)
         if backup is None or (backup.namespace, backup.service) != (event.namespace, event.service):
             raise Refused(f"there is no backup {event.backup_id!r} of {event.service!r} in {event.namespace!r}")
+        if problem := team_problem(backup, team):
+            raise Refused(problem)
         if backup.status != "completed":
             raise Refused(
                 f"backup {event.backup_id} is {backup.status}{f' ({backup.reason})' if backup.reason else ''}"
@@ -151,7 +161,7 @@ def register(
                 raise Refused(problem)
             if event.data_only and target != event.service:
                 raise Refused("a data-only restore is in place only; leave target_service out")
-            await existing(uow, event)
+            await existing(uow, event, handling.envelope.team)
             if doing := await busy_with(uow, event.namespace, event.service, target):
                 raise Refused(f"{target} is busy with a {doing}; try again when it has finished")
         except Refused as refused:
@@ -166,7 +176,7 @@ def register(
         """Accept a verification: every part read back and checked against its SHA-256."""
         op_id = event.operation_id or handling.envelope.id
         try:
-            await existing(handling.uow, event)
+            await existing(handling.uow, event, handling.envelope.team)
         except Refused as refused:
             handling.uow.emit(BackupVerifyFailed(**ids(event), reason=str(refused), step="accept"))
             return
@@ -186,6 +196,8 @@ def register(
             backup = await uow.session.get(BackupRecord, event.backup_id)
             if backup is None or backup.status == "deleted":
                 raise Refused(f"there is no backup {event.backup_id!r} of {event.service!r} to delete")
+            if problem := team_problem(backup, handling.envelope.team):
+                raise Refused(problem)
             if backup.status == "running":
                 raise Refused(f"backup {event.backup_id} is still being taken; delete it when it has finished")
             running = await uow.session.exec(

@@ -10,7 +10,7 @@ from sqlmodel import col, select
 from quickon_common.contracts.queries import backup as contract
 from quickon_common.contracts.queries.backup import BackupRequest, BackupsRequest, SchedulesRequest
 from quickon_common.objectstore import ObjectStore
-from quickon_common.queries import QueryError
+from quickon_common.queries import QueryError, caller_of, visible_rows
 from quickon_common.service import Service
 
 from .jobs import StepFailed, aware
@@ -53,7 +53,10 @@ def register(service: Service, *, store: ObjectStore) -> None:
 
     @service.answers(contract.BACKUPS)
     async def backups(request: BackupsRequest) -> contract.BackupList:
-        query = select(BackupRecord).where(BackupRecord.namespace == request.namespace)
+        caller = caller_of(request)
+        query = select(BackupRecord).where(
+            BackupRecord.namespace == request.namespace, visible_rows(caller, col(BackupRecord.team))
+        )
         if request.service is not None:
             query = query.where(BackupRecord.service == request.service)
         if not request.include_deleted:
@@ -65,9 +68,10 @@ def register(service: Service, *, store: ObjectStore) -> None:
 
     @service.answers(contract.BACKUP)
     async def backup(request: BackupRequest) -> contract.BackupDetail:
+        caller = caller_of(request)
         async with service.db.read_session() as session:
             record = await session.get(BackupRecord, request.backup_id)
-            if record is None:
+            if record is None or not caller.sees(record.team):
                 raise QueryError(404, f"there is no backup {request.backup_id!r}")
             jobs = (
                 await session.exec(
@@ -87,7 +91,12 @@ def register(service: Service, *, store: ObjectStore) -> None:
 
     @service.answers(contract.SCHEDULES)
     async def schedules(request: SchedulesRequest) -> contract.Schedules:
-        query = select(ScheduleRecord).order_by(col(ScheduleRecord.namespace), col(ScheduleRecord.service))
+        caller = caller_of(request)
+        query = (
+            select(ScheduleRecord)
+            .where(visible_rows(caller, col(ScheduleRecord.team)))
+            .order_by(col(ScheduleRecord.namespace), col(ScheduleRecord.service))
+        )
         if request.namespace is not None:
             query = query.where(ScheduleRecord.namespace == request.namespace)
         if request.service is not None:

@@ -19,6 +19,7 @@ import time
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 from pathlib import Path
+from typing import TypeVar
 
 from quickon_common.contracts.deploy import (
     AppInstallRequested,
@@ -27,6 +28,7 @@ from quickon_common.contracts.deploy import (
     ServiceStartRequested,
     ServiceStopRequested,
 )
+from quickon_common.contracts.queries.deployer import BackupSource
 from quickon_common.contracts.queries.deployer import Volume as SourceVolume
 from quickon_common.objectstore import ObjectStore
 
@@ -40,6 +42,8 @@ from .stored import checked, read_manifest
 from .waiting import DeployerOperations
 
 RUNNING = ("running", "degraded")
+A = TypeVar("A")
+B = TypeVar("B")
 
 
 class RestoreSteps:
@@ -56,32 +60,42 @@ class RestoreSteps:
     # -- forward --------------------------------------------------------------------------------
 
     async def check(self, job: Job) -> None:
-        """Read the manifest; the target must exist (in place, and be idle) or not exist (as new)."""
+        """Read the manifest; the target must exist (in place, and be idle) or not exist (as new). The
+        manifest and the deployer's answer are asked at once: each is a round trip on a restore's path."""
         record = job.record
-        manifest = await read_manifest(
-            self.store, namespace=record.namespace, service=record.service, backup_id=record.backup_id
-        )
         target = record.target or record.service
-        job.plan = plan = _plan(job).model_copy(
-            update={"target": target, "in_place": target == record.service, "manifest": manifest}
+        in_place = target == record.service
+        manifest, found = await _both(
+            read_manifest(self.store, namespace=record.namespace, service=record.service, backup_id=record.backup_id),
+            self._target_found(record.namespace, target, in_place=in_place, backup_id=record.backup_id),
         )
-        if plan.in_place:
+        job.plan = plan = _plan(job).model_copy(update={"target": target, "in_place": in_place, "manifest": manifest})
+        if found is None:
+            return
+        if found.operation_id and not plan.data_only:  # data only: the deployer's own request
+            raise StepFailed(f"{target} is busy with operation {found.operation_id}; try when it has finished")
+        job.plan = plan.model_copy(update={"previous_revision": found.revision, "previous_status": found.status})
+        self._map(job, manifest, found.volumes)
+
+    async def _target_found(
+        self, namespace: str, target: str, *, in_place: bool, backup_id: str
+    ) -> BackupSource | None:
+        """In place: the service to restore into, which must exist. As new: None, once sure no service
+        has the new name."""
+        if in_place:
             try:
-                found = await self.deployer.source(namespace=record.namespace, service=target)
+                return await self.deployer.source(namespace=namespace, service=target)
             except NoSuchService:
                 raise StepFailed(
-                    f"there is no service {target!r} in {record.namespace!r} to restore into; "
-                    f"restore the backup as a new service instead (qc restore {record.backup_id} --as NAME)"
+                    f"there is no service {target!r} in {namespace!r} to restore into; "
+                    f"restore the backup as a new service instead (qc restore {backup_id} --as NAME)"
                 ) from None
-            if found.operation_id and not plan.data_only:  # data only: the deployer's own request
-                raise StepFailed(f"{target} is busy with operation {found.operation_id}; try when it has finished")
-            job.plan = plan.model_copy(update={"previous_revision": found.revision, "previous_status": found.status})
-            self._map(job, manifest, found.volumes)
-        elif await self.deployer.exists(namespace=record.namespace, service=target):
+        if await self.deployer.exists(namespace=namespace, service=target):
             raise StepFailed(
-                f"a service named {target!r} exists in {record.namespace!r} already; pick another name, "
+                f"a service named {target!r} exists in {namespace!r} already; pick another name, "
                 "or restore in place into it"
             )
+        return None
 
     async def install(self, job: Job) -> None:
         """As new: install the backup's release (app, version, values, sealed secrets) under the new name."""
@@ -113,7 +127,10 @@ class RestoreSteps:
         parts = _manifest(job).volumes()
         request, what = self._stopping(job)
         ask_stop = None if _plan(job).data_only else (lambda: self.operations.ask(job, "stop", request, what=what))
-        ahead = _Ahead(sum(part.size for part in parts), seconds=self.settings.stop_ahead_s, then=ask_stop)
+        ahead = _Ahead(
+            sum(part.size for part in parts), seconds=self.settings.stop_ahead_s, then=ask_stop,
+            slow_pace=self.settings.stop_ahead_pace_mb_s * 1e6,
+        )  # fmt: skip
         try:
             for part in parts:
                 if await asyncio.to_thread(self._aside(job, part.name).exists):
@@ -287,22 +304,32 @@ class RestoreSteps:
 
 class _Ahead:
     """Starts ``then`` once the bytes left of ``total`` should take ``seconds`` or less to stream at the
-    pace seen so far (never, if ``then`` is None). It runs beside the stream, which goes on meanwhile
-    (a transaction while the disk takes the extracted data can be slow); :meth:`settled` waits for it."""
+    pace seen so far (never, if ``then`` is None); at once when even ``slow_pace`` (bytes a second) would
+    stream them all in ``seconds``, since the store's first bytes can take longer than such a restore
+    has to wait. It runs beside the stream, which goes on meanwhile (a transaction while the disk takes
+    the extracted data can be slow); :meth:`settled` waits for it."""
 
-    def __init__(self, total: int, *, seconds: float, then: Callable[[], Awaitable[None]] | None) -> None:
+    def __init__(
+        self, total: int, *, seconds: float, then: Callable[[], Awaitable[None]] | None, slow_pace: float
+    ) -> None:
         self.left, self.seconds, self.then = total, seconds, then
         self.done, self.begun = 0, time.monotonic()
         self.running: asyncio.Future[None] | None = None
+        if total <= seconds * slow_pace:
+            self._start()
 
     async def watch(self, chunks: AsyncGenerator[bytes, None]) -> AsyncIterator[bytes]:
         async with aclosing(chunks):  # closed with this one: its stream is released at once
             async for chunk in chunks:
                 # Judged before the chunk goes on: the stop's first transaction starts before its bytes are written.
                 self.done, self.left = self.done + len(chunk), self.left - len(chunk)
-                if self.then is not None and self.left * (time.monotonic() - self.begun) <= self.seconds * self.done:
-                    self.running, self.then = asyncio.ensure_future(self.then()), None
+                if self.left * (time.monotonic() - self.begun) <= self.seconds * self.done:
+                    self._start()
                 yield chunk
+
+    def _start(self) -> None:
+        if self.then is not None:
+            self.running, self.then = asyncio.ensure_future(self.then()), None
 
     async def settled(self) -> None:
         if self.running is not None:
@@ -322,6 +349,15 @@ def _swap_back(*, live: Path, aside: Path) -> None:
     if aside.exists():
         shutil.rmtree(live, ignore_errors=True)
         os.rename(aside, live)
+
+
+async def _both(first: Awaitable[A], second: Awaitable[B]) -> tuple[A, B]:
+    """Both awaited at once; when either fails, the first one's failure is raised (after both ended)."""
+    one, two = await asyncio.gather(first, second, return_exceptions=True)
+    for outcome in (one, two):
+        if isinstance(outcome, BaseException):
+            raise outcome
+    return one, two  # type: ignore[return-value]
 
 
 def _plan(job: Job) -> RestorePlan:

@@ -22,5 +22,10 @@ class BackupSettings(BaseSettings):
         description="a restore asks for the service's stop when about this much of its staging is left: "
         "the stop overlaps the staging, and the service is down at most this much longer",
     )  # fmt: skip
+    stop_ahead_pace_mb_s: float = Field(
+        default=32, gt=0,
+        description="a slow staging pace: a restore small enough to stage within stop_ahead_s even at this "
+        "pace asks for the stop at once, without waiting for the store's first bytes to judge its pace",
+    )  # fmt: skip
     chunk_size: int = Field(default=4 << 20, ge=64 << 10, le=64 << 20, description="bytes read at a time")
     parallel_jobs: int = Field(default=4, ge=1, le=64, description="backups and restores run at once")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from quickon_common.contracts.queries import Caller
 from quickon_common.contracts.queries.deployer import BACKUP_SOURCE, BackupSource, ServiceRequest
 from quickon_common.queries import QueryError
 from quickon_common.service import Service
@@ -24,17 +25,17 @@ def register(service: Service, *, runtime: Runtime) -> None:
 
     @service.answers(BACKUP_SOURCE)
     async def backup_source(request: ServiceRequest) -> BackupSource:
-        record = await find_service(service.db, request)
+        record = await find_service(service.db, request, Caller.platform())  # the backup service asks
         async with service.db.read_session() as session:
             revision = await session.get(RevisionRecord, (record.id, record.revision))
         if revision is None or not record.version:
             raise QueryError(409, f"{record.name} has no deployed revision yet ({record.status}); try when it has")
         manifests = revision.objects()
         return BackupSource.model_validate({
-            "service": record.name, "namespace": record.namespace, "app": record.app, "repository": record.repository,
-            "version": record.version, "revision": record.revision, "status": record.status,
-            "operation_id": record.operation_id, "values": record.values, "sealed_secrets": record.sealed_secrets,
-            "secret_paths": record.secret_paths, "manifests": manifests,
+            "service": record.name, "namespace": record.namespace, "team": record.team, "app": record.app,
+            "repository": record.repository, "version": record.version, "revision": record.revision,
+            "status": record.status, "operation_id": record.operation_id, "values": record.values,
+            "sealed_secrets": record.sealed_secrets, "secret_paths": record.secret_paths, "manifests": manifests,
             "runtime": runtime.name, "volumes": _volumes(runtime, record, manifests),
         })  # fmt: skip
 

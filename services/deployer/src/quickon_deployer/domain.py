@@ -8,12 +8,11 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from quickon_common.names import is_dns_label
+from quickon_common.names import RELEASE_NAME_MAX, is_dns_label
 
 from .runtime.base import Health
 
 DIGEST = re.compile(r"[0-9a-f]{64}")
-RELEASE_NAME_MAX = 53  # Helm's limit: the name prefixes objects whose names are at most 63
 
 
 class Refused(Exception):
@@ -29,6 +28,16 @@ def name_problem(namespace: str, name: str) -> str | None:
         )
     if not is_dns_label(namespace):
         return f"{namespace!r} is not a valid namespace: lowercase letters, digits and '-', at most 63 characters"
+    return None
+
+
+def team_problem(*, recorded: str | None, asking: str | None, exists: bool) -> str | None:
+    """Why a request of team ``asking`` may not act on a service of team ``recorded``, or None. The gateway
+    checked the caller's role; this second check keeps a forged or mistaken request from crossing teams."""
+    if asking is None:
+        return "the request names no team; requests come from the gateway, which names the service's team"
+    if exists and recorded != asking:
+        return f"the service belongs to team {recorded!r}, not to {asking!r}, which asked; ask as a member of its team"
     return None
 
 

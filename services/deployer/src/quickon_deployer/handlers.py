@@ -33,11 +33,12 @@ from quickon_common.contracts.deploy import (
     ValuesChange,
 )
 from quickon_common.helm import merge_values
+from quickon_common.names import reserved_namespace
 from quickon_common.saga import Plan
 from quickon_common.sealing import SealedValues, Sealer, SealError, seal_secrets
 from quickon_common.service import Service
 
-from .domain import Refused, claims_of, name_problem, pin_problem, rollback_target, service_subject
+from .domain import Refused, claims_of, name_problem, pin_problem, rollback_target, service_subject, team_problem
 from .models import OperationRecord, RevisionRecord, ServiceRecord
 from .outcomes import set_status
 from .plans import InstallPlan, RollbackPlan, ScalePlan, UninstallPlan, UpgradePlan
@@ -61,6 +62,7 @@ def register(
     service: Service, *, runner: SagaRunner, runtime: Runtime, sealer: Sealer, settings: DeployerSettings
 ) -> None:
     """Wire one consumer per operation request into ``service``."""
+    platform_namespace = service.settings.platform_namespace
 
     def deadline(kind: str) -> datetime:
         seconds = {"install": settings.install_deadline_s, "upgrade": settings.upgrade_deadline_s}
@@ -173,6 +175,13 @@ def register(
                     )
                 )
                 record = found.first()
+                if problem := team_problem(recorded=record.team if record else None, asking=envelope.team,
+                                           exists=record is not None):  # fmt: skip
+                    raise Refused(problem)
+                if record is None and (
+                    problem := reserved_namespace(event.namespace, platform_namespace=platform_namespace)
+                ):
+                    raise Refused(problem)
                 plan = await plan_for(kind, event, record, uow)
             except Refused as refused:
                 uow.emit(failure(**ids, reason=str(refused), step="accept"), subject=subject)

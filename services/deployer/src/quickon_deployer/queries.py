@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from quickon_common.contracts.queries import NoRequest
+from quickon_common.contracts.queries import Caller, NoRequest
 from quickon_common.contracts.queries import deployer as contract
 from quickon_common.contracts.queries import market as market_queries
 from quickon_common.contracts.queries.deployer import (
@@ -21,7 +21,7 @@ from quickon_common.contracts.queries.deployer import (
 from quickon_common.contracts.queries.market import UpgradesRequest, VersionSummary
 from quickon_common.db import Database
 from quickon_common.helm import merge_values
-from quickon_common.queries import QueryError
+from quickon_common.queries import QueryError, caller_of, visible_rows
 from quickon_common.sealing import Sealer, SealError
 from quickon_common.service import Service
 
@@ -55,8 +55,8 @@ def operation_view(op: OperationRecord) -> contract.Operation:
     )  # fmt: skip
 
 
-async def find_service(db: Database, request: ServiceRequest) -> ServiceRecord:
-    """The service a query names, or a 404 saying there is none."""
+async def find_service(db: Database, request: ServiceRequest, caller: Caller) -> ServiceRecord:
+    """The service a query names, or a 404 saying there is none (also when ``caller`` may not see it)."""
     async with db.read_session() as session:
         found = await session.exec(
             select(ServiceRecord).where(
@@ -64,7 +64,7 @@ async def find_service(db: Database, request: ServiceRequest) -> ServiceRecord:
             )
         )
         record = found.first()
-    if record is None:
+    if record is None or not caller.sees(record.team):
         raise QueryError(404, f"there is no service {request.service!r} in {request.namespace!r}")
     return record
 
@@ -74,7 +74,12 @@ def register(service: Service, *, runtime: Runtime, market: Callable[[], Market]
 
     @service.answers(contract.SERVICES)
     async def services(request: ServicesRequest) -> contract.ServiceList:
-        query = select(ServiceRecord).order_by(col(ServiceRecord.namespace), col(ServiceRecord.name))
+        caller = caller_of(request)
+        query = (
+            select(ServiceRecord)
+            .where(visible_rows(caller, col(ServiceRecord.team)))
+            .order_by(col(ServiceRecord.namespace), col(ServiceRecord.name))
+        )
         for column, value in (("namespace", request.namespace), ("team", request.team), ("status", request.status)):
             if value is not None:
                 query = query.where(getattr(ServiceRecord, column) == value)
@@ -85,7 +90,7 @@ def register(service: Service, *, runtime: Runtime, market: Callable[[], Market]
     @service.answers(contract.SERVICE)
     async def service_detail(request: ServiceRequest) -> contract.ServiceDetail:
         """One service: its record, live health from the runtime, revisions and the running operation."""
-        record = await find_service(service.db, request)
+        record = await find_service(service.db, request, caller_of(request))
         async with service.db.read_session() as session:
             revisions = (
                 await session.exec(
@@ -119,7 +124,12 @@ def register(service: Service, *, runtime: Runtime, market: Callable[[], Market]
 
     @service.answers(contract.OPERATIONS)
     async def operations(request: OperationsRequest) -> contract.Operations:
+        caller = caller_of(request)
         query = select(OperationRecord).order_by(col(OperationRecord.created_at).desc()).limit(request.limit)
+        if not caller.is_admin:  # the team is the service's: an uninstalled one's operations are admins' only
+            query = query.join(ServiceRecord, col(ServiceRecord.id) == col(OperationRecord.service_id)).where(
+                visible_rows(caller, col(ServiceRecord.team))
+            )
         if request.namespace is not None:
             query = query.where(OperationRecord.namespace == request.namespace)
         if request.service is not None:
@@ -130,16 +140,18 @@ def register(service: Service, *, runtime: Runtime, market: Callable[[], Market]
 
     @service.answers(contract.OPERATION)
     async def operation(request: OperationRequest) -> contract.Operation:
+        caller = caller_of(request)
         async with service.db.read_session() as session:
             op = await session.get(OperationRecord, request.operation_id)
-        if op is None:
+            owner = await session.get(ServiceRecord, op.service_id) if op is not None else None
+        if op is None or not caller.sees(owner.team if owner else None):
             raise QueryError(404, f"there is no operation {request.operation_id!r}")
         return operation_view(op)
 
     @service.answers(contract.PREVIEW)
     async def preview(request: PreviewRequest) -> contract.Preview:
         """What an upgrade would change, before anything does: changelog, values and objects."""
-        record = await find_service(service.db, request)
+        record = await find_service(service.db, request, caller_of(request))
         target_version = request.version or record.version
         try:
             current_user = merge_values(record.values, sealer.open(record.sealed_secrets))

@@ -35,6 +35,7 @@ from .settings import DeployerSettings
 from .stored import stored_manifests
 
 EARLY_KEEP_S = 60.0  # an early answer is for the operation's first run, not for a pick-up much later
+QUIET_MAX_S = 5.0  # the longest a wait goes without reading the release's health
 
 
 class Steps:
@@ -250,7 +251,9 @@ class Steps:
                 raise StepFailed(f"{op.service} did not become {what}: {failure}{_last_warning(health)}")
             if now >= until:
                 raise StepFailed(f"{op.service} was not {what} by the deadline: {not_ready(health)}")
-            await asyncio.sleep(min(self.runtime.wait_hint(), max(until - now, 0.01)))
+            # Until the cluster reports a change; at least every QUIET_MAX_S, for the failure grace and deadline.
+            quiet = min(QUIET_MAX_S, max(until - now, 0.01))
+            await self.runtime.until_changed(namespace=op.namespace, release=op.service, at_most=quiet)
 
     # -- helpers --------------------------------------------------------------------------------
 

@@ -4,4 +4,4 @@ from .app import create_gateway
 
 if __name__ == "__main__":
     service, app = create_gateway()
-    service.run(app)
+    service.run(app, internal_port=app.state.parts.settings.internal_port)

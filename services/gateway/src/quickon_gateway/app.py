@@ -12,11 +12,19 @@ from quickon_common.settings import Settings
 from . import problems, routes, stalled, tracking
 from .auth.first_admin import ensure_first_admin
 from .auth.routes import router as auth_router
+from .auth.throttle import LoginThrottle
 from .auth.tokens import TokenStore
+from .auth.users import router as users_router
 from .deps import Parts
+from .guard import RateLimited, SecurityHeaders
+from .iam_events import IamFollower
+from .limits import RateLimit
 from .migrations import MIGRATIONS
+from .probes import shown_to
 from .reads import Reads
 from .settings import GatewaySettings
+from .teams.directory import Directory
+from .teams.routes import router as teams_router
 
 CHARTS = "/api/v1/charts"  # chart uploads: the one path that takes large bodies
 DESCRIPTION = """QuickOn's API: the app market, installed services and their operations, events.
@@ -44,17 +52,27 @@ def create_gateway(settings: Settings | None = None, gateway: GatewaySettings | 
         # one server span a request needs (traceparent in and out), and metrics are Prometheus's.
         telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
     )
+    follower = IamFollower(service)
     app.state.parts = Parts(
         service=service,
         settings=gateway,
         reads=Reads(service, timeout_s=gateway.query_timeout_s, cache_s=gateway.catalog_cache_s),
-        tokens=TokenStore(service.db, cache_s=gateway.token_cache_s),
+        tokens=TokenStore(service.db, follower, cache_s=gateway.token_cache_s),
+        directory=Directory(service.db, follower, cache_s=gateway.token_cache_s),
         sealer=Sealer.platform(service.settings),
+        login=LoginThrottle(gateway),
     )
+    service.shows_details = shown_to(internal_port=gateway.internal_port, tokens=app.state.parts.tokens)
     tracking.register(service)
     stalled.register(service, deadline_s=gateway.operation_deadline_s)
     service.runs(app.state.parts.reads.follow_catalog)
+    service.runs(follower.follow)
+    app.add_middleware(RateLimited, rate=RateLimit(per_s=gateway.rate_per_s, burst=gateway.rate_burst))
     problems.install(app, body_limit=lambda path: gateway.max_chart_bytes if path == CHARTS else gateway.max_body_bytes)
-    app.include_router(auth_router)
+    app.add_middleware(SecurityHeaders)  # added last: outermost, so every answer has them
+    # A request is matched against each router's routes in turn: the catalog, the busiest read, comes first.
     routes.include(app)
+    app.include_router(auth_router)
+    app.include_router(users_router)
+    app.include_router(teams_router)
     return service, app

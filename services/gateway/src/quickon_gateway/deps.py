@@ -13,8 +13,10 @@ from quickon_common.service import Service
 from .reads import Reads
 from .settings import GatewaySettings
 
-if TYPE_CHECKING:  # auth's dependencies import this module
+if TYPE_CHECKING:  # auth's and teams' dependencies import this module
+    from .auth.throttle import LoginThrottle
     from .auth.tokens import TokenStore
+    from .teams.directory import Directory
 
 
 @dataclass
@@ -25,7 +27,9 @@ class Parts:
     settings: GatewaySettings
     reads: Reads
     tokens: TokenStore
+    directory: Directory  # the teams and the namespaces each owns
     sealer: Sealer  # seals the secret values of requests with the platform key
+    login: LoginThrottle  # failed logins back off; password checks are bounded
 
 
 async def parts(request: Request) -> Parts:  # async: FastAPI runs a plain def in a thread

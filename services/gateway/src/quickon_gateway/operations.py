@@ -18,6 +18,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlmodel import col, select
 
 from quickon_common.contracts.common import OperationEvent
+from quickon_common.queries import visible_rows
 
 from .deps import Parts
 from .models import OperationRecord
@@ -124,20 +125,23 @@ async def submit(
     event: OperationEvent,
     target: Target,
     subject: str,
+    team: str | None,
     result: dict[str, Any] | None = None,
     warnings: list[FieldWarning] | None = None,
 ) -> OperationView:
     """Record the operation and publish ``event`` (given the operation's id) in one transaction; the
-    ``Location`` of the operation goes on ``response``. ``result``: what is known of it at once (a new
-    backup's id), until its outcome replaces it; ``warnings``: what the caller should hear of at once."""
+    ``Location`` of the operation goes on ``response``. ``team``: the team that owns what it acts on (the
+    event carries it, and the owning service checks it again; None: the platform's, such as a repository).
+    ``result``: what is known of it at once (a new backup's id), until its outcome replaces it;
+    ``warnings``: what the caller should hear of at once."""
     now = datetime.now(UTC)
     record = OperationRecord(
         id=str(uuid.uuid4()), kind=kind, service=target.service, namespace=target.namespace,
-        repository=target.repository, state="pending", steps=[], actor=user.username, team=user.team,
+        repository=target.repository, state="pending", steps=[], actor=user.username, team=team,
         created_at=now, updated_at=now, result=result,
     )  # fmt: skip
     try:
-        async with parts.service.outbox.begin(actor=user.username, team=user.team) as uow:
+        async with parts.service.outbox.begin(actor=user.username, team=team) as uow:
             uow.session.add(record)
             uow.emit(event.model_copy(update={"operation_id": record.id}), subject=subject)
     except (OperationalError, InterfaceError) as error:
@@ -149,11 +153,13 @@ async def submit(
 
 
 async def find(parts: Parts, user: Principal, operation_id: str) -> OperationView:
-    """One operation the caller may see, or 404."""
+    """One operation: 404 when there is none, 403 when it is another team's."""
     async with parts.service.db.read_session() as session:
         record = await session.get(OperationRecord, operation_id)
-    if record is None or not can_see(user, record.team):
+    if record is None:
         raise Problem(404, f"there is no operation {operation_id!r}; list them with GET /api/v1/operations")
+    if not can_see(user, record.team):
+        raise Problem(403, f"operation {operation_id!r} is of a team you are not in; ask an admin of that team")
     return view(record)
 
 
@@ -167,8 +173,7 @@ async def recent(
     if namespace is not None:
         query = query.where(OperationRecord.namespace == namespace)
     if not user.is_admin:
-        team = col(OperationRecord.team)
-        query = query.where(team.is_(None) if user.team is None else (team.is_(None) | (team == user.team)))
+        query = query.where(visible_rows(user.caller(), col(OperationRecord.team)))
     async with parts.service.db.read_session() as session:
         rows = (await session.exec(query.limit(limit))).all()
     return [view(r) for r in rows]

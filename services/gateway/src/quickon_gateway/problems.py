@@ -72,6 +72,7 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     409: _documented(409, "In conflict with what exists"),
     413: _documented(413, "The body is too large"),
     422: _documented(422, "The request is not valid; `errors` names each field"),
+    429: _documented(429, "Too many requests, or failed logins; wait as `Retry-After` says"),
     502: _documented(502, "A chart repository or the owning service failed"),
     503: _documented(503, "NATS or the owning service is not answering; retry shortly"),
 }

@@ -30,12 +30,14 @@ from quickon_common.queries import QueryError, answer, encode, request
 from quickon_common.service import Service
 
 from .flights import SingleFlight
+from .limits import Bounded
 from .problems import Problem
 
 CATALOG_EVENTS = "qc.market.>"
 RETRY_FIRST_S = 0.1  # the pause before asking again after a retryable refusal, doubled each time
 RETRY_MAX_S = 1.0
 RETRY_AFTER_S = 2  # what a client is told to wait when the read's own time ran out
+CATALOG_ENTRIES = 1024  # answers kept: keyed by the caller's search, so bounded (the oldest go first)
 Req = TypeVar("Req", bound=QueryRequest)
 Rep = TypeVar("Rep", bound=QueryReply)
 
@@ -47,7 +49,7 @@ class Reads:
         self.service = service
         self.timeout_s = timeout_s
         self.cache_s = cache_s
-        self._catalog: dict[str, tuple[float, bytes]] = {}
+        self._catalog: Bounded[str, tuple[float, bytes]] = Bounded(CATALOG_ENTRIES)
         self._subscription: Subscription | None = None
         self._reconnects = 0
         self._loading: SingleFlight[bytes] = SingleFlight()

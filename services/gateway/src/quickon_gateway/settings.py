@@ -19,7 +19,8 @@ class GatewaySettings(BaseSettings):
         description="the first admin's password; unset: one is generated at first start and printed once",
     )
     session_ttl_s: float = Field(default=12 * 3600, gt=0, description="how long a login's token lasts")
-    # How long a checked token is trusted without the database; revoking through this gateway is at once.
+    # How long a checked token (and the teams) are kept without the database; any iam event drops them at once
+    # on every replica, and nothing is kept while a replica cannot hear those events.
     token_cache_s: float = Field(default=5, ge=0)
     # How long an answer of the market's catalog is served from memory (market events drop it sooner).
     catalog_cache_s: float = Field(default=5, ge=0)
@@ -35,3 +36,21 @@ class GatewaySettings(BaseSettings):
     # A chart crosses NATS to the market by reference (quickon_common.blobs), so no message limit caps it;
     # 10 MiB is what qc publish sends at most.
     max_chart_bytes: int = Field(default=10 * MIB, ge=1024)
+
+    # Limits on abuse (quickon_gateway.limits, auth.throttle, guard). Generous: a person or a script at
+    # work never meets them; a loop guessing passwords or hammering the API does.
+    rate_per_s: float = Field(
+        default=50, gt=0, description="requests per second per token (or per address without one)"
+    )
+    rate_burst: int = Field(default=500, ge=1, description="requests a token may send at once before the rate applies")
+    login_free_failures: int = Field(default=3, ge=0, description="failed logins of a username before it backs off")
+    login_free_failures_per_address: int = Field(default=20, ge=0, description="the same, per client address")
+    login_backoff_base_s: float = Field(default=1, gt=0, description="the first back-off, doubled per failure")
+    login_backoff_max_s: float = Field(default=300, gt=0, description="the longest back-off")
+    password_checks_at_once: int = Field(default=4, ge=1, description="Argon2 checks run together (64 MiB each)")
+    password_checks_waiting: int = Field(default=16, ge=0, description="logins that may wait for one; more: 503")
+    internal_port: int | None = Field(
+        default=None,
+        description="a second listener on http_host with /metrics and /readyz's reasons; the public port has "
+        "neither (bare /readyz; /metrics for admins)",
+    )

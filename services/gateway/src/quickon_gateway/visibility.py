@@ -1,8 +1,8 @@
-"""Who may see what: the rule operations, services and the event stream share, designed for teams.
+"""Who may see what: the rule operations, services and the event stream share.
 
-Something that belongs to a team is visible to that team's members and to admins; something that
-belongs to no team (the catalog, the platform itself) is visible to everyone. The iam context
-(users, logins, tokens) is for admins only. Today every user is in the default team, ``None``.
+Something that belongs to a team is visible to that team's members (any role) and to platform
+admins; something that belongs to no team (the catalog, the platform itself) is visible to
+everyone. The iam context (users, logins, tokens, teams) is for platform admins only.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ ADMIN_ONLY_CONTEXTS = frozenset({"iam"})
 
 def can_see(principal: Principal, team: str | None) -> bool:
     """Whether ``principal`` may see what belongs to ``team``."""
-    return principal.is_admin or team is None or team == principal.team
+    return principal.is_admin or team is None or team in principal.roles
 
 
 def context_of(envelope: Envelope) -> str:

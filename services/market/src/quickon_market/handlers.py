@@ -40,6 +40,7 @@ def register_handlers(service: Service, *, syncer: Syncer) -> None:
             source = RepositorySource.parse(event.url)
             if await uow.session.get(Repository, name) is not None:
                 raise SourceError(f"a repository named {name!r} exists already; remove it first or pick another name")
+            source.check(syncer.egress)  # where it points: quickon_market.egress
         except SourceError as error:
             uow.emit(
                 RepositoryFailed(repository=name, reason=str(error), step="add", operation_id=event.operation_id),

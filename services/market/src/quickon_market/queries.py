@@ -33,6 +33,7 @@ from quickon_common.service import Service
 from . import values
 from .catalog import Ambiguous, AppView, Catalog, NotFound, VersionView
 from .charts import ChartError, ChartFiles
+from .checking import within
 from .domain import LOCAL_REPOSITORY
 from .models import Repository
 from .publish import PublishRefused, publish_chart
@@ -117,16 +118,26 @@ def register_queries(
                 package = await store.package(chosen, url)  # cached on disk by now: files() fetched it
             answer["chart"] = base64.b64encode(package).decode("ascii")
         if request.values is not None:
-            answer["errors"] = values.problems(files.schema, merge_values(files.values, request.values))
+            merged = merge_values(files.values, request.values)
+            answer["errors"] = await within(
+                settings.values_check_timeout_s,
+                lambda: values.problems(files.schema, merged),
+                what=f"{found.id} {chosen.version}",
+            )
         return contract.Chart.model_validate(answer)
 
     @service.answers(contract.VALIDATE)
     async def validate(request: ValidateRequest) -> contract.Validation:
         """Check user values against a version's schema, merged over its defaults as Helm does."""
         found, chosen, _, files = await _resolved(request)
-        errors = values.problems(files.schema, merge_values(files.values, request.values))
+        merged = merge_values(files.values, request.values)
+
+        def check() -> tuple[list[dict[str, str]], list[str]]:  # both run the chart's patterns: off the loop
+            errors = values.problems(files.schema, merged)
+            return errors, values.unknown_keys(schema=files.schema, defaults=files.values, given=request.values)
+
+        errors, unknown = await within(settings.values_check_timeout_s, check, what=f"{found.id} {chosen.version}")
         secret = [p for p in files.secret_paths if has_path(request.values, p)]
-        unknown = values.unknown_keys(schema=files.schema, defaults=files.values, given=request.values)
         return contract.Validation.model_validate(
             {
                 "app": found.id,

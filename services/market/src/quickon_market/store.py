@@ -12,6 +12,7 @@ from quickon_common.files import write_atomically
 
 from .catalog import VersionView
 from .charts import ChartError, ChartFiles, read_chart
+from .egress import Egress
 from .settings import MarketSettings
 from .sources import RepositorySource
 
@@ -24,6 +25,7 @@ class ChartStore:
     def __init__(self, cache_dir: Path, settings: MarketSettings) -> None:
         self.cache_dir = cache_dir
         self.settings = settings
+        self.egress = Egress.of(settings)
         self._memory: OrderedDict[str, ChartFiles] = OrderedDict()
 
     async def package(self, version: VersionView, repository_url: str) -> bytes:
@@ -32,7 +34,7 @@ class ChartStore:
         if cached.exists():
             return await asyncio.to_thread(cached.read_bytes)
         source = RepositorySource.parse(repository_url)
-        data = await source.chart(version.urls[0], max_bytes=self.settings.max_chart_bytes)
+        data = await source.chart(version.urls[0], max_bytes=self.settings.max_chart_bytes, egress=self.egress)
         actual = hashlib.sha256(data).hexdigest()
         if actual != version.digest:
             raise ChartError(

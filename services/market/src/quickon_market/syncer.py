@@ -20,6 +20,7 @@ from quickon_common.outbox import Outbox
 from quickon_common.tasks import woken
 
 from .catalog import Catalog
+from .egress import Egress
 from .index import BadIndex, parse_index
 from .models import Repository, SyncWaiter
 from .settings import MarketSettings
@@ -40,6 +41,7 @@ class Syncer:
         self.outbox = outbox
         self.catalog = catalog
         self.settings = settings
+        self.egress = Egress.of(settings)
         self._wake = asyncio.Event()
         # One sync at a time: the schedule, a refresh and a publish may all ask at once, and
         # two parses of one index would only compete for the same CPU and rows.
@@ -106,7 +108,8 @@ class Syncer:
         requested = requested or wanted > repository.refresh_done
         with SYNC_SECONDS.time():
             try:
-                data = await RepositorySource.parse(repository.url).index(max_bytes=self.settings.max_index_bytes)
+                source = RepositorySource.parse(repository.url)
+                data = await source.index(max_bytes=self.settings.max_index_bytes, egress=self.egress)
                 digest = hashlib.sha256(data).hexdigest()
                 if digest == repository.index_digest and not requested and repository.status == "ok":
                     return await self._unchanged(name)

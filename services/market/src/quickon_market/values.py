@@ -5,7 +5,6 @@ the chart knows nothing of, named so the user can be warned."""
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
@@ -13,6 +12,8 @@ from typing import Any
 from jsonschema import Draft7Validator
 from jsonschema.exceptions import SchemaError, UnknownType
 from referencing.exceptions import Unresolvable
+
+from .patterns import LinearDraft7Validator, UnsupportedPattern, check_patterns, compiled
 
 MAX_ERRORS = 20
 
@@ -37,10 +38,12 @@ def problems(schema: dict[str, Any] | None, values: dict[str, Any]) -> list[dict
 @lru_cache(maxsize=256)
 def _validator(schema_json: str) -> Draft7Validator:
     """The checked validator of a schema, kept: checking a schema against the meta-schema costs more
-    than validating a set of values, and every install of a version asks with the same schema."""
+    than validating a set of values, and every install of a version asks with the same schema. Its
+    patterns run on RE2 (quickon_market.patterns): a chart's pattern cannot take exponential time."""
     schema = json.loads(schema_json)
     Draft7Validator.check_schema(schema)
-    return Draft7Validator(schema)
+    check_patterns(schema)
+    return LinearDraft7Validator(schema)
 
 
 def unknown_keys(*, schema: dict[str, Any] | None, defaults: dict[str, Any], given: dict[str, Any]) -> list[str]:
@@ -74,11 +77,12 @@ def _unknown(schema: Any, defaults: Any, given: dict[str, Any], *, prefix: str) 
             yield from _unknown(inner_schema, inner_defaults, value, prefix=f"{path}.")
 
 
-def _patterns(given: Any) -> list[re.Pattern[str]]:
+def _patterns(given: Any) -> list[Any]:
+    """The ``patternProperties`` keys, compiled by RE2 (as the schema check runs them)."""
     patterns = []
     for pattern in given if isinstance(given, dict) else {}:
         try:
-            patterns.append(re.compile(pattern))
-        except re.error:
-            continue  # a pattern Python cannot read declares nothing we can check; the schema check says more
+            patterns.append(compiled(pattern))
+        except UnsupportedPattern:
+            continue  # a pattern RE2 cannot read declares nothing we can check; the schema check says more
     return patterns

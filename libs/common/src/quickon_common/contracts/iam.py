@@ -58,3 +58,64 @@ class TeamMemberRemoved(Event):
     subject = "qc.iam.team.member_removed"
     team_id: str
     user_id: str
+
+
+class UserDisabled(Event):
+    subject = "qc.iam.user.disabled"
+    user_id: str
+    username: str
+
+
+class UserEnabled(Event):
+    subject = "qc.iam.user.enabled"
+    user_id: str
+    username: str
+
+
+class UserDeleted(Event):
+    subject = "qc.iam.user.deleted"
+    user_id: str
+    username: str
+
+
+class UserPasswordChanged(Event):
+    """A password changed (by its user, or reset by a platform admin); the user's other tokens were revoked."""
+
+    subject = "qc.iam.user.password_changed"
+    user_id: str
+    username: str
+    reset_by_admin: bool = False
+    tokens_revoked: int = 0
+
+
+class TeamRenamed(Event):
+    subject = "qc.iam.team.renamed"
+    team_id: str
+    name: str
+    previous_name: str
+
+
+class TeamDeleted(Event):
+    subject = "qc.iam.team.deleted"
+    team_id: str
+    name: str
+
+
+class TeamMemberRoleChanged(Event):
+    subject = "qc.iam.team.member_role_changed"
+    team_id: str
+    user_id: str
+    role: TeamRole
+    previous_role: TeamRole
+
+
+class TeamNamespaceAssigned(Event):
+    subject = "qc.iam.team.namespace_assigned"
+    team_id: str
+    namespace: str
+
+
+class TeamNamespaceReleased(Event):
+    subject = "qc.iam.team.namespace_released"
+    team_id: str
+    namespace: str

@@ -11,7 +11,7 @@ from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeoutError
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential
 
-from quickon_common.contracts.queries import Query, QueryReply, QueryRequest
+from quickon_common.contracts.queries import Caller, Query, QueryReply, QueryRequest
 from quickon_common.contracts.queries.deployer import BACKUP_SOURCE, SERVICE, BackupSource, ServiceRequest
 from quickon_common.queries import QueryError, answer, encode, request
 
@@ -71,7 +71,7 @@ class Deployer:
 
     async def exists(self, *, namespace: str, service: str) -> bool:
         try:
-            await self.ask(SERVICE, ServiceRequest(namespace=namespace, service=service))
+            await self.ask(SERVICE, ServiceRequest(namespace=namespace, service=service, caller=Caller.platform()))
         except NoSuchService:
             return False
         return True

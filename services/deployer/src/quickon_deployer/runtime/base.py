@@ -132,7 +132,9 @@ class Runtime(Protocol):
         """The release's revisions, oldest first; empty when there is no such release."""
 
     async def uninstall(self, *, namespace: str, release: str, keep_volumes: bool) -> None:
-        """Delete the release (nothing when it is gone) and its volumes unless ``keep_volumes``."""
+        """Delete the release (nothing when it is gone) and its volumes unless ``keep_volumes``; returns once
+        its objects and their pods are gone from the cluster, as ``helm uninstall --wait`` (a call repeated
+        after a crash waits again for what is left)."""
 
     async def stop(self, *, namespace: str, release: str) -> None:
         """Scale every workload to zero, remembering its replicas; volumes stay."""
@@ -155,8 +157,10 @@ class Runtime(Protocol):
     async def releases(self) -> list[tuple[str, str]]:
         """(namespace, release) of every release the runtime holds."""
 
-    def wait_hint(self) -> float:
-        """Seconds worth waiting before a release's health may have changed (a saga polling readiness)."""
+    async def until_changed(self, *, namespace: str, release: str, at_most: float) -> None:
+        """Return as soon as the release's health may differ from what :meth:`health` last read of it (the
+        cluster reported a change), and at the latest after ``at_most`` seconds: a saga waiting for readiness
+        reads the health again then."""
 
     async def close(self) -> None:
         """Release connections and files."""

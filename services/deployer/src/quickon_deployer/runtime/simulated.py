@@ -138,6 +138,14 @@ class SimRuntime:
         self._history.pop((namespace, release), None)
         self._unsaved_histories.add((namespace, release))
         await self._save()
+        # What `helm uninstall --wait` waits for, also when a crash interrupted an earlier call: the pods have
+        # shut down. Bounded without a timeout: each ends within SimConfig.stop_s (scaled), whatever its grace.
+        while True:
+            self.cluster.tick(time.time())
+            if not self.cluster.terminating(namespace=namespace, release=release):
+                break
+            await asyncio.sleep(self._until_next_change())
+        await self._save()
 
     async def stop(self, *, namespace: str, release: str) -> None:
         await self._admin(self.cluster.stop, namespace, release)
@@ -210,8 +218,11 @@ class SimRuntime:
     async def close(self) -> None:
         await self._save()
 
-    def wait_hint(self) -> float:
-        """Until the simulated cluster next changes by itself (a pod becomes ready, a container crashes)."""
+    async def until_changed(self, *, namespace: str, release: str, at_most: float) -> None:
+        await asyncio.sleep(min(self._until_next_change(), at_most))
+
+    def _until_next_change(self) -> float:
+        """Seconds until the simulated cluster next changes by itself (a pod becomes ready, a container crashes)."""
         due = self.cluster.next_change_at()
         return MAX_WAIT_S if due is None else min(max(due - time.time(), MIN_WAIT_S), MAX_WAIT_S)
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
 from .base import Health, Revision, RuntimeFailure
+
+UNAVAILABLE_RETRY_S = 5.0  # nothing changes until the operator fixes the settings: no hurry to look again
 
 
 class UnavailableRuntime:
@@ -55,8 +58,8 @@ class UnavailableRuntime:
     async def releases(self) -> list[tuple[str, str]]:
         raise self._fail()
 
-    def wait_hint(self) -> float:
-        return 5.0
+    async def until_changed(self, *, namespace: str, release: str, at_most: float) -> None:
+        await asyncio.sleep(min(UNAVAILABLE_RETRY_S, at_most))
 
     async def close(self) -> None:
         return None

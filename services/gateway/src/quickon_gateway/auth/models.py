@@ -18,9 +18,11 @@ class UserRecord(SQLModel, table=True):
     username: str = Field(unique=True, index=True, max_length=64)
     password_hash: str = Field(max_length=256)
     is_admin: bool = False
-    team: str | None = Field(default=None, max_length=64)  # teams come with their issue; None is the default team
+    # Before teams: unused since (a user's teams are their gateway_team_members rows); kept, as columns are.
+    team: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(sa_type=TIMESTAMP)
     password_changed_at: datetime = Field(sa_type=TIMESTAMP)
+    disabled_at: datetime | None = Field(default=None, sa_type=TIMESTAMP)  # a disabled user's tokens stop working
 
 
 class TokenRecord(SQLModel, table=True):

@@ -1,33 +1,34 @@
-"""Logging in, personal API tokens, and (for admins) users."""
+"""Logging in, who the caller is, personal API tokens, and changing one's own password."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
-from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.exc import IntegrityError
+from pydantic import BaseModel, Field
 from sqlmodel import col, select
 
-from quickon_common.contracts.iam import ApiTokenCreated, ApiTokenRevoked, UserCreated, UserLoggedIn, UserLoginFailed
+from quickon_common.contracts.iam import (
+    ApiTokenCreated,
+    ApiTokenRevoked,
+    UserLoggedIn,
+    UserLoginFailed,
+    UserPasswordChanged,
+)
 
 from ..deps import GatewayParts
 from ..problems import Problem
-from .dependencies import AdminUser, CurrentUser
+from .dependencies import CurrentUser
 from .first_admin import password_file
 from .models import TokenRecord, UserRecord
 from .passwords import hash_password, password_matches, weakness
 from .tokens import as_utc
+from .users import Membership, memberships, revoke_all
+from .views import Strict
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
-USERNAME = r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$"
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class AccessToken(BaseModel):
@@ -39,8 +40,8 @@ class AccessToken(BaseModel):
 class Me(BaseModel):
     user_id: str
     username: str
-    is_admin: bool
-    team: str | None
+    is_admin: bool = Field(description="a platform admin")
+    teams: list[Membership]
 
 
 class TokenView(BaseModel):
@@ -70,24 +71,6 @@ class PasswordChange(Strict):
     new_password: str = Field(min_length=1, max_length=1024)
 
 
-class UserView(BaseModel):
-    user_id: str
-    username: str
-    is_admin: bool
-    team: str | None
-    created_at: datetime
-
-
-class Users(BaseModel):
-    users: list[UserView]
-
-
-class UserRequest(Strict):
-    username: str = Field(pattern=USERNAME)
-    password: str = Field(min_length=1, max_length=1024)
-    is_admin: bool = False
-
-
 def token_view(record: TokenRecord, **extra: Any) -> dict[str, Any]:
     return {
         "token_id": record.id, "name": record.name, "kind": record.kind, "created_at": as_utc(record.created_at),
@@ -95,18 +78,18 @@ def token_view(record: TokenRecord, **extra: Any) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def user_view(user: UserRecord) -> UserView:
-    return UserView(
-        user_id=user.id, username=user.username, is_admin=user.is_admin, team=user.team,
-        created_at=as_utc(user.created_at) or user.created_at,
-    )  # fmt: skip
-
-
 @router.post("/auth/token", response_model=AccessToken, summary="Log in: a bearer token for a username and password")
-async def log_in(parts: GatewayParts, form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> AccessToken:
+async def log_in(
+    parts: GatewayParts, form: Annotated[OAuth2PasswordRequestForm, Depends()], request: Request
+) -> AccessToken:
+    address = request.client.host if request.client else "unknown"
+    parts.login.refuse_if_blocked(form.username, address)  # 429 before any password is checked
     async with parts.service.db.read_session() as session:
         user = (await session.exec(select(UserRecord).where(UserRecord.username == form.username))).first()
-    if not await password_matches(form.password, user.password_hash if user else None) or user is None:
+    async with parts.login.checking():
+        matches = await password_matches(form.password, user.password_hash if user else None)
+    if not matches or user is None:
+        parts.login.failed(form.username, address)
         async with parts.service.outbox.begin(actor=form.username[:64]) as uow:
             uow.emit(
                 UserLoginFailed(
@@ -115,7 +98,10 @@ async def log_in(parts: GatewayParts, form: Annotated[OAuth2PasswordRequestForm,
                 subject="users",
             )
         raise Problem(401, "wrong username or password", headers={"WWW-Authenticate": "Bearer"})
-    async with parts.service.outbox.begin(actor=user.username, team=user.team) as uow:
+    if user.disabled_at is not None:
+        raise Problem(403, f"user {user.username!r} is disabled; ask a platform admin to enable it again")
+    parts.login.succeeded(form.username)
+    async with parts.service.outbox.begin(actor=user.username) as uow:
         record, token = parts.tokens.issue(
             uow.session, user, kind="session", name="login", ttl=timedelta(seconds=parts.settings.session_ttl_s)
         )
@@ -125,8 +111,10 @@ async def log_in(parts: GatewayParts, form: Annotated[OAuth2PasswordRequestForm,
 
 
 @router.get("/auth/me", response_model=Me, summary="Who the token belongs to")
-async def me(user: CurrentUser) -> Me:
-    return Me(user_id=user.user_id, username=user.username, is_admin=user.is_admin, team=user.team)
+async def me(parts: GatewayParts, user: CurrentUser) -> Me:
+    async with parts.service.db.read_session() as session:
+        teams = await memberships(session, [user.user_id])
+    return Me(user_id=user.user_id, username=user.username, is_admin=user.is_admin, teams=teams.get(user.user_id, []))
 
 
 @router.get("/auth/tokens", response_model=Tokens, summary="The caller's tokens that still work")
@@ -147,7 +135,7 @@ async def list_tokens(parts: GatewayParts, user: CurrentUser) -> dict[str, Any]:
 @router.post("/auth/tokens", status_code=201, response_model=NewToken, summary="A personal API token for scripts")
 async def create_token(parts: GatewayParts, user: CurrentUser, request: TokenRequest) -> dict[str, Any]:
     ttl = timedelta(days=request.expires_in_days) if request.expires_in_days else None
-    async with parts.service.outbox.begin(actor=user.username, team=user.team) as uow:
+    async with parts.service.outbox.begin(actor=user.username) as uow:
         owner = await uow.session.get(UserRecord, user.user_id)
         if owner is None:
             raise Problem(401, "your user no longer exists")
@@ -163,7 +151,7 @@ async def revoke_token(
     parts: GatewayParts, user: CurrentUser, token_id: Annotated[str, Path(min_length=1, max_length=36)]
 ) -> Response:
     token_id = user.token_id if token_id == "current" else token_id
-    async with parts.service.outbox.begin(actor=user.username, team=user.team) as uow:
+    async with parts.service.outbox.begin(actor=user.username) as uow:
         record = await uow.session.get(TokenRecord, token_id)
         if record is None or record.revoked_at is not None or (record.user_id != user.user_id and not user.is_admin):
             raise Problem(
@@ -176,7 +164,10 @@ async def revoke_token(
     return Response(status_code=204)
 
 
-@router.post("/auth/password", status_code=204, summary="Change the caller's password (other logins end)")
+@router.post(
+    "/auth/password", status_code=204,
+    summary="Change the caller's password: every other token of theirs (API tokens too) is revoked",
+)  # fmt: skip
 async def change_password(parts: GatewayParts, user: CurrentUser, request: PasswordChange) -> Response:
     if problem := weakness(request.new_password):
         raise Problem(422, problem, errors=[{"field": "body.new_password", "message": problem}])
@@ -185,50 +176,16 @@ async def change_password(parts: GatewayParts, user: CurrentUser, request: Passw
     if record is None or not await password_matches(request.current_password, record.password_hash):
         raise Problem(403, "the current password is wrong")
     new_hash = await hash_password(request.new_password)
-    now = datetime.now(UTC)
-    async with parts.service.db.session() as session:
-        record.password_hash, record.password_changed_at = new_hash, now
-        session.add(record)
-        sessions = await session.exec(
-            select(TokenRecord).where(
-                TokenRecord.user_id == user.user_id,
-                TokenRecord.kind == "session",
-                col(TokenRecord.revoked_at).is_(None),
-            )
+    async with parts.service.outbox.begin(actor=user.username) as uow:
+        record.password_hash, record.password_changed_at = new_hash, datetime.now(UTC)
+        uow.session.add(record)
+        # The calling token stays: whoever changed the password holds it and knew the old one.
+        revoked = await revoke_all(uow.session, user.user_id, but=user.token_id)
+        uow.emit(
+            UserPasswordChanged(user_id=user.user_id, username=user.username, tokens_revoked=revoked),
+            subject=f"users/{user.user_id}",
         )
-        for token in sessions.all():
-            if token.id != user.token_id:
-                token.revoked_at = now
-                session.add(token)
-        await session.commit()
     parts.tokens.forget(user_id=user.user_id)
     if user.username == "admin":
         password_file(parts.service).unlink(missing_ok=True)  # the generated first password is no longer it
     return Response(status_code=204)
-
-
-@router.get("/users", response_model=Users, summary="Every user (admins only)")
-async def list_users(parts: GatewayParts, _admin: AdminUser) -> Users:
-    async with parts.service.db.read_session() as session:
-        rows = (await session.exec(select(UserRecord).order_by(col(UserRecord.username)))).all()
-    return Users(users=[user_view(u) for u in rows])
-
-
-@router.post("/users", status_code=201, response_model=UserView, summary="Add a user (admins only)")
-async def create_user(parts: GatewayParts, admin: AdminUser, request: UserRequest) -> UserView:
-    if problem := weakness(request.password):
-        raise Problem(422, problem, errors=[{"field": "body.password", "message": problem}])
-    now = datetime.now(UTC)
-    user = UserRecord(
-        id=str(uuid.uuid4()), username=request.username, password_hash=await hash_password(request.password),
-        is_admin=request.is_admin, created_at=now, password_changed_at=now,
-    )  # fmt: skip
-    try:
-        async with parts.service.outbox.begin(actor=admin.username, team=admin.team) as uow:
-            uow.session.add(user)
-            uow.emit(
-                UserCreated(user_id=user.id, username=user.username, is_admin=user.is_admin), subject=f"users/{user.id}"
-            )
-    except IntegrityError:
-        raise Problem(409, f"there is a user {request.username!r} already; pick another name") from None
-    return user_view(user)

@@ -10,7 +10,9 @@ from pathlib import Path
 
 from quickon_common.migrations import Migrations
 
-from .. import auth
+from .. import auth, teams
 from ..models import OperationRecord
 
-MIGRATIONS = Migrations(service="gateway", folder=Path(__file__).parent, models=(*auth.MODELS, OperationRecord))
+MIGRATIONS = Migrations(
+    service="gateway", folder=Path(__file__).parent, models=(*auth.MODELS, *teams.MODELS, OperationRecord)
+)

@@ -31,13 +31,11 @@ from quickon_common.contracts.queries.audit import (
     Proof,
     ProofRequest,
     PublicKey,
-    Scope,
     Verdict,
 )
 
 from ..auth import AdminUser, CurrentUser
 from ..deps import GatewayParts
-from ..principal import Principal
 from ..problems import Problem
 
 log = logging.getLogger(__name__)
@@ -75,10 +73,6 @@ def filters(
 Filters = Annotated[EntriesRequest, Depends(filters)]
 
 
-def scope(user: Principal) -> Scope:
-    return Scope(restricted=not user.is_admin, team=user.team)
-
-
 @router.get("", response_model=Entries, summary="Audit entries, newest first, paginated by cursor")
 async def query(
     parts: GatewayParts,
@@ -87,7 +81,7 @@ async def query(
     cursor: Annotated[int | None, Query(ge=1, description="next_cursor of the page before")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
 ) -> Entries:
-    body = chosen.model_copy(update={"limit": limit, "scope": scope(user), **({"before": cursor} if cursor else {})})
+    body = chosen.model_copy(update={"limit": limit, "caller": user.caller(), **({"before": cursor} if cursor else {})})
     return await parts.reads.ask(ENTRIES, body)
 
 
@@ -110,7 +104,7 @@ async def export(
     chosen: Filters,
     format: Annotated[Literal["jsonl", "csv"], Query(description="jsonl or csv")] = "jsonl",
 ) -> StreamingResponse:
-    body = chosen.model_copy(update={"limit": EXPORT_PAGE, "scope": scope(user)})
+    body = chosen.model_copy(update={"limit": EXPORT_PAGE, "caller": user.caller()})
     first = await parts.reads.ask(ENTRIES, body)  # before the response: a failure is still a problem
 
     async def lines() -> AsyncIterator[str]:
@@ -146,7 +140,7 @@ async def verify(parts: GatewayParts, _user: AdminUser) -> Verdict:
     summary="An inclusion proof of one entry against its signed checkpoint (RFC 6962 audit path), to check offline",
 )
 async def proof(parts: GatewayParts, user: CurrentUser, seq: Annotated[int, Path(ge=1, le=2**62)]) -> Proof:
-    return await parts.reads.ask(PROOF, ProofRequest(seq=seq, scope=scope(user)))
+    return await parts.reads.ask(PROOF, ProofRequest(seq=seq, caller=user.caller()))
 
 
 @router.get("/checkpoints", response_model=Checkpoints, summary="The newest signed checkpoints")

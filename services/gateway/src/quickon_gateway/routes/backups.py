@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import CroniterBadCronError, croniter
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Response
 from pydantic import Field, field_validator
 
 from quickon_common.contracts.backup import (
@@ -32,16 +32,23 @@ from quickon_common.contracts.queries.backup import (
 )
 from quickon_common.contracts.queries.deployer import SERVICE, ServiceRequest
 
-from ..auth import CurrentUser
 from ..deps import GatewayParts, Parts
 from ..operations import ACCEPTED, OperationView, Target, submit
 from ..principal import Principal
-from ..problems import Problem
-from ..visibility import can_see
-from .params import DNS_LABEL, SERVICE_NAME_MAX, Namespace, ServiceName, Strict
+from ..teams.access import (
+    BackupAccess,
+    BackupAdmin,
+    BackupOperator,
+    BackupViewer,
+    ServiceAccess,
+    ServiceAdmin,
+    ServiceOperator,
+    ServiceViewer,
+    check,
+)
+from .params import DNS_LABEL, SERVICE_NAME_MAX, Strict
 
 router = APIRouter(prefix="/api/v1", tags=["backups"])
-BackupId = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]*$", min_length=1, max_length=64)]
 CRON = r"^\S+( \S+){4}$"  # five fields; what each may hold is checked by croniter below
 CRON_FIELDS = "minute (0-59) hour (0-23) day (1-31) month (1-12) weekday (0-6)"
 Keep = Annotated[int | None, Field(default=None, ge=1, le=10_000)]
@@ -87,70 +94,64 @@ class ScheduleRequest(Strict):
         return timezone
 
 
-async def _service(parts: Parts, user: Principal, name: str, namespace: str) -> None:
-    """404 unless the service exists and the caller may see it."""
-    found = await parts.reads.ask(SERVICE, ServiceRequest(service=name, namespace=namespace))
-    if not can_see(user, found.team):
-        raise Problem(404, f"there is no service {name!r} in {namespace!r}")
-
-
-async def _backup(parts: Parts, user: Principal, backup_id: str, *, manifest: bool = False) -> BackupDetail:
-    found = await parts.reads.ask(BACKUP, BackupRequest(backup_id=backup_id, parts=manifest))
-    if not can_see(user, found.team):
-        raise Problem(404, f"there is no backup {backup_id!r}")
-    return found
+async def _service(parts: Parts, access: ServiceAccess) -> None:
+    """404 unless the service exists."""
+    body = ServiceRequest(service=access.name, namespace=access.namespace, caller=access.user.caller())
+    await parts.reads.ask(SERVICE, body)
 
 
 async def _command(
-    parts: Parts, user: Principal, response: Response, kind: str, event: OperationEvent, *, name: str, namespace: str,
-    result: dict[str, Any] | None = None,
+    parts: Parts, user: Principal, team: str | None, response: Response, kind: str, event: OperationEvent, *,
+    name: str, namespace: str, result: dict[str, Any] | None = None,
 ) -> OperationView:  # fmt: skip
     target = Target(service=name, namespace=namespace)
     return await submit(
         parts, user, response, kind=kind, event=event, target=target, subject=f"services/{namespace}/{name}",
-        result=result,
+        team=team, result=result,
     )  # fmt: skip
+
+
+async def _on_backup(
+    parts: Parts, access: BackupAccess, response: Response, kind: str, event: OperationEvent, *, name: str | None = None
+) -> OperationView:
+    found = access.backup
+    return await _command(parts, access.user, access.team, response, kind, event, name=name or found.service,
+                          namespace=found.namespace)  # fmt: skip
 
 
 @router.post(
     "/services/{name}/backups", status_code=202, response_model=OperationView, responses=ACCEPTED,
     summary="Back a service up now: its release, rendered objects and every volume (result: the backup's id)",
 )  # fmt: skip
-async def create_backup(
-    parts: GatewayParts, user: CurrentUser, name: ServiceName, response: Response, namespace: Namespace = "default"
-) -> OperationView:
-    await _service(parts, user, name, namespace)
+async def create_backup(parts: GatewayParts, access: ServiceOperator, response: Response) -> OperationView:
+    await _service(parts, access)
+    name, namespace = access.name, access.namespace
     backup_id = f"{datetime.now(UTC):%Y%m%dt%H%M%Sz}-{secrets.token_hex(3)}"
     event = BackupRequested(backup_id=backup_id, service=name, namespace=namespace, trigger="manual")
-    return await _command(parts, user, response, "backup", event, name=name, namespace=namespace,
+    return await _command(parts, access.user, access.team, response, "backup", event, name=name, namespace=namespace,
                           result={"backup_id": backup_id})  # fmt: skip
 
 
 @router.get("/services/{name}/backups", response_model=BackupList, summary="A service's backups, newest first")
-async def list_backups(
-    parts: GatewayParts, user: CurrentUser, name: ServiceName, namespace: Namespace = "default"
-) -> BackupList:
-    answer = await parts.reads.ask(BACKUPS, BackupsRequest(service=name, namespace=namespace))
-    answer.backups = [b for b in answer.backups if can_see(user, b.team)]
-    return answer
+async def list_backups(parts: GatewayParts, access: ServiceViewer) -> BackupList:
+    body = BackupsRequest(service=access.name, namespace=access.namespace, caller=access.user.caller())
+    return await parts.reads.ask(BACKUPS, body)
 
 
 @router.get("/backups/{backup_id}", response_model=BackupDetail, summary="One backup: its parts and what ran on it")
-async def get_backup(parts: GatewayParts, user: CurrentUser, backup_id: BackupId) -> BackupDetail:
-    return await _backup(parts, user, backup_id, manifest=True)
+async def get_backup(parts: GatewayParts, access: BackupViewer) -> BackupDetail:
+    body = BackupRequest(backup_id=access.backup.backup_id, parts=True, caller=access.user.caller())
+    return await parts.reads.ask(BACKUP, body)
 
 
 @router.delete(
     "/backups/{backup_id}", status_code=202, response_model=OperationView, responses=ACCEPTED,
     summary="Delete a backup's objects from the store",
 )  # fmt: skip
-async def delete_backup(
-    parts: GatewayParts, user: CurrentUser, backup_id: BackupId, response: Response
-) -> OperationView:
-    found = await _backup(parts, user, backup_id)
-    ids: dict[str, Any] = {"backup_id": backup_id, "service": found.service, "namespace": found.namespace}
-    return await _command(parts, user, response, "delete_backup", BackupDeleteRequested(**ids),
-                          name=found.service, namespace=found.namespace)  # fmt: skip
+async def delete_backup(parts: GatewayParts, access: BackupAdmin, response: Response) -> OperationView:
+    found = access.backup
+    ids: dict[str, Any] = {"backup_id": found.backup_id, "service": found.service, "namespace": found.namespace}
+    return await _on_backup(parts, access, response, "delete_backup", BackupDeleteRequested(**ids))
 
 
 @router.post(
@@ -158,37 +159,33 @@ async def delete_backup(
     summary="Restore a backup in place (the service is stopped, its data replaced, started) or as a new service",
 )  # fmt: skip
 async def restore_backup(
-    parts: GatewayParts, user: CurrentUser, backup_id: BackupId, response: Response,
-    request: RestoreRequest | None = None,
-) -> OperationView:  # fmt: skip
-    found = await _backup(parts, user, backup_id)
+    parts: GatewayParts, access: BackupOperator, response: Response, request: RestoreRequest | None = None
+) -> OperationView:
+    found = access.backup
     target = request.as_service if request else None
+    if target is not None:  # a new service: what installing takes
+        check(access.user, "admin", access.team, await parts.directory.teams(), f"backup {found.backup_id!r}")
     event = RestoreRequested(
-        backup_id=backup_id, service=found.service, namespace=found.namespace, target_service=target
+        backup_id=found.backup_id, service=found.service, namespace=found.namespace, target_service=target
     )
-    return await _command(parts, user, response, "restore", event, name=target or found.service,
-                          namespace=found.namespace)  # fmt: skip
+    return await _on_backup(parts, access, response, "restore", event, name=target)
 
 
 @router.post(
     "/backups/{backup_id}/verify", status_code=202, response_model=OperationView, responses=ACCEPTED,
     summary="Read every part of a backup back and check its SHA-256",
 )  # fmt: skip
-async def verify_backup(
-    parts: GatewayParts, user: CurrentUser, backup_id: BackupId, response: Response
-) -> OperationView:
-    found = await _backup(parts, user, backup_id)
-    ids: dict[str, Any] = {"backup_id": backup_id, "service": found.service, "namespace": found.namespace}
-    return await _command(parts, user, response, "verify_backup", BackupVerifyRequested(**ids),
-                          name=found.service, namespace=found.namespace)  # fmt: skip
+async def verify_backup(parts: GatewayParts, access: BackupOperator, response: Response) -> OperationView:
+    found = access.backup
+    ids: dict[str, Any] = {"backup_id": found.backup_id, "service": found.service, "namespace": found.namespace}
+    return await _on_backup(parts, access, response, "verify_backup", BackupVerifyRequested(**ids))
 
 
 @router.get("/services/{name}/backups/schedule", response_model=Schedules, summary="A service's backup schedule")
-async def get_schedule(
-    parts: GatewayParts, user: CurrentUser, name: ServiceName, namespace: Namespace = "default"
-) -> Schedules:
-    await _service(parts, user, name, namespace)
-    return await parts.reads.ask(SCHEDULES, SchedulesRequest(service=name, namespace=namespace))
+async def get_schedule(parts: GatewayParts, access: ServiceViewer) -> Schedules:
+    await _service(parts, access)
+    body = SchedulesRequest(service=access.name, namespace=access.namespace, caller=access.user.caller())
+    return await parts.reads.ask(SCHEDULES, body)
 
 
 @router.put(
@@ -196,21 +193,22 @@ async def get_schedule(
     summary="Set a service's backup schedule (cron in a time zone) and retention",
 )  # fmt: skip
 async def set_schedule(
-    parts: GatewayParts, user: CurrentUser, name: ServiceName, request: ScheduleRequest, response: Response,
-    namespace: Namespace = "default",
-) -> OperationView:  # fmt: skip
-    await _service(parts, user, name, namespace)
+    parts: GatewayParts, access: ServiceAdmin, request: ScheduleRequest, response: Response
+) -> OperationView:
+    await _service(parts, access)
+    name, namespace = access.name, access.namespace
     event = BackupScheduleRequested(service=name, namespace=namespace, **request.model_dump())
-    return await _command(parts, user, response, "schedule_backups", event, name=name, namespace=namespace)
+    return await _command(parts, access.user, access.team, response, "schedule_backups", event, name=name,
+                          namespace=namespace)  # fmt: skip
 
 
 @router.delete(
     "/services/{name}/backups/schedule", status_code=202, response_model=OperationView, responses=ACCEPTED,
     summary="Remove a service's backup schedule (its backups stay)",
 )  # fmt: skip
-async def remove_schedule(
-    parts: GatewayParts, user: CurrentUser, name: ServiceName, response: Response, namespace: Namespace = "default"
-) -> OperationView:
-    await _service(parts, user, name, namespace)
+async def remove_schedule(parts: GatewayParts, access: ServiceAdmin, response: Response) -> OperationView:
+    await _service(parts, access)
+    name, namespace = access.name, access.namespace
     event = BackupScheduleRequested(service=name, namespace=namespace, cron=None)
-    return await _command(parts, user, response, "schedule_backups", event, name=name, namespace=namespace)
+    return await _command(parts, access.user, access.team, response, "schedule_backups", event, name=name,
+                          namespace=namespace)  # fmt: skip

@@ -63,7 +63,8 @@ async def open_feed(
         end = await feed.end()
         backlog = await feed.last(last, end=end) if last and resume is None else []
     except Exception as error:  # NATS went away, or the stream is not there yet
-        raise Problem(503, f"the event stream cannot be read now ({type(error).__name__}: {error}); retry") from None
+        log.warning("the event stream cannot be read: %s: %s", type(error).__name__, error)  # the text stays here
+        raise Problem(503, f"the event stream cannot be read now ({type(error).__name__}); retry") from None
     start = resume + 1 if resume is not None else end + 1
     return Opened(feed=feed, backlog=backlog, start=start, end=None if follow else end)
 

@@ -7,14 +7,14 @@ from typing import Annotated
 from fastapi import Path, Query
 from pydantic import BaseModel, ConfigDict
 
-from quickon_common.names import DNS_LABEL_BODY, DNS_LABEL_PATTERN
+from quickon_common.names import DNS_LABEL_BODY, DNS_LABEL_PATTERN, RELEASE_NAME_MAX
 
 DNS_LABEL = DNS_LABEL_PATTERN  # the platform's rule (quickon_common.names), for the request models here
 APP_NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 APP_ID = rf"^({DNS_LABEL_BODY}/)?[A-Za-z0-9][A-Za-z0-9._-]*$"  # name, or repository/name
 VERSION = r"^[A-Za-z0-9][A-Za-z0-9.+_-]*$"
 OPERATION_ID = r"^[A-Za-z0-9_-]+$"
-SERVICE_NAME_MAX = 53  # Helm's release name limit
+SERVICE_NAME_MAX = RELEASE_NAME_MAX
 
 ServiceName = Annotated[
     str, Path(pattern=DNS_LABEL, min_length=1, max_length=SERVICE_NAME_MAX, description="the service's name")

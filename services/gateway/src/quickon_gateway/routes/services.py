@@ -30,6 +30,7 @@ from quickon_common.contracts.queries.deployer import (
     ServicesRequest,
 )
 from quickon_common.contracts.queries.market import UPGRADES, VALIDATE, UpgradesRequest, ValidateRequest, Validation
+from quickon_common.names import reserved_namespace
 from quickon_common.sealing import SealedValues, seal_secrets
 
 from ..auth import CurrentUser
@@ -37,8 +38,8 @@ from ..deps import GatewayParts, Parts
 from ..operations import ACCEPTED, FieldWarning, OperationView, Target, submit
 from ..principal import Principal
 from ..problems import Problem
-from ..visibility import can_see
-from .params import APP_ID, DNS_LABEL, SERVICE_NAME_MAX, VERSION, Namespace, ServiceName, Strict
+from ..teams.access import ServiceAccess, ServiceAdmin, ServiceOperator, ServiceViewer, check
+from .params import APP_ID, DNS_LABEL, SERVICE_NAME_MAX, VERSION, Strict
 
 router = APIRouter(prefix="/api/v1/services", tags=["services"])
 Values = Annotated[dict[str, Any], Field(description="chart values, as for helm --values (nested)")]
@@ -49,7 +50,14 @@ class InstallRequest(Strict):
     app: str = Field(pattern=APP_ID, min_length=1, max_length=130, description="the app: name or repository/name")
     version: str | None = Field(default=None, pattern=VERSION, max_length=128, description="none: latest stable")
     repository: str | None = Field(default=None, pattern=DNS_LABEL, max_length=63)
-    namespace: str = Field(default="default", pattern=DNS_LABEL, min_length=1, max_length=63)
+    team: str | None = Field(
+        default=None, pattern=DNS_LABEL, max_length=63,
+        description="the team it belongs to (name or id); none: the namespace's team, else your only team's",
+    )  # fmt: skip
+    namespace: str | None = Field(
+        default=None, pattern=DNS_LABEL, min_length=1, max_length=63,
+        description="one of the team's namespaces; none: the team's own (named after it), else 'default'",
+    )  # fmt: skip
     values: Values = {}
 
 
@@ -75,25 +83,53 @@ class Revisions(BaseModel):
     revisions: list[Revision]
 
 
-def _target(name: str, namespace: str) -> tuple[Target, str]:
-    return Target(service=name, namespace=namespace), f"services/{namespace}/{name}"
-
-
-async def _detail(parts: Parts, user: Principal, name: str, namespace: str) -> ServiceDetail:
-    found = await parts.reads.ask(SERVICE, ServiceRequest(service=name, namespace=namespace))
-    if not can_see(user, found.team):
-        raise Problem(404, f"there is no service {name!r} in {namespace!r}")
-    return found
+async def _detail(parts: Parts, access: ServiceAccess) -> ServiceDetail:
+    body = ServiceRequest(service=access.name, namespace=access.namespace, caller=access.user.caller())
+    return await parts.reads.ask(SERVICE, body)
 
 
 async def _command(
-    parts: Parts, user: Principal, response: Response, kind: str, event: ServiceEvent,
+    parts: Parts, user: Principal, team: str | None, response: Response, kind: str, event: ServiceEvent,
     warnings: list[FieldWarning] | None = None,
 ) -> OperationView:  # fmt: skip
-    target, subject = _target(event.service, event.namespace)
+    target = Target(service=event.service, namespace=event.namespace)
     return await submit(
-        parts, user, response, kind=kind, event=event, target=target, subject=subject, warnings=warnings
-    )
+        parts, user, response, kind=kind, event=event, target=target, subject=f"services/{event.namespace}/"
+        f"{event.service}", team=team, warnings=warnings,
+    )  # fmt: skip
+
+
+async def _placed(parts: Parts, user: Principal, request: InstallRequest) -> tuple[str, str | None]:
+    """Where an install goes: its namespace and team, from what the request names (see its fields); 403
+    unless the caller is an admin of that team, 422 for a namespace that is not the team's."""
+    teams = await parts.directory.teams()
+    team: str | None
+    if request.team is not None:
+        team = teams.find(request.team)
+        if team is None:
+            raise Problem(422, f"there is no team {request.team!r}; list yours with GET /api/v1/teams (qc team list)",
+                          errors=[{"field": "body.team", "message": "no such team"}])  # fmt: skip
+        namespace = request.namespace or teams.home(team)
+        if namespace is None:
+            raise Problem(422, f"team {teams.names[team]!r} has no namespace; ask a platform admin to give it one",
+                          errors=[{"field": "body.team", "message": "the team has no namespace"}])  # fmt: skip
+    elif request.namespace is not None:
+        namespace, team = request.namespace, teams.owners.get(request.namespace)
+    elif len(user.roles) == 1 and (home := teams.home(only := next(iter(user.roles)))):
+        namespace, team = home, only
+    else:
+        namespace = "default"
+        team = teams.owners.get(namespace)
+    if problem := reserved_namespace(namespace, platform_namespace=parts.service.settings.platform_namespace):
+        raise Problem(422, problem, errors=[{"field": "body.namespace", "message": problem}])
+    owner = teams.owners.get(namespace)
+    if team is not None and owner != team:
+        message = f"namespace {namespace!r} is not team {teams.names[team]!r}'s; use one of " + (
+            ", ".join(teams.namespaces.get(team, [])) or "its namespaces (it has none yet: ask a platform admin)"
+        )
+        raise Problem(422, message, errors=[{"field": "body.namespace", "message": "not the team's"}])
+    check(user, "admin", team, teams, f"namespace {namespace!r}")
+    return namespace, team
 
 
 def _unknown_keys(checked: Validation) -> list[FieldWarning]:
@@ -120,18 +156,16 @@ async def list_services(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> ServiceList:
-    body = ServicesRequest(namespace=namespace, status=status, limit=limit, offset=offset)
-    answer = await parts.reads.ask(SERVICES, body)
-    # The visibility rule, as for one service (a page may come out shorter for a team's member).
-    answer.services = [s for s in answer.services if can_see(user, s.team)]
-    return answer
+    body = ServicesRequest(namespace=namespace, status=status, limit=limit, offset=offset, caller=user.caller())
+    return await parts.reads.ask(SERVICES, body)  # the deployer keeps to the caller's teams
 
 
 @router.post(
     "", status_code=202, response_model=OperationView, responses=ACCEPTED,
-    summary="Install an app as a service (values are checked against the version's schema at once)",
+    summary="Install an app as a service of a team (admins of the team; values are checked at once)",
 )  # fmt: skip
 async def install(parts: GatewayParts, user: CurrentUser, request: InstallRequest, response: Response) -> OperationView:
+    namespace, team = await _placed(parts, user, request)
     checked = await parts.reads.ask(
         VALIDATE,
         ValidateRequest(app=request.app, version=request.version, repository=request.repository, values=request.values),
@@ -148,44 +182,39 @@ async def install(parts: GatewayParts, user: CurrentUser, request: InstallReques
     repository, app = checked.app.split("/", 1)
     sealed = seal_secrets(parts.sealer, request.values, checked.secret_paths_given)
     event = AppInstallRequested(
-        service=request.name, namespace=request.namespace, app=app, version=checked.version,
+        service=request.name, namespace=namespace, app=app, version=checked.version,
         repository=repository, digest=checked.digest, values=sealed.values, sealed_values=sealed.sealed,
         secret_paths=sealed.secret_paths,
     )  # fmt: skip
-    return await _command(parts, user, response, "install", event, _unknown_keys(checked))
+    return await _command(parts, user, team, response, "install", event, _unknown_keys(checked))
 
 
 @router.get("/{name}", response_model=ServiceDetail, summary="One service: status, health, revisions, operation")
-async def service_detail(
-    parts: GatewayParts, user: CurrentUser, name: ServiceName, namespace: Namespace = "default"
-) -> ServiceDetail:
-    return await _detail(parts, user, name, namespace)
+async def service_detail(parts: GatewayParts, access: ServiceViewer) -> ServiceDetail:
+    return await _detail(parts, access)
 
 
 @router.get("/{name}/revisions", response_model=Revisions, summary="A service's revisions, oldest first")
-async def revisions(
-    parts: GatewayParts, user: CurrentUser, name: ServiceName, namespace: Namespace = "default"
-) -> Revisions:
-    return Revisions(revisions=(await _detail(parts, user, name, namespace)).revisions)
+async def revisions(parts: GatewayParts, access: ServiceViewer) -> Revisions:
+    return Revisions(revisions=(await _detail(parts, access)).revisions)
 
 
 @router.delete(
     "/{name}", status_code=202, response_model=OperationView, responses=ACCEPTED,
-    summary="Uninstall a service (its volumes too, unless keep_volumes)",
+    summary="Uninstall a service (team admins); its volumes stay unless delete_volumes",
 )  # fmt: skip
 async def uninstall(
-    parts: GatewayParts, user: CurrentUser, name: ServiceName, response: Response,
-    namespace: Namespace = "default", keep_volumes: bool = False,
+    parts: GatewayParts, access: ServiceAdmin, response: Response,
+    delete_volumes: Annotated[bool, Query(description="delete its volumes (its data) too")] = False,
 ) -> OperationView:  # fmt: skip
-    event = AppUninstallRequested(service=name, namespace=namespace, keep_volumes=keep_volumes)
-    return await _command(parts, user, response, "uninstall", event)
+    event = AppUninstallRequested(service=access.name, namespace=access.namespace, keep_volumes=not delete_volumes)
+    return await _command(parts, access.user, access.team, response, "uninstall", event)
 
 
 def _lifecycle(kind: str, request: type[ServiceEvent], summary: str) -> None:
-    async def act(
-        parts: GatewayParts, user: CurrentUser, name: ServiceName, response: Response, namespace: Namespace = "default"
-    ) -> OperationView:
-        return await _command(parts, user, response, kind, request(service=name, namespace=namespace))
+    async def act(parts: GatewayParts, access: ServiceOperator, response: Response) -> OperationView:
+        event = request(service=access.name, namespace=access.namespace)
+        return await _command(parts, access.user, access.team, response, kind, event)
 
     act.__name__ = f"{kind}_service"
     router.post(
@@ -198,10 +227,10 @@ _lifecycle("stop", ServiceStopRequested, "Stop a service (scaled to zero; its da
 _lifecycle("restart", ServiceRestartRequested, "Restart a service's pods")
 
 
-async def _newest_stable(parts: Parts, user: Principal, name: str, namespace: str) -> str | None:
+async def _newest_stable(parts: Parts, access: ServiceAccess) -> str | None:
     """The version an upgrade that names none goes to, as ``helm upgrade`` and app stores do: the newest
     stable version above the service's own, by the market's rule (its own when it is the newest)."""
-    current = await _detail(parts, user, name, namespace)
+    current = await _detail(parts, access)
     if not current.version:
         return None  # nothing to compare with: the deployer keeps what it has
     body = UpgradesRequest(app=current.app, repository=current.repository, version=current.version)
@@ -210,12 +239,12 @@ async def _newest_stable(parts: Parts, user: Principal, name: str, namespace: st
 
 
 async def _checked_upgrade(
-    parts: Parts, user: Principal, name: str, namespace: str, request: UpgradeRequest
+    parts: Parts, access: ServiceAccess, request: UpgradeRequest
 ) -> tuple[Validation, list[str]] | None:
     """The market's check of the upgrade's version and values, and the paths of the service's secret values
     (sealed again if given again); None when the market or the deployer cannot say (503)."""
     try:
-        current = await _detail(parts, user, name, namespace)
+        current = await _detail(parts, access)
         checked = await parts.reads.ask(
             VALIDATE,
             ValidateRequest(app=current.app, repository=current.repository,
@@ -233,22 +262,22 @@ async def _checked_upgrade(
     summary="Upgrade a service to another version and/or values (rolled back by itself if it fails)",
 )  # fmt: skip
 async def upgrade(
-    parts: GatewayParts, user: CurrentUser, name: ServiceName, request: UpgradeRequest, response: Response,
-    namespace: Namespace = "default",
-) -> OperationView:  # fmt: skip
+    parts: GatewayParts, access: ServiceOperator, request: UpgradeRequest, response: Response
+) -> OperationView:
+    name, namespace = access.name, access.namespace
     if request.version is None:
-        request = request.model_copy(update={"version": await _newest_stable(parts, user, name, namespace)})
-    found = await _checked_upgrade(parts, user, name, namespace, request)
+        request = request.model_copy(update={"version": await _newest_stable(parts, access)})
+    found = await _checked_upgrade(parts, access, request)
     if found is None:  # sealed whole: nothing secret leaves in clear, and the command is still accepted
         event = _upgrade_event(name, namespace, request, seal_secrets(parts.sealer, request.values, None))
-        return await _command(parts, user, response, "upgrade", event)
+        return await _command(parts, access.user, access.team, response, "upgrade", event)
     checked, secret_before = found
     sealed = seal_secrets(parts.sealer, request.values, [*checked.secret_paths_given, *secret_before])
     # Pinned when the values fit the version alone; otherwise they may still fit merged with the service's
     # current ones (reuse_values), which only the deployer can tell: it asks the market, as for an old request.
     pins = {"repository": checked.repository, "version": checked.version, "digest": checked.digest}
     event = _upgrade_event(name, namespace, request, sealed, **(pins if checked.valid else {}))
-    return await _command(parts, user, response, "upgrade", event, _unknown_keys(checked))
+    return await _command(parts, access.user, access.team, response, "upgrade", event, _unknown_keys(checked))
 
 
 def _upgrade_event(
@@ -266,17 +295,10 @@ def _upgrade_event(
     "/{name}/upgrade/preview", response_model=Preview,
     summary="What an upgrade would change, before anything does: changelog, values and objects",
 )  # fmt: skip
-async def preview(
-    parts: GatewayParts, user: CurrentUser, name: ServiceName, request: UpgradeRequest,
-    namespace: Namespace = "default",
-) -> Preview:  # fmt: skip
-    if request.version is None:
-        version = await _newest_stable(parts, user, name, namespace)
-    else:
-        await _detail(parts, user, name, namespace)  # a service the caller may not see is not there for them
-        version = request.version
-    body = PreviewRequest(service=name, namespace=namespace, version=version, values=request.values,
-                          reuse_values=request.reuse_values)  # fmt: skip
+async def preview(parts: GatewayParts, access: ServiceViewer, request: UpgradeRequest) -> Preview:
+    version = request.version or await _newest_stable(parts, access)
+    body = PreviewRequest(service=access.name, namespace=access.namespace, version=version, values=request.values,
+                          reuse_values=request.reuse_values, caller=access.user.caller())  # fmt: skip
     return await parts.reads.ask(PREVIEW, body)
 
 
@@ -285,9 +307,8 @@ async def preview(
     summary="Roll a service back to an earlier revision (the one before, unless named)",
 )  # fmt: skip
 async def rollback(
-    parts: GatewayParts, user: CurrentUser, name: ServiceName, response: Response,
-    request: RollbackRequest | None = None, namespace: Namespace = "default",
-) -> OperationView:  # fmt: skip
+    parts: GatewayParts, access: ServiceOperator, response: Response, request: RollbackRequest | None = None
+) -> OperationView:
     revision = request.revision if request else None
-    event = AppRollbackRequested(service=name, namespace=namespace, revision=revision)
-    return await _command(parts, user, response, "rollback", event)
+    event = AppRollbackRequested(service=access.name, namespace=access.namespace, revision=revision)
+    return await _command(parts, access.user, access.team, response, "rollback", event)

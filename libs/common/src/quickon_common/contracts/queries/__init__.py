@@ -4,9 +4,9 @@ registers its handler by contract (:meth:`quickon_common.service.Service.answers
 document lists them all. Importing this package fills :data:`QUERIES`."""
 
 from . import audit, backup, deployer, info, market
-from .base import QUERIES, QUERY_PREFIX, NoRequest, Query, QueryReply, QueryRequest
+from .base import QUERIES, QUERY_PREFIX, Caller, NoRequest, Query, QueryReply, QueryRequest
 
 __all__ = [
-    "QUERIES", "QUERY_PREFIX", "NoRequest", "Query", "QueryReply", "QueryRequest",
+    "QUERIES", "QUERY_PREFIX", "Caller", "NoRequest", "Query", "QueryReply", "QueryRequest",
     "audit", "backup", "deployer", "info", "market",
 ]  # fmt: skip

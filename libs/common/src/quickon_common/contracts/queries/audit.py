@@ -8,15 +8,7 @@ from typing import Any
 
 from pydantic import Field
 
-from .base import NoRequest, QueryReply, QueryRequest, query
-
-
-class Scope(QueryRequest):
-    """Who asks: set by the gateway. ``restricted`` callers see their team's entries and those of no
-    team, and never the iam context (the rule of the events stream)."""
-
-    restricted: bool = False
-    team: str | None = None
+from .base import Caller, NoRequest, QueryReply, QueryRequest, query
 
 
 class EntriesRequest(QueryRequest):
@@ -33,12 +25,12 @@ class EntriesRequest(QueryRequest):
     flagged: bool | None = None
     before: int | None = Field(default=None, ge=1, description="the cursor: entries older than this sequence")
     limit: int = Field(default=50, ge=1, le=1000)
-    scope: Scope = Field(default_factory=Scope)
+    caller: Caller | None = Field(default=None, description="who asks (set by the gateway); required")
 
 
 class ProofRequest(QueryRequest):
     seq: int = Field(ge=1)
-    scope: Scope = Field(default_factory=Scope)
+    caller: Caller | None = Field(default=None, description="who asks (set by the gateway); required")
 
 
 class CheckpointsRequest(QueryRequest):

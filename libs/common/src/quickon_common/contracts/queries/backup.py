@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import Field
 
-from .base import QueryReply, QueryRequest, query
+from .base import Caller, QueryReply, QueryRequest, query
 
 
 class BackupsRequest(QueryRequest):
@@ -15,16 +15,19 @@ class BackupsRequest(QueryRequest):
     service: str | None = Field(default=None, max_length=63)
     include_deleted: bool = False
     limit: int = Field(default=100, ge=1, le=1000)
+    caller: Caller | None = Field(default=None, description="who asks (set by the gateway); required")
 
 
 class BackupRequest(QueryRequest):
     backup_id: str = Field(min_length=1, max_length=64)
     parts: bool = Field(default=False, description="read the manifest from the store for the parts")
+    caller: Caller | None = Field(default=None, description="who asks (set by the gateway); required")
 
 
 class SchedulesRequest(QueryRequest):
     namespace: str | None = None
     service: str | None = Field(default=None, max_length=63)
+    caller: Caller | None = Field(default=None, description="who asks (set by the gateway); required")
 
 
 class Backup(QueryReply):

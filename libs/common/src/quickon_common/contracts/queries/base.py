@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 QUERY_PREFIX = "qc.query"
 
@@ -23,6 +23,25 @@ class QueryRequest(BaseModel):
 
 class NoRequest(QueryRequest):
     """A query that takes nothing."""
+
+
+class Caller(QueryRequest):
+    """Who a team-scoped query is asked for (services, backups, operations, audit entries), set by the
+    gateway from the request's token: a platform admin sees everything, anyone else what belongs to one of
+    ``teams`` (team ids) and what belongs to no team. A query that needs one and has none is refused
+    (:func:`quickon_common.queries.caller_of`): forgetting it must hide, never show."""
+
+    is_admin: bool = False
+    teams: list[str] = Field(default_factory=list, max_length=1000)
+
+    @classmethod
+    def platform(cls) -> Caller:
+        """The platform itself (a service asking for its own work): sees everything."""
+        return cls(is_admin=True)
+
+    def sees(self, team: str | None) -> bool:
+        """Whether this caller may see what belongs to ``team``."""
+        return self.is_admin or team is None or team in self.teams
 
 
 class QueryReply(BaseModel):

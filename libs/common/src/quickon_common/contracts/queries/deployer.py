@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import Field
 
-from .base import NoRequest, QueryReply, QueryRequest, query
+from .base import Caller, NoRequest, QueryReply, QueryRequest, query
 
 # -- requests -------------------------------------------------------------------------------
 
@@ -18,21 +18,25 @@ class ServicesRequest(QueryRequest):
     status: str | None = None
     limit: int = Field(default=100, ge=1, le=1000)
     offset: int = Field(default=0, ge=0)
+    caller: Caller | None = Field(default=None, description="who asks (set by the gateway); required")
 
 
 class ServiceRequest(QueryRequest):
     namespace: str = "default"
     service: str = Field(min_length=1, max_length=63)
+    caller: Caller | None = Field(default=None, description="who asks (set by the gateway); required")
 
 
 class OperationsRequest(QueryRequest):
     namespace: str | None = None
     service: str | None = None
     limit: int = Field(default=50, ge=1, le=500)
+    caller: Caller | None = Field(default=None, description="who asks (set by the gateway); required")
 
 
 class OperationRequest(QueryRequest):
     operation_id: str = Field(min_length=1, max_length=64)
+    caller: Caller | None = Field(default=None, description="who asks (set by the gateway); required")
 
 
 class PreviewRequest(ServiceRequest):
@@ -144,6 +148,7 @@ class BackupSource(QueryReply):
 
     service: str
     namespace: str
+    team: str | None = Field(default=None, description="the team the service belongs to")
     app: str
     repository: str | None = None
     version: str

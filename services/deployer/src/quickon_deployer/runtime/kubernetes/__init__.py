@@ -11,10 +11,17 @@ manifest, never on the live object. So every install and upgrade passes through 
 marks each PersistentVolumeClaim ``keep``: Helm never deletes a claim, and ``uninstall`` deletes the
 release's claims itself unless asked to keep them (StatefulSets' claim templates leave theirs too).
 
+Waiting: nothing is polled. While a saga waits for a release, ``until_changed`` watches (the API's watch,
+from the resourceVersions ``health`` listed) the release's workloads and pods and returns at the first
+change; ``uninstall`` returns once the release's objects and their pods are gone, as ``helm uninstall
+--wait`` (helm 3.10 deletes with the background cascade, so the pods are watched by their workloads'
+selectors).
+
 Modules: ``runtime`` (the class and the Runtime calls helm answers), ``scaling`` (stop, start, restart,
 replace_broken_pods), ``health`` (workloads, pods and events read into Health), ``release`` (reading the
 release's objects), ``objects`` (small readers of API objects), ``helm`` (pyhelm3 and the post-renderer),
-``errors`` (the edges: retries, and API/helm errors mapped to RuntimeFailure).
+``waiting`` (until_changed and the uninstall's wait), ``watching`` (the list+watch logic), ``sources`` (its
+thin API side), ``errors`` (the edges: retries, and API/helm errors mapped to RuntimeFailure).
 """
 
 from .runtime import KubernetesRuntime

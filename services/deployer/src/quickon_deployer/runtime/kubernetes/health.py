@@ -9,20 +9,29 @@ from kubernetes import client
 
 from ..base import FAILING_REASONS, ClusterEvent, Health, PodHealth, WorkloadHealth
 from .objects import STOPPED_NODE_SELECTOR, Workload, _created, _desired, _metadata, _name, _selector
-from .release import _ReleaseReading
+from .release import Marks, _ReleaseReading
+from .sources import TypedSource, mark
 
 RECENT_EVENTS = 50
 
 
 class _HealthReading(_ReleaseReading):
+    _marks: dict[tuple[str, str], Marks]
+
     async def health(self, *, namespace: str, release: str) -> Health:
         if not await self._exists(namespace, release):
             return Health(exists=False)
-        workloads = [_workload(item) for item in await self._workloads(namespace, release, jobs=True)]
+        marks: Marks = []  # where until_changed() watches from: what this reading saw
+        workloads = [_workload(item) for item in await self._workloads(namespace, release, jobs=True, marks=marks)]
         selected = [w for w in workloads if w.selector]  # never list a whole namespace's pods
         pod_lists = await asyncio.gather(
             *(self._kube(self._core.list_namespaced_pod, namespace, label_selector=w.selector) for w in selected)
         )
+        marks += [
+            mark(TypedSource(self._core.list_namespaced_pod, namespace, label_selector=w.selector), found)
+            for w, found in zip(selected, pod_lists, strict=True)
+        ]
+        self._marks[(namespace, release)] = marks
         owned: dict[str, tuple[str, client.V1Pod]] = {}  # by pod name: a pod two selectors match counts once
         for workload, found in zip(selected, pod_lists, strict=True):
             for pod in found.items:

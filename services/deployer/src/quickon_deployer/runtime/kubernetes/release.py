@@ -12,7 +12,9 @@ from pyhelm3 import Command  # type: ignore[import-untyped]
 from ..base import ReleaseNotFound, RuntimeFailure
 from .errors import _Edges
 from .objects import Workload, _metadata
+from .sources import TypedSource, mark
 
+Marks = list[tuple[TypedSource, str]]  # lists of a release with the resourceVersion of each: where watches start
 INSTANCE_LABEL = "app.kubernetes.io/instance"
 RELEASE_NAME_ANNOTATION = "meta.helm.sh/release-name"
 RESOURCE_POLICY = "helm.sh/resource-policy"
@@ -37,8 +39,11 @@ class _ReleaseReading(_Edges):
         if not await self._exists(namespace, release):
             raise ReleaseNotFound(f"no release {namespace}/{release}")
 
-    async def _workloads(self, namespace: str, release: str, *, jobs: bool = False) -> list[Workload]:
-        """The release's Deployments, StatefulSets and DaemonSets (and Jobs): those with its instance label."""
+    async def _workloads(
+        self, namespace: str, release: str, *, jobs: bool = False, marks: Marks | None = None
+    ) -> list[Workload]:
+        """The release's Deployments, StatefulSets and DaemonSets (and Jobs): those with its instance label.
+        Each list's source and resourceVersion go to ``marks``, for a watch to start from."""
         listers: list[Callable[..., Any]] = [
             self._apps.list_namespaced_deployment,
             self._apps.list_namespaced_stateful_set,
@@ -48,6 +53,11 @@ class _ReleaseReading(_Edges):
             listers.append(self._batch.list_namespaced_job)
         selector = f"{INSTANCE_LABEL}={release}"
         lists = await asyncio.gather(*(self._kube(lister, namespace, label_selector=selector) for lister in listers))
+        if marks is not None:
+            marks += [
+                mark(TypedSource(lister, namespace, label_selector=selector), found)
+                for lister, found in zip(listers, lists, strict=True)
+            ]
         return [item for found in lists for item in found.items]
 
     async def _update_revision(self, namespace: str, name: str) -> str | None:
@@ -72,9 +82,9 @@ class _ReleaseReading(_Edges):
                 names.append(str(metadata.name))
         return names
 
-    async def _check_claims_kept(self, namespace: str, release: str) -> None:
-        """Refuse, before anything is deleted, to uninstall a release whose recorded claims helm would delete
-        (one deployed without QuickOn's post-renderer): that would lose the data asked to be kept."""
+    async def _recorded_documents(self, namespace: str, release: str) -> list[dict[str, Any]]:
+        """The objects helm recorded for the release's deployed revision (``helm get manifest``); none when
+        there is no such release."""
 
         async def manifest() -> list[Any]:
             return list(await self._command.get_resources(release, namespace=namespace))
@@ -82,16 +92,21 @@ class _ReleaseReading(_Edges):
         try:
             documents = await self._run_helm(manifest, changes=False)
         except ReleaseNotFound:
-            return
-        unkept = [
-            str(d.get("metadata", {}).get("name"))
-            for d in documents
-            if isinstance(d, dict)
-            and d.get("kind") == "PersistentVolumeClaim"
-            and (d.get("metadata", {}).get("annotations") or {}).get(RESOURCE_POLICY) != "keep"
-        ]
-        if unkept:
-            raise RuntimeFailure(
-                f"cannot keep the volumes of {namespace}/{release}: helm would delete PersistentVolumeClaim "
-                f"{', '.join(unkept)} (deployed without {RESOURCE_POLICY}: keep); upgrade the release first"
-            )
+            return []
+        return [d for d in documents if isinstance(d, dict) and d.get("kind") and d.get("metadata")]
+
+
+def _check_claims_kept(namespace: str, release: str, documents: list[dict[str, Any]]) -> None:
+    """Refuse, before anything is deleted, to uninstall a release whose recorded claims helm would delete
+    (one deployed without QuickOn's post-renderer): that would lose the data asked to be kept."""
+    unkept = [
+        str(d.get("metadata", {}).get("name"))
+        for d in documents
+        if d.get("kind") == "PersistentVolumeClaim"
+        and (d.get("metadata", {}).get("annotations") or {}).get(RESOURCE_POLICY) != "keep"
+    ]
+    if unkept:
+        raise RuntimeFailure(
+            f"cannot keep the volumes of {namespace}/{release}: helm would delete PersistentVolumeClaim "
+            f"{', '.join(unkept)} (deployed without {RESOURCE_POLICY}: keep); upgrade the release first"
+        )

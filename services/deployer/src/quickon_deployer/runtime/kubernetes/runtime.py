@@ -18,13 +18,15 @@ from ..base import ReleaseNotFound, Revision, RuntimeFailure
 from .errors import REQUEST_TIMEOUT, _unless_gone
 from .health import _HealthReading
 from .helm import HELM_GRACE_S, _start_helm
+from .objects import _annotations, _selector
+from .release import INSTANCE_LABEL, RESOURCE_POLICY, _check_claims_kept
 from .scaling import _Scaling
+from .waiting import _Waiting
 
-WAIT_HINT_S = 2.0  # between two looks at a rollout: each costs a few API calls
 MAX_RELEASES = 100_000
 
 
-class KubernetesRuntime(_Scaling, _HealthReading):
+class KubernetesRuntime(_Scaling, _HealthReading, _Waiting):
     """Releases on a Kubernetes cluster; one instance per deployer process."""
 
     name = "kubernetes"
@@ -42,6 +44,8 @@ class KubernetesRuntime(_Scaling, _HealthReading):
         self._command = command  # helm verbs the client has no method for (history, rollback, manifest)
         self._workdir = workdir
         self._helm_deadline_s = helm_timeout_s + HELM_GRACE_S
+        self._wait_s = helm_timeout_s
+        self._start_waiting()
 
     @classmethod
     def create(cls, *, kubeconfig: Path | None, context: str | None, helm_timeout_s: float) -> KubernetesRuntime:
@@ -122,13 +126,23 @@ class KubernetesRuntime(_Scaling, _HealthReading):
         return sorted(revisions, key=lambda r: r.number)
 
     async def uninstall(self, *, namespace: str, release: str, keep_volumes: bool) -> None:
+        documents = await self._recorded_documents(namespace, release)  # none: uninstalled already
         if keep_volumes:
-            await self._check_claims_kept(namespace, release)
+            _check_claims_kept(namespace, release, documents)
+        # helm deletes with the background cascade: the workloads' pods outlive them, found by their selectors
+        # (but those of a workload helm keeps, which stay).
+        workloads = await self._workloads(namespace, release, jobs=True)
+        deleted = [item for item in workloads if _annotations(item).get(RESOURCE_POLICY) != "keep"]
+        selectors = {_selector(item.spec.selector if item.spec else None) for item in deleted} - {""}
+        if not documents and not workloads:  # asked again once helm's record and workloads are gone
+            selectors.add(f"{INSTANCE_LABEL}={release}")  # what is left of it carries its label
+        pod_selectors = sorted(selectors)
         # Idempotent: pyhelm3 treats a release that is not there as uninstalled.
         await self._run_helm(lambda: self._helm.uninstall_release(release, namespace=namespace), changes=True)
-        if not keep_volumes:
-            for claim in await self._claims(namespace, release):
-                await self._kube(_unless_gone(self._core.delete_namespaced_persistent_volume_claim), claim, namespace)
+        claims = [] if keep_volumes else await self._claims(namespace, release)
+        for claim in claims:
+            await self._kube(_unless_gone(self._core.delete_namespaced_persistent_volume_claim), claim, namespace)
+        await self._until_deleted(namespace, release, documents=documents, pod_selectors=pod_selectors, claims=claims)
 
     async def releases(self) -> list[tuple[str, str]]:
         entries = await self._run_helm(
@@ -136,9 +150,7 @@ class KubernetesRuntime(_Scaling, _HealthReading):
         )
         return sorted((str(e["namespace"]), str(e["name"])) for e in entries)
 
-    def wait_hint(self) -> float:
-        return WAIT_HINT_S
-
     async def close(self) -> None:
+        self._stop_waiting()
         self._api.close()  # type: ignore[no-untyped-call]
         shutil.rmtree(self._workdir, ignore_errors=True)

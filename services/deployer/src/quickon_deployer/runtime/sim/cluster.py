@@ -23,6 +23,7 @@ from .failures import Failure, parse_failure
 from .kinds import Kind
 from .manifests import CRD, crd_kind, hook_phases, read_manifests
 from .objects import StoredObject
+from .pods import Pod
 from .releases import INSTALL, ROLLBACK, UPGRADE, ApplyResult, apply_release, release_objects, uninstall_release
 from .state import STATE, ClusterState, SimConfig
 from .status import NodeStatus, ReleaseStatus, node_statuses, release_status
@@ -195,6 +196,12 @@ class Cluster:
         if f"{namespace}/{release}" not in self._world.state.releases and not status.claims:
             raise NotFoundError(f"no release {namespace}/{release}")
         return status
+
+    def terminating(self, *, namespace: str, release: str) -> list[str]:
+        """What is left of the release's deleted objects (``Pod/web-0``, ``PersistentVolumeClaim/data``):
+        pods shutting down, and the claims they still mount."""
+        left = self._world.terminating(namespace, release)
+        return sorted(f"{'Pod' if isinstance(item, Pod) else 'PersistentVolumeClaim'}/{item.name}" for item in left)
 
     def events(self, *, namespace: str, release: str, limit: int | None = None) -> list[Event]:
         """The release's events, oldest first (the last ``limit`` only, if given)."""

@@ -32,6 +32,9 @@ def advance(world: World, pod: Pod, container: ContainerState) -> None:
     now = world.now
     world.wake(pod, container, None)
     step = container.step
+    if step is Step.TERMINATING:  # the application has exited: the kubelet removes the deleted pod
+        world.delete_pod(pod)
+        return
     if step is Step.PULLING:
         _pulled(world, pod, container)
     elif step is Step.PULL_FAILED:

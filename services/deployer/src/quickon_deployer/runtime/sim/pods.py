@@ -24,6 +24,7 @@ class Step(StrEnum):
     UNREADY = "unready"  # running, but its readiness probe fails
     CRASH_BACKOFF = "crash-backoff"  # exited; CrashLoopBackOff until it is restarted
     COMPLETED = "completed"  # exited 0 (init containers, Jobs)
+    TERMINATING = "terminating"  # its pod is being deleted: SIGTERM sent, the application shutting down
 
 
 @dataclass
@@ -53,7 +54,7 @@ class ContainerState:
     @property
     def state(self) -> str:
         """``waiting``, ``running`` or ``terminated``, as in a container status."""
-        if self.step in {Step.RUNNING, Step.READY, Step.UNREADY}:
+        if self.step in {Step.RUNNING, Step.READY, Step.UNREADY, Step.TERMINATING}:
             return "running"
         return "terminated" if self.step is Step.COMPLETED else "waiting"
 
@@ -99,6 +100,7 @@ class Pod:
     unschedulable: str | None = None  # the scheduler's last FailedScheduling message
     injected_failure: Failure | None = None
     was_ready: bool = False
+    deleted_at: float | None = None  # its deletionTimestamp: Terminating until its containers have stopped
     conditions: dict[str, Condition] = field(default_factory=dict)
 
     @property
@@ -151,6 +153,8 @@ class Pod:
     @property
     def reason(self) -> str:
         """The one-word status ``kubectl get pods`` prints."""
+        if self.deleted_at is not None:
+            return "Terminating"
         if self.node is None:
             return "Unschedulable" if self.unschedulable else "Pending"
         inits = [c for c in self.containers if c.init]
@@ -184,7 +188,7 @@ class Pod:
     @property
     def failing(self) -> bool:
         """Crash-looping, unable to pull, failing its readiness probe, or no longer ready once it was."""
-        if self.succeeded:
+        if self.succeeded or self.deleted_at is not None:
             return False
         steps = {Step.PULL_FAILED, Step.PULL_BACKOFF, Step.CRASH_BACKOFF, Step.UNREADY}
         troubled = any(c.step in steps or c.pull_failures or c.restart_count for c in self.containers)

@@ -19,6 +19,7 @@ from .quantities import QuantityError, cpu_millis, memory_bytes
 PROBE_INITIAL_DELAY_S = 0.0
 PROBE_PERIOD_S = 10.0
 PROBE_SUCCESS_THRESHOLD = 1
+DEFAULT_GRACE_S = 30.0  # the API server's default terminationGracePeriodSeconds
 
 
 class SpecError(ValueError):
@@ -84,6 +85,7 @@ class PodSpec:
     mounts: list[MountSpec] = field(default_factory=list)
     failure: Failure | None = None
     run_s: float | None = None  # a Job's container completes after this long; None: runs until stopped
+    grace_s: float = DEFAULT_GRACE_S  # terminationGracePeriodSeconds: the longest a deleted pod terminates
 
     def container(self, name: str) -> ContainerSpec:
         return next(c for c in [*self.init_containers, *self.containers] if c.name == name)
@@ -130,6 +132,9 @@ def read_pod_template(
         mounts=[*init_mounts, *mounts],
         failure=_failure(annotations, path),
         run_s=_run_seconds(annotations, path, job_run_s),
+        grace_s=_seconds(
+            spec.get("terminationGracePeriodSeconds", DEFAULT_GRACE_S), f"{path}.spec.terminationGracePeriodSeconds"
+        ),
     )
 
 

@@ -39,6 +39,7 @@ class SimConfig:
     start_delay_s: float = 1.0  # pulling an image and starting a container
     delay_scale: float = 1.0  # multiplies every delay; 0 makes pods ready at once (benchmarks)
     job_run_s: float = 5.0  # how long a Job's container runs, unless its pod template says otherwise
+    stop_s: float = 1.0  # how long an application takes to exit on SIGTERM, at most its pod's grace period
     events_per_release: int = 500
 
     def __post_init__(self) -> None:
@@ -48,7 +49,7 @@ class SimConfig:
         for node in self.nodes:  # a bad quantity raises QuantityError naming it
             cpu_millis(node.cpu)
             memory_bytes(node.memory)
-        if min(self.start_delay_s, self.delay_scale, self.job_run_s) < 0 or self.events_per_release < 1:
+        if min(self.start_delay_s, self.delay_scale, self.job_run_s, self.stop_s) < 0 or self.events_per_release < 1:
             raise ValueError("delays and the delay scale must not be negative; events_per_release at least 1")
 
     def delay(self, seconds: float) -> float:
@@ -69,6 +70,7 @@ class Claim:
     created_at: float
     owner: str | None = None  # the StatefulSet whose claim template made it; None: from a manifest
     node: str | None = None  # like local-path volumes, it stays on the node of the first pod that used it
+    deleted_at: float | None = None  # deleted while a pod still mounts it: Terminating until no pod does
 
     @property
     def key(self) -> str:

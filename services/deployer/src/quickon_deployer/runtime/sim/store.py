@@ -39,10 +39,10 @@ def put_object(world: World, manifest: Manifest, *, namespace: str, release: str
 
 
 def delete_object(world: World, obj: StoredObject, *, drop_claims: bool) -> None:
-    """Delete one object with its pods. A PVC object takes its claim and directory along; a
-    StatefulSet's claims stay (Kubernetes' default Retain policy) unless ``drop_claims``."""
+    """Delete one object; its pods terminate (a background cascade: they outlive it). A PVC object takes its
+    claim and directory along; a StatefulSet's claims stay (Kubernetes' default: Retain) unless ``drop_claims``."""
     for pod in world.pods_of(obj.key.ref):
-        world.delete_pod(pod)
+        world.terminate_pod(pod)
     claims = [
         c for c in world.state.claims.values() if obj.kind == PVC and (c.namespace, c.name) == (obj.namespace, obj.name)
     ]

@@ -149,8 +149,42 @@ class World:
         self.state.unsettled = True  # a pod to schedule
         return pod
 
+    def terminate_pod(self, pod: Pod) -> None:
+        """Delete a pod as the API server and the kubelet do: a pod on a node is Terminating (its running
+        containers sent SIGTERM) until its application has exited, at the latest after the pod's grace period,
+        and the kubelet removes it then (:func:`kubelet.advance`); a pod that runs nothing goes at once."""
+        if pod.deleted_at is not None:
+            return  # deleted already: a second delete does not shorten the grace period
+        running = [c for c in pod.containers if c.state == "running"]
+        if pod.node is None or not running:
+            self.delete_pod(pod)
+            return
+        for container in running:
+            self.pod_event(pod, "Killing", f"Stopping container {container.name}", container=container)
+        pod.deleted_at = self.now
+        for container in pod.containers:
+            container.step = Step.TERMINATING
+            self.wake(pod, container, None)
+        self.wake(pod, pod.containers[0], self.now + self.config.delay(min(self.config.stop_s, pod.spec.grace_s)))
+        pod.refresh_conditions(self.now)
+
+    def terminating(self, namespace: str, release: str) -> list[Pod | Claim]:
+        """The release's pods still shutting down and the claims they hold back (their owners may be gone
+        already: found by their release)."""
+        pods: list[Pod | Claim] = [
+            pod
+            for pod in self.state.pods.values()
+            if pod.deleted_at is not None and (pod.namespace, pod.release) == (namespace, release)
+        ]
+        return pods + [
+            claim
+            for claim in self.state.claims.values()
+            if claim.deleted_at is not None and (claim.namespace, claim.release) == (namespace, release)
+        ]
+
     def delete_pod(self, pod: Pod) -> None:
-        """Stop and remove a pod at once (no grace period); its emptyDirs go with it."""
+        """Stop and remove a pod at once (no grace period: a controller's own scale-down or replacement, the end
+        of a termination); its emptyDirs go with it."""
         for container in pod.containers:
             if container.step in {Step.RUNNING, Step.READY, Step.UNREADY}:
                 self.pod_event(pod, "Killing", f"Stopping container {container.name}", container=container)
@@ -159,6 +193,10 @@ class World:
         self.index.remove_pod(pod)
         del self.state.pods[pod.key]
         self.state.unsettled = self.state.capacity_changed = True
+        for volume in pod.spec.volumes:
+            claim = self.state.claims.get(f"{pod.namespace}/{volume.claim}") if volume.claim else None
+            if claim is not None and claim.deleted_at is not None:
+                self.delete_claim(claim)  # its last user may have gone
 
     def ensure_claim(self, *, namespace: str, name: str, release: str, size: str, owner: str | None = None) -> Claim:
         """The claim of that name, created with its directory if missing (a kept claim is reused)."""
@@ -169,10 +207,20 @@ class World:
             self.state.unsettled = True  # a pod may have waited for it
         self.touched.update((claim.release, release))  # a kept claim may pass to another release
         claim.size, claim.release = size, release
+        claim.deleted_at = None  # wanted again before its last user went: it stays
         self.volumes.create_claim(namespace, name)
         return claim
 
     def delete_claim(self, claim: Claim) -> None:
+        """Delete a claim and its directory; one a pod still mounts (a pod shutting down) stays, Terminating,
+        until no pod does (the kubernetes.io/pvc-protection finalizer): :meth:`delete_pod` finishes it."""
         self.touched.add(claim.release)
+        if any(_mounts(pod, claim) for pod in self.state.pods.values()):
+            claim.deleted_at = self.now if claim.deleted_at is None else claim.deleted_at
+            return
         self.volumes.remove_claim(claim.namespace, claim.name)
         del self.state.claims[claim.key]
+
+
+def _mounts(pod: Pod, claim: Claim) -> bool:
+    return pod.namespace == claim.namespace and any(volume.claim == claim.name for volume in pod.spec.volumes)
