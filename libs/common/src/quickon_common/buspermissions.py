@@ -74,8 +74,9 @@ REQUESTS_SENT: dict[str, tuple[type[Event], ...]] = {
 # Whose queries each service asks (``qc.query.<service>.>``).
 QUERIES_ASKED = {"gateway": tuple(SERVICES), "backup": ("deployer",), "deployer": ("market",)}
 
-# Plain (not JetStream) subscriptions: the gateway drops its catalog cache when the market changes.
-FOLLOWS = {"gateway": ("qc.market.>",)}
+# Plain (not JetStream) subscriptions: the gateway drops its catalog cache when the market changes, and its
+# users' and teams' caches at every iam event (another replica's change included).
+FOLLOWS = {"gateway": ("qc.market.>", "qc.iam.>")}
 
 # JetStream calls only some services make: the gateway's event readers find the newest event of a subject
 # (a message get) and delete their consumer when the client goes away.
