@@ -42,8 +42,9 @@ pytest:
 bench: tools ## every benchmark, quick versions
 	@for b in benchmarks/*.py; do echo "== $$b"; uv run python $$b --quick || exit 1; done
 
-docs: deps ## regenerate docs/asyncapi.json from the event contracts
+docs: deps ## regenerate docs/asyncapi.json from the event contracts, docs/nats-permissions.md from the bus permissions
 	uv run python -m quickon_common.asyncapi | uv run python -m json.tool > docs/asyncapi.json
+	uv run python -m quickon_common.buspermissions > docs/nats-permissions.md
 
 catalog: tools ## rebuild catalog/ (packaged charts and index.yaml) from catalog/src and versions.yaml
 	uv run python catalog/build.py

@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 
 from quickon_common.natsserver import NatsServer
 from quickon_common.objectstore import StoreSettings
+from support.bus import bus_credentials, refusals
 from support.s3 import S3Endpoint, ceph_server, moto_server, new_bucket_name
 
 POSTGRES_ENV = "QC_TEST_POSTGRES_URL"
@@ -35,11 +36,16 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture
-def nats_server(tmp_path: Path) -> Iterator[NatsServer]:
-    """A nats-server with JetStream of this test's own, on a free port."""
-    server = NatsServer(tmp_path / "nats").start()
+def nats_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[NatsServer]:
+    """A nats-server with JetStream of this test's own, on a free port, locked: each service connects with
+    its own credential and permissions, a test's plain client with the admin's (support.bus.connect)."""
+    server = NatsServer(tmp_path / "nats", credentials=bus_credentials()).start()
     yield server
     server.stop()
+    # A refused publish does not raise: it is dropped, and a relay would wait for its acknowledgement for
+    # ever. The server's log says what it refused; only a test that tries on purpose may leave any.
+    if request.node.get_closest_marker("refused_on_the_bus") is None and (refused := refusals(server.log_file)):
+        pytest.fail(f"the locked bus refused what the platform needs (see quickon_common.buspermissions): {refused}")
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

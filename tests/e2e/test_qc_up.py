@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -15,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from quickon_common.natsserver import NatsServer, free_port, port_answers
+from quickon_common.natsserver import NatsServer, free_port, port_answers, server_info
 from quickon_common.settings import SERVICES
 
 
@@ -60,11 +61,19 @@ def status(port: int, path: str) -> int:
         return 0
 
 
-def test_qc_up_runs_supervises_and_stops_the_platform(platform) -> None:  # type: ignore[no-untyped-def]
+def test_qc_up_runs_supervises_and_stops_the_platform(platform, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     process, ports, nats_port = platform
     wait_for(lambda: all(status(p, "/healthz") == 200 for p in ports.values()), timeout_s=120, what="every /healthz")
     wait_for(lambda: all(status(p, "/readyz") == 200 for p in ports.values()), what="every /readyz")
     assert port_answers("127.0.0.1", nats_port), "qc up started its own nats-server"
+    # Locked: every service got ready with its own credential, kept readable by the owner alone.
+    assert server_info("127.0.0.1", nats_port).get("auth_required") is True
+    credentials = tmp_path / "var" / "nats" / "credentials"
+    assert stat.S_IMODE(credentials.stat().st_mode) == 0o700
+    assert {p.name: stat.S_IMODE(p.stat().st_mode) for p in credentials.iterdir()} == {
+        f"{name}.nk": 0o600 for name in (*SERVICES, "admin")
+    }
+    assert stat.S_IMODE((tmp_path / "var" / "nats" / "nats-server.conf").stat().st_mode) == 0o600
 
     for name, port in ports.items():
         info = httpx.get(f"http://127.0.0.1:{port}/healthz").json()

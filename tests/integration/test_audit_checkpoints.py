@@ -9,7 +9,6 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import nats
 import pytest
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import DatabaseError
@@ -26,7 +25,7 @@ from quickon_common.natsserver import NatsServer
 from quickon_common.objectstore import StoreSettings, open_store
 from quickon_common.service import Service
 from support.audit import consumer_idle, message, publish_all
-from support.bus import eventually, running, settings_for, stream_messages
+from support.bus import connect, eventually, running, settings_for, stream_messages
 
 
 class Clock:
@@ -93,7 +92,7 @@ async def test_checkpoints_queue_while_the_store_is_away_and_are_stored_when_it_
     service = audit_service(nats_server.url, database_url, tmp_path, Clock(), store_url=f"file://{blocked}")
     async with running(service):
         forged = await forge_without_checkpoint(service, seq=5)
-        nc = await nats.connect(nats_server.url)
+        nc = await connect(nats_server.url)
         reply = json.loads((await nc.request("qc.query.audit.verify", b"{}", timeout=60)).data)
         await nc.close()
     assert not reply["ok"] and reply["first_bad_sequence"] == forged, reply

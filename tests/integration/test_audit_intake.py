@@ -13,7 +13,6 @@ import json
 import random
 from pathlib import Path
 
-import nats
 from sqlalchemy import func, select
 
 from quickon_audit.app import AuditParts, build
@@ -26,7 +25,7 @@ from quickon_common.envelope import MSG_ID_HEADER
 from quickon_common.natsserver import NatsServer
 from quickon_common.service import Service
 from support.audit import consumer_idle, message, publish_all
-from support.bus import eventually, running, settings_for
+from support.bus import connect, eventually, running, settings_for
 
 EVENTS = 10_000
 CHECKPOINT_TYPE = AuditCheckpointCreated.ce_type()
@@ -70,7 +69,7 @@ async def test_each_event_once_across_two_replicas_and_a_full_redelivery(
     checkpoints = verdict.checkpoints
     assert checkpoints >= EVENTS // 1500
 
-    nc = await nats.connect(nats_server.url)
+    nc = await connect(nats_server.url)
     await nc.jetstream().delete_consumer("QUICKON", DURABLE)  # everything is delivered again
     await nc.close()
     again = audit_service(nats_server.url, database_url, tmp_path)

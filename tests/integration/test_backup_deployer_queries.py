@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 
-import nats
 import pytest
 from nats.aio.msg import Msg
 
@@ -18,13 +17,14 @@ from quickon_backup.adapters.deployer import Deployer
 from quickon_backup.jobs import TryLater
 from quickon_common.contracts.queries import deployer as deployer_queries
 from quickon_common.natsserver import NatsServer
+from support.bus import connect
 
 SERVICE = deployer_queries.ServiceRequest(namespace="default", service="cache")
 
 
 async def test_a_query_asked_while_no_deployer_listens_is_answered_once_one_does(nats_server: NatsServer) -> None:
-    asker = await nats.connect(nats_server.url)
-    deployer_side = await nats.connect(nats_server.url)
+    asker = await connect(nats_server.url)
+    deployer_side = await connect(nats_server.url)
     try:
         deployer = Deployer(lambda: asker, timeout_s=20)
         query = asyncio.create_task(deployer.ask(deployer_queries.SERVICE, SERVICE))
@@ -45,7 +45,7 @@ async def test_a_query_asked_while_no_deployer_listens_is_answered_once_one_does
 
 
 async def test_a_deployer_that_never_comes_back_fails_the_query_when_its_time_is_up(nats_server: NatsServer) -> None:
-    asker = await nats.connect(nats_server.url)
+    asker = await connect(nats_server.url)
     try:
         with pytest.raises(TryLater, match="the deployer does not answer"):
             await Deployer(lambda: asker, timeout_s=1.0).ask(deployer_queries.SERVICE, SERVICE)

@@ -8,7 +8,6 @@ import os
 from pathlib import Path
 from typing import Any
 
-import nats
 from nats.aio.msg import Msg
 
 from quickon_common.contracts.backup import BackupCompleted, BackupFailed, BackupRequested, RestoreCompleted
@@ -17,6 +16,7 @@ from quickon_common.natsserver import NatsServer
 from quickon_common.objectstore import StoreSettings
 from quickon_deployer.pre_upgrade import backup_id_of
 from support.backup import backup_events, backup_platform, claim_dirs, install
+from support.bus import connect
 from support.deployer import ask, finished, outcome, request
 from support.trees import fill, snapshot
 
@@ -77,7 +77,7 @@ async def test_a_failed_upgrade_brings_its_data_back_when_asked(nats_server: Nat
                 (volume / "big.bin").unlink()
                 migrated.append((volume / "config.json").read_bytes())
 
-        nc = await nats.connect(url)
+        nc = await connect(url)
         try:
             await nc.subscribe(BackupCompleted.subject, cb=migrate)
             await nc.flush()

@@ -8,27 +8,26 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-import nats
 import pytest
 
 from quickon_common.blobs import BUCKET, BlobMissing, Blobs, by_reference, dereferenced, digest_of
 from quickon_common.contracts.queries import Query, QueryReply, QueryRequest
 from quickon_common.natsserver import NatsServer
 from quickon_common.queries import request
-from support.bus import running, settings_for
+from support.bus import bus_credentials, connect, running, settings_for
 from support.tally import tally_service
 
 
 @pytest.fixture
 def small_nats(tmp_path: Path) -> Iterator[NatsServer]:
     """A nats-server with the default message limit most operators run."""
-    server = NatsServer(tmp_path / "nats", max_payload="1MB").start()
+    server = NatsServer(tmp_path / "nats", max_payload="1MB", credentials=bus_credentials()).start()
     yield server
     server.stop()
 
 
 async def test_a_blob_larger_than_a_message_goes_and_comes_back_checked(small_nats: NatsServer) -> None:
-    connection = await nats.connect(small_nats.url)
+    connection = await connect(small_nats.url)
     try:
         assert connection.max_payload == 1024 * 1024
         data = os.urandom(3 * 1024 * 1024)
@@ -50,7 +49,7 @@ async def test_a_blob_larger_than_a_message_goes_and_comes_back_checked(small_na
 
 
 async def test_a_bucket_deleted_by_hand_is_made_again(small_nats: NatsServer) -> None:
-    connection = await nats.connect(small_nats.url)
+    connection = await connect(small_nats.url)
     try:
         blobs = Blobs(connection.jetstream(), max_age_s=3600)
         kept = await blobs.put(b"before")
@@ -63,7 +62,7 @@ async def test_a_bucket_deleted_by_hand_is_made_again(small_nats: NatsServer) ->
 
 
 async def test_a_body_goes_inline_when_small_and_by_reference_when_large(small_nats: NatsServer) -> None:
-    connection = await nats.connect(small_nats.url)
+    connection = await connect(small_nats.url)
     try:
         blobs = Blobs(connection.jetstream(), max_age_s=3600)
         small = b'{"answer": 42}'
@@ -103,7 +102,7 @@ async def test_a_query_larger_than_a_message_is_asked_and_answered_by_reference(
         return Echo(size=len(body.text), back=body.text)
 
     async with running(service):
-        connection = await nats.connect(small_nats.url)
+        connection = await connect(small_nats.url)
         try:
             text = os.urandom(1536 * 1024).hex()  # 3 MB of JSON each way
             reply = json.loads(await request(connection, "qc.query.tally.echo", json.dumps({"text": text}).encode(),

@@ -10,7 +10,7 @@ import httpx
 from quickon_common.contracts.deploy import ServiceStatusChanged
 from quickon_common.natsserver import NatsServer, free_port
 from quickon_common.service import Service
-from support.bus import eventually, running, settings_for, stream_messages
+from support.bus import bus_credentials, eventually, running, settings_for, stream_messages
 from support.tally import status, tally_service, total
 
 WRITES = 600
@@ -55,7 +55,7 @@ async def test_a_service_started_before_nats_waits_says_why_and_then_works(tmp_p
     )
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=service.asgi()), base_url="http://service")
     await service.start()
-    server = NatsServer(tmp_path / "nats", port=port)
+    server = NatsServer(tmp_path / "nats", port=port, credentials=bus_credentials())
     try:
         await eventually(lambda: _reason_mentions(client, "cannot reach NATS"), what="/readyz to name the missing NATS")
         assert (await client.get("/healthz")).status_code == 200, "alive while waiting"

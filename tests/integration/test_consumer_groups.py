@@ -5,15 +5,13 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
-import nats
-
 from quickon_common.consumer import MAX_GROUP, Handling
 from quickon_common.contracts.deploy import ServiceStatusChanged
 from quickon_common.envelope import Envelope, encode
 from quickon_common.natsserver import NatsServer
 from quickon_common.service import Service
 from quickon_monitor.migrations import MIGRATIONS
-from support.bus import declare_stream, eventually, publish, running, settings_for, stream_messages
+from support.bus import connect, declare_stream, eventually, publish, running, settings_for, stream_messages
 from support.tally import counts, status, tally_service
 
 
@@ -56,7 +54,7 @@ async def test_a_backlog_is_taken_in_growing_groups_in_stream_order(
 
     names = [f"svc-{i:04d}" for i in range(8 * settings.consumer_batch_size)]
     await declare_stream(nats_server.url)
-    nc = await nats.connect(nats_server.url)
+    nc = await connect(nats_server.url)
     js = nc.jetstream()
     for name in names:  # all waiting before the service starts
         event = status(name)

@@ -8,13 +8,14 @@ from pathlib import Path
 
 import nats
 
+from quickon_common.buspermissions import ADMIN
 from quickon_common.contracts import REGISTRY
 from quickon_common.envelope import decode
 from quickon_common.natsserver import NatsServer
 from quickon_common.service import Service
 from quickon_deployer import migrations as deployer_migrations
 from quickon_market import migrations as market_migrations
-from support.bus import eventually, running, settings_for, stream_messages
+from support.bus import connect, credential_of, eventually, running, settings_for, stream_messages
 from support.samples import sample
 
 CE_HEADERS = ("ce-specversion", "ce-id", "ce-source", "ce-type", "ce-time", "ce-subject")
@@ -24,7 +25,14 @@ async def test_every_contract_survives_the_bus(nats_server: NatsServer, database
     service = Service(
         "market",
         migrations=market_migrations.MIGRATIONS,
-        settings=settings_for("market", nats_url=nats_server.url, database_url=database_url, var_dir=tmp_path),
+        # It sends every context's contracts, as no one service may: with the test's credential.
+        settings=settings_for(
+            "market",
+            nats_url=nats_server.url,
+            database_url=database_url,
+            var_dir=tmp_path,
+            nats_nkey_file=credential_of(ADMIN),
+        ),
     )
     sent = {}
     async with running(service):
@@ -53,7 +61,7 @@ async def test_a_plain_nats_subscriber_reads_the_cloudevents_headers(nats_server
     """No code of ours on the reading side: a core NATS subscription sees a CloudEvents message."""
     from quickon_common.contracts.deploy import AppInstalled
 
-    nc = await nats.connect(nats_server.url)
+    nc = await connect(nats_server.url)
     received: asyncio.Queue[nats.aio.msg.Msg] = asyncio.Queue()
     await nc.subscribe("qc.deploy.>", cb=received.put)
     await nc.flush()

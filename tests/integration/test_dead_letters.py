@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import nats
-
 from quickon_common.contracts.deploy import ServiceStatusChanged
 from quickon_common.envelope import Envelope, encode
 from quickon_common.natsserver import NatsServer
-from support.bus import eventually, publish, running, settings_for, stream_messages
+from support.bus import connect, eventually, publish, running, settings_for, stream_messages
 from support.tally import counts, status, tally_service
 
 SUBJECT = ServiceStatusChanged.subject
@@ -56,7 +54,7 @@ async def test_malformed_messages_are_dead_lettered_at_once_with_the_reason(
     wrong_type = {**headers, "ce-type": "io.quickon.deploy.install.completed.v1", "Nats-Msg-Id": "wrong-type"}
     bad_body = {**headers, "Nats-Msg-Id": "bad-body"}
     async with running(service):
-        nc = await nats.connect(nats_server.url)
+        nc = await connect(nats_server.url)
         js = nc.jetstream()
         await js.publish(SUBJECT, b"no headers at all")
         await js.publish(SUBJECT, b'{"status": "exploded"}', headers=bad_body)
@@ -80,7 +78,7 @@ async def test_malformed_messages_are_dead_lettered_at_once_with_the_reason(
 
 
 async def _dead_letters(url: str, expected: int) -> bool:
-    nc = await nats.connect(url)
+    nc = await connect(url)
     try:
         info = await nc.jetstream().stream_info("QUICKON", subjects_filter="qc.dlq.>")
         return sum((info.state.subjects or {}).values()) >= expected

@@ -21,7 +21,7 @@ from quickon_common.contracts.deploy import AppInstalled, AppInstallRequested, A
 from quickon_common.contracts.deploy import AppUpgradeRequested as Upgrade
 from quickon_common.natsserver import NatsServer, free_port
 from quickon_deployer.runtime.simulated import SimRuntime
-from support.bus import eventually, running
+from support.bus import eventually, running, service_environment
 from support.deployer import CATALOG, FAST, ask, finished, outcome, request
 from support.market import market_service, wait_repository
 
@@ -41,7 +41,8 @@ def start_deployer(
 ) -> subprocess.Popen[bytes]:
     settings = {**FAST, "failpoints": json.dumps(failpoints)}
     env = {
-        **os.environ, "QC_NATS_URL": nats_url, "QC_VAR_DIR": str(var_dir), "QC_DEPLOYER_DATABASE_URL": database_url,
+        **os.environ, **service_environment("deployer", nats_url=nats_url), "QC_VAR_DIR": str(var_dir),
+        "QC_DEPLOYER_DATABASE_URL": database_url,
         "QC_DEPLOYER_HTTP_PORT": str(free_port()), "QC_RUNTIME": "sim",
         **{f"QC_DEPLOYER_{k.upper()}": str(v) for k, v in settings.items() if k != "runtime"},
     }  # fmt: skip

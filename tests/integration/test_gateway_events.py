@@ -10,14 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import nats
 import uvicorn
 
 from quickon_common.contracts import REDACTED
 from quickon_common.contracts.deploy import ServiceStatusChanged
 from quickon_common.envelope import Envelope, encode
 from quickon_common.natsserver import NatsServer, free_port
-from support.bus import eventually
+from support.bus import connect, eventually
 from support.gateway import client, gateway, log_in
 from support.gateway_flows import stack, succeeded
 
@@ -137,7 +136,7 @@ async def _first_of(stream: httpx.Response, operation_id: str, kind: str) -> dic
 
 
 async def _only_durables(url: str) -> bool:
-    connection = await nats.connect(url)
+    connection = await connect(url)
     try:
         consumers = await connection.jetstream().consumers_info("QUICKON")
         return all(c.config.durable_name for c in consumers)
@@ -151,7 +150,7 @@ async def test_last_n_is_exactly_the_newest_n_while_events_are_published(
     # Each call must give the N newest events the stream held as the call began: consecutive, none left
     # out at the new end, none from an older window, while a publisher keeps adding events.
     async with gateway(nats_server.url, database_url, tmp_path) as app, client(app, await log_in(app)) as http:
-        nc = await nats.connect(nats_server.url)
+        nc = await connect(nats_server.url)
         js = nc.jetstream()
         newest = 0
 

@@ -7,12 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
-import nats
 
 from quickon_common.bus import dead_letter
 from quickon_common.contracts.deploy import ServiceRestartRequested
 from quickon_common.natsserver import NatsServer
-from support.bus import eventually, stream_messages
+from support.bus import connect, eventually, stream_messages
 from support.gateway import client, gateway, log_in
 from support.gateway_flows import accepted, settled
 
@@ -50,7 +49,7 @@ async def test_a_dead_lettered_request_fails_its_operation_with_the_reason(
         requests = {m.data: m for m in await stream_messages(url, ServiceRestartRequested.subject)}
         # The owner (the deployer) gives up on one request as its consumer does after the last try; an
         # observer (the audit) gives up on the other, which does not stop the deployer from carrying it out.
-        nc = await nats.connect(url)
+        nc = await connect(url)
         js = nc.jetstream()
         for operation, service in ((lost, "deployer"), (observed, "audit")):
             msg = next(m for data, m in requests.items() if operation["operation_id"].encode() in data)

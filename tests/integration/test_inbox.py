@@ -5,20 +5,19 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-import nats
 from sqlmodel import func, select
 
 from quickon_common.envelope import Envelope
 from quickon_common.inbox import InboxRecord
 from quickon_common.natsserver import NatsServer
 from quickon_common.service import Service
-from support.bus import eventually, publish, running, settings_for, stream_messages
+from support.bus import connect, eventually, publish, running, settings_for, stream_messages
 from support.tally import counts, status, tally_service
 
 
 async def consumer_settled(nats_url: str, durable: str, delivered: int) -> bool:
     """The consumer has been handed ``delivered`` messages and acknowledged all of them."""
-    nc = await nats.connect(nats_url)
+    nc = await connect(nats_url)
     try:
         info = await nc.jetstream().consumer_info("QUICKON", durable)
         return info.num_pending == 0 and info.num_ack_pending == 0 and info.delivered.consumer_seq >= delivered

@@ -5,14 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import nats
 from sqlmodel import col, func, select
 
 from quickon_common.envelope import Envelope
 from quickon_common.inbox import InboxRecord
 from quickon_common.natsserver import NatsServer
 from quickon_common.service import Service
-from support.bus import eventually, publish, running, settings_for
+from support.bus import connect, eventually, publish, running, settings_for
 from support.tally import counts, status, tally_service
 
 RETENTION_S = 3600.0
@@ -27,7 +26,7 @@ async def claims(service: Service, *, before: datetime | None = None) -> int:
 
 
 async def settled(nats_url: str, durable: str, delivered: int) -> bool:
-    nc = await nats.connect(nats_url)
+    nc = await connect(nats_url)
     try:
         info = await nc.jetstream().consumer_info("QUICKON", durable)
         return bool(info.num_pending == 0 and info.num_ack_pending == 0 and info.delivered.consumer_seq >= delivered)

@@ -10,11 +10,10 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-import nats
 from nats.errors import NoRespondersError
 
 from quickon_common.natsserver import NatsServer
-from support.bus import running
+from support.bus import connect, running
 from support.market import ask, market_service, wait_repository
 
 CATALOG = Path(__file__).resolve().parents[2] / "catalog"
@@ -28,7 +27,7 @@ async def test_the_first_answer_after_a_restart_knows_the_catalog(nats_server: N
         assert (await ask(nats_server.url, "app", app="redis", repository="builtin"))["name"] == "redis"
 
     again = market_service(nats_server.url, database_url, tmp_path / "var", builtin=CATALOG)
-    nc = await nats.connect(nats_server.url)
+    nc = await connect(nats_server.url)
     await again.start()
     try:
         while True:  # the first answer the restarted market gives

@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-import nats
 from nats.aio.msg import Msg
 
 from quickon_common.contracts.deploy import (
@@ -20,7 +19,7 @@ from quickon_common.contracts.deploy import (
     AppUpgradeRequested,
 )
 from quickon_common.natsserver import NatsServer
-from support.bus import events, stream_messages
+from support.bus import connect, events, stream_messages
 from support.deployer import CATALOG, finished, outcome, request
 from support.gateway_flows import accepted, settled, stack, succeeded
 
@@ -38,7 +37,7 @@ async def market_queries(nats_url: str) -> AsyncIterator[list[tuple[str, dict[st
     async def seen(msg: Msg) -> None:
         asked.append((msg.subject.rsplit(".", 1)[-1], json.loads(msg.data)))
 
-    nc = await nats.connect(nats_url)
+    nc = await connect(nats_url)
     try:
         await nc.subscribe("qc.query.market.>", cb=seen)
         await nc.flush()

@@ -10,8 +10,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import nats
-
 from quickon_common.bus import ensure_stream
 from quickon_common.contracts.deploy import SagaStepRecorded
 from quickon_common.db import Database
@@ -20,14 +18,15 @@ from quickon_common.natsserver import NatsServer
 from quickon_common.outbox import Outbox
 from quickon_common.relay import OutboxRelay
 from quickon_deployer.migrations import MIGRATIONS
-from support.bus import eventually, settings_for, stream_count, stream_messages
+from support.bus import connect, eventually, service_environment, settings_for, stream_count, stream_messages
 
 EVENTS = 10_000
 KILL_AT = (1_000, 4_000, 7_000)  # stream sizes after which the relay is killed
 
 
 def start_relay(database_url: str, nats_url: str, log: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "QC_RELAY_BATCH_SIZE": "250", "QC_LOG_JSON": "true"}
+    env = {**os.environ, **service_environment("deployer", nats_url=nats_url), "QC_RELAY_BATCH_SIZE": "250",
+           "QC_LOG_JSON": "true"}  # fmt: skip
     with open(log, "ab") as out:
         return subprocess.Popen(
             [
@@ -57,7 +56,7 @@ async def test_killed_relay_publishes_every_event_exactly_once(
         async with outbox.begin() as uow:
             for i in range(chunk, chunk + 1000):
                 uow.emit(SagaStepRecorded(service=f"svc-{i}", operation="install", step="render", state="started"))
-    nc = await nats.connect(nats_server.url)
+    nc = await connect(nats_server.url)
     await ensure_stream(
         nc.jetstream(), settings_for("deployer", nats_url=nats_server.url, database_url=database_url, var_dir=tmp_path)
     )

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import nats
 from sqlalchemy import delete
 
 from quickon_common.bus import ensure_stream
@@ -23,7 +22,7 @@ from quickon_common.natsserver import NatsServer
 from quickon_common.outbox import Outbox, OutboxRecord
 from quickon_common.relay import OutboxRelay
 from quickon_deployer.migrations import MIGRATIONS
-from support.bus import settings_for, stream_messages
+from support.bus import connect, settings_for, stream_messages
 
 
 def step(service: str) -> SagaStepRecorded:
@@ -37,7 +36,7 @@ async def test_a_new_event_at_a_published_events_position_is_published_and_kept(
     await migrate(db, MIGRATIONS)
     relay = OutboxRelay(db, service="deployer")
     outbox = Outbox(db, source="deployer", published=relay.published)
-    nc = await nats.connect(nats_server.url)
+    nc = await connect(nats_server.url)
     js = nc.jetstream()
     settings = settings_for("deployer", nats_url=nats_server.url, database_url=database_url, var_dir=tmp_path)
     await ensure_stream(js, settings)

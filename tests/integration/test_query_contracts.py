@@ -10,7 +10,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import nats
 import pytest
 from nats.aio.msg import Msg
 
@@ -27,7 +26,7 @@ from quickon_common.objectstore import StoreSettings
 from quickon_common.queries import QueryError, ask
 from quickon_monitor.app import create_service as create_monitor
 from support.backup import backup_platform, ended, install, new_id, send
-from support.bus import running, settings_for
+from support.bus import connect, running, settings_for
 from support.charts import chart_tgz
 from support.gateway import client, gateway_service, log_in
 
@@ -60,7 +59,7 @@ async def test_every_query_is_answered_within_its_contract(nats_server: NatsServ
         assert isinstance(backed_up, BackupCompleted), backed_up
         await audit.audit_log.checkpoint_now()
 
-        nc = await nats.connect(url)
+        nc = await connect(url)
         try:
 
             async def answer(contract: Any, request: QueryRequest) -> Any:
@@ -161,7 +160,7 @@ async def test_a_reply_outside_its_contract_is_a_502_at_the_gateway(nats_server:
     says the deployer broke its contract, naming the field, instead of passing it on or failing with 500."""
     url = nats_server.url
     service, app = gateway_service(url, f"sqlite:///{tmp_path / 'gateway.db'}", tmp_path)
-    deployer_side = await nats.connect(url)
+    deployer_side = await connect(url)
 
     async def broken(msg: Msg) -> None:
         await msg.respond(json.dumps({"services": [{"service": "cache", "namespace": "default"}]}).encode())

@@ -6,19 +6,18 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
-import nats
 from nats.js.api import StreamConfig
 from nats.js.errors import NoStreamResponseError, NotFoundError
 
 from quickon_common.contracts.monitor import AlertResolved
 from quickon_common.natsserver import NatsServer
 from quickon_common.service import Service
-from support.bus import events, eventually, publish, running, settings_for
+from support.bus import connect, events, eventually, publish, running, settings_for
 from support.tally import counts, status, tally_service
 
 
 async def stream_config(nats_url: str) -> StreamConfig | None:
-    nc = await nats.connect(nats_url)
+    nc = await connect(nats_url)
     try:
         return (await nc.jetstream().stream_info("QUICKON")).config
     except NotFoundError:
@@ -48,7 +47,7 @@ async def test_a_deleted_stream_is_recreated_and_nothing_owed_is_lost(
         config_before = await stream_config(nats_server.url)
         assert config_before is not None
 
-        nc = await nats.connect(nats_server.url)
+        nc = await connect(nats_server.url)
         try:
             await nc.jetstream().delete_stream("QUICKON")
         finally:

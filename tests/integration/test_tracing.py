@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-import nats
 import pytest
 from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeoutError
@@ -28,7 +27,7 @@ from quickon_common.contracts.deploy import AppInstalled, AppInstallRequested
 from quickon_common.natsserver import NatsServer
 from quickon_common.service import Service
 from quickon_common.telemetry import continued, export_spans
-from support.bus import eventually, running, settings_for, stream_messages
+from support.bus import connect, eventually, running, settings_for, stream_messages
 from support.deployer import finished, outcome, platform, request
 from support.gateway import client, gateway_service, log_in
 from support.gateway_flows import succeeded
@@ -159,7 +158,7 @@ async def test_a_query_carries_the_trace_and_the_answer_is_its_child(
     nats_server: NatsServer, database_url: str, tmp_path: Path, spans: InMemorySpanExporter
 ) -> None:
     async with traced_stack(nats_server.url, database_url, tmp_path) as s:
-        watcher = await nats.connect(nats_server.url)
+        watcher = await connect(nats_server.url)
         try:
             copies = await watcher.subscribe("qc.query.market.>")  # a copy of each request: not in the queue group
             await watcher.flush()

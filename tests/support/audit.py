@@ -15,6 +15,7 @@ from quickon_common.db import Database
 from quickon_common.envelope import Envelope, encode
 from quickon_common.migrations import migrate
 from quickon_common.outbox import Outbox
+from support.bus import connect
 
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -65,9 +66,7 @@ async def publish_all(nats_url: str, messages: list[tuple[str, dict[str, str], b
     """Publish ``messages`` to the stream in this order, ``window`` acknowledgements in flight."""
     import asyncio
 
-    import nats
-
-    nc = await nats.connect(nats_url)
+    nc = await connect(nats_url)
     try:
         js = nc.jetstream()
         for start in range(0, len(messages), window):
@@ -79,10 +78,9 @@ async def publish_all(nats_url: str, messages: list[tuple[str, dict[str, str], b
 
 async def consumer_idle(nats_url: str, durable: str = "audit-log", stream: str = "QUICKON") -> bool:
     """Whether the audit's durable consumer has nothing pending and nothing unacknowledged."""
-    import nats
     from nats.js.errors import NotFoundError
 
-    nc = await nats.connect(nats_url)
+    nc = await connect(nats_url)
     try:
         info = await nc.jetstream().consumer_info(stream, durable)
     except NotFoundError:

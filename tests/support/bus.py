@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
+import re
+import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -16,17 +19,59 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
+from quickon_common.buscredentials import ensure_seeds, public_key, seed_file
+from quickon_common.buspermissions import ADMIN, CREDENTIALS
 from quickon_common.contracts import Event
 from quickon_common.envelope import Envelope, decode, encode
 from quickon_common.service import Service
-from quickon_common.settings import Settings
+from quickon_common.settings import SERVICES, Settings
 
 JS_API_TIMEOUT_S = 15  # nats-py's 5 s is short for a test machine under load
 
 
+@functools.cache
+def bus_credentials() -> Path:
+    """The folder of this test process's bus credentials (a seed per service and the admin's): every locked
+    nats-server a test starts trusts them (conftest's ``nats_server``)."""
+    folder = Path(tempfile.mkdtemp(prefix="qc-test-bus-"))
+    ensure_seeds(folder, CREDENTIALS)
+    return folder
+
+
+def credential_of(service: str) -> Path:
+    """The seed file ``service`` connects with: its own, or the admin's for a test's own service."""
+    return seed_file(bus_credentials(), service if service in SERVICES else ADMIN)
+
+
 def settings_for(service: str, *, nats_url: str, database_url: str, var_dir: Path, **extra: Any) -> Settings:
-    """Settings pointing a service at the test's own NATS and database."""
+    """Settings pointing a service at the test's own NATS and database, with the service's own bus credential."""
+    extra.setdefault("nats_nkey_file", credential_of(service))
     return Settings(service=service, nats_url=nats_url, database_url=database_url, var_dir=var_dir, **extra)
+
+
+def refusals(log_file: Path) -> list[str]:
+    """What a locked nats-server refused, from its log: ``<credential> may not publish|subscribe to <subject>``."""
+    names = {public_key(seed_file(bus_credentials(), name)): name for name in CREDENTIALS}
+    found = []
+    for line in log_file.read_text(errors="replace").splitlines():
+        if match := VIOLATION.search(line):
+            found.append(
+                f"{names.get(match['key'], match['key'])} may not {match['kind'].lower()} to {match['subject']}"
+            )
+    return sorted(set(found))
+
+
+VIOLATION = re.compile(r'(?P<kind>Publish|Subscription) Violation - Nkey "(?P<key>\w+)", Subject "(?P<subject>[^"]+)"')
+
+
+def service_environment(service: str, *, nats_url: str) -> dict[str, str]:
+    """What a service started as a process of its own needs to reach the test's NATS as itself."""
+    return {"QC_NATS_URL": nats_url, f"QC_{service.upper()}_NATS_NKEY_FILE": str(credential_of(service))}
+
+
+async def connect(nats_url: str, **options: Any) -> NatsClient:
+    """A plain nats-py connection with the test's credential (the admin's: a test may say anything)."""
+    return await nats.connect(nats_url, nkeys_seed=str(credential_of(ADMIN)), **options)
 
 
 async def eventually(check: Callable[[], Awaitable[bool]], *, timeout_s: float = 30, what: str = "condition") -> None:
@@ -71,7 +116,7 @@ async def stream_messages(nats_url: str, subject: str = ">", *, stream: str = "Q
     """Every message stored on ``subject`` in the stream, read with an ephemeral consumer. What it
     counts is the consumer's pending messages: a stream info filtered by subject walks the subjects
     of every stored message, and timed out on a loaded machine with 20,000 of them."""
-    nc = await nats.connect(nats_url)
+    nc = await connect(nats_url)
     try:
         sub = await stream_reader(nc, subject, stream=stream)
         expected = (await sub.consumer_info()).num_pending or 0
@@ -85,7 +130,7 @@ async def stream_messages(nats_url: str, subject: str = ">", *, stream: str = "Q
 
 async def stream_count(nats_url: str, *, stream: str = "QUICKON") -> int:
     """How many messages the stream holds."""
-    nc = await nats.connect(nats_url)
+    nc = await connect(nats_url)
     try:
         return int((await nc.jetstream().stream_info(stream)).state.messages)
     finally:
@@ -96,7 +141,7 @@ async def declare_stream(nats_url: str) -> None:
     """Create the QUICKON stream before any service starts (to publish ahead of it)."""
     from quickon_common.bus import ensure_stream
 
-    nc = await nats.connect(nats_url)
+    nc = await connect(nats_url)
     try:
         await ensure_stream(nc.jetstream(), Settings(service="test"))
     finally:
@@ -111,7 +156,7 @@ async def publish(
     subject, headers, body = encode(event, envelope)
     if msg_id:
         headers["Nats-Msg-Id"] = msg_id
-    nc = await nats.connect(nats_url)
+    nc = await connect(nats_url)
     try:
         await nc.jetstream().publish(subject, body, headers=headers)
     finally:
@@ -128,7 +173,7 @@ async def query(
     nats_url: str, subject: str, body: dict[str, Any] | None = None, *, timeout_s: float = 30
 ) -> dict[str, Any]:
     """A request/reply query (``qc.query.<service>.<name>``) and its JSON answer."""
-    nc = await nats.connect(nats_url)
+    nc = await connect(nats_url)
     try:
         reply = await nc.request(subject, json.dumps(body or {}).encode(), timeout=timeout_s)
         answer: dict[str, Any] = json.loads(reply.data)

@@ -9,7 +9,6 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-import nats
 from nats.errors import TimeoutError as NatsTimeoutError
 
 from quickon_common.contracts import Event
@@ -17,7 +16,7 @@ from quickon_common.envelope import Envelope, decode
 from quickon_common.service import Service
 from quickon_deployer.app import DeployerParts, build
 from quickon_deployer.settings import DeployerSettings
-from support.bus import publish, query, running, settings_for, stream_reader
+from support.bus import connect, publish, query, running, settings_for, stream_reader
 from support.market import market_service, wait_repository
 
 CATALOG = Path(__file__).resolve().parents[2] / "catalog"
@@ -77,7 +76,7 @@ async def finished(nats_url: str, operation_id: str, *, timeout_s: float = 60) -
     """Wait for the operation's outcome event; every event of the operation in the stream by then, in
     stream order. One consumer reads the stream once as it grows (a test with hundreds of operations
     would otherwise read the whole stream again at every poll)."""
-    nc = await nats.connect(nats_url)
+    nc = await connect(nats_url)
     try:
         reader = await stream_reader(nc, "qc.deploy.>")
         found: list[Event] = []

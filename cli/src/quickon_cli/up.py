@@ -1,6 +1,7 @@
 """``qc up``: the whole platform on one machine, on embedded defaults.
 
-nats-server (unless ``QC_NATS_URL`` already answers), then the six services as their own
+nats-server (unless ``QC_NATS_URL`` already answers; locked, each service with a credential of its own:
+see :mod:`.upbus`), then the six services as their own
 processes, each watched: one that dies is started again with backoff, and Ctrl-C stops
 them all cleanly. Logs go to ``var/logs/<service>.log`` as JSON lines. Once everything is ready
 it says how to log in (the first admin's generated password, and where it is kept) and the
@@ -24,9 +25,12 @@ from urllib.parse import urlparse
 import httpx
 
 from quickon_common.blobs import NEEDED_MAX_PAYLOAD
+from quickon_common.buscredentials import CredentialError
 from quickon_common.files import OWNER_ONLY_UMASK, owner_only_directory, owner_only_file
 from quickon_common.natsserver import NatsServer, NatsServerError, port_answers, server_info
 from quickon_common.settings import SERVICES, load_settings
+
+from .upbus import credentials_dir, missing_credentials, prepare_stream, service_environment
 
 STABLE_AFTER_S = 60.0
 CHECKOUT = Path(__file__).resolve().parents[3]
@@ -99,7 +103,8 @@ class Supervisor:
                     f"port {port} for {name} is already in use (another 'qc up'?): stop it, "
                     f"or choose another port with QC_{name.upper()}_HTTP_PORT"
                 )
-            self.components.append(Component(name, port, self.var_dir / "logs" / f"{name}.log", env=env))
+            own = service_environment(name, credentials_dir(self.var_dir)) if self.nats else {}
+            self.components.append(Component(name, port, self.var_dir / "logs" / f"{name}.log", env={**env, **own}))
         for component in self.components:
             component.start()
             self.say(f"  starting {component.name:<9} {component.url}", component=component.name, state="starting")
@@ -114,9 +119,12 @@ class Supervisor:
         if host not in ("127.0.0.1", "localhost"):
             raise SystemExit(f"NATS at {self.nats_url} does not answer; start it, or unset QC_NATS_URL to run one here")
         try:
-            self.nats = NatsServer(self.var_dir / "nats", port=port).start()
-        except NatsServerError as error:
+            self.nats = NatsServer(self.var_dir / "nats", port=port, credentials=credentials_dir(self.var_dir)).start()
+            prepare_stream(load_settings("gateway"), credentials_dir(self.var_dir))
+        except (NatsServerError, CredentialError) as error:
             raise SystemExit(str(error)) from None
+        except Exception as error:  # the stream could not be made: say so rather than start services that wait
+            raise SystemExit(f"nats-server started, but the stream could not be prepared: {error}") from None
         self.say(
             f"  started nats-server {self.nats.url} (data in {self.var_dir / 'nats'})",
             component="nats",
@@ -139,6 +147,11 @@ class Supervisor:
             )
         if needs:
             raise SystemExit(f"NATS at {self.nats_url} cannot carry QuickOn: it needs {' and '.join(needs)}")
+        if info.get("auth_required") and (missing := missing_credentials(dict(os.environ))):
+            raise SystemExit(
+                f"NATS at {self.nats_url} asks for credentials: set {', '.join(missing)} to each service's NKey "
+                "seed file (the permissions each needs are in docs/nats-permissions.md)"
+            )
 
     def watch_once(self, client: httpx.Client) -> None:
         """Check every component once: readiness changes are reported, the dead restarted."""

@@ -1,7 +1,10 @@
 """Run a local nats-server with JetStream: for ``qc up``, the tests and the benchmarks.
 
 Installs it with apt-get when it is missing (Debian's package is 2.9, which has JetStream).
-The data lives in a directory of ours, so a stop and a start keep the stream.
+The data lives in a directory of ours, so a stop and a start keep the stream. Given a folder of
+credentials, it runs locked: one NKey user per service and the admin, each with the permissions of
+:mod:`.buspermissions` (seeds made where missing, see :mod:`.buscredentials`); given certificates,
+it speaks TLS only.
 """
 
 from __future__ import annotations
@@ -12,8 +15,12 @@ import shutil
 import socket
 import subprocess
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from .buscredentials import ensure_seeds, public_key, seed_file
+from .buspermissions import CREDENTIALS, authorization_config
 
 INSTALL_HINT = "install it with 'apt-get install nats-server' or put nats-server on PATH"
 
@@ -70,14 +77,45 @@ def server_info(host: str, port: int, *, timeout_s: float = 2.0) -> dict[str, An
     return info
 
 
+@dataclass(frozen=True)
+class ServerTls:
+    """The server's certificate and key, and the CA it trusts for client certificates (asked for when
+    ``verify_clients``)."""
+
+    cert_file: Path
+    key_file: Path
+    ca_file: Path | None = None
+    verify_clients: bool = False
+
+    def config(self) -> str:
+        """nats-server's ``tls`` block."""
+        lines = [f"  cert_file: {json.dumps(str(self.cert_file))}", f"  key_file: {json.dumps(str(self.key_file))}"]
+        if self.ca_file is not None:
+            lines.append(f"  ca_file: {json.dumps(str(self.ca_file))}")
+        if self.verify_clients:
+            lines.append("  verify: true")
+        lines.append("  timeout: 2")
+        return "tls {\n" + "\n".join(lines) + "\n}\n"
+
+
 class NatsServer:
-    """One nats-server process on 127.0.0.1 with JetStream storing under ``data_dir``."""
+    """One nats-server process on 127.0.0.1 with JetStream storing under ``data_dir``; locked with the
+    seeds in ``credentials`` (a folder, made owner-only) when given, speaking TLS when ``tls`` is given."""
 
     def __init__(
-        self, data_dir: Path, *, port: int | None = None, log_file: Path | None = None, max_payload: str = "1MB"
+        self,
+        data_dir: Path,
+        *,
+        port: int | None = None,
+        log_file: Path | None = None,
+        max_payload: str = "1MB",
+        credentials: Path | None = None,
+        tls: ServerTls | None = None,
     ) -> None:
         self.data_dir = Path(data_dir)
         self.max_payload = max_payload
+        self.credentials = credentials
+        self.tls = tls
         self.port = port or free_port()
         self.log_file = log_file or self.data_dir / "nats-server.log"
         self.binary = nats_server_binary()
@@ -92,16 +130,30 @@ class NatsServer:
         """The server configuration: JetStream on file storage, fsync on every write where supported."""
         # sync_interval arrived in nats-server 2.10; 2.9 refuses the whole file if it is there.
         sync = "  sync_interval: always\n" if server_version(self.binary) >= (2, 10, 0) else ""
-        return (
+        config = (
             f"listen: 127.0.0.1:{self.port}\n"
             f"max_payload: {self.max_payload}\n"
             f'jetstream {{\n  store_dir: "{self.data_dir / "jetstream"}"\n{sync}}}\n'
         )
+        if self.credentials is not None:
+            seeds = ensure_seeds(self.credentials, CREDENTIALS)
+            config += authorization_config({name: public_key(path) for name, path in seeds.items()})
+        if self.tls is not None:
+            config += self.tls.config()
+        return config
+
+    def seed_file(self, credential: str) -> Path:
+        """The seed file of ``credential`` (a service's name or ``admin``) on a locked server."""
+        if self.credentials is None:
+            raise NatsServerError("this nats-server runs without credentials")
+        return seed_file(self.credentials, credential)
 
     def start(self, *, timeout_s: float = 15) -> NatsServer:
         """Start the server and wait until it accepts connections."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         config_file = self.data_dir / "nats-server.conf"
+        config_file.touch(mode=0o600)  # it names who may connect: the owner's alone
+        config_file.chmod(0o600)
         config_file.write_text(self.config())
         with open(self.log_file, "ab") as log:
             self.process = subprocess.Popen([self.binary, "-c", str(config_file)], stdout=log, stderr=log)

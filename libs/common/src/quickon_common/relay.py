@@ -26,6 +26,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
 from .bus import ensure_stream, recreate_stream, stream_missing
+from .buscredentials import connect_options
 from .db import Database
 from .logs import configure_logging
 from .outbox import OutboxRecord
@@ -71,6 +72,11 @@ class OutboxRelay:
         # remembered as published would then skip (and delete) an event never published.
         self.published: set[str] = set()
         self._forgetting: asyncio.Task[None] | None = None
+        # Services may share a database, and with it the outbox table; each relay publishes the rows its
+        # own service wrote (their CloudEvents source, as the outbox stores the headers), since the bus lets
+        # a service's credential publish its own events only (quickon_common.buspermissions).
+        table = OutboxRecord.__table__  # type: ignore[attr-defined]
+        self._mine = table.c.headers.contains(f'"ce-source":{json.dumps(service)}', autoescape=True)
 
     def wake(self) -> None:
         """Publish now rather than at the next poll (called after a commit with events)."""
@@ -156,7 +162,7 @@ class OutboxRelay:
         table = OutboxRecord.__table__  # type: ignore[attr-defined]
         query = (
             sa_select(table.c.position, table.c.event_id, table.c.subject, table.c.headers, table.c.body)
-            .where(table.c.position > after)
+            .where(table.c.position > after, self._mine)
             .order_by(table.c.position)
             .limit(self.batch_size)
         )
@@ -192,10 +198,10 @@ class OutboxRelay:
             await session.commit()
 
     async def backlog(self) -> int:
-        """How many committed events wait to be published."""
+        """How many committed events of this service wait to be published."""
         await self.forget_published()
         async with self.db.read_session() as session:
-            count = (await session.exec(select(func.count()).select_from(OutboxRecord))).one()
+            count = (await session.exec(select(func.count()).select_from(OutboxRecord).where(self._mine))).one()
         BACKLOG.labels(self.service).set(count)
         return int(count)
 
@@ -207,7 +213,9 @@ async def _main(args: argparse.Namespace) -> None:
     configure_logging(f"{args.service}-relay", level=settings.log_level, json_lines=settings.log_json)
     db = Database(settings.effective_database_url, sqlite_synchronous=settings.sqlite_synchronous)
     # The service's migrations make the outbox when it starts: until then the relay retries, saying why.
-    nc = await nats.connect(settings.nats_url, max_reconnect_attempts=-1, reconnect_time_wait=0.5)
+    nc = await nats.connect(
+        settings.nats_url, max_reconnect_attempts=-1, reconnect_time_wait=0.5, **connect_options(settings)
+    )
     js = nc.jetstream()
     await ensure_stream(js, settings)
     relay = OutboxRelay(

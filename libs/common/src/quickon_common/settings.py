@@ -35,6 +35,9 @@ PER_SERVICE_FIELDS = (
     "s3_region",
     "store_part_size",
     "store_encryption_key",
+    "nats_nkey_file",
+    "nats_tls_cert_file",
+    "nats_tls_key_file",
 )
 
 
@@ -45,6 +48,13 @@ class Settings(BaseSettings):
 
     service: str = "quickon"
     nats_url: str = "nats://127.0.0.1:4222"
+    # The bus credential (quickon_common.buscredentials): this service's NKey seed file; unset, no credential
+    # (a NATS without authorization). TLS to NATS: the CA that signed the server's certificate, and a
+    # client certificate when the server asks for one.
+    nats_nkey_file: Path | None = None
+    nats_tls_ca_file: Path | None = None
+    nats_tls_cert_file: Path | None = None
+    nats_tls_key_file: Path | None = None
     var_dir: Path = Path("var")
     database_url: str | None = None
     http_host: str = "127.0.0.1"
