@@ -45,8 +45,11 @@ def document(version: str = "0.1.0") -> str:
     spec = AsyncAPI(broker, title="QuickOn events and queries", version=version, description=DESCRIPTION)
     described: dict[str, Any] = json.loads(spec.to_specification().to_json())
     _add_replies(described, queries)
-    for part in ("channels", "operations"):  # by subject, for a reader (FastStream's order is its own)
+    # By subject, for a reader and for a stable diff (FastStream's order is its own, and varies per run).
+    for part in ("channels", "operations"):
         described[part] = dict(sorted(described[part].items()))
+    for part, found in described.get("components", {}).items():
+        described["components"][part] = dict(sorted(found.items()))
     return json.dumps(described)
 
 
