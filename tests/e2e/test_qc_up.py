@@ -9,6 +9,7 @@ import signal
 import stat
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +22,7 @@ from quickon_common.settings import SERVICES
 
 
 @pytest.fixture
-def platform(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], dict[str, int], int]]:
+def platform(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], dict[str, int], int, list[str]]]:
     ports = {name: free_port() for name in SERVICES}
     nats_port = free_port()
     env = {
@@ -38,7 +39,12 @@ def platform(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], dict[str, 
         env=env,
         start_new_session=True,  # its own process group: a failed test still takes every service down with it
     )
-    yield process, ports, nats_port
+    # Read as it comes, so the test can wait for what qc up says (its own view of readiness may lag the
+    # test's probes by a round of its watch loop).
+    said: list[str] = []
+    reader = threading.Thread(target=lambda: said.extend(process.stdout or ()), daemon=True)
+    reader.start()
+    yield process, ports, nats_port, said
     if process.poll() is None:
         process.kill()
         process.wait()
@@ -62,9 +68,10 @@ def status(port: int, path: str) -> int:
 
 
 def test_qc_up_runs_supervises_and_stops_the_platform(platform, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    process, ports, nats_port = platform
+    process, ports, nats_port, said = platform
     wait_for(lambda: all(status(p, "/healthz") == 200 for p in ports.values()), timeout_s=120, what="every /healthz")
     wait_for(lambda: all(status(p, "/readyz") == 200 for p in ports.values()), what="every /readyz")
+    wait_for(lambda: any("QuickOn is up" in line for line in said), what="qc up to say the platform is up")
     assert port_answers("127.0.0.1", nats_port), "qc up started its own nats-server"
     # Locked: every service got ready with its own credential, kept readable by the owner alone.
     assert server_info("127.0.0.1", nats_port).get("auth_required") is True
@@ -89,9 +96,9 @@ def test_qc_up_runs_supervises_and_stops_the_platform(platform, tmp_path: Path) 
     )
 
     process.send_signal(signal.SIGINT)
-    output, _ = process.communicate(timeout=30)
-    assert process.returncode == 0
-    lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    assert process.wait(timeout=30) == 0
+    wait_for(lambda: any('"stopped"' in line for line in said), what="qc up's last line")
+    lines = [json.loads(line) for line in said if line.startswith("{")]
     assert any(line.get("state") == "ready" and "API answers" in line["message"] for line in lines)
     assert any(line.get("component") == "deployer" and line.get("state") == "restarting" for line in lines)
     assert lines[-1]["state"] == "stopped"
