@@ -164,7 +164,7 @@ class Outcomes:
         """Publish ``event`` as the gateway would; seconds until its outcome, and the outcome."""
         op_id = str(uuid.uuid4())
         event = event.model_copy(update={"operation_id": op_id})
-        subject, headers, body = encode(event, Envelope.new(event, source="gateway", actor="bench"))
+        subject, headers, body = encode(event, Envelope.new(event, source="gateway", actor="bench", team="bench"))
         future = self.waiting[op_id] = asyncio.get_running_loop().create_future()
         begun = time.perf_counter()
         await self.nc.jetstream().publish(subject, body, headers=headers)
