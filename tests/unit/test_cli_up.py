@@ -1,4 +1,5 @@
-"""What `qc up` says once the gateway is ready: the first admin's password and a first app's commands."""
+"""What `qc up` says once the gateway is ready: where the console is, the first admin's password and a first
+app's commands."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ def test_a_generated_password_is_shown_with_where_it_is_kept(tmp_path: Path) -> 
     kept.parent.mkdir()
     kept.write_text("Correct-Horse-7\n")
     said = text(first_steps(gateway_url="http://127.0.0.1:8080", var_dir=tmp_path, env={}))
+    assert said.startswith("  Open the console in a browser: http://127.0.0.1:8080/ ")
     assert "password: Correct-Horse-7" in said
     assert str(kept) in said
     assert "qc login -u admin\n" in said

@@ -213,9 +213,11 @@ class Supervisor:
 
 
 def first_steps(*, gateway_url: str, var_dir: Path, env: dict[str, str]) -> list[tuple[str, dict[str, Any]]]:
-    """What to tell the person once the gateway is ready: the first admin's password when the gateway
-    generated one (and where it is kept), and the commands that install a first app."""
-    lines: list[tuple[str, dict[str, Any]]] = []
+    """What to tell the person once the gateway is ready: where the console is, the first admin's password
+    when the gateway generated one (and where it is kept), and the commands that install a first app."""
+    lines: list[tuple[str, dict[str, Any]]] = [
+        (f"  Open the console in a browser: {gateway_url}/ (sign in as admin)", {"hint": "console", "url": gateway_url})
+    ]
     password_file = var_dir / "gateway" / "initial-admin-password"
     try:
         password = password_file.read_text(encoding="utf-8").strip()

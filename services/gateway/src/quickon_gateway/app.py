@@ -9,7 +9,7 @@ from quickon_common.sealing import Sealer
 from quickon_common.service import VERSION, Service
 from quickon_common.settings import Settings
 
-from . import problems, routes, stalled, tracking
+from . import console, problems, routes, stalled, tracking
 from .auth.first_admin import ensure_first_admin
 from .auth.routes import router as auth_router
 from .auth.throttle import LoginThrottle
@@ -75,4 +75,5 @@ def create_gateway(settings: Settings | None = None, gateway: GatewaySettings | 
     app.include_router(auth_router)
     app.include_router(users_router)
     app.include_router(teams_router)
+    console.install(app, gateway.console_dir or console.default_root())
     return service, app

@@ -153,15 +153,20 @@ def install(app: FastAPI, *, body_limit: Callable[[str], int]) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http(request: Request, error: StarletteHTTPException) -> Response:
-        detail = error.detail if isinstance(error.detail, str) and error.detail not in _PHRASES else None
-        return problem_response(
-            request,
-            error.status_code,
-            detail or ADVICE.get(error.status_code, HTTPStatus(error.status_code).phrase),
-            headers=dict(error.headers or {}),
-        )
+        return http_problem(request, error)
 
     app.add_middleware(RequestIdentity, body_limit=body_limit)
+
+
+def http_problem(request: Request, error: StarletteHTTPException) -> Response:
+    """Starlette's own errors (no route, wrong method) as problem documents, with advice where its text has none."""
+    detail = error.detail if isinstance(error.detail, str) and error.detail not in _PHRASES else None
+    return problem_response(
+        request,
+        error.status_code,
+        detail or ADVICE.get(error.status_code, HTTPStatus(error.status_code).phrase),
+        headers=dict(error.headers or {}),
+    )
 
 
 class RequestIdentity:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -53,4 +55,7 @@ class GatewaySettings(BaseSettings):
         default=None,
         description="a second listener on http_host with /metrics and /readyz's reasons; the public port has "
         "neither (bare /readyz; /metrics for admins)",
+    )
+    console_dir: Path | None = Field(
+        default=None, description="the built console (index.html, assets/); unset: web/dist of this checkout"
     )

@@ -1,0 +1,36 @@
+import { defineMessages } from "../i18n";
+
+export const messages = defineMessages({
+  en: {
+    product: "QuickOn",
+    navigation: "Main",
+    dashboard: "Dashboard",
+    market: "Market",
+    services: "Services",
+    operations: "Operations",
+    activity: "Activity",
+    audit: "Audit",
+    admin: "Admin",
+    account: "Account",
+    signOut: "Sign out",
+    signedInAs: "Signed in as {name}",
+    connectionLost: "Connection to the platform lost; reconnecting…",
+    notFound: "There is no such page. Use the menu to go on.",
+  },
+  "zh-CN": {
+    product: "QuickOn",
+    navigation: "主菜单",
+    dashboard: "概览",
+    market: "应用市场",
+    services: "服务",
+    operations: "操作",
+    activity: "动态",
+    audit: "审计",
+    admin: "管理",
+    account: "账号",
+    signOut: "退出登录",
+    signedInAs: "当前用户：{name}",
+    connectionLost: "与平台的连接已断开，正在重新连接…",
+    notFound: "没有这个页面，请从菜单继续。",
+  },
+});

@@ -1,0 +1,27 @@
+import { useId, useState } from "react";
+
+import { useT } from "../i18n";
+import { messages } from "./messages";
+
+/** A destructive action that runs only once the user typed ``name`` (an uninstall, a delete). */
+export function TypedConfirm(props: { name: string; action: string; onConfirm: () => void; onCancel: () => void; busy?: boolean }) {
+  const t = useT(messages);
+  const [typed, setTyped] = useState("");
+  const id = useId();
+  return (
+    <div role="dialog" aria-modal="true" aria-labelledby={`${id}-label`} className="dialog">
+      <label id={`${id}-label`} htmlFor={id}>
+        {t("typeToConfirm", { name: props.name })}
+      </label>
+      <input id={id} value={typed} onChange={(e) => setTyped(e.target.value)} autoFocus autoComplete="off" />
+      <div className="actions">
+        <button type="button" className="danger" disabled={typed !== props.name || props.busy} onClick={props.onConfirm}>
+          {props.action}
+        </button>
+        <button type="button" onClick={props.onCancel}>
+          {t("cancel")}
+        </button>
+      </div>
+    </div>
+  );
+}
