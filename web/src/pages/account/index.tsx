@@ -1,9 +1,19 @@
-import { defineMessages, useT } from "../../i18n";
+// The account area: the signed-in user's own password and personal API tokens.
+import { useAuth } from "../../auth";
+import { useT } from "../../i18n";
+import { messages } from "./messages";
+import { PasswordForm } from "./PasswordForm";
+import { Tokens } from "./Tokens";
 
-const messages = defineMessages({ en: { title: "Account" }, "zh-CN": { title: "Account" } });
-
-// Placeholder until this page is built (issue 19).
 export default function AccountPage() {
   const t = useT(messages);
-  return <h1>{t("title")}</h1>;
+  const { me } = useAuth();
+  return (
+    <>
+      <h1>{t("title")}</h1>
+      {me && <p>{t("signedInAs", { name: me.username })}</p>}
+      <PasswordForm />
+      <Tokens />
+    </>
+  );
 }

@@ -1,9 +1,32 @@
-import { defineMessages, useT } from "../../i18n";
+// The audit area: search the tamper-evident log with filters, open an entry's details (its hashes, its
+// inclusion proof), verify the whole log (platform admins), export what matches.
+import { useMemo } from "react";
+import { useSearchParams } from "react-router";
 
-const messages = defineMessages({ en: { title: "Audit" }, "zh-CN": { title: "Audit" } });
+import { useAuth } from "../../auth";
+import { useT } from "../../i18n";
+import { EntryTable } from "./EntryTable";
+import { ExportPanel } from "./ExportPanel";
+import { FilterForm } from "./FilterForm";
+import { filtersFrom, searchOf } from "./filters";
+import { messages } from "./messages";
+import { VerifyPanel } from "./VerifyPanel";
 
-// Placeholder until this page is built (issue 19).
 export default function AuditPage() {
   const t = useT(messages);
-  return <h1>{t("title")}</h1>;
+  const { me } = useAuth();
+  const [search, setSearch] = useSearchParams();
+  const filters = useMemo(() => filtersFrom(search), [search]);
+  return (
+    <>
+      <h1>{t("title")}</h1>
+      <p className="hint">{t("intro")}</p>
+      {/* GET /audit/verify reads every team's entries: platform admins only (routes/audit.py). */}
+      {me?.is_admin && <VerifyPanel />}
+      <FilterForm value={filters} onApply={(chosen) => setSearch(searchOf(chosen))} />
+      <ExportPanel filters={filters} />
+      <h2>{t("entries")}</h2>
+      <EntryTable filters={filters} />
+    </>
+  );
 }
