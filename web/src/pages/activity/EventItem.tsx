@@ -28,7 +28,7 @@ export function EventItem({ event }: { event: PlatformEvent }) {
           {body.actor && <span> · {t("actor", { actor: body.actor })}</span>}
           {body.team && <span> · {t("team", { team: body.team })}</span>}
         </summary>
-        <pre className="json" aria-label={t("body")}>
+        <pre className="json">
           {JSON.stringify(body.data ?? body, null, 2)}
         </pre>
       </details>

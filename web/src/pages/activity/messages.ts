@@ -13,7 +13,6 @@ export const messages = defineMessages({
     subject: "Subject",
     actor: "By {actor}",
     team: "team {team}",
-    body: "Body",
   },
   "zh-CN": {
     title: "动态",
@@ -27,6 +26,5 @@ export const messages = defineMessages({
     subject: "主题",
     actor: "操作者 {actor}",
     team: "团队 {team}",
-    body: "内容",
   },
 });
