@@ -18,7 +18,9 @@ WEB_DIST = Path(__file__).resolve().parents[3] / "web" / "dist" / "index.html"
 @pytest.fixture(scope="package")
 def console_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     assert WEB_DIST.is_file(), "the console is not built: `make test` builds it (make web)"
-    with platform(tmp_path_factory.mktemp("console") / "var") as running:
+    # A loaded machine (CI beside other work) can take minutes to start seven processes; the fixture's
+    # default of two is for a quiet one.
+    with platform(tmp_path_factory.mktemp("console") / "var", timeout_s=400) as running:
         yield running
 
 
