@@ -1,6 +1,7 @@
 """The service page's Backups tab in Chromium: back up now and see it complete, verify it, restore it as a new
-service that runs, set a schedule (a bad cron named at its field, then a good one), and what a viewer is
-offered; no serious accessibility violation. One gitea service, installed through the API, serves them all."""
+service that runs, delete a backup, set a schedule (a bad cron named at its field, then a good one), and what
+a viewer is offered; no serious accessibility violation. One gitea service, installed through the API, serves
+them all."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from support.platform import ADMIN_PASSWORD, Platform
 
 SERVICE = "keep"
 COPY = "keep-copy"
+OPERATION_MS = 60_000  # how long an operation may take to end on a busy machine (expect waits 5 s by default)
 
 
 def wait_until(check: Any, *, what: str, timeout_s: float = 120) -> Any:
@@ -44,7 +46,8 @@ def succeeded(api: httpx.Client, operation: dict[str, Any]) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def api(console_platform: Platform) -> Iterator[httpx.Client]:
     token = token_of(console_platform.url, "admin", ADMIN_PASSWORD)
-    with httpx.Client(base_url=console_platform.url, headers={"Authorization": f"Bearer {token}"}, timeout=30) as client:
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=console_platform.url, headers=headers, timeout=30) as client:
         yield client
 
 
@@ -67,14 +70,18 @@ def test_back_up_now_verify_and_restore_as_a_new_service(
     expect(tab.get_by_text("No backups yet")).to_be_visible()
 
     tab.get_by_role("button", name="Back up now").click()
-    expect(tab.get_by_role("region", name=re.compile(f"^Progress of backup {service}"))).to_contain_text("Done.")
+    expect(tab.get_by_role("region", name=re.compile(f"^Progress of backup {service}"))).to_contain_text(
+        "Done.", timeout=OPERATION_MS
+    )
     row = tab.get_by_role("row").filter(has_text="by hand")
     expect(row).to_contain_text("completed")
     backup_id = row.get_attribute("data-backup")
     assert backup_id
 
     row.get_by_role("button", name="Verify").click()
-    expect(tab.get_by_text(re.compile(f"Backup {backup_id} is sound: its \\d+ parts were read back"))).to_be_visible()
+    expect(tab.get_by_text(re.compile(f"Backup {backup_id} is sound: its \\d+ parts were read back"))).to_be_visible(
+        timeout=OPERATION_MS
+    )
     expect(row).to_contain_text("verified")
     assert serious_violations(page) == []
 
@@ -83,7 +90,7 @@ def test_back_up_now_verify_and_restore_as_a_new_service(
     dialog.get_by_label("As a new service").check()
     dialog.get_by_label("New service's name").fill(COPY)
     dialog.get_by_role("button", name="Restore as a new service").click()
-    expect(dialog.get_by_text(f"Restored as {COPY}")).to_be_visible()
+    expect(dialog.get_by_text(f"Restored as {COPY}")).to_be_visible(timeout=OPERATION_MS)
     expect(dialog.get_by_role("link", name=f"open {COPY}")).to_have_attribute("href", f"/services/{COPY}")
     copy = wait_until(
         lambda: (s := api.get(f"/api/v1/services/{COPY}").json()).get("status") == "running" and s, what="the copy"
@@ -94,9 +101,20 @@ def test_back_up_now_verify_and_restore_as_a_new_service(
     dialog.get_by_label(f"In place, into {service}").check()
     confirm = dialog.get_by_role("button", name="Restore in place")
     expect(confirm).to_be_disabled()
-    dialog.get_by_label(f"Type {service} to confirm").fill(service)
+    dialog.get_by_role("textbox", name=f"Type {service} to confirm").fill(service)
     expect(confirm).to_be_enabled()
     assert serious_violations(page) == []
+    dialog.get_by_role("button", name="Cancel").click()
+
+    # The copy's own backup, deleted after a confirmation: the copy's tab lists none afterwards.
+    succeeded(api, api.post(f"/api/v1/services/{COPY}/backups").json())
+    page.goto(f"{console_platform.url}/services/{COPY}/backups")
+    tab.get_by_role("row").filter(has_text="by hand").get_by_role("button", name="Delete").click()
+    removal = tab.get_by_role("region", name=re.compile("^Delete backup "))
+    expect(removal).to_contain_text("it cannot be restored afterwards")
+    removal.get_by_role("button", name="Delete").click()
+    expect(removal.get_by_role("status").filter(has_text="Done.")).to_be_visible(timeout=OPERATION_MS)
+    expect(tab.get_by_text("No backups yet")).to_be_visible()
 
 
 def test_a_schedule_with_a_bad_cron_is_refused_at_the_field_then_a_good_one_is_set(
@@ -122,7 +140,7 @@ def test_a_schedule_with_a_bad_cron_is_refused_at_the_field_then_a_good_one_is_s
 
     schedule.get_by_label("Time zone").fill("Asia/Shanghai")
     schedule.get_by_role("button", name="Save schedule").click()
-    expect(schedule.get_by_role("status").filter(has_text="Done.")).to_be_visible()
+    expect(schedule.get_by_role("status").filter(has_text="Done.")).to_be_visible(timeout=OPERATION_MS)
     expect(schedule.get_by_text("Current schedule: 0 3 * * * (Asia/Shanghai), keep 3")).to_be_visible()
     saved = api.get(f"/api/v1/services/{service}/backups/schedule").json()["schedules"]
     assert [(s["cron"], s["timezone"], s["keep_last"]) for s in saved] == [("0 3 * * *", "Asia/Shanghai", 3)]

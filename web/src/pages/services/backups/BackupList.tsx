@@ -16,17 +16,16 @@ export function BackupList({ service, may }: { service: ServiceRef; may: May }) 
   const t = useT(messages);
   const format = useFormat();
   const backups = useBackups(service);
-  const [chosen, setChosen] = useState<{ backup: Backup; action: Action } | null>(null);
+  const [chosen, setChosen] = useState<{ backup: Backup; action: Action; time: number } | null>(null);
   // One command at a time from the list: choosing another action forgets the previous one's progress.
   const command = useCommand();
   const choose = (backup: Backup, action: Action) => {
     command.reset();
-    setChosen({ backup, action });
+    setChosen({ backup, action, time: Date.now() }); // a new panel each time, even for the same choice
     if (action === "verify") command.run(() => api.post<Operation>(backupPath(backup.backup_id, "/verify")));
   };
   if (backups.isPending) return <Busy label={t("loadingBackups")} />;
   if (backups.isError) return <ErrorNote error={backups.error} />;
-  if (backups.data.length === 0) return <p>{t("none")}</p>;
   const known = (prefix: "trigger" | "status", value: string) => {
     const key = `${prefix}.${value}` as Parameters<typeof t>[0];
     return key in messages.en ? t(key) : value;
@@ -41,55 +40,59 @@ export function BackupList({ service, may }: { service: ServiceRef; may: May }) 
   const anyActions = backups.data.some((b) => offered(b).length > 0);
   return (
     <>
-      <table>
-        <caption className="visually-hidden">{t("listCaption", { name: service.name })}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{t("when")}</th>
-            <th scope="col">{t("size")}</th>
-            <th scope="col">{t("trigger")}</th>
-            <th scope="col">{t("state")}</th>
-            {anyActions && <th scope="col">{t("actions")}</th>}
-          </tr>
-        </thead>
-        <tbody>
-          {backups.data.map((backup) => (
-            <tr key={backup.backup_id} data-backup={backup.backup_id}>
-              <td>
-                <time dateTime={backup.created_at ?? undefined}>{format.date(backup.created_at)}</time>
-              </td>
-              <td>{backup.size_bytes == null ? "—" : format.bytes(backup.size_bytes)}</td>
-              <td>{known("trigger", backup.trigger)}</td>
-              <td>
-                <span className={backup.status === "failed" ? "status-bad" : backup.status === "completed" ? "status-ok" : ""}>
-                  {known("status", backup.status)}
-                </span>
-                {backup.reason && backup.status === "failed" ? <span>: {backup.reason}</span> : null}
-                {backup.verified_at ? <span> · {t("verifiedAt", { date: format.date(backup.verified_at) })}</span> : null}
-              </td>
-              {anyActions && (
-                <td>
-                  <div className="actions inline">
-                    {offered(backup).map((action) => (
-                      <button
-                        key={action}
-                        type="button"
-                        className={action === "delete" ? "danger" : "secondary"}
-                        onClick={() => choose(backup, action)}
-                      >
-                        {t(action)}
-                      </button>
-                    ))}
-                  </div>
-                </td>
-              )}
+      {backups.data.length === 0 ? (
+        <p>{t("none")}</p>
+      ) : (
+        <table>
+          <caption className="visually-hidden">{t("listCaption", { name: service.name })}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{t("when")}</th>
+              <th scope="col">{t("size")}</th>
+              <th scope="col">{t("trigger")}</th>
+              <th scope="col">{t("state")}</th>
+              {anyActions && <th scope="col">{t("actions")}</th>}
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {backups.data.map((backup) => (
+              <tr key={backup.backup_id} data-backup={backup.backup_id}>
+                <td>
+                  <time dateTime={backup.created_at ?? undefined}>{format.date(backup.created_at)}</time>
+                </td>
+                <td>{backup.size_bytes == null ? "—" : format.bytes(backup.size_bytes)}</td>
+                <td>{known("trigger", backup.trigger)}</td>
+                <td>
+                  <span className={backup.status === "failed" ? "status-bad" : backup.status === "completed" ? "status-ok" : ""}>
+                    {known("status", backup.status)}
+                  </span>
+                  {backup.reason && backup.status === "failed" ? <span>: {backup.reason}</span> : null}
+                  {backup.verified_at ? <span> · {t("verifiedAt", { date: format.date(backup.verified_at) })}</span> : null}
+                </td>
+                {anyActions && (
+                  <td>
+                    <div className="actions inline">
+                      {offered(backup).map((action) => (
+                        <button
+                          key={action}
+                          type="button"
+                          className={action === "delete" ? "danger" : "secondary"}
+                          onClick={() => choose(backup, action)}
+                        >
+                          {t(action)}
+                        </button>
+                      ))}
+                    </div>
+                  </td>
+                )}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
       {chosen && (
         <BackupAction
-          key={`${chosen.backup.backup_id}-${chosen.action}`}
+          key={chosen.time}
           service={service}
           backup={chosen.backup}
           action={chosen.action}
