@@ -9,8 +9,9 @@ export function TypedConfirm(props: { name: string; action: string; onConfirm: (
   const [typed, setTyped] = useState("");
   const id = useId();
   return (
-    <div role="dialog" aria-modal="true" aria-labelledby={`${id}-label`} className="dialog">
-      <label id={`${id}-label`} htmlFor={id}>
+    // A group named by its action, not a modal: the rest of the page stays usable (Cancel, or navigate away).
+    <div role="group" aria-label={props.action} className="dialog">
+      <label htmlFor={id}>
         {t("typeToConfirm", { name: props.name })}
       </label>
       <input id={id} value={typed} onChange={(e) => setTyped(e.target.value)} autoFocus autoComplete="off" />
