@@ -1,15 +1,24 @@
-import { useId, useState } from "react";
+import { type ReactNode, useId, useState } from "react";
 
 import { useT } from "../i18n";
 import { messages } from "./messages";
 
-/** A destructive action that runs only once the user typed ``name`` (an uninstall, a delete). */
-export function TypedConfirm(props: { name: string; action: string; onConfirm: () => void; onCancel: () => void; busy?: boolean }) {
+/** A destructive action that runs only once the user typed ``name`` (an uninstall, a delete); ``children``
+ * (what it removes, an option such as deleting volumes too) show above the name's field. */
+export function TypedConfirm(props: {
+  name: string;
+  action: string;
+  onConfirm: () => void;
+  onCancel: () => void;
+  busy?: boolean;
+  children?: ReactNode;
+}) {
   const t = useT(messages);
   const [typed, setTyped] = useState("");
   const id = useId();
   return (
     <div role="dialog" aria-modal="true" aria-labelledby={`${id}-label`} className="dialog">
+      {props.children}
       <label id={`${id}-label`} htmlFor={id}>
         {t("typeToConfirm", { name: props.name })}
       </label>

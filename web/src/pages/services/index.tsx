@@ -1,9 +1,31 @@
-import { defineMessages, useT } from "../../i18n";
+// The services area (mounted at /services/*): the list, and each service's page with its tabs.
+import { lazy, Suspense } from "react";
+import { Route, Routes } from "react-router";
 
-const messages = defineMessages({ en: { title: "Services" }, "zh-CN": { title: "Services" } });
+import { NotFound } from "../../layout/Shell";
+import { Busy } from "../../ui/Busy";
+import { ServiceList } from "./List";
+import { Overview } from "./Overview";
+import { ServicePage } from "./ServicePage";
 
-// Placeholder until this page is built (issue 19).
-export default function ServicesPage() {
-  const t = useT(messages);
-  return <h1>{t("title")}</h1>;
+const Backups = lazy(() => import("./backups"));
+
+export default function ServicesArea() {
+  return (
+    <Routes>
+      <Route index element={<ServiceList />} />
+      <Route path=":name" element={<ServicePage />}>
+        <Route index element={<Overview />} />
+        <Route
+          path="backups"
+          element={
+            <Suspense fallback={<Busy />}>
+              <Backups />
+            </Suspense>
+          }
+        />
+      </Route>
+      <Route path="*" element={<NotFound />} />
+    </Routes>
+  );
 }
