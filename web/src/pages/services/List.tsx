@@ -1,6 +1,6 @@
 import { useQuery } from "@tanstack/react-query";
 import { useId, useMemo, useState } from "react";
-import { Link } from "react-router";
+import { Link, useLocation } from "react-router";
 
 import { api } from "../../api";
 import { useAuth } from "../../auth";
@@ -25,6 +25,7 @@ const messages = defineMessages({
     install: "Install one from the market",
     noMatch: "No service matches this filter.",
     loading: "Loading the services…",
+    uninstalled: "{name} is uninstalled.",
   },
   "zh-CN": {
     title: "服务",
@@ -38,6 +39,7 @@ const messages = defineMessages({
     install: "去应用市场安装一个",
     noMatch: "没有符合筛选条件的服务。",
     loading: "正在加载服务…",
+    uninstalled: "{name} 已卸载。",
   },
 });
 
@@ -53,6 +55,7 @@ export function ServiceList() {
   const statusLabel = useStatusLabel();
   const { me } = useAuth();
   const services = useServices();
+  const uninstalled = (useLocation().state as { uninstalled?: string } | null)?.uninstalled;
   const teams = useQuery({ queryKey: ["teams"], queryFn: ({ signal }) => api.get<{ teams: TeamView[] }>("/teams", signal), staleTime: 60_000 });
   const [text, setText] = useState("");
   const [team, setTeam] = useState("");
@@ -73,6 +76,11 @@ export function ServiceList() {
   return (
     <>
       <h1>{t("title")}</h1>
+      {uninstalled ? (
+        <p role="status" className="status-ok">
+          {t("uninstalled", { name: uninstalled })}
+        </p>
+      ) : null}
       <div className="filters" role="search">
         <div>
           <label htmlFor={filterId}>{t("filter")}</label>

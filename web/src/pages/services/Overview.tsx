@@ -29,7 +29,8 @@ export function Overview() {
   const onEnded = (op: Operation) => {
     setEnded(true);
     refresh();
-    if (op.kind === "uninstall" && op.state === "succeeded") navigate("/services");
+    // Gone: back to the list, which says so (this page would only answer 404 now).
+    if (op.kind === "uninstall" && op.state === "succeeded") navigate("/services", { state: { uninstalled: service.service } });
   };
   return (
     <>
