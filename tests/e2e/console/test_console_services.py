@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import httpx
@@ -32,7 +31,8 @@ class Setup:
 
 
 def _ok(response: httpx.Response) -> httpx.Response:
-    assert response.is_success, f"{response.request.method} {response.request.url}: {response.status_code} {response.text}"
+    request = response.request
+    assert response.is_success, f"{request.method} {request.url}: {response.status_code} {response.text}"
     return response
 
 
@@ -46,7 +46,7 @@ def _settled(http: httpx.Client, operation_id: str) -> dict[str, object]:
 
 
 @pytest.fixture(scope="module")
-def setup(console_platform: Platform) -> Iterator[Setup]:
+def setup(console_platform: Platform) -> Setup:
     """A team with a viewer, another team with a member, and gitea 1.0.0 installed in the first."""
     token = token_of(console_platform.url, "admin", ADMIN_PASSWORD)
     with httpx.Client(base_url=console_platform.url, headers={"Authorization": f"Bearer {token}"}, timeout=60) as http:
@@ -57,7 +57,7 @@ def setup(console_platform: Platform) -> Iterator[Setup]:
         install = {"name": SERVICE, "app": "gitea", "version": "1.0.0", "team": TEAM}
         operation = _ok(http.post("/api/v1/services", json=install)).json()
         assert _settled(http, operation["operation_id"])["state"] == "succeeded"
-    yield Setup(url=console_platform.url, page_path=f"/services/{SERVICE}?namespace={TEAM}")
+    return Setup(url=console_platform.url, page_path=f"/services/{SERVICE}?namespace={TEAM}")
 
 
 def _progress(page: Page, kind: str) -> None:
@@ -79,9 +79,9 @@ def test_the_list_filters_by_text_and_has_no_serious_accessibility_violation(adm
     expect(rows).to_have_count(2)  # the header and the one match
     rows.filter(has_text=SERVICE).get_by_role("link", name=SERVICE).click()
     expect(admin_page.get_by_role("heading", level=1, name=SERVICE)).to_be_visible()
-    expect(admin_page.get_by_role("navigation", name="Service sections").get_by_role("link", name="Backups")).to_have_attribute(
-        "href", f"/services/{SERVICE}/backups?namespace={TEAM}"
-    )
+    tabs = admin_page.get_by_role("navigation", name="Service sections")
+    backups = f"/services/{SERVICE}/backups?namespace={TEAM}"
+    expect(tabs.get_by_role("link", name="Backups")).to_have_attribute("href", backups)
 
 
 def test_an_upgrade_shows_its_preview_before_it_is_confirmed_and_then_succeeds(admin_page: Page, setup: Setup) -> None:
