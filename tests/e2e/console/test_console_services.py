@@ -21,6 +21,7 @@ from support.platform import ADMIN_PASSWORD, Platform
 TEAM, OTHER_TEAM = "svc-team", "svc-other"
 SERVICE = "svc-git"
 PASSWORD = "a long enough password"
+GITEA_ADMIN_PASSWORD = "gitea admin secret 42"  # a secret value: sealed at install, shown only on a reveal
 OPERATION_S = 90  # an upgrade backs the service up first; on a loaded machine that takes a while
 
 
@@ -54,7 +55,10 @@ def setup(console_platform: Platform) -> Setup:
             _ok(http.post("/api/v1/teams", json={"name": team}))
             _ok(http.post("/api/v1/users", json={"username": user, "password": PASSWORD}))
             _ok(http.post(f"/api/v1/teams/{team}/members", json={"username": user, "role": "viewer"}))
-        install = {"name": SERVICE, "app": "gitea", "version": "1.0.0", "team": TEAM}
+        install = {
+            "name": SERVICE, "app": "gitea", "version": "1.0.0", "team": TEAM,
+            "values": {"admin": {"password": GITEA_ADMIN_PASSWORD}},
+        }  # fmt: skip
         operation = _ok(http.post("/api/v1/services", json=install)).json()
         assert _settled(http, operation["operation_id"])["state"] == "succeeded"
     return Setup(url=console_platform.url, page_path=f"/services/{SERVICE}?namespace={TEAM}")
@@ -82,6 +86,9 @@ def test_the_list_filters_by_text_and_has_no_serious_accessibility_violation(adm
     tabs = admin_page.get_by_role("navigation", name="Service sections")
     backups = f"/services/{SERVICE}/backups?namespace={TEAM}"
     expect(tabs.get_by_role("link", name="Backups")).to_have_attribute("href", backups)
+    expect(admin_page.get_by_text(GITEA_ADMIN_PASSWORD)).to_have_count(0)
+    admin_page.get_by_role("button", name="Reveal secrets").click()
+    expect(admin_page.get_by_role("region", name=f"Secret values of {SERVICE}")).to_contain_text(GITEA_ADMIN_PASSWORD)
 
 
 def test_an_upgrade_shows_its_preview_before_it_is_confirmed_and_then_succeeds(admin_page: Page, setup: Setup) -> None:

@@ -46,7 +46,8 @@ const messages = defineMessages({
   },
 });
 
-const shown = (value: unknown) => (value === null || value === undefined ? "—" : typeof value === "string" ? value : JSON.stringify(value));
+// An empty string shows as "" (a blank cell would read as "nothing there").
+const shown = (value: unknown) => (value === null || value === undefined ? "—" : typeof value === "string" && value ? value : JSON.stringify(value));
 const describe = (change: Change | string) => (typeof change === "string" ? change : [change.kind, change.description].filter(Boolean).join(": "));
 
 /** An upgrade's preview as the deployer worked it out: changelog in between, values diff, objects diff. */
