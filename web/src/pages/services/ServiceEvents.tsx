@@ -2,6 +2,7 @@ import { useMemo } from "react";
 
 import { type PlatformEvent, useEvents } from "../../events";
 import { defineMessages, useFormat, useT } from "../../i18n";
+import { shortType } from "../../ui/eventType";
 
 const messages = defineMessages({
   en: {
@@ -28,11 +29,6 @@ interface Body {
   time?: string;
   actor?: string | null;
   data?: Record<string, unknown>;
-}
-
-/** io.quickon.deploy.app.upgraded.v1 → deploy.app.upgraded: the part a person reads. */
-export function shortType(type: string): string {
-  return type.replace(/^io\.quickon\./, "").replace(/\.v\d+$/, "");
 }
 
 function about(event: PlatformEvent, subject: string): boolean {
@@ -65,7 +61,7 @@ export function ServiceEvents({ name, namespace }: { name: string; namespace: st
             const detail = detailOf(body);
             return (
               <li key={event.id}>
-                <time dateTime={body.time}>{format.date(body.time)}</time> <code>{shortType(body.type ?? event.type)}</code>
+                <time dateTime={body.time}>{format.date(body.time)}</time> <code title={body.type ?? event.type}>{shortType(body.type ?? event.type)}</code>
                 {body.actor ? <span> · {body.actor}</span> : null}
                 {detail ? <span> · {detail}</span> : null}
               </li>
