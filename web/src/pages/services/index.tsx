@@ -1,21 +1,31 @@
-import { lazy } from "react";
+// The services area (mounted at /services/*): the list, and each service's page with its tabs.
+import { lazy, Suspense } from "react";
 import { Route, Routes } from "react-router";
 
-import { defineMessages, useT } from "../../i18n";
+import { NotFound } from "../../layout/Shell";
+import { Busy } from "../../ui/Busy";
+import { ServiceList } from "./List";
+import { Overview } from "./Overview";
+import { ServicePage } from "./ServicePage";
 
-const messages = defineMessages({ en: { title: "Services" }, "zh-CN": { title: "Services" } });
-const BackupsTab = lazy(() => import("./backups"));
+const Backups = lazy(() => import("./backups"));
 
-// Placeholder until this page is built (issue 19); it routes the backups tab (services/:name/backups) already.
-export default function ServicesPage() {
-  const t = useT(messages);
+export default function ServicesArea() {
   return (
-    <>
-      <h1>{t("title")}</h1>
-      <Routes>
-        <Route index element={null} />
-        <Route path=":name/backups" element={<BackupsTab />} />
-      </Routes>
-    </>
+    <Routes>
+      <Route index element={<ServiceList />} />
+      <Route path=":name" element={<ServicePage />}>
+        <Route index element={<Overview />} />
+        <Route
+          path="backups"
+          element={
+            <Suspense fallback={<Busy />}>
+              <Backups />
+            </Suspense>
+          }
+        />
+      </Route>
+      <Route path="*" element={<NotFound />} />
+    </Routes>
   );
 }

@@ -1,0 +1,132 @@
+import { useQuery } from "@tanstack/react-query";
+import { useId, useMemo, useState } from "react";
+import { Link, useLocation } from "react-router";
+
+import { api } from "../../api";
+import { useAuth } from "../../auth";
+import { defineMessages, useFormat, useT } from "../../i18n";
+import { Busy } from "../../ui/Busy";
+import { ErrorNote } from "../../ui/ErrorNote";
+import { useServices } from "./data";
+import { choices, matcher } from "./filter";
+import { ServiceTable } from "./ServiceTable";
+import { useStatusLabel } from "./Status";
+
+const messages = defineMessages({
+  en: {
+    title: "Services",
+    filter: "Filter services",
+    filterHint: "Name, app, namespace, version or team",
+    team: "Team",
+    status: "Status",
+    every: "All",
+    shown: "{shown} of {total} services",
+    none: "No service yet.",
+    install: "Install one from the market",
+    noMatch: "No service matches this filter.",
+    loading: "Loading the services…",
+    uninstalled: "{name} is uninstalled.",
+  },
+  "zh-CN": {
+    title: "服务",
+    filter: "筛选服务",
+    filterHint: "名称、应用、命名空间、版本或团队",
+    team: "团队",
+    status: "状态",
+    every: "全部",
+    shown: "共 {total} 个服务，显示 {shown} 个",
+    none: "还没有服务。",
+    install: "去应用市场安装一个",
+    noMatch: "没有符合筛选条件的服务。",
+    loading: "正在加载服务…",
+    uninstalled: "{name} 已卸载。",
+  },
+});
+
+interface TeamView {
+  team: string;
+  name: string;
+}
+
+/** The services the user may see, filtered on the client (by text, team and status) as they type. */
+export function ServiceList() {
+  const t = useT(messages);
+  const format = useFormat();
+  const statusLabel = useStatusLabel();
+  const { me } = useAuth();
+  const services = useServices();
+  const uninstalled = (useLocation().state as { uninstalled?: string } | null)?.uninstalled;
+  const teams = useQuery({ queryKey: ["teams"], queryFn: ({ signal }) => api.get<{ teams: TeamView[] }>("/teams", signal), staleTime: 60_000 });
+  const [text, setText] = useState("");
+  const [team, setTeam] = useState("");
+  const [status, setStatus] = useState("");
+  const filterId = useId();
+  const all = services.data;
+  const shown = useMemo(() => (all ?? []).filter(matcher({ text: text, team, status })), [all, text, team, status]);
+  const names = useMemo(() => {
+    const known = new Map<string, string>();
+    for (const m of me?.teams ?? []) known.set(m.team, m.name);
+    for (const v of teams.data?.teams ?? []) known.set(v.team, v.name);
+    return known;
+  }, [me, teams.data]);
+  const teamName = (id: string) => names.get(id) ?? id;
+  const teamChoices = useMemo(() => choices(all ?? [], "team"), [all]);
+  const statusChoices = useMemo(() => choices(all ?? [], "status"), [all]);
+
+  return (
+    <>
+      <h1>{t("title")}</h1>
+      {uninstalled ? (
+        <p role="status" className="status-ok">
+          {t("uninstalled", { name: uninstalled })}
+        </p>
+      ) : null}
+      <div className="filters" role="search">
+        <div>
+          <label htmlFor={filterId}>{t("filter")}</label>
+          <input id={filterId} type="search" value={text} onChange={(e) => setText(e.target.value)} aria-describedby={`${filterId}-hint`} autoComplete="off" />
+          <p id={`${filterId}-hint`} className="hint">
+            {t("filterHint")}
+          </p>
+        </div>
+        <label>
+          {t("team")}
+          <select value={team} onChange={(e) => setTeam(e.target.value)}>
+            <option value="">{t("every")}</option>
+            {teamChoices.map((id) => (
+              <option key={id} value={id}>
+                {teamName(id)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {t("status")}
+          <select value={status} onChange={(e) => setStatus(e.target.value)}>
+            <option value="">{t("every")}</option>
+            {statusChoices.map((s) => (
+              <option key={s} value={s}>
+                {statusLabel(s)}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      {services.error ? <ErrorNote error={services.error} /> : null}
+      {!all ? (
+        services.isPending ? <Busy label={t("loading")} /> : null
+      ) : all.length === 0 ? (
+        <p>
+          {t("none")} <Link to="/market">{t("install")}</Link>
+        </p>
+      ) : (
+        <>
+          <p role="status" aria-live="polite" className="hint">
+            {shown.length ? t("shown", { shown: format.number(shown.length), total: format.number(all.length) }) : t("noMatch")}
+          </p>
+          {shown.length ? <ServiceTable services={shown} teamName={teamName} /> : null}
+        </>
+      )}
+    </>
+  );
+}
