@@ -158,7 +158,7 @@ def test_a_viewer_of_the_team_sees_the_service_but_no_action_and_another_team_do
 def test_uninstall_needs_the_name_typed_and_then_leaves_the_list(admin_page: Page, setup: Setup) -> None:
     admin_page.goto(setup.url + setup.page_path)
     admin_page.get_by_role("button", name="Uninstall").click()
-    dialog = admin_page.get_by_role("dialog")
+    dialog = admin_page.get_by_role("group", name="Uninstall")
     confirm = dialog.get_by_role("button", name="Uninstall")
     expect(confirm).to_be_disabled()
     dialog.get_by_label(f"Type {SERVICE} to confirm").fill("svc-gi")
