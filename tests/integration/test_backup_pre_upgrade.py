@@ -1,5 +1,6 @@
 """The deployer's upgrade asks for a backup first and waits for it: a successful backup lets the upgrade go
-on, a failed one stops it before anything changes, and ``backup_first=false`` skips it."""
+on, a failed one stops it before anything changes, and ``backup_first=false`` skips it. The deployer asks in
+its own context (``UpgradeBackupAsked``), never with the gateway's ``BackupRequested``."""
 
 from __future__ import annotations
 
@@ -10,13 +11,14 @@ from typing import Any
 
 from nats.aio.msg import Msg
 
+from quickon_common.contracts.asks import UpgradeBackupAsked
 from quickon_common.contracts.backup import BackupCompleted, BackupFailed, BackupRequested, RestoreCompleted
 from quickon_common.contracts.deploy import AppUpgraded, AppUpgradeFailed, AppUpgradeRequested, SagaStepRecorded
 from quickon_common.natsserver import NatsServer
 from quickon_common.objectstore import StoreSettings
 from quickon_deployer.pre_upgrade import backup_id_of
 from support.backup import backup_events, backup_platform, claim_dirs, install
-from support.bus import connect
+from support.bus import connect, events
 from support.deployer import ask, finished, outcome, request
 from support.trees import fill, snapshot
 
@@ -36,15 +38,16 @@ async def test_an_upgrade_waits_for_its_backup_and_stops_when_it_fails(nats_serv
         assert isinstance(outcome(found), AppUpgraded), outcome(found)
         steps = [(e.step, e.state) for e in found if isinstance(e, SagaStepRecorded)]
         assert steps[:3] == [("backup", "started"), ("backup", "completed"), ("resolve", "started")]
-        (asked,) = [e for e in await backup_events(url) if isinstance(e, BackupRequested)]
-        assert asked.trigger == "pre_upgrade" and asked.service == "cache" and asked.operation_id is None
+        (asked,) = [e for e, _ in await events(url, UpgradeBackupAsked.subject)]
+        assert isinstance(asked, UpgradeBackupAsked) and asked.trigger == "pre_upgrade" and asked.service == "cache"
+        assert not [e for e in await backup_events(url) if isinstance(e, BackupRequested)]
         done = [e for e in await backup_events(url, backup_id=asked.backup_id) if isinstance(e, BackupCompleted)]
         assert len(done) == 1 and done[0].parts == 3
 
         # Opting out: no backup asked for.
         op = await request(url, AppUpgradeRequested(service="cache", namespace=NS, version="1.0.0", backup_first=False))
         assert isinstance(outcome(await finished(url, op)), AppUpgraded)
-        assert len([e for e in await backup_events(url) if isinstance(e, BackupRequested)]) == 1
+        assert len(await events(url, UpgradeBackupAsked.subject)) == 1
 
         # The backup fails (its volume is gone): the upgrade stops at once, nothing changed.
         hidden = volume.with_name(volume.name + ".hidden")

@@ -7,10 +7,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from quickon_common.contracts.asks import ScheduleBackupAsked, ScheduleDrillAsked
 from quickon_common.contracts.backup import (
     BackupCompleted,
     BackupPruned,
-    BackupRequested,
     BackupScheduleFailed,
     BackupScheduleRemoved,
     BackupScheduleRequested,
@@ -74,7 +74,7 @@ async def test_a_schedule_backs_up_when_due_and_retention_prunes(nats_server: Na
             assert await scheduler.tick() == []  # moved on to the next day: asked once
             assert isinstance(await ended(url, backup_id=backup_id), BackupCompleted)
             taken.append(backup_id)
-        requests = [e for e in await backup_events(url) if isinstance(e, BackupRequested)]
+        requests = [e for e in await backup_events(url) if isinstance(e, ScheduleBackupAsked)]
         assert [(e.backup_id, e.trigger) for e in requests] == [(b, "schedule") for b in taken]
 
         # The third backup pruned the first: gone from the store and from the listing.
@@ -125,6 +125,7 @@ async def test_a_restore_drill_restores_into_a_throwaway_service_checks_it_and_r
 
         await eventually(drilled, timeout_s=90, what="the drill")
         found = await backup_events(url, backup_id=backup_id)
+        assert len([e for e in found if isinstance(e, ScheduleDrillAsked)]) == 1
         (outcome,) = [e for e in found if isinstance(e, (BackupVerified, BackupVerifyFailed))]
         assert isinstance(outcome, BackupVerified) and outcome.drilled and outcome.parts_checked == 3, outcome
         drill_steps = [

@@ -19,15 +19,17 @@ from nats.errors import NoRespondersError
 
 from quickon_common.bus import ensure_stream
 from quickon_common.buscredentials import ensure_seeds, inbox_prefix
-from quickon_common.buspermissions import ADMIN
-from quickon_common.contracts import Event
+from quickon_common.buspermissions import ADMIN, is_request
+from quickon_common.contracts import REGISTRY, Event
+from quickon_common.contracts.asks import ACCEPTED_BY, RestoreStopAsked, UpgradeBackupAsked
+from quickon_common.contracts.common import Ask
 from quickon_common.contracts.deploy import AppInstalled, AppInstallRequested, AppUninstallRequested
 from quickon_common.contracts.iam import UserCreated
 from quickon_common.contracts.market import RepositoryAddRequested
 from quickon_common.envelope import Envelope, encode
 from quickon_common.natsserver import NatsServer
 from quickon_common.settings import SERVICES, Settings
-from support.bus import connect, credential_of, eventually, stream_messages
+from support.bus import connect, credential_of, eventually, stream_count, stream_messages
 
 pytestmark = pytest.mark.refused_on_the_bus
 
@@ -127,6 +129,39 @@ async def test_the_deployer_cannot_send_requests_nor_iam_events_but_tells_its_ou
     for subject, _, _ in forged:
         assert await stored(url, subject) == 0, f"{subject} was stored"
     assert await stored(url, AppInstalled.subject) == 1
+
+
+# A service's saga that needs another's work asks in its own context (quickon_common.contracts.asks): it
+# sends no request, and says nothing in the context it asks.
+ASKERS = [
+    ("deployer", "backup", UpgradeBackupAsked(backup_id="pre-upgrade-op-1", service="web", namespace="team-a",
+                                              trigger="pre_upgrade")),
+    ("backup", "deploy", RestoreStopAsked(service="web", namespace="team-a", operation_id="restore-op-1:stop")),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("service", "other_context", "ask"), ASKERS, ids=[a[0] for a in ASKERS])
+async def test_a_service_sends_no_request_nor_anything_in_the_context_it_asks_but_asks_in_its_own(
+    url: str, service: str, other_context: str, ask: Ask
+) -> None:
+    requests = {c.subject for c in REGISTRY.all() if is_request(c)}
+    theirs = {c.subject for c in REGISTRY.all() if c.context() == other_context}
+    assert ACCEPTED_BY[type(ask)] != service and ask.context() != other_context
+    async with Client(url, service) as client:
+        for subject in sorted(requests | theirs):
+            await client.publish(subject)  # refused by the server before any reader could look at the body
+            await client.refused(subject)
+        await client.publish(*event_message(ask))
+    assert await stream_count(url) == 1, "only the ask was stored"
+    assert await stored(url, ask.subject) == 1
+
+
+async def test_the_gateway_cannot_publish_an_ask(url: str) -> None:
+    async with Client(url, "gateway") as gateway:
+        for ask in ACCEPTED_BY:
+            await gateway.publish(ask.subject)
+            await gateway.refused(ask.subject)
+    assert await stream_count(url) == 0
 
 
 @pytest.mark.parametrize("service", SERVICES)

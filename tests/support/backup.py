@@ -91,7 +91,7 @@ async def backup_events(nats_url: str, operation_id: str | None = None, *, backu
 
 def is_outcome(event: Event) -> bool:
     name = type(event).__name__
-    return not (name.endswith(("Requested", "Started")) or name == "BackupStepRecorded")
+    return not (name.endswith(("Requested", "Asked", "Started")) or name == "BackupStepRecorded")
 
 
 async def ended(nats_url: str, operation_id: str | None = None, *, backup_id: str | None = None,

@@ -100,10 +100,10 @@ async def finished(nats_url: str, operation_id: str, *, timeout_s: float = 60) -
 
 
 def _progress(event: Event) -> bool:
-    """Events on the way (requested, started, steps, status), as opposed to an outcome."""
+    """Events on the way (requested, asked, started, steps, status), as opposed to an outcome."""
     return type(event).__name__ in {
         "SagaStepRecorded", "ServiceStatusChanged", "AppInstallStarted", "AppUpgradeStarted",
-    } or type(event).__name__.endswith("Requested")  # fmt: skip
+    } or type(event).__name__.endswith(("Requested", "Asked"))  # fmt: skip
 
 
 def outcome(found: list[Event]) -> Event:

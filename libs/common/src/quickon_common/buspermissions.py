@@ -3,9 +3,9 @@
 Every service connects with a credential of its own (:mod:`.buscredentials`), and nats-server lets it
 publish and subscribe only where this table says. The rules:
 
-- Only the gateway publishes requests (``…requested``) and the ``iam`` context; a service publishes its
-  own context's other events, and the few requests its sagas send to another context
-  (:data:`REQUESTS_SENT`).
+- Only the gateway publishes requests (``…requested``) and the ``iam`` context; a service publishes only
+  its own context's other events. A saga that needs another service's work publishes an ask in its own
+  context (:mod:`.contracts.asks`), so the owner knows who asked by the subject alone.
 - A service answers only ``qc.query.<itself>.>`` and asks only the services in :data:`QUERIES_ASKED`.
 - JetStream: every service reads the stream through durable and ephemeral consumers, publishes and
   acknowledges, and may create the stream when it is missing (after a deletion by hand, relays and
@@ -32,15 +32,7 @@ from .blobs import BUCKET
 from .bus import DLQ_PREFIX
 from .buscredentials import inbox_prefix
 from .contracts import REGISTRY
-from .contracts.backup import BackupRequested, BackupVerifyRequested, RestoreRequested
 from .contracts.base import Event
-from .contracts.deploy import (
-    AppInstallRequested,
-    AppRollbackRequested,
-    AppUninstallRequested,
-    ServiceStartRequested,
-    ServiceStopRequested,
-)
 from .settings import SERVICES
 
 ADMIN = "admin"
@@ -54,21 +46,6 @@ CONTEXT_OWNERS = {
     "monitor": "monitor",
     "audit": "audit",
     "iam": "gateway",
-}
-
-# Requests a service's sagas send (besides the gateway's): a restore reinstalls, stops, starts and rolls
-# back through the deployer; an upgrade asks the backup service for a backup first and for its data back.
-REQUESTS_SENT: dict[str, tuple[type[Event], ...]] = {
-    "backup": (
-        BackupRequested,  # schedules
-        BackupVerifyRequested,
-        AppInstallRequested,
-        AppUninstallRequested,
-        AppRollbackRequested,
-        ServiceStartRequested,
-        ServiceStopRequested,
-    ),
-    "deployer": (BackupRequested, RestoreRequested),
 }
 
 # Whose queries each service asks (``qc.query.<service>.>``).
@@ -138,11 +115,10 @@ def jetstream_subjects(credential: str, *, stream: str) -> list[str]:
 
 def event_subjects(service: str) -> list[str]:
     """The event subjects ``service`` publishes. The gateway: every request and the whole ``iam`` context
-    (its own). Another service: its own context's events but its requests, and the requests its sagas send."""
+    (its own). Another service: its own context's events but its requests (its asks included)."""
     if service == "gateway":
         return sorted({"qc.iam.>", *(c.subject for c in REGISTRY.all() if is_request(c))})
-    told = [c.subject for c in REGISTRY.all() if CONTEXT_OWNERS.get(c.context()) == service and not is_request(c)]
-    return sorted({*told, *(c.subject for c in REQUESTS_SENT.get(service, ()))})
+    return sorted(c.subject for c in REGISTRY.all() if CONTEXT_OWNERS.get(c.context()) == service and not is_request(c))
 
 
 def grant(credential: str, *, stream: str = "QUICKON") -> Grant:

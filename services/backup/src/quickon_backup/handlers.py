@@ -3,6 +3,10 @@
 Acceptance checks only what this service's own database knows — valid names, an existing backup,
 no other job on the service — and records the job; the runner does the rest. A refusal is the
 request's failure event, with the reason and what to do.
+
+Other sagas ask for the same work in their own context (``quickon_common.contracts.asks``: the deployer's
+upgrades a backup first and their data back, this service's schedules a backup and a drill); an ask is
+accepted as the request it stands for, from its own subject alone, its team checked the same way.
 """
 
 from __future__ import annotations
@@ -15,6 +19,12 @@ from typing import Any
 from sqlmodel import col, select
 
 from quickon_common.consumer import Handling
+from quickon_common.contracts.asks import (
+    ScheduleBackupAsked,
+    ScheduleDrillAsked,
+    UpgradeBackupAsked,
+    UpgradeRestoreAsked,
+)
 from quickon_common.contracts.backup import (
     BackupCompleted,
     BackupDeleteFailed,
@@ -28,7 +38,7 @@ from quickon_common.contracts.backup import (
     RestoreRequested,
     RestoreStarted,
 )
-from quickon_common.contracts.common import Failure, OperationEvent, Success
+from quickon_common.contracts.common import Ask, Failure, OperationEvent, Success
 from quickon_common.names import is_dns_label
 from quickon_common.outbox import UnitOfWork
 from quickon_common.saga import Outcomes, Plan
@@ -111,6 +121,12 @@ def register(
                 f"backup {event.backup_id} is {backup.status}{f' ({backup.reason})' if backup.reason else ''}"
             )
         return backup
+
+    def asked(contract: type[OperationEvent], handler: Any, asks: dict[type[Ask], str]) -> None:
+        """Accept each of ``asks`` (by its subject, which only its asker may publish on) as ``contract``'s
+        request, with ``handler``, in a consumer of the name given."""
+        for ask, name in asks.items():
+            service.handles(contract, subject=ask.subject, name=name)(handler)
 
     def ids(event: Any) -> dict[str, Any]:
         return {k: getattr(event, k) for k in ("backup_id", "service", "namespace", "operation_id")}
@@ -212,6 +228,11 @@ def register(
             return
         new_job(handling, event, kind="delete", job_id=f"delete-{op_id}", deadline_s=settings.verify_deadline_s,
                 plan=DeletePlan())  # fmt: skip
+
+    asked(BackupRequested, back_up, {UpgradeBackupAsked: "back_up_before_upgrade",
+                                     ScheduleBackupAsked: "back_up_on_schedule"})  # fmt: skip
+    asked(RestoreRequested, restore, {UpgradeRestoreAsked: "restore_after_failed_upgrade"})
+    asked(BackupVerifyRequested, verify, {ScheduleDrillAsked: "drill_on_schedule"})
 
     @service.handles(OperationEvent, name="deploy_outcomes", subject="qc.deploy.>")
     async def deploy_outcome(event: OperationEvent, handling: Handling[OperationEvent]) -> None:

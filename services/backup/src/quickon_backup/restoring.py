@@ -21,12 +21,12 @@ from contextlib import aclosing
 from pathlib import Path
 from typing import TypeVar
 
-from quickon_common.contracts.deploy import (
-    AppInstallRequested,
-    AppRollbackRequested,
-    AppUninstallRequested,
-    ServiceStartRequested,
-    ServiceStopRequested,
+from quickon_common.contracts.asks import (
+    RestoreInstallAsked,
+    RestoreRollbackAsked,
+    RestoreStartAsked,
+    RestoreStopAsked,
+    RestoreUninstallAsked,
 )
 from quickon_common.contracts.queries.deployer import BackupSource
 from quickon_common.contracts.queries.deployer import Volume as SourceVolume
@@ -105,7 +105,7 @@ class RestoreSteps:
         record, release, target = job.record, _manifest(job).release, _target(job)
         await self.operations.run(
             job, "install",
-            lambda op: AppInstallRequested(
+            lambda op: RestoreInstallAsked(
                 service=target, namespace=record.namespace, app=release.app, version=release.version,
                 repository=release.repository, values=release.values, sealed_values=release.sealed_secrets,
                 operation_id=op,
@@ -154,11 +154,11 @@ class RestoreSteps:
         request, what = self._stopping(job)
         await self.operations.run(job, "stop", request, what=what, until=_until(job))
 
-    def _stopping(self, job: Job) -> tuple[Callable[[str], ServiceStopRequested], str]:
+    def _stopping(self, job: Job) -> tuple[Callable[[str], RestoreStopAsked], str]:
         """The stop's request (given its operation id) and what it does, as ``stage`` and ``stop`` ask it."""
         target = _target(job)
         return (
-            lambda op: ServiceStopRequested(service=target, namespace=job.record.namespace, operation_id=op),
+            lambda op: RestoreStopAsked(service=target, namespace=job.record.namespace, operation_id=op),
             f"stop {target}",
         )
 
@@ -176,7 +176,7 @@ class RestoreSteps:
             return
         await self.operations.run(
             job, "revision",
-            lambda op: AppRollbackRequested(service=target, namespace=job.record.namespace, revision=wanted,
+            lambda op: RestoreRollbackAsked(service=target, namespace=job.record.namespace, revision=wanted,
                                             operation_id=op),
             what=f"set {target} to revision {wanted}", until=_until(job),
         )  # fmt: skip
@@ -188,7 +188,7 @@ class RestoreSteps:
         target = _target(job)
         await self.operations.run(
             job, "start",
-            lambda op: ServiceStartRequested(service=target, namespace=job.record.namespace, operation_id=op),
+            lambda op: RestoreStartAsked(service=target, namespace=job.record.namespace, operation_id=op),
             what=f"start {target}", until=_until(job),
         )  # fmt: skip
 
@@ -216,7 +216,7 @@ class RestoreSteps:
         target = _target(job)
         await self.operations.run(
             job, "discard",
-            lambda op: AppUninstallRequested(service=target, namespace=job.record.namespace, operation_id=op),
+            lambda op: RestoreUninstallAsked(service=target, namespace=job.record.namespace, operation_id=op),
             what=f"remove the drill's service {target}", until=_until(job),
         )  # fmt: skip
         job.plan = _plan(job).model_copy(update={"installed": False})
@@ -235,7 +235,7 @@ class RestoreSteps:
         previous = plan.previous_revision
         await self.operations.run(
             job, "revert",
-            lambda op: AppRollbackRequested(
+            lambda op: RestoreRollbackAsked(
                 service=target, namespace=job.record.namespace, revision=previous, operation_id=op,
             ),
             what=f"set {target} back to revision {previous}", until=_until(job, undo=True),
@@ -251,7 +251,7 @@ class RestoreSteps:
             return  # the deployer did not stop it
         await self.operations.run(
             job, "restart",
-            lambda op: ServiceStartRequested(service=target, namespace=job.record.namespace, operation_id=op),
+            lambda op: RestoreStartAsked(service=target, namespace=job.record.namespace, operation_id=op),
             what=f"start {target} again", until=_until(job, undo=True),
         )  # fmt: skip
 
@@ -262,7 +262,7 @@ class RestoreSteps:
             return
         await self.operations.run(
             job, "remove",
-            lambda op: AppUninstallRequested(service=target, namespace=job.record.namespace, operation_id=op),
+            lambda op: RestoreUninstallAsked(service=target, namespace=job.record.namespace, operation_id=op),
             what=f"remove {target}", until=_until(job, undo=True),
         )  # fmt: skip
 

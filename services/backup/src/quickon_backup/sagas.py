@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from quickon_common.contracts.asks import ScheduleDrillAsked
 from quickon_common.contracts.backup import (
     BackupCompleted,
     BackupDeleted,
@@ -17,7 +18,6 @@ from quickon_common.contracts.backup import (
     BackupPruned,
     BackupVerified,
     BackupVerifyFailed,
-    BackupVerifyRequested,
     RestoreCompleted,
     RestoreFailed,
 )
@@ -62,8 +62,8 @@ def build_sagas(backups: BackupSteps, restores: RestoreSteps) -> dict[str, Saga[
                                         location=location))  # fmt: skip
         if plan.drill:  # the schedule asks for a restore drill of each of its backups
             r = job.record
-            _emit(uow, job, BackupVerifyRequested(backup_id=r.backup_id, service=r.service, namespace=r.namespace,
-                                                  drill=True))  # fmt: skip
+            _emit(uow, job, ScheduleDrillAsked(backup_id=r.backup_id, service=r.service, namespace=r.namespace,
+                                               drill=True))  # fmt: skip
         pruned = plan.pruned
         for backup_id in pruned:
             if (gone := await uow.session.get(BackupRecord, backup_id)) is not None:

@@ -1,8 +1,9 @@
 """Backup schedules: set or removed on request, and a scheduler that asks for each backup when it is due.
 
 The scheduler takes the time from the clock it is given (tests pass their own and call :meth:`tick`,
-no sleeping), and asks for a backup through the outbox like anyone else, in the transaction that moves
-the schedule on: a crash never runs a schedule twice nor skips it.
+no sleeping), and asks for a backup through the outbox (``ScheduleBackupAsked``, in its own context: only the
+gateway sends requests), in the transaction that moves the schedule on: a crash never runs a schedule twice
+nor skips it.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from typing import Any
 from sqlmodel import col, select
 
 from quickon_common.consumer import Handling
+from quickon_common.contracts.asks import ScheduleBackupAsked
 from quickon_common.contracts.backup import (
-    BackupRequested,
     BackupScheduleFailed,
     BackupScheduleRemoved,
     BackupScheduleRequested,
@@ -115,7 +116,7 @@ class Scheduler:
                 backup_id = new_backup_id(now, secrets.token_hex(3))
                 uow.team = schedule.team
                 uow.emit(
-                    BackupRequested(
+                    ScheduleBackupAsked(
                         backup_id=backup_id, service=schedule.service, namespace=schedule.namespace, trigger="schedule"
                     ),
                     subject=f"services/{schedule.namespace}/{schedule.service}",

@@ -1,6 +1,7 @@
 """Asking the deployer for an operation from inside a job, and waiting for how it ended.
 
-The request goes out with a progress note of the job (``quickon_common.saga.Outcomes``: a job resumed
+The ask (``quickon_common.contracts.asks``: a ``Restore…Asked`` in the backup context, since only the
+gateway sends requests) goes out with a progress note of the job (``quickon_common.saga.Outcomes``: a job resumed
 after a crash knows whether it asked); the deployer's outcome event arrives through a consumer
 (``handlers.py``), which records it in ``backup_deploy_outcome`` and wakes the waiting step.
 """
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from quickon_common.contracts.deploy import ServiceEvent
+from quickon_common.contracts.common import Ask
 from quickon_common.saga import Outcomes
 
 from .jobs import Job, StepFailed
@@ -19,13 +20,13 @@ DeployOutcomes = Outcomes[DeployOutcomeRecord]
 
 
 class DeployerOperations:
-    """Requests to the deployer made by a job's steps."""
+    """Operations of the deployer asked by a job's steps."""
 
     def __init__(self, outcomes: DeployOutcomes) -> None:
         self.outcomes = outcomes
 
     async def run(
-        self, job: Job, step: str, request: Callable[[str], ServiceEvent], *, what: str, until: float
+        self, job: Job, step: str, request: Callable[[str], Ask], *, what: str, until: float
     ) -> DeployOutcomeRecord:
         """Ask once (``request(operation_id)``), then wait; a step failure when the deployer refused or failed."""
         await self.ask(job, step, request, what=what)
@@ -34,7 +35,7 @@ class DeployerOperations:
             raise StepFailed(f"the deployer could not {what}: {outcome.reason}")
         return outcome
 
-    async def ask(self, job: Job, step: str, request: Callable[[str], ServiceEvent], *, what: str) -> None:
+    async def ask(self, job: Job, step: str, request: Callable[[str], Ask], *, what: str) -> None:
         """Ask once without waiting: the step named ``step`` waits for it when it runs."""
         operation_id = f"{job.record.id}:{step}"
         event = request(operation_id)

@@ -3,6 +3,10 @@
 Acceptance only checks what the deployer's own database knows — a valid, free or existing name,
 no other operation on the service, an existing revision — and records the operation; the saga
 runner does the rest. A refusal is the request's failure event, with the reason and what to do.
+
+The backup service's restores ask for the same operations in its own context (``quickon_common.contracts.
+asks``: only the gateway sends requests, and only the backup service publishes there); an ask is accepted
+as the request it stands for, its team checked the same way.
 """
 
 from __future__ import annotations
@@ -14,6 +18,14 @@ from typing import Any
 from sqlmodel import select
 
 from quickon_common.consumer import Handling
+from quickon_common.contracts.asks import (
+    RestoreInstallAsked,
+    RestoreRollbackAsked,
+    RestoreStartAsked,
+    RestoreStopAsked,
+    RestoreUninstallAsked,
+)
+from quickon_common.contracts.common import Ask
 from quickon_common.contracts.deploy import (
     AppInstallFailed,
     AppInstallRequested,
@@ -55,6 +67,14 @@ OPERATIONS: dict[str, tuple[type[ServiceEvent], type[Any], str | None]] = {
     "stop": (ServiceStopRequested, ServiceStopFailed, None),
     "restart": (ServiceRestartRequested, ServiceRestartFailed, None),
     "uninstall": (AppUninstallRequested, AppUninstallFailed, "uninstalling"),
+}
+# kind -> the ask of another service's saga that stands for its request
+ASKS: dict[str, type[Ask]] = {
+    "install": RestoreInstallAsked,
+    "rollback": RestoreRollbackAsked,
+    "start": RestoreStartAsked,
+    "stop": RestoreStopAsked,
+    "uninstall": RestoreUninstallAsked,
 }
 
 
@@ -170,6 +190,8 @@ def register(
                 if problem := name_problem(event.namespace, event.service):
                     raise Refused(problem)
                 if await uow.session.get(OperationRecord, op_id) is not None:
+                    if isinstance(event, Ask):
+                        return  # asked again: the outcome it had (or will have) reaches the asker all the same
                     raise Refused(f"operation id {op_id} was used already; each request needs its own")
                 found = await uow.session.exec(
                     select(ServiceRecord).where(
@@ -213,6 +235,8 @@ def register(
         )
         accept.__doc__ = f"Accept a {kind} request as an operation, or refuse it with the reason."
         service.handles(request)(accept)
+        if (ask := ASKS.get(kind)) is not None:
+            service.handles(ask, name=f"{accept.__name__}_asked")(accept)
 
     for kind in OPERATIONS:
         consumer(kind)

@@ -1,8 +1,9 @@
 """The backup an upgrade asks for before it changes anything, and waits for (a step of the upgrade saga).
 
-The request goes out in a transaction of its own (``quickon_common.saga.Outcomes.ask``), since the step's
-own record is only written once the step ends; its backup id is the operation's, so asking again after a
-crash is answered by the backup service with the outcome it had. The outcome comes back through the
+The ask (``UpgradeBackupAsked``, in the deploy context: only the gateway sends requests) goes out in a
+transaction of its own (``quickon_common.saga.Outcomes.ask``), since the step's own record is only written
+once the step ends; its backup id is the operation's, so asking again after a crash is answered by the
+backup service with the outcome it had. The outcome comes back through the
 consumers here, into ``deployer_backup_outcome``, which wakes the waiting step.
 """
 
@@ -15,14 +16,8 @@ from sqlalchemy import Column, DateTime
 from sqlmodel import Field, SQLModel
 
 from quickon_common.consumer import Handling
-from quickon_common.contracts.backup import (
-    BackupCompleted,
-    BackupFailed,
-    BackupRequested,
-    RestoreCompleted,
-    RestoreFailed,
-    RestoreRequested,
-)
+from quickon_common.contracts.asks import UpgradeBackupAsked, UpgradeRestoreAsked
+from quickon_common.contracts.backup import BackupCompleted, BackupFailed, RestoreCompleted, RestoreFailed
 from quickon_common.outbox import Outbox
 from quickon_common.saga import Outcomes
 from quickon_common.service import Service
@@ -68,7 +63,7 @@ class PreUpgradeBackup:
             return
         backup_id = plan.backup_id or backup_id_of(op.id)
         run.plan = plan = plan.model_copy(update={"backup_id": backup_id})
-        request = BackupRequested(
+        request = UpgradeBackupAsked(
             backup_id=backup_id, service=op.service, namespace=op.namespace, trigger="pre_upgrade"
         )
         outcome = await self._ask(run, backup_id, request, until=run.deadline)
@@ -94,7 +89,7 @@ class PreUpgradeBackup:
             await self.steps.runtime.stop(**release)
             await self.steps._wait(run, lambda h: h.stopped and h.gone, "stopped for its data restore",
                                    deadline=until, fail_fast=False)  # fmt: skip
-        request = RestoreRequested(
+        request = UpgradeRestoreAsked(
             backup_id=plan.backup_id, service=op.service, namespace=op.namespace, data_only=True,
             operation_id=restore_id,
         )  # fmt: skip
@@ -106,9 +101,9 @@ class PreUpgradeBackup:
         run.plan = plan.model_copy(update={"data_restored": True})
 
     async def _ask(
-        self, run: Run, key: str, request: BackupRequested | RestoreRequested, *, until: float
+        self, run: Run, key: str, request: UpgradeBackupAsked | UpgradeRestoreAsked, *, until: float
     ) -> BackupOutcomeRecord:
-        """Send ``request`` unless its outcome is known, and wait for the outcome noted under ``key``."""
+        """Ask ``request`` unless its outcome is known, and wait for the outcome noted under ``key``."""
         late = (
             f"the backup service did not answer {type(request).__name__} ({key}) in time; is it running? "
             "Upgrade with backup_first=false to upgrade without a backup"

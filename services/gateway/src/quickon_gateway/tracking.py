@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from quickon_common.consumer import Handling
 from quickon_common.contracts.backup import BackupPruned, BackupStarted, BackupStepRecorded, RestoreStarted
-from quickon_common.contracts.common import Failure, OperationEvent
+from quickon_common.contracts.common import Ask, Failure, OperationEvent
 from quickon_common.contracts.deploy import AppInstallStarted, AppUpgradeStarted, SagaStepRecorded
 from quickon_common.contracts.market import AppVersionAdded, RepositoryAdded
 from quickon_common.envelope import Envelope
@@ -48,7 +48,7 @@ def effect(event: OperationEvent, kind: str) -> Effect:
     name = type(event).__name__
     if (
         name.endswith("Requested")
-        or isinstance(event, (AppVersionAdded, BackupPruned))
+        or isinstance(event, (Ask, AppVersionAdded, BackupPruned))  # an ask is a saga's request, not an outcome
         or name == "ServiceStatusChanged"
     ):
         return "ignore"

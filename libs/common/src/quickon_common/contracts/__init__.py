@@ -1,6 +1,6 @@
 """Every event contract of QuickOn; importing this package fills :data:`REGISTRY`."""
 
-from . import audit, backup, deploy, iam, market, monitor
+from . import asks, audit, backup, deploy, iam, market, monitor
 from .base import CE_TYPE_PREFIX, REDACTED, REGISTRY, ContractRegistry, Event, UnknownEventType, secret
 
 __all__ = [
@@ -10,6 +10,7 @@ __all__ = [
     "ContractRegistry",
     "Event",
     "UnknownEventType",
+    "asks",
     "audit",
     "backup",
     "deploy",

@@ -21,3 +21,16 @@ class Failure(Event):
 
     reason: str
     step: str | None = None
+
+
+class Ask(Event):
+    """Work one service asks of another (or of itself, on a schedule), where a user's would be a request.
+
+    Only the gateway publishes requests (the bus is a trust boundary), so a service's saga publishes an
+    ask in its own context instead: a contract that derives from the request it stands for (the same
+    fields, secret ones included) under a subject of the asker's context, which the bus lets no one else
+    publish. The owner accepts it exactly as that request, checking the team the ask's envelope names
+    as it checks a request's, and answers with the request's usual outcome events. An ask is keyed as
+    its request is (a backup by its id, an operation by its operation id): asked again, it is answered
+    by the outcome it had, never done twice. Every ask is in :mod:`.asks`.
+    """
