@@ -59,6 +59,7 @@ from pydantic import SecretStr
 from quickon_backup.app import create_service as create_backup
 from quickon_backup.settings import BackupSettings
 from quickon_common.contracts import Event
+from quickon_common.contracts.asks import RestoreStartAsked, RestoreStopAsked
 from quickon_common.contracts.backup import BackupRequested, RestoreRequested
 from quickon_common.contracts.deploy import AppInstallRequested, ServiceStartRequested, ServiceStopRequested
 from quickon_common.envelope import Envelope, encode
@@ -127,6 +128,13 @@ async def started(service: Service) -> AsyncIterator[Service]:
         await service.stop()
 
 
+# The restore's stop and start, as the backup service asks them (in its context) and the deployer ends them.
+HOPS = {
+    RestoreStopAsked.subject: "stop.asked", "qc.deploy.stop.completed": "stop.completed",
+    RestoreStartAsked.subject: "start.asked", "qc.deploy.start.completed": "start.completed",
+}  # fmt: skip
+
+
 class Outcomes:
     """Outcome events by operation id, heard on a plain subscription, and the steps' times on the way."""
 
@@ -134,7 +142,7 @@ class Outcomes:
         self.nc = nc
         self.waiting: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self.steps: dict[str, list[tuple[str, str, datetime]]] = {}
-        # When a restore's stop and start were asked and done, by its operation id: {"stop.requested": t, ...}.
+        # When a restore's stop and start were asked and done, by its operation id: {"stop.asked": t, ...}.
         self.hops: dict[str, dict[str, float]] = {}
 
     async def listen(self) -> None:
@@ -143,17 +151,17 @@ class Outcomes:
         await self.nc.flush()
 
     async def _heard(self, msg: Any) -> None:
-        if msg.subject.startswith(("qc.deploy.stop.", "qc.deploy.start.")):
+        if (hop := HOPS.get(msg.subject)) is not None:
             asked_by, _, _step = (json.loads(msg.data).get("operation_id") or "").rpartition(":")
             if asked_by.startswith("restore-"):  # a restore's own stop or start: "restore-<its id>:stop"
-                self.hops.setdefault(asked_by.removeprefix("restore-"), {})[msg.subject[10:]] = time.perf_counter()
+                self.hops.setdefault(asked_by.removeprefix("restore-"), {})[hop] = time.perf_counter()
                 return
         if msg.subject == "qc.backup.job.step":
             step = json.loads(msg.data)
             moment = datetime.fromisoformat(msg.headers["ce-time"].replace("Z", "+00:00"))
             self.steps.setdefault(step.get("operation_id") or "", []).append((step["step"], step["state"], moment))
             return
-        if msg.subject.endswith((".requested", ".started")):
+        if msg.subject.endswith((".requested", "_asked", ".started")):
             return
         body = json.loads(msg.data)
         future = self.waiting.pop(body.get("operation_id") or "", None)
@@ -195,7 +203,7 @@ def steps_line(spent: dict[str, float], whole_s: float) -> str:
 
 def hops_line(hops: dict[str, float], whole_s: float) -> str:
     """A restore's time split by what was heard on the bus, in milliseconds from its request."""
-    said = {"stop.requested": "stop asked", "stop.completed": "stopped", "start.requested": "start asked",
+    said = {"stop.asked": "stop asked", "stop.completed": "stopped", "start.asked": "start asked",
             "start.completed": "started"}  # fmt: skip
     moments = [f"{said[hop]} {hops[hop] * 1000:.0f}" for hop in said if hop in hops]
     return "  ".join([*moments, f"completed {whole_s * 1000:.0f} ms"])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from quickon_common.contracts.asks import UpgradeBackupAsked
 from quickon_common.contracts.backup import BackupCompleted, BackupFailed, BackupRequested
 from quickon_common.contracts.deploy import (
     AppInstalled,
@@ -21,6 +22,7 @@ from quickon_common.contracts.deploy import (
 from quickon_common.natsserver import NatsServer
 from quickon_common.objectstore import StoreSettings
 from support.backup import backup_events, backup_platform, ended, install, new_id, send
+from support.bus import events
 from support.deployer import ask, finished, outcome, request
 
 NS = "team-a"
@@ -43,7 +45,7 @@ async def test_only_data_that_cannot_be_copied_stops_an_upgrade(nats_server: Nat
         assert isinstance(outcome(found), AppUpgraded), outcome(found)
         steps = [(e.step, e.state) for e in found if isinstance(e, SagaStepRecorded)]
         assert steps[:2] == [("backup", "started"), ("backup", "completed")]
-        (asked,) = [e for e in await backup_events(url) if isinstance(e, BackupRequested)]
+        (asked,) = [e for e, _ in await events(url, UpgradeBackupAsked.subject)]
         (done,) = [e for e in await backup_events(url, backup_id=asked.backup_id) if isinstance(e, BackupCompleted)]
         assert done.parts == 2  # the release and its objects
 
@@ -52,7 +54,7 @@ async def test_only_data_that_cannot_be_copied_stops_an_upgrade(nats_server: Nat
         refused = outcome(await finished(url, op))
         assert isinstance(refused, AppUpgradeFailed) and refused.step == "accept", refused
         assert claim in refused.reason and "--no-backup" in refused.reason and "nothing was changed" in refused.reason
-        assert len([e for e in await backup_events(url) if isinstance(e, BackupRequested)]) == 1
+        assert len(await events(url, UpgradeBackupAsked.subject)) == 1
         service = await ask(url, "service", namespace=NS, service="cache")
         assert (service["version"], service["status"], service["operation_id"]) == ("1.0.0", "running", None)
 
@@ -80,4 +82,4 @@ async def test_an_operator_may_let_such_upgrades_go_on_without_a_backup(
         op = await request(url, AppUpgradeRequested(service="cache", namespace=NS, version="1.0.1"))
         found = await finished(url, op)
         assert isinstance(outcome(found), AppUpgraded), outcome(found)
-        assert not [e for e in await backup_events(url) if isinstance(e, BackupRequested)]
+        assert not await events(url, UpgradeBackupAsked.subject)

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from quickon_common.contracts.asks import RestoreStartAsked, RestoreStopAsked
+from quickon_common.contracts.common import Ask
 from quickon_common.contracts.deploy import (
     AppInstalled,
     AppInstallFailed,
@@ -14,8 +16,12 @@ from quickon_common.contracts.deploy import (
     AppRollbackRequested,
     AppUpgradeRequested,
     ServiceRestartRequested,
+    ServiceStarted,
+    ServiceStopFailed,
+    ServiceStopped,
 )
 from quickon_common.contracts.market import RepositoryAddRequested
+from quickon_common.envelope import Envelope
 from quickon_common.natsserver import NatsServer
 from quickon_deployer.runtime.simulated import SimRuntime
 from support.bus import events, eventually, publish, running
@@ -40,6 +46,13 @@ async def install_fails(url: str, event: AppInstallRequested) -> AppInstallFaile
     failed = outcome(await finished(url, await request(url, event)))
     assert isinstance(failed, AppInstallFailed), failed
     return failed
+
+
+async def ask_as(url: str, event: Ask, *, team: str) -> str:
+    """Publish an ask as the backup service's restore would (its team is the restore's); its operation id."""
+    await publish(url, event, envelope=Envelope.new(event, source="backup", actor="alice", team=team))
+    assert isinstance(event.operation_id, str)
+    return event.operation_id
 
 
 async def test_bad_installs_fail_clearly_and_leave_nothing(
@@ -106,6 +119,19 @@ async def test_bad_installs_fail_clearly_and_leave_nothing(
         results = [outcome(await finished(url, op)) for op in (first, second)]
         refused = [r for r in results if "busy" in getattr(r, "reason", "")]
         assert len(refused) == 1 and "try again when it has finished" in refused[0].reason  # type: ignore[attr-defined]
+
+        # A restore's ask is accepted as the request it stands for: another team's is refused; asked again
+        # (a restore resumed after a crash), it is neither done twice nor refused.
+        stop = RestoreStopAsked(service="g", namespace=NS, operation_id="restore-r1:stop")
+        crossed = outcome(await finished(url, await ask_as(url, stop, team="team-z")))
+        assert isinstance(crossed, ServiceStopFailed) and "not to 'team-z'" in crossed.reason, crossed
+        stop = stop.model_copy(update={"operation_id": "restore-r2:stop"})
+        assert isinstance(outcome(await finished(url, await ask_as(url, stop, team="team-a"))), ServiceStopped)
+        await ask_as(url, stop, team="team-a")
+        start = RestoreStartAsked(service="g", namespace=NS, operation_id="restore-r2:start")
+        assert isinstance(outcome(await finished(url, await ask_as(url, start, team="team-a"))), ServiceStarted)
+        # The asks are read in order: the second stop was seen before the start, and answered nothing new.
+        assert isinstance(outcome(await finished(url, stop.operation_id or "")), ServiceStopped)
 
         # Bad queries are answered with the field at fault.
         assert (await ask(url, "service", namespace=NS))["error"]["status"] == 422

@@ -31,8 +31,9 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wai
 
 from .blobs import BlobCorrupt, BlobMissing, Blobs, by_reference, referenced_digest
 from .bus import ensure_stream, make_broker
-from .consumer import Consumer, Handler, describe
+from .consumer import Consumer, Handler, Handling, describe
 from .contracts import Event
+from .contracts.common import Ask
 from .contracts.queries import Query, QueryReply, QueryRequest
 from .contracts.queries.info import ConsumerInfo, Info, info_of
 from .db import Database
@@ -125,6 +126,24 @@ class Service:
             return handler
 
         return register
+
+    def accepts(self, asks: dict[type[Ask], Handler[Any]], *, name: str) -> None:
+        """Accept each of ``asks`` (another saga's, see :class:`~.contracts.common.Ask`) as the request it
+        stands for, with that request's own handler, in one durable consumer called ``name``.
+
+        The asks share their asker's subject prefix (``qc.backup.restore.…_asked``), which only the asker's
+        credential may publish on, and an event's type must match its subject: what this consumer hears
+        there is the asker's. Other events on that prefix (the asker's own progress) are skipped.
+        """
+        prefixes = {ask.subject.rsplit(".", 1)[0] for ask in asks}
+        if len(prefixes) != 1:
+            raise ValueError(f"asks accepted by one consumer share one subject prefix, not {sorted(prefixes)}")
+
+        async def accept(event: Ask, handling: Handling[Ask]) -> None:
+            if (handler := asks.get(type(event))) is not None:
+                await handler(event, handling)
+
+        self.handles(Ask, subject=f"{prefixes.pop()}.>", name=name)(accept)
 
     def answers(self, contract: Query[Req, Rep]) -> Callable[[Answer[Req, Rep]], Answer[Req, Rep]]:
         """Answer ``contract``'s requests (``qc.query.<service>.<name>``); one replica of the service replies.

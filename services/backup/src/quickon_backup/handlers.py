@@ -38,7 +38,7 @@ from quickon_common.contracts.backup import (
     RestoreRequested,
     RestoreStarted,
 )
-from quickon_common.contracts.common import Ask, Failure, OperationEvent, Success
+from quickon_common.contracts.common import Failure, OperationEvent, Success
 from quickon_common.names import is_dns_label
 from quickon_common.outbox import UnitOfWork
 from quickon_common.saga import Outcomes, Plan
@@ -121,12 +121,6 @@ def register(
                 f"backup {event.backup_id} is {backup.status}{f' ({backup.reason})' if backup.reason else ''}"
             )
         return backup
-
-    def asked(contract: type[OperationEvent], handler: Any, asks: dict[type[Ask], str]) -> None:
-        """Accept each of ``asks`` (by its subject, which only its asker may publish on) as ``contract``'s
-        request, with ``handler``, in a consumer of the name given."""
-        for ask, name in asks.items():
-            service.handles(contract, subject=ask.subject, name=name)(handler)
 
     def ids(event: Any) -> dict[str, Any]:
         return {k: getattr(event, k) for k in ("backup_id", "service", "namespace", "operation_id")}
@@ -229,10 +223,10 @@ def register(
         new_job(handling, event, kind="delete", job_id=f"delete-{op_id}", deadline_s=settings.verify_deadline_s,
                 plan=DeletePlan())  # fmt: skip
 
-    asked(BackupRequested, back_up, {UpgradeBackupAsked: "back_up_before_upgrade",
-                                     ScheduleBackupAsked: "back_up_on_schedule"})  # fmt: skip
-    asked(RestoreRequested, restore, {UpgradeRestoreAsked: "restore_after_failed_upgrade"})
-    asked(BackupVerifyRequested, verify, {ScheduleDrillAsked: "drill_on_schedule"})
+    # What other sagas ask, accepted as the requests they stand for: the deployer's upgrades, this service's
+    # own schedules.
+    service.accepts({UpgradeBackupAsked: back_up, UpgradeRestoreAsked: restore}, name="upgrade_asks")
+    service.accepts({ScheduleBackupAsked: back_up, ScheduleDrillAsked: verify}, name="schedule_asks")
 
     @service.handles(OperationEvent, name="deploy_outcomes", subject="qc.deploy.>")
     async def deploy_outcome(event: OperationEvent, handling: Handling[OperationEvent]) -> None:

@@ -178,6 +178,8 @@ def register(
             return UninstallPlan(keep_volumes=event.keep_volumes)
         return ScalePlan()
 
+    asked: dict[type[Ask], Any] = {}  # each ask of a restore, and the acceptance of the request it stands for
+
     def consumer(kind: str) -> None:
         request, failure, running_status = OPERATIONS[kind]
 
@@ -236,7 +238,8 @@ def register(
         accept.__doc__ = f"Accept a {kind} request as an operation, or refuse it with the reason."
         service.handles(request)(accept)
         if (ask := ASKS.get(kind)) is not None:
-            service.handles(ask, name=f"{accept.__name__}_asked")(accept)
+            asked[ask] = accept
 
     for kind in OPERATIONS:
         consumer(kind)
+    service.accepts(asked, name="restore_asks")
