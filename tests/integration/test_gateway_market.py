@@ -74,8 +74,12 @@ async def test_the_catalog_is_read_and_charts_are_published(
     async with stack(nats_server.url, database_url, tmp_path, catalog_cache_s=600) as s:
         http = s.http
         assert (await http.get("/api/v1/apps", params={"q": "ledger"})).json()["total"] == 0
-        apps = (await http.get("/api/v1/apps", params={"q": "redis"})).json()
+        apps = (await http.get("/api/v1/apps", params={"q": "redis", "include_deprecated": "true"})).json()
         assert apps["apps"][0]["id"] == "builtin/redis"
+        # The search reads its query as one model (routes.params.QueryModel): refused as FastAPI would.
+        bad = await http.get("/api/v1/apps", params={"limit": "0", "repository": "UPPER", "unknown": "x"})
+        assert bad.status_code == 422
+        assert {e["field"] for e in bad.json()["errors"]} == {"query.limit", "query.repository"}
         assert (await http.get("/api/v1/apps/categories")).json()["categories"]["database"] >= 1
         redis = (await http.get("/api/v1/apps/redis")).json()
         assert [v["version"] for v in redis["version_list"]][:1] == [redis["latest_version"]]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
+from pydantic import Field
 
 from quickon_common.contracts.queries import NoRequest
 from quickon_common.contracts.queries import market as market_queries
@@ -22,26 +23,31 @@ from quickon_common.contracts.queries.market import (
 
 from ..auth import CurrentUser
 from ..deps import GatewayParts, Parts
-from .params import VERSION, AppName, RepositoryFilter, VersionName
+from .params import DNS_LABEL, VERSION, AppName, QueryModel, RepositoryFilter, VersionName
 
 router = APIRouter(prefix="/api/v1/apps", tags=["apps"])
 
 
-@router.get("", response_model=AppList, summary="Search the catalog")
-async def search_apps(
-    request: Request,
-    _user: CurrentUser,
-    q: Annotated[str, Query(max_length=200, description="words to look for")] = "",
-    category: Annotated[str | None, Query(max_length=63)] = None,
-    keyword: Annotated[str | None, Query(max_length=63)] = None,
-    repository: RepositoryFilter = None,
-    include_deprecated: bool = False,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
-) -> Any:
+class CatalogSearch(QueryModel):
+    """The search's query parameters (one model: the busiest read, see QueryModel)."""
+
+    q: str = Field(default="", max_length=200, description="words to look for")
+    category: str | None = Field(default=None, max_length=63)
+    keyword: str | None = Field(default=None, max_length=63)
+    repository: str | None = Field(
+        default=None, pattern=DNS_LABEL, max_length=63, description="the repository, when the name is in several"
+    )
+    include_deprecated: bool = False
+    limit: int = Field(default=50, ge=1, le=500)
+    offset: int = Field(default=0, ge=0, le=1_000_000)
+
+
+@router.get("", response_model=AppList, summary="Search the catalog", openapi_extra=CatalogSearch.documented())
+async def search_apps(request: Request, _user: CurrentUser) -> Any:
+    search = CatalogSearch.of(request)
     body = AppsRequest(
-        text=q, category=category, keyword=keyword, repository=repository,
-        include_deprecated=include_deprecated, limit=limit, offset=offset,
+        text=search.q, category=search.category, keyword=search.keyword, repository=search.repository,
+        include_deprecated=search.include_deprecated, limit=search.limit, offset=search.offset,
     )  # fmt: skip
     # The parts from the app rather than the GatewayParts dependency: the busiest read solves one
     # dependency less (as current_user does).
