@@ -48,6 +48,8 @@ def test_install_gitea_through_the_form_with_a_custom_value(
     admin_page: Page, console_platform: Platform, api: httpx.Client
 ) -> None:
     page = admin_page
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(f"{console_platform.url}/market/gitea")
     page.get_by_role("button", name="Install").click()
     dialog = page.get_by_role("dialog", name="Install Gitea")
@@ -60,6 +62,7 @@ def test_install_gitea_through_the_form_with_a_custom_value(
     dialog.locator("#root_admin_email").fill("not an address")
     dialog.get_by_role("button", name="Install").click()
     expect(dialog.get_by_text("Not a valid email.")).to_be_visible()
+    expect(dialog.locator("#root_admin_email")).to_be_focused()
     dialog.locator("#root_admin_email").fill("git@example.com")
 
     # A name the gateway refuses (422): its message at the name field.
@@ -78,6 +81,7 @@ def test_install_gitea_through_the_form_with_a_custom_value(
     assert service["status"] == "running", service
     assert service["values"]["gitea"]["appName"] == APP_NAME, service["values"]
     assert "image" not in service["values"], "only what the user changed is sent"
+    assert errors == []
 
 
 def test_installing_under_a_taken_name_shows_why_it_failed(admin_page: Page, console_platform: Platform) -> None:

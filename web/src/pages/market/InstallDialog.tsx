@@ -13,7 +13,7 @@ import { OperationProgress } from "../../ui/OperationProgress";
 import { type AppDetail, useTeams, useVersion } from "./api";
 import { formMessages } from "./formMessages";
 import { changedValues, valuesErrorSchema } from "./values";
-import { ValuesForm } from "./ValuesForm";
+import { focusFirstError, ValuesForm } from "./ValuesForm";
 
 interface Props {
   app: AppDetail;
@@ -52,9 +52,12 @@ export default function InstallDialog({ app, version: initial, repository, onClo
     event.preventDefault();
     if (!name.trim()) return setProblem("name");
     setProblem(undefined);
-    if (formRef.current && !formRef.current.validateForm()) return setProblem(new Error(t("fix")));
     setSending(true);
     try {
+      if (formRef.current && !formRef.current.validateForm()) {
+        focusFirstError();
+        return setProblem(new Error(t("fix")));
+      }
       const body = { name: name.trim(), app: app.id, version, team: chosenTeam || undefined, values: changedValues(defaults, values) };
       setOperation(await api.post<Operation>("/services", body));
     } catch (error) {

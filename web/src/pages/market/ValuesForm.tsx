@@ -40,6 +40,12 @@ export interface ValuesFormProps {
   formRef: Ref<Form>;
 }
 
+/** The first field the last validation marked, focused (rjsf's own focusOnFirstError needs a <form>, and this
+ * one is a <div> inside the dialog's form). */
+export function focusFirstError(): void {
+  window.setTimeout(() => document.querySelector<HTMLElement>(".values-form .has-error :is(input, select, textarea)")?.focus());
+}
+
 /** The values form: defaults filled, secrets as password inputs, errors in the user's language at each
  * field, the gateway's own field errors (422) among them. It has no submit of its own: the dialog's
  * Install validates it through ``formRef``. */
@@ -72,7 +78,6 @@ export function ValuesForm({ schema, values, onChange, serverErrors, formRef }: 
       translateString={translateString}
       showErrorList={false}
       noHtml5Validate
-      focusOnFirstError
     />
   );
 }
