@@ -72,6 +72,7 @@ def test_install_gitea_through_the_form_with_a_custom_value(
     expect(dialog.get_by_role("alert")).to_contain_text("body.name")
 
     dialog.get_by_label("Service name").fill("git")
+    dialog.get_by_label("Team").select_option(label="default")  # other tests' teams share the platform
     app_name.fill(APP_NAME)
     dialog.get_by_role("button", name="Install").click()
     expect(dialog.get_by_role("status").filter(has_text="Done.")).to_be_visible(timeout=60_000)
@@ -83,6 +84,10 @@ def test_install_gitea_through_the_form_with_a_custom_value(
     assert "image" not in service["values"], "only what the user changed is sent"
     assert errors == []
 
+    dialog.get_by_role("link", name="Open the service git").click()
+    expect(page.get_by_role("heading", level=1, name="git")).to_be_visible()
+    expect(page.get_by_text("Running", exact=True).first).to_be_visible()
+
 
 def test_installing_under_a_taken_name_shows_why_it_failed(admin_page: Page, console_platform: Platform) -> None:
     page = admin_page
@@ -90,6 +95,7 @@ def test_installing_under_a_taken_name_shows_why_it_failed(admin_page: Page, con
     page.get_by_role("button", name="Install").click()
     dialog = page.get_by_role("dialog", name="Install Gitea")
     dialog.get_by_label("Service name").fill("git")
+    dialog.get_by_label("Team").select_option(label="default")
     dialog.get_by_role("button", name="Install").click()
     expect(dialog.get_by_role("status").filter(has_text="Failed")).to_contain_text("exists", timeout=60_000)
 

@@ -3,7 +3,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useId, useRef, useState } from "react";
 import { Link } from "react-router";
 
-import { api, ApiError } from "../../api";
+import { api, ApiError, query } from "../../api";
 import { useAuth } from "../../auth";
 import { useT } from "../../i18n";
 import type { Operation } from "../../operations";
@@ -75,7 +75,9 @@ export default function InstallDialog({ app, version: initial, repository, onClo
         <h2 id={heading}>{t("dialog", { app: app.title || app.name })}</h2>
         <OperationProgress id={operation.operation_id} onEnded={() => void client.invalidateQueries({ queryKey: ["services"] })} />
         <div className="actions">
-          <Link to={`/services/${encodeURIComponent(service)}`}>{t("openService", { name: service })}</Link>
+          <Link to={`/services/${encodeURIComponent(service)}${query({ namespace: operation.target.namespace })}`}>
+            {t("openService", { name: service })}
+          </Link>
           <button type="button" className="secondary" onClick={onClose}>
             {t("close")}
           </button>

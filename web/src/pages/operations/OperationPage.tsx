@@ -1,5 +1,6 @@
 import { Link, useParams } from "react-router";
 
+import { query } from "../../api";
 import { useFormat, useT } from "../../i18n";
 import { useOperation } from "../../operations";
 import { Busy } from "../../ui/Busy";
@@ -44,7 +45,7 @@ export function OperationPage() {
       <OperationProgress id={operation.operation_id} />
       {service && operation.kind !== "uninstall" ? (
         <p>
-          <Link to={`/services/${encodeURIComponent(service)}`}>{t("openService", { name: service })}</Link>
+          <Link to={`/services/${encodeURIComponent(service)}${query({ namespace: operation.target.namespace })}`}>{t("openService", { name: service })}</Link>
         </p>
       ) : null}
     </>
