@@ -64,6 +64,11 @@ async def test_a_dead_lettered_request_fails_its_operation_with_the_reason(
         )
         assert failed["finished_at"]
         assert (await http.get(f"/api/v1/operations/{observed['operation_id']}")).json()["state"] == "pending"
+        # The list filtered by state (the console's filter) keeps to that state.
+        for state, expected in (("failed", lost), ("pending", observed)):
+            listed = (await http.get("/api/v1/operations", params={"state": state})).json()["operations"]
+            assert [o["operation_id"] for o in listed] == [expected["operation_id"]], (state, listed)
+        assert (await http.get("/api/v1/operations", params={"state": "lost"})).status_code == 422
 
 
 async def test_an_operation_nobody_answers_fails_at_its_deadline(

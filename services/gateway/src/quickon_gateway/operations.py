@@ -164,7 +164,13 @@ async def find(parts: Parts, user: Principal, operation_id: str) -> OperationVie
 
 
 async def recent(
-    parts: Parts, user: Principal, *, service: str | None, namespace: str | None, limit: int
+    parts: Parts,
+    user: Principal,
+    *,
+    service: str | None,
+    namespace: str | None,
+    state: OperationState | None = None,
+    limit: int,
 ) -> list[OperationView]:
     """The newest operations the caller may see, newest first."""
     query = select(OperationRecord).order_by(col(OperationRecord.created_at).desc(), col(OperationRecord.id))
@@ -172,6 +178,8 @@ async def recent(
         query = query.where(OperationRecord.service == service)
     if namespace is not None:
         query = query.where(OperationRecord.namespace == namespace)
+    if state is not None:  # the console's filter: the failed ones among many, without paging through all
+        query = query.where(OperationRecord.state == state)
     if not user.is_admin:
         query = query.where(visible_rows(user.caller(), col(OperationRecord.team)))
     async with parts.service.db.read_session() as session:

@@ -1,9 +1,14 @@
-import { defineMessages, useT } from "../../i18n";
+import { Route, Routes } from "react-router";
 
-const messages = defineMessages({ en: { title: "Market" }, "zh-CN": { title: "Market" } });
+import { AppPage } from "./AppPage";
+import { MarketList } from "./MarketList";
 
-// Placeholder until this page is built (issue 19).
+/** The market area: /market (search and cards) and /market/:app (an app's page and its install dialog). */
 export default function MarketPage() {
-  const t = useT(messages);
-  return <h1>{t("title")}</h1>;
+  return (
+    <Routes>
+      <Route index element={<MarketList />} />
+      <Route path=":app" element={<AppPage />} />
+    </Routes>
+  );
 }

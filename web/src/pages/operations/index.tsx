@@ -1,9 +1,14 @@
-import { defineMessages, useT } from "../../i18n";
+import { Route, Routes } from "react-router";
 
-const messages = defineMessages({ en: { title: "Operations" }, "zh-CN": { title: "Operations" } });
+import { OperationList } from "./OperationList";
+import { OperationPage } from "./OperationPage";
 
-// Placeholder until this page is built (issue 19).
+/** The operations area: /operations (the newest, by state) and /operations/:id (one, live). */
 export default function OperationsPage() {
-  const t = useT(messages);
-  return <h1>{t("title")}</h1>;
+  return (
+    <Routes>
+      <Route index element={<OperationList />} />
+      <Route path=":id" element={<OperationPage />} />
+    </Routes>
+  );
 }

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from .. import operations
 from ..auth import CurrentUser
 from ..deps import GatewayParts
-from ..operations import OperationView
+from ..operations import OperationState, OperationView
 from .params import DNS_LABEL, SERVICE_NAME_MAX, OperationId
 
 router = APIRouter(prefix="/api/v1/operations", tags=["operations"])
@@ -21,9 +21,10 @@ async def list_operations(
     user: CurrentUser,
     service: Annotated[str | None, Query(pattern=DNS_LABEL, max_length=SERVICE_NAME_MAX)] = None,
     namespace: Annotated[str | None, Query(pattern=DNS_LABEL, max_length=63)] = None,
+    state: Annotated[OperationState | None, Query(description="only those in this state")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> operations.Operations:
-    found = await operations.recent(parts, user, service=service, namespace=namespace, limit=limit)
+    found = await operations.recent(parts, user, service=service, namespace=namespace, state=state, limit=limit)
     return operations.Operations(operations=found)
 
 
