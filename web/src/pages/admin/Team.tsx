@@ -79,7 +79,9 @@ export function TeamPage() {
   return (
     <section aria-labelledby="team-title">
       <p>
-        <Link to="..">{t("back")}</Link>
+        <Link to=".." relative="path">
+          {t("back")}
+        </Link>
       </p>
       <h2 id="team-title">{t("title", { name: team.data.name })}</h2>
       <Members path={path} />

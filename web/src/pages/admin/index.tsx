@@ -47,6 +47,7 @@ export default function AdminPage() {
         </p>
       </>
     );
+  // Absolute: within a splat route ("admin/*") a relative link resolves against the whole current URL.
   const sections = [
     ["users", t("users")],
     ["teams", t("teams")],
@@ -59,13 +60,13 @@ export default function AdminPage() {
       <h1>{t("title")}</h1>
       <nav aria-label={t("sections")} className="subnav">
         {sections.map(([to, label]) => (
-          <NavLink key={to} to={to}>
+          <NavLink key={to} to={`/admin/${to}`}>
             {label}
           </NavLink>
         ))}
       </nav>
       <Routes>
-        <Route index element={<Navigate to="users" replace />} />
+        <Route index element={<Navigate to="/admin/users" replace />} />
         <Route path="users" element={<UsersPage />} />
         <Route path="teams" element={<TeamsPage />} />
         <Route path="teams/:team" element={<TeamPage />} />

@@ -27,7 +27,8 @@ export function ActivityCard() {
         </span>
       </h2>
       {events.length === 0 && connection === "live" && <p>{t("noActivity")}</p>}
-      <ol className="activity">
+      {/* Scrolls when long: focusable, so a keyboard can scroll it too. */}
+      <ol className="activity" tabIndex={0} aria-labelledby="activity-title">
         {events.map((event) => {
           const time = typeof event.data.time === "string" ? event.data.time : null;
           return (
