@@ -29,8 +29,9 @@ from support.gateway import client, gateway_service, log_in
 from support.gateway_flows import succeeded
 
 # Who may call a route: nobody needs a token (PUBLIC), any user (ANY: lists are filtered to the caller's
-# teams), a role in the team that owns the target (VIEWER < OPERATOR < ADMIN < OWNER), or a platform admin.
-PUBLIC, ANY, PLATFORM = "public", "any", "platform"
+# teams), a member of any team (MEMBER), a role in the team that owns the target (VIEWER < OPERATOR < ADMIN
+# < OWNER), or a platform admin.
+PUBLIC, ANY, MEMBER, PLATFORM = "public", "any", "member", "platform"
 VIEWER, OPERATOR, ADMIN, OWNER = "viewer", "operator", "admin", "owner"
 
 EXPECTED: dict[str, str] = {
@@ -98,6 +99,8 @@ EXPECTED: dict[str, str] = {
     "GET /api/v1/audit/entries/{seq}/proof": ANY,
     "GET /api/v1/audit/checkpoints": ANY,
     "GET /api/v1/audit/public-key": PUBLIC,
+    "GET /api/v1/cluster/resources": MEMBER,  # the totals; the nodes themselves only to platform admins
+    "GET /api/v1/platform/components": PLATFORM,
 }
 
 # The callers: their role in red (the "own" team), in blue, and whether they are platform admins.
@@ -125,6 +128,8 @@ def allowed(rule: str, caller: str, target: str) -> bool:
         return True
     if rule == PLATFORM:
         return False
+    if rule == MEMBER:
+        return red is not None or blue is not None
     held = red if target == "red" else blue
     return held is not None and RANK[held] >= RANK[rule]
 

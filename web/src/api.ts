@@ -26,6 +26,8 @@ export class ApiError extends Error {
     readonly title: string,
     readonly detail: string,
     readonly errors: FieldError[] = [],
+    /** The whole problem document: some refusals carry more than `detail` (a chart's lint `messages`). */
+    readonly problem: Record<string, unknown> = {},
   ) {
     super(detail || title);
   }
@@ -79,7 +81,7 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
 async function problemOf(response: Response): Promise<ApiError> {
   try {
     const problem = await response.json();
-    return new ApiError(response.status, problem.title ?? response.statusText, problem.detail ?? "", problem.errors ?? []);
+    return new ApiError(response.status, problem.title ?? response.statusText, problem.detail ?? "", problem.errors ?? [], problem);
   } catch {
     return new ApiError(response.status, response.statusText, "");
   }

@@ -337,7 +337,10 @@ class Service:
         }
 
     async def _info(self, _request: QueryRequest) -> Info:
+        failing = {name: reason for name, reason in self.all_checks().items() if reason is not None}
         return Info(
+            ready=not failing,
+            failing=failing,
             service=self.name,
             version=VERSION,
             consumers=[ConsumerInfo.model_validate(describe(c)) for c in self.consumers],

@@ -233,6 +233,26 @@ def register(service: Service, *, runtime: Runtime, market: Callable[[], Market]
             ),
         })  # fmt: skip
 
+    @service.answers(contract.RESOURCES)
+    async def resources(_request: NoRequest) -> contract.Resources:
+        """The nodes' capacity and their pods' requests, and the volumes' storage, from the runtime."""
+        try:
+            found = await runtime.resources()
+        except RuntimeFailure as failure:
+            raise QueryError(503, f"the {runtime.name} runtime cannot tell its resources: {failure.reason}") from None
+        return contract.Resources(
+            runtime=runtime.name,
+            nodes=[
+                contract.NodeResources(
+                    name=n.name, ready=n.ready, cpu_m=n.cpu_m, memory_bytes=n.memory, cpu_requested_m=n.cpu_requested_m,
+                    memory_requested_bytes=n.memory_requested, pods=n.pods,
+                )
+                for n in found.nodes
+            ],
+            storage_requested_bytes=found.storage_requested,
+            storage_capacity_bytes=found.storage_capacity,
+        )  # fmt: skip
+
     if isinstance(runtime, SimRuntime):
         sim = runtime
 

@@ -96,6 +96,29 @@ class Health:
         return {**asdict(self), "failure": self.failure}
 
 
+@dataclass(frozen=True)
+class NodeResources:
+    """One node: what it can hold (allocatable) and what the pods bound to it request."""
+
+    name: str
+    ready: bool
+    cpu_m: int  # millicores
+    memory: int  # bytes
+    cpu_requested_m: int
+    memory_requested: int
+    pods: int
+
+
+@dataclass(frozen=True)
+class ClusterResources:
+    """The cluster's nodes and storage: capacity against what is requested (the scheduler's view, not live
+    usage). ``storage_capacity`` is None where the runtime cannot tell how much the volumes may take."""
+
+    nodes: tuple[NodeResources, ...]
+    storage_requested: int  # bytes the volume claims ask for
+    storage_capacity: int | None
+
+
 FAILING_REASONS = frozenset(
     {"CrashLoopBackOff", "ImagePullBackOff", "ErrImagePull", "Error", "CreateContainerConfigError", "OOMKilled"}
 )
@@ -156,6 +179,9 @@ class Runtime(Protocol):
 
     async def releases(self) -> list[tuple[str, str]]:
         """(namespace, release) of every release the runtime holds."""
+
+    async def resources(self) -> ClusterResources:
+        """The nodes' capacity and the pods' requests, and the storage the volume claims ask for."""
 
     async def until_changed(self, *, namespace: str, release: str, at_most: float) -> None:
         """Return as soon as the release's health may differ from what :meth:`health` last read of it (the

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import sqlite3
 import time
 from dataclasses import asdict, dataclass
@@ -20,7 +21,17 @@ from typing import Any
 from quickon_common.db import SQLITE_COMPANIONS
 from quickon_common.files import owner_only_file
 
-from .base import ClusterEvent, Health, PodHealth, ReleaseNotFound, Revision, RuntimeFailure, WorkloadHealth
+from .base import (
+    ClusterEvent,
+    ClusterResources,
+    Health,
+    NodeResources,
+    PodHealth,
+    ReleaseNotFound,
+    Revision,
+    RuntimeFailure,
+    WorkloadHealth,
+)
 from .sim import Cluster, HookFailed, ManifestError, NotFoundError, SimConfig, default_nodes
 from .sim.quantities import QuantityError
 
@@ -218,6 +229,19 @@ class SimRuntime:
     async def releases(self) -> list[tuple[str, str]]:
         return self.cluster.releases()
 
+    async def resources(self) -> ClusterResources:
+        self.cluster.tick(time.time())
+        nodes, claimed = self.cluster.usage()
+        return ClusterResources(
+            nodes=tuple(
+                NodeResources(n.name, True, n.cpu_m, n.memory, n.cpu_requested_m, n.memory_requested, n.pods)
+                for n in nodes
+            ),
+            storage_requested=claimed,
+            # The volumes are directories on this machine: the disk they are on is what they may fill.
+            storage_capacity=_disk_size(self.cluster.volume_root),
+        )
+
     async def close(self) -> None:
         await self._save()
 
@@ -329,6 +353,17 @@ class SimStore:
 
 
 GLOBALS_PART = ""  # no release has an empty name
+
+
+def _disk_size(path: Path) -> int | None:
+    """The size of the file system holding ``path`` (or its nearest existing parent: volumes come later)."""
+    for candidate in (path, *path.parents):
+        if candidate.exists():
+            try:
+                return shutil.disk_usage(candidate).total
+            except OSError:
+                return None
+    return None
 
 
 def _name_of(key: tuple[str, str]) -> str:

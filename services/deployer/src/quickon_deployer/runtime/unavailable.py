@@ -6,7 +6,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from .base import Health, Revision, RuntimeFailure
+from .base import ClusterResources, Health, Revision, RuntimeFailure
 
 UNAVAILABLE_RETRY_S = 5.0  # nothing changes until the operator fixes the settings: no hurry to look again
 
@@ -56,6 +56,9 @@ class UnavailableRuntime:
         raise self._fail()
 
     async def releases(self) -> list[tuple[str, str]]:
+        raise self._fail()
+
+    async def resources(self) -> ClusterResources:
         raise self._fail()
 
     async def until_changed(self, *, namespace: str, release: str, at_most: float) -> None:

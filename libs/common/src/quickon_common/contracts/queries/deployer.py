@@ -1,5 +1,5 @@
 """The deployer's queries (``qc.query.deployer.<name>``): services, operations, the upgrade preview, what a
-backup needs, and the sim runtime's admin calls."""
+backup needs, the cluster's resources, and the sim runtime's admin calls."""
 
 from __future__ import annotations
 
@@ -184,6 +184,25 @@ class Nodes(QueryReply):
     nodes: list[dict[str, Any]]
 
 
+class NodeResources(QueryReply):
+    name: str
+    ready: bool
+    cpu_m: int = Field(description="allocatable CPU, in millicores")
+    memory_bytes: int = Field(description="allocatable memory")
+    cpu_requested_m: int = Field(description="what the pods bound to it request")
+    memory_requested_bytes: int
+    pods: int
+
+
+class Resources(QueryReply):
+    """The cluster's capacity against what is requested (as the scheduler counts), not live usage."""
+
+    runtime: str
+    nodes: list[NodeResources]
+    storage_requested_bytes: int = Field(description="what the volume claims ask for")
+    storage_capacity_bytes: int | None = Field(description="null where the runtime cannot tell")
+
+
 SERVICES = query("deployer", "services", ServicesRequest, ServiceList, "The installed services, by namespace and name")
 SERVICE = query(
     "deployer", "service", ServiceRequest, ServiceDetail, "One service: record, live health, revisions, operation"
@@ -202,5 +221,8 @@ SEALED_SECRETS = query(
 )  # fmt: skip
 INJECT = query(
     "deployer", "inject", InjectRequest, Injected, "Sim runtime only: make a workload's pods fail, or heal them"
+)
+RESOURCES = query(
+    "deployer", "resources", NoRequest, Resources, "The cluster's nodes, CPU, memory and storage: capacity and requests"
 )
 NODES = query("deployer", "nodes", NoRequest, Nodes, "Sim runtime only: the simulated cluster's nodes")

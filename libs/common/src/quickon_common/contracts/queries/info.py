@@ -1,4 +1,4 @@
-"""``qc.query.<service>.info``, which every service answers: its version, consumers and queries."""
+"""``qc.query.<service>.info``, which every service answers: its version, consumers, queries and readiness."""
 
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ class Info(QueryReply):
     consumers: list[ConsumerInfo]
     queries: list[str]
     outbox_backlog: int | None = None
+    ready: bool | None = Field(default=None, description="whether every check of its /readyz passes")
+    failing: dict[str, str] = Field(default={}, description="each failing check and why")
 
 
 INFO: dict[str, Query[NoRequest, Info]] = {

@@ -20,8 +20,9 @@ selectors).
 Modules: ``runtime`` (the class and the Runtime calls helm answers), ``scaling`` (stop, start, restart,
 replace_broken_pods), ``health`` (workloads, pods and events read into Health), ``release`` (reading the
 release's objects), ``objects`` (small readers of API objects), ``helm`` (pyhelm3 and the post-renderer),
-``waiting`` (until_changed and the uninstall's wait), ``watching`` (the list+watch logic), ``sources`` (its
-thin API side), ``errors`` (the edges: retries, and API/helm errors mapped to RuntimeFailure).
+``capacity`` (the nodes' capacity and the pods' requests), ``waiting`` (until_changed and the uninstall's
+wait), ``watching`` (the list+watch logic), ``sources`` (its thin API side), ``errors`` (the edges:
+retries, and API/helm errors mapped to RuntimeFailure).
 """
 
 from .runtime import KubernetesRuntime

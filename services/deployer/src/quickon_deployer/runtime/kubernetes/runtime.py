@@ -15,6 +15,7 @@ from kubernetes.client import ApiException
 from pyhelm3 import Client, Command  # type: ignore[import-untyped]
 
 from ..base import ReleaseNotFound, Revision, RuntimeFailure
+from .capacity import _Capacity
 from .errors import REQUEST_TIMEOUT, _unless_gone
 from .health import _HealthReading
 from .helm import HELM_GRACE_S, _start_helm
@@ -26,7 +27,7 @@ from .waiting import _Waiting
 MAX_RELEASES = 100_000
 
 
-class KubernetesRuntime(_Scaling, _HealthReading, _Waiting):
+class KubernetesRuntime(_Scaling, _HealthReading, _Waiting, _Capacity):
     """Releases on a Kubernetes cluster; one instance per deployer process."""
 
     name = "kubernetes"

@@ -26,7 +26,7 @@ from .objects import StoredObject
 from .pods import Pod
 from .releases import INSTALL, ROLLBACK, UPGRADE, ApplyResult, apply_release, release_objects, uninstall_release
 from .state import STATE, ClusterState, SimConfig
-from .status import NodeStatus, ReleaseStatus, node_statuses, release_status
+from .status import NodeStatus, NodeUsage, ReleaseStatus, claimed_bytes, node_statuses, node_usages, release_status
 from .volumes import Mount
 from .world import World
 
@@ -214,6 +214,15 @@ class Cluster:
 
     def nodes(self) -> list[NodeStatus]:
         return node_statuses(self._world)
+
+    def usage(self) -> tuple[list[NodeUsage], int]:
+        """Each node's capacity and its pods' requests, and the bytes every volume claim asks for."""
+        return node_usages(self._world), claimed_bytes(self._world)
+
+    @property
+    def volume_root(self) -> Path:
+        """Where the volumes' directories are."""
+        return self._world.volumes.root
 
     def volume_path(self, *, namespace: str, claim: str) -> Path:
         """The directory holding a PersistentVolumeClaim's data."""

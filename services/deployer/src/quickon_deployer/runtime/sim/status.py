@@ -9,7 +9,7 @@ from .events import Event
 from .names import template_hash
 from .objects import StoredObject
 from .pods import Pod
-from .quantities import format_cpu, format_memory
+from .quantities import QuantityError, format_cpu, format_memory, memory_bytes
 from .releases import release_objects
 from .workload import desired_replicas, pod_spec, pod_template
 from .world import World
@@ -122,6 +122,38 @@ def release_status(world: World, *, namespace: str, release: str) -> ReleaseStat
         ),
         events=tuple(world.state.events.get(f"{namespace}/{release}", [])[-STATUS_EVENTS:]),
     )
+
+
+@dataclass(frozen=True)
+class NodeUsage:
+    """A node's capacity and what its pods request, as numbers: CPU in millicores, memory in bytes."""
+
+    name: str
+    cpu_m: int
+    memory: int
+    cpu_requested_m: int
+    memory_requested: int
+    pods: int
+
+
+def node_usages(world: World) -> list[NodeUsage]:
+    usage = world.index.usage
+    return [
+        NodeUsage(node.name, node.cpu_m, node.memory, usage[node.name].cpu_m, usage[node.name].memory,
+                  usage[node.name].pods)
+        for node in world.nodes
+    ]  # fmt: skip
+
+
+def claimed_bytes(world: World) -> int:
+    """What every volume claim asks for (a claim still Terminating too: its data is still there)."""
+    total = 0
+    for claim in world.state.claims.values():
+        try:
+            total += memory_bytes(claim.size)
+        except QuantityError:  # checked when the claim was made; an old saved state may hold anything
+            continue
+    return total
 
 
 def node_statuses(world: World) -> list[NodeStatus]:

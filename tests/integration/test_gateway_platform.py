@@ -1,0 +1,59 @@
+"""The platform through the gateway, with the market and the deployer on the sim runtime: the cluster's
+resources (capacity against what the installed services request) and each QuickOn service's health."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from quickon_common.natsserver import NatsServer
+from support.gateway import client, log_in
+from support.gateway_flows import stack, succeeded
+
+PASSWORD = "platform-Pa55word-reader"
+GiB = 1024**3
+
+
+async def test_resources_count_what_services_request_and_components_say_who_is_down(
+    nats_server: NatsServer, tmp_path: Path
+) -> None:
+    # One database is enough: nothing here is stored by the gateway but the users and teams the test makes.
+    async with stack(nats_server.url, f"sqlite:///{tmp_path / 'gateway.db'}", tmp_path) as s:
+        http = s.http
+        empty = (await http.get("/api/v1/cluster/resources")).json()
+        # The sim's three default nodes of 4 CPUs and 8 GiB, nothing requested yet.
+        assert (empty["runtime"], empty["nodes"], empty["nodes_ready"]) == ("sim", 3, 3), empty
+        assert empty["cpu"] == {"requested": 0, "capacity": 12_000}
+        assert empty["memory"] == {"requested": 0, "capacity": 24 * GiB}
+        assert empty["storage"]["requested"] == 0 and empty["storage"]["capacity"] > 0
+        assert [n["name"] for n in empty["per_node"]] == ["sim-node-1", "sim-node-2", "sim-node-3"]
+
+        await succeeded(http, await http.post("/api/v1/services", json={"name": "cache", "app": "redis"}))
+        used = (await http.get("/api/v1/cluster/resources")).json()
+        # redis asks for 50m and 64Mi (its chart's defaults) and an 8Gi volume.
+        assert used["cpu"]["requested"] >= 50 and used["memory"]["requested"] >= 64 * 1024**2, used
+        assert used["storage"]["requested"] == 8 * GiB, used
+        assert sum(n["pods"] for n in used["per_node"]) >= 1
+
+        # Totals for a member of any team, the nodes only for admins; nothing for a user in no team.
+        for name in ("val", "loner"):
+            made = await http.post("/api/v1/users", json={"username": name, "password": PASSWORD})
+            assert made.status_code == 201, made.text
+        assert (await http.post("/api/v1/teams", json={"name": "red"})).status_code == 201
+        added = await http.post("/api/v1/teams/red/members", json={"username": "val", "role": "viewer"})
+        assert added.status_code == 200, added.text
+        async with client(s.app, await log_in(s.app, "val", PASSWORD)) as viewer:
+            seen = (await viewer.get("/api/v1/cluster/resources")).json()
+            assert seen["cpu"] == used["cpu"] and seen["per_node"] is None, seen
+            assert (await viewer.get("/api/v1/platform/components")).status_code == 403
+        async with client(s.app, await log_in(s.app, "loner", PASSWORD)) as loner:
+            refused = await loner.get("/api/v1/cluster/resources")
+            assert refused.status_code == 403 and "no team" in refused.json()["detail"], refused.text
+
+        # The stack runs the market, the deployer and the gateway: the others are down, and say so.
+        components = {c["service"]: c for c in (await http.get("/api/v1/platform/components")).json()["components"]}
+        assert sorted(components) == ["audit", "backup", "deployer", "gateway", "market", "monitor"]
+        for up in ("deployer", "gateway", "market"):
+            assert components[up]["up"] and components[up]["ready"] and components[up]["version"], components[up]
+        for down in ("audit", "backup", "monitor"):
+            assert not components[down]["up"] and not components[down]["ready"], components[down]
+            assert "not running" in components[down]["detail"], components[down]

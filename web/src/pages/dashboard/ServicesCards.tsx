@@ -1,0 +1,100 @@
+// Services by status and the installed apps: two cards from one request (GET /services, shared by key).
+import { useQuery } from "@tanstack/react-query";
+import { Link } from "react-router";
+
+import { api } from "../../api";
+import { useT } from "../../i18n";
+import { Busy } from "../../ui/Busy";
+import { ErrorNote } from "../../ui/ErrorNote";
+import { isKnownStatus, messages } from "./messages";
+import { countByStatus, newest, type ServiceSummary } from "./summary";
+
+const LIMIT = 1000; // the most the gateway lists at once
+const SHOWN = 10;
+
+function useServices() {
+  return useQuery({
+    queryKey: ["dashboard", "services"],
+    queryFn: ({ signal }) => api.get<{ services: ServiceSummary[] }>(`/services?limit=${LIMIT}`, signal),
+    refetchInterval: 15_000,
+  });
+}
+
+function useStatusName() {
+  const t = useT(messages);
+  return (status: string) => (isKnownStatus(status) ? t(status) : status);
+}
+
+export function StatusCard() {
+  const t = useT(messages);
+  const name = useStatusName();
+  const services = useServices();
+  return (
+    <section className="card" aria-labelledby="by-status-title" data-card="status">
+      <h2 id="by-status-title">{t("byStatus")}</h2>
+      {services.isPending && <Busy label={t("loadingServices")} />}
+      <ErrorNote error={services.error} />
+      {services.data && (
+        <ul className="counts">
+          {countByStatus(services.data.services).map(([status, count]) => (
+            <li key={status} data-status={status} className={status === "running" ? "status-ok" : status === "failed" || status === "degraded" ? "status-bad" : ""}>
+              <strong>{count}</strong> {name(status)}
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+export function AppsCard() {
+  const t = useT(messages);
+  const name = useStatusName();
+  const services = useServices();
+  const list = services.data?.services ?? [];
+  return (
+    <section className="card wide" aria-labelledby="apps-title" data-card="apps">
+      <h2 id="apps-title">{t("apps")}</h2>
+      {services.isPending && <Busy label={t("loadingServices")} />}
+      <ErrorNote error={services.error} />
+      {services.data && list.length === 0 && (
+        <p>
+          <Link to="/market">{t("noServices")}</Link>
+        </p>
+      )}
+      {list.length > 0 && (
+        <>
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">{t("service")}</th>
+                <th scope="col">{t("app")}</th>
+                <th scope="col">{t("version")}</th>
+                <th scope="col">{t("status")}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {newest(list, SHOWN).map((s) => (
+                <tr key={`${s.namespace}/${s.service}`}>
+                  <td>
+                    <Link to={`/services/${encodeURIComponent(s.service)}?namespace=${encodeURIComponent(s.namespace)}`}>{s.service}</Link>
+                  </td>
+                  <td>{s.app}</td>
+                  <td>{s.version ?? "—"}</td>
+                  <td className={s.status === "running" ? "status-ok" : s.status === "failed" || s.status === "degraded" ? "status-bad" : ""} title={s.status_reason ?? undefined}>
+                    {name(s.status)}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {list.length > SHOWN && (
+            <p className="hint">
+              {t("atLeast", { count: SHOWN })} <Link to="/services">{t("allApps")}</Link>
+            </p>
+          )}
+        </>
+      )}
+    </section>
+  );
+}
