@@ -3,10 +3,11 @@ import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { BrowserRouter } from "react-router";
 
-import { ApiError } from "./api";
+import { ApiError, session } from "./api";
 import { App } from "./App";
 import { AuthProvider } from "./auth";
 import { LocaleProvider } from "./i18n";
+import { prefetchDashboard } from "./pages/dashboard/queries";
 import "./styles.css";
 
 // Server state lives in TanStack Query: a refused request (4xx) is not retried, a lost connection is.
@@ -18,6 +19,9 @@ const client = new QueryClient({
     },
   },
 });
+
+// Opening on the dashboard, signed in: its data is asked for now, while React builds the page.
+if (session.token && location.pathname === "/") prefetchDashboard(client);
 
 createRoot(document.getElementById("root")!).render(
   <StrictMode>

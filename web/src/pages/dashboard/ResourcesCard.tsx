@@ -1,22 +1,18 @@
 // Nodes, CPU, memory and storage: what the pods request against what there is (GET /cluster/resources).
 import { useQuery } from "@tanstack/react-query";
 
-import { api } from "../../api";
 import { useFormat, useLocale, useT } from "../../i18n";
 import { Busy } from "../../ui/Busy";
 import { ErrorNote } from "../../ui/ErrorNote";
 import { messages } from "./messages";
-import { type ClusterResources, cores, percent, type Usage } from "./summary";
+import { resourcesQuery } from "./queries";
+import { cores, percent, type Usage } from "./summary";
 
 export function ResourcesCard() {
   const t = useT(messages);
   const format = useFormat();
   const { locale } = useLocale();
-  const resources = useQuery({
-    queryKey: ["dashboard", "resources"],
-    queryFn: ({ signal }) => api.get<ClusterResources>("/cluster/resources", signal),
-    refetchInterval: 30_000,
-  });
+  const resources = useQuery(resourcesQuery);
   const data = resources.data;
   const size = (usage: Usage) =>
     usage.capacity === null

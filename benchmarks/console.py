@@ -1,0 +1,189 @@
+"""The console's speed in headless Chromium against a platform with many installed services (1,000; 100
+with --quick), on the sim runtime, started as `qc up` starts it (tests/support/platform.py):
+
+- ``js_kb``: the JavaScript the first page transfers (gzip, as the gateway sends it), signed in, up to the
+  dashboard's data rendered. Goal ≤ 250 KB.
+- ``dashboard_ms``: navigation start to the dashboard's data rendered (the services-by-status card counts
+  every installed service, and the resources card shows the nodes). Goal ≤ 1 s, and ``dashboard_ratio``
+  ≤ 3: against a static HTML page with the same data (the services and their status, as a table) served
+  by the same gateway, navigation start to its load event.
+- ``filter_ms``: typing a filter into the 1,000-service list to the rows updated (a mutation of the list
+  seen, then the next frame painted). Goal ≤ 100 ms.
+
+Every figure is the median of several runs (5; 3 with --quick), each in a fresh browser context (nothing
+cached), console and baseline interleaved so that the machine's load weighs on both alike.
+
+    uv run python benchmarks/console.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import html
+import json
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from playwright.sync_api import Browser
+
+from support.browser import chromium, token_of
+from support.platform import ADMIN_PASSWORD, platform
+
+ROOT = Path(__file__).resolve().parents[1]
+DIST = ROOT / "web" / "dist"
+APP, VERSION = "redis", "1.0.0"  # the built-in catalog's smallest chart: one pod
+IN_FLIGHT = 50
+GOALS = {"js_kb": 250, "dashboard_ms": 1000, "dashboard_ratio": 3, "filter_ms": 100}
+# What the console shows once the dashboard's data is there: the count of every installed service.
+DASHBOARD_RENDERED = """(total) => {
+  const cell = document.querySelector('[data-figure="services-total"]');
+  const resources = document.querySelector('[data-resource="nodes"]');
+  return resources && cell && Number(cell.getAttribute('data-value')) === total ? performance.now() : false;
+}"""
+STATIC_LOADED = "() => performance.getEntriesByType('navigation')[0]?.loadEventEnd || false"
+SCRIPTS_KB = """() => performance.getEntriesByType('resource')
+  .filter((r) => r.initiatorType === 'script' || r.name.endsWith('.js'))
+  .reduce((sum, r) => sum + r.encodedBodySize, 0) / 1024"""
+# Types into the list's filter as a person would (React sees an input event), then waits for the rows to
+# change and the next frame: the time the person waits to see the filtered list.
+FILTER = """async (text) => {
+  const label = [...document.querySelectorAll('label')].find((l) => l.textContent === 'Filter services');
+  const input = document.getElementById(label.htmlFor);
+  const rows = () => document.querySelectorAll('[role="row"]').length;
+  const before = rows();
+  const setter = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set;
+  const started = performance.now();
+  const changed = new Promise((resolve) => {
+    const observer = new MutationObserver(() => { if (rows() !== before) { observer.disconnect(); resolve(); } });
+    observer.observe(document.body, { childList: true, subtree: true });
+  });
+  setter.call(input, text);
+  input.dispatchEvent(new Event('input', { bubbles: true }));
+  await changed;
+  await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+  return performance.now() - started;
+}"""
+
+
+async def install_all(url: str, token: str, count: int) -> None:
+    """``count`` services of one small chart, ``IN_FLIGHT`` at a time, each followed until it runs."""
+    headers = {"Authorization": f"Bearer {token}"}
+    limit = asyncio.Semaphore(IN_FLIGHT)
+    done = 0
+
+    async def one(client: httpx.AsyncClient, number: int) -> None:
+        nonlocal done
+        async with limit:
+            body = {"app": APP, "version": VERSION, "name": f"svc-{number:04d}", "team": "default"}
+            answer = await client.post("/api/v1/services", json=body)
+            answer.raise_for_status()
+            operation = answer.json()["operation_id"]
+            while True:
+                state = (await client.get(f"/api/v1/operations/{operation}")).json()
+                if state["state"] == "succeeded":
+                    break
+                if state["state"] == "failed":
+                    raise RuntimeError(f"install of svc-{number:04d} failed: {state.get('error')}")
+                await asyncio.sleep(0.2)
+        done += 1
+        if done % 100 == 0:
+            print(f"  {done}/{count} services installed", flush=True)
+
+    async with httpx.AsyncClient(base_url=url, headers=headers, timeout=120) as client:
+        await asyncio.gather(*(one(client, n) for n in range(count)))
+
+
+def static_page(url: str, token: str, folder: Path) -> str:
+    """The baseline: the dashboard's data (every service and its status) as one static HTML table."""
+    services = httpx.get(f"{url}/api/v1/services?limit=1000", headers={"Authorization": f"Bearer {token}"}).json()
+    rows = "".join(
+        f"<tr><td>{html.escape(s['service'])}</td><td>{html.escape(str(s['status']))}</td></tr>"
+        for s in services["services"]
+    )
+    page = f"<!doctype html><html lang=en><title>services</title><table>{rows}</table></html>"
+    (folder / "assets" / "baseline-dashboard.html").write_text(page)
+    return f"{url}/assets/baseline-dashboard.html"
+
+
+def signed_in(browser: Browser, token: str) -> Any:
+    context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
+    context.add_init_script(f"sessionStorage.setItem('quickon.token', {json.dumps(token)})")
+    return context
+
+
+def measure(url: str, token: str, count: int, runs: int, baseline_url: str) -> dict[str, Any]:
+    dashboard, static, scripts, filtering = [], [], [], []
+    with chromium() as (_playwright, browser):
+        for run in range(runs):
+            context = signed_in(browser, token)
+            page = context.new_page()
+            page.goto(f"{url}/", wait_until="commit")
+            dashboard.append(page.wait_for_function(DASHBOARD_RENDERED, arg=count, timeout=60_000).json_value())
+            scripts.append(page.evaluate(SCRIPTS_KB))
+            page.goto(f"{url}/services")
+            page.get_by_label("Filter services").wait_for()
+            page.wait_for_function("() => document.querySelectorAll('[role=\"row\"]').length > 1")
+            filtering.append(page.evaluate(FILTER, f"svc-{run:03d}7"))
+            context.close()
+            context = browser.new_context()
+            page = context.new_page()
+            page.goto(baseline_url, wait_until="load")
+            static.append(page.wait_for_function(STATIC_LOADED).json_value())
+            context.close()
+            print(
+                f"  run {run + 1}: dashboard {dashboard[-1]:.0f} ms, static page {static[-1]:.0f} ms, "
+                f"js {scripts[-1]:.1f} KB, filter {filtering[-1]:.1f} ms",
+                flush=True,
+            )
+    dashboard_ms, static_ms = statistics.median(dashboard), statistics.median(static)
+    return {
+        "services": count,
+        "js_kb": round(statistics.median(scripts), 1),
+        "dashboard_ms": round(dashboard_ms, 1),
+        "static_ms": round(static_ms, 1),
+        "dashboard_ratio": round(dashboard_ms / static_ms, 2),
+        "filter_ms": round(statistics.median(filtering), 1),
+    }
+
+
+def run(quick: bool) -> dict[str, Any]:
+    count, runs = (100, 3) if quick else (1000, 5)
+    if not (DIST / "index.html").is_file():
+        raise SystemExit("the console is not built: run `make web` first")
+    with tempfile.TemporaryDirectory(prefix="qc-bench-console-") as work:
+        served = Path(work) / "dist"
+        shutil.copytree(DIST, served)  # the baseline page goes beside the console's assets, not into web/
+        with platform(
+            Path(work) / "var", QC_GATEWAY_CONSOLE_DIR=str(served), QC_DEPLOYER_SIM_DELAY_SCALE="0"
+        ) as running:
+            token = token_of(running.url, "admin", ADMIN_PASSWORD)
+            started = time.monotonic()
+            print(f"installing {count} services of {APP} {VERSION}…", flush=True)
+            asyncio.run(install_all(running.url, token, count))
+            print(f"  installed in {time.monotonic() - started:.0f} s", flush=True)
+            baseline = static_page(running.url, token, served)
+            return measure(running.url, token, count, runs, baseline)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="100 services, 3 runs (under a minute)")
+    figures = run(parser.parse_args().quick)
+    for key, goal in GOALS.items():
+        verdict = "met" if figures[key] <= goal else "NOT met"
+        print(f"{key}: {figures[key]} (goal ≤ {goal}: {verdict})")
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
