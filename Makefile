@@ -52,8 +52,8 @@ lint:
 typecheck:
 	uv run mypy libs/common/src cli/src services/*/src catalog/build.py
 
-pytest: ## two workers: see tests/conftest.py (pytest_collection_modifyitems) for how tests are grouped
-	uv run pytest -n 2 --dist loadgroup
+pytest:
+	uv run pytest
 
 bench: tools ## every benchmark, quick versions
 	@for b in benchmarks/*.py; do echo "== $$b"; uv run python $$b --quick || exit 1; done

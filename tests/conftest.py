@@ -35,18 +35,6 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ[POSTGRES_ENV] = LOCAL_POSTGRES_URL
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """`make test` runs the suite on two workers (pytest-xdist, --dist loadgroup): most tests wait on
-    processes and the network, so two at once nearly halve the run. A file's tests stay on one worker (its
-    module fixtures, a platform or a catalog, start once), and the console's browser tests share one
-    platform for the whole package."""
-    for item in items:
-        path = item.path.relative_to(item.config.rootpath)
-        group = "console" if path.parts[:3] == ("tests", "e2e", "console") else str(path)
-        item.add_marker(pytest.mark.xdist_group(group))
-
-
 @pytest.fixture
 def nats_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[NatsServer]:
     """A nats-server with JetStream of this test's own, on a free port, locked: each service connects with
