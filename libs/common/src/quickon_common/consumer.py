@@ -116,6 +116,11 @@ class Consumer(Generic[E]):
     backoff_s: list[float]
     # A subject with wildcards to follow instead of the contract's own (every event of a context).
     subject_filter: str | None = None
+    # When given, the only events the handler acts on (each also an instance of ``contract``): the others
+    # are acknowledged and skipped as events of another contract are, with no transaction. A follower of a
+    # busy filter that wants a few of its events (a service waiting for outcomes among every step and
+    # request of a context) then does not queue each of the others on its database's write lock.
+    only: tuple[type[Event], ...] = ()
     last_error: str | None = field(default=None, init=False)
     # Prometheus children by outcome: looking a label set up costs more than counting, per event.
     _handled: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
@@ -228,7 +233,8 @@ class Consumer(Generic[E]):
             except MalformedEvent as error:
                 outcomes[id(msg)] = await self._give_up(msg, js, f"malformed event: {error}", number)
                 continue
-            if not isinstance(event, self.contract):  # following a filter: an event this consumer does not read
+            if not isinstance(event, self.contract) or (self.only and not isinstance(event, self.only)):
+                # following a filter: an event this consumer does not read
                 await msg.ack()
                 self._count("skipped")
                 outcomes[id(msg)] = "skipped"

@@ -102,13 +102,20 @@ class Service:
     # -- declaring what the service does ----------------------------------------------------
 
     def handles(
-        self, contract: type[E], *, name: str | None = None, subject: str | None = None
+        self,
+        contract: type[E],
+        *,
+        name: str | None = None,
+        subject: str | None = None,
+        only: tuple[type[Event], ...] = (),
     ) -> Callable[[Handler[E]], Handler[E]]:
         """Register ``handler`` as a durable consumer of ``contract`` (exactly-once effects).
 
         ``subject`` (wildcards allowed, e.g. ``qc.deploy.>``) follows every event there instead of
         the contract's own subject; the handler gets those that are instances of ``contract`` (a base
-        class such as ``OperationEvent``), the others are skipped.
+        class such as ``OperationEvent``), the others are skipped. ``only`` narrows it further to the
+        events that are also instances of one of these (``(Success, Failure)``: outcomes only); the
+        others are skipped without a transaction.
         """
 
         def register(handler: Handler[E]) -> Handler[E]:
@@ -121,6 +128,7 @@ class Service:
                 max_tries=self.settings.consumer_max_tries,
                 backoff_s=self.settings.consumer_backoff_s,
                 subject_filter=subject,
+                only=only,
             )
             self.consumers.append(consumer)
             return handler

@@ -228,11 +228,11 @@ def register(
     service.accepts({UpgradeBackupAsked: back_up, UpgradeRestoreAsked: restore}, name="upgrade_asks")
     service.accepts({ScheduleBackupAsked: back_up, ScheduleDrillAsked: verify}, name="schedule_asks")
 
-    @service.handles(OperationEvent, name="deploy_outcomes", subject="qc.deploy.>")
+    # Outcomes only: the deployer's requests, steps and status changes are skipped without a transaction, so
+    # that a restore's own records do not queue behind one per deployer event on the write lock.
+    @service.handles(OperationEvent, name="deploy_outcomes", subject="qc.deploy.>", only=(Success, Failure))
     async def deploy_outcome(event: OperationEvent, handling: Handling[OperationEvent]) -> None:
         """Record how a deployer operation a restore asked for ended, and wake the restore."""
-        if not isinstance(event, (Success, Failure)):
-            return  # progress, not an outcome
         succeeded, op_id = isinstance(event, Success), event.operation_id
         if op_id is None or ":" not in op_id:
             return
