@@ -111,7 +111,8 @@ def build_sagas(backups: BackupSteps, restores: RestoreSteps) -> dict[str, Saga[
         _emit(uow, job, BackupDeleteFailed(**_ids(job), reason=reason, step=job.failed_step))
 
     async def restored(job: Job, uow: UnitOfWork) -> None:
-        restores.finish(job)
+        trash = restores.finish(job)
+        uow.after_commit(lambda: restores.remove_trash_later(trash))
         _emit(uow, job, RestoreCompleted(**_ids(job), target_service=job.plan.target))
 
     async def restore_failed(job: Job, uow: UnitOfWork, reason: str) -> None:
