@@ -94,6 +94,7 @@ async def test_a_restore_cut_short_after_its_swap_stages_nothing_again_and_ends_
     steps_of = RestoreSteps(store=store, deployer=None, operations=None, settings=BackupSettings())  # type: ignore[arg-type]
     first: Job = Run(record, plan)
     await steps_of.stage(first)
+    assert steps_of.pace  # the next restore's stop is asked at once if it stages within stop_ahead_s at this pace
     await steps_of.swap(first)
     resumed: Job = Run(record, plan)  # from the plan on record, taken before the swap
     await steps_of.stage(resumed)

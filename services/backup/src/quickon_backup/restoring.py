@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import secrets
 import shutil
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
@@ -211,7 +212,9 @@ class RestoreSteps:
         0.3 s for 1 GB), and neither the outcome nor every other task of the event loop should wait for it."""
         trash = []
         for root in self._roots(job):
-            gone = root.with_name(TRASH + root.name.removeprefix(".qc-"))
+            # A name of its own: a run resumed after this transaction failed to commit renames again, beside
+            # the trash of the first (which the removal sweeps up).
+            gone = root.with_name(f"{TRASH}{secrets.token_hex(4)}-{root.name.removeprefix('.qc-')}")
             with contextlib.suppress(FileNotFoundError):
                 os.rename(root, gone)
             trash.append(gone)
