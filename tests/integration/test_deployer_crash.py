@@ -33,6 +33,13 @@ CASES = [
     *(("rollback", f"r-{step.replace('_', '-')}-{moment}", step, moment) for step in ("undo_upgrade", "wait_rollback")
       for moment in ("before", "after")),
 ]  # fmt: skip
+# Each database takes half of the failpoints, every step's "before" on one and its "after" on the other,
+# alternating from step to step: every failpoint is crossed once a run, and each database meets both
+# moments (the whole set on each took ~80 s per database, near the suite's budget).
+HALVES = {
+    "sqlite": [case for index, case in enumerate(CASES) if index % 4 in (0, 3)],
+    "postgresql": [case for index, case in enumerate(CASES) if index % 4 in (1, 2)],
+}
 CRASH = {"podAnnotations": {"sim.quickon.io/fail": "crash-loop"}}
 
 
@@ -68,15 +75,16 @@ async def test_a_killed_deployer_resumes_or_compensates_every_step(
     nats_server: NatsServer, database_url: str, tmp_path: Path
 ) -> None:
     url, log = nats_server.url, tmp_path / "deployer.log"
+    cases = HALVES[database_url.split(":")[0].split("+")[0]]
     failpoints = [
-        f"{kind if kind != 'rollback' else 'upgrade'}:{name}:{step}:{moment}" for kind, name, step, moment in CASES
+        f"{kind if kind != 'rollback' else 'upgrade'}:{name}:{step}:{moment}" for kind, name, step, moment in cases
     ]
     market = market_service(url, f"sqlite:///{tmp_path / 'market.db'}", tmp_path, builtin=CATALOG)
     async with running(market):
         await wait_repository(url, "builtin", "ok")
         process = start_deployer(url, database_url, tmp_path, failpoints, log)
         try:
-            for index, (kind, name, _step, _moment) in enumerate(CASES):
+            for index, (kind, name, _step, _moment) in enumerate(cases):
                 if kind != "install":  # the service to upgrade, installed before the failpoint
                     op = await request(
                         url, AppInstallRequested(service=name, namespace=NS, app="redis", version="1.0.0")
@@ -109,8 +117,8 @@ async def test_a_killed_deployer_resumes_or_compensates_every_step(
                 process.kill()
     # The cluster as the deployers left it: one revision per install, two per upgrade, three when rolled back.
     runtime = SimRuntime(tmp_path / "deployer" / "sim")
-    for kind, name, _step, _moment in CASES:
+    for kind, name, _step, _moment in cases:
         history = await runtime.history(namespace=NS, release=name)
         assert [r.status for r in history][-1] == "deployed"
         assert len(history) == {"install": 1, "upgrade": 2, "rollback": 3}[kind], (name, history)
-    assert sorted(name for _ns, name in await runtime.releases()) == sorted(name for _k, name, _s, _m in CASES)
+    assert sorted(name for _ns, name in await runtime.releases()) == sorted(name for _k, name, _s, _m in cases)
