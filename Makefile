@@ -3,14 +3,14 @@ SHELL := /bin/bash
 export PATH := $(HOME)/.local/bin:/usr/sbin:$(PATH)
 export UV_NO_PROGRESS := 1
 
-.PHONY: up test tools uv deps nats-server helm s3-servers chromium web webtest lint typecheck pytest bench docs catalog clean
+.PHONY: up test tools uv deps nats-server prometheus helm s3-servers chromium web webtest lint typecheck pytest bench docs catalog clean
 
 up: tools web ## run the whole platform here: nats-server, six services, gateway and console on 127.0.0.1:8080
 	uv run qc up
 
 test: tools s3-servers chromium web lint typecheck webtest pytest ## lint, types, then every test (browser ones included)
 
-tools: uv deps nats-server helm
+tools: uv deps nats-server prometheus helm
 
 uv:
 	@command -v uv >/dev/null || python3 -m pip install --quiet uv || python3 -m pip install --quiet --break-system-packages uv
@@ -20,6 +20,10 @@ deps: uv
 
 nats-server:
 	@command -v nats-server >/dev/null || { apt-get update -qq && apt-get install -y -qq nats-server; }
+
+prometheus: ## Debian's Prometheus and node-exporter: the embedded metrics store the monitor writes the configuration of
+	@command -v prometheus >/dev/null && command -v prometheus-node-exporter >/dev/null || \
+		{ apt-get update -qq && apt-get install -y -qq --no-install-recommends prometheus prometheus-node-exporter; }
 
 s3-servers: ## Ceph (mon, osd, radosgw) from Debian, for the object-store tests' real S3 server (moto comes with uv)
 	@command -v radosgw >/dev/null && command -v ceph-mon >/dev/null && command -v ceph-osd >/dev/null || \
