@@ -55,6 +55,7 @@ Rep = TypeVar("Rep", bound=QueryReply)
 Answer = Callable[[Req], Awaitable[Rep]]
 
 STOP_FLUSH_S = 5.0
+KEEP_ALIVE_S = 75  # longer than the idle timeout of the proxies and clients in front (see run)
 VERSION = version("quickon-common")
 
 
@@ -405,7 +406,12 @@ class Service:
 
         host = self.settings.http_host
         ports = [self.settings.http_port, *([internal_port] if internal_port is not None else [])]
-        config = uvicorn.Config(served, host=host, port=ports[0], log_config=None, access_log=False)
+        # An idle keep-alive connection is closed after 75 s, not uvicorn's 5: a client (or a proxy in front,
+        # ingress-nginx keeps upstream connections for 60 s) that sends on a connection the server is closing
+        # at that moment gets a reset it cannot tell from a failure; the server must be the one that waits longer.
+        config = uvicorn.Config(
+            served, host=host, port=ports[0], log_config=None, access_log=False, timeout_keep_alive=KEEP_ALIVE_S
+        )
         uvicorn.Server(config).run(sockets=[_listening(host, port) for port in ports])
 
 
