@@ -82,6 +82,7 @@ async def test_every_query_is_answered_within_its_contract(nats_server: NatsServ
             requests: dict[str, QueryRequest] = {
                 **{subject: NoRequest() for subject, query in QUERIES.items() if query.request is NoRequest},
                 deployer_queries.SERVICES.subject: deployer_queries.ServicesRequest(namespace=NS, caller=ALL),
+                deployer_queries.SERVICE_OVERVIEW.subject: deployer_queries.ServiceOverviewRequest(caller=ALL),
                 deployer_queries.SERVICE.subject: deployer_queries.ServiceRequest(service="cache", caller=ALL),
                 deployer_queries.OPERATIONS.subject: deployer_queries.OperationsRequest(service="cache", caller=ALL),
                 deployer_queries.OPERATION.subject: deployer_queries.OperationRequest(
@@ -139,7 +140,7 @@ async def test_every_query_is_answered_within_its_contract(nats_server: NatsServ
                 for subject, request in requests.items()
                 if getattr(request, "caller", None) is not None
             }
-            assert len(unscoped) == 11
+            assert len(unscoped) == 12
             for subject, request in unscoped.items():
                 with pytest.raises(QueryError, match="caller") as refusal:
                     await answer(QUERIES[subject], request)
@@ -147,6 +148,10 @@ async def test_every_query_is_answered_within_its_contract(nats_server: NatsServ
             outsider = Caller(teams=["another-team"])
             hidden = await answer(deployer_queries.SERVICES, deployer_queries.ServicesRequest(caller=outsider))
             assert hidden.services == []
+            counted = await answer(
+                deployer_queries.SERVICE_OVERVIEW, deployer_queries.ServiceOverviewRequest(caller=outsider)
+            )
+            assert (counted.total, counted.by_status, counted.newest) == (0, {}, [])
             with pytest.raises(QueryError) as refusal:
                 await answer(QUERIES[backup_queries.BACKUP.subject], backup_queries.BackupRequest(
                     backup_id=backup_id, caller=outsider))  # fmt: skip

@@ -49,7 +49,7 @@ def test_a_signed_in_dashboard_asks_for_its_data_once_from_the_page_itself(
     asked = admin_page.evaluate(
         "() => performance.getEntriesByType('resource').map((r) => new URL(r.name).pathname + new URL(r.name).search)"
     )
-    for path in ("/api/v1/services?limit=1000", "/api/v1/cluster/resources", "/api/v1/auth/me"):
+    for path in ("/api/v1/overview", "/api/v1/auth/me"):
         assert asked.count(path) == 1, f"{path} asked {asked.count(path)} times: {asked}"
     assert admin_page.evaluate("() => Object.keys(window.quickonEarly)") == []  # every early answer was taken
     assert errors == []

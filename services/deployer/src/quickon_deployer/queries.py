@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 
 from quickon_common.contracts.queries import Caller, NoRequest
 from quickon_common.contracts.queries import deployer as contract
@@ -15,6 +15,7 @@ from quickon_common.contracts.queries.deployer import (
     OperationRequest,
     OperationsRequest,
     PreviewRequest,
+    ServiceOverviewRequest,
     ServiceRequest,
     ServicesRequest,
 )
@@ -94,6 +95,19 @@ def register(service: Service, *, runtime: Runtime, market: Callable[[], Market]
         async with service.db.read_session() as session:
             rows = (await session.exec(query.offset(request.offset).limit(request.limit))).all()
         return contract.ServiceList.model_validate({"services": [summary(r) for r in rows]})
+
+    @service.answers(contract.SERVICE_OVERVIEW)
+    async def service_overview(request: ServiceOverviewRequest) -> contract.ServiceOverview:
+        """Counted in the database: the dashboard's numbers cost the same for ten services or ten thousand."""
+        visible = visible_rows(caller_of(request), col(ServiceRecord.team))
+        by_status = select(ServiceRecord.status, func.count()).where(visible).group_by(col(ServiceRecord.status))
+        newest = select(ServiceRecord).where(visible).order_by(col(ServiceRecord.updated_at).desc())
+        async with service.db.read_session() as session:
+            counts = {str(status): int(count) for status, count in (await session.exec(by_status)).all()}
+            rows = (await session.exec(newest.limit(request.newest))).all() if request.newest else []
+        return contract.ServiceOverview.model_validate(
+            {"total": sum(counts.values()), "by_status": counts, "newest": [summary(r) for r in rows]}
+        )
 
     @service.answers(contract.SERVICE)
     async def service_detail(request: ServiceRequest) -> contract.ServiceDetail:

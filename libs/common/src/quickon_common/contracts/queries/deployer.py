@@ -12,6 +12,11 @@ from .base import Caller, NoRequest, QueryReply, QueryRequest, query
 # -- requests -------------------------------------------------------------------------------
 
 
+class ServiceOverviewRequest(QueryRequest):
+    newest: int = Field(default=10, ge=0, le=100, description="how many of the most recently changed to list")
+    caller: Caller | None = Field(default=None, description="who asks (set by the gateway); required")
+
+
 class ServicesRequest(QueryRequest):
     namespace: str | None = None
     team: str | None = None
@@ -72,6 +77,14 @@ class ServiceSummary(QueryReply):
 
 class ServiceList(QueryReply):
     services: list[ServiceSummary]
+
+
+class ServiceOverview(QueryReply):
+    """What a dashboard shows of the services a caller may see, whatever their number."""
+
+    total: int
+    by_status: dict[str, int]
+    newest: list[ServiceSummary] = Field(description="the most recently changed, newest first")
 
 
 class Revision(QueryReply):
@@ -204,6 +217,10 @@ class Resources(QueryReply):
 
 
 SERVICES = query("deployer", "services", ServicesRequest, ServiceList, "The installed services, by namespace and name")
+SERVICE_OVERVIEW = query(
+    "deployer", "service_overview", ServiceOverviewRequest, ServiceOverview,
+    "The services counted by status, and the most recently changed",
+)  # fmt: skip
 SERVICE = query(
     "deployer", "service", ServiceRequest, ServiceDetail, "One service: record, live health, revisions, operation"
 )
