@@ -93,6 +93,9 @@ class Service:
         # Who may read /readyz's reasons and /metrics; None: every caller (a service on a private port). The
         # gateway, public, answers them only on its internal port or to admins.
         self.shows_details: Callable[[Request], Awaitable[bool]] | None = None
+        # More metrics pages beside /metrics, by path (the sim runtime's cluster exporter): each speaks for
+        # something other than this process, so each is a scrape target of its own.
+        self.metrics_pages: dict[str, Callable[[], Awaitable[str]]] = {}
         self._js: JetStreamContext | None = None
         self._blobs: Blobs | None = None
         self._tasks: list[asyncio.Task[None]] = []
@@ -194,6 +197,12 @@ class Service:
         """Run ``step()`` once the database is migrated, before the bus is up (seed data a service needs
         even while NATS is away); it is retried with the database until it succeeds."""
         self.preparations.append(step)
+
+    def serves_metrics(self, path: str, page: Callable[[], Awaitable[str]]) -> None:
+        """Serve ``page()`` (Prometheus' text format) at ``path`` of the HTTP side, shown to whom ``/metrics`` is."""
+        if not path.startswith("/") or path in ("/metrics", "/healthz", "/readyz"):
+            raise ValueError(f"{path!r} cannot be a metrics page")
+        self.metrics_pages[path] = page
 
     def runs(self, worker: Callable[[], Coroutine[Any, Any, None]]) -> None:
         """Run ``worker()`` once the database and the bus are up, until the service stops."""
@@ -391,7 +400,17 @@ class Service:
                 raise HTTPException(403, "metrics are served on the service's internal port, or to admins")
             return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
+        for path, page in self.metrics_pages.items():
+            app.add_api_route(path, self._metrics_page(page), methods=["GET"], include_in_schema=False)
         return app
+
+    def _metrics_page(self, page: Callable[[], Awaitable[str]]) -> Callable[[Request], Awaitable[Response]]:
+        async def serve(request: Request) -> Response:
+            if self.shows_details is not None and not await self.shows_details(request):
+                raise HTTPException(403, "metrics are served on the service's internal port, or to admins")
+            return Response(await page(), media_type=CONTENT_TYPE_LATEST)
+
+        return serve
 
     def run(self, app: FastAPI | None = None, *, internal_port: int | None = None) -> None:
         """Serve the service until SIGINT/SIGTERM (``python -m quickon_<name>``); with ``internal_port``, the

@@ -17,10 +17,13 @@ from .pre_upgrade import PreUpgradeBackup
 from .reseal import reseal_clear_credentials
 from .runtime.base import Runtime
 from .runtime.choice import create_runtime, watch_runtime
+from .runtime.simulated import SimRuntime
 from .saga import SagaRunner
 from .settings import DeployerSettings
 from .steps import Steps
 from .watcher import StatusWatcher
+
+SIM_METRICS_PATH = "/sim/metrics"
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,8 @@ def build(settings: Settings | None = None, deployer: DeployerSettings | None = 
     handlers.register(service, runner=runner, runtime=runtime, sealer=sealer, settings=deployer)
     queries.register(service, runtime=runtime, market=market, sealer=sealer)
     backup_source.register(service, runtime=runtime)
+    if isinstance(runtime, SimRuntime):  # the simulated cluster's exporters (a real cluster has its own)
+        service.serves_metrics(SIM_METRICS_PATH, runtime.metrics)
     service.prepares(lambda: reseal_clear_credentials(service.db, sealer))
     service.checks["runtime"] = "not checked yet"
 

@@ -52,6 +52,7 @@ class ContainerSpec:
     requests: Requests
     ready_after_start_s: float  # the first moment a kubelet could mark it ready, counted from its start
     ready_recheck_s: float  # how long a readiness probe needs to pass again once the fault is gone
+    limits: Requests = Requests()  # 0: no limit (what the exporter reports; the scheduler reads requests)
 
 
 @dataclass(frozen=True)
@@ -190,8 +191,8 @@ def _containers(raw: Any, path: str, volumes: Mapping[str, VolumeSpec]) -> tuple
             readiness.initial + readiness.period * readiness.successes if readiness else 0.0
         )
         recheck = readiness.period * readiness.successes if readiness else 0.0
-        requests = _requests(entry.get("resources"), where)
-        containers.append(ContainerSpec(name, image, requests, ready_after, recheck))
+        requests, limits = _resources(entry.get("resources"), where)
+        containers.append(ContainerSpec(name, image, requests, ready_after, recheck, limits))
         mounts.extend(_mounts(entry.get("volumeMounts"), where, name, volumes))
     return containers, mounts
 
@@ -216,16 +217,21 @@ def _probe(raw: Any, path: str) -> _Probe | None:
     return _Probe(initial, period, successes)
 
 
-def _requests(raw: Any, path: str) -> Requests:
+def _resources(raw: Any, path: str) -> tuple[Requests, Requests]:
+    """The container's requests and limits."""
     resources = _mapping(raw, f"{path}.resources")
     limits = _mapping(resources.get("limits"), f"{path}.resources.limits")
     requests = {
         **limits,
         **_mapping(resources.get("requests"), f"{path}.resources.requests"),
     }  # a limit alone is also the request
+    return _quantities(requests, path), _quantities(limits, path)
+
+
+def _quantities(found: Mapping[str, Any], path: str) -> Requests:
     try:
-        cpu = cpu_millis(requests["cpu"]) if "cpu" in requests else 0
-        memory = memory_bytes(requests["memory"]) if "memory" in requests else 0
+        cpu = cpu_millis(found["cpu"]) if "cpu" in found else 0
+        memory = memory_bytes(found["memory"]) if "memory" in found else 0
     except QuantityError as error:
         raise SpecError(f"{path}.resources", str(error)) from None
     return Requests(cpu, memory)
