@@ -93,9 +93,9 @@ class Service:
         # Who may read /readyz's reasons and /metrics; None: every caller (a service on a private port). The
         # gateway, public, answers them only on its internal port or to admins.
         self.shows_details: Callable[[Request], Awaitable[bool]] | None = None
-        # More metrics pages beside /metrics, by path (the sim runtime's cluster exporter): each speaks for
-        # something other than this process, so each is a scrape target of its own.
-        self.metrics_pages: dict[str, Callable[[], Awaitable[str]]] = {}
+        # More pages for Prometheus beside /metrics, by path (the sim runtime's exporters and its service
+        # discovery): each speaks for something other than this process, so each is a target of its own.
+        self.metrics_pages: dict[str, Callable[[Request], Awaitable[Response]]] = {}
         self._js: JetStreamContext | None = None
         self._blobs: Blobs | None = None
         self._tasks: list[asyncio.Task[None]] = []
@@ -198,8 +198,8 @@ class Service:
         even while NATS is away); it is retried with the database until it succeeds."""
         self.preparations.append(step)
 
-    def serves_metrics(self, path: str, page: Callable[[], Awaitable[str]]) -> None:
-        """Serve ``page()`` (Prometheus' text format) at ``path`` of the HTTP side, shown to whom ``/metrics`` is."""
+    def serves_metrics(self, path: str, page: Callable[[Request], Awaitable[Response]]) -> None:
+        """Serve ``page(request)`` (for Prometheus) at ``path`` of the HTTP side, shown to whom ``/metrics`` is."""
         if not path.startswith("/") or path in ("/metrics", "/healthz", "/readyz"):
             raise ValueError(f"{path!r} cannot be a metrics page")
         self.metrics_pages[path] = page
@@ -404,11 +404,11 @@ class Service:
             app.add_api_route(path, self._metrics_page(page), methods=["GET"], include_in_schema=False)
         return app
 
-    def _metrics_page(self, page: Callable[[], Awaitable[str]]) -> Callable[[Request], Awaitable[Response]]:
+    def _metrics_page(self, page: Callable[[Request], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
         async def serve(request: Request) -> Response:
             if self.shows_details is not None and not await self.shows_details(request):
                 raise HTTPException(403, "metrics are served on the service's internal port, or to admins")
-            return Response(await page(), media_type=CONTENT_TYPE_LATEST)
+            return await page(request)
 
         return serve
 

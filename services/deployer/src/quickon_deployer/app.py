@@ -8,7 +8,7 @@ from functools import cache
 from quickon_common.service import Service
 from quickon_common.settings import Settings
 
-from . import backup_source, handlers, queries
+from . import backup_source, handlers, queries, sim_pages
 from .adapters.market import Market
 from .adapters.sealing import platform_sealer
 from .migrations import MIGRATIONS
@@ -22,8 +22,6 @@ from .saga import SagaRunner
 from .settings import DeployerSettings
 from .steps import Steps
 from .watcher import StatusWatcher
-
-SIM_METRICS_PATH = "/sim/metrics"
 
 
 @dataclass(frozen=True)
@@ -64,7 +62,7 @@ def build(settings: Settings | None = None, deployer: DeployerSettings | None = 
     queries.register(service, runtime=runtime, market=market, sealer=sealer)
     backup_source.register(service, runtime=runtime)
     if isinstance(runtime, SimRuntime):  # the simulated cluster's exporters (a real cluster has its own)
-        service.serves_metrics(SIM_METRICS_PATH, runtime.metrics)
+        sim_pages.register(service, runtime)
     service.prepares(lambda: reseal_clear_credentials(service.db, sealer))
     service.checks["runtime"] = "not checked yet"
 

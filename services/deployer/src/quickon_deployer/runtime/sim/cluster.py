@@ -17,6 +17,7 @@ from typing import Any
 
 from . import admin, parts
 from .admin import NotFoundError
+from .apps import AppTarget, app_page, app_targets
 from .engine import advance_to, next_change_at
 from .events import Event
 from .exporter import exposition
@@ -253,6 +254,15 @@ class Cluster:
         """Every series a real cluster's exporters would give of this one (see :mod:`.exporter`)."""
         self.tick(now)
         return exposition(self._world, disk_used=disk_used, now=now)
+
+    def app_targets(self) -> list[AppTarget]:
+        """The pods whose apps declare a metrics endpoint (``quickon.io/metrics``)."""
+        return app_targets(self._world)
+
+    def app_metrics(self, *, namespace: str, pod: str, now: float) -> str | None:
+        """What the app of a pod serves at its metrics endpoint now; None when nothing answers there."""
+        self.tick(now)
+        return app_page(self._world, namespace=namespace, pod=pod)
 
     @property
     def volume_root(self) -> Path:

@@ -15,6 +15,9 @@ from .failures import FAIL_ANNOTATION, RUN_SECONDS_ANNOTATION, Failure, parse_fa
 from .names import is_dns_label
 from .quantities import QuantityError, cpu_millis, memory_bytes
 
+METRICS_ANNOTATION = "quickon.io/metrics"
+"""Pod template annotation: where the application serves its own metrics, ``port/path`` (``9121/metrics``)."""
+
 # Kubernetes' probe defaults (core/v1 Probe).
 PROBE_INITIAL_DELAY_S = 0.0
 PROBE_PERIOD_S = 10.0
@@ -87,6 +90,7 @@ class PodSpec:
     failure: Failure | None = None
     run_s: float | None = None  # a Job's container completes after this long; None: runs until stopped
     grace_s: float = DEFAULT_GRACE_S  # terminationGracePeriodSeconds: the longest a deleted pod terminates
+    metrics: str | None = None  # the quickon.io/metrics annotation: "port/path" of the app's own metrics
 
     def container(self, name: str) -> ContainerSpec:
         return next(c for c in [*self.init_containers, *self.containers] if c.name == name)
@@ -136,6 +140,7 @@ def read_pod_template(
         grace_s=_seconds(
             spec.get("terminationGracePeriodSeconds", DEFAULT_GRACE_S), f"{path}.spec.terminationGracePeriodSeconds"
         ),
+        metrics=str(annotations[METRICS_ANNOTATION]) if METRICS_ANNOTATION in annotations else None,
     )
 
 
