@@ -82,13 +82,20 @@ async def keep_applied(
 ) -> None:
     """Apply ``text`` now and every ``every_s`` (Prometheus may restart, or start after the monitor), reporting
     None once it is taken, else the reason (the monitor's ``prometheus`` readiness check)."""
+    said: str | None = "not checked yet"
     while True:
         try:
             await config.apply(text)
-            report(None)
+            reason = None
         except PrometheusUnavailable as error:
-            log.warning("%s", error)
-            report(str(error))
+            reason = str(error)
         except OSError as error:  # the file could not be written
-            report(f"cannot write {config.path}: {error}")
+            reason = f"cannot write {config.path}: {error}"
+        if reason != said:  # said once per change, not at every check
+            if reason is None:
+                log.info("Prometheus at %s runs with %s", config.url, config.path)
+            else:
+                log.warning("%s", reason)
+            said = reason
+        report(reason)
         await asyncio.sleep(every_s)
