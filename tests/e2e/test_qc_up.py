@@ -89,7 +89,8 @@ def test_qc_up_runs_supervises_and_stops_the_platform(platform, tmp_path: Path) 
         assert info["service"] == name
 
     # Its Prometheus scrapes what the monitor configured: every service, the host, the sim cluster.
-    started = {line["component"]: line for line in map(json.loads, said) if line.get("state") == "running"}
+    told = [json.loads(line) for line in said if line.startswith("{")]
+    started = {line["component"]: line for line in told if line.get("state") == "running"}
     prometheus = started["prometheus"]["url"]
     scraped: dict[str, set[str]] = {}
 
