@@ -164,3 +164,20 @@ def test_a_fill_is_kept_with_the_cluster(tmp_path: Path) -> None:
     cluster.fill_disk(node="sim-node-2", size=123, now=1)
     again = Cluster.load(cluster.saved_globals(), [], volume_root=tmp_path / "volumes")
     assert again.snapshot()["disk_fill"] == {"sim-node-2": 123}
+
+
+def test_odd_names_and_values_still_make_a_page_prometheus_reads(cluster: Cluster) -> None:
+    manifests = web(volume=False)
+    template = manifests[3]["spec"]["template"]
+    template["metadata"]["labels"].update({"tier.kind": "web", "tier_kind": "other"})  # both become label_tier_kind
+    template["spec"]["containers"][0]["image"] = 'registry.example/web:"1"\\\nnext'
+    cluster.apply(namespace=NS, release="web", manifests=manifests, now=0)
+    run(cluster, 60)
+    found = samples(cluster, 60)  # parsed: each sample once, no label twice
+    pod = cluster.status(namespace=NS, release="web").pods[0].name
+    assert labels_of(found, "kube_pod_labels", pod=pod)["label_tier_kind"] == "web"
+    (line,) = [
+        line for line in cluster.metrics(now=60, disk_used={}).splitlines() if line.startswith("kube_pod_labels")
+    ]
+    assert line.count("label_tier_kind=") == 1, line  # Prometheus refuses a whole scrape with a label twice
+    assert labels_of(found, "kube_pod_container_info", pod=pod)["image"] == 'registry.example/web:"1"\\\nnext'
