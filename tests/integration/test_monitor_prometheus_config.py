@@ -13,6 +13,7 @@ import pytest
 
 from quickon_common.natsserver import NatsServer, free_port
 from quickon_common.prometheusserver import PrometheusServer
+from quickon_common.service import Service
 from quickon_monitor.app import create_service
 from quickon_monitor.settings import MonitorSettings
 from support.bus import eventually, running, settings_for
@@ -39,6 +40,9 @@ async def test_the_monitor_keeps_prometheus_on_its_configuration(
         assert not readiness["ready"]
         reason = readiness["checks"]["prometheus"]
         assert f"127.0.0.1:{port}" in reason and "QC_PROMETHEUS_BIN" in reason and "make prometheus" in reason
+        # /metrics says it too, for the rules: the check by name, and the service not ready.
+        assert 'quickon_check_ok{check="prometheus",service="monitor"} 0.0' in await _metrics(service)
+        assert 'quickon_ready{service="monitor"} 0.0' in await _metrics(service)
         written = json.loads(config.read_text())
         jobs = {job["job_name"]: job for job in written["scrape_configs"]}
         assert set(jobs) == {"quickon", "node", "sim", "apps"}
@@ -55,6 +59,8 @@ async def test_the_monitor_keeps_prometheus_on_its_configuration(
         try:
             await eventually(lambda: _reason_is_none(service.checks), what="the monitor to see Prometheus take it")
             assert (await service.readiness())["ready"]
+            assert 'quickon_check_ok{check="prometheus",service="monitor"} 1.0' in await _metrics(service)
+            assert 'quickon_ready{service="monitor"} 1.0' in await _metrics(service)
             async with httpx.AsyncClient(base_url=prometheus.url) as api:
                 loaded = (await api.get("/api/v1/status/config")).json()["data"]["yaml"]
                 assert "job_name: sim" in loaded and "job_name: quickon" in loaded
@@ -68,6 +74,12 @@ async def test_the_monitor_keeps_prometheus_on_its_configuration(
                 await eventually(all_platform_targets, what="a target per platform service")
         finally:
             await asyncio.to_thread(prometheus.stop)
+
+
+async def _metrics(service: Service) -> str:
+    """The service's /metrics page, through its ASGI app (the service runs already: no lifespan)."""
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=service.asgi()), base_url="http://monitor") as http:
+        return (await http.get("/metrics")).text
 
 
 async def _reason_has(checks: dict[str, str | None], text: str) -> bool:

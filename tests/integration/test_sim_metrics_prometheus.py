@@ -74,6 +74,9 @@ async def _install_and_watch(url: str, api: httpx.AsyncClient, runtime: Any) -> 
 
     # The deployer's own metrics and the cluster's are both scraped.
     await until(api, 'up{job="quickon",component="deployer"} == 1', what="the deployer scraped")
+    # What its /readyz says, and its consumers' lag, are series too (the component rules read them).
+    await until(api, 'quickon_ready{component="deployer",service="deployer"} == 1', what="the deployer ready")
+    await until(api, 'quickon_consumer_pending{component="deployer"} >= 0', what="the consumers' lag")
     ready = await until(
         api, f'kube_statefulset_status_replicas_ready{{namespace="{NS}"}} == 1', what="the app's replicas"
     )

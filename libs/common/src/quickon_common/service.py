@@ -25,7 +25,7 @@ from fastapi import FastAPI, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
 from pydantic_core import to_json
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential
 
@@ -56,6 +56,11 @@ Answer = Callable[[Req], Awaitable[Rep]]
 
 STOP_FLUSH_S = 5.0
 KEEP_ALIVE_S = 75  # longer than the idle timeout of the proxies and clients in front (see run)
+# What /readyz says, for Prometheus (its reasons stay in /readyz: free text is no label).
+READY = Gauge("quickon_ready", "1 when every readiness check of the service passes", ["service"])
+CHECK_OK = Gauge(
+    "quickon_check_ok", "1 when this readiness check passes, 0 when /readyz gives a reason", ["service", "check"]
+)
 VERSION = version("quickon-common")
 
 
@@ -398,6 +403,10 @@ class Service:
         async def metrics(request: Request) -> Response:
             if self.shows_details is not None and not await self.shows_details(request):
                 raise HTTPException(403, "metrics are served on the service's internal port, or to admins")
+            checks = self.all_checks()
+            for check, reason in checks.items():
+                CHECK_OK.labels(self.name, check).set(reason is None)
+            READY.labels(self.name).set(all(reason is None for reason in checks.values()))
             return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
         for path, page in self.metrics_pages.items():
