@@ -89,8 +89,15 @@ async def _install_and_watch(url: str, api: httpx.AsyncClient, runtime: Any) -> 
     assert info[0]["metric"]["created_by_kind"] == "StatefulSet" and node.startswith("sim-node-")
     requested = await query(api, f'kube_pod_container_resource_requests{{namespace="{NS}",resource="memory"}}')
     assert requested and float(requested[0]["value"][1]) > 0
-    # cAdvisor's numbers: CPU used as a rate of the counter, against the request.
-    await until(api, f'rate(container_cpu_usage_seconds_total{{namespace="{NS}"}}[5s]) > 0', what="a CPU rate")
+    # cAdvisor's numbers: CPU used, as a rate of the counter, per QuickOn service (through the pods' labels).
+    per_service = await until(
+        api,
+        "sum by (namespace, label_app_kubernetes_io_instance) ("
+        f'rate(container_cpu_usage_seconds_total{{namespace="{NS}"}}[5s])'
+        " * on (namespace, pod) group_left (label_app_kubernetes_io_instance) kube_pod_labels) > 0",
+        what="the service's CPU",
+    )
+    assert [s["metric"]["label_app_kubernetes_io_instance"] for s in per_service] == ["cache"]
     # The app declares its own metrics: found through the deployer and scraped while it is ready.
     await until(api, f'up{{job="apps",namespace="{NS}",pod="{pod}"}} == 1', what="the app scraped")
 
