@@ -96,6 +96,7 @@ async def test_every_query_is_answered_within_its_contract(nats_server: NatsServ
                 deployer_queries.INJECT.subject: deployer_queries.InjectRequest(
                     service="cache", kind=workload["kind"], name=workload["metadata"]["name"]
                 ),
+                deployer_queries.FILL_DISK.subject: deployer_queries.FillDiskRequest(node="sim-node-1", size_bytes=0),
                 market_queries.APPS.subject: market_queries.AppsRequest(text="redis"),
                 market_queries.APP.subject: market_queries.AppRequest(app="redis"),
                 market_queries.VERSION.subject: market_queries.VersionRequest(app="redis"),

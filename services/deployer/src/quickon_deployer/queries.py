@@ -11,6 +11,7 @@ from quickon_common.contracts.queries import Caller, NoRequest
 from quickon_common.contracts.queries import deployer as contract
 from quickon_common.contracts.queries import market as market_queries
 from quickon_common.contracts.queries.deployer import (
+    FillDiskRequest,
     InjectRequest,
     OperationRequest,
     OperationsRequest,
@@ -284,6 +285,15 @@ def register(service: Service, *, runtime: Runtime, market: Callable[[], Market]
             except RuntimeFailure as failure:
                 raise QueryError(404 if "no " in failure.reason else 422, failure.reason) from None
             return contract.Injected(injected=request.failure, workload=f"{request.kind}/{request.name}")
+
+        @service.answers(contract.FILL_DISK)
+        async def fill_disk(request: FillDiskRequest) -> contract.DiskFilled:
+            """The sim runtime's admin call: put bytes on a node's disk (0 takes them away)."""
+            try:
+                await sim.fill_disk(node=request.node, size=request.size_bytes)
+            except RuntimeFailure as failure:
+                raise QueryError(404, failure.reason) from None
+            return contract.DiskFilled(node=request.node, size_bytes=request.size_bytes)
 
         @service.answers(contract.NODES)
         async def nodes(_request: NoRequest) -> contract.Nodes:

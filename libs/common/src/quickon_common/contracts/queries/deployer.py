@@ -57,6 +57,11 @@ class InjectRequest(ServiceRequest):
     count: int | None = Field(default=None, ge=1, description="only the next N pods it creates")
 
 
+class FillDiskRequest(QueryRequest):
+    node: str = Field(min_length=1, max_length=253, description="the simulated node, as the nodes query names it")
+    size_bytes: int = Field(ge=0, le=2**60, description="bytes put on its disk beside its volumes; 0 takes them away")
+
+
 # -- replies --------------------------------------------------------------------------------
 
 
@@ -193,6 +198,11 @@ class Injected(QueryReply):
     workload: str
 
 
+class DiskFilled(QueryReply):
+    node: str
+    size_bytes: int
+
+
 class Nodes(QueryReply):
     nodes: list[dict[str, Any]]
 
@@ -242,4 +252,8 @@ INJECT = query(
 RESOURCES = query(
     "deployer", "resources", NoRequest, Resources, "The cluster's nodes, CPU, memory and storage: capacity and requests"
 )
+FILL_DISK = query(
+    "deployer", "fill_disk", FillDiskRequest, DiskFilled,
+    "Sim runtime only: fill a simulated node's disk (its exporter's node_filesystem_avail_bytes drops)",
+)  # fmt: skip
 NODES = query("deployer", "nodes", NoRequest, Nodes, "Sim runtime only: the simulated cluster's nodes")
