@@ -116,6 +116,10 @@ def test_a_rollback_returns_to_the_revision_chosen(admin_page: Page, setup: Setu
     revisions = admin_page.get_by_role("table", name="Revisions")
     first = revisions.get_by_role("row").filter(has=admin_page.get_by_role("cell", name="1", exact=True))
     first.get_by_role("button", name="Roll back").click()
+    # Asked a second time, in the row: a rollback restarts the service.
+    asked = first.get_by_role("group", name="Roll back")
+    expect(asked).to_contain_text("Roll back to revision 1 (1.0.0)?")
+    asked.get_by_role("button", name="Roll back now").click()
     _progress(admin_page, "rollback")
     current = revisions.get_by_role("row").filter(has_text="(current)")
     expect(current).to_contain_text("1.0.0")
