@@ -1,0 +1,1 @@
+"""The monitor's edges: Prometheus's HTTP API."""
