@@ -100,10 +100,8 @@ def test_labels_of_an_alert() -> None:
 
 
 def test_silences_match_by_every_matcher_within_their_window_and_team() -> None:
-    window = domain.SilenceWindow(
-        team=None, matchers=(Matcher(name="job", value="quickon-.*", is_regex=True), Matcher(name="env", value="x", is_equal=False)),
-        starts_at=at(0), ends_at=at(60),
-    )  # fmt: skip
+    matchers = (Matcher(name="job", value="quickon-.*", is_regex=True), Matcher(name="env", value="x", is_equal=False))
+    window = domain.SilenceWindow(team=None, matchers=matchers, starts_at=at(0), ends_at=at(60))
     labels = {"job": "quickon-market", "env": "prod"}
     assert domain.silenced(labels, team=None, silences=[window], now=at(10))
     assert not domain.silenced(labels, team=None, silences=[window], now=at(60))  # ended
