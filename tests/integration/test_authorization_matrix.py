@@ -16,6 +16,7 @@ A route missing from the table fails the test: a new route must say who may call
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +114,8 @@ EXPECTED: dict[str, str] = {
     "GET /api/v1/silences": ANY,
     "POST /api/v1/silences": OPERATOR,  # decided on the body's team
     "DELETE /api/v1/silences/{silence_id}": OPERATOR,
+    "GET /api/v1/alerts/{alert_id}": VIEWER,
+    "POST /api/v1/alerts/{alert_id}/acknowledge": OPERATOR,
 }
 
 # The callers: their role in red (the "own" team), in blue, and whether they are platform admins.
@@ -155,6 +158,7 @@ QUERY = {
     "GET /api/v1/audit/export": {"actor": "nobody-at-all"},
 }
 INVALID = {"matrix": True}
+TOMORROW = (datetime.now(UTC) + timedelta(days=1)).isoformat()
 
 
 def request_for(route: str, team: str, found: dict[str, dict[str, str]]) -> tuple[str, str, dict[str, Any]]:
@@ -176,8 +180,7 @@ def request_for(route: str, team: str, found: dict[str, dict[str, str]]) -> tupl
     elif route == "POST /api/v1/alert-rules":  # decided on the body's team; a rule made is harmless
         options["json"] = {"name": "matrix", "template": "node_disk", "team": team}
     elif route == "POST /api/v1/silences":  # decided on the body's team; it silences nothing real
-        options["json"] = {"matchers": [{"name": "matrix", "value": "x"}], "ends_at": "2099-01-01T00:00:00+00:00",
-                           "team": team}  # fmt: skip
+        options["json"] = {"matchers": [{"name": "matrix", "value": "x"}], "ends_at": TOMORROW, "team": team}
     elif method in ("POST", "PUT", "PATCH"):
         options["json"] = INVALID
     return method, path, options
@@ -242,10 +245,17 @@ async def _teams_with_a_service_each(admin: httpx.AsyncClient) -> dict[str, dict
         taken = await succeeded(admin, await admin.post("/api/v1/services/cache/backups", params={"namespace": team}))
         rule = await succeeded(admin, await admin.post("/api/v1/alert-rules", json={
             "name": "disk", "template": "node_disk", "params": {"percent": 90}, "team": team}))  # fmt: skip
-        quiet = {"matchers": [{"name": "namespace", "value": team}], "ends_at": "2099-01-01T00:00:00+00:00",
-                 "team": team}  # fmt: skip
+        quiet = {"matchers": [{"name": "namespace", "value": team}], "ends_at": TOMORROW, "team": team}
         silence = await succeeded(admin, await admin.post("/api/v1/silences", json=quiet))
+        # An outside alert about the team's namespace is the team's.
+        webhook = {
+            "status": "firing",
+            "alerts": [{"status": "firing", "labels": {"alertname": "Matrix", "namespace": team}}],
+        }
+        await succeeded(admin, await admin.post("/api/v1/alerts/alertmanager", json=webhook))
+        alerts = (await admin.get("/api/v1/alerts")).json()["alerts"]
+        alert_id = next(a["alert_id"] for a in alerts if a["namespace"] == team)
         found[team] = {"team": team, "name": "cache", "backup_id": taken["result"]["backup_id"],
                        "operation_id": installed["operation_id"], "rule_id": rule["result"]["rule_id"],
-                       "silence_id": silence["result"]["silence_id"]}  # fmt: skip
+                       "silence_id": silence["result"]["silence_id"], "alert_id": alert_id}  # fmt: skip
     return found

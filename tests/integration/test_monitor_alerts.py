@@ -17,6 +17,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,9 @@ import pytest
 from prometheus_client import CollectorRegistry, Counter, start_http_server
 from sqlmodel import select
 
+from quickon_common.contracts.audit import AuditVerificationFailed
+from quickon_common.contracts.backup import BackupCompleted, BackupFailed
+from quickon_common.contracts.deploy import AppUninstallRequested
 from quickon_common.contracts.iam import UserLoginFailed
 from quickon_common.contracts.monitor import (
     AlertFired,
@@ -47,7 +51,7 @@ from quickon_monitor.app import build
 from quickon_monitor.migrations import MIGRATIONS
 from quickon_monitor.models import AlertRecord, HitRecord, RuleRecord
 from quickon_monitor.settings import MonitorSettings
-from support.bus import events, eventually, publish, query, running, service_environment, settings_for
+from support.bus import connect, events, eventually, publish, query, running, service_environment, settings_for
 
 FOR_S = 2.0
 
@@ -130,7 +134,9 @@ async def test_a_stopped_component_fires_after_for_is_silenced_and_resolves(
     url = nats_server.url
     settings = settings_for("monitor", nats_url=url, database_url=database_url, var_dir=tmp_path)
     parts = build(settings, MonitorSettings(prometheus_url=server.url, evaluation_interval_s=0.3))
-    async with running(parts.service):
+    # A second replica on the same database: only the lease's holder evaluates, so each alert fires once.
+    replica = build(settings, MonitorSettings(prometheus_url=server.url, evaluation_interval_s=0.3))
+    async with running(parts.service), running(replica.service):
         # quickon-audit is down from the start: silence it first, then shorten the rule's `for`.
         silence_id = str(uuid.uuid4())
         now = datetime.now(UTC)
@@ -192,39 +198,85 @@ async def test_a_stopped_component_fires_after_for_is_silenced_and_resolves(
         assert len(resolved) == 1
 
 
-async def test_five_failed_logins_of_one_user_fire_the_behaviour_rule(
+async def test_behaviour_rules_fire_from_the_event_stream(
     nats_server: NatsServer, database_url: str, tmp_path: Path, prometheus: tuple[PrometheusServer, Component, int]
 ) -> None:
+    """Five failed logins of one user; an uninstall on a Sunday night; a dead letter; a failed audit
+    verification; backups of one service failing twice (cleared by the next success)."""
     server, _, _ = prometheus
     url = nats_server.url
     settings = settings_for("monitor", nats_url=url, database_url=database_url, var_dir=tmp_path)
     parts = build(settings, MonitorSettings(prometheus_url=server.url, evaluation_interval_s=5))
+
+    async def hits(key: str) -> int:
+        async with parts.service.db.read_session() as session:
+            return len((await session.exec(select(HitRecord).where(HitRecord.key == key))).all())
+
+    async def fired_by(rule: str) -> list[AlertFired]:
+        return [f for f in (await fired_and_resolved(url))[0] if f.rule == rule]
+
     async with running(parts.service):
         for i in range(4):
             await publish(url, UserLoginFailed(username="mallory", reason="wrong password"))
             await publish(url, UserLoginFailed(username=f"other-{i}", reason="wrong password"))
 
-        async def logins_seen() -> bool:
-            async with parts.service.db.read_session() as session:
-                hits = await session.exec(select(HitRecord).where(HitRecord.key == "mallory"))
-                return len(hits.all()) == 4
+        async def four_seen() -> bool:
+            return await hits("mallory") == 4
 
-        await eventually(logins_seen, what="the monitor to read the first failed logins")
-        assert [f for f in (await fired_and_resolved(url))[0] if f.rule == "RepeatedLoginFailures"] == []
+        await eventually(four_seen, what="the monitor to count the first four failed logins")
+        assert await fired_by("RepeatedLoginFailures") == []
         await publish(url, UserLoginFailed(username="mallory", reason="wrong password"))
 
-        async def fired() -> bool:
-            return any(f.rule == "RepeatedLoginFailures" for f in (await fired_and_resolved(url))[0])
+        async def logins_fired() -> bool:
+            return bool(await fired_by("RepeatedLoginFailures"))
 
-        await eventually(fired, what="the failed-logins rule to fire")
+        await eventually(logins_fired, what="the failed-logins rule to fire")
         await publish(url, UserLoginFailed(username="mallory", reason="wrong password"))  # a sixth: same alert
 
         async def sixth_seen() -> bool:
-            async with parts.service.db.read_session() as session:
-                return len((await session.exec(select(HitRecord).where(HitRecord.key == "mallory"))).all()) == 6
+            return await hits("mallory") == 6
 
         await eventually(sixth_seen, what="the sixth failed login counted")
-    found = [f for f in (await fired_and_resolved(url))[0] if f.rule == "RepeatedLoginFailures"]
+
+        # An uninstall asked for at 03:00 on a Sunday, and one on a Monday at noon (working hours).
+        for name, moment in (
+            ("night", datetime(2026, 12, 6, 3, 0, tzinfo=UTC)),
+            ("noon", datetime(2026, 12, 7, 12, 0, tzinfo=UTC)),
+        ):
+            asked = AppUninstallRequested(service=name, namespace="shop", operation_id=str(uuid.uuid4()))
+            await publish(url, asked, envelope=replace(Envelope.new(asked, source="gateway", actor="eve"), time=moment))
+        await publish(url, AuditVerificationFailed(first_bad_sequence=17, reason="hash mismatch"))
+        for _ in range(2):
+            await publish(url, BackupFailed(backup_id=str(uuid.uuid4()), service="db", namespace="shop", reason="disk"))
+        nc = await connect(url)
+        try:
+            headers = {"qc-dlq-consumer": "deployer-install", "qc-dlq-subject": "qc.deploy.install.requested",
+                       "qc-dlq-reason": "bad chart", "qc-dlq-stream-sequence": "7"}  # fmt: skip
+            await nc.jetstream().publish("qc.dlq.deployer", b"{}", headers=headers)
+        finally:
+            await nc.close()
+
+        async def all_fired() -> bool:
+            names = {"UninstallOutsideWorkingHours", "AuditVerificationFailed", "BackupFailing", "EventDeadLettered"}
+            return names <= {f.rule for f in (await fired_and_resolved(url))[0]}
+
+        await eventually(all_fired, what="every behaviour rule to fire")
+        uninstalls = await fired_by("UninstallOutsideWorkingHours")
+        assert [(u.labels["service"], u.labels["actor"]) for u in uninstalls] == [("night", "eve")]
+        backups = await fired_by("BackupFailing")
+        assert backups[0].summary == "backups of db in shop failed 2 times in a row"
+        dead = await fired_by("EventDeadLettered")
+        assert dead[0].labels["consumer"] == "deployer-install" and dead[0].severity == "critical"
+        assert (await fired_by("AuditVerificationFailed"))[0].value == 17
+
+        done = BackupCompleted(backup_id="ok", service="db", namespace="shop", size_bytes=1, parts=1, location="x")
+        await publish(url, done)
+
+        async def backup_cleared() -> bool:
+            return any(r.alert_id == backups[0].alert_id for r in (await fired_and_resolved(url))[1])
+
+        await eventually(backup_cleared, what="a successful backup to resolve the backup alert")
+    found = await fired_by("RepeatedLoginFailures")
     assert len(found) == 1
     assert found[0].labels["username"] == "mallory" and found[0].origin == "behaviour"
     assert found[0].summary == "5 failed logins for user mallory within 5 minutes"

@@ -28,7 +28,10 @@ WEBHOOK = {
 async def test_rules_silences_and_alertmanager_through_the_api(nats_server: NatsServer, tmp_path: Path) -> None:
     url = nats_server.url
     settings = settings_for("monitor", nats_url=url, database_url=f"sqlite:///{tmp_path / 'm.db'}", var_dir=tmp_path)
-    monitor = create_monitor(settings, MonitorSettings(prometheus_url=f"http://127.0.0.1:{free_port()}"))
+    port = free_port()
+    monitor = create_monitor(
+        settings, MonitorSettings(prometheus_url=f"http://127.0.0.1:{port}", evaluation_interval_s=0.5)
+    )
     service, app = gateway_service(url, f"sqlite:///{tmp_path / 'gateway.db'}", tmp_path)
     async with running(service), running(monitor, but=("prometheus",)):
         token = await log_in(app)
@@ -45,8 +48,15 @@ async def test_rules_silences_and_alertmanager_through_the_api(nats_server: Nats
                 assert refused.status_code in (404, 422), refused.text
                 assert refused.headers["content-type"].startswith("application/problem+json")
                 assert field in refused.text
-            bad_silence = await http.post("/api/v1/silences", json={"matchers": [], "ends_at": "2099-01-01T00:00:00Z"})
-            assert bad_silence.status_code == 422 and "matchers" in bad_silence.text
+            for body, field in (
+                ({"matchers": [], "ends_at": "2099-01-01T00:00:00Z"}, "matchers"),
+                ({"matchers": [{"name": "job", "value": "x"}], "ends_at": "2099-01-01T00:00:00Z"}, "ends_at"),
+                ({"matchers": [{"name": "job", "value": "x"}], "ends_at": "2026-12-31T00:00:00"}, "ends_at"),
+                ({"matchers": [{"name": "bad-name", "value": "x"}], "ends_at": "2026-12-31T00:00:00Z"}, "name"),
+            ):
+                bad_silence = await http.post("/api/v1/silences", json=body)
+                assert bad_silence.status_code == 422 and field in bad_silence.text, bad_silence.text
+            assert (await http.get("/api/v1/silences")).json()["silences"] == []
             assert (await http.get("/api/v1/alert-rules")).json()["rules"] == before  # nothing changed
 
             made = await succeeded(http, await http.post("/api/v1/alert-rules", json={
@@ -61,10 +71,25 @@ async def test_rules_silences_and_alertmanager_through_the_api(nats_server: Nats
             await succeeded(http, await http.post("/api/v1/alerts/alertmanager", json=WEBHOOK))
             firing = (await http.get("/api/v1/alerts", params={"state": "firing"})).json()["alerts"]
             assert [a["rule"] for a in firing] == ["HighLatency"] and firing[0]["origin"] == "alertmanager"
+            acked = await succeeded(
+                http, await http.post(f"/api/v1/alerts/{firing[0]['alert_id']}/acknowledge", json={})
+            )
+            assert acked["result"]["by"] == "admin"
+            seen = (await http.get(f"/api/v1/alerts/{firing[0]['alert_id']}")).json()
+            assert seen["acknowledged_by"] == "admin"
             resolved = {**WEBHOOK, "status": "resolved", "alerts": [{**WEBHOOK["alerts"][0], "status": "resolved"}]}  # type: ignore[dict-item]
             await succeeded(http, await http.post("/api/v1/alerts/alertmanager", json=resolved))
             bad = await http.post("/api/v1/alerts/alertmanager", json={"status": "firing", "alerts": [{"status": "x"}]})
             assert bad.status_code == 422 and "alerts" in bad.text
+
+        # Prometheus is not there: the monitor keeps running and its readiness says why.
+        async def unreachable() -> bool:
+            return "unreachable" in (monitor.checks["prometheus"] or "")
+
+        await eventually(unreachable, what="the readiness reason about Prometheus")
+        assert f"127.0.0.1:{port}" in (monitor.checks["prometheus"] or "")
+        readiness = await monitor.readiness()
+        assert readiness["ready"] is False and "unreachable" in readiness["checks"]["prometheus"]
 
     async def announced() -> bool:
         found = [e for e, _ in await events(url, "qc.monitor.alert.>")]

@@ -33,7 +33,7 @@ from quickon_common.outbox import UnitOfWork
 from quickon_common.service import Service
 
 from .adapters.prometheus_client import PrometheusClient, PrometheusUnavailable, QueryRejected
-from .alerts import ACTIVE, RuleFacts, resolve
+from .alerts import ACTIVE, RuleFacts, resolve, team_namespaces
 from .firing import clear, fire
 from .models import AlertRecord, RuleRecord, SilenceRecord
 
@@ -68,13 +68,14 @@ def register(service: Service, *, prometheus: PrometheusClient, clock: Callable[
         if event.action == "create" and record is not None:
             uow.emit(AlertRuleFailed(**ids, reason=f"a rule {event.rule_id!r} exists already"))
             return
-        if event.action != "create" and (record is None or record.team != team):
+        if event.action != "create" and (record is None or record.team != team or record.deleted_at is not None):
             uow.emit(AlertRuleFailed(**ids, reason=f"{_whose(team)} has no rule {event.rule_id!r}"))
             return
         if event.action == "delete":
             assert record is not None
             await _resolve_rule_alerts(uow, record.id, now)
-            await uow.session.delete(record)
+            record.enabled, record.deleted_at, record.updated_at = False, now, now
+            uow.session.add(record)
             uow.emit(AlertRuleDeleted(**ids))
             return
         spec = event.spec
@@ -158,8 +159,10 @@ def register(service: Service, *, prometheus: PrometheusClient, clock: Callable[
 
     @service.handles(ExternalAlertsRequested)
     async def external(event: ExternalAlertsRequested, handling: Handling[ExternalAlertsRequested]) -> None:
-        """An outside Alertmanager's alerts become QuickOn's: fired, or resolved, by their fingerprint."""
+        """An outside Alertmanager's alerts become QuickOn's: fired, or resolved, by their fingerprint. An alert
+        labelled with a namespace a team owns is that team's; any other is the platform's."""
         uow, now = handling.uow, clock()
+        owners = await team_namespaces(uow.session)
         fired = resolved = 0
         for alert in event.alerts:
             key = "am:" + (
@@ -171,7 +174,7 @@ def register(service: Service, *, prometheus: PrometheusClient, clock: Callable[
             severity = alert.labels.get("severity", "warning")
             name = alert.labels.get("alertname", "ExternalAlert")[:255]
             facts = RuleFacts(
-                rule_id=None, name=name, team=handling.envelope.team, origin="alertmanager",
+                rule_id=None, name=name, team=owners.get(alert.labels.get("namespace", "")), origin="alertmanager",
                 severity=severity if severity in get_args(Severity) else "warning",  # type: ignore[arg-type]
             )  # fmt: skip
             text = alert.annotations.get("summary") or alert.annotations.get("description") or name

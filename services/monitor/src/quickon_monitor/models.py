@@ -32,6 +32,8 @@ class RuleRecord(SQLModel, table=True):
     last_error: str | None = None
     created_by: str | None = Field(default=None, max_length=255)
     updated_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    # Deleted rules are kept (disabled) for the alerts of the history that name them.
+    deleted_at: datetime | None = _when()
 
 
 class AlertRecord(SQLModel, table=True):

@@ -48,6 +48,7 @@ def rule_view(record: RuleRecord) -> Rule:
         params=spec.params, expr=spec.expr, query=query, for_s=spec.for_s, keep_firing_for_s=spec.keep_firing_for_s,
         severity=spec.severity, labels=spec.labels, summary=spec.summary, enabled=record.enabled,
         builtin=record.builtin, last_error=record.last_error, updated_at=_iso(record.updated_at),
+        deleted_at=_iso(record.deleted_at),
     )  # fmt: skip
 
 
@@ -75,7 +76,8 @@ def register(service: Service, *, clock: Callable[[], datetime]) -> None:
     @service.answers(ALERT_RULES)
     async def rules(request: RulesRequest) -> RuleList:
         caller = caller_of(request)
-        query = select(RuleRecord).where(visible_rows(caller, col(RuleRecord.team))).order_by(col(RuleRecord.name))
+        visible = visible_rows(caller, col(RuleRecord.team))
+        query = select(RuleRecord).where(visible, col(RuleRecord.deleted_at).is_(None)).order_by(col(RuleRecord.name))
         async with service.db.read_session() as session:
             return RuleList(rules=[rule_view(r) for r in (await session.exec(query)).all()])
 

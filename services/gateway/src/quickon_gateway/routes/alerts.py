@@ -10,13 +10,15 @@ with a platform admin's API token as bearer).
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from quickon_common.contracts.common import OperationEvent
 from quickon_common.contracts.monitor import (
+    AlertAcknowledgeRequested,
     AlertRuleRequested,
     ExternalAlert,
     ExternalAlertsRequested,
@@ -26,12 +28,15 @@ from quickon_common.contracts.monitor import (
 )
 from quickon_common.contracts.queries import Caller
 from quickon_common.contracts.queries.monitor import (
+    ALERT,
     ALERT_RULE,
     ALERT_RULES,
     ALERTS,
     SILENCE,
     SILENCES,
+    Alert,
     AlertList,
+    AlertRequest,
     AlertsRequest,
     Rule,
     RuleList,
@@ -67,10 +72,29 @@ class RuleBody(RuleSpec):
 
 class SilenceBody(Strict):
     matchers: list[Matcher] = Field(min_length=1, max_length=20)
-    starts_at: Annotated[str | None, Field(default=None, max_length=40)] = None
-    ends_at: str = Field(max_length=40, description="ISO 8601 with a zone")
+    starts_at: datetime | None = Field(default=None, description="ISO 8601 with a zone; none: now")
+    ends_at: datetime = Field(description="ISO 8601 with a zone, after starts_at, within a year of it")
     comment: str = Field(default="", max_length=500)
     team: TeamName = None
+
+    @field_validator("starts_at", "ends_at")
+    @classmethod
+    def _zoned(cls, moment: datetime | None) -> datetime | None:
+        if moment is not None and moment.tzinfo is None:
+            raise ValueError("give the time zone too (e.g. 2026-12-24T18:00:00+01:00 or …Z)")
+        return moment
+
+    @field_validator("ends_at")
+    @classmethod
+    def _ends_after_start(cls, ends: datetime, info: ValidationInfo) -> datetime:
+        starts = info.data.get("starts_at") or datetime.now(UTC)
+        if not starts < ends <= starts + timedelta(days=366):
+            raise ValueError("must be after starts_at (or now) and at most a year after it")
+        return ends
+
+
+class AcknowledgeBody(Strict):
+    note: str = Field(default="", max_length=500)
 
 
 class AlertmanagerAlert(BaseModel):
@@ -121,6 +145,19 @@ def rule_access(role: Role) -> Any:
         parts: Parts = request.app.state.parts
         found = await parts.reads.ask(ALERT_RULE, RuleRequest(rule_id=rule_id, caller=Caller.platform()))
         check(user, role, found.team, await parts.directory.teams(), f"alert rule {rule_id!r}")
+        return user, found
+
+    return Depends(access)
+
+
+def alert_access(role: Role) -> Any:
+    async def access(
+        request: Request, user: Annotated[Principal, Depends(current_user)],
+        alert_id: Annotated[str, Path(pattern=ID, max_length=64)],
+    ) -> tuple[Principal, Alert]:  # fmt: skip
+        parts: Parts = request.app.state.parts
+        found = await parts.reads.ask(ALERT, AlertRequest(alert_id=alert_id, caller=Caller.platform()))
+        check(user, role, found.team, await parts.directory.teams(), f"alert {alert_id!r}")
         return user, found
 
     return Depends(access)
@@ -197,6 +234,22 @@ async def list_alerts(
     return await parts.reads.ask(ALERTS, body)
 
 
+@router.get("/alerts/{alert_id}", response_model=Alert, summary="One alert")
+async def get_alert(access: Annotated[tuple[Principal, Alert], alert_access("viewer")]) -> Alert:
+    return access[1]
+
+
+@router.post("/alerts/{alert_id}/acknowledge", status_code=202, response_model=OperationView, responses=ACCEPTED,
+             summary="Say that you have seen an alert (its notifications name who did)")  # fmt: skip
+async def acknowledge_alert(
+    parts: GatewayParts, access: Annotated[tuple[Principal, Alert], alert_access("operator")], body: AcknowledgeBody,
+    response: Response,
+) -> OperationView:  # fmt: skip
+    user, alert = access
+    event = AlertAcknowledgeRequested(alert_id=alert.alert_id, note=body.note)
+    return await _command(parts, user, response, "acknowledge_alert", event, alert.team, f"alerts/{alert.alert_id}")
+
+
 @router.post("/alerts/alertmanager", status_code=202, response_model=OperationView, responses=ACCEPTED,
              summary="Alertmanager's webhook: its alerts become QuickOn's (AlertFired / AlertResolved)")  # fmt: skip
 async def alertmanager(
@@ -222,8 +275,9 @@ async def create_silence(
 ) -> OperationView:
     team = await _team_of(parts, user, body.team, "operator", "the silences")
     silence_id = uuid.uuid4().hex[:16]
-    event = SilenceRequested(silence_id=silence_id, matchers=body.matchers, starts_at=body.starts_at,
-                             ends_at=body.ends_at, comment=body.comment)  # fmt: skip
+    starts = body.starts_at.isoformat() if body.starts_at else None
+    event = SilenceRequested(silence_id=silence_id, matchers=body.matchers, starts_at=starts,
+                             ends_at=body.ends_at.isoformat(), comment=body.comment)  # fmt: skip
     view = await _command(parts, user, response, "create_silence", event, team, f"silences/{silence_id}")
     return view.model_copy(update={"result": {"silence_id": silence_id}})
 

@@ -40,6 +40,7 @@ class Rule(QueryReply):
     builtin: bool = False
     last_error: str | None = Field(default=None, description="why its last evaluation failed, if it did")
     updated_at: str | None = None
+    deleted_at: str | None = Field(default=None, description="when it was deleted (kept for the alerts naming it)")
 
 
 class RuleList(QueryReply):

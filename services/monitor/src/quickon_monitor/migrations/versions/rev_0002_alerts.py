@@ -77,6 +77,7 @@ def upgrade() -> None:
         sa.Column("last_error", sa.String(), nullable=True),
         sa.Column("created_by", sa.String(length=255), nullable=True),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_table(
@@ -141,4 +142,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("name"),
     )
     now = datetime.now(UTC)
-    op.bulk_insert(rule, [{**r, "last_error": None, "created_by": None, "updated_at": now} for r in DEFAULT_RULES])
+    op.bulk_insert(
+        rule,
+        [{**r, "last_error": None, "created_by": None, "updated_at": now, "deleted_at": None} for r in DEFAULT_RULES],
+    )
