@@ -32,6 +32,7 @@ from .alerts import ACTIVE, RuleFacts, active_silences, announce, aware, new_ale
 from .lease import take
 from .models import AlertRecord, RuleRecord
 from .settings import MonitorSettings
+from .watching import prune_stale_hits
 
 log = logging.getLogger(__name__)
 LEASE = "evaluator"
@@ -123,11 +124,17 @@ class Evaluator:
             namespaces = await team_namespaces(session)
             found = await session.exec(select(AlertRecord).where(col(AlertRecord.state).in_(ACTIVE)))
             active: dict[str, AlertRecord] = {a.fingerprint: a for a in found.all()}
+            # The rules as they are now, in one read: one changed or deleted while its query ran is left to the
+            # next round, which evaluates it as it is then.
+            ids = [rule.id for rule in rules]
+            current = {
+                r.id: r for r in (await session.exec(select(RuleRecord).where(col(RuleRecord.id).in_(ids)))).all()
+            }
             for rule in rules:
                 outcome = results[rule.id]
-                stored = await session.get(RuleRecord, rule.id)
-                if stored is None or stored.spec != rule.spec:
-                    continue  # changed or deleted meanwhile: the next round evaluates it as it is now
+                stored = current.get(rule.id)
+                if stored is None or stored.spec != rule.spec or not stored.enabled:
+                    continue
                 if isinstance(outcome, Exception):
                     report.failed[rule.id] = str(outcome)
                     if stored.last_error != str(outcome):
@@ -138,6 +145,7 @@ class Evaluator:
                     stored.last_error = None
                     session.add(stored)
                 await self._step_rule(uow, rule, outcome, active, silences, namespaces, now, report)
+            await prune_stale_hits(session, now=now)
             for alert in active.values():  # behaviour alerts end when their hold passes quietly
                 if alert.origin == "behaviour" and alert.hold_until and aware(alert.hold_until) <= now:
                     resolve(uow, alert, now=now)

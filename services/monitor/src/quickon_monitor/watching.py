@@ -19,7 +19,7 @@ from quickon_common.contracts.audit import AuditVerificationFailed
 from quickon_common.contracts.backup import BackupCompleted, BackupEvent, BackupFailed
 from quickon_common.contracts.deploy import AppUninstallRequested
 from quickon_common.contracts.iam import TeamNamespaceAssigned, TeamNamespaceReleased, UserLoginFailed
-from quickon_common.contracts.monitor import RuleSpec
+from quickon_common.contracts.monitor import TEMPLATES, RuleSpec
 from quickon_common.outbox import UnitOfWork
 from quickon_common.service import Service
 
@@ -28,6 +28,8 @@ from .alerts import RuleFacts
 from .behaviour import in_window, outside_working_hours
 from .firing import clear, fire
 from .models import HitRecord, RuleRecord, TeamNamespaceRecord
+
+MAX_WINDOW_S = float(TEMPLATES["login_failures"][1]["window_s"].maximum or 86_400)
 
 
 async def rules_of(session: AsyncSession, template: str, *, team: str | None) -> list[tuple[RuleRecord, RuleSpec]]:
@@ -61,6 +63,16 @@ async def count_hit(uow: UnitOfWork, rule_id: str, key: str, *, at: datetime, wi
         times = (await session.exec(select(HitRecord.at).where(*where))).all()
         return in_window([t if t.tzinfo else t.replace(tzinfo=at.tzinfo) for t in times], now=at, window_s=window_s)
     return int((await session.exec(select(func.count()).select_from(HitRecord).where(*where))).one())
+
+
+async def prune_stale_hits(session: AsyncSession, *, now: datetime) -> None:
+    """Forget counted hits older than any window can reach (a user who failed once and never again), for the
+    rules that count within a window; hits counted in a row (failed backups) stay until a success clears them."""
+    rules = (await session.exec(select(RuleRecord).where(RuleRecord.kind == "behaviour"))).all()
+    windowed = [r.id for r in rules if r.spec.get("template") == "login_failures"]
+    if windowed:
+        since = now - timedelta(seconds=MAX_WINDOW_S)
+        await session.exec(delete(HitRecord).where(col(HitRecord.rule_id).in_(windowed), col(HitRecord.at) < since))
 
 
 def register(service: Service, *, clock: Callable[[], datetime]) -> None:

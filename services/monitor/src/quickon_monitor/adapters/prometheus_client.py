@@ -7,11 +7,15 @@ whose message is the monitor's readiness reason.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+
+# httpx logs every request at INFO: a line per rule per round, drowning what the monitor says itself.
+logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 class PrometheusUnavailable(Exception):
