@@ -33,6 +33,7 @@ from quickon_common.contracts.iam import UserLoginFailed
 from quickon_common.contracts.monitor import (
     AlertFired,
     AlertResolved,
+    AlertRuleFailed,
     AlertRuleRequested,
     AlertRuleSaved,
     Matcher,
@@ -147,6 +148,13 @@ async def test_a_stopped_component_fires_after_for_is_silenced_and_resolves(
         await request(url, silence, SilenceSet)
         rule = AlertRuleRequested(action="update", rule_id="builtin-component-down", spec=component_rule(FOR_S))
         await request(url, rule, AlertRuleSaved)
+        # PromQL Prometheus cannot parse is refused, saying so, and nothing is saved.
+        broken = AlertRuleRequested(action="create", rule_id="broken", spec=RuleSpec(name="Broken", expr="sum(("))
+        await request(url, broken, AlertRuleFailed)
+        failed = [e for e, _ in await events(url, "qc.monitor.rule.failed") if isinstance(e, AlertRuleFailed)]
+        assert "expr: Prometheus cannot parse it" in failed[0].reason
+        async with parts.service.db.read_session() as session:
+            assert await session.get(RuleRecord, "broken") is None
 
         async def firing(job: str) -> dict[str, Any] | None:
             return next((a for a in await alerts(url, "firing") if a["labels"].get("job") == job), None)
