@@ -16,15 +16,18 @@ A route missing from the table fails the test: a new route must say who may call
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from quickon_common.natsserver import NatsServer
+from quickon_common.natsserver import NatsServer, free_port
 from quickon_common.objectstore import StoreSettings
+from quickon_monitor.app import create_service as create_monitor
+from quickon_monitor.settings import MonitorSettings
 from support.backup import backup_platform
-from support.bus import running
+from support.bus import running, settings_for
 from support.gateway import client, gateway_service, log_in
 from support.gateway_flows import succeeded
 
@@ -102,6 +105,18 @@ EXPECTED: dict[str, str] = {
     "GET /api/v1/cluster/resources": MEMBER,  # the totals; the nodes themselves only to platform admins
     "GET /api/v1/overview": MEMBER,  # the services counted are the caller's teams' (test_gateway_services)
     "GET /api/v1/platform/components": PLATFORM,
+    "GET /api/v1/alert-rules": ANY,  # filtered: the caller's teams' rules and the platform's
+    "POST /api/v1/alert-rules": ADMIN,  # decided on the body's team (none: platform admins)
+    "GET /api/v1/alert-rules/{rule_id}": VIEWER,
+    "PUT /api/v1/alert-rules/{rule_id}": ADMIN,
+    "DELETE /api/v1/alert-rules/{rule_id}": ADMIN,
+    "GET /api/v1/alerts": ANY,
+    "POST /api/v1/alerts/alertmanager": PLATFORM,
+    "GET /api/v1/silences": ANY,
+    "POST /api/v1/silences": OPERATOR,  # decided on the body's team
+    "DELETE /api/v1/silences/{silence_id}": OPERATOR,
+    "GET /api/v1/alerts/{alert_id}": VIEWER,
+    "POST /api/v1/alerts/{alert_id}/acknowledge": OPERATOR,
 }
 
 # The callers: their role in red (the "own" team), in blue, and whether they are platform admins.
@@ -144,6 +159,7 @@ QUERY = {
     "GET /api/v1/audit/export": {"actor": "nobody-at-all"},
 }
 INVALID = {"matrix": True}
+TOMORROW = (datetime.now(UTC) + timedelta(days=1)).isoformat()
 
 
 def request_for(route: str, team: str, found: dict[str, dict[str, str]]) -> tuple[str, str, dict[str, Any]]:
@@ -162,6 +178,10 @@ def request_for(route: str, team: str, found: dict[str, dict[str, str]]) -> tupl
         options["params"]["namespace"] = team
     if route == "POST /api/v1/services":  # decided on the body: a team, and an app the market does not have
         options["json"] = {"name": "matrix", "app": "no-such-app", "team": team}
+    elif route == "POST /api/v1/alert-rules":  # decided on the body's team; a rule made is harmless
+        options["json"] = {"name": "matrix", "template": "node_disk", "team": team}
+    elif route == "POST /api/v1/silences":  # decided on the body's team; it silences nothing real
+        options["json"] = {"matchers": [{"name": "matrix", "value": "x"}], "ends_at": TOMORROW, "team": team}
     elif method in ("POST", "PUT", "PATCH"):
         options["json"] = INVALID
     return method, path, options
@@ -169,9 +189,12 @@ def request_for(route: str, team: str, found: dict[str, dict[str, str]]) -> tupl
 
 async def test_every_route_lets_exactly_the_callers_its_table_names(nats_server: NatsServer, tmp_path: Path) -> None:
     url = nats_server.url
+    monitor_settings = settings_for("monitor", nats_url=url, database_url=f"sqlite:///{tmp_path / 'monitor.db'}",
+                                    var_dir=tmp_path)  # fmt: skip
+    monitor = create_monitor(monitor_settings, MonitorSettings(prometheus_url=f"http://127.0.0.1:{free_port()}"))
     async with backup_platform(url, tmp_path, StoreSettings(url=f"file://{tmp_path / 'objects'}")):
         service, app = gateway_service(url, f"sqlite:///{tmp_path / 'gateway.db'}", tmp_path)
-        async with running(service):
+        async with running(service), running(monitor, but=("prometheus",)):
             admin_token = await log_in(app)
             async with client(app, admin_token) as admin:
                 found = await _teams_with_a_service_each(admin)
@@ -221,6 +244,19 @@ async def _teams_with_a_service_each(admin: httpx.AsyncClient) -> dict[str, dict
         installed = await succeeded(admin, install)
         assert (installed["team"], installed["target"]["namespace"]) == (team, team)
         taken = await succeeded(admin, await admin.post("/api/v1/services/cache/backups", params={"namespace": team}))
+        rule = await succeeded(admin, await admin.post("/api/v1/alert-rules", json={
+            "name": "disk", "template": "node_disk", "params": {"percent": 90}, "team": team}))  # fmt: skip
+        quiet = {"matchers": [{"name": "namespace", "value": team}], "ends_at": TOMORROW, "team": team}
+        silence = await succeeded(admin, await admin.post("/api/v1/silences", json=quiet))
+        # An outside alert about the team's namespace is the team's.
+        webhook = {
+            "status": "firing",
+            "alerts": [{"status": "firing", "labels": {"alertname": "Matrix", "namespace": team}}],
+        }
+        await succeeded(admin, await admin.post("/api/v1/alerts/alertmanager", json=webhook))
+        alerts = (await admin.get("/api/v1/alerts")).json()["alerts"]
+        alert_id = next(a["alert_id"] for a in alerts if a["namespace"] == team)
         found[team] = {"team": team, "name": "cache", "backup_id": taken["result"]["backup_id"],
-                       "operation_id": installed["operation_id"]}  # fmt: skip
+                       "operation_id": installed["operation_id"], "rule_id": rule["result"]["rule_id"],
+                       "silence_id": silence["result"]["silence_id"], "alert_id": alert_id}  # fmt: skip
     return found

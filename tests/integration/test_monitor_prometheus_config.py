@@ -28,20 +28,20 @@ async def test_the_monitor_keeps_prometheus_on_its_configuration(
     monkeypatch.setenv("QC_PROMETHEUS_BIN", str(tmp_path / "no-prometheus-here"))
     monitor = MonitorSettings(
         prometheus_url=f"http://127.0.0.1:{port}", prometheus_config=config, node_exporter="127.0.0.1:9",
-        scrape_interval_s=1, config_check_s=0.1, QC_GATEWAY_INTERNAL_PORT=18999,
+        scrape_interval_s=1, config_check_s=0.1, evaluation_interval_s=0.2, QC_GATEWAY_INTERNAL_PORT=18999,
     )  # fmt: skip
     settings = settings_for("monitor", nats_url=nats_server.url, database_url=f"sqlite:///{tmp_path / 'm.db'}",
                             var_dir=tmp_path)  # fmt: skip
     service = create_service(settings, monitor)
-    async with running(service, but=("prometheus",)):
+    async with running(service, but=("prometheus", "prometheus_config")):
         # Away, and not installed: the reason names both, and how to install it.
         await eventually(lambda: _reason_has(service.checks, "does not answer"), what="the reason in /readyz")
         readiness = await service.readiness()
         assert not readiness["ready"]
-        reason = readiness["checks"]["prometheus"]
+        reason = readiness["checks"]["prometheus_config"]
         assert f"127.0.0.1:{port}" in reason and "QC_PROMETHEUS_BIN" in reason and "make prometheus" in reason
         # /metrics says it too, for the rules: the check by name, and the service not ready.
-        assert 'quickon_check_ok{check="prometheus",service="monitor"} 0.0' in await _metrics(service)
+        assert 'quickon_check_ok{check="prometheus_config",service="monitor"} 0.0' in await _metrics(service)
         assert 'quickon_ready{service="monitor"} 0.0' in await _metrics(service)
         written = json.loads(config.read_text())
         jobs = {job["job_name"]: job for job in written["scrape_configs"]}
@@ -58,8 +58,8 @@ async def test_the_monitor_keeps_prometheus_on_its_configuration(
         prometheus = await asyncio.to_thread(PrometheusServer(config, tmp_path / "data", port=port).start)
         try:
             await eventually(lambda: _reason_is_none(service.checks), what="the monitor to see Prometheus take it")
-            assert (await service.readiness())["ready"]
-            assert 'quickon_check_ok{check="prometheus",service="monitor"} 1.0' in await _metrics(service)
+            await eventually(lambda: _ready(service), what="the monitor ready (its rules asked Prometheus too)")
+            assert 'quickon_check_ok{check="prometheus_config",service="monitor"} 1.0' in await _metrics(service)
             assert 'quickon_ready{service="monitor"} 1.0' in await _metrics(service)
             async with httpx.AsyncClient(base_url=prometheus.url) as api:
                 loaded = (await api.get("/api/v1/status/config")).json()["data"]["yaml"]
@@ -83,8 +83,12 @@ async def _metrics(service: Service) -> str:
 
 
 async def _reason_has(checks: dict[str, str | None], text: str) -> bool:
-    return text in (checks.get("prometheus") or "")
+    return text in (checks.get("prometheus_config") or "")
 
 
 async def _reason_is_none(checks: dict[str, str | None]) -> bool:
-    return checks.get("prometheus") is None
+    return checks.get("prometheus_config") is None
+
+
+async def _ready(service: Service) -> bool:
+    return bool((await service.readiness())["ready"])

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,18 +16,22 @@ from nats.aio.msg import Msg
 
 from quickon_audit.app import build as build_audit
 from quickon_audit.settings import AuditSettings
+from quickon_common.contracts.audit import AuditVerificationFailed
 from quickon_common.contracts.backup import BackupCompleted, BackupRequested
+from quickon_common.contracts.monitor import Matcher, SilenceRequested
 from quickon_common.contracts.queries import QUERIES, Caller, NoRequest, QueryRequest
 from quickon_common.contracts.queries import audit as audit_queries
 from quickon_common.contracts.queries import backup as backup_queries
 from quickon_common.contracts.queries import deployer as deployer_queries
 from quickon_common.contracts.queries import market as market_queries
+from quickon_common.contracts.queries import monitor as monitor_queries
+from quickon_common.envelope import Envelope
 from quickon_common.natsserver import NatsServer
 from quickon_common.objectstore import StoreSettings
 from quickon_common.queries import QueryError, ask
 from quickon_monitor.app import create_service as create_monitor
 from support.backup import backup_platform, ended, install, new_id, send
-from support.bus import connect, running, settings_for
+from support.bus import connect, eventually, publish, running, settings_for
 from support.charts import chart_tgz
 from support.gateway import client, gateway_service, log_in
 
@@ -48,7 +53,7 @@ async def test_every_query_is_answered_within_its_contract(nats_server: NatsServ
     async with (
         backup_platform(url, tmp_path, store),
         running(audit.service),
-        running(monitor),
+        running(monitor, but=("prometheus",)),  # no Prometheus here: the monitor's queries still answer
         running(gateway),
     ):
         await install(url, "cache", NS)
@@ -58,6 +63,11 @@ async def test_every_query_is_answered_within_its_contract(nats_server: NatsServ
         )
         assert isinstance(backed_up, BackupCompleted), backed_up
         await audit.audit_log.checkpoint_now()
+        # An alert (a failed audit verification fires a default behaviour rule) and a silence to ask about.
+        await publish(url, AuditVerificationFailed(first_bad_sequence=3, reason="sample"))
+        silence = SilenceRequested(silence_id="sample", matchers=[Matcher(name="job", value="x")],
+                                   ends_at=(datetime.now(UTC) + timedelta(hours=1)).isoformat())  # fmt: skip
+        await publish(url, silence, envelope=Envelope.new(silence, source="gateway", actor="admin"))
 
         nc = await connect(url)
         try:
@@ -78,6 +88,16 @@ async def test_every_query_is_answered_within_its_contract(nats_server: NatsServ
             ).operations
             # What the install's typed plan decided: the version it chose and the revision it made.
             assert (installed.kind, installed.version, installed.revision) == ("install", "1.0.0", 1), installed
+
+            async def alerted() -> bool:
+                found = await answer(monitor_queries.ALERTS, monitor_queries.AlertsRequest(caller=ALL))
+                silences = await answer(monitor_queries.SILENCES, monitor_queries.SilencesRequest(caller=ALL))
+                return bool(found.alerts) and bool(silences.silences)
+
+            await eventually(alerted, what="an alert and a silence in the monitor")
+            alert_id = (
+                (await answer(monitor_queries.ALERTS, monitor_queries.AlertsRequest(caller=ALL))).alerts[0].alert_id
+            )
             # One request for each contract: a contract added without one here fails the test.
             requests: dict[str, QueryRequest] = {
                 **{subject: NoRequest() for subject, query in QUERIES.items() if query.request is NoRequest},
@@ -114,6 +134,14 @@ async def test_every_query_is_answered_within_its_contract(nats_server: NatsServ
                 audit_queries.ENTRIES.subject: audit_queries.EntriesRequest(limit=5, caller=ALL),
                 audit_queries.PROOF.subject: audit_queries.ProofRequest(seq=1, caller=ALL),  # covered by the checkpoint
                 audit_queries.CHECKPOINTS.subject: audit_queries.CheckpointsRequest(),
+                monitor_queries.ALERT_RULES.subject: monitor_queries.RulesRequest(caller=ALL),
+                monitor_queries.ALERT_RULE.subject: monitor_queries.RuleRequest(
+                    rule_id="builtin-node-disk", caller=ALL
+                ),
+                monitor_queries.ALERTS.subject: monitor_queries.AlertsRequest(state="all", caller=ALL),
+                monitor_queries.ALERT.subject: monitor_queries.AlertRequest(alert_id=alert_id, caller=ALL),
+                monitor_queries.SILENCES.subject: monitor_queries.SilencesRequest(caller=ALL),
+                monitor_queries.SILENCE.subject: monitor_queries.SilenceRequest(silence_id="sample", caller=ALL),
             }
             assert set(requests) == set(QUERIES), "a request for every contract"
             replies = {subject: await answer(QUERIES[subject], requests[subject]) for subject in sorted(QUERIES)}
@@ -141,7 +169,7 @@ async def test_every_query_is_answered_within_its_contract(nats_server: NatsServ
                 for subject, request in requests.items()
                 if getattr(request, "caller", None) is not None
             }
-            assert len(unscoped) == 12
+            assert len(unscoped) == 18  # the monitor's six team-scoped queries among them
             for subject, request in unscoped.items():
                 with pytest.raises(QueryError, match="caller") as refusal:
                     await answer(QUERIES[subject], request)

@@ -5,7 +5,17 @@ from __future__ import annotations
 import types
 from typing import Any, Literal, Union, get_args, get_origin
 
+from pydantic import BaseModel
+
 from quickon_common.contracts import Event
+from quickon_common.contracts.monitor import Matcher, RuleSpec
+
+# Models whose fields depend on each other (a rule is a template or raw PromQL, not both): given whole.
+WHOLE: dict[type[BaseModel], BaseModel] = {
+    RuleSpec: RuleSpec(name="sample rule", expr="up == 0", for_s=1.5, keep_firing_for_s=2.5, severity="critical",
+                       labels={"team": "ops"}, summary="{{ $labels.job }} is down", enabled=False),
+    Matcher: Matcher(name="job", value="quickon-.*", is_regex=True, is_equal=False),
+}  # fmt: skip
 
 
 def sample_value(annotation: Any, name: str) -> Any:
@@ -18,7 +28,13 @@ def sample_value(annotation: Any, name: str) -> Any:
     if origin is list:
         return [sample_value(get_args(annotation)[0], name)]
     if origin is dict:
+        if get_args(annotation)[1:] == (str,):
+            return {"host": f"{name}.example.com", "zone": "a"}
         return {"replicas": 2, "ingress": {"host": f"{name}.example.com"}}
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if annotation in WHOLE:
+            return WHOLE[annotation]
+        return annotation(**{n: sample_value(f.annotation, n) for n, f in annotation.model_fields.items()})
     if annotation is bool:
         return True
     if annotation is int:

@@ -32,14 +32,18 @@ STEPS = (SagaStepRecorded, BackupStepRecorded)
 # The step a market outcome ends: add and refresh end with a sync.
 OUTCOME_STEP = {"add_repository": "sync", "refresh_repository": "sync", "remove_repository": "remove"}
 # The service that owns the requests of each context the gateway follows.
-OWNERS = {"deploy": "deployer", "market": "market", "backup": "backup"}
+OWNERS = {"deploy": "deployer", "market": "market", "backup": "backup", "monitor": "monitor"}
 BACKUP_KINDS = frozenset({"backup", "restore", "verify_backup", "delete_backup", "schedule_backups"})
+MONITOR_KINDS = frozenset({"create_rule", "update_rule", "delete_rule", "create_silence", "expire_silence",
+                           "external_alerts", "acknowledge_alert"})  # fmt: skip
 
 
 def owner_of(kind: str) -> str:
     """The service that carries out operations of ``kind``."""
     if kind.endswith("_repository"):
         return OWNERS["market"]
+    if kind in MONITOR_KINDS:
+        return OWNERS["monitor"]
     return OWNERS["backup"] if kind in BACKUP_KINDS else OWNERS["deploy"]
 
 

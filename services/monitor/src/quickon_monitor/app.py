@@ -1,31 +1,84 @@
-"""Wiring of the monitor service: its tables, consumers and queries, and on embedded defaults the
-configuration of the Prometheus that qc up runs."""
+"""Wiring of the monitor service: alert rules evaluated against Prometheus on one elected replica,
+behaviour rules over the event stream, silences, acknowledgements and Alertmanager's alerts, each alert
+published as ``AlertFired`` / ``AlertResolved`` through the outbox; on embedded defaults, the configuration
+of the Prometheus that qc up runs."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
 
 from quickon_common.service import Service
 from quickon_common.settings import Settings
 
+from . import handlers, queries, watching
+from .adapters.prometheus_client import PrometheusClient
 from .adapters.prometheus_config import PrometheusConfig, keep_applied
+from .deadletters import follow_dead_letters
+from .evaluator import Evaluator, utc_now
 from .migrations import MIGRATIONS
 from .scrape import config_text, prometheus_config
 from .settings import MonitorSettings
 
 
-def create_service(settings: Settings | None = None, monitor: MonitorSettings | None = None) -> Service:
-    """The monitor service, ready to run."""
+@dataclass(frozen=True)
+class MonitorParts:
+    """The monitor service and the parts a test or benchmark may drive directly."""
+
+    service: Service
+    evaluator: Evaluator
+    prometheus: PrometheusClient
+
+
+def build(
+    settings: Settings | None = None,
+    monitor: MonitorSettings | None = None,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+) -> MonitorParts:
+    """The monitor, wired. ``clock`` is the time rules and alerts are judged at (tests pass their own)."""
     service = Service("monitor", settings=settings, migrations=MIGRATIONS)
     monitor = monitor or MonitorSettings()
-    if monitor.prometheus_config is not None and monitor.prometheus_url:
-        config = PrometheusConfig(monitor.prometheus_config, monitor.prometheus_url)
-        text = config_text(prometheus_config(monitor.scrape_targets(), interval_s=monitor.scrape_interval_s))
-        service.checks["prometheus"] = "not checked yet"
+    prometheus = PrometheusClient(monitor.prometheus_url, timeout_s=monitor.query_timeout_s)
+    evaluator = Evaluator(service, prometheus, monitor, clock=clock)
+    handlers.register(service, prometheus=prometheus, clock=clock)
+    watching.register(service, clock=clock)
+    queries.register(service, clock=clock)
+    service.checks["prometheus"] = "not asked yet"
 
-        def report(reason: str | None) -> None:
-            service.checks["prometheus"] = reason
+    async def evaluate_rules() -> None:
+        try:
+            await evaluator.run()
+        finally:
+            await prometheus.close()
 
-        async def keep_prometheus_config() -> None:
-            await keep_applied(config, text, every_s=monitor.config_check_s, report=report)
+    async def follow_dead_letters_for_alerts() -> None:
+        await follow_dead_letters(service, clock=clock)
 
-        service.runs(keep_prometheus_config)
-    return service
+    service.runs(evaluate_rules)
+    service.runs(follow_dead_letters_for_alerts)
+    if monitor.prometheus_config is not None:
+        keep_prometheus_configured(service, monitor, monitor.prometheus_config)
+    return MonitorParts(service=service, evaluator=evaluator, prometheus=prometheus)
+
+
+def keep_prometheus_configured(service: Service, monitor: MonitorSettings, path: Path) -> None:
+    """On embedded defaults (qc up names the file): write what Prometheus scrapes and have it reload."""
+    config = PrometheusConfig(path, monitor.prometheus_url)
+    text = config_text(prometheus_config(monitor.scrape_targets(), interval_s=monitor.scrape_interval_s))
+    service.checks["prometheus_config"] = "not checked yet"
+
+    def report(reason: str | None) -> None:
+        service.checks["prometheus_config"] = reason
+
+    async def keep_prometheus_config() -> None:
+        await keep_applied(config, text, every_s=monitor.config_check_s, report=report)
+
+    service.runs(keep_prometheus_config)
+
+
+def create_service(settings: Settings | None = None, monitor: MonitorSettings | None = None) -> Service:
+    """The monitor service, ready to run."""
+    return build(settings, monitor).service

@@ -13,12 +13,14 @@ from .scrape import ScrapeTargets
 
 
 class MonitorSettings(BaseSettings):
-    """Where the metrics live and, on embedded defaults, what Prometheus scrapes."""
+    """Where the metrics live, how often rules are evaluated and how hard Prometheus is asked, and on
+    embedded defaults what Prometheus scrapes."""
 
     model_config = SettingsConfigDict(env_prefix="QC_MONITOR_", extra="ignore", populate_by_name=True)
 
-    prometheus_url: str | None = Field(
-        default=None, description="the Prometheus the monitor queries: the operator's, or the one qc up runs"
+    prometheus_url: str = Field(
+        default="http://127.0.0.1:9090",
+        description="the Prometheus the monitor queries: the operator's, or the one qc up runs",
     )
     # Set by qc up (embedded defaults): the monitor writes Prometheus' configuration there and reloads it.
     # Unset (the operator's Prometheus), the monitor writes nothing: the operator decides what is scraped.
@@ -28,6 +30,16 @@ class MonitorSettings(BaseSettings):
     config_check_s: float = Field(
         default=10, gt=0, description="how often the configuration and Prometheus are checked"
     )
+    evaluation_interval_s: float = Field(default=15, gt=0, le=3600, description="how often rules are evaluated")
+    query_timeout_s: float = Field(default=10, gt=0, le=300, description="one PromQL query's time to answer")
+    query_concurrency: int = Field(default=32, ge=1, le=512, description="queries of a round sent at once")
+    lease_s: float | None = Field(
+        default=None, gt=0, description="how long the evaluating replica's lease lasts; none: three intervals"
+    )
+    failpoint: str | None = Field(
+        default=None, description="crash tests only: 'after_commit' freezes the process once a round that "
+        "changed alerts has committed, before the relay can publish its events",
+    )  # fmt: skip
     # What the rest of the platform runs with (the same environment): which runtime, and the gateway's
     # internal port, the one where its /metrics are served without a token.
     runtime: str = Field(default="sim", validation_alias="QC_RUNTIME")

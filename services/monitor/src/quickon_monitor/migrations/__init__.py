@@ -10,4 +10,10 @@ from pathlib import Path
 
 from quickon_common.migrations import Migrations
 
-MIGRATIONS = Migrations(service="monitor", folder=Path(__file__).parent)
+from ..models import AlertRecord, HitRecord, LeaseRecord, RuleRecord, SilenceRecord, TeamNamespaceRecord
+
+MIGRATIONS = Migrations(
+    service="monitor",
+    folder=Path(__file__).parent,
+    models=(RuleRecord, AlertRecord, SilenceRecord, HitRecord, TeamNamespaceRecord, LeaseRecord),
+)

@@ -1,0 +1,46 @@
+"""Rule templates rendered to PromQL, against the metric names of kube-state-metrics, cAdvisor and
+node-exporter (what a cluster's exporters give, and what the sim runtime exports under the same names).
+
+Pure: a rule in, a query out. Each query keeps the labels an alert is told apart by (node and mount point,
+namespace and pod, job and instance), so that one alert stands for one label set.
+"""
+
+from __future__ import annotations
+
+from quickon_common.contracts.monitor import RuleSpec
+
+# File systems that are not a node's disks: memory, overlays of containers, read-only images.
+NOT_DISKS = 'fstype!~"tmpfs|overlay|squashfs|ramfs|nsfs"'
+
+
+def _number(value: float | str) -> str:
+    return f"{float(value):g}"
+
+
+def render(spec: RuleSpec) -> str:
+    """The PromQL a Prometheus rule evaluates: its raw ``expr``, or its template's with the parameters."""
+    if spec.expr is not None:
+        return spec.expr
+    template = spec.template
+    if template == "node_disk":
+        used = f"100 * (1 - node_filesystem_avail_bytes{{{NOT_DISKS}}} / node_filesystem_size_bytes{{{NOT_DISKS}}})"
+        return f"{used} > {_number(spec.param('percent'))}"
+    if template == "service_not_ready":
+        # kube-state-metrics gives one series per condition; a pod is not ready when "true" is 0.
+        return 'kube_pod_status_ready{condition="true"} == 0'
+    if template == "restarts":
+        window = int(float(spec.param("window_s")))
+        restarts = f"increase(kube_pod_container_status_restarts_total[{window}s])"
+        return f"sum by (namespace, pod) ({restarts}) > {_number(spec.param('count'))}"
+    if template == "cpu_of_limit":
+        used = 'sum by (namespace, pod, container) (rate(container_cpu_usage_seconds_total{container!=""}[5m]))'
+        limit = 'sum by (namespace, pod, container) (kube_pod_container_resource_limits{resource="cpu"})'
+        return f"100 * {used} / {limit} > {_number(spec.param('percent'))}"
+    if template == "component_down":
+        pattern = str(spec.param("job_pattern")).replace("\\", "\\\\").replace('"', '\\"')
+        return f'up{{job=~"{pattern}"}} == 0'
+    if template == "certificate_expiring":
+        # cert-manager's exporter: the time each certificate expires.
+        days = _number(spec.param("days"))
+        return f"(certmanager_certificate_expiration_timestamp_seconds - time()) / 86400 < {days}"
+    raise ValueError(f"{template!r} is not a Prometheus template")
