@@ -99,7 +99,8 @@ def test_qc_up_runs_supervises_and_stops_the_platform(platform, tmp_path: Path) 
         scraped.clear()
         for series in result:
             scraped.setdefault(series["metric"]["job"], set()).add(series["metric"].get("component", ""))
-        return scraped.get("quickon") == set(SERVICES) and {"node", "sim"} <= set(scraped)
+        platform = {component for job, found in scraped.items() if job.startswith("quickon-") for component in found}
+        return platform == set(SERVICES) and {"node", "sim"} <= set(scraped)
 
     wait_for(every_target_up, what="Prometheus to scrape every service, node-exporter and the sim cluster")
     nodes = httpx.get(f"{prometheus}/api/v1/query", params={"query": "kube_node_info"}).json()["data"]["result"]

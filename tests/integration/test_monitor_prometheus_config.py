@@ -45,8 +45,12 @@ async def test_the_monitor_keeps_prometheus_on_its_configuration(
         assert 'quickon_ready{service="monitor"} 0.0' in await _metrics(service)
         written = json.loads(config.read_text())
         jobs = {job["job_name"]: job for job in written["scrape_configs"]}
-        assert set(jobs) == {"quickon", "node", "sim", "apps"}
-        platform = {c["labels"]["component"]: c["targets"] for c in jobs["quickon"]["static_configs"]}
+        platform_jobs = {name for name in jobs if name.startswith("quickon-")}
+        assert set(jobs) - platform_jobs == {"node", "sim", "apps"}
+        platform = {
+            c["labels"]["component"]: c["targets"] for name in platform_jobs for c in jobs[name]["static_configs"]
+        }
+        assert platform_jobs == {f"quickon-{component}" for component in platform}
         assert platform["deployer"] == ["127.0.0.1:18992"] and platform["gateway"] == ["127.0.0.1:18999"]
         assert jobs["sim"]["static_configs"] == [{"targets": ["127.0.0.1:18992"]}] and jobs["sim"]["honor_labels"]
         assert jobs["node"]["static_configs"] == [{"targets": ["127.0.0.1:9"]}]
@@ -63,12 +67,12 @@ async def test_the_monitor_keeps_prometheus_on_its_configuration(
             assert 'quickon_ready{service="monitor"} 1.0' in await _metrics(service)
             async with httpx.AsyncClient(base_url=prometheus.url) as api:
                 loaded = (await api.get("/api/v1/status/config")).json()["data"]["yaml"]
-                assert "job_name: sim" in loaded and "job_name: quickon" in loaded
+                assert "job_name: sim" in loaded and "job_name: quickon-deployer" in loaded
                 everything = {"market", "deployer", "backup", "monitor", "audit", "gateway"}
 
                 async def all_platform_targets() -> bool:
                     targets = (await api.get("/api/v1/targets")).json()["data"]["activeTargets"]
-                    found = {t["labels"].get("component") for t in targets if t["labels"]["job"] == "quickon"}
+                    found = {t["labels"].get("component") for t in targets if t["labels"]["job"].startswith("quickon-")}
                     return found == everything
 
                 await eventually(all_platform_targets, what="a target per platform service")

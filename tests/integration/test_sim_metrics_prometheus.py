@@ -73,7 +73,7 @@ async def _install_and_watch(url: str, api: httpx.AsyncClient, runtime: Any) -> 
     assert isinstance(outcome(await finished(url, op)), AppInstalled)
 
     # The deployer's own metrics and the cluster's are both scraped.
-    await until(api, 'up{job="quickon",component="deployer"} == 1', what="the deployer scraped")
+    await until(api, 'up{job="quickon-deployer",component="deployer"} == 1', what="the deployer scraped")
     # What its /readyz says, and its consumers' lag, are series too (the component rules read them).
     await until(api, 'quickon_ready{component="deployer",service="deployer"} == 1', what="the deployer ready")
     await until(api, 'quickon_consumer_pending{component="deployer"} >= 0', what="the consumers' lag")

@@ -16,7 +16,9 @@ def test_on_kubernetes_without_node_exporter_only_the_platform_is_scraped(monkey
     # The gateway's public port answers /metrics to admins only: without an internal port it is not scraped.
     assert "gateway" not in targets.platform and targets.platform["market"] == "127.0.0.1:8091"
     config = prometheus_config(targets, interval_s=15)
-    assert [job["job_name"] for job in config["scrape_configs"]] == ["quickon"]
+    assert [job["job_name"] for job in config["scrape_configs"]] == [
+        "quickon-audit", "quickon-backup", "quickon-deployer", "quickon-market", "quickon-monitor"
+    ]  # fmt: skip
     assert config["global"] == {"scrape_interval": "15s", "evaluation_interval": "15s", "scrape_timeout": "10s"}
 
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-PLATFORM_JOB = "quickon"  # up{job="quickon", component="deployer"}: one series per platform service
+PLATFORM_JOB = "quickon-{}"  # a job per platform service, as a cluster's ServiceMonitors name them: quickon-deployer
 NODE_JOB = "node"
 SIM_JOB = "sim"
 APPS_JOB = "apps"
@@ -37,9 +37,9 @@ def prometheus_config(targets: ScrapeTargets, *, interval_s: float) -> dict[str,
     timeout = _duration(min(interval_s, MAX_SCRAPE_TIMEOUT_S))  # Prometheus refuses a timeout above the interval
     jobs: list[dict[str, Any]] = []
     if targets.platform:
-        platform = sorted(targets.platform.items())
-        static = [{"targets": [address], "labels": {"component": name}} for name, address in platform]
-        jobs.append({"job_name": PLATFORM_JOB, "static_configs": static})
+        for name, address in sorted(targets.platform.items()):
+            static = [{"targets": [address], "labels": {"component": name}}]
+            jobs.append({"job_name": PLATFORM_JOB.format(name), "static_configs": static})
     if targets.node_exporter:
         jobs.append({"job_name": NODE_JOB, "static_configs": [{"targets": [targets.node_exporter]}]})
     if targets.sim_cluster:
