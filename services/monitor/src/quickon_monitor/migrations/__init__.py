@@ -10,4 +10,8 @@ from pathlib import Path
 
 from quickon_common.migrations import Migrations
 
-MIGRATIONS = Migrations(service="monitor", folder=Path(__file__).parent)
+from ..models import AttemptRecord, ChannelRecord, DeliveryRecord
+
+MIGRATIONS = Migrations(
+    service="monitor", folder=Path(__file__).parent, models=(ChannelRecord, DeliveryRecord, AttemptRecord)
+)
