@@ -36,7 +36,7 @@ from support.bus import connect, publish, service_environment, settings_for, str
 from support.deployer import request
 
 # Tries close together: a failing channel gives up within a second or two.
-FAST = {"tries": 3, "backoff_s": 0.05, "backoff_max_s": 0.2, "timeout_s": 5, "poll_s": 0.2}
+FAST = {"tries": 3, "backoff_s": 0.05, "backoff_max_s": 0.2, "timeout_s": 2, "lease_s": 3, "poll_s": 0.2}
 
 
 def monitor_service(nats_url: str, database_url: str, var_dir: Path, **notify: Any) -> Service:
@@ -146,7 +146,13 @@ def signature_ok(received: Received, secret: str, *, max_age_s: float = 300) -> 
 
 
 async def save_channel(
-    nats_url: str, sealing: Sealer, *, team: str | None, target: dict[str, Any], **definition: Any
+    nats_url: str,
+    sealing: Sealer,
+    *,
+    team: str | None,
+    target: dict[str, Any],
+    timeout_s: float = 30,
+    **definition: Any,
 ) -> str:
     """Ask for a channel as the gateway would; its id once the monitor saved it."""
     channel_id = f"ch-{uuid.uuid4().hex[:12]}"
@@ -154,7 +160,7 @@ async def save_channel(
         channel_id=channel_id, definition=ChannelDefinition(**definition), sealed_target=sealing.seal(target)
     )
     operation_id = await request(nats_url, event, team=team)  # type: ignore[arg-type]
-    ended = await monitor_outcome(nats_url, operation_id)
+    ended = await monitor_outcome(nats_url, operation_id, timeout_s=timeout_s)
     assert type(ended).__name__ == "NotificationChannelSaved", ended
     return channel_id
 

@@ -77,7 +77,7 @@ class DeliveryWorker:
 
     async def _claim(self) -> list[tuple[DeliveryRecord, ChannelRecord | None]]:
         now = datetime.now(UTC)
-        lease = timedelta(seconds=self.settings.timeout_s * 3 + 5)
+        lease = timedelta(seconds=self.settings.lease_s)
         query = (
             select(DeliveryRecord)
             .where(DeliveryRecord.state == "pending", col(DeliveryRecord.next_at) <= now)
