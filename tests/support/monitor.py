@@ -5,6 +5,7 @@ published as the monitor's rules would."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import hmac
 import json
@@ -68,6 +69,7 @@ class Received:
     path: str
     headers: dict[str, str]
     body: bytes
+    query: dict[str, str] = field(default_factory=dict)
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -75,7 +77,9 @@ class Received:
 
 @dataclass
 class Receiver:
-    """A real HTTP server on a free port of 127.0.0.1 that records every request; ``/down`` answers 503."""
+    """A real HTTP server on a free port of 127.0.0.1 that records every request and answers as the receiver
+    its path names would: ``/slack…`` as Slack, ``/dingtalk…`` and ``/wecom…`` as their robots
+    (``{"errcode": 0}``), ``/feishu…`` as Feishu's bot (``{"code": 0}``), ``/down`` with a 503."""
 
     port: int = 0
     requests: list[Received] = field(default_factory=list)
@@ -88,11 +92,15 @@ class Receiver:
 
     async def _handle(self, request: web.Request) -> web.Response:
         body = await request.read()
-        self.requests.append(Received(request.path, dict(request.headers), body))
+        self.requests.append(Received(request.path, dict(request.headers), body, dict(request.query)))
         if request.path == "/down":
             return web.Response(status=503, text="receiver down for maintenance")
         if request.path.startswith("/slack"):
             return web.Response(text="ok")
+        if request.path.startswith(("/dingtalk", "/wecom")):
+            return web.json_response({"errcode": 0, "errmsg": "ok"})
+        if request.path.startswith("/feishu"):
+            return web.json_response({"code": 0, "msg": "success", "data": {}})
         return web.json_response({"received": True})
 
 
@@ -143,6 +151,23 @@ def signature_ok(received: Received, secret: str, *, max_age_s: float = 300) -> 
         and stamp == str(received.json()["timestamp"])
         and abs(time.time() - int(stamp)) <= max_age_s
     )
+
+
+def dingtalk_sign_ok(received: Received, secret: str) -> bool:
+    """DingTalk's check: sign = base64 HMAC-SHA256 (key: the secret) of "<timestamp ms>\\n<secret>", within an hour."""
+    stamp = received.query.get("timestamp", "")
+    digest = hmac.new(secret.encode(), f"{stamp}\n{secret}".encode(), hashlib.sha256).digest()
+    fresh = stamp.isdigit() and abs(time.time() * 1000 - int(stamp)) < 3600_000
+    return fresh and hmac.compare_digest(base64.b64encode(digest).decode(), received.query.get("sign", ""))
+
+
+def feishu_sign_ok(received: Received, secret: str) -> bool:
+    """Feishu's check: sign = base64 HMAC-SHA256 with the key "<timestamp s>\\n<secret>" of an empty message."""
+    body = received.json()
+    stamp = str(body.get("timestamp", ""))
+    digest = hmac.new(f"{stamp}\n{secret}".encode(), b"", hashlib.sha256).digest()
+    fresh = stamp.isdigit() and abs(time.time() - int(stamp)) < 3600
+    return fresh and hmac.compare_digest(base64.b64encode(digest).decode(), str(body.get("sign", "")))
 
 
 async def save_channel(

@@ -1,5 +1,5 @@
-"""Operations kept current from the events: durable consumers follow every event of the deploy, market
-and backup contexts and apply those that carry the id of an operation the gateway recorded.
+"""Operations kept current from the events: durable consumers follow every event of the deploy, market,
+backup and monitor contexts and apply those that carry the id of an operation the gateway recorded.
 
 Progress (``SagaStepRecorded``, ``BackupStepRecorded``, ``AppInstallStarted``…) makes an operation
 ``running`` and adds to its steps; an outcome ends it: a :class:`~quickon_common.contracts.common.Failure` as ``failed``
@@ -32,7 +32,7 @@ STEPS = (SagaStepRecorded, BackupStepRecorded)
 # The step a market outcome ends: add and refresh end with a sync.
 OUTCOME_STEP = {"add_repository": "sync", "refresh_repository": "sync", "remove_repository": "remove"}
 # The service that owns the requests of each context the gateway follows.
-OWNERS = {"deploy": "deployer", "market": "market", "backup": "backup"}
+OWNERS = {"deploy": "deployer", "market": "market", "backup": "backup", "monitor": "monitor"}
 BACKUP_KINDS = frozenset({"backup", "restore", "verify_backup", "delete_backup", "schedule_backups"})
 
 
@@ -40,6 +40,8 @@ def owner_of(kind: str) -> str:
     """The service that carries out operations of ``kind``."""
     if kind.endswith("_repository"):
         return OWNERS["market"]
+    if kind.endswith("_channel"):
+        return OWNERS["monitor"]
     return OWNERS["backup"] if kind in BACKUP_KINDS else OWNERS["deploy"]
 
 
