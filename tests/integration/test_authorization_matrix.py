@@ -27,6 +27,7 @@ from support.backup import backup_platform
 from support.bus import running
 from support.gateway import client, gateway_service, log_in
 from support.gateway_flows import succeeded
+from support.monitor import monitor_service
 
 # Who may call a route: nobody needs a token (PUBLIC), any user (ANY: lists are filtered to the caller's
 # teams), a member of any team (MEMBER), a role in the team that owns the target (VIEWER < OPERATOR < ADMIN
@@ -101,6 +102,13 @@ EXPECTED: dict[str, str] = {
     "GET /api/v1/audit/public-key": PUBLIC,
     "GET /api/v1/cluster/resources": MEMBER,  # the totals; the nodes themselves only to platform admins
     "GET /api/v1/platform/components": PLATFORM,
+    "GET /api/v1/notification-channels": ANY,  # filtered: your teams' channels (all, for platform admins)
+    "POST /api/v1/notification-channels": ADMIN,  # of the team named in the body
+    "GET /api/v1/notification-channels/{channel_id}": VIEWER,
+    "PUT /api/v1/notification-channels/{channel_id}": ADMIN,
+    "DELETE /api/v1/notification-channels/{channel_id}": ADMIN,
+    "POST /api/v1/notification-channels/{channel_id}/test": ADMIN,
+    "GET /api/v1/notification-channels/{channel_id}/deliveries": VIEWER,
 }
 
 # The callers: their role in red (the "own" team), in blue, and whether they are platform admins.
@@ -143,12 +151,17 @@ QUERY = {
     "GET /api/v1/audit/export": {"actor": "nobody-at-all"},
 }
 INVALID = {"matrix": True}
+UNREACHABLE = "http://127.0.0.1:9/matrix"  # a channel's URL: the discard port, where nothing listens
 
 
-def request_for(route: str, team: str, found: dict[str, dict[str, str]]) -> tuple[str, str, dict[str, Any]]:
-    """The method, path and options of a call of ``route`` about ``team``'s things."""
+def request_for(
+    route: str, team: str, found: dict[str, dict[str, str]], caller: str
+) -> tuple[str, str, dict[str, Any]]:
+    """The method, path and options of a call of ``route`` about ``team``'s things, by ``caller``."""
     method, template = route.split(" ", 1)
     values = {**FIXED, **found[team]}
+    if route == "DELETE /api/v1/notification-channels/{channel_id}":
+        values["channel_id"] = found[team][f"doomed {caller}"]  # a channel of its own: a delete ends it
     if route == "DELETE /api/v1/services/{name}":
         values["name"] = "ghost"  # the namespace decides; a real uninstall would only slow the matrix
     if route.startswith(("POST /api/v1/repositories/", "DELETE /api/v1/repositories/")):
@@ -161,6 +174,8 @@ def request_for(route: str, team: str, found: dict[str, dict[str, str]]) -> tupl
         options["params"]["namespace"] = team
     if route == "POST /api/v1/services":  # decided on the body: a team, and an app the market does not have
         options["json"] = {"name": "matrix", "app": "no-such-app", "team": team}
+    elif route == "POST /api/v1/notification-channels":  # decided on the body's team
+        options["json"] = {"name": "matrix", "kind": "webhook", "url": UNREACHABLE, "team": team}
     elif method in ("POST", "PUT", "PATCH"):
         options["json"] = INVALID
     return method, path, options
@@ -170,7 +185,8 @@ async def test_every_route_lets_exactly_the_callers_its_table_names(nats_server:
     url = nats_server.url
     async with backup_platform(url, tmp_path, StoreSettings(url=f"file://{tmp_path / 'objects'}")):
         service, app = gateway_service(url, f"sqlite:///{tmp_path / 'gateway.db'}", tmp_path)
-        async with running(service):
+        monitor = monitor_service(url, f"sqlite:///{tmp_path / 'monitor.db'}", tmp_path)
+        async with running(monitor), running(service):
             admin_token = await log_in(app)
             async with client(app, admin_token) as admin:
                 found = await _teams_with_a_service_each(admin)
@@ -194,11 +210,13 @@ async def test_every_route_lets_exactly_the_callers_its_table_names(nats_server:
             assert sorted(routes - EXPECTED.keys()) == [], "routes with no line in the table: say who may call them"
             assert sorted(EXPECTED.keys() - routes) == [], "lines of the table with no route"
 
+            async with client(app, admin_token) as admin:
+                await _doomed_channels(admin, found)
             unexpected: list[str] = []
             for route in sorted(EXPECTED):
                 for target in ("red", "blue"):
-                    method, path, options = request_for(route, target, found)
                     for caller, token in tokens.items():
+                        method, path, options = request_for(route, target, found, caller)
                         async with client(app, token) as http:
                             answer = await http.request(method, path, **options)
                         passed = answer.status_code not in (401, 403)
@@ -220,6 +238,29 @@ async def _teams_with_a_service_each(admin: httpx.AsyncClient) -> dict[str, dict
         installed = await succeeded(admin, install)
         assert (installed["team"], installed["target"]["namespace"]) == (team, team)
         taken = await succeeded(admin, await admin.post("/api/v1/services/cache/backups", params={"namespace": team}))
+        channel = await succeeded(admin, await admin.post("/api/v1/notification-channels", json={
+            "name": "alerts", "kind": "webhook", "url": UNREACHABLE, "team": team,
+        }))  # fmt: skip
         found[team] = {"team": team, "name": "cache", "backup_id": taken["result"]["backup_id"],
-                       "operation_id": installed["operation_id"]}  # fmt: skip
+                       "operation_id": installed["operation_id"],
+                       "channel_id": channel["result"]["channel_id"]}  # fmt: skip
     return found
+
+
+async def _doomed_channels(admin: httpx.AsyncClient, found: dict[str, dict[str, str]]) -> None:
+    """Channels of each team to try to delete: one for each caller the table lets delete it, and one shared
+    by the others. A delete allowed must not leave the next callers a 404, which would pass them whatever
+    their role."""
+    rule = EXPECTED["DELETE /api/v1/notification-channels/{channel_id}"]
+    for team in ("red", "blue"):
+        shared: str | None = None
+        for caller in CALLERS:
+            if shared is not None and not allowed(rule, caller, team):
+                found[team][f"doomed {caller}"] = shared
+                continue
+            made = await succeeded(admin, await admin.post("/api/v1/notification-channels", json={
+                "name": "doomed", "kind": "webhook", "url": UNREACHABLE, "team": team,
+            }))  # fmt: skip
+            found[team][f"doomed {caller}"] = made["result"]["channel_id"]
+            if not allowed(rule, caller, team):
+                shared = made["result"]["channel_id"]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import types
 from typing import Any, Literal, Union, get_args, get_origin
 
+from pydantic import BaseModel
+
 from quickon_common.contracts import Event
 
 
@@ -27,6 +29,8 @@ def sample_value(annotation: Any, name: str) -> Any:
         return 1.5
     if annotation is str:
         return f"{name}-value"
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):  # a nested model: every field too
+        return annotation(**{n: sample_value(f.annotation, n) for n, f in annotation.model_fields.items()})
     raise TypeError(f"no sample for {annotation!r} (field {name})")
 
 

@@ -69,7 +69,11 @@ class DeliveryWorker:
                 log.warning("cannot read due deliveries now: %s: %s", type(error).__name__, error)
                 due = []
             if due:
-                await asyncio.gather(*(self._deliver(delivery, channel) for delivery, channel in due))
+                # A task group, not gather: cancelled (the service stopping), it waits for every send to
+                # end before the worker does, so none is left behind to write to a database being closed.
+                async with asyncio.TaskGroup() as sends:
+                    for delivery, channel in due:
+                        sends.create_task(self._deliver(delivery, channel))
                 continue
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
@@ -97,15 +101,19 @@ class DeliveryWorker:
 
     async def _deliver(self, delivery: DeliveryRecord, channel: ChannelRecord | None) -> None:
         with event_context(event_id=delivery.event_id):
-            if channel is None:
-                receipt = Receipt(False, None, "the channel was deleted; not sent")
-                await self._record(delivery.id, receipt, last=True)
-                return
-            receipt = await self.send(
-                channel, Notice.model_validate(delivery.notice), key=f"{delivery.event_id}:{channel.id}"
-            )
-            self._failpoint("after_send")
-            await self._record(delivery.id, receipt, last=False)
+            try:
+                await self._deliver_now(delivery, channel)
+            except Exception as error:  # the database away while recording: the lease lapses, it is tried again
+                log.warning("delivery %s not recorded: %s: %s", delivery.id, type(error).__name__, error)
+
+    async def _deliver_now(self, delivery: DeliveryRecord, channel: ChannelRecord | None) -> None:
+        if channel is None:
+            await self._record(delivery.id, Receipt(False, None, "the channel was deleted; not sent"), last=True)
+            return
+        notice = Notice.model_validate(delivery.notice)
+        receipt = await self.send(channel, notice, key=f"{delivery.event_id}:{channel.id}")
+        self._failpoint("after_send")
+        await self._record(delivery.id, receipt, last=False)
 
     async def send(self, channel: ChannelRecord, notice: Notice, *, key: str) -> Receipt:
         """Send ``notice`` to ``channel`` now (also the test message's way) and say how it went."""
