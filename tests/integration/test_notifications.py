@@ -1,4 +1,5 @@
-"""Notifications: an alert reaches a real webhook receiver (signature checked), a Slack-format receiver and
+"""Notifications: an alert and platform events (an install and a backup that failed) reach a real webhook
+receiver (signature checked), a Slack-format receiver and
 a real SMTP server once each; a channel of one team never gets another team's events; an unreachable
 channel is retried, recorded failed, and raises the component alert; every try is in the delivery log;
 no channel secret crosses the bus in clear."""
@@ -9,9 +10,12 @@ import email
 from pathlib import Path
 from typing import Any
 
+from quickon_common.contracts.backup import BackupFailed
+from quickon_common.contracts.deploy import AppInstallFailed
 from quickon_common.contracts.monitor import AlertFired
+from quickon_common.envelope import Envelope
 from quickon_common.natsserver import NatsServer, free_port
-from support.bus import eventually, query, running, stream_messages
+from support.bus import eventually, publish, query, running, stream_messages
 from support.monitor import (
     fire,
     monitor_events,
@@ -53,6 +57,11 @@ async def test_an_alert_reaches_each_channel_of_its_team_once_and_a_dead_one_rai
                                    name="team b", kind="webhook")  # fmt: skip
 
         alert = await fire(url, team="team-a")
+        # Platform events, as the deployer and the backup service publish their outcomes.
+        install = AppInstallFailed(service="cache", namespace="team-a", reason="no node has 4 CPUs free", step="wait")
+        installed = await publish(url, install, envelope=Envelope.new(install, source="deployer", team="team-a"))
+        backup = BackupFailed(backup_id="b1", service="cache", namespace="team-a", reason="store full", step="copy")
+        backed_up = await publish(url, backup, envelope=Envelope.new(backup, source="backup", team="team-a"))
 
         async def failing_alert() -> str | None:
             raised = [
@@ -64,7 +73,7 @@ async def test_an_alert_reaches_each_channel_of_its_team_once_and_a_dead_one_rai
         await eventually(lambda: _is_set(failing_alert()), what="the dead channel's component alert")
         component = await failing_alert()
         # Each live channel of team A gets the alert and the component alert its dead neighbour raised.
-        expected = sorted([alert.id, component or ""])
+        expected = sorted([alert.id, component or "", installed.id, backed_up.id])
         await eventually(lambda: _ids(http.on("/hook"), http.on("/slack"), mailbox.messages, expected=expected),
                          what="both alerts at each live channel of team A")  # fmt: skip
 
@@ -73,7 +82,13 @@ async def test_an_alert_reaches_each_channel_of_its_team_once_and_a_dead_one_rai
         await eventually(lambda: _ids(http.on("/team-b"), expected=[theirs.id]), what="team B's alert at its channel")
         assert [r.headers["X-QuickOn-Event-Id"] for r in http.on("/team-b")] == [theirs.id]
         assert sorted(r.headers["X-QuickOn-Event-Id"] for r in http.on("/hook")) == expected  # once each
-        assert len(http.on("/slack")) == len(mailbox.messages) == 2
+        assert len(http.on("/slack")) == len(mailbox.messages) == 4
+        by_id = {r.headers["X-QuickOn-Event-Id"]: r.json() for r in http.on("/hook")}
+        assert (by_id[installed.id]["topic"], by_id[installed.id]["event"]["reason"]) == (
+            "install.failed", "no node has 4 CPUs free"
+        )  # fmt: skip
+        assert "Install failed: cache (team-a)" in by_id[installed.id]["title"]
+        assert by_id[backed_up.id]["link"] == "http://127.0.0.1:8080/services/cache/backups?namespace=team-a"
 
         (webhook,) = [r for r in http.on("/hook") if r.headers["X-QuickOn-Event-Id"] == alert.id]
         assert signature_ok(webhook, SECRET)
@@ -98,12 +113,12 @@ async def test_an_alert_reaches_each_channel_of_its_team_once_and_a_dead_one_rai
         assert "node-disk" in mail["Subject"] and mail["X-QuickOn-Event-Id"] == alert.id
 
         log = await query(url, "qc.query.monitor.deliveries", {"channel_id": dead, "caller": {"is_admin": True}})
-        (failed,) = log["deliveries"]
+        failed = next(d for d in log["deliveries"] if d["event_id"] == alert.id)
         assert (failed["state"], failed["tries"]) == ("failed", 3)
         assert [a["ok"] for a in failed["attempts"]] == [False, False, False]
         assert "ConnectError" in failed["attempts"][0]["detail"]
         log = await query(url, "qc.query.monitor.deliveries", {"channel_id": hook, "caller": {"is_admin": True}})
-        assert [(d["state"], d["tries"]) for d in log["deliveries"]] == [("delivered", 1)] * 2
+        assert [(d["state"], d["tries"]) for d in log["deliveries"]] == [("delivered", 1)] * 4
         assert {d["attempts"][0]["status"] for d in log["deliveries"]} == {200}
 
         hidden = await query(url, "qc.query.monitor.channel", {"channel_id": other, "caller": {"teams": ["team-a"]}})

@@ -19,6 +19,7 @@ from quickon_common.contracts.backup import BackupCompleted, BackupRequested
 from quickon_common.contracts.queries import QUERIES, Caller, NoRequest, QueryRequest
 from quickon_common.contracts.queries import audit as audit_queries
 from quickon_common.contracts.queries import backup as backup_queries
+from quickon_common.contracts.queries import channels as channel_queries
 from quickon_common.contracts.queries import deployer as deployer_queries
 from quickon_common.contracts.queries import market as market_queries
 from quickon_common.natsserver import NatsServer
@@ -29,6 +30,7 @@ from support.backup import backup_platform, ended, install, new_id, send
 from support.bus import connect, running, settings_for
 from support.charts import chart_tgz
 from support.gateway import client, gateway_service, log_in
+from support.monitor import save_channel, sealer
 
 NS = "default"
 ALL = Caller.platform()  # team-scoped queries name their caller; this one sees everything
@@ -52,6 +54,8 @@ async def test_every_query_is_answered_within_its_contract(nats_server: NatsServ
         running(gateway),
     ):
         await install(url, "cache", NS)
+        channel_id = await save_channel(url, sealer(tmp_path), team=NS, target={"url": "http://127.0.0.1:9/x"},
+                                        name="ops", kind="webhook")  # fmt: skip
         backup_id = new_id()
         backed_up = await ended(
             url, await send(url, BackupRequested(backup_id=backup_id, service="cache", namespace=NS))
@@ -112,6 +116,12 @@ async def test_every_query_is_answered_within_its_contract(nats_server: NatsServ
                 audit_queries.ENTRIES.subject: audit_queries.EntriesRequest(limit=5, caller=ALL),
                 audit_queries.PROOF.subject: audit_queries.ProofRequest(seq=1, caller=ALL),  # covered by the checkpoint
                 audit_queries.CHECKPOINTS.subject: audit_queries.CheckpointsRequest(),
+                channel_queries.CHANNELS.subject: channel_queries.ChannelsRequest(caller=ALL),
+                channel_queries.CHANNEL.subject: channel_queries.ChannelRequest(channel_id=channel_id, caller=ALL),
+                channel_queries.DELIVERIES.subject: channel_queries.DeliveriesRequest(
+                    channel_id=channel_id, caller=ALL
+                ),
+                channel_queries.TEST_CHANNEL.subject: channel_queries.ChannelRequest(channel_id=channel_id, caller=ALL),
             }
             assert set(requests) == set(QUERIES), "a request for every contract"
             replies = {subject: await answer(QUERIES[subject], requests[subject]) for subject in sorted(QUERIES)}
@@ -139,7 +149,7 @@ async def test_every_query_is_answered_within_its_contract(nats_server: NatsServ
                 for subject, request in requests.items()
                 if getattr(request, "caller", None) is not None
             }
-            assert len(unscoped) == 11
+            assert len(unscoped) == 15
             for subject, request in unscoped.items():
                 with pytest.raises(QueryError, match="caller") as refusal:
                     await answer(QUERIES[subject], request)

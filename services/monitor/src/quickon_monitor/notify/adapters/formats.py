@@ -98,6 +98,7 @@ def accepted(kind: str, status: int, text: str) -> bool:
             answer = json.loads(text)
         except ValueError:
             return False
-        code = answer.get("errcode", answer.get("code", answer.get("StatusCode")))
-        return isinstance(answer, dict) and code == 0
+        if not isinstance(answer, dict):
+            return False
+        return answer.get("errcode", answer.get("code", answer.get("StatusCode"))) == 0
     return True
