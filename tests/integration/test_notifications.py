@@ -1,8 +1,7 @@
 """Notifications: an alert and platform events (an install and a backup that failed) reach a real webhook
-receiver (signature checked), a Slack-format receiver and
-a real SMTP server once each; a channel of one team never gets another team's events; an unreachable
-channel is retried, recorded failed, and raises the component alert; every try is in the delivery log;
-no channel secret crosses the bus in clear."""
+receiver (signature checked), a Slack-format receiver and a real SMTP server once each; a channel of one
+team never gets another team's events; an unreachable channel is retried, recorded failed, and raises the
+component alert; every try is in the delivery log; no channel secret crosses the bus in clear."""
 
 from __future__ import annotations
 
