@@ -14,7 +14,15 @@ from quickon_common.natsserver import NatsServer, free_port
 from support.bus import running
 from support.gateway import client, gateway_service, log_in
 from support.gateway_flows import succeeded
-from support.monitor import dingtalk_sign_ok, feishu_sign_ok, monitor_service, receiver, signature_ok
+from support.monitor import (
+    dingtalk_sign_ok,
+    feishu_sign_ok,
+    monitor_service,
+    receiver,
+    save_channel,
+    sealer,
+    signature_ok,
+)
 
 CHANNELS = "/api/v1/notification-channels"
 SECRET = "api-webhook-secret"
@@ -73,6 +81,8 @@ async def test_channels_are_added_tested_changed_read_and_removed_through_the_ap
         assert signature_ok(sent, SECRET)
         assert sent.json()["topic"] == "test" and "This channel works" in sent.json()["text"]
 
+        half = await admin.put(f"{CHANNELS}/{hook}", json={"name": "ops", "kind": "webhook", "secret": "new"})
+        assert half.status_code == 422 and half.json()["errors"][0]["field"] == "body.url", half.text
         changed = await admin.put(f"{CHANNELS}/{hook}", json={"name": "ops", "kind": "webhook", "language": "zh"})
         await succeeded(admin, changed)
         assert (await admin.post(f"{CHANNELS}/{hook}/test")).json()["ok"] is True
@@ -103,6 +113,12 @@ async def test_channels_are_added_tested_changed_read_and_removed_through_the_ap
         dead = await _add(admin, {**base, "name": "dead", "url": f"http://127.0.0.1:{free_port()}/x"})
         result = (await admin.post(f"{CHANNELS}/{dead}/test")).json()
         assert result["ok"] is False and "ConnectError" in result["detail"], result
+
+        # Saved on the bus around the gateway's check: the monitor checks the address again when it sends.
+        inside = await save_channel(url, sealer(tmp_path), team="red", target={"url": "http://10.255.255.1/x"},
+                                    name="inside", kind="webhook")  # fmt: skip
+        result = (await admin.post(f"{CHANNELS}/{inside}/test")).json()
+        assert result["ok"] is False and "resolves to 10.255.255.1, which is a private address" in result["detail"]
 
         log = await admin.get(f"{CHANNELS}/{hook}/deliveries")
         assert log.status_code == 200, log.text

@@ -209,6 +209,9 @@ async def change_channel(
         message = "give the url (or email) of the new kind"
         raise Problem(422, "kind: a channel that changes kind needs its new address",
                       errors=[{"field": "body.kind", "message": message}])  # fmt: skip
+    if body.kind != "email" and body.target() is not None and body.url is None:
+        message = "a new secret comes with the url it signs for: give both (or neither, to keep them)"
+        raise Problem(422, f"url: {message}", errors=[{"field": "body.url", "message": message}])
     definition = _checked(parts, body, creating=False)
     if definition.url_hint is None and body.kind != "email":
         definition = definition.model_copy(update={"url_hint": found.definition.url_hint})

@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from sqlalchemy import delete
 from sqlmodel import col, select
 
 from quickon_common.consumer import Handling
@@ -33,7 +34,7 @@ from quickon_common.outbox import UnitOfWork
 from quickon_common.sealing import Sealer, SealError
 from quickon_common.service import Service
 
-from ..models import ChannelRecord, DeliveryRecord
+from ..models import AttemptRecord, ChannelRecord, DeliveryRecord
 from .domain import notice_of, wants
 
 
@@ -85,6 +86,10 @@ def register(service: Service, *, sealer: Sealer, wake: Callable[[], None]) -> N
             uow.emit(failed, subject=_subject(event.channel_id))
             return
         await uow.session.delete(found)
+        # Its log goes with it (nobody can read it without the channel), and what it still owed is not sent.
+        owed = select(DeliveryRecord.id).where(DeliveryRecord.channel_id == found.id)
+        await uow.session.exec(delete(AttemptRecord).where(col(AttemptRecord.delivery_id).in_(owed)))
+        await uow.session.exec(delete(DeliveryRecord).where(col(DeliveryRecord.channel_id) == found.id))
         deleted = NotificationChannelDeleted(operation_id=event.operation_id, channel_id=event.channel_id)
         uow.emit(deleted, subject=_subject(event.channel_id))
 
@@ -107,7 +112,7 @@ def register(service: Service, *, sealer: Sealer, wake: Callable[[], None]) -> N
             ))  # fmt: skip
             owed += 1
         if owed:
-            _wake_after(uow, wake)
+            uow.after_commit(wake)
 
     @service.handles(AlertEvent, subject="qc.monitor.alert.>", name="notify_alerts")
     async def notify_alerts(event: AlertEvent, handling: Handling[AlertEvent]) -> None:
@@ -125,10 +130,6 @@ def register(service: Service, *, sealer: Sealer, wake: Callable[[], None]) -> N
     async def notify_backup(event: BackupEvent, handling: Handling[BackupEvent]) -> None:
         """Owe the outcome of backups to the channels that want it."""
         await owe(event, handling.envelope, handling.uow)
-
-
-def _wake_after(uow: UnitOfWork, wake: Callable[[], None]) -> None:
-    uow.after_commit(wake)
 
 
 def _refusal(
