@@ -12,7 +12,6 @@ the outbox); its next delivery that succeeds resolves it.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import signal
@@ -61,32 +60,44 @@ class DeliveryWorker:
         self._wake.set()
 
     async def run(self) -> None:
-        """Send what is due, until cancelled; a database error waits for the next round."""
-        while True:
-            try:
-                due = await self._claim()
-            except Exception as error:
-                log.warning("cannot read due deliveries now: %s: %s", type(error).__name__, error)
-                due = []
-            if due:
-                # A task group, not gather: cancelled (the service stopping), it waits for every send to
-                # end before the worker does, so none is left behind to write to a database being closed.
-                async with asyncio.TaskGroup() as sends:
-                    for delivery, channel in due:
-                        sends.create_task(self._deliver(delivery, channel))
-                continue
-            self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.settings.poll_s)
+        """Send what is due, until cancelled; at most ``batch`` sends at once, each started as soon as a place
+        is free, so a receiver that takes its whole timeout holds up one place, not the others' messages."""
+        sending: set[asyncio.Task[None]] = set()
+        try:
+            while True:
+                free = self.settings.batch - len(sending)
+                for delivery, channel in await self._due(free) if free > 0 else []:
+                    task = asyncio.create_task(self._deliver(delivery, channel))
+                    sending.add(task)
+                    task.add_done_callback(sending.discard)
+                self._wake.clear()
+                woken = asyncio.create_task(self._wake.wait())
+                try:  # until more is owed, a send ends (a place is free), or the poll comes round
+                    await asyncio.wait({woken, *sending}, timeout=self.settings.poll_s,
+                                       return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
+                finally:
+                    woken.cancel()
+        finally:
+            # Stopping: the sends end before the worker does, none left to write to a database being closed.
+            for task in sending:
+                task.cancel()
+            await asyncio.gather(*sending, return_exceptions=True)
 
-    async def _claim(self) -> list[tuple[DeliveryRecord, ChannelRecord | None]]:
+    async def _due(self, limit: int) -> list[tuple[DeliveryRecord, ChannelRecord | None]]:
+        try:
+            return await self._claim(limit)
+        except Exception as error:  # the database away: the next round tries again
+            log.warning("cannot read due deliveries now: %s: %s", type(error).__name__, error)
+            return []
+
+    async def _claim(self, limit: int) -> list[tuple[DeliveryRecord, ChannelRecord | None]]:
         now = datetime.now(UTC)
         lease = timedelta(seconds=self.settings.lease_s)
         query = (
             select(DeliveryRecord)
             .where(DeliveryRecord.state == "pending", col(DeliveryRecord.next_at) <= now)
             .order_by(col(DeliveryRecord.next_at))
-            .limit(self.settings.batch)
+            .limit(limit)
         )
         async with self.outbox.transaction() as session:
             if not self.outbox.db.is_sqlite:

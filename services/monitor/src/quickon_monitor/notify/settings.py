@@ -25,7 +25,7 @@ class NotifySettings(BaseSettings):
         "longer than a send takes (timeout_s)",
     )  # fmt: skip
     poll_s: float = Field(default=5, gt=0, description="how often due deliveries are looked for without a wake-up")
-    batch: int = Field(default=50, ge=1, le=1000, description="deliveries sent at once")
+    batch: int = Field(default=50, ge=1, le=1000, description="sends under way at once")
     # Crash tests only: the worker stops its own process (SIGSTOP) just before a send, or just after the
     # receiver answered and before that is recorded, once per name in this list.
     failpoints: Annotated[list[str], NoDecode] = Field(default_factory=list)
