@@ -22,14 +22,13 @@ from typing import Any
 
 import httpx
 
-from quickon_common.natsserver import NatsServer, free_port
+from quickon_common.natsserver import NatsServer
 from quickon_common.objectstore import StoreSettings
-from quickon_monitor.app import create_service as create_monitor
-from quickon_monitor.settings import MonitorSettings
 from support.backup import backup_platform
-from support.bus import running, settings_for
+from support.bus import running
 from support.gateway import client, gateway_service, log_in
 from support.gateway_flows import succeeded
+from support.monitor import WITHOUT_PROMETHEUS, monitor_service
 
 # Who may call a route: nobody needs a token (PUBLIC), any user (ANY: lists are filtered to the caller's
 # teams), a member of any team (MEMBER), a role in the team that owns the target (VIEWER < OPERATOR < ADMIN
@@ -117,6 +116,13 @@ EXPECTED: dict[str, str] = {
     "DELETE /api/v1/silences/{silence_id}": OPERATOR,
     "GET /api/v1/alerts/{alert_id}": VIEWER,
     "POST /api/v1/alerts/{alert_id}/acknowledge": OPERATOR,
+    "GET /api/v1/notification-channels": ANY,  # filtered: your teams' channels (all, for platform admins)
+    "POST /api/v1/notification-channels": ADMIN,  # of the team named in the body
+    "GET /api/v1/notification-channels/{channel_id}": VIEWER,
+    "PUT /api/v1/notification-channels/{channel_id}": ADMIN,
+    "DELETE /api/v1/notification-channels/{channel_id}": ADMIN,
+    "POST /api/v1/notification-channels/{channel_id}/test": ADMIN,
+    "GET /api/v1/notification-channels/{channel_id}/deliveries": VIEWER,
 }
 
 # The callers: their role in red (the "own" team), in blue, and whether they are platform admins.
@@ -160,12 +166,17 @@ QUERY = {
 }
 INVALID = {"matrix": True}
 TOMORROW = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+UNREACHABLE = "http://127.0.0.1:9/matrix"  # a channel's URL: the discard port, where nothing listens
 
 
-def request_for(route: str, team: str, found: dict[str, dict[str, str]]) -> tuple[str, str, dict[str, Any]]:
-    """The method, path and options of a call of ``route`` about ``team``'s things."""
+def request_for(
+    route: str, team: str, found: dict[str, dict[str, str]], caller: str
+) -> tuple[str, str, dict[str, Any]]:
+    """The method, path and options of a call of ``route`` about ``team``'s things, by ``caller``."""
     method, template = route.split(" ", 1)
     values = {**FIXED, **found[team]}
+    if route == "DELETE /api/v1/notification-channels/{channel_id}":
+        values["channel_id"] = found[team][f"doomed {caller}"]  # a channel of its own: a delete ends it
     if route == "DELETE /api/v1/services/{name}":
         values["name"] = "ghost"  # the namespace decides; a real uninstall would only slow the matrix
     if route.startswith(("POST /api/v1/repositories/", "DELETE /api/v1/repositories/")):
@@ -182,6 +193,8 @@ def request_for(route: str, team: str, found: dict[str, dict[str, str]]) -> tupl
         options["json"] = {"name": "matrix", "template": "node_disk", "team": team}
     elif route == "POST /api/v1/silences":  # decided on the body's team; it silences nothing real
         options["json"] = {"matchers": [{"name": "matrix", "value": "x"}], "ends_at": TOMORROW, "team": team}
+    elif route == "POST /api/v1/notification-channels":  # decided on the body's team
+        options["json"] = {"name": "matrix", "kind": "webhook", "url": UNREACHABLE, "team": team}
     elif method in ("POST", "PUT", "PATCH"):
         options["json"] = INVALID
     return method, path, options
@@ -189,12 +202,10 @@ def request_for(route: str, team: str, found: dict[str, dict[str, str]]) -> tupl
 
 async def test_every_route_lets_exactly_the_callers_its_table_names(nats_server: NatsServer, tmp_path: Path) -> None:
     url = nats_server.url
-    monitor_settings = settings_for("monitor", nats_url=url, database_url=f"sqlite:///{tmp_path / 'monitor.db'}",
-                                    var_dir=tmp_path)  # fmt: skip
-    monitor = create_monitor(monitor_settings, MonitorSettings(prometheus_url=f"http://127.0.0.1:{free_port()}"))
     async with backup_platform(url, tmp_path, StoreSettings(url=f"file://{tmp_path / 'objects'}")):
         service, app = gateway_service(url, f"sqlite:///{tmp_path / 'gateway.db'}", tmp_path)
-        async with running(service), running(monitor, but=("prometheus",)):
+        monitor = monitor_service(url, f"sqlite:///{tmp_path / 'monitor.db'}", tmp_path)
+        async with running(monitor, but=WITHOUT_PROMETHEUS), running(service):
             admin_token = await log_in(app)
             async with client(app, admin_token) as admin:
                 found = await _teams_with_a_service_each(admin)
@@ -218,11 +229,13 @@ async def test_every_route_lets_exactly_the_callers_its_table_names(nats_server:
             assert sorted(routes - EXPECTED.keys()) == [], "routes with no line in the table: say who may call them"
             assert sorted(EXPECTED.keys() - routes) == [], "lines of the table with no route"
 
+            async with client(app, admin_token) as admin:
+                await _doomed_channels(admin, found)
             unexpected: list[str] = []
             for route in sorted(EXPECTED):
                 for target in ("red", "blue"):
-                    method, path, options = request_for(route, target, found)
                     for caller, token in tokens.items():
+                        method, path, options = request_for(route, target, found, caller)
                         async with client(app, token) as http:
                             answer = await http.request(method, path, **options)
                         passed = answer.status_code not in (401, 403)
@@ -256,7 +269,30 @@ async def _teams_with_a_service_each(admin: httpx.AsyncClient) -> dict[str, dict
         await succeeded(admin, await admin.post("/api/v1/alerts/alertmanager", json=webhook))
         alerts = (await admin.get("/api/v1/alerts")).json()["alerts"]
         alert_id = next(a["alert_id"] for a in alerts if a["namespace"] == team)
+        channel = await succeeded(admin, await admin.post("/api/v1/notification-channels", json={
+            "name": "alerts", "kind": "webhook", "url": UNREACHABLE, "team": team,
+        }))  # fmt: skip
         found[team] = {"team": team, "name": "cache", "backup_id": taken["result"]["backup_id"],
                        "operation_id": installed["operation_id"], "rule_id": rule["result"]["rule_id"],
-                       "silence_id": silence["result"]["silence_id"], "alert_id": alert_id}  # fmt: skip
+                       "silence_id": silence["result"]["silence_id"], "alert_id": alert_id,
+                       "channel_id": channel["result"]["channel_id"]}  # fmt: skip
     return found
+
+
+async def _doomed_channels(admin: httpx.AsyncClient, found: dict[str, dict[str, str]]) -> None:
+    """Channels of each team to try to delete: one for each caller the table lets delete it, and one shared
+    by the others. A delete allowed must not leave the next callers a 404, which would pass them whatever
+    their role."""
+    rule = EXPECTED["DELETE /api/v1/notification-channels/{channel_id}"]
+    for team in ("red", "blue"):
+        shared: str | None = None
+        for caller in CALLERS:
+            if shared is not None and not allowed(rule, caller, team):
+                found[team][f"doomed {caller}"] = shared
+                continue
+            made = await succeeded(admin, await admin.post("/api/v1/notification-channels", json={
+                "name": "doomed", "kind": "webhook", "url": UNREACHABLE, "team": team,
+            }))  # fmt: skip
+            found[team][f"doomed {caller}"] = made["result"]["channel_id"]
+            if not allowed(rule, caller, team):
+                shared = made["result"]["channel_id"]

@@ -22,6 +22,7 @@ from quickon_common.contracts.monitor import Matcher, SilenceRequested
 from quickon_common.contracts.queries import QUERIES, Caller, NoRequest, QueryRequest
 from quickon_common.contracts.queries import audit as audit_queries
 from quickon_common.contracts.queries import backup as backup_queries
+from quickon_common.contracts.queries import channels as channel_queries
 from quickon_common.contracts.queries import deployer as deployer_queries
 from quickon_common.contracts.queries import market as market_queries
 from quickon_common.contracts.queries import monitor as monitor_queries
@@ -34,6 +35,7 @@ from support.backup import backup_platform, ended, install, new_id, send
 from support.bus import connect, eventually, publish, running, settings_for
 from support.charts import chart_tgz
 from support.gateway import client, gateway_service, log_in
+from support.monitor import save_channel, sealer
 
 NS = "default"
 ALL = Caller.platform()  # team-scoped queries name their caller; this one sees everything
@@ -57,6 +59,8 @@ async def test_every_query_is_answered_within_its_contract(nats_server: NatsServ
         running(gateway),
     ):
         await install(url, "cache", NS)
+        channel_id = await save_channel(url, sealer(tmp_path), team=NS, target={"url": "http://127.0.0.1:9/x"},
+                                        name="ops", kind="webhook")  # fmt: skip
         backup_id = new_id()
         backed_up = await ended(
             url, await send(url, BackupRequested(backup_id=backup_id, service="cache", namespace=NS))
@@ -142,6 +146,12 @@ async def test_every_query_is_answered_within_its_contract(nats_server: NatsServ
                 monitor_queries.ALERT.subject: monitor_queries.AlertRequest(alert_id=alert_id, caller=ALL),
                 monitor_queries.SILENCES.subject: monitor_queries.SilencesRequest(caller=ALL),
                 monitor_queries.SILENCE.subject: monitor_queries.SilenceRequest(silence_id="sample", caller=ALL),
+                channel_queries.CHANNELS.subject: channel_queries.ChannelsRequest(caller=ALL),
+                channel_queries.CHANNEL.subject: channel_queries.ChannelRequest(channel_id=channel_id, caller=ALL),
+                channel_queries.DELIVERIES.subject: channel_queries.DeliveriesRequest(
+                    channel_id=channel_id, caller=ALL
+                ),
+                channel_queries.TEST_CHANNEL.subject: channel_queries.ChannelRequest(channel_id=channel_id, caller=ALL),
             }
             assert set(requests) == set(QUERIES), "a request for every contract"
             replies = {subject: await answer(QUERIES[subject], requests[subject]) for subject in sorted(QUERIES)}
@@ -169,7 +179,7 @@ async def test_every_query_is_answered_within_its_contract(nats_server: NatsServ
                 for subject, request in requests.items()
                 if getattr(request, "caller", None) is not None
             }
-            assert len(unscoped) == 18  # the monitor's six team-scoped queries among them
+            assert len(unscoped) == 22  # the monitor's six and the channels' four team-scoped queries among them
             for subject, request in unscoped.items():
                 with pytest.raises(QueryError, match="caller") as refusal:
                     await answer(QUERIES[subject], request)

@@ -26,6 +26,7 @@ from quickon_common.envelope import Envelope, decode, encode
 from quickon_common.service import Service
 from quickon_common.settings import SERVICES, Settings
 
+TEST_RECEIVERS = "127.0.0.1"  # where the tests' webhook and SMTP receivers listen
 JS_API_TIMEOUT_S = 15  # nats-py's 5 s is short for a test machine under load
 
 
@@ -44,8 +45,11 @@ def credential_of(service: str) -> Path:
 
 
 def settings_for(service: str, *, nats_url: str, database_url: str, var_dir: Path, **extra: Any) -> Settings:
-    """Settings pointing a service at the test's own NATS and database, with the service's own bus credential."""
+    """Settings pointing a service at the test's own NATS and database, with the service's own bus credential.
+    Notification channels may reach 127.0.0.1, where the tests' receivers listen: an allowance the platform
+    gives explicitly (QC_NOTIFY_ALLOWED_HOSTS), as an operator would for a receiver inside the network."""
     extra.setdefault("nats_nkey_file", credential_of(service))
+    extra.setdefault("notify_allowed_hosts", [TEST_RECEIVERS])
     return Settings(service=service, nats_url=nats_url, database_url=database_url, var_dir=var_dir, **extra)
 
 
@@ -66,7 +70,10 @@ VIOLATION = re.compile(r'(?P<kind>Publish|Subscription) Violation - Nkey "(?P<ke
 
 def service_environment(service: str, *, nats_url: str) -> dict[str, str]:
     """What a service started as a process of its own needs to reach the test's NATS as itself."""
-    return {"QC_NATS_URL": nats_url, f"QC_{service.upper()}_NATS_NKEY_FILE": str(credential_of(service))}
+    return {
+        "QC_NATS_URL": nats_url, f"QC_{service.upper()}_NATS_NKEY_FILE": str(credential_of(service)),
+        "QC_NOTIFY_ALLOWED_HOSTS": TEST_RECEIVERS,
+    }  # fmt: skip
 
 
 async def connect(nats_url: str, **options: Any) -> NatsClient:

@@ -43,6 +43,8 @@ def sample_value(annotation: Any, name: str) -> Any:
         return 1.5
     if annotation is str:
         return f"{name}-value"
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):  # a nested model: every field too
+        return annotation(**{n: sample_value(f.annotation, n) for n, f in annotation.model_fields.items()})
     raise TypeError(f"no sample for {annotation!r} (field {name})")
 
 

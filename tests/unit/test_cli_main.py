@@ -383,3 +383,32 @@ def test_secrets_shows_each_path_with_its_value_and_the_answer_as_json(
     refused = Gateway({"GET /api/v1/services/db/secrets": answer(403, {"status": 403, "detail": "only an admin"})})
     assert qc(["secrets", "db"], env, refused) == 1
     assert "only an admin" in capsys.readouterr().err
+
+
+def test_channels_add_reads_its_secret_from_the_environment_never_the_command_line(
+    env: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    accepted = {"operation_id": "op1", "kind": "create_channel", "state": "succeeded", "steps": [],
+                "target": {}, "result": {"channel_id": "ch-1"}}  # fmt: skip
+    gateway = Gateway({
+        "POST /api/v1/notification-channels": answer(202, accepted),
+        "GET /api/v1/operations/op1": answer(200, accepted),
+    })  # fmt: skip
+    argv = ["channels", "add", "ops", "--kind", "webhook", "--webhook-url", "https://hooks.example.com/q",
+            "--team", "red", "--secret-env", "HOOK_SECRET", "--topics", "alert.fired,install.failed"]  # fmt: skip
+    assert qc(argv, {**env, "HOOK_SECRET": "s3cret"}, gateway) == 0
+    (body,) = gateway.bodies("/api/v1/notification-channels")
+    assert body == {"name": "ops", "kind": "webhook", "team": "red", "url": "https://hooks.example.com/q",
+                    "secret": "s3cret", "topics": ["alert.fired", "install.failed"]}  # fmt: skip
+    assert qc([*argv[:-4], "--secret-env", "UNSET_VARIABLE"], env, gateway) == 2
+    assert "UNSET_VARIABLE is not set" in capsys.readouterr().err
+
+
+def test_channels_test_exits_1_with_what_the_receiver_said(
+    env: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    said = {"ok": False, "status": 503, "detail": "receiver down for maintenance"}
+    gateway = Gateway({"POST /api/v1/notification-channels/ch-1/test": answer(200, said)})
+    assert qc(["channels", "test", "ch-1"], env, gateway) == 1
+    assert "receiver down for maintenance" in capsys.readouterr().out
+    assert qc(["channels", "frobnicate", "ch-1"], env, gateway) == 2

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from quickon_common.objectstore.config import DEFAULT_PART_SIZE, MIN_PART_SIZE, StoreSettings
 
@@ -91,9 +92,22 @@ class Settings(BaseSettings):
     relay_poll_s: float = 0.5
     relay_ack_timeout_s: float = 10
 
+    # Where people reach the console (behind any proxy): the links in notifications point there.
+    public_url: str = Field(default="http://127.0.0.1:8080", pattern=r"^https?://[^\s]+$")
+    # Hosts and CIDRs a notification channel may reach though they are not public (loopback, private,
+    # link-local): none by default, since a channel's URL is typed by a team admin and the monitor posts to
+    # it from inside the platform's network. Comma-separated in the environment (QC_NOTIFY_ALLOWED_HOSTS);
+    # the gateway refuses other such URLs at once and the monitor checks every address again when it sends.
+    notify_allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
     sqlite_synchronous: str = Field(default="FULL", pattern="^(OFF|NORMAL|FULL|EXTRA)$")
     log_level: str = "INFO"
     log_json: bool = True
+
+    @field_validator("notify_allowed_hosts", mode="before")
+    @classmethod
+    def _comma_separated(cls, given: Any) -> Any:
+        return [part.strip() for part in given.split(",") if part.strip()] if isinstance(given, str) else given
 
     @property
     def effective_database_url(self) -> str:

@@ -1,5 +1,5 @@
-"""Operations kept current from the events: durable consumers follow every event of the deploy, market
-and backup contexts and apply those that carry the id of an operation the gateway recorded.
+"""Operations kept current from the events: durable consumers follow every event of the deploy, market,
+backup and monitor contexts and apply those that carry the id of an operation the gateway recorded.
 
 Progress (``SagaStepRecorded``, ``BackupStepRecorded``, ``AppInstallStarted``…) makes an operation
 ``running`` and adds to its steps; an outcome ends it: a :class:`~quickon_common.contracts.common.Failure` as ``failed``
@@ -42,7 +42,7 @@ def owner_of(kind: str) -> str:
     """The service that carries out operations of ``kind``."""
     if kind.endswith("_repository"):
         return OWNERS["market"]
-    if kind in MONITOR_KINDS:
+    if kind in MONITOR_KINDS or kind.endswith("_channel"):
         return OWNERS["monitor"]
     return OWNERS["backup"] if kind in BACKUP_KINDS else OWNERS["deploy"]
 

@@ -19,39 +19,14 @@ import socket
 from dataclasses import dataclass
 from pathlib import Path
 
+from quickon_common.egress import Address, Network
+from quickon_common.egress import address_kind as _kind
+from quickon_common.egress import plain as _plain
+
 from .settings import MarketSettings
 from .sources import SourceError
 
-Address = ipaddress.IPv4Address | ipaddress.IPv6Address
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-# The instance metadata services of the clouds: AWS, GCP, Azure and OpenStack (IPv4, link-local), AWS's
-# IPv6 one, and Alibaba's. Named apart so the refusal says what was at stake.
-METADATA = frozenset(
-    ipaddress.ip_address(a) for a in ("169.254.169.254", "169.254.170.2", "fd00:ec2::254", "100.100.100.200")
-)
 ALLOW_HINT = "an admin may allow it with QC_MARKET_ALLOWED_HOSTS (host names or CIDRs) on the market"
-
-
-def _kind(address: Address) -> str | None:
-    """What kind of non-public address ``address`` is, or None for a public one."""
-    if address in METADATA:
-        return "a cloud metadata address"
-    if address.is_loopback:
-        return "a loopback address"
-    if address.is_link_local:
-        return "a link-local address"
-    if address.is_private:
-        return "a private address"
-    if address.is_multicast or address.is_reserved or address.is_unspecified or not address.is_global:
-        return "not a public address"
-    return None
-
-
-def _plain(address: Address) -> Address:
-    """An IPv4 address written as IPv6 (``::ffff:127.0.0.1``) is checked as the IPv4 address it reaches."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return address.ipv4_mapped
-    return address
 
 
 @dataclass(frozen=True, slots=True)

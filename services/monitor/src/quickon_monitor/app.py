@@ -1,6 +1,7 @@
 """Wiring of the monitor service: alert rules evaluated against Prometheus on one elected replica,
 behaviour rules over the event stream, silences, acknowledgements and Alertmanager's alerts, each alert
-published as ``AlertFired`` / ``AlertResolved`` through the outbox; on embedded defaults, the configuration
+published as ``AlertFired`` / ``AlertResolved`` through the outbox; notifications to the channels that ask
+for them, delivered by a worker that never holds the evaluation up; on embedded defaults, the configuration
 of the Prometheus that qc up runs."""
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from quickon_common.egress import Allowance
+from quickon_common.sealing import Sealer
 from quickon_common.service import Service
 from quickon_common.settings import Settings
 
@@ -19,6 +22,11 @@ from .adapters.prometheus_config import PrometheusConfig, keep_applied
 from .deadletters import follow_dead_letters
 from .evaluator import Evaluator, utc_now
 from .migrations import MIGRATIONS
+from .notify import handlers as notify_handlers
+from .notify import queries as notify_queries
+from .notify.adapters.senders import Sender
+from .notify.delivery import DeliveryWorker
+from .notify.settings import NotifySettings
 from .scrape import config_text, prometheus_config
 from .settings import MonitorSettings
 
@@ -30,11 +38,13 @@ class MonitorParts:
     service: Service
     evaluator: Evaluator
     prometheus: PrometheusClient
+    deliveries: DeliveryWorker
 
 
 def build(
     settings: Settings | None = None,
     monitor: MonitorSettings | None = None,
+    notify: NotifySettings | None = None,
     *,
     clock: Callable[[], datetime] = utc_now,
 ) -> MonitorParts:
@@ -59,9 +69,21 @@ def build(
 
     service.runs(evaluate_rules)
     service.runs(follow_dead_letters_for_alerts)
+    deliveries = deliver_notifications(service, notify or NotifySettings())
     if monitor.prometheus_config is not None:
         keep_prometheus_configured(service, monitor, monitor.prometheus_config)
-    return MonitorParts(service=service, evaluator=evaluator, prometheus=prometheus)
+    return MonitorParts(service=service, evaluator=evaluator, prometheus=prometheus, deliveries=deliveries)
+
+
+def deliver_notifications(service: Service, notify: NotifySettings) -> DeliveryWorker:
+    """The channels, the deliveries the consumer records for them, and the worker that sends them."""
+    sealer = Sealer.platform(service.settings)
+    sender = Sender(timeout_s=notify.timeout_s, allowance=Allowance.of(service.settings.notify_allowed_hosts))
+    worker = DeliveryWorker(service.outbox, sender, sealer, notify, service.settings.public_url)
+    notify_handlers.register(service, sealer=sealer, wake=worker.wake)
+    notify_queries.register(service, worker=worker)
+    service.runs(worker.run)
+    return worker
 
 
 def keep_prometheus_configured(service: Service, monitor: MonitorSettings, path: Path) -> None:
@@ -79,6 +101,8 @@ def keep_prometheus_configured(service: Service, monitor: MonitorSettings, path:
     service.runs(keep_prometheus_config)
 
 
-def create_service(settings: Settings | None = None, monitor: MonitorSettings | None = None) -> Service:
+def create_service(
+    settings: Settings | None = None, monitor: MonitorSettings | None = None, notify: NotifySettings | None = None
+) -> Service:
     """The monitor service, ready to run."""
-    return build(settings, monitor).service
+    return build(settings, monitor, notify).service

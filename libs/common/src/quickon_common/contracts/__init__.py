@@ -1,6 +1,6 @@
 """Every event contract of QuickOn; importing this package fills :data:`REGISTRY`."""
 
-from . import asks, audit, backup, deploy, iam, market, monitor
+from . import asks, audit, backup, channels, deploy, iam, market, monitor
 from .base import CE_TYPE_PREFIX, REDACTED, REGISTRY, ContractRegistry, Event, UnknownEventType, secret
 
 __all__ = [
@@ -13,6 +13,7 @@ __all__ = [
     "asks",
     "audit",
     "backup",
+    "channels",
     "deploy",
     "iam",
     "market",

@@ -4,10 +4,22 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from . import alerts, apps, audit, backups, events, operations, platform, repositories, secrets, services
+from . import alerts, apps, audit, backups, channels, events, operations, platform, repositories, secrets, services
 
 
 def include(app: FastAPI) -> None:
     """Add every resource's routes to ``app``."""
-    for module in (apps, repositories, services, secrets, backups, operations, events, audit, platform, alerts):
+    for module in (
+        apps,
+        repositories,
+        services,
+        secrets,
+        backups,
+        channels,
+        operations,
+        events,
+        audit,
+        platform,
+        alerts,
+    ):
         app.include_router(module.router)

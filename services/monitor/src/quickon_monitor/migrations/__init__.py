@@ -11,9 +11,20 @@ from pathlib import Path
 from quickon_common.migrations import Migrations
 
 from ..models import AlertRecord, HitRecord, LeaseRecord, RuleRecord, SilenceRecord, TeamNamespaceRecord
+from ..notify.models import AttemptRecord, ChannelRecord, DeliveryRecord
 
 MIGRATIONS = Migrations(
     service="monitor",
     folder=Path(__file__).parent,
-    models=(RuleRecord, AlertRecord, SilenceRecord, HitRecord, TeamNamespaceRecord, LeaseRecord),
+    models=(
+        RuleRecord,
+        AlertRecord,
+        SilenceRecord,
+        HitRecord,
+        TeamNamespaceRecord,
+        LeaseRecord,
+        ChannelRecord,
+        DeliveryRecord,
+        AttemptRecord,
+    ),
 )

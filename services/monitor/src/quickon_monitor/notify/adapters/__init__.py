@@ -1,0 +1,1 @@
+"""What notifications reach outside the platform: webhooks, chat bots and SMTP servers."""
