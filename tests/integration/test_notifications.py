@@ -6,6 +6,7 @@ component alert; every try is in the delivery log; no channel secret crosses the
 from __future__ import annotations
 
 import email
+import ssl
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from support.monitor import (
     signature_ok,
     smtp_server,
 )
+from support.pki import make_pki
 
 SECRET = "webhook-signing-secret-4f1c"
 SMTP_PASSWORD = "smtp-password-99a2"
@@ -144,3 +146,28 @@ async def _ids(*receivers: list[Any], expected: list[str]) -> bool:
 
 def _mail_id(message: tuple[str, list[str], bytes]) -> str:
     return str(email.message_from_bytes(message[2])["X-QuickOn-Event-Id"])
+
+
+async def test_email_goes_over_starttls_with_auth_to_a_server_whose_ca_the_platform_trusts(
+    nats_server: NatsServer, tmp_path: Path
+) -> None:
+    url, pki = nats_server.url, make_pki(tmp_path)
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(pki.server_cert, pki.server_key)
+    monitor = monitor_service(url, f"sqlite:///{tmp_path / 'monitor.db'}", tmp_path, smtp_ca_file=pki.ca)
+    logins = {"quickon": SMTP_PASSWORD}
+    async with smtp_server(tls=server_tls, logins=logins) as (mailbox, port), running(monitor):
+        mail = {"host": "127.0.0.1", "port": port, "username": "quickon", "sender": "quickon@example.com",
+                "recipients": ["oncall@example.com"]}  # fmt: skip
+        good = await save_channel(url, sealer(tmp_path), team="team-a", target={"password": SMTP_PASSWORD},
+                                  name="mail", kind="email", email=mail)  # fmt: skip
+        bad = await save_channel(url, sealer(tmp_path), team="team-a", target={"password": "wrong"},
+                                 name="mail", kind="email", email=mail)  # fmt: skip
+        asked = {"caller": {"teams": ["team-a"]}}
+        sent = await query(url, "qc.query.monitor.test_channel", {"channel_id": good, **asked})
+        assert (sent["ok"], sent["status"]) == (True, 250), sent
+        refused = await query(url, "qc.query.monitor.test_channel", {"channel_id": bad, **asked})
+        assert refused["ok"] is False and "SMTPAuthenticationError" in refused["detail"], refused
+    assert mailbox.logins == ["quickon"]
+    ((_sender, recipients, content),) = mailbox.messages
+    assert recipients == ["oncall@example.com"] and b"Test message from QuickOn" in content
