@@ -146,7 +146,9 @@ class DeliveryWorker:
             delivery.tries += 1
             session.add(AttemptRecord(delivery_id=delivery.id, number=delivery.tries, at=now, ok=receipt.ok,
                                       status=receipt.status, detail=receipt.detail or "-"))  # fmt: skip
-            channel = await session.get(ChannelRecord, delivery.channel_id)
+            # Locked (on PostgreSQL; SQLite's writers take turns anyway): two deliveries failing at once must
+            # not both see the channel healthy and both raise its alert.
+            channel = await session.get(ChannelRecord, delivery.channel_id, with_for_update=True)
             if receipt.ok:
                 delivery.state, delivery.finished_at = "delivered", now
             elif last or delivery.tries >= self.settings.tries:
