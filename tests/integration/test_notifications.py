@@ -169,3 +169,36 @@ async def test_email_goes_over_starttls_with_auth_to_a_server_whose_ca_the_platf
     assert mailbox.logins == ["quickon"]
     ((_sender, recipients, content),) = mailbox.messages
     assert recipients == ["oncall@example.com"] and b"Test message from QuickOn" in content
+
+
+async def test_the_delivery_log_forgets_finished_deliveries_after_its_retention_not_pending_ones(
+    nats_server: NatsServer, database_url: str, tmp_path: Path
+) -> None:
+    url = nats_server.url
+    monitor = monitor_service(url, database_url, tmp_path, log_keep_s=0.5, prune_every_s=0.2, tries=5,
+                              backoff_s=3600, backoff_max_s=3600)  # fmt: skip
+    async with receiver() as http, running(monitor):
+        live = await save_channel(url, sealer(tmp_path), team="team-a", target={"url": http.url("/hook")},
+                                  name="live", kind="webhook")  # fmt: skip
+        dead = await save_channel(url, sealer(tmp_path), team="team-a", target={"url": http.url("/down")},
+                                  name="dead", kind="webhook")  # fmt: skip
+        alert = await fire(url, team="team-a")
+
+        async def log_of(channel: str) -> list[dict[str, Any]]:
+            found = await query(
+                url, "qc.query.monitor.deliveries", {"channel_id": channel, "caller": {"is_admin": True}}
+            )
+            deliveries: list[dict[str, Any]] = found["deliveries"]
+            return deliveries
+
+        async def retried_later() -> bool:
+            return [(d["state"], d["tries"]) for d in await log_of(dead)] == [("pending", 1)]
+
+        await eventually(retried_later, what="the dead channel's first try, the next one an hour away")
+        await eventually(lambda: _ids(http.on("/hook"), expected=[alert.id]), what="the alert at the live channel")
+
+        async def forgotten() -> bool:
+            return await log_of(live) == []
+
+        await eventually(forgotten, what="the delivered alert pruned from the log")
+        assert [(d["state"], d["tries"]) for d in await log_of(dead)] == [("pending", 1)]

@@ -26,4 +26,5 @@ def create_service(settings: Settings | None = None, notify: NotifySettings | No
     notify_handlers.register(service, sealer=sealer, wake=worker.wake)
     notify_queries.register(service, worker=worker)
     service.runs(worker.run)
+    service.runs(worker.prune_periodically)
     return service

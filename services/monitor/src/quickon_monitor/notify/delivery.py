@@ -18,6 +18,7 @@ import signal
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import delete
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -180,6 +181,27 @@ class DeliveryWorker:
         else:
             uow.emit(AlertResolved(alert_id=alert_id, rule=CHANNEL_FAILING_RULE, severity="warning"),
                      subject=f"notification-channels/{channel.id}")  # fmt: skip
+
+    async def prune(self) -> int:
+        """Delete the deliveries finished more than ``log_keep_s`` ago, with their attempts; how many."""
+        cutoff = datetime.now(UTC) - timedelta(seconds=self.settings.log_keep_s)
+        old = select(DeliveryRecord.id).where(
+            DeliveryRecord.state != "pending", col(DeliveryRecord.finished_at) < cutoff
+        )
+        async with self.outbox.transaction() as session:
+            await session.exec(delete(AttemptRecord).where(col(AttemptRecord.delivery_id).in_(old)))
+            result = await session.exec(delete(DeliveryRecord).where(col(DeliveryRecord.id).in_(old)))
+        return int(result.rowcount)
+
+    async def prune_periodically(self) -> None:
+        """:meth:`prune` every ``prune_every_s`` until cancelled; a failure waits for the next time."""
+        while True:
+            await asyncio.sleep(self.settings.prune_every_s)
+            try:
+                if pruned := await self.prune():
+                    log.info("pruned %d deliveries from the delivery log", pruned)
+            except Exception as error:
+                log.warning("cannot prune the delivery log now: %s: %s", type(error).__name__, error)
 
     def _failpoint(self, name: str) -> None:
         if name in self._failpoints:

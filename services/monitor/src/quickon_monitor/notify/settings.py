@@ -27,6 +27,10 @@ class NotifySettings(BaseSettings):
     )  # fmt: skip
     poll_s: float = Field(default=5, gt=0, description="how often due deliveries are looked for without a wake-up")
     batch: int = Field(default=50, ge=1, le=1000, description="sends under way at once")
+    log_keep_s: float = Field(
+        default=30 * 24 * 3600, gt=0, description="how long a finished delivery stays in the delivery log"
+    )
+    prune_every_s: float = Field(default=3600, gt=0, description="how often the delivery log is pruned")
     smtp_ca_file: Path | None = Field(
         default=None, description="a CA to trust for SMTP servers' certificates, beside the system's (a company CA)"
     )
