@@ -29,8 +29,10 @@ def platform(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], dict[str, 
         **os.environ,
         "QC_VAR_DIR": str(tmp_path / "var"),
         "QC_NATS_URL": f"nats://127.0.0.1:{nats_port}",
+        "QC_MONITOR_SCRAPE_INTERVAL_S": "1",
         **{f"QC_{name.upper()}_HTTP_PORT": str(port) for name, port in ports.items()},
     }
+    env.pop("QC_MONITOR_PROMETHEUS_URL", None)  # qc up runs its own
     process = subprocess.Popen(
         [sys.executable, "-m", "quickon_cli.main", "up", "--json"],
         stdout=subprocess.PIPE,
@@ -85,6 +87,23 @@ def test_qc_up_runs_supervises_and_stops_the_platform(platform, tmp_path: Path) 
     for name, port in ports.items():
         info = httpx.get(f"http://127.0.0.1:{port}/healthz").json()
         assert info["service"] == name
+
+    # Its Prometheus scrapes what the monitor configured: every service, the host, the sim cluster.
+    told = [json.loads(line) for line in said if line.startswith("{")]
+    started = {line["component"]: line for line in told if line.get("state") == "running"}
+    prometheus = started["prometheus"]["url"]
+    scraped: dict[str, set[str]] = {}
+
+    def every_target_up() -> bool:
+        result = httpx.get(f"{prometheus}/api/v1/query", params={"query": "up == 1"}).json()["data"]["result"]
+        scraped.clear()
+        for series in result:
+            scraped.setdefault(series["metric"]["job"], set()).add(series["metric"].get("component", ""))
+        return scraped.get("quickon") == set(SERVICES) and {"node", "sim"} <= set(scraped)
+
+    wait_for(every_target_up, what="Prometheus to scrape every service, node-exporter and the sim cluster")
+    nodes = httpx.get(f"{prometheus}/api/v1/query", params={"query": "kube_node_info"}).json()["data"]["result"]
+    assert len(nodes) == 3, nodes
     victim = httpx.get(f"http://127.0.0.1:{ports['deployer']}/healthz").json()["pid"]
     os.kill(victim, signal.SIGKILL)
     wait_for(
@@ -102,7 +121,10 @@ def test_qc_up_runs_supervises_and_stops_the_platform(platform, tmp_path: Path) 
     assert any(line.get("state") == "ready" and "API answers" in line["message"] for line in lines)
     assert any(line.get("component") == "deployer" and line.get("state") == "restarting" for line in lines)
     assert lines[-1]["state"] == "stopped"
-    assert not any(port_answers("127.0.0.1", p) for p in [*ports.values(), nats_port]), "everything stopped"
+    metrics_ports = [int(started[name]["url"].rsplit(":", 1)[1]) for name in ("prometheus", "node-exporter")]
+    assert not any(port_answers("127.0.0.1", p) for p in [*ports.values(), nats_port, *metrics_ports]), (
+        "everything stopped"
+    )
 
 
 def test_qc_up_refuses_a_nats_that_cannot_carry_the_platform(tmp_path: Path) -> None:

@@ -101,6 +101,7 @@ EXPECTED: dict[str, str] = {
     "GET /api/v1/audit/checkpoints": ANY,
     "GET /api/v1/audit/public-key": PUBLIC,
     "GET /api/v1/cluster/resources": MEMBER,  # the totals; the nodes themselves only to platform admins
+    "GET /api/v1/overview": MEMBER,  # the services counted are the caller's teams' (test_gateway_services)
     "GET /api/v1/platform/components": PLATFORM,
     "GET /api/v1/notification-channels": ANY,  # filtered: your teams' channels (all, for platform admins)
     "POST /api/v1/notification-channels": ADMIN,  # of the team named in the body

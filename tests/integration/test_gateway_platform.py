@@ -1,5 +1,6 @@
 """The platform through the gateway, with the market and the deployer on the sim runtime: the cluster's
-resources (capacity against what the installed services request) and each QuickOn service's health."""
+resources (capacity against what the installed services request), the dashboard's overview of the services
+a caller may see, and each QuickOn service's health."""
 
 from __future__ import annotations
 
@@ -41,13 +42,26 @@ async def test_resources_count_what_services_request_and_components_say_who_is_d
         assert (await http.post("/api/v1/teams", json={"name": "red"})).status_code == 201
         added = await http.post("/api/v1/teams/red/members", json={"username": "val", "role": "viewer"})
         assert added.status_code == 200, added.text
+        wiki = {"name": "wiki", "app": "redis", "team": "red"}
+        await succeeded(http, await http.post("/api/v1/services", json=wiki))
+        # The overview counts in the deployer's database what the caller may see: the admin both services,
+        # red's viewer red's alone; the resources are the same totals as /cluster/resources.
+        overview = (await http.get("/api/v1/overview")).json()
+        assert overview["services"]["total"] == 2 and overview["services"]["by_status"] == {"running": 2}, overview
+        assert [s["service"] for s in overview["services"]["newest"]] == ["wiki", "cache"], overview
+        assert overview["resources"]["nodes"] == 3 and overview["resources"]["per_node"], overview
         async with client(s.app, await log_in(s.app, "val", PASSWORD)) as viewer:
             seen = (await viewer.get("/api/v1/cluster/resources")).json()
-            assert seen["cpu"] == used["cpu"] and seen["per_node"] is None, seen
+            assert seen["per_node"] is None, seen
             assert (await viewer.get("/api/v1/platform/components")).status_code == 403
+            theirs = (await viewer.get("/api/v1/overview")).json()
+            assert theirs["services"]["total"] == 1 and theirs["services"]["by_status"] == {"running": 1}, theirs
+            assert [(s["service"], s["team"]) for s in theirs["services"]["newest"]] == [("wiki", "red")], theirs
+            assert theirs["resources"]["cpu"] == seen["cpu"] and theirs["resources"]["per_node"] is None, theirs
         async with client(s.app, await log_in(s.app, "loner", PASSWORD)) as loner:
-            refused = await loner.get("/api/v1/cluster/resources")
-            assert refused.status_code == 403 and "no team" in refused.json()["detail"], refused.text
+            for path in ("/api/v1/cluster/resources", "/api/v1/overview"):
+                refused = await loner.get(path)
+                assert refused.status_code == 403 and "no team" in refused.json()["detail"], refused.text
 
         # The stack runs the market, the deployer and the gateway: the others are down, and say so.
         components = {c["service"]: c for c in (await http.get("/api/v1/platform/components")).json()["components"]}

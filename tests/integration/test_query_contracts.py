@@ -86,6 +86,7 @@ async def test_every_query_is_answered_within_its_contract(nats_server: NatsServ
             requests: dict[str, QueryRequest] = {
                 **{subject: NoRequest() for subject, query in QUERIES.items() if query.request is NoRequest},
                 deployer_queries.SERVICES.subject: deployer_queries.ServicesRequest(namespace=NS, caller=ALL),
+                deployer_queries.SERVICE_OVERVIEW.subject: deployer_queries.ServiceOverviewRequest(caller=ALL),
                 deployer_queries.SERVICE.subject: deployer_queries.ServiceRequest(service="cache", caller=ALL),
                 deployer_queries.OPERATIONS.subject: deployer_queries.OperationsRequest(service="cache", caller=ALL),
                 deployer_queries.OPERATION.subject: deployer_queries.OperationRequest(
@@ -99,6 +100,7 @@ async def test_every_query_is_answered_within_its_contract(nats_server: NatsServ
                 deployer_queries.INJECT.subject: deployer_queries.InjectRequest(
                     service="cache", kind=workload["kind"], name=workload["metadata"]["name"]
                 ),
+                deployer_queries.FILL_DISK.subject: deployer_queries.FillDiskRequest(node="sim-node-1", size_bytes=0),
                 market_queries.APPS.subject: market_queries.AppsRequest(text="redis"),
                 market_queries.APP.subject: market_queries.AppRequest(app="redis"),
                 market_queries.VERSION.subject: market_queries.VersionRequest(app="redis"),
@@ -149,7 +151,7 @@ async def test_every_query_is_answered_within_its_contract(nats_server: NatsServ
                 for subject, request in requests.items()
                 if getattr(request, "caller", None) is not None
             }
-            assert len(unscoped) == 15
+            assert len(unscoped) == 16
             for subject, request in unscoped.items():
                 with pytest.raises(QueryError, match="caller") as refusal:
                     await answer(QUERIES[subject], request)
@@ -157,6 +159,10 @@ async def test_every_query_is_answered_within_its_contract(nats_server: NatsServ
             outsider = Caller(teams=["another-team"])
             hidden = await answer(deployer_queries.SERVICES, deployer_queries.ServicesRequest(caller=outsider))
             assert hidden.services == []
+            counted = await answer(
+                deployer_queries.SERVICE_OVERVIEW, deployer_queries.ServiceOverviewRequest(caller=outsider)
+            )
+            assert (counted.total, counted.by_status, counted.newest) == (0, {}, [])
             with pytest.raises(QueryError) as refusal:
                 await answer(QUERIES[backup_queries.BACKUP.subject], backup_queries.BackupRequest(
                     backup_id=backup_id, caller=outsider))  # fmt: skip

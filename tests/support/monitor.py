@@ -44,7 +44,7 @@ FAST = {"tries": 3, "backoff_s": 0.05, "backoff_max_s": 0.2, "timeout_s": 2, "le
 
 def monitor_service(nats_url: str, database_url: str, var_dir: Path, **notify: Any) -> Service:
     settings = settings_for("monitor", nats_url=nats_url, database_url=database_url, var_dir=var_dir)
-    return create_service(settings, NotifySettings(**{**FAST, **notify}))
+    return create_service(settings, notify=NotifySettings(**{**FAST, **notify}))
 
 
 def start_monitor(

@@ -54,6 +54,22 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
+declare global {
+  interface Window {
+    /** Answers index.html's inline script asked for before this code arrived, by path (each taken once). */
+    quickonEarly?: Record<string, Promise<Response>>;
+  }
+}
+
+/** The answer index.html already asked for, for a plain GET of ``path`` with the same token, once. */
+function earlyAnswer(path: string, options: RequestOptions): Promise<Response> | undefined {
+  const early = window.quickonEarly;
+  if (!early || (options.method ?? "GET") !== "GET" || !(path in early)) return undefined;
+  const answer = early[path];
+  delete early[path]; // a refetch is a new question
+  return answer;
+}
+
 export async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
   const headers: Record<string, string> = { Accept: "application/json" };
   const token = session.token;
@@ -66,7 +82,8 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
   }
   let response: Response;
   try {
-    response = await fetch(`/api/v1${path}`, { method: options.method ?? "GET", headers, body, signal: options.signal });
+    response = await (earlyAnswer(path, options) ??
+      fetch(`/api/v1${path}`, { method: options.method ?? "GET", headers, body, signal: options.signal }));
   } catch (error) {
     if ((error as Error).name === "AbortError") throw error;
     throw new ApiError(OFFLINE, "offline", "");

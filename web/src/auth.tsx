@@ -36,6 +36,9 @@ interface AuthState {
   can: (role: Role, team?: string) => boolean;
 }
 
+/** Who is signed in: asked for first on every page (index.html asks for it before the code arrives). */
+export const ME_PATH = "/auth/me";
+
 const AuthContext = createContext<AuthState | null>(null);
 
 export function AuthProvider({ children }: { children: ReactNode }) {
@@ -47,7 +50,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     client.clear();
   }, [client]);
   useEffect(() => whenUnauthorized(forget), [forget]);
-  const me = useQuery({ queryKey: ["me", token], queryFn: () => api.get<Me>("/auth/me"), enabled: token !== null, staleTime: 60_000 });
+  const me = useQuery({ queryKey: ["me", token], queryFn: () => api.get<Me>(ME_PATH), enabled: token !== null, staleTime: 60_000 });
   const logIn = useCallback(async (username: string, password: string) => {
     const form = new URLSearchParams({ username, password });
     const answer = await request<{ access_token: string }>("/auth/token", { method: "POST", form });

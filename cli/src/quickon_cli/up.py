@@ -1,7 +1,8 @@
 """``qc up``: the whole platform on one machine, on embedded defaults.
 
 nats-server (unless ``QC_NATS_URL`` already answers; locked, each service with a credential of its own:
-see :mod:`.upbus`), then the six services as their own
+see :mod:`.upbus`), Prometheus and node-exporter (unless ``QC_MONITOR_PROMETHEUS_URL`` names the
+operator's: see :mod:`.upmetrics`), then the six services as their own
 processes, each watched: one that dies is started again with backoff, and Ctrl-C stops
 them all cleanly. Logs go to ``var/logs/<service>.log`` as JSON lines. Once everything is ready
 it says how to log in (the first admin's generated password, and where it is kept) and the
@@ -31,6 +32,7 @@ from quickon_common.natsserver import NatsServer, NatsServerError, port_answers,
 from quickon_common.settings import SERVICES, load_settings
 
 from .upbus import credentials_dir, missing_credentials, prepare_stream, service_environment
+from .upmetrics import Metrics
 
 STABLE_AFTER_S = 60.0
 CHECKOUT = Path(__file__).resolve().parents[3]
@@ -76,6 +78,7 @@ class Supervisor:
         self.nats_url = base.nats_url
         self.json_lines = json_lines
         self.nats: NatsServer | None = None
+        self.metrics = Metrics(self.var_dir, self.say)
         self.components: list[Component] = []
         self.stopping = False
 
@@ -94,6 +97,7 @@ class Supervisor:
         owner_only_directory(self.var_dir / "logs")
         self._start_nats()
         env = {**os.environ, "QC_NATS_URL": self.nats_url, "QC_VAR_DIR": str(self.var_dir)}
+        env.update(self.metrics.start(os.environ))
         if (CHECKOUT / "catalog" / "index.yaml").exists():  # the built-in catalog, wherever qc runs from
             env.setdefault("QC_MARKET_BUILTIN_CATALOG", str(CHECKOUT / "catalog"))
         for name in SERVICES:
@@ -207,6 +211,7 @@ class Supervisor:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+        self.metrics.stop()
         if self.nats:
             self.nats.stop()
         self.say("  stopped", state="stopped")

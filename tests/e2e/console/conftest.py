@@ -1,4 +1,4 @@
-"""One platform for every console test (started the way `qc up` starts it), one Chromium, and a page per
+"""The e2e tests' shared platform (tests/e2e/conftest.py), one Chromium, and a page per
 test signed in as the admin; a test that fails leaves a screenshot in test-results/screenshots/."""
 
 from __future__ import annotations
@@ -6,22 +6,29 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, Page
 
-from support.browser import chromium, screenshot, sign_in
-from support.platform import ADMIN_PASSWORD, Platform, platform
+from support.browser import chromium, screenshot, sign_in, token_of
+from support.platform import ADMIN_PASSWORD, Platform
 
 WEB_DIST = Path(__file__).resolve().parents[3] / "web" / "dist" / "index.html"
 
 
 @pytest.fixture(scope="package")
-def console_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+def console_platform(shared_platform: Platform) -> Platform:
     assert WEB_DIST.is_file(), "the console is not built: `make test` builds it (make web)"
-    # A loaded machine (CI beside other work) can take minutes to start seven processes; the fixture's
-    # default of two is for a quiet one.
-    with platform(tmp_path_factory.mktemp("console") / "var", timeout_s=400) as running:
-        yield running
+    return shared_platform
+
+
+@pytest.fixture(scope="package")
+def admin_api(console_platform: Platform) -> Iterator[httpx.Client]:
+    """The admin, through the HTTP API: how the tests set up what a page is then checked against."""
+    token = token_of(console_platform.url, "admin", ADMIN_PASSWORD)
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=console_platform.url, headers=headers, timeout=60) as client:
+        yield client
 
 
 @pytest.fixture(scope="package")

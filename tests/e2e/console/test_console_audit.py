@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from support.browser import serious_violations, sign_in, token_of
-from support.platform import ADMIN_PASSWORD, Platform
+from support.platform import Platform
 
 USER_CREATED = "io.quickon.iam.user.created.v1"
 
@@ -30,11 +30,8 @@ def wait_for(check: Callable[[], Any], *, what: str, timeout_s: float = 30) -> A
 
 
 @pytest.fixture(scope="module")
-def admin(console_platform: Platform) -> Iterator[httpx.Client]:
-    token = token_of(console_platform.url, "admin", ADMIN_PASSWORD)
-    headers = {"Authorization": f"Bearer {token}"}
-    with httpx.Client(base_url=console_platform.url, headers=headers, timeout=30) as client:
-        yield client
+def admin(admin_api: httpx.Client) -> httpx.Client:
+    return admin_api
 
 
 def server_contexts(admin: httpx.Client) -> list[str]:

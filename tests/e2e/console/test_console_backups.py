@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from support.browser import serious_violations, sign_in, token_of
-from support.platform import ADMIN_PASSWORD, Platform
+from support.browser import serious_violations, sign_in
+from support.platform import Platform
 
 SERVICE = "keep"
 COPY = "keep-copy"
@@ -44,11 +43,8 @@ def succeeded(api: httpx.Client, operation: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def api(console_platform: Platform) -> Iterator[httpx.Client]:
-    token = token_of(console_platform.url, "admin", ADMIN_PASSWORD)
-    headers = {"Authorization": f"Bearer {token}"}
-    with httpx.Client(base_url=console_platform.url, headers=headers, timeout=30) as client:
-        yield client
+def api(admin_api: httpx.Client) -> httpx.Client:
+    return admin_api
 
 
 @pytest.fixture(scope="module")

@@ -10,16 +10,15 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from support.browser import serious_violations, token_of
-from support.platform import ADMIN_PASSWORD, Platform
+from support.browser import serious_violations
+from support.platform import Platform
 
 APP_NAME = "Our team's Git"
 
 
 @pytest.fixture(scope="module")
-def api(console_platform: Platform) -> httpx.Client:
-    token = token_of(console_platform.url, "admin", ADMIN_PASSWORD)
-    return httpx.Client(base_url=f"{console_platform.url}/api/v1", headers={"Authorization": f"Bearer {token}"})
+def api(admin_api: httpx.Client) -> httpx.Client:
+    return admin_api
 
 
 def test_search_the_market_and_read_an_app(admin_page: Page, console_platform: Platform) -> None:
@@ -78,7 +77,7 @@ def test_install_gitea_through_the_form_with_a_custom_value(
     expect(dialog.get_by_role("status").filter(has_text="Done.")).to_be_visible(timeout=60_000)
     expect(dialog.get_by_role("link", name="Open the service git")).to_be_visible()
 
-    service = api.get("/services/git").json()
+    service = api.get("/api/v1/services/git").json()
     assert service["status"] == "running", service
     assert service["values"]["gitea"]["appName"] == APP_NAME, service["values"]
     assert "image" not in service["values"], "only what the user changed is sent"

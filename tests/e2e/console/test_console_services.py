@@ -15,8 +15,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from support.browser import serious_violations, sign_in, token_of
-from support.platform import ADMIN_PASSWORD, Platform
+from support.browser import serious_violations, sign_in
 
 TEAM, OTHER_TEAM = "svc-team", "svc-other"
 SERVICE = "svc-git"
@@ -47,21 +46,19 @@ def _settled(http: httpx.Client, operation_id: str) -> dict[str, object]:
 
 
 @pytest.fixture(scope="module")
-def setup(console_platform: Platform) -> Setup:
+def setup(admin_api: httpx.Client) -> Setup:
     """A team with a viewer, another team with a member, and gitea 1.0.0 installed in the first."""
-    token = token_of(console_platform.url, "admin", ADMIN_PASSWORD)
-    with httpx.Client(base_url=console_platform.url, headers={"Authorization": f"Bearer {token}"}, timeout=60) as http:
-        for team, user in ((TEAM, "svc-viewer"), (OTHER_TEAM, "svc-outsider")):
-            _ok(http.post("/api/v1/teams", json={"name": team}))
-            _ok(http.post("/api/v1/users", json={"username": user, "password": PASSWORD}))
-            _ok(http.post(f"/api/v1/teams/{team}/members", json={"username": user, "role": "viewer"}))
-        install = {
-            "name": SERVICE, "app": "gitea", "version": "1.0.0", "team": TEAM,
-            "values": {"admin": {"password": GITEA_ADMIN_PASSWORD}},
-        }  # fmt: skip
-        operation = _ok(http.post("/api/v1/services", json=install)).json()
-        assert _settled(http, operation["operation_id"])["state"] == "succeeded"
-    return Setup(url=console_platform.url, page_path=f"/services/{SERVICE}?namespace={TEAM}")
+    for team, user in ((TEAM, "svc-viewer"), (OTHER_TEAM, "svc-outsider")):
+        _ok(admin_api.post("/api/v1/teams", json={"name": team}))
+        _ok(admin_api.post("/api/v1/users", json={"username": user, "password": PASSWORD}))
+        _ok(admin_api.post(f"/api/v1/teams/{team}/members", json={"username": user, "role": "viewer"}))
+    install = {
+        "name": SERVICE, "app": "gitea", "version": "1.0.0", "team": TEAM,
+        "values": {"admin": {"password": GITEA_ADMIN_PASSWORD}},
+    }  # fmt: skip
+    operation = _ok(admin_api.post("/api/v1/services", json=install)).json()
+    assert _settled(admin_api, operation["operation_id"])["state"] == "succeeded"
+    return Setup(url=str(admin_api.base_url).rstrip("/"), page_path=f"/services/{SERVICE}?namespace={TEAM}")
 
 
 def _progress(page: Page, kind: str) -> None:
@@ -119,6 +116,10 @@ def test_a_rollback_returns_to_the_revision_chosen(admin_page: Page, setup: Setu
     revisions = admin_page.get_by_role("table", name="Revisions")
     first = revisions.get_by_role("row").filter(has=admin_page.get_by_role("cell", name="1", exact=True))
     first.get_by_role("button", name="Roll back").click()
+    # Asked a second time, in the row: a rollback restarts the service.
+    asked = first.get_by_role("group", name="Roll back")
+    expect(asked).to_contain_text("Roll back to revision 1 (1.0.0)?")
+    asked.get_by_role("button", name="Roll back now").click()
     _progress(admin_page, "rollback")
     current = revisions.get_by_role("row").filter(has_text="(current)")
     expect(current).to_contain_text("1.0.0")

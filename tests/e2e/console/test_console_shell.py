@@ -36,6 +36,28 @@ def test_the_console_loads_with_everything_but_127_0_0_1_blocked_and_signs_in(
     assert [e for e in errors if "401" not in e] == []
 
 
+def test_a_signed_in_dashboard_asks_for_its_data_once_from_the_page_itself(
+    admin_page: Page, console_platform: Platform
+) -> None:
+    # index.html's inline script asks for the dashboard's data before the code arrives; the CSP allows that
+    # one script by its hash. Were the script refused, or its answers not taken, the code would ask again.
+    errors: list[str] = []
+    admin_page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    admin_page.goto(f"{console_platform.url}/")
+    expect(admin_page.locator('[data-figure="services-total"]')).to_be_visible()
+    expect(admin_page.locator('[data-resource="nodes"]')).to_be_visible()
+    asked = admin_page.evaluate(
+        "() => performance.getEntriesByType('resource').map((r) => new URL(r.name).pathname + new URL(r.name).search)"
+    )
+    for path in ("/api/v1/overview", "/api/v1/auth/me"):
+        assert asked.count(path) == 1, f"{path} asked {asked.count(path)} times: {asked}"
+    assert admin_page.evaluate("() => Object.keys(window.quickonEarly)") == []  # every early answer was taken
+    assert errors == []
+    policy = httpx.get(f"{console_platform.url}/", headers={"Accept": "text/html"}).headers["content-security-policy"]
+    assert re.search(r"script-src 'self' 'sha256-[A-Za-z0-9+/=]{44}';", policy), policy
+    assert "unsafe-inline" not in policy.split("style-src")[0]
+
+
 def test_a_client_route_reloads_into_the_console_and_the_session_ends_on_sign_out(
     admin_page: Page, console_platform: Platform
 ) -> None:

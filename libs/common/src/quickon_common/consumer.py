@@ -43,7 +43,7 @@ from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig
 from nats.js.errors import NotFoundError
 from opentelemetry import propagate, trace
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -67,6 +67,11 @@ GROUP_SIZE = Histogram(
     "Events applied in one transaction",
     ["consumer"],
     buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500),
+)
+PENDING = Gauge(
+    "quickon_consumer_pending",
+    "Events in the stream this consumer has not been delivered yet (its lag), as of its last fetch",
+    ["consumer"],
 )
 # The largest group a backlog grows to. Beyond it the transaction's fixed cost is already
 # small against the group's; larger would only make a failed group longer to apply again.
@@ -181,10 +186,12 @@ class Consumer(Generic[E]):
                     messages = await fetching
                     if not messages:
                         # Idle: is the durable still there? A fetch from one that is gone only times out.
-                        await js.consumer_info(stream, self.durable)
+                        info = await js.consumer_info(stream, self.durable)
+                        PENDING.labels(self.durable).set(info.num_pending or 0)
                         if failed_on_nats:  # it is back; a database error stays until a group is applied
                             self.last_error, failed_on_nats, retry_wait = None, False, 0.1
                         continue
+                    PENDING.labels(self.durable).set(_pending(messages[-1]))
                     # A full fetch says more is waiting: ask for a bigger group next.
                     group_size = min(group_size * 2, largest) if len(messages) >= group_size else batch_size
                     ahead = asyncio.create_task(_fetch(subscription, group_size))
@@ -347,6 +354,16 @@ def _position(msg: Msg) -> tuple[int, int]:
     if len(tokens) == _V1_TOKENS:
         return int(tokens[5]), int(tokens[4])
     return int(tokens[Msg.Ack.StreamSeq]), int(tokens[Msg.Ack.NumDelivered])
+
+
+def _pending(msg: Msg) -> int:
+    """How many messages the consumer had still to be delivered when ``msg`` was (the ack subject's last count)."""
+    tokens = (msg.reply or "").split(".")
+    index = 8 if len(tokens) == _V1_TOKENS else Msg.Ack.NumPending
+    try:
+        return int(tokens[index])
+    except (IndexError, ValueError):
+        return 0
 
 
 def _all_settled(outcomes: list[str]) -> bool:

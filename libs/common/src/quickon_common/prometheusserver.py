@@ -8,6 +8,7 @@ of ours, and reloads it when the configuration changes.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import time
@@ -27,9 +28,19 @@ def _which(name: str) -> str | None:
     return shutil.which(name) or (f"/usr/bin/{name}" if Path(f"/usr/bin/{name}").exists() else None)
 
 
+def binary_setting(name: str) -> str:
+    """The variable that names where ``name`` is: ``QC_PROMETHEUS_BIN``, ``QC_PROMETHEUS_NODE_EXPORTER_BIN``."""
+    return f"QC_{name.upper().replace('-', '_')}_BIN"
+
+
 def prometheus_binary(*, install: bool = True, name: str = "prometheus", package: str = "prometheus") -> str:
-    """The path of ``name`` (prometheus, or prometheus-node-exporter), installing Debian's package when
-    allowed and missing."""
+    """The path of ``name`` (prometheus, or prometheus-node-exporter): the one its setting names, else on PATH,
+    else Debian's package, installed when allowed and missing."""
+    setting = binary_setting(name)
+    if configured := os.environ.get(setting):
+        if Path(configured).is_file() and os.access(configured, os.X_OK):
+            return configured
+        raise PrometheusServerError(f"{name} not found at {setting}={configured}; {INSTALL_HINT}")
     found = _which(name)
     if found:
         return found

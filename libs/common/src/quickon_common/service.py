@@ -25,7 +25,7 @@ from fastapi import FastAPI, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
 from pydantic_core import to_json
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential
 
@@ -55,6 +55,12 @@ Rep = TypeVar("Rep", bound=QueryReply)
 Answer = Callable[[Req], Awaitable[Rep]]
 
 STOP_FLUSH_S = 5.0
+KEEP_ALIVE_S = 75  # longer than the idle timeout of the proxies and clients in front (see run)
+# What /readyz says, for Prometheus (its reasons stay in /readyz: free text is no label).
+READY = Gauge("quickon_ready", "1 when every readiness check of the service passes", ["service"])
+CHECK_OK = Gauge(
+    "quickon_check_ok", "1 when this readiness check passes, 0 when /readyz gives a reason", ["service", "check"]
+)
 VERSION = version("quickon-common")
 
 
@@ -92,6 +98,9 @@ class Service:
         # Who may read /readyz's reasons and /metrics; None: every caller (a service on a private port). The
         # gateway, public, answers them only on its internal port or to admins.
         self.shows_details: Callable[[Request], Awaitable[bool]] | None = None
+        # More pages for Prometheus beside /metrics, by path (the sim runtime's exporters and its service
+        # discovery): each speaks for something other than this process, so each is a target of its own.
+        self.metrics_pages: dict[str, Callable[[Request], Awaitable[Response]]] = {}
         self._js: JetStreamContext | None = None
         self._blobs: Blobs | None = None
         self._tasks: list[asyncio.Task[None]] = []
@@ -193,6 +202,12 @@ class Service:
         """Run ``step()`` once the database is migrated, before the bus is up (seed data a service needs
         even while NATS is away); it is retried with the database until it succeeds."""
         self.preparations.append(step)
+
+    def serves_metrics(self, path: str, page: Callable[[Request], Awaitable[Response]]) -> None:
+        """Serve ``page(request)`` (for Prometheus) at ``path`` of the HTTP side, shown to whom ``/metrics`` is."""
+        if not path.startswith("/") or path in ("/metrics", "/healthz", "/readyz"):
+            raise ValueError(f"{path!r} cannot be a metrics page")
+        self.metrics_pages[path] = page
 
     def runs(self, worker: Callable[[], Coroutine[Any, Any, None]]) -> None:
         """Run ``worker()`` once the database and the bus are up, until the service stops."""
@@ -388,9 +403,23 @@ class Service:
         async def metrics(request: Request) -> Response:
             if self.shows_details is not None and not await self.shows_details(request):
                 raise HTTPException(403, "metrics are served on the service's internal port, or to admins")
+            checks = self.all_checks()
+            for check, reason in checks.items():
+                CHECK_OK.labels(self.name, check).set(reason is None)
+            READY.labels(self.name).set(all(reason is None for reason in checks.values()))
             return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
+        for path, page in self.metrics_pages.items():
+            app.add_api_route(path, self._metrics_page(page), methods=["GET"], include_in_schema=False)
         return app
+
+    def _metrics_page(self, page: Callable[[Request], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
+        async def serve(request: Request) -> Response:
+            if self.shows_details is not None and not await self.shows_details(request):
+                raise HTTPException(403, "metrics are served on the service's internal port, or to admins")
+            return await page(request)
+
+        return serve
 
     def run(self, app: FastAPI | None = None, *, internal_port: int | None = None) -> None:
         """Serve the service until SIGINT/SIGTERM (``python -m quickon_<name>``); with ``internal_port``, the
@@ -405,7 +434,12 @@ class Service:
 
         host = self.settings.http_host
         ports = [self.settings.http_port, *([internal_port] if internal_port is not None else [])]
-        config = uvicorn.Config(served, host=host, port=ports[0], log_config=None, access_log=False)
+        # An idle keep-alive connection is closed after 75 s, not uvicorn's 5: a client (or a proxy in front,
+        # ingress-nginx keeps upstream connections for 60 s) that sends on a connection the server is closing
+        # at that moment gets a reset it cannot tell from a failure; the server must be the one that waits longer.
+        config = uvicorn.Config(
+            served, host=host, port=ports[0], log_config=None, access_log=False, timeout_keep_alive=KEEP_ALIVE_S
+        )
         uvicorn.Server(config).run(sockets=[_listening(host, port) for port in ports])
 
 

@@ -8,7 +8,7 @@ from functools import cache
 from quickon_common.service import Service
 from quickon_common.settings import Settings
 
-from . import backup_source, handlers, queries
+from . import backup_source, handlers, queries, sim_pages
 from .adapters.market import Market
 from .adapters.sealing import platform_sealer
 from .migrations import MIGRATIONS
@@ -17,6 +17,7 @@ from .pre_upgrade import PreUpgradeBackup
 from .reseal import reseal_clear_credentials
 from .runtime.base import Runtime
 from .runtime.choice import create_runtime, watch_runtime
+from .runtime.simulated import SimRuntime
 from .saga import SagaRunner
 from .settings import DeployerSettings
 from .steps import Steps
@@ -60,6 +61,8 @@ def build(settings: Settings | None = None, deployer: DeployerSettings | None = 
     handlers.register(service, runner=runner, runtime=runtime, sealer=sealer, settings=deployer)
     queries.register(service, runtime=runtime, market=market, sealer=sealer)
     backup_source.register(service, runtime=runtime)
+    if isinstance(runtime, SimRuntime):  # the simulated cluster's exporters (a real cluster has its own)
+        sim_pages.register(service, runtime)
     service.prepares(lambda: reseal_clear_credentials(service.db, sealer))
     service.checks["runtime"] = "not checked yet"
 

@@ -5,16 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 
 from quickon_common.contracts.queries import Caller, NoRequest
 from quickon_common.contracts.queries import deployer as contract
 from quickon_common.contracts.queries import market as market_queries
 from quickon_common.contracts.queries.deployer import (
+    FillDiskRequest,
     InjectRequest,
     OperationRequest,
     OperationsRequest,
     PreviewRequest,
+    ServiceOverviewRequest,
     ServiceRequest,
     ServicesRequest,
 )
@@ -94,6 +96,19 @@ def register(service: Service, *, runtime: Runtime, market: Callable[[], Market]
         async with service.db.read_session() as session:
             rows = (await session.exec(query.offset(request.offset).limit(request.limit))).all()
         return contract.ServiceList.model_validate({"services": [summary(r) for r in rows]})
+
+    @service.answers(contract.SERVICE_OVERVIEW)
+    async def service_overview(request: ServiceOverviewRequest) -> contract.ServiceOverview:
+        """Counted in the database: the dashboard's numbers cost the same for ten services or ten thousand."""
+        visible = visible_rows(caller_of(request), col(ServiceRecord.team))
+        by_status = select(ServiceRecord.status, func.count()).where(visible).group_by(col(ServiceRecord.status))
+        newest = select(ServiceRecord).where(visible).order_by(col(ServiceRecord.updated_at).desc())
+        async with service.db.read_session() as session:
+            counts = {str(status): int(count) for status, count in (await session.exec(by_status)).all()}
+            rows = (await session.exec(newest.limit(request.newest))).all() if request.newest else []
+        return contract.ServiceOverview.model_validate(
+            {"total": sum(counts.values()), "by_status": counts, "newest": [summary(r) for r in rows]}
+        )
 
     @service.answers(contract.SERVICE)
     async def service_detail(request: ServiceRequest) -> contract.ServiceDetail:
@@ -270,6 +285,15 @@ def register(service: Service, *, runtime: Runtime, market: Callable[[], Market]
             except RuntimeFailure as failure:
                 raise QueryError(404 if "no " in failure.reason else 422, failure.reason) from None
             return contract.Injected(injected=request.failure, workload=f"{request.kind}/{request.name}")
+
+        @service.answers(contract.FILL_DISK)
+        async def fill_disk(request: FillDiskRequest) -> contract.DiskFilled:
+            """The sim runtime's admin call: put bytes on a node's disk (0 takes them away)."""
+            try:
+                await sim.fill_disk(node=request.node, size=request.size_bytes)
+            except RuntimeFailure as failure:
+                raise QueryError(404, failure.reason) from None
+            return contract.DiskFilled(node=request.node, size_bytes=request.size_bytes)
 
         @service.answers(contract.NODES)
         async def nodes(_request: NoRequest) -> contract.Nodes:

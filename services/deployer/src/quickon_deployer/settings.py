@@ -47,6 +47,10 @@ class DeployerSettings(BaseSettings):
     sim_nodes: int = Field(default=3, ge=1, le=100)
     sim_node_cpu: str = "4"
     sim_node_memory: str = "8Gi"
+    sim_node_disk: str = Field(default="100Gi", description="each node's disk, which its volumes fill")
+    sim_disk_scan_s: float = Field(
+        default=10.0, ge=0, description="how often the volumes are measured for the nodes' disk metrics"
+    )
     sim_delay_scale: float = Field(default=1.0, ge=0, description="0 makes pods ready at once (benchmarks)")
 
     # The kubernetes runtime: a kubeconfig (and context), else the in-cluster service account.

@@ -9,8 +9,11 @@ document, and a console that was never built answers with what to run.
 
 from __future__ import annotations
 
+import base64
 import gzip
+import hashlib
 import mimetypes
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,11 +21,13 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from .guard import CSP
 from .problems import http_problem, problem_response
 
 # What the gateway's own paths start with: a miss there is the API's 404, never the console.
 NOT_CONSOLE = ("/api/", "/docs", "/redoc", "/openapi.json", "/healthz", "/readyz", "/metrics")
 IMMUTABLE = "public, max-age=31536000, immutable"
+INLINE_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.DOTALL)
 NOT_BUILT = "the console is not built here: run `make up` (it builds web/ with npm), or set QC_GATEWAY_CONSOLE_DIR"
 
 
@@ -49,7 +54,9 @@ class Console:
         page = self.root / "index.html"
         if not page.is_file():
             return problem_response(request, 503, NOT_BUILT)
-        return Response(page.read_bytes(), media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-cache"})
+        body = page.read_bytes()
+        headers = {"Cache-Control": "no-cache", "Content-Security-Policy": page_policy(body)}
+        return Response(body, media_type="text/html; charset=utf-8", headers=headers)
 
     def asset(self, name: str, accepts_gzip: bool) -> Response | None:
         asset = self._assets.get(name) or self._load(name)
@@ -73,6 +80,14 @@ class Console:
         asset = Asset(body, gzip.compress(body, compresslevel=9, mtime=0) if compressible else None, media_type)
         self._assets[name] = asset  # hashed names: a new build brings new names, never new bytes under an old one
         return asset
+
+
+def page_policy(page: bytes) -> str:
+    """The content security policy of the index page: the gateway's own, plus the page's inline scripts
+    allowed by their hashes (the one that asks for the first page's data early), and no other inline code."""
+    digests = (base64.b64encode(hashlib.sha256(script).digest()).decode() for script in INLINE_SCRIPT.findall(page))
+    hashes = " ".join(f"'sha256-{digest}'" for digest in digests)
+    return CSP.replace("default-src 'self';", f"default-src 'self'; script-src 'self' {hashes};") if hashes else CSP
 
 
 def wants_page(request: Request) -> bool:

@@ -55,7 +55,12 @@ class SecurityHeaders:
 
         async def secured(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message = {**message, "headers": [*message.get("headers", []), *extra]}
+                headers = message.get("headers", [])
+                # A response with a policy of its own (the console's page: its inline script's hash) keeps it;
+                # a second header would be enforced too, and refuse what the first allows.
+                own_policy = any(name.lower() == b"content-security-policy" for name, _ in headers)
+                added = [header for header in extra if not (own_policy and header[0] == b"content-security-policy")]
+                message = {**message, "headers": [*headers, *added]}
             await send(message)
 
         await self.app(scope, receive, secured)

@@ -1,18 +1,18 @@
-// Nodes, CPU, memory and storage: what the pods request against what there is (GET /cluster/resources).
+// Nodes, CPU, memory and storage: what the pods request against what there is (the overview's resources).
 import { useQuery } from "@tanstack/react-query";
 
 import { useFormat, useLocale, useT } from "../../i18n";
 import { Busy } from "../../ui/Busy";
 import { ErrorNote } from "../../ui/ErrorNote";
 import { messages } from "./messages";
-import { resourcesQuery } from "./queries";
+import { overviewQuery } from "./queries";
 import { cores, percent, type Usage } from "./summary";
 
 export function ResourcesCard() {
   const t = useT(messages);
   const format = useFormat();
   const { locale } = useLocale();
-  const resources = useQuery(resourcesQuery);
+  const resources = useQuery({ ...overviewQuery, select: (overview) => overview.resources });
   const data = resources.data;
   const size = (usage: Usage) =>
     usage.capacity === null

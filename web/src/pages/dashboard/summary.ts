@@ -1,5 +1,5 @@
-// The dashboard's arithmetic, kept apart from the cards so it can be tested: services counted by status,
-// the newest installed apps, and how full a resource is.
+// The dashboard's data and arithmetic, kept apart from the cards so it can be tested: the statuses in the
+// order a reader scans them, and how full a resource is.
 
 export interface ServiceSummary {
   service: string;
@@ -26,20 +26,21 @@ export interface ClusterResources {
   storage: Usage; // bytes
 }
 
+/** GET /overview: what the dashboard shows, counted by the gateway whatever the number of services. */
+export interface Overview {
+  services: { total: number; by_status: Record<string, number>; newest: ServiceSummary[] };
+  resources: ClusterResources;
+}
+
 // The usual statuses first, in the order a reader scans for trouble; any other after them, by name.
 const ORDER = ["running", "degraded", "failed", "installing", "upgrading", "stopped"];
 
-/** How many services have each status, the known statuses first (each shown, even at 0), others after. */
-export function countByStatus(services: ServiceSummary[]): [string, number][] {
+/** The counts by status, the usual statuses first (the first three shown even at 0), others after by name. */
+export function statusCounts(byStatus: Record<string, number>): [string, number][] {
   const counts = new Map<string, number>(ORDER.slice(0, 3).map((s) => [s, 0]));
-  for (const { status } of services) counts.set(status, (counts.get(status) ?? 0) + 1);
+  for (const [status, count] of Object.entries(byStatus)) counts.set(status, count);
   const rank = (status: string) => (ORDER.includes(status) ? ORDER.indexOf(status) : ORDER.length);
   return [...counts.entries()].sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b));
-}
-
-/** The ``count`` services changed most recently. */
-export function newest(services: ServiceSummary[], count: number): ServiceSummary[] {
-  return [...services].sort((a, b) => (b.updated_at ?? "").localeCompare(a.updated_at ?? "")).slice(0, count);
 }
 
 /** The share of ``usage``'s capacity requested, 0–100 (null when the capacity is not known). */

@@ -24,7 +24,8 @@ def create_runtime(service: Service, settings: DeployerSettings) -> Runtime:
         if settings.runtime == "sim":
             return SimRuntime.from_settings(
                 service.settings.var_dir.resolve() / "deployer" / "sim", nodes=settings.sim_nodes,
-                cpu=settings.sim_node_cpu, memory=settings.sim_node_memory, delay_scale=settings.sim_delay_scale,
+                cpu=settings.sim_node_cpu, memory=settings.sim_node_memory, disk=settings.sim_node_disk,
+                delay_scale=settings.sim_delay_scale, disk_scan_s=settings.sim_disk_scan_s,
             )  # fmt: skip
         from .kubernetes import KubernetesRuntime  # imported only when used: it loads the kubernetes client
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import shutil
 import sqlite3
 import time
@@ -34,9 +35,11 @@ from .base import (
 )
 from .sim import Cluster, HookFailed, ManifestError, NotFoundError, SimConfig, default_nodes
 from .sim.quantities import QuantityError
+from .sim.volumes import disk_used
 
 MIN_WAIT_S = 0.005
 MAX_WAIT_S = 1.0
+DISK_SCAN_S = 10.0  # how often the volumes' directories are measured again for the node disks' metrics
 
 
 @dataclass
@@ -54,7 +57,7 @@ class SimRuntime:
     name = "sim"
     copies_volumes = True
 
-    def __init__(self, state_dir: Path, config: SimConfig | None = None) -> None:
+    def __init__(self, state_dir: Path, config: SimConfig | None = None, *, disk_scan_s: float = DISK_SCAN_S) -> None:
         self.state_dir = state_dir
         volumes = state_dir / "volumes"
         self._store = SimStore(state_dir / "sim.db")
@@ -71,14 +74,22 @@ class SimRuntime:
         self._changes = 0  # changes made in memory
         self._saved = 0  # changes on disk
         self._save_lock = asyncio.Lock()
+        self._disk_scan_s = disk_scan_s
+        self._disk_used: dict[str, int] = {}
+        self._disk_measured_at = -math.inf
+        self._disk_lock = asyncio.Lock()
 
     @classmethod
-    def from_settings(cls, state_dir: Path, *, nodes: int, cpu: str, memory: str, delay_scale: float) -> SimRuntime:
+    def from_settings(
+        cls, state_dir: Path, *, nodes: int, cpu: str, memory: str, disk: str = "100Gi", delay_scale: float,
+        disk_scan_s: float = DISK_SCAN_S,
+    ) -> SimRuntime:  # fmt: skip
         try:
-            config = SimConfig(nodes=default_nodes(nodes, cpu=cpu, memory=memory), delay_scale=delay_scale)
+            nodes_specs = default_nodes(nodes, cpu=cpu, memory=memory, disk=disk)
+            config = SimConfig(nodes=nodes_specs, delay_scale=delay_scale)
         except (QuantityError, ValueError) as error:
             raise RuntimeFailure(f"sim runtime settings: {error}") from None
-        return cls(state_dir, config)
+        return cls(state_dir, config, disk_scan_s=disk_scan_s)
 
     # -- the Runtime calls ------------------------------------------------------------------
 
@@ -203,6 +214,25 @@ class SimRuntime:
         except NotFoundError as error:
             raise RuntimeFailure(str(error)) from None
         await self._save()
+
+    async def fill_disk(self, *, node: str, size: int) -> None:
+        """Put ``size`` bytes on a node's disk beside its volumes (an admin call of the sim runtime only)."""
+        try:
+            self.cluster.fill_disk(node=node, size=size, now=time.time())
+        except (NotFoundError, ValueError) as error:
+            raise RuntimeFailure(str(error)) from None
+        await self._save()
+
+    async def metrics(self) -> str:
+        """The cluster's metrics in Prometheus' text format, as its exporters would give them. The volumes'
+        directories are measured in a thread, at most every ``disk_scan_s``: a walk of thousands of them is
+        slower than a scrape should be, and a disk fills slowly."""
+        async with self._disk_lock:
+            if time.monotonic() - self._disk_measured_at >= self._disk_scan_s:
+                directories = self.cluster.disk_directories()  # read here: the event loop changes the state
+                self._disk_used = await asyncio.to_thread(disk_used, directories)
+                self._disk_measured_at = time.monotonic()
+        return self.cluster.metrics(now=time.time(), disk_used=self._disk_used)
 
     async def health(self, *, namespace: str, release: str) -> Health:
         self.cluster.tick(time.time())

@@ -1,5 +1,5 @@
-"""The platform itself: the cluster's resources (for the dashboard) and each QuickOn service's health (for
-platform admins)."""
+"""The platform itself: the dashboard's overview, the cluster's resources, and each QuickOn service's health
+(for platform admins)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,18 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from quickon_common.contracts.queries import NoRequest
-from quickon_common.contracts.queries.deployer import RESOURCES, NodeResources
+from quickon_common.contracts.queries.deployer import (
+    RESOURCES,
+    SERVICE_OVERVIEW,
+    NodeResources,
+    ServiceOverview,
+    ServiceOverviewRequest,
+)
 from quickon_common.contracts.queries.info import INFO, SERVICES
 
 from ..auth import AdminUser, CurrentUser
 from ..deps import GatewayParts
+from ..principal import Principal
 from ..problems import Problem
 
 router = APIRouter(prefix="/api/v1", tags=["platform"])
@@ -50,11 +57,31 @@ class Components(BaseModel):
     components: list[Component]
 
 
+class Overview(BaseModel):
+    services: ServiceOverview = Field(description="the services the caller may see, counted by status")
+    resources: ClusterResources
+
+
+@router.get(
+    "/overview", response_model=Overview,
+    summary="The dashboard's numbers in one call: services by status, the newest, the cluster's resources",
+)  # fmt: skip
+async def overview(parts: GatewayParts, user: CurrentUser) -> Overview:
+    services, resources = await asyncio.gather(
+        parts.reads.ask(SERVICE_OVERVIEW, ServiceOverviewRequest(caller=user.caller())), _resources(parts, user)
+    )
+    return Overview(services=services, resources=resources)
+
+
 @router.get(
     "/cluster/resources", response_model=ClusterResources,
     summary="Nodes, CPU, memory and storage: capacity and requests (members of any team; the nodes: admins)",
 )  # fmt: skip
 async def cluster_resources(parts: GatewayParts, user: CurrentUser) -> ClusterResources:
+    return await _resources(parts, user)
+
+
+async def _resources(parts: GatewayParts, user: Principal) -> ClusterResources:
     # The totals tell every team how full the platform is; which nodes it has is the admins' business.
     if not user.is_admin and not user.roles:
         raise Problem(403, "you are in no team yet, so there is nothing of the platform to show you; ask a "

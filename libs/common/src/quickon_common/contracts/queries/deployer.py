@@ -12,6 +12,11 @@ from .base import Caller, NoRequest, QueryReply, QueryRequest, query
 # -- requests -------------------------------------------------------------------------------
 
 
+class ServiceOverviewRequest(QueryRequest):
+    newest: int = Field(default=10, ge=0, le=100, description="how many of the most recently changed to list")
+    caller: Caller | None = Field(default=None, description="who asks (set by the gateway); required")
+
+
 class ServicesRequest(QueryRequest):
     namespace: str | None = None
     team: str | None = None
@@ -52,6 +57,11 @@ class InjectRequest(ServiceRequest):
     count: int | None = Field(default=None, ge=1, description="only the next N pods it creates")
 
 
+class FillDiskRequest(QueryRequest):
+    node: str = Field(min_length=1, max_length=253, description="the simulated node, as the nodes query names it")
+    size_bytes: int = Field(ge=0, le=2**60, description="bytes put on its disk beside its volumes; 0 takes them away")
+
+
 # -- replies --------------------------------------------------------------------------------
 
 
@@ -72,6 +82,14 @@ class ServiceSummary(QueryReply):
 
 class ServiceList(QueryReply):
     services: list[ServiceSummary]
+
+
+class ServiceOverview(QueryReply):
+    """What a dashboard shows of the services a caller may see, whatever their number."""
+
+    total: int
+    by_status: dict[str, int]
+    newest: list[ServiceSummary] = Field(description="the most recently changed, newest first")
 
 
 class Revision(QueryReply):
@@ -180,6 +198,11 @@ class Injected(QueryReply):
     workload: str
 
 
+class DiskFilled(QueryReply):
+    node: str
+    size_bytes: int
+
+
 class Nodes(QueryReply):
     nodes: list[dict[str, Any]]
 
@@ -204,6 +227,10 @@ class Resources(QueryReply):
 
 
 SERVICES = query("deployer", "services", ServicesRequest, ServiceList, "The installed services, by namespace and name")
+SERVICE_OVERVIEW = query(
+    "deployer", "service_overview", ServiceOverviewRequest, ServiceOverview,
+    "The services counted by status, and the most recently changed",
+)  # fmt: skip
 SERVICE = query(
     "deployer", "service", ServiceRequest, ServiceDetail, "One service: record, live health, revisions, operation"
 )
@@ -225,4 +252,8 @@ INJECT = query(
 RESOURCES = query(
     "deployer", "resources", NoRequest, Resources, "The cluster's nodes, CPU, memory and storage: capacity and requests"
 )
+FILL_DISK = query(
+    "deployer", "fill_disk", FillDiskRequest, DiskFilled,
+    "Sim runtime only: fill a simulated node's disk (its exporter's node_filesystem_avail_bytes drops)",
+)  # fmt: skip
 NODES = query("deployer", "nodes", NoRequest, Nodes, "Sim runtime only: the simulated cluster's nodes")

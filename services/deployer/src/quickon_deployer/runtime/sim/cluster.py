@@ -11,14 +11,16 @@ exactly that long.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from . import admin, parts
 from .admin import NotFoundError
+from .apps import AppTarget, app_page, app_targets
 from .engine import advance_to, next_change_at
 from .events import Event
+from .exporter import exposition
 from .failures import Failure, parse_failure
 from .kinds import Kind
 from .manifests import CRD, crd_kind, hook_phases, read_manifests
@@ -218,6 +220,49 @@ class Cluster:
     def usage(self) -> tuple[list[NodeUsage], int]:
         """Each node's capacity and its pods' requests, and the bytes every volume claim asks for."""
         return node_usages(self._world), claimed_bytes(self._world)
+
+    def disk_directories(self) -> list[tuple[str, Path]]:
+        """(node, directory) of every volume that lives on a node: claims a pod has used, and the emptyDirs of
+        the pods bound to it. What fills the node's disk (:func:`volumes.disk_used` measures them)."""
+        found = [
+            (claim.node, self._world.volumes.claim_dir(claim.namespace, claim.name))
+            for claim in self._world.state.claims.values()
+            if claim.node is not None
+        ]
+        found += [
+            (pod.node, self._world.volumes.pod_dir(pod))
+            for pod in self._world.state.pods.values()
+            if pod.node is not None and any(volume.empty_dir for volume in pod.spec.volumes)
+        ]
+        return found
+
+    def fill_disk(self, *, node: str, size: int, now: float) -> None:
+        """Put ``size`` bytes on ``node``'s disk beside what its volumes hold (0 takes them away): a full disk
+        for a test or a demo, without writing it."""
+        if node not in {n.name for n in self._world.nodes}:
+            known = ", ".join(n.name for n in self._world.nodes)
+            raise NotFoundError(f"no node {node!r} (the nodes: {known})")
+        if size < 0:
+            raise ValueError(f"size must not be negative (got {size})")
+        self.tick(now)
+        if size:
+            self._world.state.disk_fill[node] = size
+        else:
+            self._world.state.disk_fill.pop(node, None)
+
+    def metrics(self, *, now: float, disk_used: Mapping[str, int]) -> str:
+        """Every series a real cluster's exporters would give of this one (see :mod:`.exporter`)."""
+        self.tick(now)
+        return exposition(self._world, disk_used=disk_used, now=now)
+
+    def app_targets(self) -> list[AppTarget]:
+        """The pods whose apps declare a metrics endpoint (``quickon.io/metrics``)."""
+        return app_targets(self._world)
+
+    def app_metrics(self, *, namespace: str, pod: str, now: float) -> str | None:
+        """What the app of a pod serves at its metrics endpoint now; None when nothing answers there."""
+        self.tick(now)
+        return app_page(self._world, namespace=namespace, pod=pod)
 
     @property
     def volume_root(self) -> Path:

@@ -51,7 +51,7 @@ def dump_globals(state: ClusterState) -> bytes:
     return GLOBALS.dump_json(
         ClusterGlobals(
             config=state.config, clock=state.clock, serial=state.serial, dirty=state.dirty,
-            unsettled=state.unsettled, capacity_changed=state.capacity_changed,
+            unsettled=state.unsettled, capacity_changed=state.capacity_changed, disk_fill=state.disk_fill,
         )
     )  # fmt: skip
 
@@ -67,7 +67,7 @@ def load(globals_json: bytes, parts_json: Iterable[bytes]) -> ClusterState:
     found = GLOBALS.validate_json(globals_json)
     state = ClusterState(
         config=found.config, clock=found.clock, serial=found.serial, dirty=found.dirty,
-        unsettled=found.unsettled, capacity_changed=found.capacity_changed,
+        unsettled=found.unsettled, capacity_changed=found.capacity_changed, disk_fill=found.disk_fill,
     )  # fmt: skip
     for text in parts_json:
         part = PART.validate_json(text)

@@ -15,6 +15,9 @@ from .failures import FAIL_ANNOTATION, RUN_SECONDS_ANNOTATION, Failure, parse_fa
 from .names import is_dns_label
 from .quantities import QuantityError, cpu_millis, memory_bytes
 
+METRICS_ANNOTATION = "quickon.io/metrics"
+"""Pod template annotation: where the application serves its own metrics, ``port/path`` (``9121/metrics``)."""
+
 # Kubernetes' probe defaults (core/v1 Probe).
 PROBE_INITIAL_DELAY_S = 0.0
 PROBE_PERIOD_S = 10.0
@@ -52,6 +55,7 @@ class ContainerSpec:
     requests: Requests
     ready_after_start_s: float  # the first moment a kubelet could mark it ready, counted from its start
     ready_recheck_s: float  # how long a readiness probe needs to pass again once the fault is gone
+    limits: Requests = Requests()  # 0: no limit (what the exporter reports; the scheduler reads requests)
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,7 @@ class PodSpec:
     failure: Failure | None = None
     run_s: float | None = None  # a Job's container completes after this long; None: runs until stopped
     grace_s: float = DEFAULT_GRACE_S  # terminationGracePeriodSeconds: the longest a deleted pod terminates
+    metrics: str | None = None  # the quickon.io/metrics annotation: "port/path" of the app's own metrics
 
     def container(self, name: str) -> ContainerSpec:
         return next(c for c in [*self.init_containers, *self.containers] if c.name == name)
@@ -135,6 +140,7 @@ def read_pod_template(
         grace_s=_seconds(
             spec.get("terminationGracePeriodSeconds", DEFAULT_GRACE_S), f"{path}.spec.terminationGracePeriodSeconds"
         ),
+        metrics=str(annotations[METRICS_ANNOTATION]) if METRICS_ANNOTATION in annotations else None,
     )
 
 
@@ -190,8 +196,8 @@ def _containers(raw: Any, path: str, volumes: Mapping[str, VolumeSpec]) -> tuple
             readiness.initial + readiness.period * readiness.successes if readiness else 0.0
         )
         recheck = readiness.period * readiness.successes if readiness else 0.0
-        requests = _requests(entry.get("resources"), where)
-        containers.append(ContainerSpec(name, image, requests, ready_after, recheck))
+        requests, limits = _resources(entry.get("resources"), where)
+        containers.append(ContainerSpec(name, image, requests, ready_after, recheck, limits))
         mounts.extend(_mounts(entry.get("volumeMounts"), where, name, volumes))
     return containers, mounts
 
@@ -216,16 +222,21 @@ def _probe(raw: Any, path: str) -> _Probe | None:
     return _Probe(initial, period, successes)
 
 
-def _requests(raw: Any, path: str) -> Requests:
+def _resources(raw: Any, path: str) -> tuple[Requests, Requests]:
+    """The container's requests and limits."""
     resources = _mapping(raw, f"{path}.resources")
     limits = _mapping(resources.get("limits"), f"{path}.resources.limits")
     requests = {
         **limits,
         **_mapping(resources.get("requests"), f"{path}.resources.requests"),
     }  # a limit alone is also the request
+    return _quantities(requests, path), _quantities(limits, path)
+
+
+def _quantities(found: Mapping[str, Any], path: str) -> Requests:
     try:
-        cpu = cpu_millis(requests["cpu"]) if "cpu" in requests else 0
-        memory = memory_bytes(requests["memory"]) if "memory" in requests else 0
+        cpu = cpu_millis(found["cpu"]) if "cpu" in found else 0
+        memory = memory_bytes(found["memory"]) if "memory" in found else 0
     except QuantityError as error:
         raise SpecError(f"{path}.resources", str(error)) from None
     return Requests(cpu, memory)

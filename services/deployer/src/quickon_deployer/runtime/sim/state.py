@@ -24,11 +24,12 @@ class NodeSpec:
     memory: str = "8Gi"
     max_pods: int = 110
     labels: dict[str, str] = field(default_factory=dict)
+    disk: str = "100Gi"  # the node's file system, which its volumes and emptyDirs fill (the exporter's numbers)
 
 
-def default_nodes(count: int = 3, *, cpu: str = "4", memory: str = "8Gi") -> tuple[NodeSpec, ...]:
+def default_nodes(count: int = 3, *, cpu: str = "4", memory: str = "8Gi", disk: str = "100Gi") -> tuple[NodeSpec, ...]:
     """``count`` identical nodes named sim-node-1, sim-node-2, ..."""
-    return tuple(NodeSpec(f"sim-node-{index}", cpu, memory) for index in range(1, count + 1))
+    return tuple(NodeSpec(f"sim-node-{index}", cpu, memory, disk=disk) for index in range(1, count + 1))
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class SimConfig:
         for node in self.nodes:  # a bad quantity raises QuantityError naming it
             cpu_millis(node.cpu)
             memory_bytes(node.memory)
+            memory_bytes(node.disk)
         if min(self.start_delay_s, self.delay_scale, self.job_run_s, self.stop_s) < 0 or self.events_per_release < 1:
             raise ValueError("delays and the delay scale must not be negative; events_per_release at least 1")
 
@@ -110,6 +112,8 @@ class ClusterState:
     dirty: list[str] = field(default_factory=list)  # objects whose controller must look again
     unsettled: bool = False  # pods or claims changed: the scheduler is due now
     capacity_changed: bool = False  # pods went away or claims came: pods refused before may fit now
+    # Bytes injected onto a node's disk beside what its volumes really hold: how a test fills a node.
+    disk_fill: dict[str, int] = field(default_factory=dict)
 
 
 STATE = TypeAdapter(ClusterState)
@@ -125,6 +129,7 @@ class ClusterGlobals:
     dirty: list[str]
     unsettled: bool
     capacity_changed: bool
+    disk_fill: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass

@@ -99,7 +99,7 @@ class NodeStatus:
 
 def release_status(world: World, *, namespace: str, release: str) -> ReleaseStatus:
     objects = [obj for obj in release_objects(world, namespace, release) if obj.kind in POD_OWNING_KINDS]
-    workloads = tuple(_workload(world, obj) for obj in objects)
+    workloads = tuple(workload_status(world, obj) for obj in objects)
     pods = sorted((p for obj in objects for p in world.pods_of(obj.key.ref)), key=lambda pod: pod.serial)
     claims = sorted(
         (c for c in world.state.claims.values() if (c.namespace, c.release) == (namespace, release)),
@@ -171,7 +171,8 @@ def node_statuses(world: World) -> list[NodeStatus]:
     ]
 
 
-def _workload(world: World, obj: StoredObject) -> WorkloadStatus:
+def workload_status(world: World, obj: StoredObject) -> WorkloadStatus:
+    """A workload's desired, ready, current and available pods, as its controller reports them."""
     pods = world.pods_of(obj.key.ref)
     if obj.kind == "Pod":
         ready = sum(pod.ready for pod in pods)

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,3 +71,27 @@ class Volumes:
 
     def remove_pod(self, pod: Pod) -> None:
         shutil.rmtree(self.pod_dir(pod), ignore_errors=True)
+
+
+def disk_used(directories: Iterable[tuple[str, Path]]) -> dict[str, int]:
+    """The bytes each node's directories take on disk (allocated blocks, as ``du`` counts them), by node."""
+    used: dict[str, int] = {}
+    for node, directory in directories:
+        used[node] = used.get(node, 0) + _tree_bytes(directory)
+    return used
+
+
+def _tree_bytes(directory: Path) -> int:
+    total = 0
+    pending = [str(directory)]
+    while pending:
+        try:
+            with os.scandir(pending.pop()) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        pending.append(entry.path)
+                    elif entry.is_file(follow_symlinks=False):
+                        total += entry.stat(follow_symlinks=False).st_blocks * 512
+        except OSError:  # gone meanwhile (a pod deleted): it holds nothing any more
+            continue
+    return total

@@ -1,0 +1,1 @@
+"""The monitor's edges: Prometheus (its configuration file and HTTP API)."""
