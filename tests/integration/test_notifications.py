@@ -6,6 +6,7 @@ component alert; every try is in the delivery log; no channel secret crosses the
 from __future__ import annotations
 
 import email
+import ssl
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from support.monitor import (
     signature_ok,
     smtp_server,
 )
+from support.pki import make_pki
 
 SECRET = "webhook-signing-secret-4f1c"
 SMTP_PASSWORD = "smtp-password-99a2"
@@ -63,17 +65,19 @@ async def test_an_alert_reaches_each_channel_of_its_team_once_and_a_dead_one_rai
         backup = BackupFailed(backup_id="b1", service="cache", namespace="team-a", reason="store full", step="copy")
         backed_up = await publish(url, backup, envelope=Envelope.new(backup, source="backup", team="team-a"))
 
-        async def failing_alert() -> str | None:
-            raised = [
+        raised: list[str] = []  # the envelope id of the component alert the dead channel raised
+
+        async def failing_alert_raised() -> bool:
+            raised[:] = [
                 envelope.id for event, envelope in await monitor_events(url)
                 if isinstance(event, AlertFired) and event.alert_id == f"notification-channel-failing:{dead}"
             ]  # fmt: skip
-            return raised[0] if raised else None
+            return bool(raised)
 
-        await eventually(lambda: _is_set(failing_alert()), what="the dead channel's component alert")
-        component = await failing_alert()
+        await eventually(failing_alert_raised, what="the dead channel's component alert")
+        assert len(raised) == 1, raised  # once, however many of its deliveries failed
         # Each live channel of team A gets the alert and the component alert its dead neighbour raised.
-        expected = sorted([alert.id, component or "", installed.id, backed_up.id])
+        expected = sorted([alert.id, raised[0], installed.id, backed_up.id])
         await eventually(lambda: _ids(http.on("/hook"), http.on("/slack"), mailbox.messages, expected=expected),
                          what="both alerts at each live channel of team A")  # fmt: skip
 
@@ -130,10 +134,6 @@ async def test_an_alert_reaches_each_channel_of_its_team_once_and_a_dead_one_rai
         assert clear.encode() not in carried, clear
 
 
-async def _is_set(found: object) -> bool:
-    return await found is not None  # type: ignore[misc]
-
-
 async def _ids(*receivers: list[Any], expected: list[str]) -> bool:
     """Whether each receiver got at least the events ``expected`` (by event id)."""
     for found in receivers:
@@ -145,3 +145,61 @@ async def _ids(*receivers: list[Any], expected: list[str]) -> bool:
 
 def _mail_id(message: tuple[str, list[str], bytes]) -> str:
     return str(email.message_from_bytes(message[2])["X-QuickOn-Event-Id"])
+
+
+async def test_email_goes_over_starttls_with_auth_to_a_server_whose_ca_the_platform_trusts(
+    nats_server: NatsServer, tmp_path: Path
+) -> None:
+    url, pki = nats_server.url, make_pki(tmp_path)
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(pki.server_cert, pki.server_key)
+    monitor = monitor_service(url, f"sqlite:///{tmp_path / 'monitor.db'}", tmp_path, smtp_ca_file=pki.ca)
+    logins = {"quickon": SMTP_PASSWORD}
+    async with smtp_server(tls=server_tls, logins=logins) as (mailbox, port), running(monitor):
+        mail = {"host": "127.0.0.1", "port": port, "username": "quickon", "sender": "quickon@example.com",
+                "recipients": ["oncall@example.com"]}  # fmt: skip
+        good = await save_channel(url, sealer(tmp_path), team="team-a", target={"password": SMTP_PASSWORD},
+                                  name="mail", kind="email", email=mail)  # fmt: skip
+        bad = await save_channel(url, sealer(tmp_path), team="team-a", target={"password": "wrong"},
+                                 name="mail", kind="email", email=mail)  # fmt: skip
+        asked = {"caller": {"teams": ["team-a"]}}
+        sent = await query(url, "qc.query.monitor.test_channel", {"channel_id": good, **asked})
+        assert (sent["ok"], sent["status"]) == (True, 250), sent
+        refused = await query(url, "qc.query.monitor.test_channel", {"channel_id": bad, **asked})
+        assert refused["ok"] is False and "SMTPAuthenticationError" in refused["detail"], refused
+    assert mailbox.logins == ["quickon"]
+    ((_sender, recipients, content),) = mailbox.messages
+    assert recipients == ["oncall@example.com"] and b"Test message from QuickOn" in content
+
+
+async def test_the_delivery_log_forgets_finished_deliveries_after_its_retention_not_pending_ones(
+    nats_server: NatsServer, database_url: str, tmp_path: Path
+) -> None:
+    url = nats_server.url
+    monitor = monitor_service(url, database_url, tmp_path, log_keep_s=0.5, prune_every_s=0.2, tries=5,
+                              backoff_s=3600, backoff_max_s=3600)  # fmt: skip
+    async with receiver() as http, running(monitor):
+        live = await save_channel(url, sealer(tmp_path), team="team-a", target={"url": http.url("/hook")},
+                                  name="live", kind="webhook")  # fmt: skip
+        dead = await save_channel(url, sealer(tmp_path), team="team-a", target={"url": http.url("/down")},
+                                  name="dead", kind="webhook")  # fmt: skip
+        alert = await fire(url, team="team-a")
+
+        async def log_of(channel: str) -> list[dict[str, Any]]:
+            found = await query(
+                url, "qc.query.monitor.deliveries", {"channel_id": channel, "caller": {"is_admin": True}}
+            )
+            deliveries: list[dict[str, Any]] = found["deliveries"]
+            return deliveries
+
+        async def retried_later() -> bool:
+            return [(d["state"], d["tries"]) for d in await log_of(dead)] == [("pending", 1)]
+
+        await eventually(retried_later, what="the dead channel's first try, the next one an hour away")
+        await eventually(lambda: _ids(http.on("/hook"), expected=[alert.id]), what="the alert at the live channel")
+
+        async def forgotten() -> bool:
+            return await log_of(live) == []
+
+        await eventually(forgotten, what="the delivered alert pruned from the log")
+        assert [(d["state"], d["tries"]) for d in await log_of(dead)] == [("pending", 1)]

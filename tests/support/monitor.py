@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import json
 import os
+import ssl
 import subprocess
 import sys
 import time
@@ -22,6 +23,7 @@ from typing import Any
 
 from aiohttp import web
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 from nats.errors import TimeoutError as NatsTimeoutError
 
 from quickon_common.contracts import Event
@@ -131,6 +133,7 @@ class Mailbox:
 
     def __init__(self) -> None:
         self.messages: list[tuple[str, list[str], bytes]] = []
+        self.logins: list[str] = []
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd's name)
         self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
@@ -138,10 +141,27 @@ class Mailbox:
 
 
 @asynccontextmanager
-async def smtp_server() -> AsyncIterator[tuple[Mailbox, int]]:
-    """A real SMTP server (aiosmtpd) on a free port of 127.0.0.1."""
+async def smtp_server(
+    *, tls: ssl.SSLContext | None = None, logins: dict[str, str] | None = None
+) -> AsyncIterator[tuple[Mailbox, int]]:
+    """A real SMTP server (aiosmtpd) on a free port of 127.0.0.1; with ``tls`` it requires STARTTLS, with
+    ``logins`` (user: password) AUTH, over TLS only."""
     mailbox, port = Mailbox(), free_port()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+
+    def authenticate(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
+        known = logins or {}
+        login = data.login.decode() if isinstance(data, LoginPassword) else ""
+        ok = isinstance(data, LoginPassword) and known.get(login) == data.password.decode()
+        if ok:
+            mailbox.logins.append(login)
+        return AuthResult(success=ok, handled=False)  # refused: aiosmtpd answers 535 itself
+
+    extra: dict[str, Any] = {}
+    if tls is not None:
+        extra.update(tls_context=tls, require_starttls=True)
+    if logins is not None:
+        extra.update(authenticator=authenticate, auth_required=True, auth_require_tls=True)
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port, **extra)
     await asyncio.to_thread(controller.start)
     try:
         yield mailbox, port

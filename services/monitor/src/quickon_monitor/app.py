@@ -24,7 +24,7 @@ from .evaluator import Evaluator, utc_now
 from .migrations import MIGRATIONS
 from .notify import handlers as notify_handlers
 from .notify import queries as notify_queries
-from .notify.adapters.senders import Sender
+from .notify.adapters.senders import Sender, smtp_tls
 from .notify.delivery import DeliveryWorker
 from .notify.settings import NotifySettings
 from .scrape import config_text, prometheus_config
@@ -78,11 +78,13 @@ def build(
 def deliver_notifications(service: Service, notify: NotifySettings) -> DeliveryWorker:
     """The channels, the deliveries the consumer records for them, and the worker that sends them."""
     sealer = Sealer.platform(service.settings)
-    sender = Sender(timeout_s=notify.timeout_s, allowance=Allowance.of(service.settings.notify_allowed_hosts))
+    allowance = Allowance.of(service.settings.notify_allowed_hosts)
+    sender = Sender(timeout_s=notify.timeout_s, allowance=allowance, tls=smtp_tls(notify.smtp_ca_file))
     worker = DeliveryWorker(service.outbox, sender, sealer, notify, service.settings.public_url)
     notify_handlers.register(service, sealer=sealer, wake=worker.wake)
     notify_queries.register(service, worker=worker)
     service.runs(worker.run)
+    service.runs(worker.prune_periodically)
     return worker
 
 

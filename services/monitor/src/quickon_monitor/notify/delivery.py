@@ -18,6 +18,7 @@ import signal
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import delete
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -146,7 +147,9 @@ class DeliveryWorker:
             delivery.tries += 1
             session.add(AttemptRecord(delivery_id=delivery.id, number=delivery.tries, at=now, ok=receipt.ok,
                                       status=receipt.status, detail=receipt.detail or "-"))  # fmt: skip
-            channel = await session.get(ChannelRecord, delivery.channel_id)
+            # Locked (on PostgreSQL; SQLite's writers take turns anyway): two deliveries failing at once must
+            # not both see the channel healthy and both raise its alert.
+            channel = await session.get(ChannelRecord, delivery.channel_id, with_for_update=True)
             if receipt.ok:
                 delivery.state, delivery.finished_at = "delivered", now
             elif last or delivery.tries >= self.settings.tries:
@@ -178,6 +181,27 @@ class DeliveryWorker:
         else:
             uow.emit(AlertResolved(alert_id=alert_id, rule=CHANNEL_FAILING_RULE, severity="warning"),
                      subject=f"notification-channels/{channel.id}")  # fmt: skip
+
+    async def prune(self) -> int:
+        """Delete the deliveries finished more than ``log_keep_s`` ago, with their attempts; how many."""
+        cutoff = datetime.now(UTC) - timedelta(seconds=self.settings.log_keep_s)
+        old = select(DeliveryRecord.id).where(
+            DeliveryRecord.state != "pending", col(DeliveryRecord.finished_at) < cutoff
+        )
+        async with self.outbox.transaction() as session:
+            await session.exec(delete(AttemptRecord).where(col(AttemptRecord.delivery_id).in_(old)))
+            result = await session.exec(delete(DeliveryRecord).where(col(DeliveryRecord.id).in_(old)))
+        return int(result.rowcount)
+
+    async def prune_periodically(self) -> None:
+        """:meth:`prune` every ``prune_every_s`` until cancelled; a failure waits for the next time."""
+        while True:
+            await asyncio.sleep(self.settings.prune_every_s)
+            try:
+                if pruned := await self.prune():
+                    log.info("pruned %d deliveries from the delivery log", pruned)
+            except Exception as error:
+                log.warning("cannot prune the delivery log now: %s: %s", type(error).__name__, error)
 
     def _failpoint(self, name: str) -> None:
         if name in self._failpoints:

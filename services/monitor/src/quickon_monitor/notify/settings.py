@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import Field, field_validator, model_validator
@@ -26,6 +27,13 @@ class NotifySettings(BaseSettings):
     )  # fmt: skip
     poll_s: float = Field(default=5, gt=0, description="how often due deliveries are looked for without a wake-up")
     batch: int = Field(default=50, ge=1, le=1000, description="sends under way at once")
+    log_keep_s: float = Field(
+        default=30 * 24 * 3600, gt=0, description="how long a finished delivery stays in the delivery log"
+    )
+    prune_every_s: float = Field(default=3600, gt=0, description="how often the delivery log is pruned")
+    smtp_ca_file: Path | None = Field(
+        default=None, description="a CA to trust for SMTP servers' certificates, beside the system's (a company CA)"
+    )
     # Crash tests only: the worker stops its own process (SIGSTOP) just before a send, or just after the
     # receiver answered and before that is recorded, once per name in this list.
     failpoints: Annotated[list[str], NoDecode] = Field(default_factory=list)

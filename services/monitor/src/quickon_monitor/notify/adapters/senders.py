@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import make_msgid
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -52,12 +53,22 @@ class Receipt:
     detail: str
 
 
+def smtp_tls(ca_file: Path | None) -> ssl.SSLContext:
+    """The TLS an SMTP server's STARTTLS is checked with: the system's CAs, and ``ca_file``'s when given."""
+    context = ssl.create_default_context()
+    if ca_file is not None:
+        context.load_verify_locations(cafile=str(ca_file))
+    return context
+
+
 @dataclass(frozen=True, slots=True)
 class Sender:
-    """Sends messages within ``timeout_s``, to the addresses ``allowance`` and the public internet allow."""
+    """Sends messages within ``timeout_s``, to the addresses ``allowance`` and the public internet allow;
+    STARTTLS checks the SMTP server's certificate with ``tls``."""
 
     timeout_s: float
     allowance: Allowance
+    tls: ssl.SSLContext
 
     async def send(
         self, definition: ChannelDefinition, target: Target, message: Message, notice: dict[str, Any], *, key: str
@@ -115,7 +126,7 @@ class Sender:
         with smtplib.SMTP(email.host, email.port, timeout=self.timeout_s) as smtp:
             smtp.ehlo()
             if email.starttls:
-                smtp.starttls(context=ssl.create_default_context())
+                smtp.starttls(context=self.tls)
                 smtp.ehlo()
             if email.username:
                 smtp.login(email.username, password or "")
