@@ -155,7 +155,7 @@ async def test_email_goes_over_starttls_with_auth_to_a_server_whose_ca_the_platf
     server_tls.load_cert_chain(pki.server_cert, pki.server_key)
     monitor = monitor_service(url, f"sqlite:///{tmp_path / 'monitor.db'}", tmp_path, smtp_ca_file=pki.ca)
     logins = {"quickon": SMTP_PASSWORD}
-    async with smtp_server(tls=server_tls, logins=logins) as (mailbox, port), running(monitor):
+    async with smtp_server(tls=server_tls, logins=logins) as (mailbox, port), running(monitor, but=WITHOUT_PROMETHEUS):
         mail = {"host": "127.0.0.1", "port": port, "username": "quickon", "sender": "quickon@example.com",
                 "recipients": ["oncall@example.com"]}  # fmt: skip
         good = await save_channel(url, sealer(tmp_path), team="team-a", target={"password": SMTP_PASSWORD},
@@ -178,7 +178,7 @@ async def test_the_delivery_log_forgets_finished_deliveries_after_its_retention_
     url = nats_server.url
     monitor = monitor_service(url, database_url, tmp_path, log_keep_s=0.5, prune_every_s=0.2, tries=5,
                               backoff_s=3600, backoff_max_s=3600)  # fmt: skip
-    async with receiver() as http, running(monitor):
+    async with receiver() as http, running(monitor, but=WITHOUT_PROMETHEUS):
         live = await save_channel(url, sealer(tmp_path), team="team-a", target={"url": http.url("/hook")},
                                   name="live", kind="webhook")  # fmt: skip
         dead = await save_channel(url, sealer(tmp_path), team="team-a", target={"url": http.url("/down")},
