@@ -33,7 +33,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from console import install_all
+from console import FLEET_CLUSTER, install_all
 from quickon_monitor.settings import MonitorSettings
 from support.browser import token_of
 from support.platform import ADMIN_PASSWORD, Platform, platform
@@ -172,7 +172,7 @@ def run(quick: bool) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="qc-bench-monitor-") as work:
         env = {
             "QC_DEPLOYER_SIM_DELAY_SCALE": "0", "QC_NOTIFY_ALLOWED_HOSTS": "127.0.0.1",
-            "QC_MONITOR_EVALUATION_INTERVAL_S": str(INTERVAL_S), "QC_MONITOR_SCRAPE_INTERVAL_S": "5",
+            "QC_MONITOR_EVALUATION_INTERVAL_S": str(INTERVAL_S), "QC_MONITOR_SCRAPE_INTERVAL_S": "5", **FLEET_CLUSTER,
         }  # fmt: skip
         with platform(Path(work) / "var", timeout_s=300, **env) as running:
             token = token_of(running.url, "admin", ADMIN_PASSWORD)
