@@ -2,27 +2,24 @@
 
 Without these an operation whose request the owning service gave up on (a malformed body, a handler
 that failed every try) stayed ``pending`` for ever, and so did one whose owner never answered. The
-gateway follows ``qc.dlq.>`` with a durable consumer of its own (the dead letters are not events the
-registry decodes) and fails the operation with the dead letter's reason; and it fails any operation
-that has had no news for ``operation_deadline_s`` with the service that did not answer. Both only end
-operations still open, so repeats and several gateway replicas doing the same are harmless.
+gateway follows ``qc.dlq.>`` with a durable consumer of its own (``quickon_common.deadletters``; the
+dead letters are not events the registry decodes) and fails the operation with the dead letter's
+reason; and it fails any operation that has had no news for ``operation_deadline_s`` with the service
+that did not answer. Both only end operations still open, so repeats and several gateway replicas doing
+the same are harmless.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 from datetime import UTC, datetime, timedelta
 
 from nats.aio.msg import Msg
-from nats.errors import TimeoutError as NatsTimeoutError
-from nats.js.api import ConsumerConfig
-from nats.js.errors import NotFoundError
 from sqlmodel import col, select
 
-from quickon_common.bus import DLQ_PREFIX
+from quickon_common.deadletters import follow_dead_letters
 from quickon_common.service import Service
 
 from .models import OperationRecord
@@ -32,7 +29,6 @@ from .tracking import OWNERS, fail, owner_of
 log = logging.getLogger(__name__)
 
 DURABLE = "gateway-follow_dead_letters"
-BATCH = 100
 SWEEP_EVERY_S = 30.0  # at most; sooner for a short deadline
 
 
@@ -67,43 +63,6 @@ async def fail_lost_requests(service: Service, messages: list[Msg]) -> None:
             if record is not None and fail(record, f"the {owner} service could not take the request: {reason}"):
                 session.add(record)
                 log.warning("operation %s failed: its request was dead-lettered by %s", operation_id, owner)
-
-
-async def follow_dead_letters(service: Service) -> None:
-    """Read ``qc.dlq.>`` for ever, failing the operations of dead-lettered requests; NATS or database
-    trouble is logged and retried (unacknowledged dead letters come again)."""
-    config = ConsumerConfig(ack_wait=service.settings.consumer_ack_wait_s)
-    subscription = None
-    retry_wait = 0.1
-    try:
-        while True:
-            try:
-                if subscription is None:
-                    subscription = await service.js.pull_subscribe(
-                        f"{DLQ_PREFIX}.>", DURABLE, stream=service.settings.stream_name, config=config
-                    )
-                try:
-                    messages = await subscription.fetch(BATCH, timeout=5)
-                except (TimeoutError, NatsTimeoutError):
-                    continue
-                await fail_lost_requests(service, messages)
-                for msg in messages:  # only once the failures are committed: a crash in between reads them again
-                    await msg.ack()
-                retry_wait = 0.1
-            except asyncio.CancelledError:
-                raise
-            except Exception as error:
-                if isinstance(error, NotFoundError):
-                    subscription = None
-                log.warning("following dead letters: %s: %s; again in %.1fs", type(error).__name__, error, retry_wait)
-                await asyncio.sleep(retry_wait)
-                retry_wait = min(retry_wait * 2, 5.0)
-    finally:
-        # Unsubscribed here, not left to the connection's drain: that would wait out its timeout for a
-        # fetch nobody waits on any more, and the relay's last events would not be published at stop.
-        if subscription is not None:
-            with contextlib.suppress(Exception):
-                await subscription.unsubscribe()
 
 
 async def fail_overdue(service: Service, *, deadline_s: float) -> int:
@@ -144,7 +103,8 @@ def register(service: Service, *, deadline_s: float) -> None:
     """Run both followers in ``service`` once it is up."""
 
     async def follow_dead_letters_of_requests() -> None:
-        await follow_dead_letters(service)
+        # Failing the operations of dead-lettered requests; a crash before the ack reads them again.
+        await follow_dead_letters(service, DURABLE, lambda messages: fail_lost_requests(service, messages))
 
     async def expire_unanswered_operations() -> None:
         await expire_operations(service, deadline_s=deadline_s)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from quickon_common.deadletters import follow_dead_letters
 from quickon_common.egress import Allowance
 from quickon_common.sealing import Sealer
 from quickon_common.service import Service
@@ -19,7 +20,8 @@ from quickon_common.settings import Settings
 from . import handlers, queries, watching
 from .adapters.prometheus_client import PrometheusClient
 from .adapters.prometheus_config import PrometheusConfig, keep_applied
-from .deadletters import follow_dead_letters
+from .deadletters import DURABLE as DEAD_LETTERS_DURABLE
+from .deadletters import alert_dead_letters
 from .evaluator import Evaluator, utc_now
 from .migrations import MIGRATIONS
 from .notify import handlers as notify_handlers
@@ -65,7 +67,9 @@ def build(
             await prometheus.close()
 
     async def follow_dead_letters_for_alerts() -> None:
-        await follow_dead_letters(service, clock=clock)
+        await follow_dead_letters(
+            service, DEAD_LETTERS_DURABLE, lambda messages: alert_dead_letters(service, messages, now=clock())
+        )
 
     service.runs(evaluate_rules)
     service.runs(follow_dead_letters_for_alerts)
