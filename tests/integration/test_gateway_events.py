@@ -140,6 +140,10 @@ async def _only_durables(url: str) -> bool:
     try:
         consumers = await connection.jetstream().consumers_info("QUICKON")
         return all(c.config.durable_name for c in consumers)
+    except AttributeError:
+        # nats-server lists a consumer it is deleting at that moment as null, which nats-py cannot read:
+        # the deletion is under way, not done; ask again.
+        return False
     finally:
         await connection.close()
 
