@@ -21,7 +21,7 @@ from quickon_common.contracts.deploy import AppInstalled, AppInstallRequested, A
 from quickon_common.contracts.deploy import AppUpgradeRequested as Upgrade
 from quickon_common.natsserver import NatsServer, free_port
 from quickon_deployer.runtime.simulated import SimRuntime
-from support.bus import eventually, running, service_environment
+from support.bus import running, service_environment, wait_frozen
 from support.deployer import CATALOG, FAST, ask, finished, outcome, request
 from support.market import market_service, wait_repository
 
@@ -55,20 +55,6 @@ def start_deployer(
     }  # fmt: skip
     with open(log, "ab") as out:
         return subprocess.Popen([sys.executable, "-m", "quickon_deployer"], stdout=out, stderr=out, env=env)
-
-
-def frozen(process: subprocess.Popen[bytes]) -> bool:
-    """The process stopped itself at its failpoint (state T)."""
-    stat = Path(f"/proc/{process.pid}/stat").read_text()
-    return stat.rsplit(")", 1)[1].split()[0] == "T"
-
-
-async def wait_frozen(process: subprocess.Popen[bytes], what: str) -> None:
-    async def check() -> bool:
-        assert process.poll() is None, f"the deployer exited ({process.returncode}) before {what}"
-        return frozen(process)
-
-    await eventually(check, timeout_s=60, what=what)
 
 
 async def test_a_killed_deployer_resumes_or_compensates_every_step(

@@ -14,25 +14,11 @@ from pathlib import Path
 from nats.errors import NoRespondersError
 
 from quickon_common.natsserver import NatsServer
-from support.bus import declare_stream, eventually, query
+from support.bus import declare_stream, eventually, query, wait_frozen
 from support.monitor import fire, receiver, save_channel, sealer, signature_ok, start_monitor
 
 SECRET = "crash-secret"
 MOMENT = {"sqlite": "before_send", "postgresql": "after_send"}
-
-
-def frozen(process: subprocess.Popen[bytes]) -> bool:
-    """The process stopped itself at its failpoint (state T)."""
-    stat = Path(f"/proc/{process.pid}/stat").read_text()
-    return stat.rsplit(")", 1)[1].split()[0] == "T"
-
-
-async def wait_frozen(process: subprocess.Popen[bytes], what: str) -> None:
-    async def check() -> bool:
-        assert process.poll() is None, f"the monitor exited ({process.returncode}) before {what}"
-        return frozen(process)
-
-    await eventually(check, timeout_s=90, what=what)
 
 
 async def test_a_monitor_killed_around_a_send_delivers_once_after_restart(

@@ -5,64 +5,25 @@ node's disk filled past a threshold shows in node-exporter's numbers."""
 
 from __future__ import annotations
 
-import asyncio
-import time
 from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 
 from quickon_common.contracts.deploy import AppInstalled, AppInstallRequested
-from quickon_common.natsserver import NatsServer, free_port
-from quickon_common.prometheusserver import PrometheusServer
-from quickon_monitor.scrape import ScrapeTargets, config_text, prometheus_config
-from support.deployer import ask, finished, outcome, platform, request
+from quickon_common.natsserver import NatsServer
+from support.deployer import ask, finished, outcome, request
+from support.prometheus import promql, scraped_sim, until
 
 NS = "team-metrics"
 DISK = 100 * 2**30  # the sim nodes' default disk
 
 
-async def query(prometheus: httpx.AsyncClient, promql: str) -> list[dict[str, Any]]:
-    response = await prometheus.get("/api/v1/query", params={"query": promql})
-    assert response.status_code == 200, response.text
-    result: list[dict[str, Any]] = response.json()["data"]["result"]
-    return result
-
-
-async def until(
-    prometheus: httpx.AsyncClient, promql: str, *, what: str, timeout_s: float = 30
-) -> list[dict[str, Any]]:
-    """The query's result once it has one (Prometheus scrapes every second)."""
-    deadline = time.monotonic() + timeout_s
-    while not (result := await query(prometheus, promql)):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout_s}s waiting for {what}: {promql}")
-        await asyncio.sleep(0.2)
-    return result
-
-
 async def test_prometheus_reads_the_sim_cluster_as_a_clusters_exporters(
     nats_server: NatsServer, tmp_path: Path
 ) -> None:
-    url = nats_server.url
-    database = f"sqlite:///{tmp_path / 'deployer.db'}"
-    async with platform(url, database, tmp_path, sim_disk_scan_s=0) as deployer:
-        port = free_port()
-        config = uvicorn.Config(deployer.service.asgi(), host="127.0.0.1", port=port, log_config=None, lifespan="off")
-        server = uvicorn.Server(config)
-        serving = asyncio.create_task(server.serve())
-        prometheus_file = tmp_path / "prometheus.yml"
-        targets = ScrapeTargets(platform={"deployer": f"127.0.0.1:{port}"}, sim_cluster=f"127.0.0.1:{port}")
-        prometheus_file.write_text(config_text(prometheus_config(targets, interval_s=1)))
-        prometheus = await asyncio.to_thread(PrometheusServer(prometheus_file, tmp_path / "prometheus").start)
-        try:
-            async with httpx.AsyncClient(base_url=prometheus.url, timeout=10) as api:
-                await _install_and_watch(url, api, deployer.runtime)
-        finally:
-            await asyncio.to_thread(prometheus.stop)
-            server.should_exit = True
-            await serving
+    async with scraped_sim(nats_server.url, tmp_path) as sim:
+        await _install_and_watch(nats_server.url, sim.api, sim.deployer.runtime)
 
 
 async def _install_and_watch(url: str, api: httpx.AsyncClient, runtime: Any) -> None:
@@ -81,13 +42,13 @@ async def _install_and_watch(url: str, api: httpx.AsyncClient, runtime: Any) -> 
         api, f'kube_statefulset_status_replicas_ready{{namespace="{NS}"}} == 1', what="the app's replicas"
     )
     statefulset = ready[0]["metric"]["statefulset"]
-    pods = await query(api, f'kube_pod_status_ready{{namespace="{NS}",condition="true"}} == 1')
+    pods = await promql(api, f'kube_pod_status_ready{{namespace="{NS}",condition="true"}} == 1')
     assert len(pods) == 1
     pod = pods[0]["metric"]["pod"]
-    info = await query(api, f'kube_pod_info{{namespace="{NS}",pod="{pod}"}}')
+    info = await promql(api, f'kube_pod_info{{namespace="{NS}",pod="{pod}"}}')
     node = info[0]["metric"]["node"]
     assert info[0]["metric"]["created_by_kind"] == "StatefulSet" and node.startswith("sim-node-")
-    requested = await query(api, f'kube_pod_container_resource_requests{{namespace="{NS}",resource="memory"}}')
+    requested = await promql(api, f'kube_pod_container_resource_requests{{namespace="{NS}",resource="memory"}}')
     assert requested and float(requested[0]["value"][1]) > 0
     # cAdvisor's numbers: CPU used, as a rate of the counter, per QuickOn service (through the pods' labels).
     per_service = await until(
@@ -117,7 +78,7 @@ async def _install_and_watch(url: str, api: httpx.AsyncClient, runtime: Any) -> 
 
     # A node's disk: what the volume holds is measured, and an injected fill takes it past 90 % used.
     used = f'1 - node_filesystem_avail_bytes{{node="{node}"}} / node_filesystem_size_bytes{{node="{node}"}}'
-    assert await query(api, f"{used} > 0.9") == []
+    assert await promql(api, f"{used} > 0.9") == []
     claim = Path(runtime.cluster.status(namespace=NS, release="cache").claims[0].path)
     (claim / "dump.rdb").write_bytes(b"\1" * 2**20)
     await until(api, f'node_filesystem_avail_bytes{{node="{node}"}} <= {DISK - 2**20}', what="the volume measured")
@@ -125,7 +86,7 @@ async def _install_and_watch(url: str, api: httpx.AsyncClient, runtime: Any) -> 
     assert filled == {"node": node, "size_bytes": int(DISK * 0.95)}
     crossed = await until(api, f"{used} > 0.9", what="the node's disk past 90 %")
     assert crossed[0]["metric"]["instance"] == node  # the exporter's instance: the node, not the deployer
-    others = await query(api, f'node_filesystem_avail_bytes{{node!="{node}"}} / node_filesystem_size_bytes > 0.9')
+    others = await promql(api, f'node_filesystem_avail_bytes{{node!="{node}"}} / node_filesystem_size_bytes > 0.9')
     assert len(others) == 2, "the other nodes' disks stay empty"
 
     # Bad input changes nothing: an unknown node, a negative size.

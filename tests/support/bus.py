@@ -6,6 +6,7 @@ import asyncio
 import functools
 import json
 import re
+import subprocess
 import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -187,3 +188,19 @@ async def query(
         return answer
     finally:
         await nc.close()
+
+
+def frozen(process: subprocess.Popen[bytes]) -> bool:
+    """The process stopped itself at its failpoint (state T: a crash test's failpoint sends it SIGSTOP)."""
+    stat = Path(f"/proc/{process.pid}/stat").read_text()
+    return stat.rsplit(")", 1)[1].split()[0] == "T"
+
+
+async def wait_frozen(process: subprocess.Popen[bytes], what: str, *, timeout_s: float = 90) -> None:
+    """Wait for the process to reach its failpoint; fail at once if it exited instead."""
+
+    async def check() -> bool:
+        assert process.poll() is None, f"the process exited ({process.returncode}) before {what}"
+        return frozen(process)
+
+    await eventually(check, timeout_s=timeout_s, what=what)

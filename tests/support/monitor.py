@@ -55,15 +55,17 @@ def monitor_service(nats_url: str, database_url: str, var_dir: Path, **notify: A
 
 
 def start_monitor(
-    nats_url: str, database_url: str, var_dir: Path, log: Path, failpoints: list[str] | None = None
+    nats_url: str, database_url: str, var_dir: Path, log: Path, failpoints: list[str] | None = None, **monitor: Any
 ) -> subprocess.Popen[bytes]:
-    """The monitor as a process of its own (for crash tests)."""
+    """The monitor as a process of its own (for crash tests); ``monitor`` sets its QC_MONITOR_* settings
+    (by default it asks a Prometheus nobody answers at)."""
     env = {
         **os.environ, **service_environment("monitor", nats_url=nats_url), "QC_VAR_DIR": str(var_dir),
         "QC_MONITOR_DATABASE_URL": database_url, "QC_MONITOR_HTTP_PORT": str(free_port()),
         "QC_MONITOR_PROMETHEUS_URL": f"http://127.0.0.1:{free_port()}",
         **{f"QC_MONITOR_NOTIFY_{k.upper()}": str(v) for k, v in FAST.items()},
         "QC_MONITOR_NOTIFY_FAILPOINTS": ",".join(failpoints or []),
+        **{f"QC_MONITOR_{k.upper()}": str(v) for k, v in monitor.items()},
     }  # fmt: skip
     with open(log, "ab") as out:
         return subprocess.Popen([sys.executable, "-m", "quickon_monitor"], stdout=out, stderr=out, env=env)

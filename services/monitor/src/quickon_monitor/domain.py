@@ -131,6 +131,13 @@ def alert_labels(
     return labels
 
 
+def owner(labels: Mapping[str, str], *, team: str | None, namespaces: Mapping[str, str]) -> str | None:
+    """The team an alert belongs to, whose channels are told and whose members see it: its rule's team; for a
+    platform rule, the team that owns the namespace its labels name (a team's crash-looping app is that team's
+    news, as Alertmanager routes by namespace); else the platform's (nodes, platform components)."""
+    return team if team is not None else namespaces.get(labels.get("namespace", ""))
+
+
 def in_scope(labels: Mapping[str, str], *, team: str | None, namespaces: Mapping[str, str]) -> bool:
     """Whether a series may give an alert to ``team``'s rule: a team's rule sees only its namespaces' series
     (``namespaces``: namespace -> owning team); the platform's sees every series."""

@@ -16,7 +16,7 @@ import signal
 import socket
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from prometheus_client import Histogram
@@ -186,7 +186,10 @@ class Evaluator:
             assert state is not None
             text = domain.summary(spec.summary, labels=labels, value=sample.value)
             if record is None:
-                record = new_alert(facts, fingerprint=key, labels=labels, value=sample.value, summary=text, now=now)
+                team = domain.owner(labels, team=rule.team, namespaces=namespaces)
+                record = new_alert(
+                    replace(facts, team=team), fingerprint=key, labels=labels, value=sample.value, summary=text, now=now
+                )
                 active[key] = record
             record.state, record.value, record.summary = state.state, sample.value, text
             record.last_true_at, record.fired_at = now, state.fired_at

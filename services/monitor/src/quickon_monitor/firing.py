@@ -5,12 +5,13 @@ passes quietly (behaviour), when an event clears them, or when Alertmanager says
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from quickon_common.outbox import UnitOfWork
 
 from . import domain
-from .alerts import RuleFacts, active_alert, active_silences, announce, new_alert, resolve
+from .alerts import RuleFacts, active_alert, active_silences, announce, new_alert, resolve, team_namespaces
 
 
 async def fire(
@@ -31,7 +32,9 @@ async def fire(
     record = await active_alert(uow.session, key)
     new = record is None
     if record is None:
-        record = new_alert(facts, fingerprint=key, labels=labels, value=value, summary=text, now=now)
+        team = domain.owner(labels, team=facts.team, namespaces=await team_namespaces(uow.session))
+        owned = replace(facts, team=team)
+        record = new_alert(owned, fingerprint=key, labels=labels, value=value, summary=text, now=now)
         record.state, record.fired_at = "firing", now
     record.value, record.summary, record.last_true_at = value, text, now
     record.hold_until = now + timedelta(seconds=hold_s) if hold_s else None

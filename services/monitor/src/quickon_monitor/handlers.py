@@ -33,7 +33,7 @@ from quickon_common.outbox import UnitOfWork
 from quickon_common.service import Service
 
 from .adapters.prometheus_client import PrometheusClient, PrometheusUnavailable, QueryRejected
-from .alerts import ACTIVE, RuleFacts, resolve, team_namespaces
+from .alerts import ACTIVE, RuleFacts, resolve
 from .firing import clear, fire
 from .models import AlertRecord, RuleRecord, SilenceRecord
 
@@ -162,7 +162,6 @@ def register(service: Service, *, prometheus: PrometheusClient, clock: Callable[
         """An outside Alertmanager's alerts become QuickOn's: fired, or resolved, by their fingerprint. An alert
         labelled with a namespace a team owns is that team's; any other is the platform's."""
         uow, now = handling.uow, clock()
-        owners = await team_namespaces(uow.session)
         fired = resolved = 0
         for alert in event.alerts:
             key = "am:" + (
@@ -174,7 +173,7 @@ def register(service: Service, *, prometheus: PrometheusClient, clock: Callable[
             severity = alert.labels.get("severity", "warning")
             name = alert.labels.get("alertname", "ExternalAlert")[:255]
             facts = RuleFacts(
-                rule_id=None, name=name, team=owners.get(alert.labels.get("namespace", "")), origin="alertmanager",
+                rule_id=None, name=name, team=None, origin="alertmanager",  # the team: the namespace's owner
                 severity=severity if severity in get_args(Severity) else "warning",  # type: ignore[arg-type]
             )  # fmt: skip
             text = alert.annotations.get("summary") or alert.annotations.get("description") or name

@@ -1,0 +1,70 @@
+"""A real Prometheus (Debian's, on a free port, scraping every second) reading a real deployer on the sim
+runtime through the configuration the monitor writes: what the tests of metrics, alerts and health-gated
+upgrades stand on."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+
+from quickon_common.natsserver import free_port
+from quickon_common.prometheusserver import PrometheusServer
+from quickon_deployer.app import DeployerParts
+from quickon_monitor.scrape import ScrapeTargets, config_text, prometheus_config
+from support.deployer import platform
+
+
+@dataclass
+class ScrapedSim:
+    deployer: DeployerParts
+    prometheus: PrometheusServer
+    api: httpx.AsyncClient  # Prometheus' HTTP API
+
+
+@asynccontextmanager
+async def scraped_sim(nats_url: str, var_dir: Path, **deployer: Any) -> AsyncIterator[ScrapedSim]:
+    """The market and the deployer (sim, on its own SQLite file), the deployer's HTTP pages served on a free
+    port, and Prometheus scraping them every second as the platform's configuration says."""
+    database = f"sqlite:///{var_dir / 'deployer.db'}"
+    async with platform(nats_url, database, var_dir, **{"sim_disk_scan_s": 0, **deployer}) as parts:
+        port = free_port()
+        config = uvicorn.Config(parts.service.asgi(), host="127.0.0.1", port=port, log_config=None, lifespan="off")
+        server = uvicorn.Server(config)
+        serving = asyncio.create_task(server.serve())
+        prometheus_file = var_dir / "prometheus.yml"
+        targets = ScrapeTargets(platform={"deployer": f"127.0.0.1:{port}"}, sim_cluster=f"127.0.0.1:{port}")
+        prometheus_file.write_text(config_text(prometheus_config(targets, interval_s=1)))
+        prometheus = await asyncio.to_thread(PrometheusServer(prometheus_file, var_dir / "prometheus").start)
+        try:
+            async with httpx.AsyncClient(base_url=prometheus.url, timeout=10) as api:
+                yield ScrapedSim(parts, prometheus, api)
+        finally:
+            await asyncio.to_thread(prometheus.stop)
+            server.should_exit = True
+            await serving
+
+
+async def promql(api: httpx.AsyncClient, query: str) -> list[dict[str, Any]]:
+    """An instant query's result."""
+    response = await api.get("/api/v1/query", params={"query": query})
+    assert response.status_code == 200, response.text
+    result: list[dict[str, Any]] = response.json()["data"]["result"]
+    return result
+
+
+async def until(api: httpx.AsyncClient, query: str, *, what: str, timeout_s: float = 30) -> list[dict[str, Any]]:
+    """The query's result once it has one (Prometheus scrapes every second)."""
+    deadline = time.monotonic() + timeout_s
+    while not (result := await promql(api, query)):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout_s}s waiting for {what}: {query}")
+        await asyncio.sleep(0.2)
+    return result
