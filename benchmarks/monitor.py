@@ -72,6 +72,17 @@ class Receiver:
     def latencies_ms(self) -> list[float]:
         return [(got - datetime.fromisoformat(sent).timestamp()) * 1000 for got, sent in self.arrived.values()]
 
+    def stages_ms(self, owed_at: dict[str, str]) -> tuple[list[float], list[float]]:
+        """Each delivery's two halves: from the alert's event to the delivery owed (the relay, the bus and the
+        monitor's notify consumer), and from owed to received (the delivery worker and the send)."""
+        owed, sent = [], []
+        for event_id, (got, fired) in self.arrived.items():
+            if event_id in owed_at:
+                at = datetime.fromisoformat(owed_at[event_id]).timestamp()
+                owed.append((at - datetime.fromisoformat(fired).timestamp()) * 1000)
+                sent.append((got - at) * 1000)
+        return sorted(owed), sorted(sent)
+
 
 def rule_specs(count: int, firing: int) -> list[dict[str, Any]]:
     """``count`` distinct rules over the cluster's series, ``firing`` of which fire one alert each."""
@@ -130,6 +141,20 @@ def monitor_rounds(running: Platform) -> tuple[float, float]:
     return found.get("sum", 0.0), found.get("count", 0.0)
 
 
+async def owed_times(running: Platform, token: str) -> dict[str, str]:
+    """When each delivery of the benchmark's channel was owed (its record created), by event id."""
+    async with httpx.AsyncClient(base_url=running.url, headers={"Authorization": f"Bearer {token}"}) as http:
+        channels = (await http.get("/api/v1/notification-channels")).json()["channels"]
+        (bench,) = [c["channel_id"] for c in channels if c["definition"]["name"] == "bench"]
+        found = await http.get(f"/api/v1/notification-channels/{bench}/deliveries", params={"limit": 500})
+    return {d["event_id"]: d["created_at"] for d in found.json()["deliveries"]}
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
 async def enabled_queries(running: Platform, token: str) -> list[str]:
     """The PromQL of every enabled Prometheus rule, as the monitor renders it (the rules' ``query``)."""
     async with httpx.AsyncClient(base_url=running.url, headers={"Authorization": f"Bearer {token}"}) as http:
@@ -183,6 +208,7 @@ def run(quick: bool) -> dict[str, Any]:
             print(f"  installed in {time.monotonic() - started:.0f} s; adding {rules} rules and a webhook", flush=True)
             asyncio.run(set_up(running, token, receiver, rule_specs(rules, firing)))
             wait(lambda: len(receiver.arrived) >= firing, f"{firing} alerts at the webhook", 180)
+            owed, sent = receiver.stages_ms(asyncio.run(owed_times(running, token)))
             queries = asyncio.run(enabled_queries(running, token))
             print(f"  {len(receiver.arrived)} alerts delivered; {len(queries)} Prometheus rules", flush=True)
 
@@ -194,10 +220,13 @@ def run(quick: bool) -> dict[str, Any]:
             floors = [asyncio.run(floor_round(prometheus, queries, concurrency)) for _ in range(rounds)]
             floor_s = statistics.median(floors)
     latencies = sorted(receiver.latencies_ms())
-    p99 = latencies[min(len(latencies) - 1, round(0.99 * (len(latencies) - 1)))]
+    p99 = percentile(latencies, 0.99)
     print(f"  rounds: {round_s * 1000:.0f} ms each (mean of {after[1] - before[1]:.0f}); the same "
           f"{len(queries)} queries straight to Prometheus: {floor_s * 1000:.0f} ms (median of {rounds})")  # fmt: skip
     print(f"  webhook: {len(latencies)} alerts, p50 {statistics.median(latencies):.0f} ms, p99 {p99:.0f} ms")
+    for stage, values in (("event to delivery owed", owed), ("owed to received", sent)):
+        if values:
+            print(f"    {stage}: p50 {statistics.median(values):.0f} ms, p99 {percentile(values, 0.99):.0f} ms")
     return {
         "services": services, "rules": len(queries), "round_s": round(round_s, 3), "floor_s": round(floor_s, 3),
         "round_ratio": round(round_s / floor_s, 2), "notify_p99_ms": round(p99, 1),

@@ -123,6 +123,54 @@ def test_a_team_rule_sees_only_its_namespaces() -> None:
     assert domain.in_scope({"namespace": "blue"}, team=None, namespaces=owners)
 
 
+def test_an_alert_of_a_platform_rule_belongs_to_the_team_owning_its_namespace() -> None:
+    owners = {"shop": "team-a"}
+    assert domain.owner({"namespace": "shop", "pod": "web-0"}, team=None, namespaces=owners) == "team-a"
+    assert domain.owner({"node": "sim-node-1"}, team=None, namespaces=owners) is None  # a node: the platform's
+    assert domain.owner({"namespace": "elsewhere"}, team=None, namespaces=owners) is None
+    assert domain.owner({"namespace": "shop"}, team="team-b", namespaces=owners) == "team-b"  # its rule's team
+
+
+@pytest.mark.parametrize(
+    ("query", "base", "op", "threshold"),
+    [
+        ('up{job=~"quickon-.+"} == 0', 'up{job=~"quickon-.+"}', "==", 0.0),
+        ("sum by (ns) (rate(x[5m])) > 85", "sum by (ns) (rate(x[5m]))", ">", 85.0),
+        ('100 * (1 - a{fstype!~"tmpfs"} / b) >= 2e3', '100 * (1 - a{fstype!~"tmpfs"} / b)', ">=", 2000.0),
+        ('x{l="> 3 and"} < -1', 'x{l="> 3 and"}', "<", -1.0),  # what is quoted or bracketed is not looked at
+        ("(a > 1) != 0.5", "(a > 1)", "!=", 0.5),
+    ],
+)
+def test_a_trailing_comparison_with_a_number_is_split_from_its_base(
+    query: str, base: str, op: str, threshold: float
+) -> None:
+    assert promql.condition(query) == promql.Condition(base, op, threshold)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "a > 1 and b > 2",  # and/or/unless bind looser than the comparison
+        "a > 1 or b",
+        "a > 1 unless b",
+        "a > bool 1",  # bool: 0 or 1 for every series, not a filter
+        "a > 1 + 2",  # the right side is an expression
+        "a > b",
+        "5 < a",
+        "sum(a)",
+    ],
+)
+def test_a_query_whose_last_operation_is_not_a_plain_threshold_is_kept_whole(query: str) -> None:
+    assert promql.condition(query) == promql.Condition(query)
+
+
+def test_a_condition_compares_as_prometheus_does() -> None:
+    over = promql.Condition("a", ">", 85)
+    assert over.holds(90) and not over.holds(85) and not over.holds(float("nan"))
+    assert promql.Condition("a").holds(float("nan"))  # not split: what Prometheus returned holds
+    assert promql.Condition("a", "!=", 1).holds(float("nan"))
+
+
 def test_working_hours_and_windows() -> None:
     monday_noon = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
     assert not outside_working_hours(monday_noon, start_hour=8, end_hour=19, timezone="UTC")

@@ -95,9 +95,8 @@ class Evaluator:
             async with self.service.db.read_session() as session:
                 query = select(RuleRecord).where(RuleRecord.enabled == True, RuleRecord.kind == "prometheus")  # noqa: E712
                 rules = list((await session.exec(query)).all())
-            answers = await asyncio.gather(*(self._ask(rule) for rule in rules))
-            results = dict(zip((r.id for r in rules), answers, strict=True))
-            unreachable = [a for a in answers if isinstance(a, PrometheusUnavailable)]
+            results = await self._ask_all(rules)
+            unreachable = [a for a in results.values() if isinstance(a, PrometheusUnavailable)]
             self.service.checks["prometheus"] = (
                 str(unreachable[0]) if unreachable and len(unreachable) == len(rules) else None
             )
@@ -108,11 +107,30 @@ class Evaluator:
             os.kill(os.getpid(), signal.SIGSTOP)
         return report
 
-    async def _ask(self, rule: RuleRecord) -> list[Sample] | Exception:
+    async def _ask_all(self, rules: list[RuleRecord]) -> dict[str, list[Sample] | Exception]:
+        """Each rule's samples (or why there are none): one query per distinct base, thresholds compared here."""
+        conditions: dict[str, promql.Condition | ValueError] = {}
+        for rule in rules:
+            try:
+                conditions[rule.id] = promql.condition(promql.render(RuleSpec.model_validate(rule.spec)))
+            except ValueError as error:
+                conditions[rule.id] = error
+        bases = sorted({c.base for c in conditions.values() if isinstance(c, promql.Condition)})
+        answers = dict(zip(bases, await asyncio.gather(*(self._ask(base) for base in bases)), strict=True))
+        results: dict[str, list[Sample] | Exception] = {}
+        for rule_id, found in conditions.items():
+            if isinstance(found, ValueError):
+                results[rule_id] = found
+                continue
+            answer = answers[found.base]
+            results[rule_id] = answer if isinstance(answer, Exception) else [a for a in answer if found.holds(a.value)]
+        return results
+
+    async def _ask(self, query: str) -> list[Sample] | Exception:
         async with self._limit:
             try:
-                return await self.prometheus.query(promql.render(RuleSpec.model_validate(rule.spec)))
-            except (PrometheusUnavailable, QueryRejected, ValueError) as error:
+                return await self.prometheus.query(query)
+            except (PrometheusUnavailable, QueryRejected) as error:
                 return error
 
     async def _apply(
