@@ -44,6 +44,13 @@ GOALS = {"round_s": 0.10 * GOAL_INTERVAL_S, "round_ratio": 1.5, "notify_p99_ms":
 ROUND_SUM = re.compile(r"^quickon_monitor_round_seconds_(sum|count) ([0-9.e+-]+)$", re.MULTILINE)
 
 
+class Listener(ThreadingHTTPServer):
+    # Python's socketserver listens with a backlog of 5: a burst of 20 deliveries overflowed it, and the
+    # refused connections came back after TCP's one-second retry (a receiver's fault, not the sender's).
+    # A web server's is hundreds (nginx: 511).
+    request_queue_size = 511
+
+
 class Receiver:
     """A webhook receiver on 127.0.0.1 that notes when each event arrived."""
 
@@ -62,7 +69,7 @@ class Receiver:
             def log_message(self, *_args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = Listener(("127.0.0.1", 0), Handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     @property
