@@ -167,8 +167,9 @@ def test_a_service_lives_its_whole_life_through_qc(logged_in: Platform) -> None:
     assert {"changelog", "breaking", "values_diff", "manifest_diff"} <= as_json.keys()
     assert service(platform, "git")["version"] == "1.0.0", "a preview changes nothing"
 
-    upgraded = ok(platform, "upgrade", "git", "--version", "1.1.0", *WAIT)
+    upgraded = ok(platform, "upgrade", "git", "--version", "1.1.0", "--soak", "1", *WAIT)  # its alerts watched 1 s
     assert "upgrade of git succeeded" in upgraded.out
+    assert "  soak: completed" in upgraded.out
     status = service(platform, "git")
     assert (status["status"], status["version"], status["revision"]) == ("running", "1.1.0", 2)
     assert status["values"]["gitea"]["appName"] == "Our Git", "the upgrade kept the values"

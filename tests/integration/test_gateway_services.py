@@ -163,6 +163,33 @@ async def test_an_upgrade_that_names_no_version_goes_to_the_newest_stable_one(
         assert refused.status_code == 404 and "nope" in refused.json()["detail"]
 
 
+async def test_an_upgrade_soaks_when_asked_and_a_bad_soak_is_refused(nats_server: NatsServer, tmp_path: Path) -> None:
+    async with stack(nats_server.url, f"sqlite:///{tmp_path / 'qc.db'}", tmp_path) as s:
+        http = s.http
+        await succeeded(
+            http, await http.post("/api/v1/services", json={"name": "git", "app": "gitea", "version": "1.0.0"})
+        )
+        for bad, says in (
+            (-1, "greater than or equal to 0"), (3601, "less than or equal to 3600"), ("an hour", "valid integer"),
+            (1.5, "valid integer"),
+        ):  # fmt: skip
+            refused = await http.post("/api/v1/services/git/upgrade", json={"version": "1.1.0", "soak_seconds": bad})
+            assert refused.status_code == 422, refused.text
+            assert refused.headers["content-type"] == "application/problem+json"
+            assert [e["field"] for e in refused.json()["errors"]] == ["body.soak_seconds"]
+            assert "soak_seconds" in refused.json()["detail"] and says in refused.json()["detail"]
+        operations = (await http.get("/api/v1/operations", params={"service": "git"})).json()["operations"]
+        assert [o["kind"] for o in operations] == ["install"]  # nothing was asked of the deployer
+        assert (await http.get("/api/v1/services/git")).json()["version"] == "1.0.0"
+
+        # No monitor here, so no alert: the upgrade completes once its soak is over, which its steps show.
+        upgraded = await succeeded(
+            http, await http.post("/api/v1/services/git/upgrade", json={"version": "1.1.0", "soak_seconds": 1})
+        )
+        assert steps(upgraded)[-2:] == [("soak", "started"), ("soak", "completed")]
+        assert upgraded["result"]["to_version"] == "1.1.0"
+
+
 async def test_a_values_key_the_chart_does_not_know_is_warned_of_and_the_install_proceeds(
     nats_server: NatsServer, database_url: str, tmp_path: Path
 ) -> None:

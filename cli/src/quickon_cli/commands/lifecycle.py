@@ -115,6 +115,8 @@ def upgrade(ctx: Context) -> int:
         body["backup_first"] = False
     if ctx.args.restore_data_on_failure:
         body["restore_data_on_failure"] = True
+    if ctx.args.soak is not None:
+        body["soak_seconds"] = ctx.args.soak
     if ctx.args.version:
         body["version"] = ctx.args.version
     path = f"/api/v1/services/{ctx.args.name}/upgrade"
@@ -165,6 +167,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser], comm
     parser.add_argument(
         "--restore-data-on-failure", action="store_true",
         help="if the upgrade fails and is rolled back, bring the data back from its backup too",
+    )  # fmt: skip
+    parser.add_argument(
+        "--soak", type=int, metavar="SECONDS",
+        help="once the new version is ready, watch the service's alerts this long (up to 3600); "
+        "one that fires rolls the upgrade back",
     )  # fmt: skip
     shared.add_namespace(parser)
     shared.add_values(parser)

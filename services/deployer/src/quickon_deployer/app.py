@@ -20,6 +20,7 @@ from .runtime.choice import create_runtime, watch_runtime
 from .runtime.simulated import SimRuntime
 from .saga import SagaRunner
 from .settings import DeployerSettings
+from .soak import Soak
 from .steps import Steps
 from .watcher import StatusWatcher
 
@@ -48,11 +49,12 @@ def build(settings: Settings | None = None, deployer: DeployerSettings | None = 
 
     steps = Steps(runtime=runtime, market=market, sealer=sealer, outbox=service.outbox, settings=deployer)
     pre_upgrade = PreUpgradeBackup(service, service.outbox, steps)
+    soak = Soak(service, steps)
     runner = SagaRunner(
         service.outbox,
-        build_sagas(steps, pre_upgrade=pre_upgrade.step, restore_data=pre_upgrade.restore_data)
+        build_sagas(steps, pre_upgrade=pre_upgrade.step, restore_data=pre_upgrade.restore_data, soak=soak.step)
         if deployer.pre_upgrade_backup
-        else build_sagas(steps),  # no backup service: the upgrade's steps as they were
+        else build_sagas(steps, soak=soak.step),  # no backup service: the upgrade's steps but the backup
         compensation_s=deployer.operation_deadline_s,
         parallel=deployer.parallel_operations,
         failpoints=deployer.failpoints,

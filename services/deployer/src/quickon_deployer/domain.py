@@ -1,11 +1,11 @@
 """The deployer's pure rules (no I/O): valid names, deadlines, the revision a rollback goes back to,
 the status a release's health means, the volumes a release's objects claim, and the ids and subjects of
-what it asks and tells."""
+what it asks and tells, and which alerts are about a release."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 from quickon_common.names import RELEASE_NAME_MAX, is_dns_label
@@ -124,3 +124,23 @@ def claims_of(manifests: Iterable[Mapping[str, Any]]) -> list[str]:
                 if claim := (template.get("metadata") or {}).get("name"):
                     claims.update(f"{claim}-{name}-{ordinal}" for ordinal in range(count))
     return sorted(claims)
+
+
+# Labels that name the release an alert's series came from: kube-state-metrics' kube_pod_labels spelling of
+# app.kubernetes.io/instance (Helm charts set it to the release), and the label itself as a scrape relabels it.
+INSTANCE_LABELS = ("label_app_kubernetes_io_instance", "app_kubernetes_io_instance")
+
+
+def alert_about(
+    *, labels: Mapping[str, str], service: str | None, namespace: str, release: str, release_namespace: str,
+    pods: Collection[str],
+) -> bool:  # fmt: skip
+    """Whether an alert (its ``labels``, and the ``service`` and ``namespace`` the monitor gave it) is about
+    the release ``release`` of ``release_namespace``, whose pods are ``pods``: in its namespace, and naming the
+    release (as the alert's service, or its instance label) or one of its pods. Pod names alone are not
+    compared by prefix: ``cache-2-0`` is not a pod of ``cache``."""
+    if labels.get("namespace", namespace) != release_namespace:
+        return False
+    if release in {service, labels.get("service"), *(labels.get(name) for name in INSTANCE_LABELS)}:
+        return True
+    return labels.get("pod") in pods

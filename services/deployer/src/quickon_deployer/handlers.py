@@ -84,9 +84,10 @@ def register(
     """Wire one consumer per operation request into ``service``."""
     platform_namespace = service.settings.platform_namespace
 
-    def deadline(kind: str) -> datetime:
+    def deadline(kind: str, plan: Plan) -> datetime:
         seconds = {"install": settings.install_deadline_s, "upgrade": settings.upgrade_deadline_s}
-        return datetime.now(UTC) + timedelta(seconds=seconds.get(kind, settings.operation_deadline_s))
+        soak = plan.soak_s if isinstance(plan, UpgradePlan) else 0  # the soak's window comes on top
+        return datetime.now(UTC) + timedelta(seconds=seconds.get(kind, settings.operation_deadline_s) + soak)
 
     def user_values(event: ValuesChange) -> dict[str, Any]:
         try:
@@ -165,7 +166,7 @@ def register(
                 app=record.app, repository=record.repository, wanted_version=event.version or record.version,
                 previous_version=record.version, previous_revision=record.revision, previous_status=record.status,
                 backup_first=await backup_first(event, record, uow),
-                restore_data=event.restore_data_on_failure, **chosen,
+                restore_data=event.restore_data_on_failure, soak_s=event.soak_seconds, **chosen,
             )  # fmt: skip
         if kind == "rollback":
             found = await uow.session.exec(select(RevisionRecord).where(RevisionRecord.service_id == record.id))
@@ -226,8 +227,8 @@ def register(
             uow.session.add(record)
             op = OperationRecord(
                 id=op_id, service_id=record.id, namespace=event.namespace, service=event.service, kind=kind,
-                state="running", plan=plan.model_dump(mode="json"), deadline=deadline(kind), cause=cause_of(envelope),
-                created_at=now,
+                state="running", plan=plan.model_dump(mode="json"), deadline=deadline(kind, plan),
+                cause=cause_of(envelope), created_at=now,
             )  # fmt: skip
             runner.begin(uow, op)
             uow.session.add(op)

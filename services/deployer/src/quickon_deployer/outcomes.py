@@ -35,6 +35,7 @@ from .models import RevisionRecord, ServiceRecord
 from .plans import DeployPlan, InstallPlan, RollbackPlan, ScalePlan, UninstallPlan, UpgradePlan
 from .runtime.base import Health
 from .saga import Run, Saga, Step
+from .soak import forget_alerts
 from .steps import Steps
 
 
@@ -71,10 +72,12 @@ async def _forget(uow: UnitOfWork, service: ServiceRecord) -> None:
     await uow.session.delete(service)
 
 
-def build_sagas(steps: Steps, *, pre_upgrade: Step | None = None, restore_data: Step | None = None) -> dict[str, Saga]:
+def build_sagas(
+    steps: Steps, *, pre_upgrade: Step | None = None, restore_data: Step | None = None, soak: Step | None = None
+) -> dict[str, Saga]:
     """Every operation's saga, from the shared steps; ``pre_upgrade`` (the backup an upgrade waits for
-    unless it opted out) comes first in the upgrade, ``restore_data`` (its data back, when asked) last in
-    the undoing of a failed one."""
+    unless it opted out) comes first in the upgrade, ``soak`` (its alerts watched, when asked) last, and
+    ``restore_data`` (its data back, when asked) last in the undoing of a failed one."""
 
     async def deployed(uow: UnitOfWork, service: ServiceRecord, plan: DeployPlan) -> None:
         """The service runs what an install or upgrade deployed."""
@@ -104,6 +107,7 @@ def build_sagas(steps: Steps, *, pre_upgrade: Step | None = None, restore_data: 
         assert service is not None
         plan: UpgradePlan = run.plan
         await deployed(uow, service, plan)
+        await forget_alerts(uow.session, run.record.id)
         _emit(
             uow, run,
             AppUpgraded(**_ids(run), from_version=plan.previous_version, to_version=service.version,
@@ -127,7 +131,11 @@ def build_sagas(steps: Steps, *, pre_upgrade: Step | None = None, restore_data: 
             set_status(uow, service, "failed", reason)
         else:  # refused before anything changed
             set_status(uow, service, plan.previous_status, service.status_reason)
-        event = AppUpgradeFailed(**_ids(run), reason=reason, step=run.failed_step, rolled_back=rolled_back is not None)
+        await forget_alerts(uow.session, run.record.id)
+        event = AppUpgradeFailed(
+            **_ids(run), reason=reason, step=run.failed_step, rolled_back=rolled_back is not None,
+            alert=plan.soak_alert, alert_id=plan.soak_alert_id,
+        )  # fmt: skip
         _emit(uow, run, event)
 
     async def rolled_back(run: Run, uow: UnitOfWork, service: ServiceRecord | None) -> None:
@@ -180,7 +188,8 @@ def build_sagas(steps: Steps, *, pre_upgrade: Step | None = None, restore_data: 
             fail=install_failed, repeatable=repeatable, early=s.ask_early,
         ),
         "upgrade": Saga(
-            plan=UpgradePlan, steps=((("backup", pre_upgrade),) if pre_upgrade else ()) + deploy, finish=upgraded,
+            plan=UpgradePlan, steps=((("backup", pre_upgrade),) if pre_upgrade else ()) + deploy
+            + ((("soak", soak),) if soak else ()), finish=upgraded,
             compensation=(("undo_upgrade", s.undo_upgrade), ("wait_rollback", s.wait_rollback))
             + ((("restore_data", restore_data),) if restore_data else ()),
             fail=upgrade_failed, repeatable=repeatable,

@@ -43,6 +43,10 @@ class UpgradePlan(DeployPlan):
     backup_location: str | None = None
     rolled_back_revision: int | None = None  # the revision the failed upgrade was rolled back as
     data_restored: bool = False
+    # The soak: how long the ready revision's alerts are watched, and the alert that failed it.
+    soak_s: int = 0
+    soak_alert: str | None = None
+    soak_alert_id: str | None = None
 
 
 class RollbackPlan(Plan):

@@ -9,6 +9,9 @@ from pydantic import Field
 from .base import secret
 from .common import Failure, OperationEvent, Success
 
+# The longest soak an upgrade may ask for: an hour of watching alerts before it counts as done.
+SOAK_MAX_S = 3600
+
 ServiceStatus = Literal[
     "installing", "running", "degraded", "stopped", "upgrading", "rolling_back", "failed", "uninstalling"
 ]
@@ -68,6 +71,11 @@ class AppUpgradeRequested(ValuesChange):
     backup_first: bool = True
     # With backup_first: if the upgrade fails and is rolled back, the data comes back from that backup too.
     restore_data_on_failure: bool = False
+    soak_seconds: int = Field(
+        default=0, ge=0, le=SOAK_MAX_S,
+        description="once the new revision is ready, watch the service's alerts this long; one that fires "
+        "rolls the upgrade back (0: no soak)",
+    )  # fmt: skip
 
 
 class AppUpgradeStarted(ServiceEvent):
@@ -86,6 +94,8 @@ class AppUpgraded(ServiceEvent, Success):
 class AppUpgradeFailed(ServiceEvent, Failure):
     subject = "qc.deploy.upgrade.failed"
     rolled_back: bool = False
+    alert: str | None = Field(default=None, description="the rule of the alert that failed the soak, if one did")
+    alert_id: str | None = Field(default=None, description="that alert's id (GET /api/v1/alerts/{id})")
 
 
 class AppRollbackRequested(ServiceEvent):

@@ -12,9 +12,10 @@ from quickon_common.migrations import Migrations
 
 from ..models import OperationRecord, RevisionRecord, ServiceRecord
 from ..pre_upgrade import BackupOutcomeRecord
+from ..soak import SoakAlertRecord
 
 MIGRATIONS = Migrations(
     service="deployer",
     folder=Path(__file__).parent,
-    models=(ServiceRecord, RevisionRecord, OperationRecord, BackupOutcomeRecord),
+    models=(ServiceRecord, RevisionRecord, OperationRecord, BackupOutcomeRecord, SoakAlertRecord),
 )

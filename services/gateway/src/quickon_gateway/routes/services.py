@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
 from quickon_common.contracts.deploy import (
+    SOAK_MAX_S,
     AppInstallRequested,
     AppRollbackRequested,
     AppUninstallRequested,
@@ -73,6 +74,11 @@ class UpgradeRequest(Strict):
     restore_data_on_failure: bool = Field(
         default=False, description="if the upgrade fails and is rolled back, bring the data back from that backup too"
     )
+    soak_seconds: int = Field(
+        default=0, ge=0, le=SOAK_MAX_S,
+        description=f"health-gated: once the new revision is ready, watch the service's alerts this long (at most "
+        f"{SOAK_MAX_S}); one that fires rolls the upgrade back, naming it. 0: no soak",
+    )  # fmt: skip
 
 
 class RollbackRequest(Strict):
@@ -287,7 +293,8 @@ def _upgrade_event(
     return AppUpgradeRequested(
         service=name, namespace=namespace, reuse_values=request.reuse_values, values=sealed.values,
         sealed_values=sealed.sealed, secret_paths=sealed.secret_paths, backup_first=request.backup_first,
-        restore_data_on_failure=request.restore_data_on_failure, **{"version": request.version, **pins},
+        restore_data_on_failure=request.restore_data_on_failure, soak_seconds=request.soak_seconds,
+        **{"version": request.version, **pins},
     )  # fmt: skip
 
 
