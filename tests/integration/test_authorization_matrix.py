@@ -123,6 +123,8 @@ EXPECTED: dict[str, str] = {
     "DELETE /api/v1/notification-channels/{channel_id}": ADMIN,
     "POST /api/v1/notification-channels/{channel_id}/test": ADMIN,
     "GET /api/v1/notification-channels/{channel_id}/deliveries": VIEWER,
+    "GET /api/v1/metrics/series": ANY,  # filtered: the services' series (every one, for platform admins)
+    "GET /api/v1/metrics/query": VIEWER,  # of the namespace's team; the platform's series and PromQL: admins
 }
 
 # The callers: their role in red (the "own" team), in blue, and whether they are platform admins.
@@ -187,6 +189,8 @@ def request_for(
     options: dict[str, Any] = {"params": dict(QUERY.get(route, {}))}
     if "/services/{name}" in template:
         options["params"]["namespace"] = team
+    if route == "GET /api/v1/metrics/query":  # decided on the namespace (no Prometheus here: allowed is a 503)
+        options["params"].update(series="service_cpu", service="cache", namespace=team)
     if route == "POST /api/v1/services":  # decided on the body: a team, and an app the market does not have
         options["json"] = {"name": "matrix", "app": "no-such-app", "team": team}
     elif route == "POST /api/v1/alert-rules":  # decided on the body's team; a rule made is harmless

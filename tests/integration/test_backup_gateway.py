@@ -9,36 +9,16 @@ import json
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-from fastapi import FastAPI
 
 from quickon_cli.main import run as qc
 from quickon_common.natsserver import NatsServer
 from quickon_common.objectstore import StoreSettings
 from support.backup import backup_platform, claim_dirs, install
 from support.bus import running
-from support.gateway import client, gateway_service, log_in
+from support.gateway import LoopTransport, client, gateway_service, log_in
 from support.gateway_flows import accepted, succeeded
 from support.trees import fill, snapshot
-
-
-class LoopTransport(httpx.BaseTransport):
-    """``qc``'s synchronous HTTP, run in a worker thread, answered by the gateway app on the test's loop."""
-
-    def __init__(self, app: FastAPI, loop: asyncio.AbstractEventLoop) -> None:
-        self._inner = httpx.ASGITransport(app=app)
-        self._loop = loop
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        body = request.read()
-
-        async def call() -> httpx.Response:
-            forwarded = httpx.Request(request.method, request.url, headers=request.headers, content=body)
-            response = await self._inner.handle_async_request(forwarded)
-            return httpx.Response(response.status_code, headers=response.headers, content=await response.aread())
-
-        return asyncio.run_coroutine_threadsafe(call(), self._loop).result()
 
 
 async def test_backups_through_the_api_and_qc(

@@ -25,17 +25,20 @@ from quickon_common.contracts.queries import backup as backup_queries
 from quickon_common.contracts.queries import channels as channel_queries
 from quickon_common.contracts.queries import deployer as deployer_queries
 from quickon_common.contracts.queries import market as market_queries
+from quickon_common.contracts.queries import metrics as metrics_queries
 from quickon_common.contracts.queries import monitor as monitor_queries
 from quickon_common.envelope import Envelope
 from quickon_common.natsserver import NatsServer
 from quickon_common.objectstore import StoreSettings
+from quickon_common.prometheusserver import PrometheusServer
 from quickon_common.queries import QueryError, ask
 from quickon_monitor.app import create_service as create_monitor
+from quickon_monitor.settings import MonitorSettings
 from support.backup import backup_platform, ended, install, new_id, send
 from support.bus import connect, eventually, publish, running, settings_for
 from support.charts import chart_tgz
 from support.gateway import client, gateway_service, log_in
-from support.monitor import save_channel, sealer
+from support.monitor import save_channel, sealer, serving
 
 NS = "default"
 ALL = Caller.platform()  # team-scoped queries name their caller; this one sees everything
@@ -48,14 +51,19 @@ async def test_every_query_is_answered_within_its_contract(nats_server: NatsServ
         settings_for("audit", nats_url=url, database_url=f"sqlite:///{tmp_path / 'audit.db'}", var_dir=tmp_path),
         AuditSettings(checkpoint_every=1000, checkpoint_interval_s=3600),
     )
+    # A Prometheus that scrapes nothing: the metrics query's answer to PromQL that needs no series.
+    (tmp_path / "prometheus.yml").write_text("global:\n  scrape_interval: 15s\n")
+    prometheus = PrometheusServer(tmp_path / "prometheus.yml", tmp_path / "prometheus")
     monitor = create_monitor(
-        settings_for("monitor", nats_url=url, database_url=f"sqlite:///{tmp_path / 'monitor.db'}", var_dir=tmp_path)
+        settings_for("monitor", nats_url=url, database_url=f"sqlite:///{tmp_path / 'monitor.db'}", var_dir=tmp_path),
+        MonitorSettings(prometheus_url=prometheus.url),
     )
     gateway, _app = gateway_service(url, f"sqlite:///{tmp_path / 'gateway.db'}", tmp_path)
     async with (
+        serving(prometheus),
         backup_platform(url, tmp_path, store),
         running(audit.service),
-        running(monitor, but=("prometheus",)),  # no Prometheus here: the monitor's queries still answer
+        running(monitor, but=("prometheus",)),  # its rules' checks are not what this is about
         running(gateway),
     ):
         await install(url, "cache", NS)
@@ -152,6 +160,7 @@ async def test_every_query_is_answered_within_its_contract(nats_server: NatsServ
                     channel_id=channel_id, caller=ALL
                 ),
                 channel_queries.TEST_CHANNEL.subject: channel_queries.ChannelRequest(channel_id=channel_id, caller=ALL),
+                metrics_queries.METRICS.subject: metrics_queries.MetricsRequest(expr="vector(1)", caller=ALL),
             }
             assert set(requests) == set(QUERIES), "a request for every contract"
             replies = {subject: await answer(QUERIES[subject], requests[subject]) for subject in sorted(QUERIES)}
@@ -179,7 +188,7 @@ async def test_every_query_is_answered_within_its_contract(nats_server: NatsServ
                 for subject, request in requests.items()
                 if getattr(request, "caller", None) is not None
             }
-            assert len(unscoped) == 22  # the monitor's six and the channels' four team-scoped queries among them
+            assert len(unscoped) == 23  # the monitor's seven and the channels' four team-scoped queries among them
             for subject, request in unscoped.items():
                 with pytest.raises(QueryError, match="caller") as refusal:
                     await answer(QUERIES[subject], request)

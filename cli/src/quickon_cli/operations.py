@@ -9,7 +9,7 @@ DONE = frozenset({"succeeded", "failed"})
 RESULT_KEYS = (
     "version", "from_version", "to_version", "revision", "to_revision", "volumes_kept", "rolled_back",
     "added", "updated", "removed", "total_versions", "backup_id", "target_service", "size_bytes", "parts",
-    "parts_checked", "drilled", "next_run_at",
+    "parts_checked", "drilled", "next_run_at", "rule_id", "silence_id",
 )  # fmt: skip
 
 

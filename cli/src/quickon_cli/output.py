@@ -47,6 +47,18 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     return "\n".join(lines)
 
 
+def size(value: Any) -> str:
+    """Bytes for people: ``1.5 GiB``."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return ""
+    amount = float(value)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if amount < 1024 or unit == "TiB":
+            return f"{amount:.0f} {unit}" if unit == "B" else f"{amount:.1f} {unit}"
+        amount /= 1024
+    return str(value)
+
+
 def fields(pairs: Iterable[tuple[str, Any]]) -> str:
     """``Key:   value`` lines, the values aligned."""
     items = [(k, cell(v)) for k, v in pairs]

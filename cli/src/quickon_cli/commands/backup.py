@@ -18,18 +18,6 @@ USAGE = (
 )
 
 
-def size(value: Any) -> str:
-    """Bytes for people: ``1.5 GiB``."""
-    if not isinstance(value, int):
-        return ""
-    amount = float(value)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if amount < 1024 or unit == "GiB":
-            return f"{amount:.0f} {unit}" if unit == "B" else f"{amount:.1f} {unit}"
-        amount /= 1024
-    return str(value)
-
-
 def backup(ctx: Context) -> int:
     words: list[str] = ctx.args.words
     action = words[0] if words[0] in ACTIONS and len(words) > 1 else None
@@ -53,13 +41,15 @@ def backup(ctx: Context) -> int:
         ("backup", found.get("backup_id")), ("service", found.get("service")), ("status", found.get("status")),
         ("reason", found.get("reason")), ("trigger", found.get("trigger")),
         ("app", f"{found.get('app')} {found.get('version')}"), ("revision", found.get("revision")),
-        ("size", size(found.get("size_bytes"))), ("taken", output.short_time(found.get("created_at"))),
+        ("size", output.size(found.get("size_bytes"))), ("taken", output.short_time(found.get("created_at"))),
         ("verified", output.short_time(found.get("verified_at")) or "never"),
     ]  # fmt: skip
     lines = [output.fields(pairs)]
     parts = manifest.get("parts") or []
     if parts:
-        rows = [[p.get("kind"), p.get("name"), size(p.get("size")), str(p.get("sha256", ""))[:16]] for p in parts]
+        rows = [
+            [p.get("kind"), p.get("name"), output.size(p.get("size")), str(p.get("sha256", ""))[:16]] for p in parts
+        ]
         lines.append("\n" + output.table(["kind", "part", "size", "sha256"], rows))
     ctx.show(found, "\n".join(lines))
     return 0
@@ -103,7 +93,7 @@ def _keeps(schedule: dict[str, Any]) -> str:
 def backups(ctx: Context) -> int:
     answer = ctx.client.get(f"/api/v1/services/{ctx.args.name}/backups", namespace=ctx.namespace)
     rows = [
-        [b.get("backup_id"), b.get("status"), b.get("trigger"), b.get("version"), size(b.get("size_bytes")),
+        [b.get("backup_id"), b.get("status"), b.get("trigger"), b.get("version"), output.size(b.get("size_bytes")),
          output.ago(b.get("created_at"))]
         for b in answer.get("backups", [])
     ]  # fmt: skip

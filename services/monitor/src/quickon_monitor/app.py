@@ -1,8 +1,8 @@
 """Wiring of the monitor service: alert rules evaluated against Prometheus on one elected replica,
 behaviour rules over the event stream, silences, acknowledgements and Alertmanager's alerts, each alert
-published as ``AlertFired`` / ``AlertResolved`` through the outbox; notifications to the channels that ask
-for them, delivered by a worker that never holds the evaluation up; on embedded defaults, the configuration
-of the Prometheus that qc up runs."""
+published as ``AlertFired`` / ``AlertResolved`` through the outbox; the metrics query (series read from
+Prometheus); notifications to the channels that ask for them, delivered by a worker that never holds the
+evaluation up; on embedded defaults, the configuration of the Prometheus that qc up runs."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from quickon_common.sealing import Sealer
 from quickon_common.service import Service
 from quickon_common.settings import Settings
 
-from . import handlers, queries, watching
+from . import handlers, metrics, queries, watching
 from .adapters.prometheus_client import PrometheusClient
 from .adapters.prometheus_config import PrometheusConfig, keep_applied
 from .deadletters import DURABLE as DEAD_LETTERS_DURABLE
@@ -58,6 +58,7 @@ def build(
     handlers.register(service, prometheus=prometheus, clock=clock)
     watching.register(service, clock=clock)
     queries.register(service, clock=clock)
+    metrics.register(service, prometheus=prometheus, clock=clock)
     service.checks["prometheus"] = "not asked yet"
 
     async def evaluate_rules() -> None:

@@ -4,7 +4,20 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from . import alerts, apps, audit, backups, channels, events, operations, platform, repositories, secrets, services
+from . import (
+    alerts,
+    apps,
+    audit,
+    backups,
+    channels,
+    events,
+    metrics,
+    operations,
+    platform,
+    repositories,
+    secrets,
+    services,
+)
 
 
 def include(app: FastAPI) -> None:
@@ -21,5 +34,6 @@ def include(app: FastAPI) -> None:
         audit,
         platform,
         alerts,
+        metrics,
     ):
         app.include_router(module.router)

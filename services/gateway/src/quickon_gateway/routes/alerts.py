@@ -13,7 +13,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from quickon_common.contracts.common import OperationEvent
@@ -26,7 +26,6 @@ from quickon_common.contracts.monitor import (
     RuleSpec,
     SilenceRequested,
 )
-from quickon_common.contracts.queries import Caller
 from quickon_common.contracts.queries.monitor import (
     ALERT,
     ALERT_RULE,
@@ -36,24 +35,21 @@ from quickon_common.contracts.queries.monitor import (
     SILENCES,
     Alert,
     AlertList,
-    AlertRequest,
     AlertsRequest,
     Rule,
     RuleList,
-    RuleRequest,
     RulesRequest,
+    Silence,
     SilenceList,
-    SilenceRequest,
     SilencesRequest,
 )
 
 from ..auth import AdminUser, CurrentUser
-from ..auth.dependencies import current_user
 from ..deps import GatewayParts, Parts
 from ..operations import ACCEPTED, OperationView, Target, submit
 from ..principal import Principal
 from ..problems import Problem
-from ..teams.access import TEAM_NAME, check
+from ..teams.access import TEAM_NAME, check, require_owned
 from ..teams.roles import Role
 from .params import Strict
 
@@ -137,43 +133,15 @@ async def _command(parts: Parts, user: Principal, response: Response, kind: str,
     return await submit(parts, user, response, kind=kind, event=event, target=Target(), subject=subject, team=team)
 
 
-def rule_access(role: Role) -> Any:
-    async def access(
-        request: Request, user: Annotated[Principal, Depends(current_user)],
-        rule_id: Annotated[str, Path(pattern=ID, max_length=64)],
-    ) -> tuple[Principal, Rule]:  # fmt: skip
-        parts: Parts = request.app.state.parts
-        found = await parts.reads.ask(ALERT_RULE, RuleRequest(rule_id=rule_id, caller=Caller.platform()))
-        check(user, role, found.team, await parts.directory.teams(), f"alert rule {rule_id!r}")
-        return user, found
-
-    return Depends(access)
+def _owned(role: Role, contract: Any, key: str, what: str) -> Any:
+    return require_owned(role, contract, key=key, pattern=ID, what=what)
 
 
-def alert_access(role: Role) -> Any:
-    async def access(
-        request: Request, user: Annotated[Principal, Depends(current_user)],
-        alert_id: Annotated[str, Path(pattern=ID, max_length=64)],
-    ) -> tuple[Principal, Alert]:  # fmt: skip
-        parts: Parts = request.app.state.parts
-        found = await parts.reads.ask(ALERT, AlertRequest(alert_id=alert_id, caller=Caller.platform()))
-        check(user, role, found.team, await parts.directory.teams(), f"alert {alert_id!r}")
-        return user, found
-
-    return Depends(access)
-
-
-def silence_access(role: Role) -> Any:
-    async def access(
-        request: Request, user: Annotated[Principal, Depends(current_user)],
-        silence_id: Annotated[str, Path(pattern=ID, max_length=64)],
-    ) -> tuple[Principal, str | None]:  # fmt: skip
-        parts: Parts = request.app.state.parts
-        found = await parts.reads.ask(SILENCE, SilenceRequest(silence_id=silence_id, caller=Caller.platform()))
-        check(user, role, found.team, await parts.directory.teams(), f"silence {silence_id!r}")
-        return user, found.team
-
-    return Depends(access)
+RuleViewer = Annotated[tuple[Principal, Rule], _owned("viewer", ALERT_RULE, "rule_id", "alert rule")]
+RuleAdmin = Annotated[tuple[Principal, Rule], _owned("admin", ALERT_RULE, "rule_id", "alert rule")]
+AlertViewer = Annotated[tuple[Principal, Alert], _owned("viewer", ALERT, "alert_id", "alert")]
+AlertOperator = Annotated[tuple[Principal, Alert], _owned("operator", ALERT, "alert_id", "alert")]
+SilenceOperator = Annotated[tuple[Principal, Silence], _owned("operator", SILENCE, "silence_id", "silence")]
 
 
 @router.get(
@@ -195,16 +163,13 @@ async def create_rule(parts: GatewayParts, user: CurrentUser, body: RuleBody, re
 
 
 @router.get("/alert-rules/{rule_id}", response_model=Rule, summary="One alert rule, with the PromQL it evaluates")
-async def get_rule(access: Annotated[tuple[Principal, Rule], rule_access("viewer")]) -> Rule:
+async def get_rule(access: RuleViewer) -> Rule:
     return access[1]
 
 
 @router.put("/alert-rules/{rule_id}", status_code=202, response_model=OperationView, responses=ACCEPTED,
             summary="Replace an alert rule's spec (enabled: false turns it off)")  # fmt: skip
-async def replace_rule(
-    parts: GatewayParts, access: Annotated[tuple[Principal, Rule], rule_access("admin")], body: RuleSpec,
-    response: Response,
-) -> OperationView:  # fmt: skip
+async def replace_rule(parts: GatewayParts, access: RuleAdmin, body: RuleSpec, response: Response) -> OperationView:
     user, rule = access
     event = AlertRuleRequested(action="update", rule_id=rule.rule_id, spec=body)
     return await _command(parts, user, response, "update_rule", event, rule.team, f"alert-rules/{rule.rule_id}")
@@ -212,9 +177,7 @@ async def replace_rule(
 
 @router.delete("/alert-rules/{rule_id}", status_code=202, response_model=OperationView, responses=ACCEPTED,
                summary="Delete an alert rule (its alerts resolve)")  # fmt: skip
-async def delete_rule(
-    parts: GatewayParts, access: Annotated[tuple[Principal, Rule], rule_access("admin")], response: Response
-) -> OperationView:
+async def delete_rule(parts: GatewayParts, access: RuleAdmin, response: Response) -> OperationView:
     user, rule = access
     event = AlertRuleRequested(action="delete", rule_id=rule.rule_id)
     return await _command(parts, user, response, "delete_rule", event, rule.team, f"alert-rules/{rule.rule_id}")
@@ -235,16 +198,15 @@ async def list_alerts(
 
 
 @router.get("/alerts/{alert_id}", response_model=Alert, summary="One alert")
-async def get_alert(access: Annotated[tuple[Principal, Alert], alert_access("viewer")]) -> Alert:
+async def get_alert(access: AlertViewer) -> Alert:
     return access[1]
 
 
 @router.post("/alerts/{alert_id}/acknowledge", status_code=202, response_model=OperationView, responses=ACCEPTED,
              summary="Say that you have seen an alert (its notifications name who did)")  # fmt: skip
 async def acknowledge_alert(
-    parts: GatewayParts, access: Annotated[tuple[Principal, Alert], alert_access("operator")], body: AcknowledgeBody,
-    response: Response,
-) -> OperationView:  # fmt: skip
+    parts: GatewayParts, access: AlertOperator, body: AcknowledgeBody, response: Response
+) -> OperationView:
     user, alert = access
     event = AlertAcknowledgeRequested(alert_id=alert.alert_id, note=body.note)
     return await _command(parts, user, response, "acknowledge_alert", event, alert.team, f"alerts/{alert.alert_id}")
@@ -284,10 +246,9 @@ async def create_silence(
 
 @router.delete("/silences/{silence_id}", status_code=202, response_model=OperationView, responses=ACCEPTED,
                summary="Expire a silence now")  # fmt: skip
-async def expire_silence(
-    parts: GatewayParts, access: Annotated[tuple[Principal, str | None], silence_access("operator")],
-    silence_id: Annotated[str, Path(pattern=ID, max_length=64)], response: Response,
-) -> OperationView:  # fmt: skip
-    user, team = access
-    event = SilenceRequested(silence_id=silence_id, expire=True)
-    return await _command(parts, user, response, "expire_silence", event, team, f"silences/{silence_id}")
+async def expire_silence(parts: GatewayParts, access: SilenceOperator, response: Response) -> OperationView:
+    user, silence = access
+    event = SilenceRequested(silence_id=silence.silence_id, expire=True)
+    return await _command(
+        parts, user, response, "expire_silence", event, silence.team, f"silences/{silence.silence_id}"
+    )

@@ -14,7 +14,7 @@ import secrets
 from typing import Annotated, Any
 from urllib.parse import urlparse
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import Field
 
 from quickon_common.contracts.channels import (
@@ -29,7 +29,6 @@ from quickon_common.contracts.channels import (
     Severity,
     Topic,
 )
-from quickon_common.contracts.queries import Caller
 from quickon_common.contracts.queries.channels import (
     CHANNEL,
     CHANNEL_ID,
@@ -47,18 +46,16 @@ from quickon_common.contracts.queries.channels import (
 from quickon_common.egress import Allowance, refusal
 
 from ..auth import CurrentUser
-from ..auth.dependencies import current_user
 from ..deps import GatewayParts, Parts
 from ..operations import ACCEPTED, OperationView, Target, submit
 from ..principal import Principal
 from ..problems import Problem
-from ..teams.access import check
+from ..teams.access import check, require_owned
 from ..teams.roles import Role
 from .params import DNS_LABEL, Strict
 
 router = APIRouter(prefix="/api/v1/notification-channels", tags=["notifications"])
 TEST_TIMEOUT_S = 45.0  # the monitor waits for the receiver (10 s by default) before it answers
-ChannelKey = Annotated[str, Path(pattern=CHANNEL_ID, min_length=1, max_length=64, description="the channel's id")]
 URL_KINDS = ("webhook", "slack", "dingtalk", "wecom", "feishu")
 
 
@@ -135,26 +132,12 @@ def _checked(parts: Parts, body: ChannelBody, *, creating: bool) -> ChannelDefin
     )  # fmt: skip
 
 
-async def _channel(request: Request, user: Principal, channel_id: str, role: Role) -> Channel:
-    """The channel, after checking ``user`` holds ``role`` in its team (platform admins for the platform's)."""
-    parts: Parts = request.app.state.parts
-    found = await parts.reads.ask(CHANNEL, ChannelRequest(channel_id=channel_id, caller=Caller.platform()))
-    check(user, role, found.team, await parts.directory.teams(), f"notification channel {channel_id!r}")
-    return found
+def _channel_access(role: Role) -> Any:
+    return require_owned(role, CHANNEL, key="channel_id", pattern=CHANNEL_ID, what="notification channel")
 
 
-def require_channel(role: Role) -> Any:
-    async def channel_access(
-        request: Request, user: Annotated[Principal, Depends(current_user)], channel_id: ChannelKey
-    ) -> tuple[Principal, Channel]:
-        return user, await _channel(request, user, channel_id, role)
-
-    channel_access.__name__ = f"channel_{role}"
-    return Depends(channel_access)
-
-
-ChannelViewer = Annotated[tuple[Principal, Channel], require_channel("viewer")]
-ChannelAdmin = Annotated[tuple[Principal, Channel], require_channel("admin")]
+ChannelViewer = Annotated[tuple[Principal, Channel], _channel_access("viewer")]
+ChannelAdmin = Annotated[tuple[Principal, Channel], _channel_access("admin")]
 
 
 async def _save(

@@ -2,7 +2,8 @@
 
 Every route declares what it needs: ``require("operator")`` for a service (the team that owns its
 namespace), ``require_team("admin")`` for a team named in the path, ``require_backup("operator")``
-for a backup (its team), :data:`quickon_gateway.auth.AdminUser` for what only platform admins do,
+for a backup (its team), ``require_owned("admin", ALERT_RULE, …)`` for another thing a team owns that its
+service answers a query about, :data:`quickon_gateway.auth.AdminUser` for what only platform admins do,
 :data:`quickon_gateway.auth.CurrentUser` for what any user may (the catalog; lists filtered to the
 caller's teams). A refusal is a 403 saying which role in which team it takes. The owning services
 check again that a request's team owns what it names.
@@ -16,6 +17,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Path, Query, Request
 
 from quickon_common.contracts.queries import Caller
+from quickon_common.contracts.queries import Query as Contract
 from quickon_common.contracts.queries.backup import BACKUP, BackupDetail, BackupRequest
 from quickon_common.names import DNS_LABEL_PATTERN as DNS_LABEL
 from quickon_common.names import RELEASE_NAME_MAX
@@ -151,6 +153,31 @@ def require_backup(role: Role) -> Any:
 
     backup_access.__name__ = f"backup_{role}"
     return Depends(backup_access)
+
+
+def require_owned(role: Role, contract: Contract[Any, Any], *, key: str, pattern: str, what: str) -> Any:
+    """The dependency of a route on one thing a team owns (an alert rule, an alert, a silence, a notification
+    channel) named by ``{key}`` in the path, which is also the field of ``contract``'s request naming it: the
+    caller must hold ``role`` in the team it belongs to (platform admins, when it is the platform's). Gives
+    ``(caller, the reply)``. Usage: ``Annotated[tuple[Principal, Rule], require_owned("admin", ALERT_RULE,
+    key="rule_id", pattern=ID, what="alert rule")]``."""
+
+    async def owned_access(
+        request: Request, user: Annotated[Principal, Depends(current_user)], given: str
+    ) -> tuple[Principal, Any]:
+        parts = _parts(request)
+        # Asked as the platform: whose it is decides between 403 and going on.
+        found = await parts.reads.ask(contract, contract.request(**{key: given, "caller": Caller.platform()}))
+        check(user, role, found.team, await parts.directory.teams(), f"{what} {given!r}")
+        return user, found
+
+    # The path parameter is made here, for this resource: its name ({rule_id}…) is its alias, and it is set as
+    # an object because this module's annotations are strings FastAPI resolves in the module's globals.
+    owned_access.__annotations__["given"] = Annotated[
+        str, Path(alias=key, pattern=pattern, min_length=1, max_length=64, description=f"the {what}'s id")
+    ]
+    owned_access.__name__ = f"{key.removesuffix('_id')}_{role}"
+    return Depends(owned_access)
 
 
 ServiceViewer = Annotated[ServiceAccess, require("viewer")]
