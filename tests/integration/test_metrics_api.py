@@ -12,42 +12,25 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from quickon_cli.main import run as qc
-from quickon_common.natsserver import NatsServer, free_port
+from quickon_common.natsserver import NatsServer
 from quickon_common.prometheusserver import PrometheusServer
 from quickon_monitor.app import build as build_monitor
-from quickon_monitor.scrape import ScrapeTargets, config_text, prometheus_config
 from quickon_monitor.settings import MonitorSettings
 from support.bus import eventually, query, running, settings_for
 from support.deployer import platform
 from support.gateway import LoopTransport, client, gateway_service, log_in
 from support.gateway_flows import succeeded
-from support.monitor import serving
+from support.prometheus import scraping
 
 PASSWORD = "metrics-viewer-password"
 QUERY = "/api/v1/metrics/query"
-
-
-@asynccontextmanager
-async def served(app: Any) -> AsyncIterator[int]:
-    """An ASGI app on a free port of 127.0.0.1 (the deployer's /metrics and /sim/metrics, for Prometheus)."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="off"))
-    serving = asyncio.create_task(server.serve())
-    try:
-        yield port
-    finally:
-        server.should_exit = True
-        await serving
 
 
 def problem(answer: httpx.Response, status: int, *words: str) -> None:
@@ -63,17 +46,13 @@ async def test_metrics_are_scoped_to_the_callers_services_and_qc_reads_them(
     url = nats_server.url
     async with (
         platform(url, f"sqlite:///{tmp_path / 'deployer.db'}", tmp_path) as deployer,
-        served(deployer.service.asgi()) as port,
+        scraping(deployer, tmp_path) as prometheus,
     ):
-        config = tmp_path / "prometheus.yml"
-        targets = ScrapeTargets(platform={"deployer": f"127.0.0.1:{port}"}, sim_cluster=f"127.0.0.1:{port}")
-        config.write_text(config_text(prometheus_config(targets, interval_s=1)))
-        prometheus = PrometheusServer(config, tmp_path / "prometheus")
         settings = settings_for("monitor", nats_url=url, database_url=f"sqlite:///{tmp_path / 'm.db'}",
                                 var_dir=tmp_path)  # fmt: skip
         monitor = build_monitor(settings, MonitorSettings(prometheus_url=prometheus.url))
         gateway, app = gateway_service(url, f"sqlite:///{tmp_path / 'gateway.db'}", tmp_path)
-        async with serving(prometheus), running(monitor.service), running(gateway):
+        async with running(monitor.service), running(gateway):
             admin_token = await log_in(app)
             async with client(app, admin_token) as admin:
                 viewer_token = await _two_teams_and_a_viewer(app, admin)

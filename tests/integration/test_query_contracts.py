@@ -38,7 +38,8 @@ from support.backup import backup_platform, ended, install, new_id, send
 from support.bus import connect, eventually, publish, running, settings_for
 from support.charts import chart_tgz
 from support.gateway import client, gateway_service, log_in
-from support.monitor import save_channel, sealer, serving
+from support.monitor import save_channel, sealer
+from support.prometheus import serving
 
 NS = "default"
 ALL = Caller.platform()  # team-scoped queries name their caller; this one sees everything

@@ -13,7 +13,6 @@ them: the resumed step keeps its window (one start, not two) and hears the alert
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -21,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 
 from quickon_common.contracts import Event
 from quickon_common.contracts.deploy import (
@@ -34,15 +32,14 @@ from quickon_common.contracts.deploy import (
 )
 from quickon_common.contracts.monitor import AlertFired
 from quickon_common.envelope import Envelope
-from quickon_common.natsserver import NatsServer, free_port
-from quickon_common.prometheusserver import PrometheusServer
+from quickon_common.natsserver import NatsServer
 from quickon_deployer.app import DeployerParts
 from quickon_monitor.app import build as build_monitor
-from quickon_monitor.scrape import ScrapeTargets, config_text, prometheus_config
 from quickon_monitor.settings import MonitorSettings
 from support.bus import events, eventually, publish, running, settings_for
 from support.deployer import CATALOG, ask, deployer_parts, finished, outcome, platform, request
 from support.market import market_service, wait_repository
+from support.prometheus import scraping
 
 NS = "team-soak"
 # A crash-looping pod must not fail the rollback's wait before the test heals the workload (the sim's failure
@@ -114,24 +111,12 @@ async def scraped(prometheus: str, promql: str) -> None:
 async def watched(url: str, deployer: DeployerParts, tmp_path: Path) -> AsyncIterator[str]:
     """Prometheus scraping the simulated cluster every second, and the monitor evaluating its default rules
     against it every 0.3 s; Prometheus' URL."""
-    port = free_port()
-    config = uvicorn.Config(deployer.service.asgi(), host="127.0.0.1", port=port, log_config=None, lifespan="off")
-    server = uvicorn.Server(config)
-    serving = asyncio.create_task(server.serve())
-    prometheus_file = tmp_path / "prometheus.yml"
-    targets = ScrapeTargets(sim_cluster=f"127.0.0.1:{port}")
-    prometheus_file.write_text(config_text(prometheus_config(targets, interval_s=1)))
-    prometheus = await asyncio.to_thread(PrometheusServer(prometheus_file, tmp_path / "prometheus").start)
-    settings = settings_for("monitor", nats_url=url, database_url=f"sqlite:///{tmp_path / 'monitor.db'}",
-                            var_dir=tmp_path)  # fmt: skip
-    monitor = build_monitor(settings, MonitorSettings(prometheus_url=prometheus.url, evaluation_interval_s=0.3))
-    try:
+    async with scraping(deployer, tmp_path) as prometheus:
+        settings = settings_for("monitor", nats_url=url, database_url=f"sqlite:///{tmp_path / 'monitor.db'}",
+                                var_dir=tmp_path)  # fmt: skip
+        monitor = build_monitor(settings, MonitorSettings(prometheus_url=prometheus.url, evaluation_interval_s=0.3))
         async with running(monitor.service):
             yield prometheus.url
-    finally:
-        await asyncio.to_thread(prometheus.stop)
-        server.should_exit = True
-        await serving
 
 
 async def test_a_revision_that_crash_loops_while_it_soaks_is_rolled_back_naming_the_alert(

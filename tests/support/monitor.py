@@ -31,7 +31,6 @@ from quickon_common.contracts.channels import ChannelDefinition, NotificationCha
 from quickon_common.contracts.monitor import AlertFired
 from quickon_common.envelope import Envelope, decode
 from quickon_common.natsserver import free_port
-from quickon_common.prometheusserver import PrometheusServer
 from quickon_common.sealing import Sealer, platform_key
 from quickon_common.service import Service
 from quickon_monitor.app import create_service
@@ -46,16 +45,6 @@ FAST = {"tries": 3, "backoff_s": 0.05, "backoff_max_s": 0.2, "timeout_s": 2, "le
 
 # The monitor's checks that fail where no Prometheus runs (its rules cannot be asked): `running(..., but=)`.
 WITHOUT_PROMETHEUS = ("prometheus",)
-
-
-@asynccontextmanager
-async def serving(prometheus: PrometheusServer) -> AsyncIterator[PrometheusServer]:
-    """A real Prometheus running for the block (its URL is known before: give it to the monitor first)."""
-    await asyncio.to_thread(prometheus.start)
-    try:
-        yield prometheus
-    finally:
-        await asyncio.to_thread(prometheus.stop)
 
 
 def monitor_service(nats_url: str, database_url: str, var_dir: Path, **notify: Any) -> Service:

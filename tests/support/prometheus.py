@@ -1,6 +1,6 @@
-"""A real Prometheus (Debian's, on a free port, scraping every second) reading a real deployer on the sim
-runtime through the configuration the monitor writes: what the tests of metrics, alerts and health-gated
-upgrades stand on."""
+"""A real Prometheus (Debian's, on a free port) in tests: on its own, or scraping a real deployer on the sim
+runtime every second through the configuration the monitor writes. What the tests of metrics, alerts and
+health-gated upgrades stand on."""
 
 from __future__ import annotations
 
@@ -22,6 +22,41 @@ from quickon_monitor.scrape import ScrapeTargets, config_text, prometheus_config
 from support.deployer import platform
 
 
+@asynccontextmanager
+async def serving(prometheus: PrometheusServer) -> AsyncIterator[PrometheusServer]:
+    """A real Prometheus running for the block (its URL is known before: give it to the monitor first)."""
+    await asyncio.to_thread(prometheus.start)
+    try:
+        yield prometheus
+    finally:
+        await asyncio.to_thread(prometheus.stop)
+
+
+@asynccontextmanager
+async def served(app: Any) -> AsyncIterator[int]:
+    """An ASGI app on a free port of 127.0.0.1 (the deployer's /metrics and /sim/metrics, for Prometheus)."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="off"))
+    running = asyncio.create_task(server.serve())
+    try:
+        yield port
+    finally:
+        server.should_exit = True
+        await running
+
+
+@asynccontextmanager
+async def scraping(deployer: DeployerParts, var_dir: Path) -> AsyncIterator[PrometheusServer]:
+    """The deployer's pages served, and Prometheus scraping them every second as the platform's configuration
+    says: the deployer's own metrics (job quickon-deployer) and the sim cluster's exporters (job sim)."""
+    async with served(deployer.service.asgi()) as port:
+        config = var_dir / "prometheus.yml"
+        targets = ScrapeTargets(platform={"deployer": f"127.0.0.1:{port}"}, sim_cluster=f"127.0.0.1:{port}")
+        config.write_text(config_text(prometheus_config(targets, interval_s=1)))
+        async with serving(PrometheusServer(config, var_dir / "prometheus")) as prometheus:
+            yield prometheus
+
+
 @dataclass
 class ScrapedSim:
     deployer: DeployerParts
@@ -31,25 +66,14 @@ class ScrapedSim:
 
 @asynccontextmanager
 async def scraped_sim(nats_url: str, var_dir: Path, **deployer: Any) -> AsyncIterator[ScrapedSim]:
-    """The market and the deployer (sim, on its own SQLite file), the deployer's HTTP pages served on a free
-    port, and Prometheus scraping them every second as the platform's configuration says."""
+    """The market and the deployer (sim, on its own SQLite file), scraped by Prometheus (:func:`scraping`)."""
     database = f"sqlite:///{var_dir / 'deployer.db'}"
-    async with platform(nats_url, database, var_dir, **{"sim_disk_scan_s": 0, **deployer}) as parts:
-        port = free_port()
-        config = uvicorn.Config(parts.service.asgi(), host="127.0.0.1", port=port, log_config=None, lifespan="off")
-        server = uvicorn.Server(config)
-        serving = asyncio.create_task(server.serve())
-        prometheus_file = var_dir / "prometheus.yml"
-        targets = ScrapeTargets(platform={"deployer": f"127.0.0.1:{port}"}, sim_cluster=f"127.0.0.1:{port}")
-        prometheus_file.write_text(config_text(prometheus_config(targets, interval_s=1)))
-        prometheus = await asyncio.to_thread(PrometheusServer(prometheus_file, var_dir / "prometheus").start)
-        try:
-            async with httpx.AsyncClient(base_url=prometheus.url, timeout=10) as api:
-                yield ScrapedSim(parts, prometheus, api)
-        finally:
-            await asyncio.to_thread(prometheus.stop)
-            server.should_exit = True
-            await serving
+    async with (
+        platform(nats_url, database, var_dir, **{"sim_disk_scan_s": 0, **deployer}) as parts,
+        scraping(parts, var_dir) as prometheus,
+        httpx.AsyncClient(base_url=prometheus.url, timeout=10) as api,
+    ):
+        yield ScrapedSim(parts, prometheus, api)
 
 
 async def promql(api: httpx.AsyncClient, query: str) -> list[dict[str, Any]]:
