@@ -15,5 +15,8 @@ from support.platform import Platform, platform
 def shared_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     # A loaded machine (CI beside other work) can take minutes to start seven processes; the fixture's
     # default of two is for a quiet one.
-    with platform(tmp_path_factory.mktemp("shared") / "var", timeout_s=400) as running:
+    # localhost: the console's channel test sends to a webhook receiver of its own on this machine (a
+    # notification channel may reach no loopback address unless the platform allows it).
+    var = tmp_path_factory.mktemp("shared") / "var"
+    with platform(var, timeout_s=400, QC_NOTIFY_ALLOWED_HOSTS="localhost") as running:
         yield running

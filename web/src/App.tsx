@@ -15,6 +15,8 @@ const Services = lazy(() => import("./pages/services"));
 const Operations = lazy(() => import("./pages/operations"));
 const Activity = lazy(() => import("./pages/activity"));
 const Audit = lazy(() => import("./pages/audit"));
+const Alerts = lazy(() => import("./pages/alerts"));
+const Monitoring = lazy(() => import("./pages/monitoring"));
 const Admin = lazy(() => import("./pages/admin"));
 const Account = lazy(() => import("./pages/account"));
 
@@ -31,6 +33,8 @@ export function App() {
           <Route path="operations/*" element={<Operations />} />
           <Route path="activity" element={<Activity />} />
           <Route path="audit/*" element={<Audit />} />
+          <Route path="alerts/*" element={<Alerts />} />
+          <Route path="monitoring" element={<Monitoring />} />
           <Route path="admin/*" element={<Admin />} />
           <Route path="account" element={<Account />} />
           <Route path="*" element={<NotFound />} />

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { allows, type Me } from "./auth";
+import { allows, allowsOn, type Me } from "./auth";
 
 const viewer: Me = { user_id: "u1", username: "v", is_admin: false, teams: [{ team: "t1", name: "web", role: "viewer" }] };
 const operator: Me = { ...viewer, teams: [{ team: "t1", name: "web", role: "operator" }] };
@@ -17,5 +17,14 @@ describe("what a user may do", () => {
     expect(allows(operator, "viewer", "t2")).toBe(false);
     expect(allows({ ...viewer, is_admin: true, teams: [] }, "owner", "t9")).toBe(true);
     expect(allows(undefined, "viewer")).toBe(false);
+  });
+
+  it("keeps what belongs to no team (the platform's) to platform admins", () => {
+    const owner: Me = { ...viewer, teams: [{ team: "t1", name: "web", role: "owner" }] };
+    expect(allowsOn(owner, "admin", "t1")).toBe(true);
+    expect(allowsOn(owner, "admin", null)).toBe(false);
+    expect(allowsOn(owner, "viewer", undefined)).toBe(false);
+    expect(allowsOn({ ...viewer, is_admin: true }, "admin", null)).toBe(true);
+    expect(allowsOn(operator, "admin", "t1")).toBe(false);
   });
 });

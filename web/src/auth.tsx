@@ -28,12 +28,21 @@ export function allows(me: Me | undefined, role: Role, team?: string): boolean {
   return me.teams.some((m) => (team === undefined || m.team === team || m.name === team) && RANK[m.role] >= RANK[role]);
 }
 
+/** Whether ``me`` holds at least ``role`` in ``owner``, the team a rule, alert, silence or channel belongs to;
+ * one that belongs to no team is the platform's, which only platform admins manage. */
+export function allowsOn(me: Me | undefined, role: Role, owner: string | null | undefined): boolean {
+  if (owner === null || owner === undefined) return Boolean(me?.is_admin);
+  return allows(me, role, owner);
+}
+
 interface AuthState {
   me: Me | undefined;
   signedIn: boolean;
   logIn: (username: string, password: string) => Promise<void>;
   logOut: () => Promise<void>;
   can: (role: Role, team?: string) => boolean;
+  /** ``can`` for what belongs to a team or, with none, to the platform (allowsOn). */
+  canOn: (role: Role, owner: string | null | undefined) => boolean;
 }
 
 /** Who is signed in: asked for first on every page (index.html asks for it before the code arrives). */
@@ -65,7 +74,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     }
   }, [forget]);
   const value = useMemo<AuthState>(
-    () => ({ me: me.data, signedIn: token !== null, logIn, logOut, can: (role, team) => allows(me.data, role, team) }),
+    () => ({ me: me.data, signedIn: token !== null, logIn, logOut, can: (role, team) => allows(me.data, role, team), canOn: (role, owner) => allowsOn(me.data, role, owner) }),
     [me.data, token, logIn, logOut],
   );
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;

@@ -52,6 +52,13 @@ def test_a_signed_in_dashboard_asks_for_its_data_once_from_the_page_itself(
     for path in ("/api/v1/overview", "/api/v1/auth/me"):
         assert asked.count(path) == 1, f"{path} asked {asked.count(path)} times: {asked}"
     assert admin_page.evaluate("() => Object.keys(window.quickonEarly)") == []  # every early answer was taken
+    # The alerts card asks only once the overview has answered: the first figures never wait behind it.
+    expect(admin_page.locator("[data-card='alerts']").get_by_role("link", name="All alerts")).to_be_visible()
+    timing = admin_page.evaluate(
+        "() => Object.fromEntries(performance.getEntriesByType('resource')"
+        ".map((r) => [new URL(r.name).pathname, [r.startTime, r.responseEnd]]))"
+    )
+    assert timing["/api/v1/overview"][1] <= timing["/api/v1/alerts"][0], timing
     assert errors == []
     policy = httpx.get(f"{console_platform.url}/", headers={"Accept": "text/html"}).headers["content-security-policy"]
     assert re.search(r"script-src 'self' 'sha256-[A-Za-z0-9+/=]{44}';", policy), policy

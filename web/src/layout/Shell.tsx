@@ -8,13 +8,16 @@ import { messages } from "./messages";
 /** The frame of every signed-in page: the menu, the language, the user, and the page itself. */
 export function Shell() {
   const t = useT(messages);
-  const { me, logOut } = useAuth();
+  const { me, logOut, can } = useAuth();
+  // Alerts and metrics are a team's (or the platform's, for its admins): someone in no team has none to see.
+  const watches = can("viewer");
   const links = [
     ["/", t("dashboard")],
     ["/market", t("market")],
     ["/services", t("services")],
     ["/operations", t("operations")],
     ["/activity", t("activity")],
+    ...(watches ? [["/alerts", t("alerts")], ["/monitoring", t("monitoring")]] : []),
     ["/audit", t("audit")],
     ...(me?.is_admin ? [["/admin", t("admin")]] : []),
     ["/account", t("account")],

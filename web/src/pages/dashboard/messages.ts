@@ -37,6 +37,14 @@ export const messages = defineMessages({
     installing: "installing",
     upgrading: "upgrading",
     stopped: "stopped",
+    alerts: "Alerts firing",
+    loadingAlerts: "Loading the alerts…",
+    noAlerts: "No alert is firing.",
+    firingOf: "{count} {severity} alerts firing",
+    allAlerts: "All alerts",
+    critical: "critical",
+    warning: "warning",
+    info: "info",
   },
   "zh-CN": {
     title: "概览",
@@ -74,9 +82,20 @@ export const messages = defineMessages({
     installing: "安装中",
     upgrading: "升级中",
     stopped: "已停止",
+    alerts: "正在告警",
+    loadingAlerts: "正在加载告警…",
+    noAlerts: "当前没有告警。",
+    firingOf: "{count} 条{severity}告警",
+    allAlerts: "全部告警",
+    critical: "严重",
+    warning: "警告",
+    info: "提示",
   },
 });
 
 const STATUSES = ["running", "degraded", "failed", "installing", "upgrading", "stopped"] as const;
 export type KnownStatus = (typeof STATUSES)[number];
 export const isKnownStatus = (status: string): status is KnownStatus => (STATUSES as readonly string[]).includes(status);
+
+const SEVERITIES = ["critical", "warning", "info"] as const;
+export const isKnownSeverity = (severity: string): severity is (typeof SEVERITIES)[number] => (SEVERITIES as readonly string[]).includes(severity);

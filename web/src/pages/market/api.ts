@@ -1,4 +1,4 @@
-// The market's reads (GET /api/v1/apps…) and the teams an install may go to.
+// The market's reads (GET /api/v1/apps…).
 import { useQuery } from "@tanstack/react-query";
 import type { RJSFSchema } from "@rjsf/utils";
 
@@ -48,13 +48,6 @@ export interface VersionDetail extends VersionSummary {
   readme?: string | null;
 }
 
-export interface Team {
-  team: string;
-  name: string;
-  namespaces: string[];
-  role?: string | null;
-}
-
 export function useApps(text: string, category: string) {
   return useQuery({
     queryKey: ["apps", text, category],
@@ -90,8 +83,4 @@ export function useVersion(name: string, version: string | undefined, repository
     enabled: Boolean(version),
     staleTime: 300_000, // a published version does not change
   });
-}
-
-export function useTeams() {
-  return useQuery({ queryKey: ["teams"], queryFn: ({ signal }) => api.get<{ teams: Team[] }>("/teams", signal) });
 }

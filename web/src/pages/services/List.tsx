@@ -1,10 +1,8 @@
-import { useQuery } from "@tanstack/react-query";
 import { useId, useMemo, useState } from "react";
 import { Link, useLocation } from "react-router";
 
-import { api } from "../../api";
-import { useAuth } from "../../auth";
 import { defineMessages, useFormat, useT } from "../../i18n";
+import { useTeamName } from "../../teams";
 import { Busy } from "../../ui/Busy";
 import { ErrorNote } from "../../ui/ErrorNote";
 import { useServices } from "./data";
@@ -43,33 +41,20 @@ const messages = defineMessages({
   },
 });
 
-interface TeamView {
-  team: string;
-  name: string;
-}
-
 /** The services the user may see, filtered on the client (by text, team and status) as they type. */
 export function ServiceList() {
   const t = useT(messages);
   const format = useFormat();
   const statusLabel = useStatusLabel();
-  const { me } = useAuth();
   const services = useServices();
   const uninstalled = (useLocation().state as { uninstalled?: string } | null)?.uninstalled;
-  const teams = useQuery({ queryKey: ["teams"], queryFn: ({ signal }) => api.get<{ teams: TeamView[] }>("/teams", signal), staleTime: 60_000 });
   const [text, setText] = useState("");
   const [team, setTeam] = useState("");
   const [status, setStatus] = useState("");
   const filterId = useId();
   const all = services.data;
   const shown = useMemo(() => (all ?? []).filter(matcher({ text: text, team, status })), [all, text, team, status]);
-  const names = useMemo(() => {
-    const known = new Map<string, string>();
-    for (const m of me?.teams ?? []) known.set(m.team, m.name);
-    for (const v of teams.data?.teams ?? []) known.set(v.team, v.name);
-    return known;
-  }, [me, teams.data]);
-  const teamName = (id: string) => names.get(id) ?? id;
+  const teamName = useTeamName();
   const teamChoices = useMemo(() => choices(all ?? [], "team"), [all]);
   const statusChoices = useMemo(() => choices(all ?? [], "status"), [all]);
 
