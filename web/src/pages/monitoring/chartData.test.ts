@@ -50,10 +50,15 @@ describe("series shaped for a chart", () => {
 });
 
 describe("the metrics API's answers", () => {
-  it("takes the series list bare or wrapped, and drops what is no series", () => {
-    const one = { name: "node_cpu", unit: "ratio", scope: "node", description: "CPU" };
-    expect(seriesOf([one])).toEqual([one]);
-    expect(seriesOf({ series: [one, { name: 3 }] })).toEqual([one]);
+  it("places each series by what it is about, and drops what is no series", () => {
+    const node = { name: "node_cpu", unit: "cores", scope: "platform", description: "CPU" };
+    const lag = { name: "component_lag", unit: "events", scope: "platform", description: "lag" };
+    const cpu = { name: "service_cpu", unit: "cores", scope: "service", description: "CPU" };
+    expect(seriesOf({ series: [node, lag, cpu, { name: 3 }] }).map((s) => [s.name, s.scope])).toEqual([
+      ["node_cpu", "node"],
+      ["component_lag", "component"],
+      ["service_cpu", "service"],
+    ]);
     expect(seriesOf(null)).toEqual([]);
   });
 

@@ -10,7 +10,7 @@ import { useServices } from "../services/data";
 import { align, RANGES, stepFor } from "./chartData";
 import { Chart } from "./Chart";
 import { messages } from "./messages";
-import { type Scope, type SeriesInfo, unavailable, useSeries, useSeriesList, type Span } from "./metrics";
+import { type Scope, type SeriesInfo, type ServiceRef, unavailable, useSeries, useSeriesList, type Span } from "./metrics";
 
 const SCOPES: Scope[] = ["node", "service", "component"];
 
@@ -77,12 +77,15 @@ function Unavailable({ error }: { error: unknown }) {
   );
 }
 
-function ServiceCharts(props: { series: SeriesInfo[]; span: Span; service: string | null; onService: (name: string) => void }) {
+function ServiceCharts(props: { series: SeriesInfo[]; span: Span; service: string | null; onService: (key: string) => void }) {
   const t = useT(messages);
   const id = useId();
   const services = useServices();
-  const names = [...new Set((services.data ?? []).map((s) => s.service))].sort();
-  const chosen = props.service && names.includes(props.service) ? props.service : names[0];
+  // Each choice is "namespace/service": the same name may be a service of two of the user's teams.
+  const choices = [...new Map((services.data ?? []).map((s) => [`${s.namespace}/${s.service}`, { service: s.service, namespace: s.namespace }])).entries()].sort(
+    ([a], [b]) => a.localeCompare(b),
+  );
+  const chosen = choices.find(([key]) => key === props.service) ?? choices[0];
   if (services.isPending) return <Busy />;
   if (services.isError) return <ErrorNote error={services.error} />;
   if (!chosen) return <p>{t("noServices")}</p>;
@@ -90,20 +93,20 @@ function ServiceCharts(props: { series: SeriesInfo[]; span: Span; service: strin
     <>
       <label htmlFor={`${id}-service`} className="inline">
         {t("chooseService")}
-        <select id={`${id}-service`} value={chosen} onChange={(e) => props.onService(e.target.value)}>
-          {names.map((name) => (
-            <option key={name} value={name}>
-              {name}
+        <select id={`${id}-service`} value={chosen[0]} onChange={(e) => props.onService(e.target.value)}>
+          {choices.map(([key, ref]) => (
+            <option key={key} value={key}>
+              {ref.service} ({ref.namespace})
             </option>
           ))}
         </select>
       </label>
-      <Charts series={props.series} span={props.span} service={chosen} />
+      <Charts series={props.series} span={props.span} service={chosen[1]} />
     </>
   );
 }
 
-function Charts({ series, span, service }: { series: SeriesInfo[]; span: Span; service?: string }) {
+function Charts({ series, span, service }: { series: SeriesInfo[]; span: Span; service?: ServiceRef }) {
   return (
     <div className="charts">
       {series.map((info) => (
@@ -113,7 +116,7 @@ function Charts({ series, span, service }: { series: SeriesInfo[]; span: Span; s
   );
 }
 
-function SeriesCard({ info, span, service }: { info: SeriesInfo; span: Span; service?: string }) {
+function SeriesCard({ info, span, service }: { info: SeriesInfo; span: Span; service?: ServiceRef }) {
   const t = useT(messages);
   const id = useId();
   const data = useSeries(info.name, span, service);

@@ -26,10 +26,20 @@ export interface SeriesData {
   result: Line[];
 }
 
-/** The series list, whether the gateway answers it bare or as ``{series: [...]}``. */
+/** What a series is about, from its name: the gateway's scope says who may ask (``service``: a team's
+ * members, ``platform``: platform admins), and its platform series are named node_* and component_*. */
+export function aboutOf(name: string): Scope {
+  if (name.startsWith("node_")) return "node";
+  if (name.startsWith("component_")) return "component";
+  return "service";
+}
+
+/** The series list of ``{series: [...]}``, each placed by what it is about. */
 export function seriesOf(answer: unknown): SeriesInfo[] {
-  const list = Array.isArray(answer) ? answer : ((answer as { series?: unknown } | null)?.series ?? []);
-  return (Array.isArray(list) ? list : []).filter((s): s is SeriesInfo => typeof s?.name === "string" && typeof s?.scope === "string");
+  const list = (answer as { series?: unknown } | null)?.series;
+  return (Array.isArray(list) ? list : [])
+    .filter((s) => typeof s?.name === "string")
+    .map((s) => ({ ...s, scope: aboutOf(s.name) }) as SeriesInfo);
 }
 
 export function useSeriesList() {
@@ -45,10 +55,17 @@ export interface Span {
   step: number; // seconds between points
 }
 
-export function useSeries(name: string, span: Span, service?: string) {
+/** A service of one namespace (a name may be in several of the user's namespaces). */
+export interface ServiceRef {
+  service: string;
+  namespace: string;
+}
+
+export function useSeries(name: string, span: Span, of?: ServiceRef) {
   return useQuery({
-    queryKey: ["metrics", "query", name, service ?? null, span.since, span.step],
-    queryFn: ({ signal }) => api.get<SeriesData>(`/metrics/query${query({ series: name, service, since: span.since, step: span.step })}`, signal),
+    queryKey: ["metrics", "query", name, of?.service ?? null, of?.namespace ?? null, span.since, span.step],
+    queryFn: ({ signal }) =>
+      api.get<SeriesData>(`/metrics/query${query({ series: name, service: of?.service, namespace: of?.namespace, since: span.since, step: span.step })}`, signal),
     refetchInterval: Math.max(span.step, 15) * 1000,
     placeholderData: (previous) => previous, // the chart stays while a new range is asked for
   });
