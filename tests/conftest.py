@@ -11,7 +11,7 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
-from quickon_common.natsserver import NatsServer
+from quickon_common.natsserver import NatsServer, free_port
 from quickon_common.objectstore import StoreSettings
 from support.bus import bus_credentials, refusals
 from support.s3 import S3Endpoint, ceph_server, moto_server, new_bucket_name
@@ -39,7 +39,7 @@ def pytest_configure(config: pytest.Config) -> None:
 def nats_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[NatsServer]:
     """A nats-server with JetStream of this test's own, on a free port, locked: each service connects with
     its own credential and permissions, a test's plain client with the admin's (support.bus.connect)."""
-    server = NatsServer(tmp_path / "nats", credentials=bus_credentials()).start()
+    server = NatsServer(tmp_path / "nats", credentials=bus_credentials(), monitor_port=free_port()).start()
     yield server
     server.stop()
     # A refused publish does not raise: it is dropped, and a relay would wait for its acknowledgement for

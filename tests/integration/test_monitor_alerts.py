@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from prometheus_client import CollectorRegistry, Counter, start_http_server
 from sqlmodel import select
 
 from quickon_common.contracts.audit import AuditVerificationFailed
@@ -53,25 +52,9 @@ from quickon_monitor.migrations import MIGRATIONS
 from quickon_monitor.models import AlertRecord, HitRecord, RuleRecord
 from quickon_monitor.settings import MonitorSettings
 from support.bus import connect, events, eventually, publish, query, running, service_environment, settings_for
+from support.prometheus import Component
 
 FOR_S = 2.0
-
-
-class Component:
-    """A platform component's /metrics, which the test stops and starts again on the same port."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.registry = CollectorRegistry()
-        Counter("quickon_test_ticks", "a metric to scrape", registry=self.registry).inc()
-        self.server: Any = None
-
-    def start(self) -> None:
-        self.server, _thread = start_http_server(self.port, addr="127.0.0.1", registry=self.registry)
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def prometheus_config(path: Path, jobs: dict[str, int]) -> Path:
@@ -85,7 +68,7 @@ def prometheus_config(path: Path, jobs: dict[str, int]) -> Path:
 @pytest.fixture
 def prometheus(tmp_path: Path) -> Iterator[tuple[PrometheusServer, Component, int]]:
     """Prometheus scraping a running component (quickon-market) and one that is down (quickon-audit)."""
-    component, absent = Component(free_port()), free_port()
+    component, absent = Component(), free_port()
     component.start()
     config = prometheus_config(tmp_path / "prometheus.yml", {"quickon-market": component.port, "quickon-audit": absent})
     with PrometheusServer(config, tmp_path / "prometheus") as server:

@@ -3,9 +3,10 @@
 receiver (signature checked), a Slack-format receiver and a real SMTP server.
 
 A crash-looping pod fires "restarts" and "not ready" for its team, and both resolve once it is fixed; a node
-filled past the threshold fires the platform's disk rule. The monitor is SIGKILLed at its first send, after
+filled past the threshold, a platform component that stops answering and five failed logins of one user fire
+the platform's rules. The monitor is SIGKILLed at its first send, after
 the alert fired and before any channel got it: after the restart every channel gets every event meant for it
-exactly once. (The stopped platform component and the five failed logins: tests/integration/test_monitor_alerts.py.)
+exactly once. (Silences, `for` and the evaluator's lease: tests/integration/test_monitor_alerts.py.)
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from quickon_common.contracts.deploy import AppInstalled, AppInstallRequested
-from quickon_common.contracts.iam import TeamNamespaceAssigned
+from quickon_common.contracts.iam import TeamNamespaceAssigned, UserLoginFailed
 from quickon_common.contracts.monitor import AlertFired, AlertResolved, AlertRuleRequested, AlertRuleSaved, RuleSpec
 from quickon_common.envelope import Envelope
 from quickon_common.natsserver import NatsServer
@@ -32,12 +33,13 @@ from support.monitor import (
     smtp_server,
     start_monitor,
 )
-from support.prometheus import scraped_sim, until
+from support.prometheus import Component, scraped_sim, until
 
 TEAM, NS = "team-a", "shop"
 SECRET = "chain-webhook-secret"
 DISK = 100 * 2**30  # the sim nodes' default disk
 ALERT_TOPICS = ["alert.fired", "alert.resolved"]
+PLATFORM_RULES = {"NodeDiskFilling", "PlatformComponentDown", "RepeatedLoginFailures"}
 
 # The default rules, as shipped, with their waits shortened to a test's: not ready for 2 s instead of 5 min,
 # two restarts in a minute instead of three in 10 minutes, disk for 2 s instead of 5 min.
@@ -46,6 +48,8 @@ FASTER = {
                                   summary="pod {{ $labels.pod }} in {{ $labels.namespace }} is not ready"),
     "builtin-restarts": RuleSpec(name="ServiceRestarting", template="restarts", params={"count": 1, "window_s": 60},
                                  summary="pod {{ $labels.pod }} restarted {{ $value }} times"),
+    "builtin-component-down": RuleSpec(name="PlatformComponentDown", template="component_down", for_s=2,
+                                       severity="critical", summary="platform component {{ $labels.job }} is down"),
     "builtin-node-disk": RuleSpec(name="NodeDiskFilling", template="node_disk", for_s=2, params={"percent": 85},
                                   summary="disk of {{ $labels.instance }} is {{ $value }}% full"),
 }  # fmt: skip
@@ -56,7 +60,13 @@ async def test_sim_alerts_reach_every_channel_once_across_a_monitor_killed_befor
 ) -> None:
     url, log = nats_server.url, tmp_path / "monitor.log"
     database = f"sqlite:///{tmp_path / 'monitor.db'}"
-    async with receiver() as http, smtp_server() as (mailbox, smtp_port), scraped_sim(url, tmp_path) as sim:
+    audit = Component()  # a platform component's /metrics, up until the test stops it
+    audit.start()
+    async with (
+        receiver() as http,
+        smtp_server() as (mailbox, smtp_port),
+        scraped_sim(url, tmp_path, components={"audit": audit.address}) as sim,
+    ):
         assigned = TeamNamespaceAssigned(team_id=TEAM, namespace=NS)
         await publish(url, assigned, envelope=Envelope.new(assigned, source="gateway", actor="admin"))
         installing = AppInstallRequested(service="cache", namespace=NS, app="redis", version="1.0.0")
@@ -99,18 +109,26 @@ async def test_sim_alerts_reach_every_channel_once_across_a_monitor_killed_befor
             # A node's disk filled past 85 %: the platform's alert (a node belongs to no team).
             node = (await ask(url, "nodes"))["nodes"][0]["name"]
             await ask(url, "fill_disk", node=node, size_bytes=int(DISK * 0.9))
-            (disk,) = await _alerts(url, AlertFired, team=None, rules={"NodeDiskFilling"})
-            assert disk.labels["instance"] == node and disk.severity == "warning"
+            # A platform component stops answering; someone tries five passwords of one user.
+            audit.stop()
+            for _ in range(5):
+                await publish(url, UserLoginFailed(username="mallory", reason="wrong password"))
+            fired = await _alerts(url, AlertFired, team=None, rules=PLATFORM_RULES)
+            by_rule = {e.rule: e for e in fired}
+            assert by_rule["NodeDiskFilling"].labels["instance"] == node
+            assert by_rule["PlatformComponentDown"].labels["job"] == "quickon-audit"
+            assert by_rule["RepeatedLoginFailures"].labels["username"] == "mallory"
             await _alerts(url, AlertResolved, team=TEAM, rules={"ServiceNotReady", "ServiceRestarting"}, timeout_s=120)
 
             team_events = await _announced(url, team=TEAM)
             platform_events = await _announced(url, team=None)
             assert {e.rule for e in team_events.values()} == {"ServiceNotReady", "ServiceRestarting"}
+            assert {e.rule for e in platform_events.values()} == PLATFORM_RULES
             assert all(e.namespace == NS for e in team_events.values())
             await eventually(lambda: _each_once(http, mailbox, "team", team_events), timeout_s=60,
                              what="every team alert at each of the team's channels")  # fmt: skip
             await eventually(lambda: _each_once(http, mailbox, "platform", platform_events), timeout_s=60,
-                             what="the disk alert at each of the platform's channels")  # fmt: skip
+                             what="the platform's alerts at each of the platform's channels")  # fmt: skip
             for hook in http.on("/team-hook") + http.on("/platform-hook"):
                 assert signature_ok(hook, SECRET)
             assert any("ServiceRestarting" in r.json()["text"] for r in http.on("/team-slack"))

@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 import uvicorn
+from prometheus_client import CollectorRegistry, Counter, start_http_server
 
 from quickon_common.natsserver import free_port
 from quickon_common.prometheusserver import PrometheusServer
@@ -45,13 +46,39 @@ async def served(app: Any) -> AsyncIterator[int]:
         await running
 
 
+class Component:
+    """A platform component's /metrics (prometheus-client's own server), which a test stops and starts again
+    on the same port."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.registry = CollectorRegistry()
+        Counter("quickon_test_ticks", "a metric to scrape", registry=self.registry).inc()
+        self.server: Any = None
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.server, _thread = start_http_server(self.port, addr="127.0.0.1", registry=self.registry)
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
 @asynccontextmanager
-async def scraping(deployer: DeployerParts, var_dir: Path) -> AsyncIterator[PrometheusServer]:
+async def scraping(
+    deployer: DeployerParts, var_dir: Path, *, components: dict[str, str] | None = None
+) -> AsyncIterator[PrometheusServer]:
     """The deployer's pages served, and Prometheus scraping them every second as the platform's configuration
-    says: the deployer's own metrics (job quickon-deployer) and the sim cluster's exporters (job sim)."""
+    says: the deployer's own metrics (job quickon-deployer), the sim cluster's exporters (job sim), and
+    ``components`` (service name: host:port, jobs quickon-<name>)."""
     async with served(deployer.service.asgi()) as port:
         config = var_dir / "prometheus.yml"
-        targets = ScrapeTargets(platform={"deployer": f"127.0.0.1:{port}"}, sim_cluster=f"127.0.0.1:{port}")
+        platform = {"deployer": f"127.0.0.1:{port}", **(components or {})}
+        targets = ScrapeTargets(platform=platform, sim_cluster=f"127.0.0.1:{port}")
         config.write_text(config_text(prometheus_config(targets, interval_s=1)))
         async with serving(PrometheusServer(config, var_dir / "prometheus")) as prometheus:
             yield prometheus
@@ -65,12 +92,14 @@ class ScrapedSim:
 
 
 @asynccontextmanager
-async def scraped_sim(nats_url: str, var_dir: Path, **deployer: Any) -> AsyncIterator[ScrapedSim]:
+async def scraped_sim(
+    nats_url: str, var_dir: Path, *, components: dict[str, str] | None = None, **deployer: Any
+) -> AsyncIterator[ScrapedSim]:
     """The market and the deployer (sim, on its own SQLite file), scraped by Prometheus (:func:`scraping`)."""
     database = f"sqlite:///{var_dir / 'deployer.db'}"
     async with (
         platform(nats_url, database, var_dir, **{"sim_disk_scan_s": 0, **deployer}) as parts,
-        scraping(parts, var_dir) as prometheus,
+        scraping(parts, var_dir, components=components) as prometheus,
         httpx.AsyncClient(base_url=prometheus.url, timeout=10) as api,
     ):
         yield ScrapedSim(parts, prometheus, api)

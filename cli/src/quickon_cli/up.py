@@ -28,7 +28,7 @@ import httpx
 from quickon_common.blobs import NEEDED_MAX_PAYLOAD
 from quickon_common.buscredentials import CredentialError
 from quickon_common.files import OWNER_ONLY_UMASK, owner_only_directory, owner_only_file
-from quickon_common.natsserver import NatsServer, NatsServerError, port_answers, server_info
+from quickon_common.natsserver import NatsServer, NatsServerError, free_port, port_answers, server_info
 from quickon_common.settings import SERVICES, load_settings
 
 from .upbus import credentials_dir, missing_credentials, prepare_stream, service_environment
@@ -97,6 +97,8 @@ class Supervisor:
         owner_only_directory(self.var_dir / "logs")
         self._start_nats()
         env = {**os.environ, "QC_NATS_URL": self.nats_url, "QC_VAR_DIR": str(self.var_dir)}
+        if self.nats is not None and self.nats.monitor_url is not None:  # the monitor watches the server it runs
+            env.setdefault("QC_MONITOR_NATS_MONITOR_URL", self.nats.monitor_url)
         env.update(self.metrics.start(os.environ))
         if (CHECKOUT / "catalog" / "index.yaml").exists():  # the built-in catalog, wherever qc runs from
             env.setdefault("QC_MARKET_BUILTIN_CATALOG", str(CHECKOUT / "catalog"))
@@ -123,7 +125,9 @@ class Supervisor:
         if host not in ("127.0.0.1", "localhost"):
             raise SystemExit(f"NATS at {self.nats_url} does not answer; start it, or unset QC_NATS_URL to run one here")
         try:
-            self.nats = NatsServer(self.var_dir / "nats", port=port, credentials=credentials_dir(self.var_dir)).start()
+            self.nats = NatsServer(
+                self.var_dir / "nats", port=port, credentials=credentials_dir(self.var_dir), monitor_port=free_port()
+            ).start()
             prepare_stream(load_settings("gateway"), credentials_dir(self.var_dir))
         except (NatsServerError, CredentialError) as error:
             raise SystemExit(str(error)) from None

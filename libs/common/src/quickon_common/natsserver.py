@@ -111,8 +111,10 @@ class NatsServer:
         max_payload: str = "1MB",
         credentials: Path | None = None,
         tls: ServerTls | None = None,
+        monitor_port: int | None = None,
     ) -> None:
         self.data_dir = Path(data_dir)
+        self.monitor_port = monitor_port  # its monitoring endpoint (/healthz, /varz, /jsz) on 127.0.0.1, if any
         self.max_payload = max_payload
         self.credentials = credentials
         self.tls = tls
@@ -126,6 +128,11 @@ class NatsServer:
         """The client URL."""
         return f"nats://127.0.0.1:{self.port}"
 
+    @property
+    def monitor_url(self) -> str | None:
+        """The monitoring endpoint's URL, when it has one."""
+        return None if self.monitor_port is None else f"http://127.0.0.1:{self.monitor_port}"
+
     def config(self) -> str:
         """The server configuration: JetStream on file storage, fsync on every write where supported."""
         # sync_interval arrived in nats-server 2.10; 2.9 refuses the whole file if it is there.
@@ -135,6 +142,8 @@ class NatsServer:
             f"max_payload: {self.max_payload}\n"
             f'jetstream {{\n  store_dir: "{self.data_dir / "jetstream"}"\n{sync}}}\n'
         )
+        if self.monitor_port is not None:
+            config += f"http: 127.0.0.1:{self.monitor_port}\n"
         if self.credentials is not None:
             seeds = ensure_seeds(self.credentials, CREDENTIALS)
             config += authorization_config({name: public_key(path) for name, path in seeds.items()})

@@ -24,6 +24,7 @@ from .deadletters import DURABLE as DEAD_LETTERS_DURABLE
 from .deadletters import alert_dead_letters
 from .evaluator import Evaluator, utc_now
 from .migrations import MIGRATIONS
+from .natswatch import watch_nats
 from .notify import handlers as notify_handlers
 from .notify import queries as notify_queries
 from .notify.adapters.senders import Sender, smtp_tls
@@ -74,6 +75,9 @@ def build(
 
     service.runs(evaluate_rules)
     service.runs(follow_dead_letters_for_alerts)
+    if monitor.nats_monitor_url is not None:
+        nats_url, interval_s = monitor.nats_monitor_url, monitor.scrape_interval_s
+        service.runs(lambda: watch_nats(nats_url, interval_s=interval_s))
     deliveries = deliver_notifications(service, notify or NotifySettings())
     if monitor.prometheus_config is not None:
         keep_prometheus_configured(service, monitor, monitor.prometheus_config)

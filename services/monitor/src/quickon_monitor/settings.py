@@ -26,6 +26,10 @@ class MonitorSettings(BaseSettings):
     # Unset (the operator's Prometheus), the monitor writes nothing: the operator decides what is scraped.
     prometheus_config: Path | None = None
     node_exporter: str | None = Field(default=None, description="host:port of the host's node-exporter, if any")
+    nats_monitor_url: str | None = Field(
+        default=None, description="nats-server's monitoring endpoint (http://host:8222), watched as series; "
+        "qc up sets it for the server it runs",
+    )  # fmt: skip
     scrape_interval_s: float = Field(default=15, gt=0, le=3600)
     config_check_s: float = Field(
         default=10, gt=0, description="how often the configuration and Prometheus are checked"
