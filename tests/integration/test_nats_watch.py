@@ -18,7 +18,7 @@ from support.monitor import WITHOUT_PROMETHEUS
 
 
 def series(text: str, name: str) -> float | None:
-    found = re.search(rf"^{name} ([0-9.e+-]+)$", text, re.MULTILINE)
+    found = re.search(rf"^{name}{{server=\"[^\"]+\"}} ([0-9.e+-]+)$", text, re.MULTILINE)
     return None if found is None else float(found.group(1))
 
 

@@ -17,16 +17,23 @@ from prometheus_client import Gauge
 
 log = logging.getLogger(__name__)
 
-UP = Gauge("quickon_nats_up", "1 when nats-server's monitoring endpoint said it is healthy at the last look, else 0")
+
+def _gauge(name: str, documentation: str) -> Gauge:
+    # Labelled with the server's endpoint: a labelled series shows only once it is set, so a monitor that watches
+    # no server (the variable unset) says nothing of NATS rather than that it is down.
+    return Gauge(name, documentation, ("server",))
+
+
+UP = _gauge("quickon_nats_up", "1 when nats-server's monitoring endpoint said it is healthy at the last look, else 0")
 GAUGES = {
-    "connections": Gauge("quickon_nats_connections", "clients connected to nats-server"),
-    "slow_consumers": Gauge("quickon_nats_slow_consumers", "clients nats-server found too slow (since it started)"),
-    "memory_bytes": Gauge("quickon_nats_memory_bytes", "the memory nats-server's process holds"),
-    "storage_bytes": Gauge("quickon_nats_jetstream_storage_bytes", "what JetStream stores on disk"),
-    "storage_limit_bytes": Gauge("quickon_nats_jetstream_storage_limit_bytes", "the most JetStream may store on disk"),
-    "messages": Gauge("quickon_nats_jetstream_messages", "messages JetStream's streams hold"),
-    "consumers": Gauge("quickon_nats_jetstream_consumers", "JetStream consumers"),
-    "api_errors": Gauge("quickon_nats_jetstream_api_errors", "JetStream API requests that failed (since it started)"),
+    "connections": _gauge("quickon_nats_connections", "clients connected to nats-server"),
+    "slow_consumers": _gauge("quickon_nats_slow_consumers", "clients nats-server found too slow (since it started)"),
+    "memory_bytes": _gauge("quickon_nats_memory_bytes", "the memory nats-server's process holds"),
+    "storage_bytes": _gauge("quickon_nats_jetstream_storage_bytes", "what JetStream stores on disk"),
+    "storage_limit_bytes": _gauge("quickon_nats_jetstream_storage_limit_bytes", "the most JetStream may store on disk"),
+    "messages": _gauge("quickon_nats_jetstream_messages", "messages JetStream's streams hold"),
+    "consumers": _gauge("quickon_nats_jetstream_consumers", "JetStream consumers"),
+    "api_errors": _gauge("quickon_nats_jetstream_api_errors", "JetStream API requests that failed (since it started)"),
 }
 
 
@@ -63,7 +70,7 @@ async def watch_nats(url: str, *, interval_s: float) -> None:
     async with httpx.AsyncClient(base_url=url, timeout=5, trust_env=False) as http:
         while True:
             found = await look(http)
-            UP.set(0 if found is None else 1)
+            UP.labels(url).set(0 if found is None else 1)
             for name, value in (found or {}).items():
-                GAUGES[name].set(value)
+                GAUGES[name].labels(url).set(value)
             await asyncio.sleep(interval_s)

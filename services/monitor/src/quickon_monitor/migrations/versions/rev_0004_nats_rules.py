@@ -10,6 +10,7 @@ Revises: 0003
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -38,8 +39,10 @@ def upgrade() -> None:
     now = datetime.now(UTC)
     rows = []
     for rule_id, name, severity, for_s, expr, summary in RULES:
-        spec = {"name": name, "template": None, "params": {}, "expr": expr, "for_s": for_s, "keep_firing_for_s": 0,
-                "severity": severity, "labels": {}, "summary": summary, "enabled": True}  # fmt: skip
+        spec: dict[str, Any] = {
+            "name": name, "template": None, "params": {}, "expr": expr, "for_s": for_s, "keep_firing_for_s": 0,
+            "severity": severity, "labels": {}, "summary": summary, "enabled": True,
+        }  # fmt: skip
         rows.append({"id": rule_id, "name": name, "team": None, "kind": "prometheus", "spec": spec, "enabled": True,
                      "builtin": True, "last_error": None, "created_by": None, "updated_at": now,
                      "deleted_at": None})  # fmt: skip
