@@ -5,6 +5,15 @@ import { defineConfig } from "vitest/config";
 // `npm run dev` proxies the API to a gateway on 127.0.0.1:8080 (what `make up` starts).
 export default defineConfig({
   plugins: [react()],
+  resolve: {
+    alias: {
+      "react-dom/client": "preact/compat/client",
+      "react-dom": "preact/compat",
+      "react/jsx-runtime": "preact/jsx-runtime",
+      "react/jsx-dev-runtime": "preact/jsx-dev-runtime",
+      react: "preact/compat",
+    },
+  },
   build: {
     outDir: "dist",
     assetsDir: "assets", // hashed names: the gateway serves /assets/* with a year-long cache

@@ -1,6 +1,6 @@
 // Who is signed in, and what they may do: the console shows only what the user may see and offers only
 // what they may do (the gateway checks again; this only keeps buttons that would be refused off the page).
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { queryOptions, useQuery, useQueryClient } from "@tanstack/react-query";
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from "react";
 
 import { api, request, session, whenUnauthorized } from "./api";
@@ -48,6 +48,10 @@ interface AuthState {
 /** Who is signed in: asked for first on every page (index.html asks for it before the code arrives). */
 export const ME_PATH = "/auth/me";
 
+/** Who holds ``token``: the query AuthProvider reads, and main.tsx fills before the first render. */
+export const meQuery = (token: string | null) =>
+  queryOptions({ queryKey: ["me", token], queryFn: () => api.get<Me>(ME_PATH), staleTime: 60_000 });
+
 const AuthContext = createContext<AuthState | null>(null);
 
 export function AuthProvider({ children }: { children: ReactNode }) {
@@ -59,7 +63,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     client.clear();
   }, [client]);
   useEffect(() => whenUnauthorized(forget), [forget]);
-  const me = useQuery({ queryKey: ["me", token], queryFn: () => api.get<Me>(ME_PATH), enabled: token !== null, staleTime: 60_000 });
+  const me = useQuery({ ...meQuery(token), enabled: token !== null });
   const logIn = useCallback(async (username: string, password: string) => {
     const form = new URLSearchParams({ username, password });
     const answer = await request<{ access_token: string }>("/auth/token", { method: "POST", form });

@@ -60,6 +60,29 @@ export function useT<K extends string>(messages: Messages<K>): (key: K, vars?: V
 
 const UNITS = ["B", "KB", "MB", "GB", "TB"];
 
+// Intl formatters are slow to make and quick to use: Chromium builds each one's patterns from its locale data
+// (one date-and-time format took tens of milliseconds of the dashboard's first render, made anew by every
+// component that formats). One of each kind per locale, made when first used.
+const formatters = new Map<string, Intl.NumberFormat | Intl.DateTimeFormat>();
+
+function formatter<T extends Intl.NumberFormat | Intl.DateTimeFormat>(key: string, make: () => T): T {
+  let found = formatters.get(key) as T | undefined;
+  if (found === undefined) {
+    found = make();
+    formatters.set(key, found);
+  }
+  return found;
+}
+
+const numbers = (locale: Locale, digits?: number) =>
+  formatter(`number:${locale}:${digits ?? ""}`, () => new Intl.NumberFormat(locale, digits === undefined ? {} : { maximumFractionDigits: digits }));
+const dateTimes = (locale: Locale) => formatter(`date:${locale}`, () => new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "medium" }));
+
+/** A number in ``locale``, with at most ``digits`` decimals (its locale's default when none are given). */
+export function formatNumber(value: number, locale: Locale, digits?: number): string {
+  return numbers(locale, digits).format(value);
+}
+
 export function formatBytes(bytes: number, locale: Locale): string {
   let value = bytes;
   let unit = 0;
@@ -67,19 +90,18 @@ export function formatBytes(bytes: number, locale: Locale): string {
     value /= 1024;
     unit += 1;
   }
-  return `${new Intl.NumberFormat(locale, { maximumFractionDigits: unit ? 1 : 0 }).format(value)} ${UNITS[unit]}`;
+  return `${formatNumber(value, locale, unit ? 1 : 0)} ${UNITS[unit]}`;
 }
 
 /** Dates, numbers and sizes in the user's language. */
 export function useFormat() {
   const { locale } = useLocale();
-  return useMemo(() => {
-    const dateTime = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "medium" });
-    const number = new Intl.NumberFormat(locale);
-    return {
-      date: (value: string | number | Date | null | undefined) => (value ? dateTime.format(new Date(value)) : "—"),
-      number: (value: number) => number.format(value),
+  return useMemo(
+    () => ({
+      date: (value: string | number | Date | null | undefined) => (value ? dateTimes(locale).format(new Date(value)) : "—"),
+      number: (value: number) => formatNumber(value, locale),
       bytes: (value: number) => formatBytes(value, locale),
-    };
-  }, [locale]);
+    }),
+    [locale],
+  );
 }

@@ -20,19 +20,32 @@ const client = new QueryClient({
   },
 });
 
-// Opening on the dashboard, signed in: its data is asked for now, while React builds the page.
-if (session.token && location.pathname === "/") prefetchDashboard(client);
+// Opening on the dashboard, signed in: index.html asked for its data and for who is signed in before this
+// code arrived. When those answers are in (or nearly), the first render shows them, rather than a skeleton
+// that is drawn again a moment later; a slow answer holds the page back no more than FIRST_DATA_WAIT_MS, and
+// then the page shows its skeleton and fills in as usual.
+// (Not a top-level await: the bundler would split the first page's code into many files to allow one.)
+const FIRST_DATA_WAIT_MS = 150;
 
-createRoot(document.getElementById("root")!).render(
-  <StrictMode>
-    <QueryClientProvider client={client}>
-      <LocaleProvider>
-        <AuthProvider>
-          <BrowserRouter>
-            <App />
-          </BrowserRouter>
-        </AuthProvider>
-      </LocaleProvider>
-    </QueryClientProvider>
-  </StrictMode>,
-);
+function render() {
+  createRoot(document.getElementById("root")!).render(
+    <StrictMode>
+      <QueryClientProvider client={client}>
+        <LocaleProvider>
+          <AuthProvider>
+            <BrowserRouter>
+              <App />
+            </BrowserRouter>
+          </AuthProvider>
+        </LocaleProvider>
+      </QueryClientProvider>
+    </StrictMode>,
+  );
+}
+
+if (session.token && location.pathname === "/") {
+  const waited = new Promise((done) => setTimeout(done, FIRST_DATA_WAIT_MS));
+  void Promise.race([prefetchDashboard(client, session.token), waited]).then(render);
+} else {
+  render();
+}

@@ -4,6 +4,7 @@
 import { type QueryClient, queryOptions } from "@tanstack/react-query";
 
 import { api, query } from "../../api";
+import { meQuery } from "../../auth";
 import type { Alert } from "../alerts/types";
 import type { Overview } from "./summary";
 
@@ -27,6 +28,8 @@ export const alertsQuery = queryOptions({
   staleTime: 10_000,
 });
 
-export function prefetchDashboard(client: QueryClient): void {
-  void client.prefetchQuery(overviewQuery);
+/** Ask for the dashboard's data and who is signed in (index.html's early answers, when it asked); settles once
+ * both are in the cache, or failed. */
+export function prefetchDashboard(client: QueryClient, token: string): Promise<unknown> {
+  return Promise.all([client.prefetchQuery(overviewQuery), client.prefetchQuery(meQuery(token))]);
 }

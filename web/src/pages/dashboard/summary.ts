@@ -1,5 +1,6 @@
 // The dashboard's data and arithmetic, kept apart from the cards so it can be tested: the statuses in the
 // order a reader scans them, and how full a resource is.
+import { formatNumber, type Locale } from "../../i18n";
 
 export interface ServiceSummary {
   service: string;
@@ -50,6 +51,6 @@ export function percent(usage: Usage): number | null {
 }
 
 /** Millicores as cores, for people: 1500 → "1.5". */
-export function cores(millicores: number, locale: string): string {
-  return new Intl.NumberFormat(locale, { maximumFractionDigits: 2 }).format(millicores / 1000);
+export function cores(millicores: number, locale: Locale): string {
+  return formatNumber(millicores / 1000, locale, 2);
 }

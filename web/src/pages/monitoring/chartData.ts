@@ -1,7 +1,7 @@
 // Series as uPlot draws them: one x axis shared by every line (the union of their timestamps, in order), each
 // line's values on it (null where it has none: a gap, not a zero), and a name for each line from its labels.
 
-import { formatBytes, type Locale } from "../../i18n";
+import { formatBytes, formatNumber, type Locale } from "../../i18n";
 import type { Line, Scope } from "./metrics";
 
 export interface Aligned {
@@ -61,7 +61,7 @@ export function stepFor(since: number): number {
 /** A value in its unit, for people: bytes in KB/MB/GB, ratios and percents as %, cores, seconds. */
 export function formatValue(value: number | null, unit: string, locale: Locale): string {
   if (value === null) return "—";
-  const number = (n: number, digits = 2) => new Intl.NumberFormat(locale, { maximumFractionDigits: digits }).format(n);
+  const number = (n: number, digits = 2) => formatNumber(n, locale, digits);
   switch (unit) {
     case "bytes":
       return formatBytes(value, locale);
