@@ -107,7 +107,10 @@ def test_an_excluded_rule_stops_firing(served: tuple[str, Path], tmp_path: Path)
     named = wait_logged(directory, "GET /detect/sqli")
     assert 942100 in named
     excluded = WafSettings(mode="block", exclusions=[942100])
-    with backend() as backend_port, nginx(tmp_path, backend_port, [Location("/", snippet(tmp_path, excluded))]) as other:
+    with (
+        backend() as backend_port,
+        nginx(tmp_path, backend_port, [Location("/", snippet(tmp_path, excluded))]) as other,
+    ):
         assert status(other, "/", "sqli") == 200
         assert status(other, "/", "traversal") == 403  # only that rule is gone, not the firewall
         assert {rule for rule in wait_logged(tmp_path, "GET /traversal") if 930000 <= rule < 931000}

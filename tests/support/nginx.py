@@ -36,7 +36,7 @@ MISSING = "run `make nginx-waf` (apt-get install nginx libnginx-mod-http-modsecu
 
 
 class _Ok(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+    def do_GET(self) -> None:
         body = b"ok\n"
         self.send_response(200)
         self.send_header("Content-Type", "text/plain")
@@ -44,7 +44,7 @@ class _Ok(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - http.server's signature
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 
@@ -153,7 +153,8 @@ def nginx(directory: Path, backend_port: int, locations: list[Location]) -> Iter
                 break
             except httpx.TransportError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(f"nginx did not start: {process.stderr.read() if process.stderr else ''}")
+                    said = process.stderr.read() if process.stderr else b""
+                    raise AssertionError(f"nginx did not start: {said!r}") from None
                 time.sleep(0.1)
         yield url
     finally:
@@ -177,9 +178,7 @@ def audit_entries(directory: Path) -> list[str]:
 
 def _entries_for(directory: Path, request_line: str) -> list[str]:
     return [
-        entry
-        for entry in audit_entries(directory)
-        if any(line.startswith(request_line) for line in entry.splitlines())
+        entry for entry in audit_entries(directory) if any(line.startswith(request_line) for line in entry.splitlines())
     ]
 
 

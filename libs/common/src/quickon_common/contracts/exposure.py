@@ -115,25 +115,21 @@ class AccessSettings(BaseModel):
     @model_validator(mode="after")
     def _consistent(self) -> AccessSettings:
         if self.sso and self.basic_auth_users:
-            raise ValueError(
-                "choose basic authentication (basic_auth_users) or single sign-on (sso), not both"
-            )
+            raise ValueError("choose basic authentication (basic_auth_users) or single sign-on (sso), not both")
         allowed = [ipaddress.ip_network(text) for text in self.allow]
         for text in self.deny:
             denied = ipaddress.ip_network(text)
             for network in allowed:
                 if network.version == denied.version and network.subnet_of(denied):  # type: ignore[arg-type]
                     raise ValueError(
-                        f"allow {network} lies inside deny {denied}, so it would never be reached; "
-                        "remove one of them"
+                        f"allow {network} lies inside deny {denied}, so it would never be reached; remove one of them"
                     )
             if allowed and not any(
                 n.version == denied.version and (denied.subnet_of(n) or n.subnet_of(denied))  # type: ignore[arg-type]
                 for n in allowed
             ):
                 raise ValueError(
-                    f"deny {denied} is outside every allowed network, which are the only ones let in already; "
-                    "remove it"
+                    f"deny {denied} is outside every allowed network, which are the only ones let in already; remove it"
                 )
         return self
 

@@ -4,8 +4,8 @@ from .annotations import (
     ExposureError,
     ForwardAuth,
     access_annotations,
-    annotations,
     basic_auth_secret_name,
+    ingress_annotations,
     modsecurity_directives,
     waf_annotations,
 )
@@ -14,8 +14,8 @@ __all__ = [
     "ExposureError",
     "ForwardAuth",
     "access_annotations",
-    "annotations",
     "basic_auth_secret_name",
+    "ingress_annotations",
     "modsecurity_directives",
     "waf_annotations",
 ]

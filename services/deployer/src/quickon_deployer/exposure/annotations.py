@@ -135,7 +135,7 @@ def access_annotations(
     return result
 
 
-def annotations(
+def ingress_annotations(
     protection: Protection,
     *,
     service: str,
