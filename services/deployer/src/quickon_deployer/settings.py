@@ -57,3 +57,14 @@ class DeployerSettings(BaseSettings):
     kubeconfig: Path | None = None
     kube_context: str | None = None
     helm_timeout_s: float = Field(default=300, gt=0)
+
+    # Reaching services through ingress-nginx (quickon_deployer.exposure). Single sign-on is forward
+    # authentication to an oauth2-proxy-style endpoint the operator runs: the URL nginx asks about each
+    # request, and where a browser that is not signed in is sent (may hold nginx variables, such as
+    # https://auth.example.com/oauth2/start?rd=$scheme://$host$escaped_request_uri). Unset: no service may
+    # ask for single sign-on.
+    forward_auth_url: str | None = None
+    forward_auth_signin_url: str | None = None
+    # The OWASP Core Rule Set as the ingress controller's image lays it out; each protected service's
+    # ModSecurity snippet includes it after setting its paranoia level (see exposure.annotations).
+    waf_crs_include: str = "/etc/nginx/owasp-modsecurity-crs/nginx-modsecurity.conf"

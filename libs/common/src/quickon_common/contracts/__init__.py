@@ -1,6 +1,6 @@
 """Every event contract of QuickOn; importing this package fills :data:`REGISTRY`."""
 
-from . import asks, audit, backup, channels, deploy, iam, market, monitor
+from . import asks, audit, backup, channels, deploy, exposure, iam, market, monitor
 from .base import CE_TYPE_PREFIX, REDACTED, REGISTRY, ContractRegistry, Event, UnknownEventType, secret
 
 __all__ = [
@@ -15,6 +15,7 @@ __all__ = [
     "backup",
     "channels",
     "deploy",
+    "exposure",
     "iam",
     "market",
     "monitor",
