@@ -39,7 +39,8 @@ def split_manifests(stream: str) -> list[RenderedObject]:
             continue  # helm rendered it, so it is YAML; a document that is not is nothing to deploy either
         if not isinstance(body, dict) or not body.get("kind"):
             continue
-        metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
+        metadata = body.get("metadata")
+        metadata = metadata if isinstance(metadata, dict) else {}
         kind, name = str(body["kind"]), str(metadata.get("name") or "unnamed")
         file = f"{len(objects):03d}-{UNSAFE.sub('_', kind)}-{UNSAFE.sub('_', name)}.yaml"[:200]
         objects.append(RenderedObject(file=file, kind=kind, name=name, text=text.strip() + "\n", body=body))
@@ -102,7 +103,9 @@ def report(trivy_json: dict[str, Any], *, objects: list[RenderedObject]) -> dict
                     "line": item.get("StartLine"),
                     "resolution": "remove it from the chart and rotate it; take it from a value the user gives",
                 })  # fmt: skip
-    findings.sort(key=lambda f: (SEVERITIES.index(f["severity"]), f["id"], f.get("object_name") or "", f.get("file") or ""))
+    findings.sort(
+        key=lambda f: (SEVERITIES.index(f["severity"]), f["id"], f.get("object_name") or "", f.get("file") or "")
+    )
     counts = {severity: 0 for severity in SEVERITIES}
     for finding in findings:
         counts[finding["severity"]] += 1
