@@ -12,6 +12,7 @@ from quickon_common.contracts.market import RepositoryAddRequested
 from quickon_common.natsserver import NatsServer
 from quickon_market.models import ChartScan
 from support.bus import eventually, publish, running
+from support.gateway_flows import stack, succeeded
 from support.market import ask, market_parts, wait_repository
 from support.scan_charts import PINNED, risky_repository
 
@@ -95,3 +96,29 @@ async def test_the_catalog_charts_scan_with_no_high_or_critical_finding(
                 if found:
                     serious[f"{app} {entry['version']}"] = found
         assert serious == {}
+
+
+async def test_the_gateway_answers_a_scan_once_it_has_run(
+    nats_server: NatsServer, database_url: str, tmp_path: Path
+) -> None:
+    repo = risky_repository(tmp_path / "charts")
+    async with stack(nats_server.url, database_url, tmp_path / "var") as s:
+        await succeeded(s.http, await s.http.post("/api/v1/repositories", json={"name": "team", "url": str(repo)}))
+        answer: dict[str, object] = {}
+
+        async def ready() -> bool:
+            nonlocal answer
+            response = await s.http.get("/api/v1/apps/risky/versions/1.0.0/scan")
+            assert response.status_code in (200, 202), response.text
+            answer = response.json()
+            assert (response.status_code == 202) == (answer["state"] == "scanning")
+            return response.status_code == 200
+
+        await eventually(ready, timeout_s=240, what="the gateway's scan report")
+        assert answer["app"] == "team/risky" and "KSV-0017" in {f["id"] for f in answer["findings"]}  # type: ignore[attr-defined]
+        latest = await s.http.get("/api/v1/apps/risky/versions/latest/scan")
+        assert latest.status_code == 200 and latest.json() == answer
+        missing = await s.http.get("/api/v1/apps/risky/versions/9.9.9/scan")
+        assert missing.status_code == 404 and "9.9.9" in missing.json()["detail"]
+        bad = await s.http.get("/api/v1/apps/risky/versions/..%2Fx/scan")
+        assert bad.status_code in (404, 422)
