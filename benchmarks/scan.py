@@ -65,7 +65,7 @@ async def rescan_ms(tmp: Path, app: str, version: str, asks: int) -> float:
         )  # fmt: skip
         service = build(settings, MarketSettings(builtin_catalog=CATALOG)).service
         await service.start()
-        while any(reason is not None for reason in service.all_checks().values()):
+        while any(reason is not None for reason in service.all_checks().values()):  # noqa: ASYNC110 (polled, as tests do)
             await asyncio.sleep(0.1)
         nc = await nats.connect(server.url)
         payload = json.dumps({"app": app, "version": version, "wait_s": 10}).encode()
