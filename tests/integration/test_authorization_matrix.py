@@ -66,6 +66,7 @@ EXPECTED: dict[str, str] = {
     "GET /api/v1/apps/{app}": ANY,
     "GET /api/v1/apps/{app}/versions/{version}": ANY,
     "GET /api/v1/apps/{app}/upgrades": ANY,
+    "GET /api/v1/apps/{app}/versions/{version}/scan": ANY,
     "GET /api/v1/repositories": ANY,
     "POST /api/v1/repositories": PLATFORM,
     "POST /api/v1/repositories/{name}/refresh": PLATFORM,

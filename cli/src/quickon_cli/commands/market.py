@@ -1,8 +1,9 @@
-"""``qc apps``, ``qc app``, ``qc repo`` and ``qc publish``: the app market."""
+"""``qc apps``, ``qc app``, ``qc scan``, ``qc repo`` and ``qc publish``: the app market."""
 
 from __future__ import annotations
 
 import argparse
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from ..context import Context, UsageError
 from .base import command, submitted
 
 MAX_UPLOAD = 10 * 1024 * 1024
+SCAN_WAIT_S = 120  # a first scan of a large chart
 
 
 def apps(ctx: Context) -> int:
@@ -107,6 +109,50 @@ def app(ctx: Context) -> int:
     return 0
 
 
+def scan(ctx: Context) -> int:
+    """A chart version's security scan; a first one runs now, and is waited for."""
+    app, _, version = ctx.args.target.partition("@")
+    path = f"/api/v1/apps/{app}/versions/{version or 'latest'}/scan"
+    deadline = time.monotonic() + SCAN_WAIT_S
+    report = ctx.client.get(path, repository=ctx.args.repository)
+    while report.get("state") == "scanning" and time.monotonic() < deadline:
+        time.sleep(1)
+        report = ctx.client.get(path, repository=ctx.args.repository)
+    counts = report.get("counts") or {}
+    head = output.fields(
+        [
+            ("App", f"{report.get('app')} {report.get('version')}"),
+            ("State", report.get("state")),
+            ("Scanner", report.get("scanner")),
+            ("Scanned", report.get("scanned_at")),
+            ("Error", report.get("error")),
+            ("Findings", ", ".join(f"{n} {s.lower()}" for s, n in counts.items() if n) or "none"),
+        ]
+    )
+    rows = [
+        [f.get("severity"), f.get("id"), f.get("title"), _where(f), f.get("resolution")]
+        for f in report.get("findings") or []
+    ]
+    images = [
+        [i.get("repository"), i.get("tag"), i.get("digest") or "(not pinned)"] for i in report.get("images") or []
+    ]
+    parts = [head]
+    if rows:
+        parts += ["", output.table(["severity", "id", "title", "where", "fix"], rows)]
+    if images:
+        parts += ["", output.table(["image", "tag", "digest"], images)]
+    if report.get("state") == "scanning":
+        parts.append("\nStill scanning; run the same command again shortly.")
+    ctx.show(report, "\n".join(parts))
+    return 0
+
+
+def _where(finding: Mapping[str, Any]) -> str:
+    if finding.get("file"):
+        return f"{finding['file']}:{finding.get('line') or '?'}"
+    return f"{finding.get('object_kind')}/{finding.get('object_name')}"
+
+
 def repo_list(ctx: Context) -> int:
     answer = ctx.client.get("/api/v1/repositories")
     rows = [
@@ -167,6 +213,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser], comm
     parser.add_argument("--repository", help="when several repositories have an app of that name")
     parser.add_argument("--values", action="store_true", help="print a version's default values (YAML) instead")
     parser.add_argument("--version", help="with --values: which version (default: the latest stable)")
+    parser = command(
+        commands, "scan", scan, parents=parents, help="a chart version's security scan (Trivy), before installing it"
+    )
+    parser.add_argument("target", metavar="APP[@VERSION]", help="the app, and a version (default: the latest stable)")
+    parser.add_argument("--repository", help="when several repositories have an app of that name")
 
     repo = commands.add_parser("repo", help="chart repositories", description="Chart repositories of the market.")
     actions = repo.add_subparsers(dest="action", required=True, metavar="ACTION")

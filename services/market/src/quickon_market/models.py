@@ -57,3 +57,19 @@ class CatalogVersion(SQLModel, table=True):
     meta: dict[str, object] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     fingerprint: str = Field(max_length=64)
     written_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class ChartScan(SQLModel, table=True):
+    """A chart version's security scan, kept per package digest: an unchanged version is never scanned
+    again, and a version whose package changed is scanned anew (its old report is dropped)."""
+
+    __tablename__ = "market_scan"
+
+    repository: str = Field(primary_key=True, max_length=63)
+    app: str = Field(primary_key=True, max_length=63)
+    version: str = Field(primary_key=True, max_length=128)
+    digest: str = Field(primary_key=True, max_length=64)
+    state: str = Field(max_length=16)  # done, failed (the chart does not render)
+    report: dict[str, object] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    error: str | None = None
+    scanned_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))

@@ -21,6 +21,7 @@ from quickon_common.contracts.queries.market import (
     AppsRequest,
     ChartRequest,
     PublishRequest,
+    ScanRequest,
     UpgradesRequest,
     ValidateRequest,
     VersionRequest,
@@ -37,6 +38,7 @@ from .checking import within
 from .domain import LOCAL_REPOSITORY
 from .models import Repository
 from .publish import PublishRefused, publish_chart
+from .scans import Scanner, ScanUnavailable
 from .settings import MarketSettings
 from .sources import SourceError
 from .store import ChartStore
@@ -52,6 +54,7 @@ def register_queries(
     syncer: Syncer,
     store: ChartStore,
     settings: MarketSettings,
+    scanner: Scanner,
     local_dir: Path,
 ) -> None:
     """Wire the market's queries into ``service``; published charts go into ``local_dir``."""
@@ -159,6 +162,23 @@ def register_queries(
         newer = _found(lambda: catalog.upgrades(found, request.version, include_prerelease=request.include_prerelease))
         return contract.Upgrades.model_validate(newer)
 
+    @service.answers(contract.SCAN)
+    async def scan(request: ScanRequest) -> contract.ScanReport:
+        """One version's security scan: kept per package digest, run now (waiting a little) if it never ran."""
+        found = _found(lambda: catalog.app(request.app, request.repository))
+        chosen = _found(lambda: catalog.version(found, request.version))
+        try:
+            kept = await scanner.ask(chosen, wait_s=request.wait_s)
+        except ScanUnavailable as error:
+            raise QueryError(503, f"{found.id} {chosen.version} cannot be scanned now: {error}") from None
+        answer: dict[str, Any] = {
+            "app": found.id, "repository": chosen.repository, "version": chosen.version, "digest": chosen.digest,
+            "state": "scanning",
+        }  # fmt: skip
+        if kept is not None:
+            answer.update(kept.report, state=kept.state, error=kept.error, scanned_at=kept.scanned_at.isoformat())
+        return contract.ScanReport.model_validate(answer)
+
     @service.answers(contract.PUBLISH)
     async def publish(request: PublishRequest) -> contract.PublishAnswer:
         try:
@@ -175,6 +195,7 @@ def register_queries(
                 )
             raise QueryError(refused.status, refused.reason, messages=refused.messages) from None
         await syncer.sync(LOCAL_REPOSITORY, requested=True)
+        scanner.wake()  # the version just published is its app's newest: scanned before anybody asks
         async with service.outbox.begin() as uow:
             uow.emit(
                 AppPublished(repository=LOCAL_REPOSITORY, app=files.name, version=files.version, digest=digest),

@@ -24,6 +24,10 @@ class MarketSettings(BaseSettings):
         default=10, gt=0, description="a check of values against a chart's schema given up after this (422)"
     )
     version_added_events_max: int = Field(default=500, description="AppVersionAdded events one sync may emit")
+    scan_queue_max: int = Field(
+        default=1000, ge=1, description="chart versions waiting for a background scan; beyond, scanned when asked"
+    )
+    scan_timeout_s: float = Field(default=300, gt=0, description="helm template or trivy given up after this")
     # What a repository may point at (quickon_market.egress). Comma-separated in the environment.
     allowed_hosts: Annotated[list[str], NoDecode] = Field(
         default_factory=list,

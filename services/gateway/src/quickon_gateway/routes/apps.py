@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
 from pydantic import Field
 
 from quickon_common.contracts.queries import NoRequest
@@ -15,6 +16,8 @@ from quickon_common.contracts.queries.market import (
     AppRequest,
     AppsRequest,
     Categories,
+    ScanReport,
+    ScanRequest,
     Upgrades,
     UpgradesRequest,
     VersionDetail,
@@ -26,6 +29,7 @@ from ..deps import GatewayParts, Parts
 from .params import DNS_LABEL, VERSION, AppName, QueryModel, RepositoryFilter, VersionName
 
 router = APIRouter(prefix="/api/v1/apps", tags=["apps"])
+SCAN_WAIT_S = 3.0
 
 
 class CatalogSearch(QueryModel):
@@ -89,3 +93,21 @@ async def upgrades(
 ) -> Any:
     body = UpgradesRequest(app=app, version=from_version, repository=repository, include_prerelease=include_prerelease)
     return await parts.reads.catalog(market_queries.UPGRADES, body)
+
+
+@router.get(
+    "/{app}/versions/{version}/scan",
+    response_model=ScanReport,
+    summary="One version's security scan (Trivy): misconfigurations, secrets, images; 202 while it runs",
+    responses={202: {"model": ScanReport, "description": "the scan is running (state: scanning): ask again shortly"}},
+)
+async def version_scan(
+    parts: GatewayParts, _user: CurrentUser, app: AppName, version: VersionName, repository: RepositoryFilter = None
+) -> Any:
+    """Who may see the market may see what its charts hold: the scan is of the chart, not of anybody's service."""
+    chosen = None if version == "latest" else version
+    # A first scan takes a second or two: waited for a little, beyond that a 202 says to ask again.
+    body = ScanRequest(app=app, version=chosen, repository=repository, wait_s=SCAN_WAIT_S)
+    report = await parts.reads.ask(market_queries.SCAN, body, timeout_s=parts.reads.timeout_s + SCAN_WAIT_S)
+    answer = report.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    return JSONResponse(answer, status_code=202 if report.state == "scanning" else 200)

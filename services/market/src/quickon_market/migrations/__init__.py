@@ -10,6 +10,8 @@ from pathlib import Path
 
 from quickon_common.migrations import Migrations
 
-from ..models import CatalogVersion, Repository, SyncWaiter
+from ..models import CatalogVersion, ChartScan, Repository, SyncWaiter
 
-MIGRATIONS = Migrations(service="market", folder=Path(__file__).parent, models=(Repository, CatalogVersion, SyncWaiter))
+MIGRATIONS = Migrations(
+    service="market", folder=Path(__file__).parent, models=(Repository, CatalogVersion, SyncWaiter, ChartScan)
+)

@@ -49,6 +49,12 @@ class ValidateRequest(VersionRequest):
     values: dict[str, Any] = Field(default_factory=dict, description="the user's values, as for helm --values")
 
 
+class ScanRequest(VersionRequest):
+    wait_s: float = Field(
+        default=5, ge=0, le=30, description="how long to wait for a scan not done yet before answering 'scanning'"
+    )
+
+
 class PublishRequest(QueryRequest):
     chart: str = Field(description="the packaged chart (.tgz), base64")
 
@@ -183,6 +189,41 @@ class PublishAnswer(QueryReply):
     published: Published
 
 
+class ScanFinding(QueryReply):
+    kind: str = Field(description="misconfig (a Kubernetes check on the rendered manifests) or secret (in the chart)")
+    id: str = Field(description="the check's id (KSV-0017) or the secret rule's (private-key)")
+    title: str
+    severity: str = Field(description="CRITICAL, HIGH, MEDIUM, LOW or UNKNOWN")
+    object_kind: str | None = Field(default=None, description="the rendered object's kind, for a misconfiguration")
+    object_name: str | None = None
+    message: str | None = None
+    resolution: str | None = Field(default=None, description="how to fix it")
+    file: str | None = Field(default=None, description="the chart file a secret is in")
+    line: int | None = None
+    url: str | None = None
+
+
+class ScanImage(QueryReply):
+    image: str = Field(description="as the manifests name it")
+    repository: str
+    tag: str | None = None
+    digest: str | None = Field(default=None, description="sha256:…, when the image is pinned by digest")
+
+
+class ScanReport(QueryReply):
+    app: str = Field(description="repository/name")
+    repository: str
+    version: str
+    digest: str = Field(description="the SHA-256 of the package scanned: a report is kept per digest")
+    state: str = Field(description="done, failed (error says why) or scanning (ask again shortly)")
+    scanner: str | None = Field(default=None, description="the Trivy version that scanned it")
+    scanned_at: str | None = None
+    error: str | None = None
+    counts: dict[str, int] = Field(default={}, description="findings by severity")
+    findings: list[ScanFinding] = []
+    images: list[ScanImage] = []
+
+
 REPOSITORIES = query("market", "repositories", NoRequest, Repositories, "The chart repositories and their state")
 APPS = query("market", "apps", AppsRequest, AppList, "Search the catalog")
 CATEGORIES = query("market", "categories", NoRequest, Categories, "The categories and how many apps each has")
@@ -195,4 +236,7 @@ VERSION = query(
 CHART = query("market", "chart", ChartRequest, Chart, "One version's chart for the deployer, and whether values fit it")
 VALIDATE = query("market", "validate", ValidateRequest, Validation, "Check values against a version's schema")
 UPGRADES = query("market", "upgrades", UpgradesRequest, Upgrades, "The versions newer than one, oldest first")
+SCAN = query(
+    "market", "scan", ScanRequest, ScanReport, "One version's security scan (Trivy): misconfigurations, secrets, images"
+)
 PUBLISH = query("market", "publish", PublishRequest, PublishAnswer, "Publish a packaged chart to the local repository")
