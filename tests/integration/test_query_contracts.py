@@ -136,6 +136,7 @@ async def test_every_query_is_answered_within_its_contract(nats_server: NatsServ
                 market_queries.CHART.subject: market_queries.ChartRequest(app="redis", values={"replicaCount": 2}),
                 market_queries.VALIDATE.subject: market_queries.ValidateRequest(app="redis", values={"typo": 1}),
                 market_queries.UPGRADES.subject: market_queries.UpgradesRequest(app="redis", version="1.0.0"),
+                market_queries.SCAN.subject: market_queries.ScanRequest(app="redis", version="1.0.0", wait_s=0),
                 market_queries.PUBLISH.subject: market_queries.PublishRequest(
                     chart=base64.b64encode(chart_tgz("ledger", "0.1.0")).decode()
                 ),
