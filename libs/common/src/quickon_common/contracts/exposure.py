@@ -1,9 +1,11 @@
-"""Deploy context, reaching a service: how its ingress protects it.
+"""Deploy context, reaching a service: its addresses, and how its ingress protects it.
 
-A service's web application firewall (:class:`WafSettings`) and who may reach it (:class:`AccessSettings`),
-as a user states them. Both are checked strictly here, so the gateway refuses a bad value with a 422 naming
-the field, and nothing a user typed reaches the ingress controller's configuration as text: rule ids are
-integers, networks are parsed and written back in their canonical form, user names are a narrow pattern.
+A service's domains (:class:`Domain`), its web application firewall (:class:`WafSettings`) and who may
+reach it (:class:`AccessSettings`), as a user states them; :class:`ServiceExposureRequested` changes them
+all at once (an operation of the deployer, like a restart). All are checked strictly here, so the gateway
+refuses a bad value with a 422 naming the field, and nothing a user typed reaches the ingress controller's
+configuration as text: rule ids are integers, networks are parsed and written back in their canonical form,
+user names and hosts are narrow patterns.
 The deployer renders them as ingress-nginx annotations (``quickon_deployer.exposure``).
 """
 
@@ -14,6 +16,11 @@ import re
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from ..names import is_dns_subdomain
+from .base import secret
+from .common import Failure, Success
+from .deploy import ServiceEvent
 
 WafMode = Literal["off", "detect", "block"]
 # ModSecurity takes any positive rule id; this bound is far above any real one (the Core Rule Set's are six
@@ -146,3 +153,107 @@ class Protection(BaseModel):
 
     waf: WafSettings = Field(default_factory=WafSettings)
     access: AccessSettings = Field(default_factory=AccessSettings)
+
+
+MAX_DOMAINS = 20
+# How a domain's certificate comes: "auto" from the operator's cert-manager ClusterIssuer (a self-signed one
+# where the operator has named none), "uploaded" by the user (its key travels sealed), "none" for plain HTTP.
+TlsSource = Literal["auto", "uploaded", "none"]
+
+
+def check_host(host: str) -> str:
+    """A host name as an Ingress takes it: lowercase DNS labels with at least one dot, no port, no wildcard."""
+    if not isinstance(host, str):
+        raise ValueError("a domain is a host name such as git.example.com")
+    lowered = host.strip().lower().rstrip(".")
+    if lowered.startswith("*."):
+        raise ValueError(f"{host[:80]!r}: wildcard domains are not supported yet; name each host")
+    if _is_address(lowered):
+        raise ValueError(f"{host[:80]!r} is an address; a domain is a host name (an Ingress routes names only)")
+    if "." not in lowered or not is_dns_subdomain(lowered) or any(len(label) > 63 for label in lowered.split(".")):
+        raise ValueError(
+            f"{host[:80]!r} is not a host name; write it as git.example.com (letters, digits and '-', "
+            "labels separated by dots, no scheme, port or path)"
+        )
+    return lowered
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+class Domain(BaseModel):
+    """One host name a service answers on. The primary one serves it; the others redirect there."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    host: str = Field(description="a host name such as git.example.com (no scheme, port or path)")
+    primary: bool = Field(default=False, strict=True, description="serve here; every other domain redirects here")
+    tls: TlsSource = Field(
+        default="auto",
+        description="auto: a certificate from the operator's cert-manager issuer (self-signed without one); "
+        "uploaded: the certificate given here and its key; none: plain HTTP",
+    )
+    certificate: str | None = Field(
+        default=None, max_length=64_000, description="uploaded: the PEM certificate chain, the host's own first"
+    )
+
+    @field_validator("host")
+    @classmethod
+    def _host(cls, host: str) -> str:
+        return check_host(host)
+
+    @model_validator(mode="after")
+    def _certificate_only_uploaded(self) -> Domain:
+        if self.certificate is not None and self.tls != "uploaded":
+            raise ValueError(f"{self.host}: a certificate is given only with tls 'uploaded'")
+        return self
+
+
+class Exposure(BaseModel):
+    """Everything about reaching a service: its custom domains (the platform's default address comes on top,
+    where the operator set a base domain) and its protection."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    domains: list[Domain] = Field(default_factory=list, max_length=MAX_DOMAINS)
+    protection: Protection = Field(default_factory=Protection)
+
+    @field_validator("domains")
+    @classmethod
+    def _domains(cls, domains: list[Domain]) -> list[Domain]:
+        hosts = [domain.host for domain in domains]
+        for i, host in enumerate(hosts):
+            if host in hosts[:i]:
+                raise ValueError(f"{host} is listed twice; list each domain once")
+        primaries = [domain.host for domain in domains if domain.primary]
+        if len(primaries) > 1:
+            raise ValueError(f"{' and '.join(primaries)} are both primary; a service has one primary domain")
+        return domains
+
+
+class ServiceExposureRequested(ServiceEvent):
+    """Set a service's domains and protection (the whole of them: what is not listed is removed).
+
+    Secrets travel sealed by the gateway: ``sealed_keys``, the uploaded certificates' private keys as JSON
+    ``{host: PEM}``; ``sealed_passwords``, the basic-auth users' password hashes as JSON ``{user: hash}``
+    (bcrypt, hashed by the gateway). A domain or user named without them keeps the key or hash it had.
+    """
+
+    subject = "qc.deploy.expose.requested"
+    exposure: Exposure
+    sealed_keys: str | None = secret(default=None)
+    sealed_passwords: str | None = secret(default=None)
+
+
+class ServiceExposed(ServiceEvent, Success):
+    subject = "qc.deploy.expose.completed"
+    urls: list[str] = Field(default_factory=list, description="where the service answers, the primary one first")
+
+
+class ServiceExposeFailed(ServiceEvent, Failure):
+    subject = "qc.deploy.expose.failed"

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import Field
 
+from ..exposure import Exposure
 from .base import Caller, NoRequest, QueryReply, QueryRequest, query
 
 # -- requests -------------------------------------------------------------------------------
@@ -133,6 +134,11 @@ class ServiceDetail(ServiceSummary):
     health: dict[str, Any] | str | None = Field(default=None, description="live, from the runtime; a string: unknown")
     revisions: list[Revision] = []
     operation: Operation | None = Field(default=None, description="the operation running on it, if any")
+    exposure: Exposure = Field(default_factory=Exposure, description="its domains and protection, as set")
+    urls: list[str] = Field(default=[], description="where it answers, the primary address first")
+    web: str | None = Field(
+        default=None, description="its web entry (Service:port) the Ingress routes to; none: it has no web page"
+    )
 
 
 class ChangelogEntry(QueryReply):
