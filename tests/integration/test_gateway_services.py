@@ -17,6 +17,7 @@ ADMIN_PASSWORD = "upgrade-time-Adm1n-pass"
 INSTALL_STEPS = [
     ("resolve", "started"), ("resolve", "completed"), ("render", "started"), ("render", "completed"),
     ("apply", "started"), ("apply", "completed"), ("wait", "started"), ("wait", "completed"),
+    ("expose", "started"), ("expose", "completed"),
 ]  # fmt: skip
 
 

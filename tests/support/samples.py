@@ -7,7 +7,9 @@ from typing import Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
+from quickon_common.certificates import self_signed
 from quickon_common.contracts import Event
+from quickon_common.contracts.exposure import AccessSettings, Domain, WafSettings
 from quickon_common.contracts.monitor import Matcher, RuleSpec
 
 # Models whose fields depend on each other (a rule is a template or raw PromQL, not both): given whole.
@@ -15,6 +17,9 @@ WHOLE: dict[type[BaseModel], BaseModel] = {
     RuleSpec: RuleSpec(name="sample rule", expr="up == 0", for_s=1.5, keep_firing_for_s=2.5, severity="critical",
                        labels={"team": "ops"}, summary="{{ $labels.job }} is down", enabled=False),
     Matcher: Matcher(name="job", value="quickon-.*", is_regex=True, is_equal=False),
+    Domain: Domain(host="git.example.com", primary=True, tls="uploaded", certificate=self_signed("git.example.com")[0]),
+    WafSettings: WafSettings(mode="block", paranoia=2, exclusions=[942100]),
+    AccessSettings: AccessSettings(allow=["10.0.0.0/8"], deny=["10.1.0.0/16"], basic_auth_users=["ops"]),
 }  # fmt: skip
 
 

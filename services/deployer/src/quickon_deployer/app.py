@@ -61,7 +61,7 @@ def build(settings: Settings | None = None, deployer: DeployerSettings | None = 
     )
     watcher = StatusWatcher(service.outbox, runtime, interval_s=deployer.status_interval_s)
     handlers.register(service, runner=runner, runtime=runtime, sealer=sealer, settings=deployer)
-    queries.register(service, runtime=runtime, market=market, sealer=sealer)
+    queries.register(service, runtime=runtime, market=market, sealer=sealer, base_domain=deployer.base_domain)
     backup_source.register(service, runtime=runtime)
     if isinstance(runtime, SimRuntime):  # the simulated cluster's exporters (a real cluster has its own)
         sim_pages.register(service, runtime)

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlmodel import select
 
+from quickon_common.certificates import certificate_problems
 from quickon_common.consumer import Handling
 from quickon_common.contracts.asks import (
     RestoreInstallAsked,
@@ -44,6 +45,7 @@ from quickon_common.contracts.deploy import (
     ServiceStopRequested,
     ValuesChange,
 )
+from quickon_common.contracts.exposure import ServiceExposeFailed, ServiceExposureRequested
 from quickon_common.helm import merge_values
 from quickon_common.names import reserved_namespace
 from quickon_common.saga import Plan
@@ -51,9 +53,11 @@ from quickon_common.sealing import SealedValues, Sealer, SealError, seal_secrets
 from quickon_common.service import Service
 
 from .domain import Refused, claims_of, name_problem, pin_problem, rollback_target, service_subject, team_problem
+from .exposure import ExposureError
+from .exposure.ingress import Keys, Platform, exposure_objects, parse_web_entry
 from .models import OperationRecord, RevisionRecord, ServiceRecord
 from .outcomes import set_status
-from .plans import InstallPlan, RollbackPlan, ScalePlan, UninstallPlan, UpgradePlan
+from .plans import ExposePlan, InstallPlan, RollbackPlan, ScalePlan, UninstallPlan, UpgradePlan
 from .runtime.base import Runtime
 from .saga import SagaRunner, cause_of
 from .settings import DeployerSettings
@@ -67,6 +71,7 @@ OPERATIONS: dict[str, tuple[type[ServiceEvent], type[Any], str | None]] = {
     "stop": (ServiceStopRequested, ServiceStopFailed, None),
     "restart": (ServiceRestartRequested, ServiceRestartFailed, None),
     "uninstall": (AppUninstallRequested, AppUninstallFailed, "uninstalling"),
+    "expose": (ServiceExposureRequested, ServiceExposeFailed, None),
 }
 # kind -> the ask of another service's saga that stands for its request
 ASKS: dict[str, type[Ask]] = {
@@ -177,7 +182,45 @@ def register(
             return RollbackPlan(target=target)
         if kind == "uninstall":
             return UninstallPlan(keep_volumes=event.keep_volumes)
+        if kind == "expose":
+            return expose_plan(event, record)
         return ScalePlan()
+
+    def expose_plan(event: ServiceExposureRequested, record: ServiceRecord) -> ExposePlan:
+        """The new settings, refused when they cannot be applied as asked: a certificate without its key or
+        that does not fit it, a user without a password, a domain for a service with no web page, single
+        sign-on the operator has not configured. Rendered once here, so the step meets no such surprise."""
+        try:
+            kept = Keys.from_json(sealer.open(record.exposure_secrets))
+            given_keys, given_passwords = sealer.open(event.sealed_keys), sealer.open(event.sealed_passwords)
+        except SealError as error:
+            raise Refused(str(error)) from None
+        exposure = event.exposure
+        for domain in exposure.domains:
+            if domain.tls != "uploaded":
+                continue
+            if domain.certificate is None:
+                raise Refused(f"{domain.host}: upload its certificate with its key, or choose tls auto or none")
+            key = given_keys.get(domain.host) or kept.uploaded.get(domain.host)
+            if key is None:
+                raise Refused(f"{domain.host}: upload the certificate's private key too")
+            if problems := certificate_problems(domain.certificate, str(key), domain.host):
+                raise Refused(f"{domain.host}: {'; '.join(problems)}")
+        keys = kept.merged(exposure, given_keys, given_passwords)
+        entry = parse_web_entry(record.web)
+        try:
+            platform = Platform.from_settings(settings)
+            keys.sign_missing(record.name, record.namespace, exposure, platform, entry, lambda _: ("", ""))
+            exposure_objects(
+                service=record.name, namespace=record.namespace, exposure=exposure, web=entry, platform=platform,
+                keys=keys,
+            )  # fmt: skip
+        except ExposureError as error:
+            raise Refused(str(error)) from None
+        return ExposePlan(
+            exposure=exposure.model_dump(mode="json"), sealed_keys=event.sealed_keys,
+            sealed_passwords=event.sealed_passwords,
+        )  # fmt: skip
 
     asked: dict[type[Ask], Any] = {}  # each ask of a restore, and the acceptance of the request it stands for
 

@@ -37,6 +37,12 @@ class ServiceRecord(SQLModel, table=True):
     sealed_secrets: str | None = None
     secret_paths: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     operation_id: str | None = Field(default=None, max_length=64)  # the operation running on it
+    # How it is reached (quickon_common.contracts.exposure.Exposure as JSON), the secrets behind that sealed
+    # (uploaded keys, self-signed certificates, basic-auth hashes: exposure.ingress.Keys), and its web entry
+    # (<Service>:<port>) as its chart's newest deployed revision declares it.
+    exposure: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}"))
+    exposure_secrets: str | None = None
+    web: str | None = Field(default=None, max_length=128)
     created_by: str | None = Field(default=None, max_length=255)
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     updated_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))

@@ -28,11 +28,12 @@ from quickon_common.contracts.deploy import (
     ServiceStopFailed,
     ServiceStopped,
 )
+from quickon_common.contracts.exposure import ServiceExposed, ServiceExposeFailed
 from quickon_common.outbox import UnitOfWork
 
 from .domain import observed_status, service_subject
 from .models import RevisionRecord, ServiceRecord
-from .plans import DeployPlan, InstallPlan, RollbackPlan, ScalePlan, UninstallPlan, UpgradePlan
+from .plans import DeployPlan, ExposePlan, InstallPlan, RollbackPlan, ScalePlan, UninstallPlan, UpgradePlan
 from .runtime.base import Health
 from .saga import Run, Saga, Step
 from .soak import forget_alerts
@@ -85,6 +86,7 @@ def build_sagas(
         service.version, service.repository, service.revision = plan.version, plan.repository, plan.revision
         service.values, service.sealed_secrets = plan.values, plan.sealed
         service.secret_paths, service.operation_id = plan.secret_paths, None
+        service.web, service.exposure_secrets = plan.web, plan.exposure_secrets
         await steps.settle_revisions(uow.session, service.id, plan.revision)
         set_status(uow, service, "running")
 
@@ -165,6 +167,20 @@ def build_sagas(
 
         return finish, fail
 
+    async def exposed(run: Run, uow: UnitOfWork, service: ServiceRecord | None) -> None:
+        assert service is not None
+        plan: ExposePlan = run.plan
+        service.exposure, service.exposure_secrets = plan.exposure, plan.exposure_secrets
+        service.operation_id, service.updated_at = None, datetime.now(UTC)
+        uow.session.add(service)
+        _emit(uow, run, ServiceExposed(**_ids(run), urls=plan.urls))
+
+    async def expose_failed(run: Run, uow: UnitOfWork, service: ServiceRecord | None, reason: str) -> None:
+        if service is not None:  # what the cluster holds may be half of the new settings: the old ones stay on
+            service.operation_id = None  # record, and asking again (or for the old ones) puts it right
+            uow.session.add(service)
+        _emit(uow, run, ServiceExposeFailed(**_ids(run), reason=reason, step=run.failed_step))
+
     async def uninstalled(run: Run, uow: UnitOfWork, service: ServiceRecord | None) -> None:
         if service is not None:
             await _forget(uow, service)
@@ -180,8 +196,10 @@ def build_sagas(
     # Steps safe to run again after a crash without their start on record: the reads (the market,
     # helm template, the cluster's health) and apply, which finds its own tag on the release's
     # newest revision instead of deploying twice. Each is still on record once it runs long.
-    repeatable = frozenset({"resolve", "render", "apply", "wait"})
-    deploy = (("resolve", s.resolve), ("render", s.render), ("apply", s.apply), ("wait", s.wait_ready))
+    repeatable = frozenset({"resolve", "render", "apply", "wait", "expose"})
+    deploy = (
+        ("resolve", s.resolve), ("render", s.render), ("apply", s.apply), ("wait", s.wait_ready), ("expose", s.expose)
+    )  # fmt: skip
     return {
         "install": Saga(
             plan=InstallPlan, steps=deploy, finish=installed, compensation=(("remove", s.remove),),
@@ -210,6 +228,9 @@ def build_sagas(
         "restart": Saga(
             plan=ScalePlan, steps=(("restart", s.restart), ("wait", s.wait_ready)), finish=restarted,
             fail=restart_failed, repeatable=repeatable,
+        ),
+        "expose": Saga(
+            plan=ExposePlan, steps=(("expose", s.expose),), finish=exposed, fail=expose_failed, repeatable=repeatable,
         ),
         "uninstall": Saga(
             plan=UninstallPlan, steps=(("uninstall", s.uninstall), ("wait", s.wait_gone)), finish=uninstalled,

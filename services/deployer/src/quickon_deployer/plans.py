@@ -24,7 +24,12 @@ class DeployPlan(Plan):
     sealed: str | None = None
     secret_paths: list[str] = []
     manifest_digest: str | None = None  # by render
+    web: str | None = None  # by render: the web entry (<Service>:<port>), none for a service without a web page
     revision: int | None = None  # by apply: the release's revision it made
+    # By expose: the secrets behind the service's exposure (sealed; self-signed certificates made for its
+    # default address), and where it answers.
+    exposure_secrets: str | None = None
+    urls: list[str] = []
 
 
 class InstallPlan(DeployPlan):
@@ -60,11 +65,22 @@ class UninstallPlan(Plan):
     keep_volumes: bool = False
 
 
+class ExposePlan(Plan):
+    """A change of a service's domains and protection: the settings asked for (``Exposure`` as JSON) and the
+    new secrets (sealed), then by the step the secrets kept and where the service answers."""
+
+    exposure: dict[str, Any]
+    sealed_keys: str | None = None
+    sealed_passwords: str | None = None
+    exposure_secrets: str | None = None
+    urls: list[str] = []
+
+
 class ScalePlan(Plan):
     """A start, stop or restart: nothing to plan."""
 
 
 PLANS: dict[str, type[Plan]] = {
     "install": InstallPlan, "upgrade": UpgradePlan, "rollback": RollbackPlan, "uninstall": UninstallPlan,
-    "start": ScalePlan, "stop": ScalePlan, "restart": ScalePlan,
+    "start": ScalePlan, "stop": ScalePlan, "restart": ScalePlan, "expose": ExposePlan,
 }  # fmt: skip

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlmodel import col, func, select
 
+from quickon_common.contracts.exposure import Exposure
 from quickon_common.contracts.queries import Caller, NoRequest
 from quickon_common.contracts.queries import deployer as contract
 from quickon_common.contracts.queries import market as market_queries
@@ -37,6 +38,8 @@ from quickon_common.service import Service
 
 from .adapters.market import Market, MarketRefused
 from .adapters.render import RenderFailed, render
+from .exposure.ingress import parse_web_entry
+from .exposure.ingress import urls as exposure_urls
 from .models import OperationRecord, RevisionRecord, ServiceRecord
 from .plans import PLANS, DeployPlan, RollbackPlan
 from .preview import manifest_diff, values_diff
@@ -79,7 +82,9 @@ async def find_service(db: Database, request: ServiceRequest, caller: Caller) ->
     return record
 
 
-def register(service: Service, *, runtime: Runtime, market: Callable[[], Market], sealer: Sealer) -> None:
+def register(
+    service: Service, *, runtime: Runtime, market: Callable[[], Market], sealer: Sealer, base_domain: str | None = None
+) -> None:
     """Wire the deployer's queries into ``service``."""
 
     @service.answers(contract.SERVICES)
@@ -109,6 +114,16 @@ def register(service: Service, *, runtime: Runtime, market: Callable[[], Market]
         return contract.ServiceOverview.model_validate(
             {"total": sum(counts.values()), "by_status": counts, "newest": [summary(r) for r in rows]}
         )
+
+    def reached(record: ServiceRecord) -> dict[str, Any]:
+        """How the service is reached: its settings (the uploaded certificates' keys are never in them), its web
+        entry and its URLs."""
+        exposure = Exposure.model_validate(record.exposure or {})
+        entry = parse_web_entry(record.web)
+        return {
+            "exposure": exposure, "web": record.web,
+            "urls": exposure_urls(record.name, record.namespace, exposure, base_domain, entry),
+        }  # fmt: skip
 
     @service.answers(contract.SERVICE)
     async def service_detail(request: ServiceRequest) -> contract.ServiceDetail:
@@ -147,6 +162,7 @@ def register(service: Service, *, runtime: Runtime, market: Callable[[], Market]
                 for r in revisions
             ],
             "operation": operation_view(running) if running else None,
+            **reached(record),
         })  # fmt: skip
 
     @service.answers(contract.SEALED_SECRETS)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from quickon_common.contracts.exposure import check_host
 
 
 class DeployerSettings(BaseSettings):
@@ -58,13 +60,25 @@ class DeployerSettings(BaseSettings):
     kube_context: str | None = None
     helm_timeout_s: float = Field(default=300, gt=0)
 
-    # Reaching services through ingress-nginx (quickon_deployer.exposure). Single sign-on is forward
-    # authentication to an oauth2-proxy-style endpoint the operator runs: the URL nginx asks about each
-    # request, and where a browser that is not signed in is sent (may hold nginx variables, such as
-    # https://auth.example.com/oauth2/start?rd=$scheme://$host$escaped_request_uri). Unset: no service may
-    # ask for single sign-on.
+    # Reaching services through ingress-nginx (quickon_deployer.exposure). With a base domain (QC_BASE_DOMAIN,
+    # the platform's) every service with a web entry answers at <service>-<namespace>.<base domain> (a team's
+    # own namespace is named after it). The Ingress QuickOn owns per service is of the ingress class; the
+    # operator's cert-manager ClusterIssuer makes the certificates of domains whose TLS is automatic, which
+    # are self-signed where none is named.
+    base_domain: str | None = Field(default=None, validation_alias="QC_BASE_DOMAIN")
+    ingress_class: str = Field(default="nginx", pattern=r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$", max_length=253)
+    cert_issuer: str | None = Field(default=None, pattern=r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$", max_length=253)
+    # Single sign-on is forward authentication to an oauth2-proxy-style endpoint the operator runs: the URL
+    # nginx asks about each request, and where a browser that is not signed in is sent (may hold nginx
+    # variables, such as https://auth.example.com/oauth2/start?rd=$scheme://$host$escaped_request_uri).
+    # Unset: no service may ask for single sign-on.
     forward_auth_url: str | None = None
     forward_auth_signin_url: str | None = None
     # The OWASP Core Rule Set as the ingress controller's image lays it out; each protected service's
     # ModSecurity snippet includes it after setting its paranoia level (see exposure.annotations).
     waf_crs_include: str = "/etc/nginx/owasp-modsecurity-crs/nginx-modsecurity.conf"
+
+    @field_validator("base_domain")
+    @classmethod
+    def _base_domain(cls, value: str | None) -> str | None:
+        return check_host(value) if value else None

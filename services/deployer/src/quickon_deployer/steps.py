@@ -18,16 +18,28 @@ from typing import Any
 
 from sqlalchemy import case, update
 
+from quickon_common.certificates import self_signed
 from quickon_common.contracts.deploy import AppInstallStarted, AppUpgradeStarted
+from quickon_common.contracts.exposure import Exposure
 from quickon_common.outbox import Outbox
 from quickon_common.sealing import Sealer, seal_secrets
 from quickon_common.secret_values import join_secrets, scrub, secret_strings
 
 from .adapters.market import ChartVersion, Market
-from .adapters.render import RenderFailed, render
+from .adapters.render import RenderFailed, chart_annotation, render
 from .domain import not_ready, tagged
-from .models import OperationRecord, RevisionRecord
-from .plans import DeployPlan, RollbackPlan, UninstallPlan, UpgradePlan
+from .exposure import ExposureError
+from .exposure.ingress import (
+    WEB_ANNOTATION,
+    Keys,
+    Platform,
+    exposure_objects,
+    parse_web_entry,
+    web_entry,
+)
+from .exposure.ingress import urls as exposure_urls
+from .models import OperationRecord, RevisionRecord, ServiceRecord
+from .plans import DeployPlan, ExposePlan, RollbackPlan, UninstallPlan, UpgradePlan
 from .preview import manifest_digest
 from .runtime.base import Health, Runtime, RuntimeFailure
 from .saga import Run, StepFailed
@@ -128,7 +140,11 @@ class Steps:
             raise StepFailed(scrub(str(error), hidden)) from None
         run.memory["manifests"], run.memory["values"], run.memory["hidden"] = manifests, values, hidden
         digest = manifest_digest(stored_manifests(manifests, hidden=hidden))
-        run.plan = plan.model_copy(update={"manifest_digest": digest})
+        try:
+            web = web_entry(manifests, chart_annotation(await self._chart(run), WEB_ANNOTATION))
+        except ExposureError as error:
+            raise StepFailed(str(error)) from None
+        run.plan = plan.model_copy(update={"manifest_digest": digest, "web": str(web) if web else None})
 
     async def apply(self, run: Run) -> None:
         """Install or upgrade the release; the revision it made is recorded, still pending."""
@@ -155,6 +171,35 @@ class Steps:
             manifests=stored_manifests(manifests, hidden=run.memory["hidden"]), description=tag,
         )  # fmt: skip
         run.plan = plan.model_copy(update={"revision": revision})
+
+    # -- reaching the service ------------------------------------------------------------------
+
+    async def expose(self, run: Run) -> None:
+        """Apply the objects that reach and protect the service (its Ingress, TLS, basic-auth users): those of an
+        expose operation's settings, or after an install or upgrade those the service has (its default address
+        on the platform's base domain, for a new one)."""
+        op = run.record
+        async with self.outbox.db.read_session() as session:
+            record = await session.get(ServiceRecord, op.service_id)
+        assert record is not None  # a service with an operation running stays
+        if isinstance(run.plan, ExposePlan):
+            exposure, web = Exposure.model_validate(run.plan.exposure), record.web
+            given = self.sealer.open(run.plan.sealed_keys), self.sealer.open(run.plan.sealed_passwords)
+        else:  # after an install or upgrade: what the service has, on its chart's (new) web entry
+            exposure, web, given = Exposure.model_validate(record.exposure or {}), run.plan.web, ({}, {})
+        keys = Keys.from_json(self.sealer.open(record.exposure_secrets)).merged(exposure, *given)
+        entry = parse_web_entry(web)
+        try:
+            platform = Platform.from_settings(self.settings)
+            keys.sign_missing(op.service, op.namespace, exposure, platform, entry, self_signed)
+            objects = exposure_objects(
+                service=op.service, namespace=op.namespace, exposure=exposure, web=entry, platform=platform, keys=keys
+            )
+        except ExposureError as error:
+            raise StepFailed(str(error)) from None
+        await self.runtime.apply_exposure(namespace=op.namespace, release=op.service, objects=objects)
+        urls = exposure_urls(op.service, op.namespace, exposure, platform.base_domain, entry)
+        run.plan = run.plan.model_copy(update={"exposure_secrets": self.sealer.seal(keys.to_json()), "urls": urls})
 
     # -- rollback (asked for, or after a failed upgrade) ----------------------------------------
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import tarfile
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,23 @@ async def render(chart: Path, *, release: str, namespace: str, values: dict[str,
     except yaml.YAMLError as error:
         raise RenderFailed(f"the chart renders invalid YAML: {error}") from None
     return [document for document in documents if isinstance(document, dict)]
+
+
+def chart_annotation(chart: Path, key: str) -> str | None:
+    """An annotation of the packaged chart's own Chart.yaml (the first top-level one in the archive, as helm
+    reads it); None when it has none or the file cannot be read."""
+    try:
+        with tarfile.open(chart, mode="r:gz") as archive:
+            for member in archive:
+                if member.isfile() and member.name.count("/") == 1 and member.name.endswith("/Chart.yaml"):
+                    handle = archive.extractfile(member)
+                    found = yaml.safe_load(handle.read(1 << 20)) if handle is not None else None
+                    annotations = found.get("annotations") if isinstance(found, dict) else None
+                    value = annotations.get(key) if isinstance(annotations, dict) else None
+                    return str(value) if value is not None else None
+    except (tarfile.TarError, OSError, yaml.YAMLError):
+        return None
+    return None
 
 
 def _split_crds(stream: str) -> tuple[str, str]:

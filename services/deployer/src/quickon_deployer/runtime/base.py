@@ -174,6 +174,14 @@ class Runtime(Protocol):
         StatefulSet never replaces a pod that is not Ready, so the pod a bad upgrade broke would
         block the rollback that fixes it."""
 
+    async def apply_exposure(self, *, namespace: str, release: str, objects: list[dict[str, Any]]) -> None:
+        """Make the objects QuickOn owns to reach the release (Ingresses, Secrets, Certificates labelled
+        ``quickon.io/exposure-of: <release>``) exactly ``objects``: each created or replaced, the ones owned
+        before and not among them deleted (empty: none left). :meth:`uninstall` deletes them too."""
+
+    async def exposure(self, *, namespace: str, release: str) -> list[dict[str, Any]]:
+        """The objects QuickOn owns to reach the release, as the cluster holds them."""
+
     async def health(self, *, namespace: str, release: str) -> Health:
         """Workloads, pods and recent events of the release; ``exists=False`` when there is none."""
 

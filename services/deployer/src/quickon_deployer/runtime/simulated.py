@@ -10,6 +10,7 @@ revision histories), in one SQLite transaction; saves of concurrent changes are 
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import math
 import shutil
@@ -34,6 +35,7 @@ from .base import (
     WorkloadHealth,
 )
 from .sim import Cluster, HookFailed, ManifestError, NotFoundError, SimConfig, default_nodes
+from .sim.exposure import exposure_problem
 from .sim.quantities import QuantityError
 from .sim.volumes import disk_used
 
@@ -69,6 +71,9 @@ class SimRuntime:
         self._history = {
             _key_of(key): [StoredRevision(**r) for r in json.loads(text)] for key, text in histories.items()
         }
+        # The objects QuickOn owns to reach each release (its Ingress, TLS and basic-auth Secrets, Certificates).
+        self._exposure = {_key_of(key): json.loads(text) for key, text in self._store.load_exposures().items()}
+        self._unsaved_exposures: set[tuple[str, str]] = set()
         self._unsaved_parts: set[str] = set()  # taken from the cluster, not yet on disk
         self._unsaved_histories: set[tuple[str, str]] = set()
         self._changes = 0  # changes made in memory
@@ -162,6 +167,8 @@ class SimRuntime:
                 raise RuntimeFailure(str(error)) from None
         self._history.pop((namespace, release), None)
         self._unsaved_histories.add((namespace, release))
+        if self._exposure.pop((namespace, release), None) is not None:
+            self._unsaved_exposures.add((namespace, release))
         await self._save()
         # What `helm uninstall --wait` waits for, also when a crash interrupted an earlier call: the pods have
         # shut down. Bounded without a timeout: each ends within SimConfig.stop_s (scaled), whatever its grace.
@@ -180,6 +187,26 @@ class SimRuntime:
 
     async def restart(self, *, namespace: str, release: str) -> None:
         await self._admin(self.cluster.restart, namespace, release)
+
+    async def apply_exposure(self, *, namespace: str, release: str, objects: list[dict[str, Any]]) -> None:
+        """Checked as an API server would (known kinds, this namespace, an Ingress routing to a Service of the
+        release), then kept as the release's exposure, replacing what it had."""
+        if (namespace, release) not in self.cluster.releases():
+            raise ReleaseNotFound(f"no release {namespace}/{release}")
+        services = self.cluster.service_names(namespace=namespace, release=release)
+        for obj in objects:
+            if problem := exposure_problem(obj, namespace=namespace, services=services):
+                raise RuntimeFailure(f"the cluster refused the exposure: {problem}")
+        key = (namespace, release)
+        if objects:
+            self._exposure[key] = copy.deepcopy(objects)
+        elif self._exposure.pop(key, None) is None:
+            return
+        self._unsaved_exposures.add(key)
+        await self._save()
+
+    async def exposure(self, *, namespace: str, release: str) -> list[dict[str, Any]]:
+        return copy.deepcopy(self._exposure.get((namespace, release), []))
 
     async def replace_broken_pods(self, *, namespace: str, release: str) -> list[str]:
         try:
@@ -326,8 +353,8 @@ class SimRuntime:
             # after the write would drop those changes, and a revision recorded meanwhile would be
             # missing from disk (a resumed apply would not find it and deploy again).
             part_names = self._unsaved_parts | self.cluster.take_touched()
-            history_keys = self._unsaved_histories
-            self._unsaved_parts, self._unsaved_histories = set(), set()
+            history_keys, exposure_keys = self._unsaved_histories, self._unsaved_exposures
+            self._unsaved_parts, self._unsaved_histories, self._unsaved_exposures = set(), set(), set()
             try:
                 # Serialised here, on the event loop, so that the state cannot change under the encoder.
                 parts = self.cluster.saved_parts(part_names)
@@ -335,11 +362,16 @@ class SimRuntime:
                     _name_of(key): json.dumps([asdict(r) for r in self._history[key]]) if key in self._history else None
                     for key in history_keys
                 }
-                await asyncio.to_thread(self._store.save, self.cluster.saved_globals(), parts, histories)
+                exposures = {
+                    _name_of(key): json.dumps(self._exposure[key]) if key in self._exposure else None
+                    for key in exposure_keys
+                }
+                await asyncio.to_thread(self._store.save, self.cluster.saved_globals(), parts, histories, exposures)
             except BaseException:
                 # Not on disk (or not known to be): the next save writes them again.
                 self._unsaved_parts |= part_names
                 self._unsaved_histories |= history_keys
+                self._unsaved_exposures |= exposure_keys
                 raise
             self._saved = covered
 
@@ -355,6 +387,7 @@ class SimStore:
         self._db.execute("PRAGMA synchronous=FULL")  # a save the deployer was told of survives a power cut
         self._db.execute("CREATE TABLE IF NOT EXISTS part (name TEXT PRIMARY KEY, body BLOB NOT NULL)")
         self._db.execute("CREATE TABLE IF NOT EXISTS history (release TEXT PRIMARY KEY, body TEXT NOT NULL)")
+        self._db.execute("CREATE TABLE IF NOT EXISTS exposure (release TEXT PRIMARY KEY, body TEXT NOT NULL)")
 
     def load(self) -> tuple[bytes | None, list[bytes], dict[str, str]]:
         """The globals (None for a new cluster), every release part, every history by ``namespace/release``."""
@@ -362,8 +395,18 @@ class SimStore:
         globals_json = rows.pop(GLOBALS_PART, None)
         return globals_json, list(rows.values()), dict(self._db.execute("SELECT release, body FROM history"))
 
-    def save(self, globals_json: bytes, parts: dict[str, bytes | None], histories: dict[str, str | None]) -> None:
-        """One transaction: the globals, each changed part and history (None deletes it)."""
+    def load_exposures(self) -> dict[str, str]:
+        """Each release's exposure objects (JSON) by ``namespace/release``."""
+        return dict(self._db.execute("SELECT release, body FROM exposure"))
+
+    def save(
+        self,
+        globals_json: bytes,
+        parts: dict[str, bytes | None],
+        histories: dict[str, str | None],
+        exposures: dict[str, str | None],
+    ) -> None:
+        """One transaction: the globals, each changed part, history and exposure (None deletes it)."""
         with self._db:  # BEGIN ... COMMIT, or ROLLBACK if anything fails
             self._db.execute("BEGIN IMMEDIATE")
             self._db.execute("INSERT OR REPLACE INTO part VALUES (?, ?)", (GLOBALS_PART, globals_json))
@@ -377,6 +420,11 @@ class SimStore:
                     self._db.execute("DELETE FROM history WHERE release = ?", (release,))
                 else:
                     self._db.execute("INSERT OR REPLACE INTO history VALUES (?, ?)", (release, text))
+            for release, text in exposures.items():
+                if text is None:
+                    self._db.execute("DELETE FROM exposure WHERE release = ?", (release,))
+                else:
+                    self._db.execute("INSERT OR REPLACE INTO exposure VALUES (?, ?)", (release, text))
 
     def close(self) -> None:
         self._db.close()

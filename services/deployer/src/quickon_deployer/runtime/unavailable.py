@@ -52,6 +52,12 @@ class UnavailableRuntime:
     async def replace_broken_pods(self, *, namespace: str, release: str) -> list[str]:
         raise self._fail()
 
+    async def apply_exposure(self, *, namespace: str, release: str, objects: list[dict[str, Any]]) -> None:
+        raise self._fail()
+
+    async def exposure(self, *, namespace: str, release: str) -> list[dict[str, Any]]:
+        raise self._fail()
+
     async def health(self, *, namespace: str, release: str) -> Health:
         raise self._fail()
 

@@ -17,6 +17,7 @@ from pyhelm3 import Client, Command  # type: ignore[import-untyped]
 from ..base import ReleaseNotFound, Revision, RuntimeFailure
 from .capacity import _Capacity
 from .errors import REQUEST_TIMEOUT, _unless_gone
+from .exposure import _Exposure
 from .health import _HealthReading
 from .helm import HELM_GRACE_S, _start_helm
 from .objects import _annotations, _selector
@@ -27,7 +28,7 @@ from .waiting import _Waiting
 MAX_RELEASES = 100_000
 
 
-class KubernetesRuntime(_Scaling, _HealthReading, _Waiting, _Capacity):
+class KubernetesRuntime(_Scaling, _HealthReading, _Waiting, _Capacity, _Exposure):
     """Releases on a Kubernetes cluster; one instance per deployer process."""
 
     name = "kubernetes"
@@ -140,6 +141,7 @@ class KubernetesRuntime(_Scaling, _HealthReading, _Waiting, _Capacity):
         pod_selectors = sorted(selectors)
         # Idempotent: pyhelm3 treats a release that is not there as uninstalled.
         await self._run_helm(lambda: self._helm.uninstall_release(release, namespace=namespace), changes=True)
+        await self.apply_exposure(namespace=namespace, release=release, objects=[])  # not helm's: QuickOn's own
         claims = [] if keep_volumes else await self._claims(namespace, release)
         for claim in claims:
             await self._kube(_unless_gone(self._core.delete_namespaced_persistent_volume_claim), claim, namespace)

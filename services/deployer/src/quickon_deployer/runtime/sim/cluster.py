@@ -214,6 +214,14 @@ class Cluster:
         """Copies of the release's stored objects (``live`` is what the controllers act on)."""
         return copy.deepcopy(release_objects(self._world, namespace, release))
 
+    def service_names(self, *, namespace: str, release: str) -> set[str]:
+        """The names of the release's Services in ``namespace`` (what an Ingress of it may route to)."""
+        return {
+            o.name
+            for o in release_objects(self._world, namespace, release)
+            if o.kind == "Service" and o.namespace == namespace
+        }
+
     def nodes(self) -> list[NodeStatus]:
         return node_statuses(self._world)
 
