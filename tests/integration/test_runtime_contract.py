@@ -12,6 +12,7 @@ the test says so next to the assertion.
 from __future__ import annotations
 
 import asyncio
+import base64
 import os
 import time
 import uuid
@@ -25,7 +26,21 @@ from kubernetes import client, config
 from kubernetes.dynamic import DynamicClient
 from kubernetes.dynamic.exceptions import NotFoundError as NotFoundErrorOfApi
 
+from quickon_common.certificates import self_signed
+from quickon_common.contracts.exposure import AccessSettings, Domain, Exposure, Protection, WafSettings
 from quickon_deployer.adapters.render import render
+from quickon_deployer.exposure import ForwardAuth
+from quickon_deployer.exposure.annotations import PREFIX
+from quickon_deployer.exposure.ingress import (
+    OWNER_LABEL,
+    Keys,
+    Platform,
+    WebEntry,
+    default_host,
+    exposure_objects,
+    tls_secret_name,
+    web_entry,
+)
 from quickon_deployer.runtime.base import Health, ReleaseNotFound, Revision, Runtime, RuntimeFailure
 from quickon_deployer.runtime.kubernetes import KubernetesRuntime
 from quickon_deployer.runtime.sim import NotFoundError, SimConfig
@@ -472,3 +487,153 @@ async def test_sim_state_survives_a_deployer_restart(runtime: Runtime, namespace
         assert await reopened.rollback(namespace=namespace, release="cache", revision=1, description="back") == 3
     finally:
         await reopened.close()
+
+
+# -- reaching a release: the objects QuickOn owns (Ingress, TLS, basic auth) ------------------------
+
+
+async def held(runtime: Runtime, namespace: str, release: str) -> dict[tuple[str, str], dict[str, Any]]:
+    """The exposure objects the runtime holds for the release, by (kind, name)."""
+    return {(o["kind"], o["metadata"]["name"]): o for o in await runtime.exposure(namespace=namespace, release=release)}
+
+
+def annotations_of(objects: dict[tuple[str, str], dict[str, Any]], name: str) -> dict[str, str]:
+    return dict(objects[("Ingress", name)]["metadata"].get("annotations") or {})
+
+
+def rules_of(ingress: dict[str, Any]) -> list[tuple[str, str, Any]]:
+    return [
+        (rule["host"], path["backend"]["service"]["name"], path["backend"]["service"]["port"].get("number"))
+        for rule in ingress["spec"]["rules"]
+        for path in rule["http"]["paths"]
+    ]
+
+
+async def cert_manager_served(runtime: Runtime) -> bool:
+    """The sim models a cluster with cert-manager; a real one has it when its Certificate CRD is there."""
+    if isinstance(runtime, SimRuntime):
+        return True
+    extensions = client.ApiextensionsV1Api(kube())
+    try:
+        await asyncio.to_thread(extensions.read_custom_resource_definition, "certificates.cert-manager.io")
+    except client.ApiException:
+        return False
+    return True
+
+
+async def test_exposure_is_applied_as_a_set_and_removing_each_setting_removes_its_objects(
+    runtime: Runtime, namespace: str
+) -> None:
+    await deploy(runtime, namespace, "forge", GITEA)
+    manifests = await render(GITEA, release="forge", namespace=namespace, values={})
+    web = web_entry(manifests, None)
+    assert web == WebEntry("forge-gitea", 3000)  # the chart's Service port named http
+    base = "apps.example.com"
+    default = default_host("forge", namespace, base)
+    sso = ForwardAuth(
+        "https://auth.example.com/oauth2/auth", "https://auth.example.com/oauth2/start?rd=$escaped_request_uri"
+    )
+    platform = Platform(ingress_class="nginx", base_domain=base, forward_auth=sso)
+    git_cert, git_key = self_signed("git.example.com")
+    keys = Keys(
+        uploaded={"git.example.com": git_key},
+        self_signed={host: self_signed(host) for host in (default, "code.example.com")},
+        passwords={"ops": "$2b$12$abcdefghijklmnopqrstuuJ4t6f3sYzYp1Ck0cP3pQyQ2yQ0Yx8jS"},
+    )
+
+    async def apply(exposure: Exposure, on: Platform = platform) -> dict[tuple[str, str], dict[str, Any]]:
+        objects = exposure_objects(service="forge", namespace=namespace, exposure=exposure, web=web, platform=on,
+                                   keys=keys)  # fmt: skip
+        await runtime.apply_exposure(namespace=namespace, release="forge", objects=objects)
+        return await held(runtime, namespace, "forge")
+
+    # The platform's base domain alone: one Ingress to the web entry, on the operator's class, a self-signed
+    # certificate (no issuer named).
+    found = await apply(Exposure())
+    tls_default = tls_secret_name("forge", default)
+    assert set(found) == {("Ingress", "forge"), ("Secret", tls_default)}
+    ingress = found[("Ingress", "forge")]
+    assert ingress["spec"]["ingressClassName"] == "nginx"
+    assert rules_of(ingress) == [(default, "forge-gitea", 3000)]
+    assert ingress["spec"]["tls"] == [{"hosts": [default], "secretName": tls_default}]
+    assert ingress["metadata"]["labels"][OWNER_LABEL] == "forge"
+    assert found[("Secret", tls_default)]["type"] == "kubernetes.io/tls"
+
+    # Custom domains: the primary one serves (its uploaded certificate), the others redirect to it.
+    domains = [
+        Domain(host="git.example.com", primary=True, tls="uploaded", certificate=git_cert),
+        Domain(host="code.example.com"),
+    ]
+    found = await apply(Exposure(domains=domains))
+    tls_git = tls_secret_name("forge", "git.example.com")
+    assert set(found) == {
+        ("Ingress", "forge"), ("Ingress", "forge-redirect"), ("Secret", tls_git), ("Secret", tls_default),
+        ("Secret", tls_secret_name("forge", "code.example.com")),
+    }  # fmt: skip
+    assert rules_of(found[("Ingress", "forge")]) == [("git.example.com", "forge-gitea", 3000)]
+    redirect = found[("Ingress", "forge-redirect")]
+    assert [host for host, _, _ in rules_of(redirect)] == ["code.example.com", default]
+    assert (
+        annotations_of(found, "forge-redirect")[PREFIX + "permanent-redirect"] == "https://git.example.com$request_uri"
+    )
+    uploaded = found[("Secret", tls_git)]["data"]
+    assert base64.b64decode(uploaded["tls.crt"]).decode() == git_cert
+    assert base64.b64decode(uploaded["tls.key"]).decode() == git_key
+
+    # Certificates from the operator's cert-manager issuer instead: a Certificate per automatic host.
+    issued = Platform(ingress_class="nginx", base_domain=base, cert_issuer="letsencrypt", forward_auth=sso)
+    if await cert_manager_served(runtime):
+        found = await apply(Exposure(domains=domains[1:]), on=issued)
+        certificate = found[("Certificate", tls_secret_name("forge", "code.example.com"))]
+        assert certificate["spec"]["issuerRef"]["name"] == "letsencrypt"
+        assert certificate["spec"]["dnsNames"] == ["code.example.com"]
+        assert ("Certificate", tls_default) in found and ("Secret", tls_default) not in found
+        assert ("Secret", tls_git) not in found  # the uploaded domain was removed, and its certificate with it
+    else:
+        with pytest.raises(RuntimeFailure, match="cert-manager"):
+            await apply(Exposure(domains=domains[1:]), on=issued)
+
+    # Access control and the firewall, each an annotation (basic auth a Secret too); removing each removes it.
+    allow = AccessSettings(allow=["10.0.0.0/8"], deny=["10.1.0.0/16"])
+    found = await apply(Exposure(protection=Protection(access=allow)))
+    assert set(found) == {("Ingress", "forge"), ("Secret", tls_default)}  # the Certificates are gone too
+    assert annotations_of(found, "forge")[PREFIX + "whitelist-source-range"] == "10.0.0.0/8"
+    assert annotations_of(found, "forge")[PREFIX + "denylist-source-range"] == "10.1.0.0/16"
+
+    found = await apply(Exposure(protection=Protection(access=AccessSettings(basic_auth_users=["ops"]))))
+    assert PREFIX + "whitelist-source-range" not in annotations_of(found, "forge")
+    assert annotations_of(found, "forge")[PREFIX + "auth-secret"] == "forge-basic-auth"
+    htpasswd = base64.b64decode(found[("Secret", "forge-basic-auth")]["data"]["auth"]).decode()
+    assert htpasswd == f"ops:{keys.passwords['ops']}\n"
+
+    found = await apply(Exposure(protection=Protection(access=AccessSettings(sso=True))))
+    assert ("Secret", "forge-basic-auth") not in found
+    assert annotations_of(found, "forge")[PREFIX + "auth-url"] == sso.url
+    assert PREFIX + "auth-type" not in annotations_of(found, "forge")
+
+    for mode, engine in (("detect", "DetectionOnly"), ("block", "On")):
+        found = await apply(Exposure(protection=Protection(waf=WafSettings(mode=mode, paranoia=2))))
+        assert annotations_of(found, "forge")[PREFIX + "enable-modsecurity"] == "true"
+        assert f"SecRuleEngine {engine}\n" in annotations_of(found, "forge")[PREFIX + "modsecurity-snippet"]
+        assert PREFIX + "auth-url" not in annotations_of(found, "forge")
+    found = await apply(Exposure())
+    assert annotations_of(found, "forge")[PREFIX + "enable-modsecurity"] == "false"
+
+    # Nothing to reach it by (no base domain, no domain): nothing is left; the uninstall removes them as well.
+    await runtime.apply_exposure(namespace=namespace, release="forge", objects=[])
+    assert await held(runtime, namespace, "forge") == {}
+    await apply(Exposure(domains=domains))
+    await runtime.uninstall(namespace=namespace, release="forge", keep_volumes=False)
+    assert await held(runtime, namespace, "forge") == {}
+
+
+async def test_an_ingress_to_a_service_the_release_lacks_is_refused(runtime: Runtime, namespace: str) -> None:
+    await deploy(runtime, namespace, "forge", GITEA)
+    objects = exposure_objects(
+        service="forge", namespace=namespace, exposure=Exposure(domains=[Domain(host="git.example.com", tls="none")]),
+        web=WebEntry("forge-nothing", 80), platform=Platform(), keys=Keys(),
+    )  # fmt: skip
+    if isinstance(runtime, SimRuntime):  # an API server takes an Ingress to a missing Service (it answers 503)
+        with pytest.raises(RuntimeFailure, match="forge-nothing"):
+            await runtime.apply_exposure(namespace=namespace, release="forge", objects=objects)
+        assert await held(runtime, namespace, "forge") == {}
