@@ -15,6 +15,7 @@ from sqlmodel import col, select
 from quickon_common.outbox import Outbox
 
 from .domain import observed_status
+from .exposure.expiry import CERTIFICATE_EXPIRY
 from .models import ServiceRecord
 from .outcomes import set_status
 from .runtime.base import Runtime, RuntimeFailure
@@ -59,6 +60,7 @@ class StatusWatcher:
                 )
             )
             services = found.all()
+        CERTIFICATE_EXPIRY.update(services)
         changes = {}
         for record in services:
             await asyncio.sleep(0)  # one service at a time: the queries and events waiting go in between

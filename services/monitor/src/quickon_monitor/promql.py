@@ -44,9 +44,13 @@ def render(spec: RuleSpec) -> str:
         pattern = str(spec.param("job_pattern")).replace("\\", "\\\\").replace('"', '\\"')
         return f'up{{job=~"{pattern}"}} == 0'
     if template == "certificate_expiring":
-        # cert-manager's exporter: the time each certificate expires.
+        # When each certificate expires: cert-manager's exporter for those it issues, the deployer for those a
+        # user uploaded (nobody renews them).
         days = _number(spec.param("days"))
-        return f"(certmanager_certificate_expiration_timestamp_seconds - time()) / 86400 < {days}"
+        expiry = (
+            "certmanager_certificate_expiration_timestamp_seconds or quickon_certificate_expiration_timestamp_seconds"
+        )
+        return f"(({expiry}) - time()) / 86400 < {days}"
     raise ValueError(f"{template!r} is not a Prometheus template")
 
 
