@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import warnings
 from functools import cache
 from pathlib import Path
 
@@ -147,8 +148,20 @@ def _is_ca(cert: x509.Certificate) -> bool:
 
 @cache
 def _trusted_subjects() -> frozenset[bytes]:
-    """The subjects of the certificate authorities this machine trusts (Debian's ca-certificates)."""
+    """The subjects of the certificate authorities this machine trusts (Debian's ca-certificates). Read one by
+    one: the bundle holds an old root whose serial number breaks RFC 5280, which one bad entry must not hide
+    all the others for."""
     try:
-        return frozenset(c.subject.public_bytes() for c in x509.load_pem_x509_certificates(SYSTEM_CAS.read_bytes()))
-    except (OSError, ValueError):
+        text = SYSTEM_CAS.read_text()
+    except OSError:
         return frozenset()
+    subjects = set()
+    end = "-----END CERTIFICATE-----"
+    for block in text.split(end)[:-1]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the broken serial's deprecation notice
+            try:
+                subjects.add(x509.load_pem_x509_certificate((block + end).encode()).subject.public_bytes())
+            except ValueError:
+                continue
+    return frozenset(subjects)
