@@ -12,6 +12,7 @@ const messages = defineMessages({
     tabs: "Service sections",
     overview: "Overview",
     backups: "Backups",
+    access: "Access",
     summary: "{app} {version} in namespace {namespace}",
     team: "Team {team}",
     revision: "revision {revision}",
@@ -22,6 +23,7 @@ const messages = defineMessages({
     tabs: "服务页面",
     overview: "概览",
     backups: "备份",
+    access: "访问",
     summary: "{app} {version}，命名空间 {namespace}",
     team: "团队 {team}",
     revision: "修订版本 {revision}",
@@ -70,6 +72,7 @@ export function ServicePage() {
             <NavLink to={`.${tail}`} end>
               {t("overview")}
             </NavLink>
+            <NavLink to={`access${tail}`}>{t("access")}</NavLink>
             <NavLink to={`backups${tail}`}>{t("backups")}</NavLink>
           </nav>
           <Outlet context={{ service, namespace: service.namespace } satisfies ServiceContext} />

@@ -9,6 +9,7 @@ import { Overview } from "./Overview";
 import { ServicePage } from "./ServicePage";
 
 const Backups = lazy(() => import("./backups"));
+const Access = lazy(() => import("./access"));
 
 export default function ServicesArea() {
   return (
@@ -16,6 +17,14 @@ export default function ServicesArea() {
       <Route index element={<ServiceList />} />
       <Route path=":name" element={<ServicePage />}>
         <Route index element={<Overview />} />
+        <Route
+          path="access"
+          element={
+            <Suspense fallback={<Busy />}>
+              <Access />
+            </Suspense>
+          }
+        />
         <Route
           path="backups"
           element={
