@@ -78,6 +78,8 @@ EXPECTED: dict[str, str] = {
     "DELETE /api/v1/services/{name}": ADMIN,
     "GET /api/v1/services/{name}/revisions": VIEWER,
     "GET /api/v1/services/{name}/secrets": ADMIN,  # the secret values in clear: a team admin
+    "GET /api/v1/services/{name}/exposure": VIEWER,
+    "PUT /api/v1/services/{name}/exposure": ADMIN,  # who reaches an app is a team admin's decision
     "POST /api/v1/services/{name}/start": OPERATOR,
     "POST /api/v1/services/{name}/stop": OPERATOR,
     "POST /api/v1/services/{name}/restart": OPERATOR,

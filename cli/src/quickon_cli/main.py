@@ -13,7 +13,21 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from . import __version__, args, output
-from .commands import activity, alerts, audit, auth, backup, channels, iam, lifecycle, market, rules, services, top
+from .commands import (
+    activity,
+    alerts,
+    audit,
+    auth,
+    backup,
+    channels,
+    exposure,
+    iam,
+    lifecycle,
+    market,
+    rules,
+    services,
+    top,
+)
 from .config import ConfigError
 from .context import Context, UsageError
 from .errors import ApiError, Unreachable, problem_lines, unreachable_lines
@@ -37,7 +51,21 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     up_parser = commands.add_parser("up", help="run the whole platform here on embedded defaults")
     up_parser.add_argument("--json", action="store_true", help="JSON lines instead of text, for scripts")
-    for area in (auth, iam, market, services, lifecycle, backup, top, alerts, rules, channels, activity, audit):
+    for area in (
+        auth,
+        iam,
+        market,
+        services,
+        lifecycle,
+        exposure,
+        backup,
+        top,
+        alerts,
+        rules,
+        channels,
+        activity,
+        audit,
+    ):
         area.register(commands, common)
     return parser
 

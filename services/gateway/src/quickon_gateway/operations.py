@@ -68,8 +68,8 @@ class OperationView(BaseModel):
 
     operation_id: str
     kind: str = Field(
-        description="install, upgrade, rollback, start, stop, restart, uninstall, *_repository, backup, restore, "
-        "verify_backup, delete_backup, schedule_backups"
+        description="install, upgrade, rollback, start, stop, restart, expose, uninstall, *_repository, backup, "
+        "restore, verify_backup, delete_backup, schedule_backups"
     )
     target: Target
     state: OperationState
