@@ -122,7 +122,13 @@ async def test_a_service_is_reached_at_its_domains_protected_and_everything_goes
         # self-signed certificate is the same one (kept, not made anew at every change).
         default_tls = tls_secret_name("forge", f"forge-{NS}.{BASE}")
         first = found[("Secret", default_tls)]["data"]["tls.crt"]
-        loosened = wanted.model_copy(update={"protection": Protection(access=AccessSettings(basic_auth_users=["ops"]))})
+        loosened = Exposure(
+            domains=[
+                Domain(host="code.example.com", tls="none"),
+                Domain(host="git.example.com", primary=True, tls="uploaded"),  # the certificate kept, as the key
+            ],
+            protection=Protection(access=AccessSettings(basic_auth_users=["ops"])),
+        )
         assert isinstance(await expose(url, "forge", loosened), ServiceExposed)
         found = await held(runtime, "forge")
         assert base64.b64decode(found[("Secret", "forge-basic-auth")]["data"]["auth"]).decode() == f"ops:{HASH}\n"
@@ -131,6 +137,8 @@ async def test_a_service_is_reached_at_its_domains_protected_and_everything_goes
             == git_key
         )
         assert found[("Secret", default_tls)]["data"]["tls.crt"] == first
+        kept = Exposure.model_validate((await ask(url, "service", namespace=NS, service="forge"))["exposure"])
+        assert kept.domains[1].certificate == git_cert
         assert (
             "nginx.ingress.kubernetes.io/whitelist-source-range"
             not in found[("Ingress", "forge")]["metadata"]["annotations"]

@@ -1,6 +1,6 @@
-"""A service's exposure through the gateway, with the market and the deployer on the sim runtime: a wrong
-certificate, a password for a user not listed, a bad network and a viewer are refused at once and change
-nothing; a good request is carried out, and the key and password it carried show nowhere after."""
+"""A service's exposure through the gateway, with the market and the deployer on the sim runtime (Gitea, a web
+app): a wrong certificate, a password for a user not listed, a bad network and a viewer are refused at once and
+change nothing; a good request is carried out, and the key and password it carried show nowhere after."""
 
 from __future__ import annotations
 
@@ -17,15 +17,15 @@ from support.gateway_flows import stack, succeeded
 
 HOST = "shop.example.com"
 PASSWORD = "basic-auth-Pa55word-for-alice"
-EXPOSURE = "/api/v1/services/cache/exposure"
+EXPOSURE = "/api/v1/services/forge/exposure"
 
 
 async def _installed(http: httpx.AsyncClient) -> None:
-    await succeeded(http, await http.post("/api/v1/services", json={"name": "cache", "app": "redis"}))
+    await succeeded(http, await http.post("/api/v1/services", json={"name": "forge", "app": "gitea"}))
 
 
 async def _kinds(http: httpx.AsyncClient) -> list[str]:
-    found = (await http.get("/api/v1/operations", params={"service": "cache"})).json()["operations"]
+    found = (await http.get("/api/v1/operations", params={"service": "forge"})).json()["operations"]
     return [o["kind"] for o in found]
 
 
@@ -129,10 +129,10 @@ async def test_an_exposure_is_set_and_its_key_and_password_show_nowhere(
         await succeeded(http, await http.put(EXPOSURE, json=again))
         assert (await http.get(EXPOSURE)).json()["urls"][0] == f"https://{HOST}"
 
-        texts = [shown.text, (await http.get(EXPOSURE)).text, (await http.get("/api/v1/services/cache")).text]
+        texts = [shown.text, (await http.get(EXPOSURE)).text, (await http.get("/api/v1/services/forge")).text]
         events = await http.get("/api/v1/events", params={"follow": "false", "last": "10000"})
         texts.append(events.text)
-        texts.append((await http.get("/api/v1/operations", params={"service": "cache"})).text)
+        texts.append((await http.get("/api/v1/operations", params={"service": "forge"})).text)
         # Past the header every P-256 key shares: the part that is this key's own.
         key_part = "".join(key.strip().splitlines()[1:-1])[40:100]
         for text in texts:

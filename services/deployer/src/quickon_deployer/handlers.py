@@ -45,7 +45,7 @@ from quickon_common.contracts.deploy import (
     ServiceStopRequested,
     ValuesChange,
 )
-from quickon_common.contracts.exposure import ServiceExposeFailed, ServiceExposureRequested
+from quickon_common.contracts.exposure import Exposure, ServiceExposeFailed, ServiceExposureRequested
 from quickon_common.helm import merge_values
 from quickon_common.names import reserved_namespace
 from quickon_common.saga import Plan
@@ -54,7 +54,7 @@ from quickon_common.service import Service
 
 from .domain import Refused, claims_of, name_problem, pin_problem, rollback_target, service_subject, team_problem
 from .exposure import ExposureError
-from .exposure.ingress import Keys, Platform, exposure_objects, parse_web_entry
+from .exposure.ingress import Keys, Platform, exposure_objects, parse_web_entry, with_kept_certificates
 from .models import OperationRecord, RevisionRecord, ServiceRecord
 from .outcomes import set_status
 from .plans import ExposePlan, InstallPlan, RollbackPlan, ScalePlan, UninstallPlan, UpgradePlan
@@ -195,7 +195,7 @@ def register(
             given_keys, given_passwords = sealer.open(event.sealed_keys), sealer.open(event.sealed_passwords)
         except SealError as error:
             raise Refused(str(error)) from None
-        exposure = event.exposure
+        exposure = with_kept_certificates(event.exposure, Exposure.model_validate(record.exposure or {}))
         for domain in exposure.domains:
             if domain.tls != "uploaded":
                 continue

@@ -132,6 +132,18 @@ def web_entry(manifests: list[dict[str, Any]], declared: str | None) -> WebEntry
     return None
 
 
+def with_kept_certificates(asked: Exposure, kept: Exposure) -> Exposure:
+    """``asked``, where a domain with an uploaded certificate is named without it (the CLI and the console
+    send the whole settings back without the certificates they never held), with the one kept for it."""
+    stored = {d.host: d.certificate for d in kept.domains if d.tls == "uploaded" and d.certificate}
+    domains = [
+        d.model_copy(update={"certificate": stored[d.host]})
+        if d.tls == "uploaded" and d.certificate is None and d.host in stored else d
+        for d in asked.domains
+    ]  # fmt: skip
+    return asked.model_copy(update={"domains": domains})
+
+
 def auto_tls(exposure: Exposure, host: str) -> bool:
     """Whether the host's certificate is automatic (the default address's always is)."""
     return next((d.tls for d in exposure.domains if d.host == host), "auto") == "auto"
