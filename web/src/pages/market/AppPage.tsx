@@ -5,7 +5,8 @@ import { useAuth } from "../../auth";
 import { useFormat, useT } from "../../i18n";
 import { Busy } from "../../ui/Busy";
 import { ErrorNote } from "../../ui/ErrorNote";
-import { useApp, useVersion } from "./api";
+import { ScanReport } from "../../ui/ScanReport";
+import { useApp, useVersion, useVersionScan } from "./api";
 import { AppIcon } from "./AppIcon";
 import { Changelog, VersionFlags } from "./Changelog";
 import { categoryLabel, messages } from "./messages";
@@ -27,6 +28,7 @@ export function AppPage() {
   const [installing, setInstalling] = useState(false);
   const shown = chosen ?? app.data?.latest_version ?? app.data?.version_list[0]?.version;
   const version = useVersion(name, shown, repository);
+  const scan = useVersionScan(name, shown, repository);
   if (app.error) return <ErrorNote error={app.error} />;
   if (!app.data) return <Busy />;
   const title = app.data.title || app.data.name;
@@ -93,6 +95,13 @@ export function AppPage() {
         </h2>
         <ErrorNote error={version.error} />
         {shown && version.isPending ? <Busy /> : version.data?.readme ? <pre className="readme">{version.data.readme}</pre> : <p>{t("noReadme")}</p>}
+      </section>
+      <section aria-labelledby={`${id}-scan`}>
+        <h2 id={`${id}-scan`}>
+          {t("scanTitle")} ({shown})
+        </h2>
+        <ErrorNote error={scan.error} />
+        {scan.data ? <ScanReport report={scan.data} /> : shown && scan.isPending ? <Busy /> : null}
       </section>
       <Changelog versions={app.data.version_list} />
     </>

@@ -3,6 +3,7 @@ import { useQuery } from "@tanstack/react-query";
 import type { RJSFSchema } from "@rjsf/utils";
 
 import { api, query } from "../../api";
+import type { ScanReportData } from "../../ui/ScanReport";
 
 export interface AppSummary {
   id: string;
@@ -82,5 +83,19 @@ export function useVersion(name: string, version: string | undefined, repository
       ),
     enabled: Boolean(version),
     staleTime: 300_000, // a published version does not change
+  });
+}
+
+/** A version's security scan; asked again every few seconds while it runs (the gateway answers 202 then). */
+export function useVersionScan(name: string, version: string | undefined, repository?: string) {
+  return useQuery({
+    queryKey: ["app", name, repository, "version", version, "scan"],
+    queryFn: ({ signal }) =>
+      api.get<ScanReportData>(
+        `/apps/${encodeURIComponent(name)}/versions/${encodeURIComponent(version!)}/scan${query({ repository })}`,
+        signal,
+      ),
+    enabled: Boolean(version),
+    refetchInterval: (q) => (q.state.data?.state === "scanning" ? 2_000 : false),
   });
 }

@@ -6,19 +6,20 @@ const messages = defineMessages({
   en: {
     title: "How to reach it",
     at: "It is published at",
-    inside: "No public address is set. Inside the cluster it answers at its Kubernetes Service in namespace {namespace} (named after {name}); to publish it, upgrade it with its Ingress enabled and a host.",
+    inside: "No public address is set. Inside the cluster it answers at its Kubernetes Service in namespace {namespace} (named after {name}); to publish it, give it a domain in its Access tab.",
   },
   "zh-CN": {
     title: "访问方式",
     at: "对外地址",
-    inside: "尚未设置对外地址。在集群内，可通过命名空间 {namespace} 中以 {name} 命名的 Kubernetes Service 访问；如需对外发布，请在升级时启用 Ingress 并填写主机名。",
+    inside: "尚未设置对外地址。在集群内，可通过命名空间 {namespace} 中以 {name} 命名的 Kubernetes Service 访问；如需对外发布，请在“访问”页添加域名。",
   },
 });
 
-/** Where the service answers: its public URL when its values give one, else how to reach it inside the cluster. */
+/** Where the service answers: the address QuickOn gives it (its domains, the platform's base domain), else one
+ * its values give, else how to reach it inside the cluster. */
 export function Reach({ service }: { service: ServiceDetail }) {
   const t = useT(messages);
-  const url = addressOf(service.values);
+  const url = service.urls?.[0] ?? addressOf(service.values);
   return (
     <section aria-labelledby="reach-title">
       <h2 id="reach-title">{t("title")}</h2>

@@ -1,6 +1,6 @@
 // How to reach a service, when its values say: an enabled Ingress host (https when its TLS is on), or a
 // public URL the app is told (gitea.rootUrl, jenkins.url…). Pure; null when nothing says (the charts then
-// publish nothing outside the cluster). Domains managed by QuickOn itself come with a later issue.
+// publish nothing outside the cluster). The addresses QuickOn gives (domains, base domain) come first (Reach).
 
 type Tree = Record<string, unknown>;
 const isTree = (value: unknown): value is Tree => typeof value === "object" && value !== null && !Array.isArray(value);

@@ -65,6 +65,7 @@ export interface ServiceDetail extends ServiceSummary {
   secret_values: string[];
   health?: Health | string | null;
   revisions: Revision[];
+  urls?: string[];
 }
 
 export interface ValueChange {

@@ -13,7 +13,7 @@ const current: Exposure = {
 describe("the Access tab's form", () => {
   it("sends back what it was given, without keys or passwords it does not have", () => {
     expect(bodyOf(formOf(current))).toEqual({
-      domains: [{ host: "git.example.com", primary: true, tls: "uploaded", certificate: "CERT" }],
+      domains: [{ host: "git.example.com", primary: true, tls: "uploaded" }],
       protection: current.protection,
     });
   });
@@ -25,6 +25,12 @@ describe("the Access tab's form", () => {
     expect(body.passwords).toEqual({ dev: "a-long-password" });
     expect(body.protection.access.allow).toEqual(["10.0.0.0/8", "192.168.1.0/24"]);
     expect(body.protection.waf.exclusions).toEqual([942100, 920350, "x1"]);
+  });
+
+  it("sends a new certificate with its key only", () => {
+    const form = withDomain(formOf(current), { host: "new.example.com", primary: false, tls: "uploaded", certificate: "NEW", key: "KEY" });
+    const domains = (bodyOf(form) as { domains: unknown[] }).domains;
+    expect(domains[1]).toEqual({ host: "new.example.com", primary: false, tls: "uploaded", certificate: "NEW", key: "KEY" });
   });
 
   it("adds a domain once, moves primary when asked, and removes it", () => {

@@ -1,6 +1,7 @@
 // A service's exposure (GET/PUT /services/{name}/exposure) as the Access tab edits it. Pure: the form is
 // filled from what the gateway answered, and the whole settings are sent back (PUT replaces them all).
-// Keys and passwords are write-only: a domain or user sent without them keeps the ones the platform holds.
+// Keys and passwords are write-only: a domain sent without its certificate and key, or a user without a
+// password, keeps the ones the platform holds.
 
 export type TlsSource = "auto" | "uploaded" | "none";
 export type WafMode = "off" | "detect" | "block";
@@ -74,8 +75,8 @@ export function bodyOf(form: AccessForm): Record<string, unknown> {
       host,
       primary,
       tls,
-      ...(tls === "uploaded" && certificate ? { certificate } : {}),
-      ...(tls === "uploaded" && key ? { key } : {}),
+      // A new certificate goes with its key; without one, the platform keeps the pair it holds.
+      ...(tls === "uploaded" && certificate && key ? { certificate, key } : {}),
     })),
     protection: {
       waf: {

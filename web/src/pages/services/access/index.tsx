@@ -32,6 +32,13 @@ export default function AccessTab() {
     queryFn: ({ signal }) => api.get<ExposureView>(servicePath(ref, "/exposure"), signal),
   });
   const heading = useId();
+  // Outside the editor, which starts afresh from the settings saved: the operation stays in view when it ends.
+  const command = useCommand();
+  const client = useQueryClient();
+  const refresh = () => {
+    void client.invalidateQueries({ queryKey: exposureKey(ref) });
+    void client.invalidateQueries({ queryKey: ["service"] });
+  };
   return (
     <section aria-labelledby={heading}>
       <h2 id={heading}>{t("title")}</h2>
@@ -42,7 +49,8 @@ export default function AccessTab() {
       ) : (
         <>
           <Addresses view={view.data} />
-          <AccessEditor key={JSON.stringify(view.data.exposure)} service={ref} view={view.data} editable={admin} />
+          <AccessEditor key={JSON.stringify(view.data.exposure)} service={ref} view={view.data} editable={admin} command={command} />
+          {command.operation && <OperationProgress id={command.operation} onEnded={refresh} />}
         </>
       )}
     </section>
@@ -67,18 +75,14 @@ function Addresses({ view }: { view: ExposureView }) {
   );
 }
 
-function AccessEditor({ service, view, editable }: { service: ServiceRef; view: ExposureView; editable: boolean }) {
+type Command = ReturnType<typeof useCommand>;
+
+function AccessEditor({ service, view, editable, command }: { service: ServiceRef; view: ExposureView; editable: boolean; command: Command }) {
   const t = useT(messages);
-  const client = useQueryClient();
   const [form, setForm] = useState<AccessForm>(() => formOf(view.exposure));
-  const command = useCommand();
   const ids = { allow: useId(), deny: useId(), sso: useId(), waf: useId(), paranoia: useId(), exclusions: useId(), user: useId(), password: useId() };
   const [user, setUser] = useState({ name: "", password: "" });
   const problem = (field: string) => (command.error instanceof ApiError ? command.error.fieldMessage(field) : undefined);
-  const refresh = () => {
-    void client.invalidateQueries({ queryKey: exposureKey(service) });
-    void client.invalidateQueries({ queryKey: ["service"] });
-  };
   const area = (id: string, label: string, hint: string, value: string, set: (v: string) => void, field: string) => (
     <div className="field">
       <label htmlFor={id}>{label}</label>
@@ -191,8 +195,8 @@ function AccessEditor({ service, view, editable }: { service: ServiceRef; view: 
           </button>
         </div>
       )}
-      <ErrorNote error={command.error} />
-      {command.operation && <OperationProgress id={command.operation} onEnded={refresh} />}
+      {/* A 422 naming a field is shown at it; anything else (403, a domain refused, the gateway away) here. */}
+      {!["allow", "deny", "exclusions"].some((f) => problem(f)) && <ErrorNote error={command.error} />}
     </form>
   );
 }
