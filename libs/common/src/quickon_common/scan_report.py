@@ -1,5 +1,6 @@
-"""Pure parts of a chart's security scan: rendered manifests split one object per file, the images they
-name, and Trivy's JSON turned into the market's report (counts by severity, findings, images)."""
+"""Pure parts of a security scan (the market's of a chart, the deployer's of a service): rendered manifests
+split one object per file, the images they name, and Trivy's JSON turned into one report (counts by
+severity, findings, images)."""
 
 from __future__ import annotations
 
@@ -45,6 +46,12 @@ def split_manifests(stream: str) -> list[RenderedObject]:
         file = f"{len(objects):03d}-{UNSAFE.sub('_', kind)}-{UNSAFE.sub('_', name)}.yaml"[:200]
         objects.append(RenderedObject(file=file, kind=kind, name=name, text=text.strip() + "\n", body=body))
     return objects
+
+
+def objects_of(bodies: list[dict[str, Any]]) -> list[RenderedObject]:
+    """Objects already parsed (a revision's stored manifests) as :func:`split_manifests` gives them."""
+    stream = "".join(f"---\n{yaml.safe_dump(body, sort_keys=False)}" for body in bodies)
+    return split_manifests(stream)
 
 
 def images_of(objects: list[RenderedObject]) -> list[dict[str, str | None]]:
