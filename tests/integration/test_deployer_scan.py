@@ -1,0 +1,120 @@
+"""The scan policy and the security scan of installed services, through the deployer on the sim runtime with
+the real Trivy, against a real nats-server and both databases: a chart with a privileged container is refused
+at the scan step when the policy blocks HIGH findings (nothing installed, the finding named), goes in when a
+platform admin overrides, and with a policy that blocks nothing is scanned after its install; a missing Trivy
+fails a blocking policy closed and a report of a non-blocking one says why it failed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from quickon_common.contracts.deploy import (
+    AppInstalled,
+    AppInstallFailed,
+    AppInstallRequested,
+    AppUpgradeFailed,
+    AppUpgradeRequested,
+    SagaStepRecorded,
+)
+from quickon_common.contracts.market import RepositoryAddRequested
+from quickon_common.natsserver import NatsServer
+from support.bus import eventually, publish
+from support.deployer import ask, finished, outcome, platform, request
+from support.market import wait_repository
+from support.scan_charts import risky_repository
+
+NS = "team-a"
+BLOCKS: list[Any] = ["HIGH", "CRITICAL"]
+
+
+def install(service: str, **policy: Any) -> AppInstallRequested:
+    return AppInstallRequested(service=service, namespace=NS, app="risky", repository="mine", version="1.0.0", **policy)
+
+
+async def scanned(url: str, service: str) -> dict[str, Any]:
+    """The service's report once the background worker has scanned it."""
+    report: dict[str, Any] = {}
+
+    async def done() -> bool:
+        nonlocal report
+        report = await ask(url, "service_scan", namespace=NS, service=service)
+        assert "error" not in report or isinstance(report["error"], str | None), report
+        return report["state"] != "scanning"
+
+    await eventually(done, timeout_s=120, what=f"the scan of {service}")
+    return report
+
+
+def privileged(report: dict[str, Any], service: str) -> dict[str, Any]:
+    found = [f for f in report["findings"] if f["id"] == "KSV-0017"]
+    assert found, [f["id"] for f in report["findings"]]
+    assert (found[0]["severity"], found[0]["object_kind"], found[0]["object_name"]) == ("HIGH", "Deployment", service)
+    return found[0]
+
+
+async def test_the_scan_policy_blocks_warns_and_is_overridden_and_services_are_scanned_after_install(
+    nats_server: NatsServer, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = nats_server.url
+    repo = risky_repository(tmp_path / "repo")
+    async with platform(url, database_url, tmp_path, scan_services=True) as deployer:
+        await publish(url, RepositoryAddRequested(repository="mine", url=str(repo)))
+        await wait_repository(url, "mine", "ok", apps=1)
+
+        # Blocked: fails at the scan step naming the finding and what to do; nothing of it is installed.
+        events = await finished(url, await request(url, install("held", scan_blocks=BLOCKS)))
+        failed = outcome(events)
+        assert isinstance(failed, AppInstallFailed) and failed.step == "scan", failed
+        assert "KSV-0017" in failed.reason and "(HIGH) in Deployment/held" in failed.reason, failed.reason
+        assert "override_scan_policy=true" in failed.reason and "Fix the chart" in failed.reason
+        assert not any(isinstance(e, SagaStepRecorded) and e.step == "apply" for e in events)
+        assert (await ask(url, "service", namespace=NS, service="held"))["error"]["status"] == 404
+        assert "held" not in {release for _, release in await deployer.runtime.releases()}
+
+        # A platform admin's override: installed, and said so in the scan step.
+        events = await finished(url, await request(url, install("forced", scan_blocks=BLOCKS, scan_override=True)))
+        assert isinstance(outcome(events), AppInstalled), outcome(events)
+        notes = [e.detail for e in events if isinstance(e, SagaStepRecorded) and e.step == "scan" and e.detail]
+        assert any("overridden by a platform admin" in (n or "") for n in notes), notes
+
+        # A policy that blocks only CRITICAL and warns about HIGH: installed, the warning in the scan step's detail,
+        # and the report the step made kept for the service.
+        warned = install("warned", scan_blocks=["CRITICAL"], scan_warns=["HIGH"])
+        events = await finished(url, await request(url, warned))
+        assert isinstance(outcome(events), AppInstalled), outcome(events)
+        notes = [e.detail or "" for e in events if isinstance(e, SagaStepRecorded) and e.step == "scan"]
+        assert any(n.startswith("warning:") and "KSV-0017" in n for n in notes), notes
+        privileged(await scanned(url, "warned"), "warned")
+
+        # No blocking policy: no scan on the way, the service scanned after its install.
+        events = await finished(url, await request(url, install("open", scan_warns=["CRITICAL"])))
+        assert isinstance(outcome(events), AppInstalled), outcome(events)
+        report = await scanned(url, "open")
+        assert report["state"] == "done" and report["scanner"].startswith("trivy"), report
+        assert report["revision"] == 1 and report["counts"]["HIGH"] >= 1
+        assert "resolution" in privileged(report, "open")
+        assert not [f for f in report["findings"] if f["kind"] != "misconfig"]  # never the secret scanner
+        assert privileged(await scanned(url, "forced"), "forced")
+
+        # An upgrade the policy blocks fails at its scan step before anything changes.
+        upgrade = AppUpgradeRequested(service="open", namespace=NS, values={"tag": "1.28"}, scan_blocks=BLOCKS)
+        failed = outcome(await finished(url, await request(url, upgrade)))
+        assert isinstance(failed, AppUpgradeFailed) and failed.step == "scan" and not failed.rolled_back, failed
+        detail = await ask(url, "service", namespace=NS, service="open")
+        assert (detail["status"], detail["revision"]) == ("running", 1), detail
+
+        # Trivy missing: a blocking policy fails closed with the reason, a non-blocking one installs and its report
+        # says why there are no findings.
+        monkeypatch.setenv("QC_TRIVY_BIN", str(tmp_path / "no-trivy"))
+        failed = outcome(await finished(url, await request(url, install("blind", scan_blocks=BLOCKS))))
+        assert isinstance(failed, AppInstallFailed) and failed.step == "scan", failed
+        assert "QC_TRIVY_BIN" in failed.reason and "could not run" in failed.reason, failed.reason
+        assert isinstance(outcome(await finished(url, await request(url, install("unseen")))), AppInstalled)
+        report = await scanned(url, "unseen")
+        assert report["state"] == "failed" and "QC_TRIVY_BIN" in report["error"], report
+
+        # Asked about what is not there: a clear refusal.
+        assert (await ask(url, "service_scan", namespace=NS, service="nope"))["error"]["status"] == 404
