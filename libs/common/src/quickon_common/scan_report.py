@@ -5,6 +5,7 @@ severity, findings, images)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -119,6 +120,24 @@ def report(trivy_json: dict[str, Any], *, objects: list[RenderedObject]) -> dict
     version = (trivy_json.get("Trivy") or {}).get("Version")
     return {"scanner": f"trivy {version}" if version else "trivy", "counts": counts, "findings": findings,
             "images": images_of(objects)}  # fmt: skip
+
+
+def of_severities(report: dict[str, Any], severities: Iterable[str]) -> list[dict[str, Any]]:
+    """The report's findings whose severity is one of ``severities`` (a scan policy's blocking or warning ones)."""
+    wanted = set(severities)
+    return [f for f in report.get("findings") or [] if f.get("severity") in wanted]
+
+
+def described(findings: list[dict[str, Any]], *, most: int = 5) -> str:
+    """``KSV-0017 Privileged (HIGH) in Deployment/web; …``: each finding's check, severity and object (or file),
+    the first ``most`` of them and how many more."""
+    said = []
+    for f in findings[:most]:
+        where = f"{f.get('object_kind')}/{f.get('object_name')}" if f.get("object_kind") else f.get("file") or "?"
+        said.append(" ".join(str(part) for part in (f.get("id"), f.get("title"), f"({f.get('severity')})") if part)
+                    + f" in {where}")  # fmt: skip
+    more = len(findings) - most
+    return "; ".join(said) + (f"; and {more} more" if more > 0 else "")
 
 
 def _severity(value: Any) -> str:

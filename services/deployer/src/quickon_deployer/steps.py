@@ -22,6 +22,7 @@ from quickon_common.certificates import self_signed
 from quickon_common.contracts.deploy import AppInstallStarted, AppUpgradeStarted
 from quickon_common.contracts.exposure import Exposure
 from quickon_common.outbox import Outbox
+from quickon_common.scan_report import of_severities
 from quickon_common.sealing import Sealer, seal_secrets
 from quickon_common.secret_values import join_secrets, scrub, secret_strings
 from quickon_common.trivy import TrivyError
@@ -44,7 +45,7 @@ from .plans import DeployPlan, ExposePlan, RollbackPlan, UninstallPlan, UpgradeP
 from .preview import manifest_digest
 from .runtime.base import Health, Runtime, RuntimeFailure
 from .saga import Run, StepFailed
-from .scan_policy import of_severities, refusal, warning
+from .scan_policy import refusal, warning
 from .scans import ServiceScans
 from .settings import DeployerSettings
 from .stored import stored_manifests
