@@ -15,6 +15,7 @@ from . import (
     operations,
     platform,
     repositories,
+    scans,
     secrets,
     services,
 )
@@ -26,6 +27,7 @@ def include(app: FastAPI) -> None:
         apps,
         repositories,
         services,
+        scans,
         secrets,
         backups,
         channels,
