@@ -2,14 +2,17 @@
 the real Trivy, against a real nats-server and both databases: a chart with a privileged container is refused
 at the scan step when the policy blocks HIGH findings (nothing installed, the finding named), goes in when a
 platform admin overrides, and with a policy that blocks nothing is scanned after its install; a missing Trivy
-fails a blocking policy closed and a report of a non-blocking one says why it failed."""
+fails a blocking policy closed and a report of a non-blocking one says why it failed. A scheduled rescan that
+finds more than the report before it raises the monitor's alert."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlmodel import select
 
 from quickon_common.contracts.deploy import (
     AppInstalled,
@@ -18,12 +21,16 @@ from quickon_common.contracts.deploy import (
     AppUpgradeFailed,
     AppUpgradeRequested,
     SagaStepRecorded,
+    ServiceScanWorsened,
 )
 from quickon_common.contracts.market import RepositoryAddRequested
+from quickon_common.contracts.monitor import AlertFired
 from quickon_common.natsserver import NatsServer
-from support.bus import eventually, publish
+from quickon_deployer.scans import ServiceScanRecord
+from support.bus import events, eventually, publish, running
 from support.deployer import ask, finished, outcome, platform, request
 from support.market import wait_repository
+from support.monitor import WITHOUT_PROMETHEUS, monitor_service
 from support.scan_charts import risky_repository
 
 NS = "team-a"
@@ -118,3 +125,48 @@ async def test_the_scan_policy_blocks_warns_and_is_overridden_and_services_are_s
 
         # Asked about what is not there: a clear refusal.
         assert (await ask(url, "service_scan", namespace=NS, service="nope"))["error"]["status"] == 404
+
+
+async def test_a_rescan_that_finds_more_raises_the_monitors_alert(
+    nats_server: NatsServer, database_url: str, tmp_path: Path
+) -> None:
+    url = nats_server.url
+    repo = risky_repository(tmp_path / "repo")
+    monitor = monitor_service(url, f"sqlite:///{tmp_path / 'monitor.db'}", tmp_path)
+    async with (
+        running(monitor, but=WITHOUT_PROMETHEUS),
+        platform(url, database_url, tmp_path, scan_services=True, scan_rescan_s=3600) as deployer,
+    ):
+        await publish(url, RepositoryAddRequested(repository="mine", url=str(repo)))
+        await wait_repository(url, "mine", "ok", apps=1)
+        assert isinstance(outcome(await finished(url, await request(url, install("web")))), AppInstalled)
+        first = await scanned(url, "web")
+        privileged(first, "web")
+
+        # The report as an older Trivy, which knew no KSV-0017, would have made it, a day ago.
+        digest = first["manifest_digest"]
+        async with deployer.service.db.session() as session:
+            records = (await session.exec(select(ServiceScanRecord))).all()
+            (record,) = [r for r in records if r.manifest_digest == digest]
+            older = [f for f in record.report["findings"] if f["id"] != "KSV-0017"]
+            record.report = {**record.report, "findings": older}
+            record.scanned_at = datetime.now(UTC) - timedelta(days=1)
+            session.add(record)
+            await session.commit()
+        deployer.scans.wake()
+
+        async def alerted() -> list[AlertFired]:
+            found = [e for e, _ in await events(url, "qc.monitor.alert.>") if isinstance(e, AlertFired)]
+            return [e for e in found if e.rule == "ServiceScanWorsened"]
+
+        async def fired() -> bool:
+            return bool(await alerted())
+
+        await eventually(fired, timeout_s=120, what="the monitor's alert about the rescan")
+        (worse,) = [e for e, _ in await events(url, "qc.deploy.scan.>") if isinstance(e, ServiceScanWorsened)]
+        assert (worse.service, worse.namespace, worse.revision, worse.worst) == ("web", NS, 1, "HIGH"), worse
+        assert [f for f in worse.findings if f.startswith("KSV-0017 Privileged (HIGH) in Deployment/web")], worse
+        (alert,) = await alerted()
+        assert (alert.labels["service"], alert.labels["namespace"], alert.severity) == ("web", NS, "warning"), alert
+        assert "new finding" in alert.summary and "HIGH" in alert.summary, alert.summary
+        privileged(await ask(url, "service_scan", namespace=NS, service="web"), "web")  # the new report is kept

@@ -128,6 +128,17 @@ def of_severities(report: dict[str, Any], severities: Iterable[str]) -> list[dic
     return [f for f in report.get("findings") or [] if f.get("severity") in wanted]
 
 
+def new_findings(before: dict[str, Any], after: dict[str, Any], severities: Iterable[str]) -> list[dict[str, Any]]:
+    """The findings of ``after`` at ``severities`` that ``before`` did not have (the same check on the same object
+    or file counts as the same finding, whatever its message)."""
+
+    def key(finding: dict[str, Any]) -> tuple[Any, ...]:
+        return finding.get("id"), finding.get("object_kind"), finding.get("object_name"), finding.get("file")
+
+    known = {key(f) for f in before.get("findings") or []}
+    return [f for f in of_severities(after, severities) if key(f) not in known]
+
+
 def described(findings: list[dict[str, Any]], *, most: int = 5) -> str:
     """``KSV-0017 Privileged (HIGH) in Deployment/web; …``: each finding's check, severity and object (or file),
     the first ``most`` of them and how many more."""

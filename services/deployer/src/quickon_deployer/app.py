@@ -34,6 +34,7 @@ class DeployerParts:
     runtime: Runtime
     runner: SagaRunner
     watcher: StatusWatcher
+    scans: ServiceScans
 
 
 def build(settings: Settings | None = None, deployer: DeployerSettings | None = None) -> DeployerParts:
@@ -48,7 +49,7 @@ def build(settings: Settings | None = None, deployer: DeployerSettings | None = 
     def market() -> Market:
         return Market(service.broker.connection, cache_dir=var / "charts", timeout_s=deployer.market_timeout_s)
 
-    scans = ServiceScans(service.db, deployer, var / "trivy")
+    scans = ServiceScans(service.outbox, deployer, var / "trivy")
     steps = Steps(runtime=runtime, market=market, sealer=sealer, outbox=service.outbox, settings=deployer, scans=scans)
     pre_upgrade = PreUpgradeBackup(service, service.outbox, steps)
     soak = Soak(service, steps)
@@ -78,7 +79,7 @@ def build(settings: Settings | None = None, deployer: DeployerSettings | None = 
     service.runs(watcher.run)
     service.runs(scans.work)
     service.runs(check_runtime)
-    return DeployerParts(service=service, runtime=runtime, runner=runner, watcher=watcher)
+    return DeployerParts(service=service, runtime=runtime, runner=runner, watcher=watcher, scans=scans)
 
 
 def create_service(settings: Settings | None = None, deployer: DeployerSettings | None = None) -> Service:

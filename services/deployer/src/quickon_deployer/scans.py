@@ -10,6 +10,11 @@ per replica (Trivy takes a core while it runs). The worker looks for deployed re
 no report yet, so a restart, a rollback or a service from before scans existed is caught up the same way; it
 is woken when an operation commits and looks again every ``LOOK_S`` anyway. Two replicas may scan the same
 digest; the second report replaces the first, the same.
+
+Rescans: a report older than ``QC_DEPLOYER_SCAN_RESCAN_S`` is made again (the manifests have not changed, but a
+newer Trivy knows more checks, and a failed scan deserves another try). A rescan that finds HIGH or CRITICAL
+findings the report before it did not have is told as ``ServiceScanWorsened``, with the new report in the same
+transaction, and the monitor raises its alert.
 """
 
 from __future__ import annotations
@@ -17,26 +22,29 @@ from __future__ import annotations
 import asyncio
 import logging
 import tempfile
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, delete
+from sqlalchemy import JSON, Column, ColumnElement, DateTime, delete, or_
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from quickon_common.db import Database
-from quickon_common.scan_report import objects_of
+from quickon_common.contracts.deploy import ServiceScanWorsened
+from quickon_common.outbox import Outbox
+from quickon_common.scan_report import described, new_findings, objects_of
 from quickon_common.tasks import woken
 from quickon_common.trivy import TrivyError
 from quickon_common.trivy_scan import manifests_report
 
+from .domain import service_subject
 from .models import RevisionRecord, ServiceRecord
 from .settings import DeployerSettings
 
 log = logging.getLogger(__name__)
 
 LOOK_S = 30.0  # how often the worker looks for unscanned revisions without being woken
+WORSE = ("CRITICAL", "HIGH")  # new findings of these make a rescan worth an alert
 
 
 class ServiceScanRecord(SQLModel, table=True):
@@ -60,8 +68,9 @@ async def forget_scans(session: AsyncSession, service_id: str) -> None:
 class ServiceScans:
     """Scanning manifests with Trivy, keeping the reports, and the background worker."""
 
-    def __init__(self, db: Database, settings: DeployerSettings, cache_dir: Path) -> None:
-        self.db = db
+    def __init__(self, outbox: Outbox, settings: DeployerSettings, cache_dir: Path) -> None:
+        self.outbox = outbox
+        self.db = outbox.db
         self.settings = settings
         self.cache_dir = cache_dir
         self._wake = asyncio.Event()
@@ -101,10 +110,16 @@ class ServiceScans:
             self._wake.clear()
             for service_id, digest, number in await self._unscanned():
                 await self._scan_revision(service_id, digest, number)
-            await woken(self._wake, LOOK_S)
+            rescan = self.settings.scan_rescan_s
+            await woken(self._wake, min(LOOK_S, rescan) if rescan > 0 else LOOK_S)
 
     async def _unscanned(self) -> list[tuple[str, str, int]]:
-        """(service id, manifest digest, revision) of each service's deployed revision without a report."""
+        """(service id, manifest digest, revision) of each service's deployed revision without a report, or with
+        one older than the rescan period."""
+        missing: ColumnElement[bool] = col(ServiceScanRecord.state).is_(None)
+        if self.settings.scan_rescan_s > 0:
+            stale = datetime.now(UTC) - timedelta(seconds=self.settings.scan_rescan_s)
+            missing = or_(missing, col(ServiceScanRecord.scanned_at) < stale)
         query = (
             select(RevisionRecord.service_id, RevisionRecord.manifest_digest, RevisionRecord.number)
             .join(ServiceRecord, col(ServiceRecord.id) == col(RevisionRecord.service_id))
@@ -113,7 +128,7 @@ class ServiceScans:
                 (col(ServiceScanRecord.service_id) == col(RevisionRecord.service_id))
                 & (col(ServiceScanRecord.manifest_digest) == col(RevisionRecord.manifest_digest)),
             )
-            .where(col(RevisionRecord.number) == col(ServiceRecord.revision), col(ServiceScanRecord.state).is_(None))
+            .where(col(RevisionRecord.number) == col(ServiceRecord.revision), missing)
         )
         async with self.db.read_session() as session:
             return [(str(s), str(d), int(n)) for s, d, n in (await session.exec(query)).all()]
@@ -128,7 +143,30 @@ class ServiceScans:
                 report, error = await self.scan(revision.objects()), None
             except TrivyError as failed:  # kept as the reason: the next revision is tried again
                 report, error = {}, str(failed)
-            await self.keep(service_id, digest, report=report, error=error)
+            await self._rescanned(service_id, digest, number, report=report, error=error)
             log.info("scanned service %s revision %s: %s", service_id, number, report.get("counts") or error)
         except Exception:  # a database hiccup: the next look tries again
             log.exception("scan of service %s revision %s failed", service_id, number)
+
+    async def _rescanned(
+        self, service_id: str, digest: str, number: int, *, report: dict[str, Any], error: str | None
+    ) -> None:
+        """Keep the new report; when it replaces one that found less, say so on the bus in the same transaction."""
+        async with self.outbox.db.read_session() as session:
+            before = await session.get(ServiceScanRecord, (service_id, digest))
+            service = await session.get(ServiceRecord, service_id)
+        found = new_findings(before.report, report, WORSE) if before and before.state == "done" and not error else []
+        if not found or service is None:
+            await self.keep(service_id, digest, report=report, error=error)
+            return
+        record = ServiceScanRecord(
+            service_id=service_id, manifest_digest=digest, state="done", report=report, error=None,
+            scanned_at=datetime.now(UTC),
+        )  # fmt: skip
+        event = ServiceScanWorsened(
+            service=service.name, namespace=service.namespace, revision=number,
+            worst=found[0]["severity"], findings=[described([f]) for f in found],
+        )  # fmt: skip
+        async with self.outbox.begin(team=service.team) as uow:
+            await uow.session.merge(record)
+            uow.emit(event, subject=service_subject(service.namespace, service.name))

@@ -177,6 +177,16 @@ class AppUninstallFailed(ServiceEvent, Failure):
     subject = "qc.deploy.uninstall.failed"
 
 
+class ServiceScanWorsened(ServiceEvent):
+    """A scheduled rescan of a service's unchanged manifests found HIGH or CRITICAL findings the scan before did
+    not (a newer Trivy knows more checks); the monitor raises an alert on it."""
+
+    subject = "qc.deploy.scan.worsened"
+    revision: int
+    worst: FindingSeverity
+    findings: list[str] = Field(description="each new finding: its check, title, severity and object")
+
+
 class SagaStepRecorded(ServiceEvent):
     """Progress of a long operation, for live displays (``qc install --wait``)."""
 
