@@ -26,6 +26,7 @@ from quickon_common.contracts.deploy import (
 from quickon_common.contracts.market import RepositoryAddRequested
 from quickon_common.contracts.monitor import AlertFired
 from quickon_common.natsserver import NatsServer
+from quickon_deployer.app import DeployerParts
 from quickon_deployer.scans import ServiceScanRecord
 from support.bus import events, eventually, publish, running
 from support.deployer import ask, finished, outcome, platform, request
@@ -53,6 +54,20 @@ async def scanned(url: str, service: str) -> dict[str, Any]:
 
     await eventually(done, timeout_s=120, what=f"the scan of {service}")
     return report
+
+
+async def age_report(deployer: DeployerParts, digest: str, *, by: timedelta, without: str | None = None) -> None:
+    """Make the kept report of ``digest`` older (and without the findings of check ``without``), as time and an
+    older Trivy would have."""
+    async with deployer.service.db.session() as session:
+        (record,) = (
+            await session.exec(select(ServiceScanRecord).where(ServiceScanRecord.manifest_digest == digest))
+        ).all()
+        findings = [f for f in record.report.get("findings") or [] if f["id"] != without]
+        record.report = {**record.report, "findings": findings}
+        record.scanned_at = datetime.now(UTC) - by
+        session.add(record)
+        await session.commit()
 
 
 def privileged(report: dict[str, Any], service: str) -> dict[str, Any]:
@@ -123,6 +138,16 @@ async def test_the_scan_policy_blocks_warns_and_is_overridden_and_services_are_s
         report = await scanned(url, "unseen")
         assert report["state"] == "failed" and "QC_TRIVY_BIN" in report["error"], report
 
+        # Trivy back, and the failure old enough to be tried again: the report is made.
+        monkeypatch.delenv("QC_TRIVY_BIN")
+        await age_report(deployer, report["manifest_digest"], by=timedelta(hours=1))
+        deployer.scans.wake()
+
+        async def made() -> bool:
+            return (await ask(url, "service_scan", namespace=NS, service="unseen"))["state"] == "done"
+
+        await eventually(made, timeout_s=120, what="the failed scan of unseen to be made again")
+
         # Asked about what is not there: a clear refusal.
         assert (await ask(url, "service_scan", namespace=NS, service="nope"))["error"]["status"] == 404
 
@@ -144,15 +169,7 @@ async def test_a_rescan_that_finds_more_raises_the_monitors_alert(
         privileged(first, "web")
 
         # The report as an older Trivy, which knew no KSV-0017, would have made it, a day ago.
-        digest = first["manifest_digest"]
-        async with deployer.service.db.session() as session:
-            records = (await session.exec(select(ServiceScanRecord))).all()
-            (record,) = [r for r in records if r.manifest_digest == digest]
-            older = [f for f in record.report["findings"] if f["id"] != "KSV-0017"]
-            record.report = {**record.report, "findings": older}
-            record.scanned_at = datetime.now(UTC) - timedelta(days=1)
-            session.add(record)
-            await session.commit()
+        await age_report(deployer, first["manifest_digest"], by=timedelta(days=1), without="KSV-0017")
         deployer.scans.wake()
 
         async def alerted() -> list[AlertFired]:

@@ -11,8 +11,9 @@ no report yet, so a restart, a rollback or a service from before scans existed i
 is woken when an operation commits and looks again every ``LOOK_S`` anyway. Two replicas may scan the same
 digest; the second report replaces the first, the same.
 
-Rescans: a report older than ``QC_DEPLOYER_SCAN_RESCAN_S`` is made again (the manifests have not changed, but a
-newer Trivy knows more checks, and a failed scan deserves another try). A rescan that finds HIGH or CRITICAL
+Rescans: a failed scan is tried again after ``FAILED_RETRY_S``, and a report older than
+``QC_DEPLOYER_SCAN_RESCAN_S`` is made again (the manifests have not changed, but a newer Trivy knows more
+checks). A rescan that finds HIGH or CRITICAL
 findings the report before it did not have is told as ``ServiceScanWorsened``, with the new report in the same
 transaction, and the monitor raises its alert.
 """
@@ -26,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, Column, ColumnElement, DateTime, delete, or_
+from sqlalchemy import JSON, Column, ColumnElement, DateTime, and_, delete, or_
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -45,6 +46,9 @@ log = logging.getLogger(__name__)
 
 LOOK_S = 30.0  # how often the worker looks for unscanned revisions without being woken
 WORSE = ("CRITICAL", "HIGH")  # new findings of these make a rescan worth an alert
+# A scan that failed (Trivy missing or broken) is tried again this much later: soon after the operator fixed it,
+# without running a broken Trivy at every look.
+FAILED_RETRY_S = 600.0
 
 
 class ServiceScanRecord(SQLModel, table=True):
@@ -116,10 +120,12 @@ class ServiceScans:
     async def _unscanned(self) -> list[tuple[str, str, int]]:
         """(service id, manifest digest, revision) of each service's deployed revision without a report, or with
         one older than the rescan period."""
-        missing: ColumnElement[bool] = col(ServiceScanRecord.state).is_(None)
+        now, state, at = datetime.now(UTC), col(ServiceScanRecord.state), col(ServiceScanRecord.scanned_at)
+        missing: ColumnElement[bool] = or_(
+            state.is_(None), and_(state == "failed", at < now - timedelta(seconds=FAILED_RETRY_S))
+        )
         if self.settings.scan_rescan_s > 0:
-            stale = datetime.now(UTC) - timedelta(seconds=self.settings.scan_rescan_s)
-            missing = or_(missing, col(ServiceScanRecord.scanned_at) < stale)
+            missing = or_(missing, at < now - timedelta(seconds=self.settings.scan_rescan_s))
         query = (
             select(RevisionRecord.service_id, RevisionRecord.manifest_digest, RevisionRecord.number)
             .join(ServiceRecord, col(ServiceRecord.id) == col(RevisionRecord.service_id))
@@ -141,7 +147,7 @@ class ServiceScans:
                 return  # uninstalled since
             try:
                 report, error = await self.scan(revision.objects()), None
-            except TrivyError as failed:  # kept as the reason: the next revision is tried again
+            except TrivyError as failed:  # kept as the report's reason, and tried again (FAILED_RETRY_S)
                 report, error = {}, str(failed)
             await self._rescanned(service_id, digest, number, report=report, error=error)
             log.info("scanned service %s revision %s: %s", service_id, number, report.get("counts") or error)
