@@ -23,11 +23,12 @@ import nats
 sys.path.insert(0, str(Path(__file__).parents[1] / "tests"))
 from quickon_common.helm import run_helm
 from quickon_common.natsserver import NatsServer
+from quickon_common.scan_report import split_manifests
 from quickon_common.settings import Settings
 from quickon_common.trivy import OFFLINE, run_trivy
+from quickon_common.trivy_scan import write_manifests
 from quickon_market.app import build
-from quickon_market.scan_report import split_manifests
-from quickon_market.scanning import scan_package, write_manifests
+from quickon_market.scanning import scan_package
 from quickon_market.settings import MarketSettings
 
 CATALOG = Path(__file__).parents[1] / "catalog"

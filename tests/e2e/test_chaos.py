@@ -181,6 +181,8 @@ def processes(tmp_path: Path, database_urls: dict[str, str]) -> Iterator[Process
         "QC_ADMIN_PASSWORD": ADMIN_PASSWORD,
         "QC_MARKET_BUILTIN_CATALOG": str(CHECKOUT / "catalog"),
         "QC_DEPLOYER_SIM_DELAY_SCALE": "0.02",  # pods ready within a second or so
+        # No Trivy after each install: two cores are shared by every process here (test_deployer_scan scans).
+        "QC_DEPLOYER_SCAN_SERVICES": "false",
         "QC_DEPLOYER_SIM_NODES": "6",
         "QC_DEPLOYER_INSTALL_DEADLINE_S": OPERATION_DEADLINE_S,
         "QC_DEPLOYER_UPGRADE_DEADLINE_S": OPERATION_DEADLINE_S,

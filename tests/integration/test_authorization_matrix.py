@@ -77,6 +77,7 @@ EXPECTED: dict[str, str] = {
     "GET /api/v1/services/{name}": VIEWER,
     "DELETE /api/v1/services/{name}": ADMIN,
     "GET /api/v1/services/{name}/revisions": VIEWER,
+    "GET /api/v1/services/{name}/scan": VIEWER,
     "GET /api/v1/services/{name}/secrets": ADMIN,  # the secret values in clear: a team admin
     "GET /api/v1/services/{name}/exposure": VIEWER,
     "PUT /api/v1/services/{name}/exposure": ADMIN,  # who reaches an app is a team admin's decision
@@ -107,6 +108,8 @@ EXPECTED: dict[str, str] = {
     "GET /api/v1/cluster/resources": MEMBER,  # the totals; the nodes themselves only to platform admins
     "GET /api/v1/overview": MEMBER,  # the services counted are the caller's teams' (test_gateway_services)
     "GET /api/v1/platform/components": PLATFORM,
+    "GET /api/v1/platform/scan-policy": ANY,  # what blocks an install: every user may know
+    "PUT /api/v1/platform/scan-policy": PLATFORM,
     "GET /api/v1/alert-rules": ANY,  # filtered: the caller's teams' rules and the platform's
     "POST /api/v1/alert-rules": ADMIN,  # decided on the body's team (none: platform admins)
     "GET /api/v1/alert-rules/{rule_id}": VIEWER,

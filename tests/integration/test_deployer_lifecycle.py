@@ -74,8 +74,8 @@ async def test_an_app_lives_through_every_operation(nats_server: NatsServer, dat
         )
         assert steps(found) == [
             ("resolve", "started"), ("resolve", "completed"), ("render", "started"), ("render", "completed"),
-            ("apply", "started"), ("apply", "completed"), ("wait", "started"), ("wait", "completed"),
-            ("expose", "started"), ("expose", "completed"),
+            ("scan", "started"), ("scan", "completed"), ("apply", "started"), ("apply", "completed"),
+            ("wait", "started"), ("wait", "completed"), ("expose", "started"), ("expose", "completed"),
         ]  # fmt: skip
         service = await detail(url)
         assert (service["status"], service["version"], service["revision"]) == ("running", "1.0.0", 1)
@@ -235,8 +235,8 @@ async def test_a_slow_wait_is_told_while_it_runs_and_recorded_once(nats_server: 
         assert isinstance(outcome(found), AppInstalled)
         assert steps(found) == [
             ("resolve", "started"), ("resolve", "completed"), ("render", "started"), ("render", "completed"),
-            ("apply", "started"), ("apply", "completed"), ("wait", "started"), ("wait", "completed"),
-            ("expose", "started"), ("expose", "completed"),
+            ("scan", "started"), ("scan", "completed"), ("apply", "started"), ("apply", "completed"),
+            ("wait", "started"), ("wait", "completed"), ("expose", "started"), ("expose", "completed"),
         ]  # fmt: skip
         async with deployer.service.db.read_session() as session:
             record = await session.get(OperationRecord, op)

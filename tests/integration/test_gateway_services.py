@@ -16,8 +16,8 @@ PASSWORD = "s3cret-Pa55word-via-gateway"
 ADMIN_PASSWORD = "upgrade-time-Adm1n-pass"
 INSTALL_STEPS = [
     ("resolve", "started"), ("resolve", "completed"), ("render", "started"), ("render", "completed"),
-    ("apply", "started"), ("apply", "completed"), ("wait", "started"), ("wait", "completed"),
-    ("expose", "started"), ("expose", "completed"),
+    ("scan", "started"), ("scan", "completed"), ("apply", "started"), ("apply", "completed"),
+    ("wait", "started"), ("wait", "completed"), ("expose", "started"), ("expose", "completed"),
 ]  # fmt: skip
 
 

@@ -126,6 +126,7 @@ async def test_every_query_is_answered_within_its_contract(nats_server: NatsServ
                 ),
                 deployer_queries.BACKUP_SOURCE.subject: deployer_queries.ServiceRequest(service="cache"),
                 deployer_queries.SEALED_SECRETS.subject: deployer_queries.ServiceRequest(service="cache", caller=ALL),
+                deployer_queries.SERVICE_SCAN.subject: deployer_queries.ServiceRequest(service="cache", caller=ALL),
                 deployer_queries.INJECT.subject: deployer_queries.InjectRequest(
                     service="cache", kind=workload["kind"], name=workload["metadata"]["name"]
                 ),
@@ -190,7 +191,7 @@ async def test_every_query_is_answered_within_its_contract(nats_server: NatsServ
                 for subject, request in requests.items()
                 if getattr(request, "caller", None) is not None
             }
-            assert len(unscoped) == 23  # the monitor's seven and the channels' four team-scoped queries among them
+            assert len(unscoped) == 24  # the monitor's seven and the channels' four team-scoped queries among them
             for subject, request in unscoped.items():
                 with pytest.raises(QueryError, match="caller") as refusal:
                     await answer(QUERIES[subject], request)

@@ -25,6 +25,7 @@ FAST = {
     "runtime": "sim", "sim_delay_scale": 0.02, "failure_grace_s": 0, "status_interval_s": 0.2,
     "install_deadline_s": 60, "upgrade_deadline_s": 60, "operation_deadline_s": 60,
     "pre_upgrade_backup": False,  # no backup service here; tests/integration/test_backup_*.py run one
+    "scan_services": False,  # Trivy on every install of the suite would cost minutes; scan tests turn it on
 }  # fmt: skip
 # No secret key: the platform key is made in the test's var/secret.key, which a gateway there shares.
 
@@ -54,7 +55,7 @@ async def platform(
 
 
 PLATFORM = {"is_admin": True}  # a team-scoped query's caller that sees everything (quickon_common Caller)
-TEAM_SCOPED = frozenset({"services", "service", "operations", "operation", "preview"})
+TEAM_SCOPED = frozenset({"services", "service", "service_scan", "operations", "operation", "preview"})
 
 
 async def ask(nats_url: str, name: str, /, **body: Any) -> dict[str, Any]:

@@ -31,15 +31,17 @@ class Stack:
 
 
 @asynccontextmanager
-async def stack(nats_url: str, database_url: str, var_dir: Path, **gateway: Any) -> AsyncIterator[Stack]:
-    """Market and deployer (each on its own SQLite file) and the gateway on ``database_url``, sharing
-    ``var_dir`` and so the platform key in ``var_dir/secret.key``."""
-    async with platform(nats_url, f"sqlite:///{var_dir / 'deployer.db'}", var_dir) as deployer:
+async def stack(
+    nats_url: str, database_url: str, var_dir: Path, *, deployer: dict[str, Any] | None = None, **gateway: Any
+) -> AsyncIterator[Stack]:
+    """Market and deployer (each on its own SQLite file; ``deployer`` overrides its FAST settings) and the gateway
+    on ``database_url``, sharing ``var_dir`` and so the platform key in ``var_dir/secret.key``."""
+    async with platform(nats_url, f"sqlite:///{var_dir / 'deployer.db'}", var_dir, **(deployer or {})) as parts:
         service, app = gateway_service(nats_url, database_url, var_dir, **gateway)
         async with running(service):
             token = await log_in(app)
             async with client(app, token) as http:
-                yield Stack(http=http, gateway=service, deployer=deployer, app=app)
+                yield Stack(http=http, gateway=service, deployer=parts, app=app)
 
 
 def accepted(response: httpx.Response) -> dict[str, Any]:

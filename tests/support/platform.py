@@ -50,6 +50,8 @@ def platform(var_dir: Path, *, timeout_s: float = 120, **extra_env: str) -> Iter
         "QC_NATS_URL": f"nats://127.0.0.1:{free_port()}",
         "QC_ADMIN_PASSWORD": ADMIN_PASSWORD,
         "QC_DEPLOYER_SIM_DELAY_SCALE": "0.02",  # pods ready within a second or so
+        # No Trivy after each install: two cores are shared by every process here (test_deployer_scan scans).
+        "QC_DEPLOYER_SCAN_SERVICES": "false",
         # Schemathesis sends hundreds of requests a second with one token: the test platform's admin raises
         # the rate so they reach the routes (the limit itself is tested in test_gateway_abuse).
         "QC_GATEWAY_RATE_PER_S": "100000",

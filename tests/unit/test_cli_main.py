@@ -412,3 +412,37 @@ def test_channels_test_exits_1_with_what_the_receiver_said(
     assert qc(["channels", "test", "ch-1"], env, gateway) == 1
     assert "receiver down for maintenance" in capsys.readouterr().out
     assert qc(["channels", "frobnicate", "ch-1"], env, gateway) == 2
+
+
+def test_scan_of_a_service_waits_for_its_report_and_prints_the_policy_warnings(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("time.sleep", lambda _s: None)
+    finding = {"kind": "misconfig", "id": "KSV-0017", "title": "Privileged", "severity": "HIGH",
+               "object_kind": "Deployment", "object_name": "web", "resolution": "Set privileged to false"}  # fmt: skip
+    done = {"service": "web", "namespace": "team-a", "revision": 2, "state": "done", "scanner": "trivy 0.76.0",
+            "counts": {"HIGH": 1}, "findings": [finding], "images": [],
+            "warnings": ["KSV-0017 Privileged (HIGH) in Deployment/web"]}  # fmt: skip
+    scanning = {"service": "web", "namespace": "team-a", "revision": 2, "state": "scanning"}
+    gateway = Gateway({"GET /api/v1/services/web/scan": [answer(200, scanning), answer(200, done)]})
+    assert qc(["scan", "--service", "web", "-n", "team-a"], env, gateway) == 0
+    out = capsys.readouterr().out
+    assert "web (namespace team-a, revision 2)" in out and "KSV-0017" in out and "Deployment/web" in out
+    assert "scan policy flags: KSV-0017 Privileged (HIGH)" in out
+    assert [r.url.params["namespace"] for r in gateway.requests] == ["team-a", "team-a"]
+    assert qc(["scan", "--service", "web", "--json"], env, gateway) == 0
+    assert json.loads(capsys.readouterr().out)["findings"] == [finding]
+    assert qc(["scan"], env, gateway) == 2  # neither an app nor a service: said, nothing asked
+    assert qc(["scan", "redis", "--service", "web"], env, gateway) == 2
+    assert len(gateway.requests) == 3
+
+
+def test_an_admin_overrides_the_scan_policy_on_install_and_upgrade(env: dict[str, str]) -> None:
+    accepted = {"operation_id": "op-1", "state": "pending", "kind": "install"}
+    gateway = Gateway({
+        "POST /api/v1/services": answer(202, accepted), "POST /api/v1/services/web/upgrade": answer(202, accepted),
+    })  # fmt: skip
+    assert qc(["install", "nginx", "--name", "web", "--override-scan-policy"], env, gateway) == 0
+    assert qc(["upgrade", "web", "--version", "2.0.0", "--override-scan-policy"], env, gateway) == 0
+    assert gateway.bodies("/api/v1/services")[0]["override_scan_policy"] is True
+    assert gateway.bodies("/api/v1/services/web/upgrade")[0]["override_scan_policy"] is True

@@ -74,3 +74,10 @@ def positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
     return value
+
+
+def add_override_scan_policy(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--override-scan-policy", action="store_true",
+        help="go on whatever the security scan finds (platform admins only; audited)",
+    )  # fmt: skip

@@ -36,12 +36,14 @@ def title(operation: Mapping[str, Any]) -> str:
 
 
 def steps(operation: Mapping[str, Any]) -> list[tuple[str, str, str | None]]:
-    """Each step once, in the order they began, with its latest state and detail."""
+    """Each step once, in the order they began, with its latest state and detail (a detail said on the way, such
+    as the scan step's warning, stays when the step completes without one)."""
     latest: dict[str, tuple[str, str | None]] = {}
     for entry in operation.get("steps") or []:
         if isinstance(entry, Mapping) and entry.get("step"):
-            detail = entry.get("detail")
-            latest[str(entry["step"])] = (str(entry.get("state") or ""), str(detail) if detail else None)
+            name, detail = str(entry["step"]), entry.get("detail")
+            said = str(detail) if detail else latest.get(name, ("", None))[1]
+            latest[name] = (str(entry.get("state") or ""), said)
     return [(name, state, detail) for name, (state, detail) in latest.items()]
 
 

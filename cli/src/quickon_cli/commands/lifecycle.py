@@ -119,6 +119,8 @@ def upgrade(ctx: Context) -> int:
         body["soak_seconds"] = ctx.args.soak
     if ctx.args.version:
         body["version"] = ctx.args.version
+    if ctx.args.override_scan_policy:
+        body["override_scan_policy"] = True
     path = f"/api/v1/services/{ctx.args.name}/upgrade"
     if not ctx.args.preview:
         if not ctx.args.version and not ctx.json:
@@ -164,6 +166,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser], comm
     )
     parser.add_argument("--preview", action="store_true", help="show what would change (changelog, values, objects)")
     parser.add_argument("--no-backup", action="store_true", help="upgrade without taking a backup first")
+    shared.add_override_scan_policy(parser)
     parser.add_argument(
         "--restore-data-on-failure", action="store_true",
         help="if the upgrade fails and is rolled back, bring the data back from its backup too",

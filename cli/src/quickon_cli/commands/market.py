@@ -110,18 +110,40 @@ def app(ctx: Context) -> int:
 
 
 def scan(ctx: Context) -> int:
-    """A chart version's security scan; a first one runs now, and is waited for."""
-    app, _, version = ctx.args.target.partition("@")
-    path = f"/api/v1/apps/{app}/versions/{version or 'latest'}/scan"
+    """A chart version's security scan (a first one runs now, and is waited for), or with ``--service`` the scan
+    of what an installed service deploys."""
+    if ctx.args.service:
+        if ctx.args.target:
+            raise UsageError("name either an app (APP[@VERSION]) or --service NAME, not both")
+        path, query = f"/api/v1/services/{ctx.args.service}/scan", {"namespace": ctx.namespace}
+    elif ctx.args.target:
+        app, _, version = ctx.args.target.partition("@")
+        path, query = f"/api/v1/apps/{app}/versions/{version or 'latest'}/scan", {"repository": ctx.args.repository}
+    else:
+        raise UsageError(
+            "name the app to scan (qc scan APP[@VERSION]) or an installed service (qc scan --service NAME)"
+        )
     deadline = time.monotonic() + SCAN_WAIT_S
-    report = ctx.client.get(path, repository=ctx.args.repository)
+    report = ctx.client.get(path, **query)
     while report.get("state") == "scanning" and time.monotonic() < deadline:
         time.sleep(1)
-        report = ctx.client.get(path, repository=ctx.args.repository)
+        report = ctx.client.get(path, **query)
+    ctx.show(report, _report_text(report))
+    return 0
+
+
+def _report_text(report: Mapping[str, Any]) -> str:
     counts = report.get("counts") or {}
+    if report.get("service"):
+        what = (
+            "Service",
+            f"{report['service']} (namespace {report.get('namespace')}, revision {report.get('revision')})",
+        )
+    else:
+        what = ("App", f"{report.get('app')} {report.get('version')}")
     head = output.fields(
         [
-            ("App", f"{report.get('app')} {report.get('version')}"),
+            what,
             ("State", report.get("state")),
             ("Scanner", report.get("scanner")),
             ("Scanned", report.get("scanned_at")),
@@ -141,10 +163,13 @@ def scan(ctx: Context) -> int:
         parts += ["", output.table(["severity", "id", "title", "where", "fix"], rows)]
     if images:
         parts += ["", output.table(["image", "tag", "digest"], images)]
+    if report.get("warnings"):
+        parts += ["", "The platform's scan policy flags: " + "; ".join(report["warnings"])]
     if report.get("state") == "scanning":
         parts.append("\nStill scanning; run the same command again shortly.")
-    ctx.show(report, "\n".join(parts))
-    return 0
+    elif report.get("state") == "off":
+        parts.append("\nService scans are turned off on this platform (QC_DEPLOYER_SCAN_SERVICES); ask its operator.")
+    return "\n".join(parts)
 
 
 def _where(finding: Mapping[str, Any]) -> str:
@@ -214,10 +239,15 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser], comm
     parser.add_argument("--values", action="store_true", help="print a version's default values (YAML) instead")
     parser.add_argument("--version", help="with --values: which version (default: the latest stable)")
     parser = command(
-        commands, "scan", scan, parents=parents, help="a chart version's security scan (Trivy), before installing it"
+        commands, "scan", scan, parents=parents,
+        help="a chart version's security scan (Trivy) before installing it, or an installed service's (--service)",
+    )  # fmt: skip
+    parser.add_argument(
+        "target", nargs="?", metavar="APP[@VERSION]", help="the app, and a version (default: the latest stable)"
     )
-    parser.add_argument("target", metavar="APP[@VERSION]", help="the app, and a version (default: the latest stable)")
     parser.add_argument("--repository", help="when several repositories have an app of that name")
+    parser.add_argument("--service", metavar="NAME", help="the scan of what this installed service deploys instead")
+    shared.add_namespace(parser)
 
     repo = commands.add_parser("repo", help="chart repositories", description="Chart repositories of the market.")
     actions = repo.add_subparsers(dest="action", required=True, metavar="ACTION")

@@ -30,6 +30,8 @@ def install(ctx: Context) -> int:
         if getattr(ctx.args, key):
             body[key] = getattr(ctx.args, key)
     body["values"] = user_values(ctx)
+    if ctx.args.override_scan_policy:
+        body["override_scan_policy"] = True
     return submitted(ctx, ctx.client.post("/api/v1/services", body))
 
 
@@ -183,6 +185,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser], comm
     parser.add_argument("--team", help="the team it belongs to (default: the namespace's, else your only team)")
     shared.add_namespace(parser)
     shared.add_values(parser)
+    shared.add_override_scan_policy(parser)
     shared.add_wait(parser)
 
     parser = command(commands, "services", services, parents=parents, help="the installed services")

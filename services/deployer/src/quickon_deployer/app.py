@@ -8,7 +8,7 @@ from functools import cache
 from quickon_common.service import Service
 from quickon_common.settings import Settings
 
-from . import backup_source, handlers, queries, sim_pages
+from . import backup_source, handlers, queries, service_scans, sim_pages
 from .adapters.market import Market
 from .adapters.sealing import platform_sealer
 from .migrations import MIGRATIONS
@@ -19,6 +19,7 @@ from .runtime.base import Runtime
 from .runtime.choice import create_runtime, watch_runtime
 from .runtime.simulated import SimRuntime
 from .saga import SagaRunner
+from .scans import ServiceScans
 from .settings import DeployerSettings
 from .soak import Soak
 from .steps import Steps
@@ -33,6 +34,7 @@ class DeployerParts:
     runtime: Runtime
     runner: SagaRunner
     watcher: StatusWatcher
+    scans: ServiceScans
 
 
 def build(settings: Settings | None = None, deployer: DeployerSettings | None = None) -> DeployerParts:
@@ -47,7 +49,8 @@ def build(settings: Settings | None = None, deployer: DeployerSettings | None = 
     def market() -> Market:
         return Market(service.broker.connection, cache_dir=var / "charts", timeout_s=deployer.market_timeout_s)
 
-    steps = Steps(runtime=runtime, market=market, sealer=sealer, outbox=service.outbox, settings=deployer)
+    scans = ServiceScans(service.outbox, deployer, var / "trivy")
+    steps = Steps(runtime=runtime, market=market, sealer=sealer, outbox=service.outbox, settings=deployer, scans=scans)
     pre_upgrade = PreUpgradeBackup(service, service.outbox, steps)
     soak = Soak(service, steps)
     runner = SagaRunner(
@@ -62,6 +65,7 @@ def build(settings: Settings | None = None, deployer: DeployerSettings | None = 
     watcher = StatusWatcher(service.outbox, runtime, interval_s=deployer.status_interval_s)
     handlers.register(service, runner=runner, runtime=runtime, sealer=sealer, settings=deployer)
     queries.register(service, runtime=runtime, market=market, sealer=sealer, base_domain=deployer.base_domain)
+    service_scans.register(service, scans)
     backup_source.register(service, runtime=runtime)
     if isinstance(runtime, SimRuntime):  # the simulated cluster's exporters (a real cluster has its own)
         sim_pages.register(service, runtime)
@@ -73,8 +77,9 @@ def build(settings: Settings | None = None, deployer: DeployerSettings | None = 
 
     service.runs(runner.run)
     service.runs(watcher.run)
+    service.runs(scans.work)
     service.runs(check_runtime)
-    return DeployerParts(service=service, runtime=runtime, runner=runner, watcher=watcher)
+    return DeployerParts(service=service, runtime=runtime, runner=runner, watcher=watcher, scans=scans)
 
 
 def create_service(settings: Settings | None = None, deployer: DeployerSettings | None = None) -> Service:

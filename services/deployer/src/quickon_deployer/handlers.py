@@ -128,6 +128,10 @@ def register(
             "secret_paths": split.secret_paths or [],
         }  # fmt: skip
 
+    def scan_policy(event: AppInstallRequested | AppUpgradeRequested) -> dict[str, Any]:
+        """The scan policy as the request carries it (the gateway's, the only sender of requests)."""
+        return {"scan_blocks": event.scan_blocks, "scan_warns": event.scan_warns, "scan_override": event.scan_override}
+
     async def plan_for(kind: str, event: Any, record: ServiceRecord | None, uow: Any) -> Plan:
         """What the saga needs from the request, checked against the service as it is."""
         if kind == "install":
@@ -140,13 +144,17 @@ def register(
             if event.digest is None:
                 return InstallPlan(
                     app=event.app, wanted_version=event.version, repository=event.repository,
-                    request=sealer.seal(values),
+                    request=sealer.seal(values), **scan_policy(event),
                 )  # fmt: skip
             # Sealed again by the same rule with the paths the request names: a value the sender left in clear
             # (an older gateway, a forged request) under a credential's name is not stored in clear here.
             split = seal_secrets(sealer, values, event.secret_paths or [])
             return InstallPlan(
-                app=event.app, wanted_version=event.version, repository=event.repository, **pinned(event, split)
+                app=event.app,
+                wanted_version=event.version,
+                repository=event.repository,
+                **pinned(event, split),
+                **scan_policy(event),
             )
         if record is None:
             raise Refused(f"there is no service {event.service!r} in {event.namespace!r}")
@@ -172,6 +180,7 @@ def register(
                 previous_version=record.version, previous_revision=record.revision, previous_status=record.status,
                 backup_first=await backup_first(event, record, uow),
                 restore_data=event.restore_data_on_failure, soak_s=event.soak_seconds, **chosen,
+                **scan_policy(event),
             )  # fmt: skip
         if kind == "rollback":
             found = await uow.session.exec(select(RevisionRecord).where(RevisionRecord.service_id == record.id))

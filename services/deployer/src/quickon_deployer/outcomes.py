@@ -36,6 +36,7 @@ from .models import RevisionRecord, ServiceRecord
 from .plans import DeployPlan, ExposePlan, InstallPlan, RollbackPlan, ScalePlan, UninstallPlan, UpgradePlan
 from .runtime.base import Health
 from .saga import Run, Saga, Step
+from .scans import forget_scans
 from .soak import forget_alerts
 from .steps import Steps
 
@@ -70,6 +71,7 @@ def _emit(uow: UnitOfWork, run: Run, event: Any) -> None:
 
 async def _forget(uow: UnitOfWork, service: ServiceRecord) -> None:
     await uow.session.exec(delete(RevisionRecord).where(RevisionRecord.service_id == service.id))  # type: ignore[arg-type]
+    await forget_scans(uow.session, service.id)
     await uow.session.delete(service)
 
 
@@ -89,6 +91,7 @@ def build_sagas(
         service.web, service.exposure_secrets = plan.web, plan.exposure_secrets
         await steps.settle_revisions(uow.session, service.id, plan.revision)
         set_status(uow, service, "running")
+        uow.after_commit(steps.scans.wake)  # its new manifests, scanned unless the scan step did
 
     async def installed(run: Run, uow: UnitOfWork, service: ServiceRecord | None) -> None:
         assert service is not None
@@ -150,6 +153,7 @@ def build_sagas(
         service.revision, service.operation_id = plan.revision, None
         await steps.settle_revisions(uow.session, service.id, plan.revision)
         set_status(uow, service, "running")
+        uow.after_commit(steps.scans.wake)  # a revision rolled back to may never have been scanned
         _emit(uow, run, AppRolledBack(**_ids(run), to_revision=plan.target, revision=plan.revision))
 
     def simple(done: type[Any], failed: type[Any], status: str) -> tuple[Any, Any]:
@@ -196,9 +200,10 @@ def build_sagas(
     # Steps safe to run again after a crash without their start on record: the reads (the market,
     # helm template, the cluster's health) and apply, which finds its own tag on the release's
     # newest revision instead of deploying twice. Each is still on record once it runs long.
-    repeatable = frozenset({"resolve", "render", "apply", "wait", "expose"})
+    repeatable = frozenset({"resolve", "render", "scan", "apply", "wait", "expose"})
     deploy = (
-        ("resolve", s.resolve), ("render", s.render), ("apply", s.apply), ("wait", s.wait_ready), ("expose", s.expose)
+        ("resolve", s.resolve), ("render", s.render), ("scan", s.scan), ("apply", s.apply), ("wait", s.wait_ready),
+        ("expose", s.expose),
     )  # fmt: skip
     return {
         "install": Saga(

@@ -23,6 +23,10 @@ class DeployPlan(Plan):
     values: dict[str, Any] = {}
     sealed: str | None = None
     secret_paths: list[str] = []
+    # The scan policy the gateway applied to the request (see quickon_common.contracts.deploy.ValuesChange).
+    scan_blocks: list[str] = []
+    scan_warns: list[str] = []
+    scan_override: bool = False
     manifest_digest: str | None = None  # by render
     web: str | None = None  # by render: the web entry (<Service>:<port>), none for a service without a web page
     revision: int | None = None  # by apply: the release's revision it made

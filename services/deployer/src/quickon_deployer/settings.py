@@ -45,6 +45,15 @@ class DeployerSettings(BaseSettings):
     # (SIGSTOP), so a test can kill it there. Never set in production.
     failpoints: list[str] = Field(default_factory=list)
 
+    # Security scans of what services deploy (quickon_deployer.scans): after each install or upgrade whose scan
+    # policy blocks nothing, a background worker runs Trivy on the new manifests. Off only where a test runs
+    # hundreds of installs that are not about scanning; an operation whose policy blocks findings still scans.
+    scan_services: bool = True
+    scan_timeout_s: float = Field(default=300, gt=0, description="the longest one Trivy run may take")
+    scan_rescan_s: float = Field(
+        default=86_400, ge=0, description="how old a service's report may grow before it is scanned again (0: never)"
+    )
+
     # The sim runtime (ARCHITECTURE.md): a simulated cluster with this many nodes of this size.
     sim_nodes: int = Field(default=3, ge=1, le=100)
     sim_node_cpu: str = "4"

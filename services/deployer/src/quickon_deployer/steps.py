@@ -22,8 +22,10 @@ from quickon_common.certificates import self_signed
 from quickon_common.contracts.deploy import AppInstallStarted, AppUpgradeStarted
 from quickon_common.contracts.exposure import Exposure
 from quickon_common.outbox import Outbox
+from quickon_common.scan_report import of_severities
 from quickon_common.sealing import Sealer, seal_secrets
 from quickon_common.secret_values import join_secrets, scrub, secret_strings
+from quickon_common.trivy import TrivyError
 
 from .adapters.market import ChartVersion, Market
 from .adapters.render import RenderFailed, chart_annotation, render
@@ -43,6 +45,8 @@ from .plans import DeployPlan, ExposePlan, RollbackPlan, UninstallPlan, UpgradeP
 from .preview import manifest_digest
 from .runtime.base import Health, Runtime, RuntimeFailure
 from .saga import Run, StepFailed
+from .scan_policy import refusal, warning
+from .scans import ServiceScans
 from .settings import DeployerSettings
 from .stored import stored_manifests
 
@@ -61,12 +65,14 @@ class Steps:
         sealer: Sealer,
         outbox: Outbox,
         settings: DeployerSettings,
+        scans: ServiceScans,
     ) -> None:
         self.runtime = runtime
         self.market = market
         self.sealer = sealer
         self.outbox = outbox
         self.settings = settings
+        self.scans = scans
         self._early: dict[str, asyncio.Future[ChartVersion]] = {}  # operation id -> the market's answer
 
     # -- install and upgrade ------------------------------------------------------------------
@@ -145,6 +151,34 @@ class Steps:
         except ExposureError as error:
             raise StepFailed(str(error)) from None
         run.plan = plan.model_copy(update={"manifest_digest": digest, "web": str(web) if web else None})
+
+    async def scan(self, run: Run) -> None:
+        """Enforce the scan policy the request carries: Trivy on the rendered manifests (as they are stored),
+        failing the operation when it finds what the policy blocks. Only when the policy blocks something and
+        no platform admin overrode it: otherwise the service is scanned after the operation, off its way."""
+        plan: DeployPlan = run.plan
+        op = run.record
+        if not plan.scan_blocks or plan.scan_override:
+            if plan.scan_override and plan.scan_blocks:
+                await run.note("the scan policy was overridden by a platform admin; scanned after the operation")
+            return
+        if "manifests" not in run.memory:  # resumed after a crash: render again
+            await self.render(run)
+        manifests = stored_manifests(run.memory["manifests"], hidden=run.memory["hidden"])
+        try:
+            report = await self.scans.scan(manifests)
+        except TrivyError as error:  # fail closed: a policy that blocks cannot be kept without its scan
+            raise StepFailed(
+                f"the platform's scan policy blocks findings, but the scan could not run: {error}; nothing was "
+                "changed. Try again once the operator has fixed Trivy, or ask a platform admin to override"
+            ) from None
+        blocked = of_severities(report, plan.scan_blocks)
+        if blocked:
+            raise StepFailed(refusal(blocked, kind=op.kind, service=op.service))
+        assert plan.manifest_digest is not None  # render ran
+        await self.scans.keep(op.service_id, plan.manifest_digest, report=report, error=None)
+        if warned := of_severities(report, plan.scan_warns):
+            await run.note(warning(warned, service=op.service))
 
     async def apply(self, run: Run) -> None:
         """Install or upgrade the release; the revision it made is recorded, still pending."""

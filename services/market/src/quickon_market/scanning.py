@@ -10,18 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import io
-import json
 import tarfile
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from quickon_common.helm import HelmError, run_helm
-from quickon_common.trivy import OFFLINE, TrivyError, run_trivy
-
-from .scan_report import CHART, MANIFESTS, RenderedObject, report, split_manifests
-
-MESSAGE_MAX = 2000
+from quickon_common.scan_report import CHART, split_manifests
+from quickon_common.trivy import TrivyError
+from quickon_common.trivy_scan import MESSAGE_MAX, manifests_report
 
 
 class ChartNotScannable(Exception):
@@ -30,7 +27,7 @@ class ChartNotScannable(Exception):
 
 
 async def scan_package(data: bytes, *, release: str, cache_dir: Path, timeout_s: float = 300) -> dict[str, Any]:
-    """The report of the packaged chart ``data`` (see :func:`quickon_market.scan_report.report`).
+    """The report of the packaged chart ``data`` (see :func:`quickon_common.scan_report.report`).
 
     :class:`ChartNotScannable` when helm cannot render it; :class:`TrivyError` or :class:`HelmError` when a
     tool is missing or too slow (the chart's fault or not: not kept)."""
@@ -41,33 +38,10 @@ async def scan_package(data: bytes, *, release: str, cache_dir: Path, timeout_s:
         if not rendered.ok:
             message = rendered.stderr.strip().replace(workdir, "") or f"helm exited with {rendered.returncode}"
             raise ChartNotScannable(f"helm template failed with the default values: {message[:MESSAGE_MAX]}")
-        objects = split_manifests(rendered.stdout)
-        await asyncio.to_thread(write_manifests, root / MANIFESTS, objects)
-        return await trivy_report(root, objects=objects, cache_dir=cache_dir, timeout_s=timeout_s)
-
-
-async def trivy_report(
-    root: Path, *, objects: list[RenderedObject], cache_dir: Path, timeout_s: float = 300
-) -> dict[str, Any]:
-    """Trivy's findings under ``root`` (its ``manifests/`` and ``chart/``) as the market reports them."""
-    result = await run_trivy(
-        "fs", "--scanners", "misconfig,secret", "--misconfig-scanners", "kubernetes", "--format", "json",
-        *OFFLINE, str(root), cache_dir=cache_dir, timeout_s=timeout_s,
-    )  # fmt: skip
-    if not result.ok:
-        raise TrivyError(f"trivy failed: {result.stderr.strip()[-MESSAGE_MAX:] or result.returncode}")
-    try:
-        parsed = json.loads(result.stdout)
-    except json.JSONDecodeError as error:
-        raise TrivyError(f"trivy's output is not JSON ({error})") from None
-    return report(parsed, objects=objects)
-
-
-def write_manifests(directory: Path, objects: list[RenderedObject]) -> None:
-    """Each rendered object in its own file (the file says which object a finding is about)."""
-    directory.mkdir(parents=True, exist_ok=True)
-    for obj in objects:
-        (directory / obj.file).write_text(obj.text)
+        return await manifests_report(
+            root, objects=split_manifests(rendered.stdout), scanners=("misconfig", "secret"), cache_dir=cache_dir,
+            timeout_s=timeout_s,
+        )  # fmt: skip
 
 
 def _unpack(data: bytes, root: Path) -> Path:
@@ -82,4 +56,4 @@ def _unpack(data: bytes, root: Path) -> Path:
     return tops[0].rename(root / CHART)
 
 
-__all__ = ["ChartNotScannable", "HelmError", "TrivyError", "scan_package", "trivy_report"]
+__all__ = ["ChartNotScannable", "HelmError", "TrivyError", "scan_package"]

@@ -17,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from quickon_common.consumer import Handling
 from quickon_common.contracts.audit import AuditVerificationFailed
 from quickon_common.contracts.backup import BackupCompleted, BackupEvent, BackupFailed
-from quickon_common.contracts.deploy import AppUninstallRequested
+from quickon_common.contracts.deploy import AppUninstallRequested, ServiceScanWorsened
 from quickon_common.contracts.iam import TeamNamespaceAssigned, TeamNamespaceReleased, UserLoginFailed
 from quickon_common.contracts.monitor import TEMPLATES, RuleSpec
 from quickon_common.outbox import UnitOfWork
@@ -111,6 +111,14 @@ def register(service: Service, *, clock: Callable[[], datetime]) -> None:
             handling.uow.session, "audit_verification_failed", team=handling.envelope.team
         ):
             await fire(handling.uow, facts(rule, spec), labels=labelled(spec), value=event.first_bad_sequence,
+                       summary_text=spec.summary, now=clock(), hold_s=spec.keep_firing_for_s or 86_400)  # fmt: skip
+
+    @service.handles(ServiceScanWorsened, name="watch_service_scans")
+    async def scan_worsened(event: ServiceScanWorsened, handling: Handling[ServiceScanWorsened]) -> None:
+        """A rescan that found new HIGH or CRITICAL findings in a service fires the rule."""
+        for rule, spec in await rules_of(handling.uow.session, "service_scan_worsened", team=handling.envelope.team):
+            labels = labelled(spec, service=event.service, namespace=event.namespace, worst=event.worst)
+            await fire(handling.uow, facts(rule, spec), labels=labels, value=len(event.findings),
                        summary_text=spec.summary, now=clock(), hold_s=spec.keep_firing_for_s or 86_400)  # fmt: skip
 
     @service.handles(

@@ -12,6 +12,9 @@ from .common import Failure, OperationEvent, Success
 # The longest soak an upgrade may ask for: an hour of watching alerts before it counts as done.
 SOAK_MAX_S = 3600
 
+# A security finding's severity, as Trivy grades it.
+FindingSeverity = Literal["CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN"]
+
 ServiceStatus = Literal[
     "installing", "running", "degraded", "stopped", "upgrading", "rolling_back", "failed", "uninstalling"
 ]
@@ -37,6 +40,17 @@ class ValuesChange(ServiceEvent):
     sealed_values: str | None = secret(default=None)
     digest: str | None = Field(default=None, description="sha256 of the chart package checked; none: not pinned")
     secret_paths: list[str] | None = Field(default=None, description="the dotted paths of the values sealed apart")
+    # The platform's scan policy as the gateway applied it to this request: the deployer trusts no other.
+    scan_blocks: list[FindingSeverity] = Field(
+        default_factory=list,
+        description="findings of these severities in the rendered manifests fail the operation at its scan step",
+    )
+    scan_warns: list[FindingSeverity] = Field(
+        default_factory=list, description="findings of these severities are named in the scan step's detail"
+    )
+    scan_override: bool = Field(
+        default=False, description="a platform admin chose to go on whatever the scan finds (audited with it)"
+    )
 
 
 class AppInstallRequested(ValuesChange):
@@ -163,13 +177,23 @@ class AppUninstallFailed(ServiceEvent, Failure):
     subject = "qc.deploy.uninstall.failed"
 
 
+class ServiceScanWorsened(ServiceEvent):
+    """A scheduled rescan of a service's unchanged manifests found HIGH or CRITICAL findings the scan before did
+    not (a newer Trivy knows more checks); the monitor raises an alert on it."""
+
+    subject = "qc.deploy.scan.worsened"
+    revision: int
+    worst: FindingSeverity
+    findings: list[str] = Field(description="each new finding: its check, title, severity and object")
+
+
 class SagaStepRecorded(ServiceEvent):
     """Progress of a long operation, for live displays (``qc install --wait``)."""
 
     subject = "qc.deploy.saga.step"
     operation: str
     step: str
-    state: Literal["started", "completed", "failed", "compensated"]
+    state: Literal["started", "progress", "completed", "failed", "compensated"]
     detail: str | None = None
 
 

@@ -133,3 +133,11 @@ class ServiceSecretsRevealed(Event):
     namespace: str = "default"
     team: str | None = None
     secret_paths: list[str] = []
+
+
+class ScanPolicyChanged(Event):
+    """A platform admin set which security findings block an install or an upgrade, and which only warn."""
+
+    subject = "qc.iam.scan_policy.changed"
+    block: list[str]
+    warn: list[str]

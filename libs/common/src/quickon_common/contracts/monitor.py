@@ -59,6 +59,7 @@ TEMPLATES: dict[str, tuple[Literal["prometheus", "behaviour"], dict[str, Param]]
     }),
     "dead_letter": ("behaviour", {}),
     "audit_verification_failed": ("behaviour", {}),
+    "service_scan_worsened": ("behaviour", {}),
     "backup_failed": ("behaviour", {"count": Param(default=2, minimum=1, maximum=100, description="failed in a row")}),
 }  # fmt: skip
 

@@ -12,10 +12,11 @@ from quickon_common.migrations import Migrations
 
 from ..models import OperationRecord, RevisionRecord, ServiceRecord
 from ..pre_upgrade import BackupOutcomeRecord
+from ..scans import ServiceScanRecord
 from ..soak import SoakAlertRecord
 
 MIGRATIONS = Migrations(
     service="deployer",
     folder=Path(__file__).parent,
-    models=(ServiceRecord, RevisionRecord, OperationRecord, BackupOutcomeRecord, SoakAlertRecord),
+    models=(ServiceRecord, RevisionRecord, OperationRecord, BackupOutcomeRecord, SoakAlertRecord, ServiceScanRecord),
 )

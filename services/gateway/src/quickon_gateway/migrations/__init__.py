@@ -12,7 +12,10 @@ from quickon_common.migrations import Migrations
 
 from .. import auth, teams
 from ..models import OperationRecord
+from ..scan_policy import ScanPolicyRecord
 
 MIGRATIONS = Migrations(
-    service="gateway", folder=Path(__file__).parent, models=(*auth.MODELS, *teams.MODELS, OperationRecord)
+    service="gateway",
+    folder=Path(__file__).parent,
+    models=(*auth.MODELS, *teams.MODELS, OperationRecord, ScanPolicyRecord),
 )

@@ -16,6 +16,7 @@ from . import (
     operations,
     platform,
     repositories,
+    scans,
     secrets,
     services,
 )
@@ -28,6 +29,7 @@ def include(app: FastAPI) -> None:
         repositories,
         services,
         exposure,
+        scans,
         secrets,
         backups,
         channels,

@@ -39,6 +39,7 @@ from ..deps import GatewayParts, Parts
 from ..operations import ACCEPTED, FieldWarning, OperationView, Target, submit
 from ..principal import Principal
 from ..problems import Problem
+from ..scan_policy import request_fields
 from ..teams.access import ServiceAccess, ServiceAdmin, ServiceOperator, ServiceViewer, check
 from .params import APP_ID, DNS_LABEL, SERVICE_NAME_MAX, VERSION, Strict
 
@@ -60,6 +61,9 @@ class InstallRequest(Strict):
         description="one of the team's namespaces; none: the team's own (named after it), else 'default'",
     )  # fmt: skip
     values: Values = {}
+    override_scan_policy: bool = Field(
+        default=False, description="go on whatever the security scan finds (platform admins only; audited)"
+    )
 
 
 class UpgradeRequest(Strict):
@@ -79,6 +83,9 @@ class UpgradeRequest(Strict):
         description=f"health-gated: once the new revision is ready, watch the service's alerts this long (at most "
         f"{SOAK_MAX_S}); one that fires rolls the upgrade back, naming it. 0: no soak",
     )  # fmt: skip
+    override_scan_policy: bool = Field(
+        default=False, description="go on whatever the security scan finds (platform admins only; audited)"
+    )
 
 
 class RollbackRequest(Strict):
@@ -172,6 +179,7 @@ async def list_services(
 )  # fmt: skip
 async def install(parts: GatewayParts, user: CurrentUser, request: InstallRequest, response: Response) -> OperationView:
     namespace, team = await _placed(parts, user, request)
+    policy = await request_fields(parts, user, override=request.override_scan_policy)
     checked = await parts.reads.ask(
         VALIDATE,
         ValidateRequest(app=request.app, version=request.version, repository=request.repository, values=request.values),
@@ -190,7 +198,7 @@ async def install(parts: GatewayParts, user: CurrentUser, request: InstallReques
     event = AppInstallRequested(
         service=request.name, namespace=namespace, app=app, version=checked.version,
         repository=repository, digest=checked.digest, values=sealed.values, sealed_values=sealed.sealed,
-        secret_paths=sealed.secret_paths,
+        secret_paths=sealed.secret_paths, **policy,
     )  # fmt: skip
     return await _command(parts, user, team, response, "install", event, _unknown_keys(checked))
 
@@ -271,30 +279,32 @@ async def upgrade(
     parts: GatewayParts, access: ServiceOperator, request: UpgradeRequest, response: Response
 ) -> OperationView:
     name, namespace = access.name, access.namespace
+    policy = await request_fields(parts, access.user, override=request.override_scan_policy)
     if request.version is None:
         request = request.model_copy(update={"version": await _newest_stable(parts, access)})
     found = await _checked_upgrade(parts, access, request)
     if found is None:  # sealed whole: nothing secret leaves in clear, and the command is still accepted
-        event = _upgrade_event(name, namespace, request, seal_secrets(parts.sealer, request.values, None))
+        event = _upgrade_event(name, namespace, request, seal_secrets(parts.sealer, request.values, None), policy)
         return await _command(parts, access.user, access.team, response, "upgrade", event)
     checked, secret_before = found
     sealed = seal_secrets(parts.sealer, request.values, [*checked.secret_paths_given, *secret_before])
     # Pinned when the values fit the version alone; otherwise they may still fit merged with the service's
     # current ones (reuse_values), which only the deployer can tell: it asks the market, as for an old request.
     pins = {"repository": checked.repository, "version": checked.version, "digest": checked.digest}
-    event = _upgrade_event(name, namespace, request, sealed, **(pins if checked.valid else {}))
+    event = _upgrade_event(name, namespace, request, sealed, policy, **(pins if checked.valid else {}))
     return await _command(parts, access.user, access.team, response, "upgrade", event, _unknown_keys(checked))
 
 
 def _upgrade_event(
-    name: str, namespace: str, request: UpgradeRequest, sealed: SealedValues, **pins: Any
+    name: str, namespace: str, request: UpgradeRequest, sealed: SealedValues, policy: dict[str, Any], **pins: Any
 ) -> AppUpgradeRequested:
-    """The request as published; ``pins`` (repository, version, digest) are what the market checked."""
+    """The request as published; ``policy`` the scan policy's fields, ``pins`` (repository, version, digest)
+    what the market checked."""
     return AppUpgradeRequested(
         service=name, namespace=namespace, reuse_values=request.reuse_values, values=sealed.values,
         sealed_values=sealed.sealed, secret_paths=sealed.secret_paths, backup_first=request.backup_first,
         restore_data_on_failure=request.restore_data_on_failure, soak_seconds=request.soak_seconds,
-        **{"version": request.version, **pins},
+        **policy, **{"version": request.version, **pins},
     )  # fmt: skip
 
 

@@ -9,6 +9,7 @@ from pydantic import Field
 
 from ..exposure import Exposure
 from .base import Caller, NoRequest, QueryReply, QueryRequest, query
+from .market import ScanResult
 
 # -- requests -------------------------------------------------------------------------------
 
@@ -160,6 +161,19 @@ class Preview(QueryReply):
     manifest_diff: Any = Field(default=None, description="null when the values do not fit")
 
 
+class ServiceScan(ScanResult):
+    """The security scan (Trivy's misconfiguration checks) of the manifests a service's revision deployed."""
+
+    service: str
+    namespace: str
+    revision: int | None = Field(default=None, description="the deployed revision whose manifests it is about")
+    manifest_digest: str | None = Field(default=None, description="a report is kept per manifest digest")
+    state: str = Field(
+        description="done, failed (error says why), scanning (ask again shortly) or off (the operator turned "
+        "service scans off: QC_DEPLOYER_SCAN_SERVICES)"
+    )
+
+
 class Volume(QueryReply):
     claim: str
     size: str | None = None
@@ -251,6 +265,10 @@ BACKUP_SOURCE = query(
 SEALED_SECRETS = query(
     "deployer", "sealed_secrets", ServiceRequest, SealedSecrets,
     "A service's secret values, sealed under the platform key, for the gateway's audited reveal",
+)  # fmt: skip
+SERVICE_SCAN = query(
+    "deployer", "service_scan", ServiceRequest, ServiceScan,
+    "The security scan of a service's deployed manifests (Trivy misconfiguration checks)",
 )  # fmt: skip
 INJECT = query(
     "deployer", "inject", InjectRequest, Injected, "Sim runtime only: make a workload's pods fail, or heal them"

@@ -210,18 +210,23 @@ class ScanImage(QueryReply):
     digest: str | None = Field(default=None, description="sha256:…, when the image is pinned by digest")
 
 
-class ScanReport(QueryReply):
-    app: str = Field(description="repository/name")
-    repository: str
-    version: str
-    digest: str = Field(description="the SHA-256 of the package scanned: a report is kept per digest")
-    state: str = Field(description="done, failed (error says why) or scanning (ask again shortly)")
+class ScanResult(QueryReply):
+    """What a Trivy scan found: the part of a chart's report and a service's that is the same."""
+
     scanner: str | None = Field(default=None, description="the Trivy version that scanned it")
     scanned_at: str | None = None
     error: str | None = None
     counts: dict[str, int] = Field(default={}, description="findings by severity")
     findings: list[ScanFinding] = []
     images: list[ScanImage] = []
+
+
+class ScanReport(ScanResult):
+    app: str = Field(description="repository/name")
+    repository: str
+    version: str
+    digest: str = Field(description="the SHA-256 of the package scanned: a report is kept per digest")
+    state: str = Field(description="done, failed (error says why) or scanning (ask again shortly)")
 
 
 REPOSITORIES = query("market", "repositories", NoRequest, Repositories, "The chart repositories and their state")

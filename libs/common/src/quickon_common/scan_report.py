@@ -1,9 +1,11 @@
-"""Pure parts of a chart's security scan: rendered manifests split one object per file, the images they
-name, and Trivy's JSON turned into the market's report (counts by severity, findings, images)."""
+"""Pure parts of a security scan (the market's of a chart, the deployer's of a service): rendered manifests
+split one object per file, the images they name, and Trivy's JSON turned into one report (counts by
+severity, findings, images)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +47,12 @@ def split_manifests(stream: str) -> list[RenderedObject]:
         file = f"{len(objects):03d}-{UNSAFE.sub('_', kind)}-{UNSAFE.sub('_', name)}.yaml"[:200]
         objects.append(RenderedObject(file=file, kind=kind, name=name, text=text.strip() + "\n", body=body))
     return objects
+
+
+def objects_of(bodies: list[dict[str, Any]]) -> list[RenderedObject]:
+    """Objects already parsed (a revision's stored manifests) as :func:`split_manifests` gives them."""
+    stream = "".join(f"---\n{yaml.safe_dump(body, sort_keys=False)}" for body in bodies)
+    return split_manifests(stream)
 
 
 def images_of(objects: list[RenderedObject]) -> list[dict[str, str | None]]:
@@ -112,6 +120,35 @@ def report(trivy_json: dict[str, Any], *, objects: list[RenderedObject]) -> dict
     version = (trivy_json.get("Trivy") or {}).get("Version")
     return {"scanner": f"trivy {version}" if version else "trivy", "counts": counts, "findings": findings,
             "images": images_of(objects)}  # fmt: skip
+
+
+def of_severities(report: dict[str, Any], severities: Iterable[str]) -> list[dict[str, Any]]:
+    """The report's findings whose severity is one of ``severities`` (a scan policy's blocking or warning ones)."""
+    wanted = set(severities)
+    return [f for f in report.get("findings") or [] if f.get("severity") in wanted]
+
+
+def new_findings(before: dict[str, Any], after: dict[str, Any], severities: Iterable[str]) -> list[dict[str, Any]]:
+    """The findings of ``after`` at ``severities`` that ``before`` did not have (the same check on the same object
+    or file counts as the same finding, whatever its message)."""
+
+    def key(finding: dict[str, Any]) -> tuple[Any, ...]:
+        return finding.get("id"), finding.get("object_kind"), finding.get("object_name"), finding.get("file")
+
+    known = {key(f) for f in before.get("findings") or []}
+    return [f for f in of_severities(after, severities) if key(f) not in known]
+
+
+def described(findings: list[dict[str, Any]], *, most: int = 5) -> str:
+    """``KSV-0017 Privileged (HIGH) in Deployment/web; …``: each finding's check, severity and object (or file),
+    the first ``most`` of them and how many more."""
+    said = []
+    for f in findings[:most]:
+        where = f"{f.get('object_kind')}/{f.get('object_name')}" if f.get("object_kind") else f.get("file") or "?"
+        said.append(" ".join(str(part) for part in (f.get("id"), f.get("title"), f"({f.get('severity')})") if part)
+                    + f" in {where}")  # fmt: skip
+    more = len(findings) - most
+    return "; ".join(said) + (f"; and {more} more" if more > 0 else "")
 
 
 def _severity(value: Any) -> str:
