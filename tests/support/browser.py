@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -79,3 +81,27 @@ def screenshot(page: Page, test_name: str) -> Path:
     path = SCREENSHOTS / (re.sub(r"[^\w.-]+", "_", test_name)[:150] + ".png")
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def wait_until(check: Callable[[], Any], *, what: str, timeout_s: float = 120) -> Any:
+    """``check()``'s first truthy answer, asked every 0.3 s; an AssertionError naming ``what`` after ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while not (found := check()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.3)
+    return found
+
+
+def succeeded(api: httpx.Client, answer: httpx.Response) -> dict[str, Any]:
+    """The operation a 202 started, once it has ended, which must be in success."""
+    assert answer.status_code == 202, answer.text
+    path = f"/api/v1/operations/{answer.json()['operation_id']}"
+
+    def ended() -> dict[str, Any] | None:
+        now: dict[str, Any] = api.get(path).json()
+        return now if now["state"] in ("succeeded", "failed") else None
+
+    done: dict[str, Any] = wait_until(ended, what=path)
+    assert done["state"] == "succeeded", done
+    return done

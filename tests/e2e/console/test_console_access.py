@@ -5,29 +5,18 @@ No serious accessibility violation. One gitea service, installed through the API
 from __future__ import annotations
 
 import re
-import time
-from typing import Any
 
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from support.browser import serious_violations
+from support.browser import serious_violations, wait_until
 from support.platform import Platform
 
 SERVICE = "site"
 HOST = "site.example.com"
 OPERATION_MS = 60_000  # how long an operation may take to end on a busy machine (expect waits 5 s by default)
 SCAN_MS = 180_000  # the market scans each version in the background, two at a time, on a busy machine
-
-
-def wait_until(check: Any, *, what: str, timeout_s: float = 120) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while not (found := check()):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.3)
-    return found
 
 
 @pytest.fixture(scope="module")

@@ -13,45 +13,20 @@ from __future__ import annotations
 import asyncio
 import re
 import threading
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any
 
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from support.browser import serious_violations, sign_in
+from support.browser import serious_violations, sign_in, succeeded, wait_until
 from support.monitor import Receiver, receiver, signature_ok
 from support.platform import Platform
 
 OPERATION_MS = 60_000  # how long an operation may take to end on a busy machine (expect waits 5 s by default)
 VIEWER_PASSWORD = "mon-viewer-password-4711"
-
-
-def wait_for(check: Callable[[], Any], *, what: str, timeout_s: float = 60) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while not (found := check()):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.2)
-    return found
-
-
-def succeeded(api: httpx.Client, answer: httpx.Response) -> dict[str, Any]:
-    """The operation a 202 started, once it has ended, which must be in success."""
-    assert answer.status_code == 202, answer.text
-    path = f"/api/v1/operations/{answer.json()['operation_id']}"
-
-    def ended() -> dict[str, Any] | None:
-        now: dict[str, Any] = api.get(path).json()
-        return now if now["state"] in ("succeeded", "failed") else None
-
-    done: dict[str, Any] = wait_for(ended, what=path)
-    assert done["state"] == "succeeded", done
-    return done
 
 
 def alertmanager(api: httpx.Client, name: str, status: str, severity: str = "critical") -> None:
@@ -156,7 +131,7 @@ def test_a_webhook_channel_is_added_tested_and_its_delivery_logged(
 
     row.get_by_role("button", name="Send a test message to mon-hook").click()
     expect(row.get_by_role("status")).to_contain_text("Test message delivered (200)", timeout=OPERATION_MS)
-    received = wait_for(lambda: hook.on("/hook"), what="the test message at the receiver")
+    received = wait_until(lambda: hook.on("/hook"), what="the test message at the receiver")
     assert signature_ok(received[0], "mon-secret")
     row.get_by_role("button", name="Delivery log of mon-hook").click()
     log = page.get_by_role("table", name="Delivery log of mon-hook")

@@ -6,40 +6,17 @@ them all."""
 from __future__ import annotations
 
 import re
-import time
-from typing import Any
 
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from support.browser import serious_violations, sign_in
+from support.browser import serious_violations, sign_in, succeeded, wait_until
 from support.platform import Platform
 
 SERVICE = "keep"
 COPY = "keep-copy"
 OPERATION_MS = 60_000  # how long an operation may take to end on a busy machine (expect waits 5 s by default)
-
-
-def wait_until(check: Any, *, what: str, timeout_s: float = 120) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while not (found := check()):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.3)
-    return found
-
-
-def succeeded(api: httpx.Client, operation: dict[str, Any]) -> dict[str, Any]:
-    """The operation once it has ended, which must be in success."""
-
-    def ended() -> dict[str, Any] | None:
-        now: dict[str, Any] = api.get(f"/api/v1/operations/{operation['operation_id']}").json()
-        return now if now["state"] in ("succeeded", "failed") else None
-
-    done: dict[str, Any] = wait_until(ended, what=f"operation {operation['kind']}")
-    assert done["state"] == "succeeded", done
-    return done
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +30,7 @@ def service(api: httpx.Client) -> str:
     wait_until(lambda: any(a["name"] == "gitea" for a in api.get("/api/v1/apps").json()["apps"]), what="gitea")
     answer = api.post("/api/v1/services", json={"name": SERVICE, "app": "gitea", "version": "1.0.0"})
     assert answer.status_code == 202, answer.text
-    succeeded(api, answer.json())
+    succeeded(api, answer)
     return SERVICE
 
 
@@ -103,7 +80,7 @@ def test_back_up_now_verify_and_restore_as_a_new_service(
     dialog.get_by_role("button", name="Cancel").click()
 
     # The copy's own backup, deleted after a confirmation: the copy's tab lists none afterwards.
-    succeeded(api, api.post(f"/api/v1/services/{COPY}/backups").json())
+    succeeded(api, api.post(f"/api/v1/services/{COPY}/backups"))
     page.goto(f"{console_platform.url}/services/{COPY}/backups")
     tab.get_by_role("row").filter(has_text="by hand").get_by_role("button", name="Delete").click()
     removal = tab.get_by_role("region", name=re.compile("^Delete backup "))
@@ -152,7 +129,7 @@ def test_a_viewer_sees_the_backups_but_no_command(
     added = api.post("/api/v1/teams/default/members", json={"username": "bk-viewer", "role": "viewer"})
     assert added.status_code in (200, 201), added.text
     if not api.get(f"/api/v1/services/{service}/backups").json()["backups"]:  # when run alone
-        succeeded(api, api.post(f"/api/v1/services/{service}/backups").json())
+        succeeded(api, api.post(f"/api/v1/services/{service}/backups"))
     sign_in(fresh_page, console_platform.url, "bk-viewer", password)
     fresh_page.goto(f"{console_platform.url}/services/{service}/backups")
     tab = fresh_page.get_by_role("region", name="Backups", exact=True)
