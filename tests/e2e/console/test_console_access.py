@@ -10,7 +10,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from support.browser import serious_violations, wait_until
+from support.browser import serious_violations, succeeded, wait_until
 from support.platform import Platform
 
 SERVICE = "site"
@@ -24,13 +24,7 @@ def service(admin_api: httpx.Client) -> str:
     """gitea, installed through the API and running."""
     api = admin_api
     wait_until(lambda: any(a["name"] == "gitea" for a in api.get("/api/v1/apps").json()["apps"]), what="gitea")
-    answer = api.post("/api/v1/services", json={"name": SERVICE, "app": "gitea", "version": "1.0.0"})
-    assert answer.status_code == 202, answer.text
-    operation = f"/api/v1/operations/{answer.json()['operation_id']}"
-    done = wait_until(
-        lambda: (o := api.get(operation).json())["state"] in ("succeeded", "failed") and o, what="install"
-    )
-    assert done["state"] == "succeeded", done
+    succeeded(api, api.post("/api/v1/services", json={"name": SERVICE, "app": "gitea", "version": "1.0.0"}))
     return SERVICE
 
 

@@ -113,13 +113,13 @@ def web_entry(manifests: list[dict[str, Any]], declared: str | None) -> WebEntry
     (a database)."""
     services = [m for m in manifests if m.get("kind") == "Service" and isinstance(m.get("metadata"), dict)]
     if declared:
-        name, _, port = declared.rpartition(":")
+        wanted = parse_web_entry(declared)
         for svc in services:
-            if svc["metadata"].get("name") != name:
+            if wanted is None or svc["metadata"].get("name") != wanted.service:
                 continue
             for entry in svc.get("spec", {}).get("ports") or []:
-                if str(entry.get("port")) == port or entry.get("name") == port:
-                    return WebEntry(name, int(port) if port.isdigit() else port)
+                if wanted.port in (entry.get("port"), entry.get("name")):
+                    return wanted
         raise ExposureError(
             f"the chart declares its web entry {declared!r} ({WEB_ANNOTATION}), but no Service of the release has "
             "that name and port; ask the chart's author to correct Chart.yaml"
