@@ -9,12 +9,14 @@ from datetime import datetime
 
 from quickon_common.objectstore import ObjectStore, open_store
 from quickon_common.saga import Outcomes
+from quickon_common.sealing import Sealer
 from quickon_common.service import Service
 from quickon_common.settings import Settings
 
 from . import handlers, queries
-from .adapters.deployer import Deployer
+from .adapters.deployer import Deployer, Market
 from .backing import BackupSteps
+from .exporting import Bundles
 from .jobs import JobRunner
 from .migrations import MIGRATIONS
 from .models import DeployOutcomeRecord
@@ -53,8 +55,13 @@ def build(
     backups = BackupSteps(store=store, deployer=deployer, db=service.db, settings=backup)
     operations = DeployerOperations(outcomes)
     restores = RestoreSteps(store=store, deployer=deployer, operations=operations, settings=backup)
+    bundles = Bundles(
+        store=store, deployer=deployer, market=Market(lambda: service.nats, timeout_s=backup.deployer_timeout_s),
+        blobs=lambda: service.blobs, sealer=Sealer.platform(service.settings), operations=operations,
+        settings=backup, work_dir=service.settings.var_dir / "backup" / "bundles",
+    )  # fmt: skip
     runner = JobRunner(
-        service.outbox, build_sagas(backups, restores), compensation_s=backup.compensation_s,
+        service.outbox, build_sagas(backups, restores, bundles), compensation_s=backup.compensation_s,
         parallel=backup.parallel_jobs,
     )  # fmt: skip
     scheduler = Scheduler(service.outbox, clock=clock, interval_s=backup.schedule_interval_s)

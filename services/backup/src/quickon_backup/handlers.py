@@ -11,6 +11,7 @@ accepted as the request it stands for, from its own subject alone, its team chec
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -37,6 +38,10 @@ from quickon_common.contracts.backup import (
     RestoreFailed,
     RestoreRequested,
     RestoreStarted,
+    ServiceExportFailed,
+    ServiceExportRequested,
+    ServiceImportFailed,
+    ServiceImportRequested,
 )
 from quickon_common.contracts.common import Failure, OperationEvent, Success
 from quickon_common.names import is_dns_label
@@ -47,9 +52,11 @@ from quickon_common.service import Service
 from .domain import BACKUP_ID
 from .jobs import JobRunner, cause_of
 from .models import BackupRecord, DeployOutcomeRecord, JobRecord
-from .plans import BackupPlan, DeletePlan, RestorePlan, VerifyPlan
+from .plans import BackupPlan, DeletePlan, ExportPlan, ImportPlan, RestorePlan, VerifyPlan
 from .schedules import register_schedules
 from .settings import BackupSettings
+
+SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 class Refused(Exception):
@@ -78,7 +85,7 @@ async def busy_with(uow: UnitOfWork, namespace: str, *services: str) -> str | No
         select(JobRecord).where(
             JobRecord.namespace == namespace,
             col(JobRecord.state).in_(("running", "compensating")),
-            col(JobRecord.kind).in_(("backup", "restore", "drill")),
+            col(JobRecord.kind).in_(("backup", "restore", "drill", "export", "import")),
         )
     )
     for job in found.all():
@@ -222,6 +229,70 @@ def register(
             return
         new_job(handling, event, kind="delete", job_id=f"delete-{op_id}", deadline_s=settings.verify_deadline_s,
                 plan=DeletePlan())  # fmt: skip
+
+    @service.handles(ServiceExportRequested)
+    async def export(event: ServiceExportRequested, handling: Handling[ServiceExportRequested]) -> None:
+        """Accept an export: a fresh backup (its record listed with the service's backups) and a bundle of it."""
+        uow = handling.uow
+        if await uow.session.get(JobRecord, f"export-{event.backup_id}") is not None:
+            return  # delivered again: the job is on its way
+        try:
+            if not BACKUP_ID.match(event.backup_id):
+                raise Refused(f"{event.backup_id!r} is not a backup id: lowercase letters, digits and '-', at most 64")
+            if problem := name_problem(event.namespace, event.service):
+                raise Refused(problem)
+            if event.format == "quickon" and not event.sealed_passphrase:
+                raise Refused("a bundle needs a passphrase to guard its secrets; give one (qc export NAME -o FILE)")
+            if await uow.session.get(BackupRecord, event.backup_id) is not None:
+                raise Refused(f"backup id {event.backup_id} is taken; export again")
+            if doing := await busy_with(uow, event.namespace, event.service):
+                raise Refused(f"{event.service} is busy with a {doing}; try again when it has finished")
+        except Refused as refused:
+            uow.emit(ServiceExportFailed(**ids(event), reason=str(refused), step="accept"))
+            return
+        team = handling.envelope.team
+        if event.format == "quickon":
+            uow.session.add(
+                BackupRecord(
+                    id=event.backup_id, namespace=event.namespace, service=event.service, team=team,
+                    trigger="export", status="running", created_by=handling.envelope.actor, created_at=clock(),
+                )
+            )  # fmt: skip
+        plan = ExportPlan(trigger="export", format=event.format, team=team, sealed_passphrase=event.sealed_passphrase)
+        new_job(handling, event, kind="export", job_id=f"export-{event.backup_id}",
+                deadline_s=settings.backup_deadline_s, plan=plan)  # fmt: skip
+
+    @service.handles(ServiceImportRequested)
+    async def import_bundle(event: ServiceImportRequested, handling: Handling[ServiceImportRequested]) -> None:
+        """Accept an import as the new service ``service``; the bundle is checked whole by the job's first step."""
+        uow = handling.uow
+        if await uow.session.get(JobRecord, f"import-{event.backup_id}") is not None:
+            return  # delivered again: the job is on its way
+        try:
+            if not BACKUP_ID.match(event.backup_id):
+                raise Refused(f"{event.backup_id!r} is not a backup id: lowercase letters, digits and '-', at most 64")
+            if problem := name_problem(event.namespace, event.service):
+                raise Refused(problem)
+            if not SHA256.fullmatch(event.bundle):
+                raise Refused(f"{event.bundle[:80]!r} is not a bundle's SHA-256; upload the bundle again")
+            if not event.sealed_passphrase:
+                raise Refused("a bundle opens only with its passphrase; give the one it was exported with")
+            if await uow.session.get(BackupRecord, event.backup_id) is not None:
+                raise Refused(f"backup id {event.backup_id} is taken; import again")
+            if doing := await busy_with(uow, event.namespace, event.service):
+                raise Refused(f"{event.service} is busy with a {doing}; try again when it has finished")
+        except Refused as refused:
+            uow.emit(ServiceImportFailed(**ids(event), reason=str(refused), step="accept"))
+            return
+        uow.session.add(
+            BackupRecord(
+                id=event.backup_id, namespace=event.namespace, service=event.service, team=handling.envelope.team,
+                trigger="import", status="running", created_by=handling.envelope.actor, created_at=clock(),
+            )
+        )  # fmt: skip
+        plan = ImportPlan(bundle=event.bundle, domains=event.domains, sealed_passphrase=event.sealed_passphrase)
+        new_job(handling, event, kind="import", job_id=f"import-{event.backup_id}",
+                deadline_s=settings.restore_deadline_s, target=event.service, plan=plan)  # fmt: skip
 
     # What other sagas ask, accepted as the requests they stand for: the deployer's upgrades, this service's
     # own schedules.

@@ -51,6 +51,7 @@ class RestorePlan(Plan):
     how its volumes map onto the target's, and what was done so far (to undo on failure)."""
 
     data_only: bool = False
+    source_service: str | None = None  # whose volumes the backup holds, when not the job's service (an import)
     target: str | None = None  # by check
     in_place: bool = False
     manifest: Manifest | None = None
@@ -62,6 +63,32 @@ class RestorePlan(Plan):
     parts_checked: int = 0  # a drill's
 
 
+class ExportPlan(BackupPlan):
+    """An export: a backup (``quickon``; ``helm`` takes none), then the bundle made of it, in the blob bucket."""
+
+    format: str = "quickon"
+    team: str | None = None  # the team that asked (a helm export has no backup record to hold it)
+    sealed_passphrase: str | None = None  # under the platform key, as the request carried it
+    bundle: str | None = None  # by bundle: the SHA-256 naming it in the blob bucket
+    bundle_size: int = 0
+    filename: str | None = None
+
+
+class ImportPlan(RestorePlan):
+    """An import: the bundle (checked whole by fetch), its chart found or published, its data kept as a backup
+    of the new service, then restored into it as a restore as new does, and its settings applied."""
+
+    bundle: str = ""
+    domains: bool = True
+    sealed_passphrase: str | None = None  # under the platform key, as the request carried it
+    app: str | None = None
+    version: str | None = None
+    repository: str | None = None  # by publish: where this QuickOn serves the chart
+    stored: bool = False  # by store: the backup of the new service is complete
+    exposed: bool = False
+
+
 PLANS: dict[str, type[Plan]] = {
     "backup": BackupPlan, "verify": VerifyPlan, "delete": DeletePlan, "restore": RestorePlan, "drill": RestorePlan,
+    "export": ExportPlan, "import": ImportPlan,
 }  # fmt: skip

@@ -311,7 +311,8 @@ class RestoreSteps:
         target = _target(job)
         paths = {v.claim: v.path for v in volumes if v.path}  # a claim the runtime cannot copy receives nothing
         wanted = [p.name for p in manifest.volumes()]
-        found = match_volumes(backup=wanted, source=job.record.service, target=list(paths), release=target)
+        source = _plan(job).source_service or job.record.service
+        found = match_volumes(backup=wanted, source=source, target=list(paths), release=target)
         missing = [claim for claim in wanted if claim not in found]
         if missing:
             raise StepFailed(

@@ -20,14 +20,19 @@ from quickon_common.contracts.backup import (
     BackupVerifyFailed,
     RestoreCompleted,
     RestoreFailed,
+    ServiceExported,
+    ServiceExportFailed,
+    ServiceImported,
+    ServiceImportFailed,
 )
 from quickon_common.outbox import UnitOfWork
 from quickon_common.saga import Saga, Step
 
 from .backing import BackupSteps
+from .exporting import Bundles
 from .jobs import STORE_RETRY, Job, subject_of
 from .models import BackupRecord, JobRecord
-from .plans import BackupPlan, DeletePlan, RestorePlan, VerifyPlan
+from .plans import BackupPlan, DeletePlan, ExportPlan, ImportPlan, RestorePlan, VerifyPlan
 from .restoring import RestoreSteps
 
 
@@ -44,10 +49,12 @@ async def _backup(uow: UnitOfWork, job: Job) -> BackupRecord | None:
     return await uow.session.get(BackupRecord, job.record.backup_id)
 
 
-def build_sagas(backups: BackupSteps, restores: RestoreSteps) -> dict[str, Saga[JobRecord, Any]]:
-    """The sagas of backup, restore, verify and delete jobs."""
+def build_sagas(backups: BackupSteps, restores: RestoreSteps, bundles: Bundles) -> dict[str, Saga[JobRecord, Any]]:
+    """The sagas of backup, restore, verify, delete, export and import jobs."""
 
-    async def backed_up(job: Job, uow: UnitOfWork) -> None:
+    async def completed(job: Job, uow: UnitOfWork, *, operation_id: str | None) -> None:
+        """The backup's record completed and announced (``operation_id`` None: a part of another operation,
+        whose own outcome ends it)."""
         plan: BackupPlan = job.plan
         now, location = datetime.now(UTC), plan.location or ""
         backup = await _backup(uow, job)
@@ -58,8 +65,12 @@ def build_sagas(backups: BackupSteps, restores: RestoreSteps) -> dict[str, Saga[
             if release is not None:
                 backup.app, backup.version, backup.revision = release.app, release.version, release.revision
             uow.session.add(backup)
-        _emit(uow, job, BackupCompleted(**_ids(job), size_bytes=plan.size, parts=len(plan.parts),
-                                        location=location))  # fmt: skip
+        ids = {**_ids(job), "operation_id": operation_id}
+        _emit(uow, job, BackupCompleted(**ids, size_bytes=plan.size, parts=len(plan.parts), location=location))
+
+    async def backed_up(job: Job, uow: UnitOfWork) -> None:
+        plan: BackupPlan = job.plan
+        await completed(job, uow, operation_id=job.record.operation_id)
         if plan.drill:  # the schedule asks for a restore drill of each of its backups
             r = job.record
             _emit(uow, job, ScheduleDrillAsked(backup_id=r.backup_id, service=r.service, namespace=r.namespace,
@@ -123,7 +134,60 @@ def build_sagas(backups: BackupSteps, restores: RestoreSteps) -> dict[str, Saga[
         _emit(uow, job, RestoreFailed(**_ids(job), reason=reason, step=job.failed_step,
                                       target_service=target))  # fmt: skip
 
-    b, r = backups, restores
+    async def exported(job: Job, uow: UnitOfWork) -> None:
+        plan: ExportPlan = job.plan
+        if plan.format == "quickon":  # its backup is one like any other, listed with the service's
+            await completed(job, uow, operation_id=None)
+        assert plan.bundle is not None and plan.filename is not None  # by bundle
+        _emit(uow, job, ServiceExported(**_ids(job), format=plan.format, bundle=plan.bundle,  # type: ignore[arg-type]
+                                        size_bytes=plan.bundle_size, filename=plan.filename))  # fmt: skip
+
+    async def export_failed(job: Job, uow: UnitOfWork, reason: str) -> None:
+        backup = await _backup(uow, job)
+        if backup is not None:
+            backup.status, backup.reason, backup.completed_at = "failed", reason, datetime.now(UTC)
+            uow.session.add(backup)
+        _emit(uow, job, ServiceExportFailed(**_ids(job), reason=reason, step=job.failed_step))
+
+    async def imported(job: Job, uow: UnitOfWork) -> None:
+        plan: ImportPlan = job.plan
+        trash = restores.finish(job)
+        uow.after_commit(lambda: restores.remove_trash_later(trash))
+        uow.after_commit(lambda: bundles.forget_later(job))
+        manifest = plan.manifest
+        backup = await _backup(uow, job)
+        if backup is not None and manifest is not None:
+            release = manifest.release
+            backup.status, backup.completed_at = "completed", datetime.now(UTC)
+            backup.size_bytes, backup.parts = manifest.size_bytes, len(manifest.parts)
+            backup.app, backup.version, backup.revision = release.app, release.version, release.revision
+            uow.session.add(backup)
+        _emit(uow, job, ServiceImported(**_ids(job), app=plan.app or "", version=plan.version or "",
+                                        source_service=plan.source_service or ""))  # fmt: skip
+
+    async def import_failed(job: Job, uow: UnitOfWork, reason: str) -> None:
+        if job.compensation_failed is None and job.failed_step not in (None, "fetch", "check"):
+            reason = f"{reason}; what the import had done was undone: nothing of it is left"
+        backup = await _backup(uow, job)
+        if backup is not None:
+            backup.status, backup.reason, backup.completed_at = "failed", reason, datetime.now(UTC)
+            uow.session.add(backup)
+        uow.after_commit(lambda: bundles.forget_later(job))
+        _emit(uow, job, ServiceImportFailed(**_ids(job), reason=reason, step=job.failed_step))
+
+    def unless_helm(step: Any) -> Any:
+        """``step`` for a bundle; nothing for a Helm export, which takes no backup."""
+
+        async def run(job: Job) -> None:
+            if job.plan.format != "helm":
+                await step(job)
+
+        return run
+
+    async def export_source(job: Job) -> None:
+        await (bundles.release(job) if job.plan.format == "helm" else backups.source(job))
+
+    b, r, x = backups, restores, bundles
     # A restore's and a drill's steps are repeatable (a run resumed after a crash repeats them from the last
     # full record): each reads, stages again what was not swapped in yet, renames what is not renamed yet,
     # or asks the deployer once (a progress note of its own). Their starts go on record with the next
@@ -156,5 +220,21 @@ def build_sagas(backups: BackupSteps, restores: RestoreSteps) -> dict[str, Saga[
             compensation=steps(("unswap", r.unswap), ("revert", r.revert), ("restart", r.restart),
                                ("remove", r.remove), ("clean", r.clean)),
             finish=restored, fail=restore_failed,
+        ),
+        "export": Saga(
+            plan=ExportPlan,
+            steps=steps(("source", export_source), ("copy", unless_helm(b.copy)), ("manifest", unless_helm(b.manifest)),
+                        ("bundle", x.bundle)),
+            compensation=steps(("discard", unless_helm(b.discard))), finish=exported, fail=export_failed,
+        ),
+        # An import checks the bundle whole before it asks for anything, then goes on as a restore as new.
+        "import": Saga(
+            plan=ImportPlan,
+            steps=(*steps(("fetch", x.fetch), ("check", x.check), ("publish", x.publish), ("keep", x.keep)),
+                   *steps(("install", r.install), ("locate", r.locate), ("stage", r.stage), ("stop", r.stop),
+                          ("swap", r.swap), ("start", r.start), repeatable=True),
+                   *steps(("expose", x.expose))),
+            compensation=steps(("remove", r.remove), ("clean", r.clean), ("discard", x.discard)),
+            finish=imported, fail=import_failed,
         ),
     }  # fmt: skip

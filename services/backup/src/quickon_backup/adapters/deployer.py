@@ -1,7 +1,9 @@
-"""What the backup service asks the deployer, over NATS request/reply (it never reads its database)."""
+"""What the backup service asks the deployer and the market, over NATS request/reply (it never reads
+their databases)."""
 
 from __future__ import annotations
 
+import base64
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -13,6 +15,7 @@ from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, w
 
 from quickon_common.contracts.queries import Caller, Query, QueryReply, QueryRequest
 from quickon_common.contracts.queries.deployer import BACKUP_SOURCE, SERVICE, BackupSource, ServiceRequest
+from quickon_common.contracts.queries.market import CHART, PUBLISH, Chart, ChartRequest, Published, PublishRequest
 from quickon_common.queries import QueryError, answer, encode, request
 
 from ..jobs import StepFailed, TryLater
@@ -23,11 +26,13 @@ Rep = TypeVar("Rep", bound=QueryReply)
 
 
 class NoSuchService(StepFailed):
-    """The deployer knows no service of that name."""
+    """The deployer knows no service of that name (the market: no such chart version)."""
 
 
-class Deployer:
-    """The deployer's queries a backup or restore needs."""
+class Peer:
+    """Another service's queries, asked with the patience a job's step has."""
+
+    name = "service"
 
     def __init__(self, connection: Callable[[], NatsClient | None], *, timeout_s: float) -> None:
         self._connection = connection
@@ -42,18 +47,18 @@ class Deployer:
         try:
             reply = await self._request(nc, query.subject, encode(body))
         except (TimeoutError, NoRespondersError, NatsTimeoutError):
-            raise TryLater("the deployer does not answer; is it running?") from None
+            raise TryLater(f"the {self.name} does not answer; is it running?") from None
         try:
             return answer(query, reply)
         except QueryError as error:
             if error.status == 404:
                 raise NoSuchService(error.detail) from None
-            raise StepFailed(f"the deployer refused: {error.detail}") from None
+            raise StepFailed(f"the {self.name} refused: {error.detail}") from None
 
     async def _request(self, nc: NatsClient, subject: str, data: bytes) -> bytes:
-        """The reply, within the query's time. No responder means no deployer is listening at this
-        moment (one restarting after a crash has none for a few seconds): asked again until the time
-        is up, rather than failing the backup (and the upgrade waiting for it) at once."""
+        """The reply, within the query's time. No responder means nobody is listening at this moment (a
+        service restarting after a crash has none for a few seconds): asked again until the time is up,
+        rather than failing the backup (and the upgrade waiting for it) at once."""
         deadline = time.monotonic() + self._timeout_s
         async for attempt in AsyncRetrying(
             retry=retry_if_exception_type(NoRespondersError),
@@ -65,6 +70,12 @@ class Deployer:
                 return await request(nc, subject, data, timeout_s=max(deadline - time.monotonic(), MIN_REQUEST_S))
         raise AssertionError("tenacity returned without a result")  # pragma: no cover
 
+
+class Deployer(Peer):
+    """The deployer's queries a backup or restore needs."""
+
+    name = "deployer"
+
     async def source(self, *, namespace: str, service: str) -> BackupSource:
         """The release, its rendered objects and its volumes (``qc.query.deployer.backup_source``)."""
         return await self.ask(BACKUP_SOURCE, ServiceRequest(namespace=namespace, service=service))
@@ -75,3 +86,18 @@ class Deployer:
         except NoSuchService:
             return False
         return True
+
+
+class Market(Peer):
+    """The market's queries an export or an import needs: a version's chart package, publishing one."""
+
+    name = "market"
+
+    async def chart(self, *, app: str, version: str, repository: str | None, package: bool) -> Chart:
+        """One version's chart (with its package when ``package``); :class:`NoSuchService` when it has none."""
+        return await self.ask(CHART, ChartRequest(app=app, version=version, repository=repository, package=package))
+
+    async def publish(self, package: bytes) -> Published:
+        """Publish ``package`` to the market's local repository."""
+        answer = await self.ask(PUBLISH, PublishRequest(chart=base64.b64encode(package).decode()))
+        return answer.published
