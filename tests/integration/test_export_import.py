@@ -113,10 +113,19 @@ async def test_a_service_exported_is_imported_whole_under_another_name_and_team_
         bundle = await download(url, exported.bundle, tmp_path / "forge.qcb")
         assert b"Sup3r-Secret" not in bundle and HASH.encode() not in bundle
 
-        # Import under another name into another team: the data byte for byte, the secrets, the settings.
+        # Its custom domain still routes to forge: an import that brings it is undone at its last step.
         op = await send(url, ServiceImportRequested(
             backup_id=new_id(), service="git2", namespace=TARGET, bundle=exported.bundle,
             sealed_passphrase=passphrase))  # fmt: skip
+        failed = await ended(url, op, timeout_s=120)
+        assert isinstance(failed, ServiceImportFailed) and failed.step == "expose", failed
+        assert "git.example.com already routes to forge in team-a" in failed.reason
+        assert "nothing of it is left" in failed.reason and "git2" not in await service_names(url, TARGET)
+
+        # Without the bundle's domains: the data byte for byte, the secrets, the access rules and firewall.
+        op = await send(url, ServiceImportRequested(
+            backup_id=new_id(), service="git2", namespace=TARGET, bundle=exported.bundle,
+            sealed_passphrase=passphrase, domains=False))  # fmt: skip
         imported = await ended(url, op, timeout_s=120)
         assert isinstance(imported, ServiceImported), imported
         assert (imported.app, imported.version, imported.source_service) == ("gitea", "1.1.1", "forge")
@@ -126,14 +135,29 @@ async def test_a_service_exported_is_imported_whole_under_another_name_and_team_
         detail = await ask(url, "service", namespace=TARGET, service="git2")
         assert (detail["status"], detail["app"], detail["version"]) == ("running", "gitea", "1.1.1")
         assert detail["team"] == TARGET
-        assert Exposure.model_validate(detail["exposure"]) == EXPOSURE
+        assert Exposure.model_validate(detail["exposure"]) == EXPOSURE.model_copy(update={"domains": []})
         copies = await claim_dirs(url, "git2", TARGET)
         assert sorted(snapshot(v) for v in copies.values()) == sorted(original.values())
         secrets = await ask(url, "sealed_secrets", namespace=TARGET, service="git2", caller={"is_admin": True})
         assert seal.open(secrets["sealed"])["admin"]["password"] == "Sup3r-Secret"
         kept = await query(url, "qc.query.backup.backups", {"service": "git2", "namespace": TARGET,
                                                             "caller": {"is_admin": True}})  # fmt: skip
-        assert [(b["trigger"], b["status"]) for b in kept["backups"]] == [("import", "completed")]
+        assert sorted((b["trigger"], b["status"]) for b in kept["backups"]) == [
+            ("import", "completed"), ("import", "failed")
+        ]  # fmt: skip
+
+        # Once forge gives its domain up, an import takes it with everything else.
+        without_domains = EXPOSURE.model_copy(update={"domains": []})
+        op = await request(
+            url, ServiceExposureRequested(service="forge", namespace=SOURCE, exposure=without_domains), team=SOURCE
+        )
+        assert isinstance(outcome(await finished(url, op)), ServiceExposed)
+        op = await send(url, ServiceImportRequested(
+            backup_id=new_id(), service="git4", namespace=TARGET, bundle=exported.bundle, sealed_passphrase=passphrase,
+        ))  # fmt: skip
+        assert isinstance(await ended(url, op, timeout_s=120), ServiceImported)
+        detail = await ask(url, "service", namespace=TARGET, service="git4")
+        assert Exposure.model_validate(detail["exposure"]) == EXPOSURE and detail["urls"][0] == "http://git.example.com"
 
         # Three bad bundles: each refused at its first step, nothing installed, nothing kept.
         cut = bytearray(bundle)

@@ -55,7 +55,7 @@ from quickon_common.service import Service
 
 from .domain import Refused, claims_of, name_problem, pin_problem, rollback_target, service_subject, team_problem
 from .exposure import ExposureError
-from .exposure.ingress import Keys, Platform, exposure_objects, parse_web_entry, with_kept_certificates
+from .exposure.ingress import Keys, Platform, exposure_objects, hosts, parse_web_entry, with_kept_certificates
 from .models import OperationRecord, RevisionRecord, ServiceRecord
 from .outcomes import set_status
 from .plans import ExposePlan, InstallPlan, RollbackPlan, ScalePlan, UninstallPlan, UpgradePlan
@@ -194,8 +194,27 @@ def register(
         if kind == "uninstall":
             return UninstallPlan(keep_volumes=event.keep_volumes)
         if kind == "expose":
+            await refuse_taken_domains(event, record, uow)
             return expose_plan(event, record)
         return ScalePlan()
+
+    async def refuse_taken_domains(event: ServiceExposureRequested, record: ServiceRecord, uow: Any) -> None:
+        """A host routes to one service: a custom domain another service answers on is refused (an ingress
+        controller would send its requests to either), with who has it."""
+        wanted = {domain.host for domain in event.exposure.domains}
+        if not wanted:
+            return
+        base = settings.base_domain
+        others = await uow.session.exec(select(ServiceRecord).where(ServiceRecord.id != record.id))
+        for other in others.all():
+            taken = wanted & set(
+                hosts(other.name, other.namespace, Exposure.model_validate(other.exposure or {}), base)
+            )
+            if taken:
+                raise Refused(
+                    f"{', '.join(sorted(taken))} already routes to {other.name} in {other.namespace}; remove it there "
+                    "first, or choose another domain"
+                )
 
     def expose_plan(event: ServiceExposureRequested, record: ServiceRecord) -> ExposePlan:
         """The new settings, refused when they cannot be applied as asked: a certificate without its key or
