@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+from pathlib import Path
 
 from nats.js import JetStreamContext
 from nats.js.api import ObjectStoreConfig, StorageType
@@ -45,6 +46,20 @@ class BlobCorrupt(ValueError):
 def digest_of(data: bytes) -> str:
     """The SHA-256 of ``data``, in hex: a blob's name."""
     return hashlib.sha256(data).hexdigest()
+
+
+def file_digest(path: Path) -> str:
+    """The SHA-256 of the file at ``path``, read in chunks."""
+    with path.open("rb") as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()
+
+
+def _checked_size(path: Path, digest: str) -> int | None:
+    """The size of the file at ``path`` when it hashes to ``digest``; else None, the file removed."""
+    if file_digest(path) == digest:
+        return path.stat().st_size
+    path.unlink(missing_ok=True)
+    return None
 
 
 MAX_AGE_S = 24 * 3600.0
@@ -89,6 +104,41 @@ class Blobs:
         if digest_of(data) != digest:
             raise BlobCorrupt(f"blob {digest[:12]}… does not match its digest")
         return data
+
+    async def put_file(self, path: Path) -> str:
+        """Store the file at ``path`` streamed from disk (a bundle can be larger than memory); its digest."""
+        digest = await asyncio.to_thread(file_digest, path)
+        try:
+            await self._put_file(digest, path)
+        except (NoStreamResponseError, NotFoundError):  # the bucket was deleted by hand: make it again
+            self._store = None
+            await self._put_file(digest, path)
+        return digest
+
+    async def _put_file(self, digest: str, path: Path) -> None:
+        store = await self._open()
+        try:
+            await store.get_info(digest)
+            return
+        except ObjectNotFoundError:
+            pass
+        with path.open("rb") as file:
+            await store.put(digest, file)
+
+    async def get_file(self, digest: str, path: Path) -> int:
+        """Write the blob ``digest`` names into ``path`` streamed, checked against its digest; its size.
+        :class:`BlobMissing` or :class:`BlobCorrupt` otherwise (and ``path`` is removed)."""
+        store = await self._open()
+        try:
+            with path.open("wb") as file:
+                await store.get(digest, writeinto=file)
+        except NotFoundError:
+            await asyncio.to_thread(path.unlink, missing_ok=True)
+            raise BlobMissing(f"no blob {digest[:12]}… in {BUCKET} (never stored, or past its retention)") from None
+        size = await asyncio.to_thread(_checked_size, path, digest)
+        if size is None:
+            raise BlobCorrupt(f"blob {digest[:12]}… does not match its digest")
+        return size
 
     async def _open(self) -> ObjectStore:
         async with self._opening:

@@ -49,7 +49,7 @@ CONTEXT_OWNERS = {
 }
 
 # Whose queries each service asks (``qc.query.<service>.>``).
-QUERIES_ASKED = {"gateway": tuple(SERVICES), "backup": ("deployer",), "deployer": ("market",)}
+QUERIES_ASKED = {"gateway": tuple(SERVICES), "backup": ("deployer", "market"), "deployer": ("market",)}
 
 # Plain (not JetStream) subscriptions: the gateway drops its catalog cache when the market changes, and its
 # users' and teams' caches at every iam event (another replica's change included).

@@ -37,6 +37,7 @@ def register(service: Service, *, runtime: Runtime) -> None:
             "status": record.status, "operation_id": record.operation_id, "values": record.values,
             "sealed_secrets": record.sealed_secrets, "secret_paths": record.secret_paths, "manifests": manifests,
             "runtime": runtime.name, "volumes": _volumes(runtime, record, manifests),
+            "exposure": record.exposure or {}, "exposure_secrets": record.exposure_secrets,
         })  # fmt: skip
 
 

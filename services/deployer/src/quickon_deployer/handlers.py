@@ -20,6 +20,7 @@ from sqlmodel import select
 from quickon_common.certificates import certificate_problems
 from quickon_common.consumer import Handling
 from quickon_common.contracts.asks import (
+    ImportExposeAsked,
     RestoreInstallAsked,
     RestoreRollbackAsked,
     RestoreStartAsked,
@@ -80,6 +81,7 @@ ASKS: dict[str, type[Ask]] = {
     "start": RestoreStartAsked,
     "stop": RestoreStopAsked,
     "uninstall": RestoreUninstallAsked,
+    "expose": ImportExposeAsked,
 }
 
 

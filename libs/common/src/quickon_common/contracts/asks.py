@@ -17,6 +17,7 @@ from .deploy import (
     ServiceStartRequested,
     ServiceStopRequested,
 )
+from .exposure import ServiceExposureRequested
 
 # -- the deployer asks the backup service ------------------------------------------------------------
 
@@ -66,6 +67,12 @@ class RestoreUninstallAsked(AppUninstallRequested, Ask):
     subject = "qc.backup.restore.uninstall_asked"
 
 
+class ImportExposeAsked(ServiceExposureRequested, Ask):
+    """An import needs the bundle's domains, access rules and firewall set on the service it installed."""
+
+    subject = "qc.backup.import.expose_asked"
+
+
 # -- the backup service asks itself ------------------------------------------------------------------
 
 
@@ -90,6 +97,7 @@ ACCEPTED_BY: dict[type[Ask], str] = {
     RestoreStartAsked: "deployer",
     RestoreRollbackAsked: "deployer",
     RestoreUninstallAsked: "deployer",
+    ImportExposeAsked: "deployer",
     ScheduleBackupAsked: "backup",
     ScheduleDrillAsked: "backup",
 }

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import Field
+
+from .base import secret
 from .common import Failure, OperationEvent, Success
 
-BackupTrigger = Literal["manual", "schedule", "pre_upgrade", "drill"]
+BackupTrigger = Literal["manual", "schedule", "pre_upgrade", "drill", "export", "import"]
+ExportFormat = Literal["quickon", "helm"]
 
 
 class BackupEvent(OperationEvent):
@@ -119,7 +123,7 @@ class BackupStepRecorded(BackupEvent):
     """Progress of a backup, restore, verification or deletion, for live displays (``qc backup --wait``)."""
 
     subject = "qc.backup.job.step"
-    job: Literal["backup", "restore", "verify", "drill", "delete"]
+    job: Literal["backup", "restore", "verify", "drill", "delete", "export", "import"]
     step: str
     state: Literal["started", "progress", "completed", "failed", "compensated"]
     detail: str | None = None
@@ -144,3 +148,54 @@ class BackupScheduleFailed(OperationEvent, Failure):
     subject = "qc.backup.schedule.failed"
     service: str
     namespace: str = "default"
+
+
+# -- export and import -------------------------------------------------------------------------------
+# A bundle (.qcb) is one file holding a service whole: its chart package, its values (the secret ones
+# encrypted under a passphrase the user gives), its settings (domains, access, firewall) and a fresh
+# backup's data, with a manifest of SHA-256 sums (quickon_backup.bundle). Bundles cross the bus through
+# the blob bucket (quickon_common.blobs), named by their SHA-256: the gateway downloads and uploads them.
+# The passphrase travels sealed under the platform key, as every secret value does.
+
+
+class ServiceExportRequested(BackupEvent):
+    """Export a service: a fresh backup (``backup_id``) and a bundle made of it (``helm``: the chart and
+    its values without secrets or data, for use without QuickOn)."""
+
+    subject = "qc.backup.export.requested"
+    format: ExportFormat = "quickon"
+    sealed_passphrase: str | None = secret(default=None)
+
+
+class ServiceExported(BackupEvent, Success):
+    subject = "qc.backup.export.completed"
+    format: ExportFormat = "quickon"
+    bundle: str = Field(description="the bundle's SHA-256: its name in the blob bucket, kept a day")
+    size_bytes: int
+    filename: str = Field(description="a name to save it under, such as gitea-1.21.0.qcb")
+
+
+class ServiceExportFailed(BackupEvent, Failure):
+    subject = "qc.backup.export.failed"
+
+
+class ServiceImportRequested(BackupEvent):
+    """Import a bundle as a new service ``service`` in ``namespace``: checked whole first (passphrase, sums,
+    length: a bad bundle installs nothing), its chart published where its version is missing, then
+    installed and its data restored. ``backup_id`` names the backup the bundle's data is kept as."""
+
+    subject = "qc.backup.import.requested"
+    bundle: str = Field(description="the bundle's SHA-256, its name in the blob bucket")
+    sealed_passphrase: str | None = secret(default=None)
+    domains: bool = Field(default=True, description="false: leave the bundle's custom domains out")
+
+
+class ServiceImported(BackupEvent, Success):
+    subject = "qc.backup.import.completed"
+    app: str
+    version: str
+    source_service: str = Field(description="the service the bundle was exported from")
+
+
+class ServiceImportFailed(BackupEvent, Failure):
+    subject = "qc.backup.import.failed"

@@ -201,6 +201,10 @@ class BackupSource(QueryReply):
     manifests: list[dict[str, Any]] = []
     runtime: str
     volumes: list[Volume] = []
+    exposure: dict[str, Any] = Field(default={}, description="its domains and protection (contracts.exposure.Exposure)")
+    exposure_secrets: str | None = Field(
+        default=None, description="sealed: uploaded keys, self-signed certificates and basic-auth hashes"
+    )
 
 
 class SealedSecrets(QueryReply):
