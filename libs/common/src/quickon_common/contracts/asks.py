@@ -70,7 +70,7 @@ class RestoreUninstallAsked(AppUninstallRequested, Ask):
 class ImportExposeAsked(ServiceExposureRequested, Ask):
     """An import needs the bundle's domains, access rules and firewall set on the service it installed."""
 
-    subject = "qc.backup.import.expose_asked"
+    subject = "qc.backup.restore.import_expose_asked"  # the prefix the deployer accepts asks on
 
 
 # -- the backup service asks itself ------------------------------------------------------------------
