@@ -97,6 +97,7 @@ async def test_export_is_refused_without_a_passphrase_and_downloads_only_a_finis
         running = accepted(await http.post(EXPORT, json={"passphrase": PASSPHRASE}))
         assert running["kind"] == "export" and running["target"] == {"service": "cache", "namespace": "default"}
         helm = accepted(await http.post(EXPORT, json={"format": "helm"}))
+
         async def both_published() -> bool:
             return len(await stream_messages(url, "qc.backup.export.requested")) == 2
 
