@@ -96,6 +96,9 @@ EXPECTED: dict[str, str] = {
     "GET /api/v1/services/{name}/backups/schedule": VIEWER,
     "PUT /api/v1/services/{name}/backups/schedule": ADMIN,
     "DELETE /api/v1/services/{name}/backups/schedule": ADMIN,
+    "POST /api/v1/services/{name}/export": ADMIN,  # a bundle holds the data and the secrets
+    "GET /api/v1/services/{name}/export": ADMIN,
+    "POST /api/v1/imports": ADMIN,  # an install: decided on the form's team
     "GET /api/v1/operations": ANY,
     "GET /api/v1/operations/{operation_id}": VIEWER,
     "GET /api/v1/events": ANY,
@@ -205,6 +208,9 @@ def request_for(
         options["json"] = {"matchers": [{"name": "matrix", "value": "x"}], "ends_at": TOMORROW, "team": team}
     elif route == "POST /api/v1/notification-channels":  # decided on the body's team
         options["json"] = {"name": "matrix", "kind": "webhook", "url": UNREACHABLE, "team": team}
+    elif route == "POST /api/v1/imports":  # decided on the form's team; the name is taken there (409)
+        options["data"] = {"name": "cache", "team": team, "passphrase": PASSWORD}
+        options["files"] = {"bundle": ("matrix.qcb", b"matrix")}
     elif method in ("POST", "PUT", "PATCH"):
         options["json"] = INVALID
     return method, path, options

@@ -6,6 +6,12 @@ from datetime import UTC, datetime
 
 from cryptography.fernet import Fernet
 
+from quickon_common.contracts.backup import (
+    BackupCompleted,
+    BackupStepRecorded,
+    ServiceExported,
+    ServiceImportFailed,
+)
 from quickon_common.contracts.deploy import (
     AppInstalled,
     AppInstallRequested,
@@ -79,6 +85,23 @@ def test_a_repository_add_ends_with_its_sync() -> None:
     refresh = operation("refresh_repository", repository="team")
     failed = RepositoryFailed(repository="team", reason="unreachable", step="sync", operation_id="op")
     assert apply(refresh, failed, envelope(failed)) and refresh.steps[-1]["state"] == "failed"
+
+
+def test_an_export_or_import_ends_only_at_its_own_outcome() -> None:
+    ids = {"backup_id": "b1", "service": "cache", "namespace": "default", "operation_id": "op"}
+    export = operation("export", service="cache", namespace="default")
+    step = BackupStepRecorded(**ids, job="export", step="bundle", state="started")
+    assert apply(export, step, envelope(step)) and export.steps[-1]["step"] == "bundle"
+    backed_up = BackupCompleted(**ids, size_bytes=10, parts=1, location="file:///b1")
+    assert apply(export, backed_up, envelope(backed_up)) and export.state == "running", "its backup is on the way"
+    done = ServiceExported(**ids, bundle="ab" * 32, size_bytes=10, filename="cache.qcb")
+    assert apply(export, done, envelope(done)) and export.state == "succeeded"
+    assert export.result == {"backup_id": "b1", "format": "quickon", "bundle": "ab" * 32, "size_bytes": 10,
+                             "filename": "cache.qcb"}  # fmt: skip
+    imported = operation("import", service="copy", namespace="default")
+    failed = ServiceImportFailed(**{**ids, "service": "copy"}, reason="wrong passphrase", step="open")
+    assert apply(imported, failed, envelope(failed))
+    assert imported.error == {"reason": "wrong passphrase", "step": "open"}
 
 
 def test_who_sees_which_event() -> None:

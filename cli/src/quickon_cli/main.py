@@ -27,6 +27,7 @@ from .commands import (
     rules,
     services,
     top,
+    transfer,
 )
 from .config import ConfigError
 from .context import Context, UsageError
@@ -59,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
         lifecycle,
         exposure,
         backup,
+        transfer,
         top,
         alerts,
         rules,

@@ -21,12 +21,14 @@ from .iam_events import IamFollower
 from .limits import RateLimit
 from .migrations import MIGRATIONS
 from .probes import shown_to
+from .problems import BodyLimit
 from .reads import Reads
 from .settings import GatewaySettings
 from .teams.directory import Directory
 from .teams.routes import router as teams_router
 
-CHARTS = "/api/v1/charts"  # chart uploads: the one path that takes large bodies
+CHARTS = "/api/v1/charts"  # chart uploads and bundle imports: the paths that take large bodies
+IMPORTS = "/api/v1/imports"
 DESCRIPTION = """QuickOn's API: the app market, installed services and their operations, events.
 
 Authenticate with a bearer token from `POST /api/v1/auth/token` (or a personal API token).
@@ -68,7 +70,12 @@ def create_gateway(settings: Settings | None = None, gateway: GatewaySettings | 
     service.runs(app.state.parts.reads.follow_catalog)
     service.runs(follower.follow)
     app.add_middleware(RateLimited, rate=RateLimit(per_s=gateway.rate_per_s, burst=gateway.rate_burst))
-    problems.install(app, body_limit=lambda path: gateway.max_chart_bytes if path == CHARTS else gateway.max_body_bytes)
+    limits = {
+        CHARTS: BodyLimit(gateway.max_chart_bytes, "QC_GATEWAY_MAX_CHART_BYTES"),
+        IMPORTS: BodyLimit(gateway.import_max_bytes, "QC_GATEWAY_IMPORT_MAX_BYTES"),
+    }
+    other = BodyLimit(gateway.max_body_bytes, "QC_GATEWAY_MAX_BODY_BYTES")
+    problems.install(app, body_limit=lambda path: limits.get(path, other))
     app.add_middleware(SecurityHeaders)  # added last: outermost, so every answer has them
     # A request is matched against each router's routes in turn: the catalog, the busiest read, comes first.
     routes.include(app)

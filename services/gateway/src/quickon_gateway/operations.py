@@ -69,7 +69,7 @@ class OperationView(BaseModel):
     operation_id: str
     kind: str = Field(
         description="install, upgrade, rollback, start, stop, restart, expose, uninstall, *_repository, backup, "
-        "restore, verify_backup, delete_backup, schedule_backups"
+        "restore, verify_backup, delete_backup, schedule_backups, export, import"
     )
     target: Target
     state: OperationState

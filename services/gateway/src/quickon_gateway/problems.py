@@ -12,7 +12,7 @@ import re
 import uuid
 from collections.abc import Callable
 from http import HTTPStatus
-from typing import Any
+from typing import Any, NamedTuple
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -39,6 +39,13 @@ ADVICE = {
     413: "the body is too large; send a smaller one",
     415: "send the body as application/json",
 }
+
+
+class BodyLimit(NamedTuple):
+    """The largest body a path takes, and the setting that sets it (named in the 413, so an operator knows it)."""
+
+    size: int
+    setting: str
 
 
 class ProblemDocument(BaseModel):
@@ -131,7 +138,7 @@ def field_errors(error: RequestValidationError) -> list[dict[str, str]]:
     ]
 
 
-def install(app: FastAPI, *, body_limit: Callable[[str], int]) -> None:
+def install(app: FastAPI, *, body_limit: Callable[[str], BodyLimit]) -> None:
     """Answer every error of ``app`` as problem+json and tag every response with its request id and trace.
 
     ``body_limit(path)`` is the largest body a path takes: a request that declares a larger one is
@@ -175,7 +182,7 @@ class RequestIdentity:
     probes), puts both on the response, refuses bodies over the limit, and answers an unexpected error as a
     500 problem."""
 
-    def __init__(self, app: ASGIApp, *, body_limit: Callable[[str], int]) -> None:
+    def __init__(self, app: ASGIApp, *, body_limit: Callable[[str], BodyLimit]) -> None:
         self.app = app
         self.body_limit = body_limit
 
@@ -206,14 +213,15 @@ class RequestIdentity:
 
         with trace.use_span(span, end_on_exit=True), event_context(request_id=request_id):
             try:
-                length, limit = headers.get("content-length", ""), self.body_limit(path)
+                length, (limit, setting) = headers.get("content-length", ""), self.body_limit(path)
                 if length.isdigit() and int(length) > limit:
                     refused = problem_response(
-                        Request(scope), 413, f"the body is {int(length)} bytes; this path takes at most {limit}"
-                    )
+                        Request(scope), 413, f"the body is {int(length)} bytes; this path takes at most {limit} "
+                        f"(the gateway's {setting}: send a smaller one, or ask the operator to raise it)",
+                    )  # fmt: skip
                     await refused(scope, receive, tagged)
                     return
-                await self.app(scope, _counting(receive, limit), tagged)
+                await self.app(scope, _counting(receive, limit, setting), tagged)
             except Exception as error:
                 log.exception("request failed: %s %s", method, path)
                 if started:
@@ -253,7 +261,7 @@ class BodyTooLarge(StarletteHTTPException):
     """Raised while a body without a declared length is read; an HTTPException, so FastAPI passes it on."""
 
 
-def _counting(receive: Receive, limit: int) -> Receive:
+def _counting(receive: Receive, limit: int, setting: str) -> Receive:
     received = 0
 
     async def counted() -> Message:
@@ -262,7 +270,11 @@ def _counting(receive: Receive, limit: int) -> Receive:
         if message["type"] == "http.request":
             received += len(message.get("body", b""))
             if received > limit:
-                raise BodyTooLarge(413, f"the body passed {limit} bytes, the most this path takes")
+                raise BodyTooLarge(
+                    413,
+                    f"the body passed {limit} bytes, the most this path takes (the gateway's "
+                    f"{setting}: send a smaller one, or ask the operator to raise it)",
+                )
         return message
 
     return counted

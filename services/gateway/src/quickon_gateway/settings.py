@@ -8,6 +8,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MIB = 1024 * 1024
+GIB = 1024 * MIB
 
 
 class GatewaySettings(BaseSettings):
@@ -38,6 +39,15 @@ class GatewaySettings(BaseSettings):
     # A chart crosses NATS to the market by reference (quickon_common.blobs), so no message limit caps it;
     # 10 MiB is what qc publish sends at most.
     max_chart_bytes: int = Field(default=10 * MIB, ge=1024)
+    # A bundle (qc import) crosses NATS to the backup service by reference too; it holds a service's data,
+    # so it may be large. Spooled to spool_dir on its way, streamed, never held in memory.
+    import_max_bytes: int = Field(
+        default=20 * GIB, ge=1024, description="the largest bundle POST /api/v1/imports takes (413 beyond)"
+    )
+    spool_dir: Path | None = Field(
+        default=None,
+        description="where uploaded and downloaded bundles are spooled on their way; unset: the system's temp dir",
+    )
 
     # Limits on abuse (quickon_gateway.limits, auth.throttle, guard). Generous: a person or a script at
     # work never meets them; a loop guessing passwords or hammering the API does.

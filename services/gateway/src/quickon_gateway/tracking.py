@@ -5,7 +5,9 @@ Progress (``SagaStepRecorded``, ``BackupStepRecorded``, ``AppInstallStarted``…
 ``running`` and adds to its steps; an outcome ends it: a :class:`~quickon_common.contracts.common.Failure` as ``failed``
 with its reason and step, anything else as ``succeeded``; the outcome's body is its ``result``.
 A repository add or refresh ends with the sync it asked for (``CatalogSynced``), not at
-``RepositoryAdded``, so that when it succeeds the catalog already lists the apps.
+``RepositoryAdded``, so that when it succeeds the catalog already lists the apps. An export or an import
+ends only with its own outcome (``ServiceExported``, ``ServiceImportFailed``…): the backup it takes or
+restores on the way reports its own outcomes under the same operation, and those only show it running.
 """
 
 from __future__ import annotations
@@ -14,7 +16,16 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from quickon_common.consumer import Handling
-from quickon_common.contracts.backup import BackupPruned, BackupStarted, BackupStepRecorded, RestoreStarted
+from quickon_common.contracts.backup import (
+    BackupPruned,
+    BackupStarted,
+    BackupStepRecorded,
+    RestoreStarted,
+    ServiceExported,
+    ServiceExportFailed,
+    ServiceImported,
+    ServiceImportFailed,
+)
 from quickon_common.contracts.common import Ask, Failure, OperationEvent
 from quickon_common.contracts.deploy import AppInstallStarted, AppUpgradeStarted, SagaStepRecorded
 from quickon_common.contracts.market import AppVersionAdded, RepositoryAdded
@@ -33,7 +44,13 @@ STEPS = (SagaStepRecorded, BackupStepRecorded)
 OUTCOME_STEP = {"add_repository": "sync", "refresh_repository": "sync", "remove_repository": "remove"}
 # The service that owns the requests of each context the gateway follows.
 OWNERS = {"deploy": "deployer", "market": "market", "backup": "backup", "monitor": "monitor"}
-BACKUP_KINDS = frozenset({"backup", "restore", "verify_backup", "delete_backup", "schedule_backups"})
+BACKUP_KINDS = frozenset({"backup", "restore", "verify_backup", "delete_backup", "schedule_backups", "export",
+                          "import"})  # fmt: skip
+# The operations that only their own outcome events end.
+OWN_OUTCOMES: dict[str, tuple[type[OperationEvent], ...]] = {
+    "export": (ServiceExported, ServiceExportFailed),
+    "import": (ServiceImported, ServiceImportFailed),
+}
 MONITOR_KINDS = frozenset({"create_rule", "update_rule", "delete_rule", "create_silence", "expire_silence",
                            "external_alerts", "acknowledge_alert"})  # fmt: skip
 
@@ -60,6 +77,8 @@ def effect(event: OperationEvent, kind: str) -> Effect:
         return "step"
     if isinstance(event, PROGRESS) or (isinstance(event, RepositoryAdded) and kind == "add_repository"):
         return "running"
+    if kind in OWN_OUTCOMES and not isinstance(event, OWN_OUTCOMES[kind]):
+        return "running"  # the backup an export takes, the install an import makes: on the way, not the end
     return "failed" if isinstance(event, Failure) else "succeeded"
 
 
@@ -79,7 +98,9 @@ def apply(record: OperationRecord, event: OperationEvent, envelope: Envelope) ->
         steps.append({"step": step, "state": "completed" if happened == "succeeded" else "failed", "at": at})
     record.steps = steps
     record.updated_at = datetime.now(UTC)
-    if isinstance(event, Failure):
+    if happened == "running":
+        record.state = "running"
+    elif isinstance(event, Failure):
         fail(record, event.reason, step=event.step)
         record.result = result_of(event)
     elif happened in DONE:

@@ -19,6 +19,7 @@ from . import (
     scans,
     secrets,
     services,
+    transfer,
 )
 
 
@@ -32,6 +33,7 @@ def include(app: FastAPI) -> None:
         scans,
         secrets,
         backups,
+        transfer,
         channels,
         operations,
         events,

@@ -94,6 +94,11 @@ class ScheduleRequest(Strict):
         return timezone
 
 
+def new_backup_id() -> str:
+    """A fresh backup's id: when it was asked for, and a random tail (two in one second differ)."""
+    return f"{datetime.now(UTC):%Y%m%dt%H%M%Sz}-{secrets.token_hex(3)}"
+
+
 async def _service(parts: Parts, access: ServiceAccess) -> None:
     """404 unless the service exists."""
     body = ServiceRequest(service=access.name, namespace=access.namespace, caller=access.user.caller())
@@ -126,7 +131,7 @@ async def _on_backup(
 async def create_backup(parts: GatewayParts, access: ServiceOperator, response: Response) -> OperationView:
     await _service(parts, access)
     name, namespace = access.name, access.namespace
-    backup_id = f"{datetime.now(UTC):%Y%m%dt%H%M%Sz}-{secrets.token_hex(3)}"
+    backup_id = new_backup_id()
     event = BackupRequested(backup_id=backup_id, service=name, namespace=namespace, trigger="manual")
     return await _command(parts, access.user, access.team, response, "backup", event, name=name, namespace=namespace,
                           result={"backup_id": backup_id})  # fmt: skip

@@ -112,22 +112,25 @@ async def _command(
     )  # fmt: skip
 
 
-async def _placed(parts: Parts, user: Principal, request: InstallRequest) -> tuple[str, str | None]:
-    """Where an install goes: its namespace and team, from what the request names (see its fields); 403
-    unless the caller is an admin of that team, 422 for a namespace that is not the team's."""
+async def placed(
+    parts: Parts, user: Principal, *, team_given: str | None, namespace_given: str | None
+) -> tuple[str, str | None]:
+    """Where an install (or an import) goes: its namespace and team, from the team and namespace the request
+    names (see InstallRequest's fields); 403 unless the caller is an admin of that team, 422 for a namespace
+    that is not the team's."""
     teams = await parts.directory.teams()
     team: str | None
-    if request.team is not None:
-        team = teams.find(request.team)
+    if team_given is not None:
+        team = teams.find(team_given)
         if team is None:
-            raise Problem(422, f"there is no team {request.team!r}; list yours with GET /api/v1/teams (qc team list)",
+            raise Problem(422, f"there is no team {team_given!r}; list yours with GET /api/v1/teams (qc team list)",
                           errors=[{"field": "body.team", "message": "no such team"}])  # fmt: skip
-        namespace = request.namespace or teams.home(team)
+        namespace = namespace_given or teams.home(team)
         if namespace is None:
             raise Problem(422, f"team {teams.names[team]!r} has no namespace; ask a platform admin to give it one",
                           errors=[{"field": "body.team", "message": "the team has no namespace"}])  # fmt: skip
-    elif request.namespace is not None:
-        namespace, team = request.namespace, teams.owners.get(request.namespace)
+    elif namespace_given is not None:
+        namespace, team = namespace_given, teams.owners.get(namespace_given)
     elif len(user.roles) == 1 and (home := teams.home(only := next(iter(user.roles)))):
         namespace, team = home, only
     else:
@@ -178,7 +181,7 @@ async def list_services(
     summary="Install an app as a service of a team (admins of the team; values are checked at once)",
 )  # fmt: skip
 async def install(parts: GatewayParts, user: CurrentUser, request: InstallRequest, response: Response) -> OperationView:
-    namespace, team = await _placed(parts, user, request)
+    namespace, team = await placed(parts, user, team_given=request.team, namespace_given=request.namespace)
     policy = await request_fields(parts, user, override=request.override_scan_policy)
     checked = await parts.reads.ask(
         VALIDATE,
