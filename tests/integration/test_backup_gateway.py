@@ -5,6 +5,7 @@ over NATS, errors as problem+json."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -115,3 +116,28 @@ async def test_backups_through_the_api_and_qc(
             assert code == 0, out
             code, out = await qc_run("backup", "cache", "extra")
             assert code == 2 and "one service name" in out
+
+            # Export and import through qc: the bundle downloaded, imported under another name into another
+            # team, its data byte for byte; the same file with a wrong passphrase installs nothing.
+            async with client(app, token) as http:
+                assert (await http.post("/api/v1/teams", json={"name": "ops"})).status_code == 201
+            secret, wrong = tmp_path / "passphrase", tmp_path / "wrong"
+            secret.write_text("correct horse battery staple\n")
+            wrong.write_text("not the passphrase\n")
+            bundle = tmp_path / "cache.qcb"
+            code, out = await qc_run("export", "cache", "-o", str(bundle), "--passphrase-file", str(secret), "--json")
+            assert code == 0 and json.loads(out)["sha256"] == hashlib.sha256(bundle.read_bytes()).hexdigest(), out
+            assert not bundle.with_name("cache.qcb.part").exists()
+            code, out = await qc_run(
+                "import", str(bundle), "--name", "moved", "--team", "ops", "--passphrase-file", str(wrong), "--wait"
+            )
+            assert code == 1 and "passphrase does not open this bundle" in out, out
+            code, out = await qc_run(
+                "import", str(bundle), "--name", "moved", "--team", "ops", "--passphrase-file", str(secret), "--wait"
+            )
+            assert code == 0 and "import of moved in ops succeeded" in out, out
+            async with client(app, token) as http:
+                moved = (await http.get("/api/v1/services/moved", params={"namespace": "ops"})).json()
+            assert (moved["team"], moved["status"], moved["app"]) == ("ops", "running", "redis"), moved
+            ((_claim, copy),) = (await claim_dirs(url, "moved", "ops")).items()
+            assert snapshot(copy) == original
