@@ -83,21 +83,23 @@ export default function ExportDialog({ service, onClose }: Props) {
           <fieldset aria-describedby={formatMessage ? `${id}-format-error` : undefined}>
             <legend>{t("format")}</legend>
             {(["quickon", "helm"] as ExportFormat[]).map((format) => (
-              <label key={format} className="choice">
-                <input
-                  type="radio"
-                  name={`${id}-format`}
-                  value={format}
-                  checked={form.format === format}
-                  onChange={() => set({ format })}
-                  aria-describedby={`${id}-${format}-hint`}
-                />
-                {t(format)}
-              </label>
+              <div key={format} className="format-choice">
+                <label className="choice">
+                  <input
+                    type="radio"
+                    name={`${id}-format`}
+                    value={format}
+                    checked={form.format === format}
+                    onChange={() => set({ format })}
+                    aria-describedby={`${id}-${format}-hint`}
+                  />
+                  {t(format)}
+                </label>
+                <p id={`${id}-${format}-hint`} className="hint">
+                  {t(format === "quickon" ? "quickonHint" : "helmHint")}
+                </p>
+              </div>
             ))}
-            <p id={`${id}-${form.format}-hint`} className="hint">
-              {t(form.format === "quickon" ? "quickonHint" : "helmHint")}
-            </p>
             {formatMessage ? (
               <p id={`${id}-format-error`} className="field-error">
                 {formatMessage}
@@ -106,8 +108,8 @@ export default function ExportDialog({ service, onClose }: Props) {
           </fieldset>
           {form.format === "quickon" ? (
             <>
-              <label htmlFor={`${id}-passphrase`}>
-                {t("passphrase")}
+              <div className="field">
+                <label htmlFor={`${id}-passphrase`}>{t("passphrase")}</label>
                 <input
                   id={`${id}-passphrase`}
                   type="password"
@@ -122,9 +124,9 @@ export default function ExportDialog({ service, onClose }: Props) {
                 <span id={`${id}-passphrase-note`} className={passphraseMessage ? "field-error" : "hint"}>
                   {passphraseMessage ?? t("passphraseHint", { min: PASSPHRASE_MIN })}
                 </span>
-              </label>
-              <label htmlFor={`${id}-confirmation`}>
-                {t("confirmation")}
+              </div>
+              <div className="field">
+                <label htmlFor={`${id}-confirmation`}>{t("confirmation")}</label>
                 <input
                   id={`${id}-confirmation`}
                   type="password"
@@ -141,7 +143,7 @@ export default function ExportDialog({ service, onClose }: Props) {
                     {confirmationMessage}
                   </span>
                 ) : null}
-              </label>
+              </div>
             </>
           ) : null}
           {generalError ? <ErrorNote error={generalError} /> : null}

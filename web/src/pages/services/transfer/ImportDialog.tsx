@@ -95,8 +95,8 @@ export default function ImportDialog({ onClose }: { onClose: () => void }) {
             {t("noTeam")}
           </p>
         ) : null}
-        <label htmlFor={`${id}-bundle`}>
-          {t("bundle")}
+        <div className="field">
+          <label htmlFor={`${id}-bundle`}>{t("bundle")}</label>
           <input
             id={`${id}-bundle`}
             type="file"
@@ -107,9 +107,9 @@ export default function ImportDialog({ onClose }: { onClose: () => void }) {
             aria-describedby={describedBy("bundle")}
           />
           {note("bundle")}
-        </label>
-        <label htmlFor={`${id}-name`}>
-          {t("name")}
+        </div>
+        <div className="field">
+          <label htmlFor={`${id}-name`}>{t("name")}</label>
           <input
             id={`${id}-name`}
             value={form.name}
@@ -121,9 +121,9 @@ export default function ImportDialog({ onClose }: { onClose: () => void }) {
             aria-describedby={describedBy("name", true)}
           />
           {note("name", "nameHint")}
-        </label>
-        <label htmlFor={`${id}-team`}>
-          {t("team")}
+        </div>
+        <div className="field">
+          <label htmlFor={`${id}-team`}>{t("team")}</label>
           <select
             id={`${id}-team`}
             value={chosenTeam}
@@ -138,9 +138,9 @@ export default function ImportDialog({ onClose }: { onClose: () => void }) {
             ))}
           </select>
           {note("team")}
-        </label>
-        <label htmlFor={`${id}-passphrase`}>
-          {t("passphrase")}
+        </div>
+        <div className="field">
+          <label htmlFor={`${id}-passphrase`}>{t("passphrase")}</label>
           <input
             id={`${id}-passphrase`}
             type="password"
@@ -152,7 +152,7 @@ export default function ImportDialog({ onClose }: { onClose: () => void }) {
             aria-describedby={describedBy("passphrase", true)}
           />
           {note("passphrase", "importPassphraseHint")}
-        </label>
+        </div>
         <label className="inline" htmlFor={`${id}-domains`}>
           <input
             id={`${id}-domains`}
