@@ -1,7 +1,8 @@
-import { useState } from "react";
+import { lazy, Suspense, useState } from "react";
 
 import type { Role } from "../../auth";
 import { defineMessages, useT } from "../../i18n";
+import { Busy } from "../../ui/Busy";
 import { ErrorNote } from "../../ui/ErrorNote";
 import { useCommand } from "./command";
 import type { ServiceDetail, Started } from "./data";
@@ -9,15 +10,18 @@ import { Secrets } from "./Secrets";
 import { Uninstall } from "./Uninstall";
 import { Upgrade } from "./Upgrade";
 
+// Loaded when first opened: most visits to a service never export it.
+const ExportDialog = lazy(() => import("./transfer/ExportDialog"));
+
 const messages = defineMessages({
-  en: { actions: "Actions", upgrade: "Upgrade", start: "Start", stop: "Stop", restart: "Restart", uninstall: "Uninstall" },
-  "zh-CN": { actions: "操作", upgrade: "升级", start: "启动", stop: "停止", restart: "重启", uninstall: "卸载" },
+  en: { actions: "Actions", upgrade: "Upgrade", start: "Start", stop: "Stop", restart: "Restart", export: "Export", uninstall: "Uninstall" },
+  "zh-CN": { actions: "操作", upgrade: "升级", start: "启动", stop: "停止", restart: "重启", export: "导出", uninstall: "卸载" },
 });
 
-type Open = "upgrade" | "uninstall" | null;
+type Open = "upgrade" | "export" | "uninstall" | null;
 
 /** The commands the user may give this service: operators upgrade, start, stop and restart; admins
- * uninstall and reveal its secrets. Nothing is offered to a viewer. */
+ * export it, uninstall it and reveal its secrets. Nothing is offered to a viewer. */
 export function Actions(props: { service: ServiceDetail; may: (role: Role) => boolean; started: (op: Started) => void; busy: boolean }) {
   const { service, may, busy } = props;
   const t = useT(messages);
@@ -50,6 +54,11 @@ export function Actions(props: { service: ServiceDetail; may: (role: Role) => bo
             ))
           : null}
         {admin ? (
+          <button type="button" className="secondary" onClick={() => setOpen("export")} disabled={disabled} aria-expanded={open === "export"}>
+            {t("export")}
+          </button>
+        ) : null}
+        {admin ? (
           <button type="button" className="danger" onClick={() => setOpen("uninstall")} disabled={disabled} aria-expanded={open === "uninstall"}>
             {t("uninstall")}
           </button>
@@ -58,6 +67,11 @@ export function Actions(props: { service: ServiceDetail; may: (role: Role) => bo
       </div>
       <ErrorNote error={command.error} />
       {open === "upgrade" ? <Upgrade service={service} started={started} onCancel={() => setOpen(null)} /> : null}
+      {open === "export" ? (
+        <Suspense fallback={<Busy />}>
+          <ExportDialog service={service} onClose={() => setOpen(null)} />
+        </Suspense>
+      ) : null}
       {open === "uninstall" ? <Uninstall service={service} started={started} onCancel={() => setOpen(null)} /> : null}
     </section>
   );

@@ -1,6 +1,7 @@
-import { useId, useMemo, useState } from "react";
+import { lazy, Suspense, useId, useMemo, useState } from "react";
 import { Link, useLocation } from "react-router";
 
+import { useAuth } from "../../auth";
 import { defineMessages, useFormat, useT } from "../../i18n";
 import { useTeamName } from "../../teams";
 import { Busy } from "../../ui/Busy";
@@ -9,6 +10,9 @@ import { useServices } from "./data";
 import { choices, matcher } from "./filter";
 import { ServiceTable } from "./ServiceTable";
 import { useStatusLabel } from "./Status";
+
+// Loaded when first opened: the list is the services area's first page, the import is rare.
+const ImportDialog = lazy(() => import("./transfer/ImportDialog"));
 
 const messages = defineMessages({
   en: {
@@ -21,6 +25,8 @@ const messages = defineMessages({
     shown: "{shown} of {total} services",
     none: "No service yet.",
     install: "Install one from the market",
+    market: "Install from the market",
+    import: "Import a service",
     noMatch: "No service matches this filter.",
     loading: "Loading the services…",
     uninstalled: "{name} is uninstalled.",
@@ -35,6 +41,8 @@ const messages = defineMessages({
     shown: "共 {total} 个服务，显示 {shown} 个",
     none: "还没有服务。",
     install: "去应用市场安装一个",
+    market: "从应用市场安装",
+    import: "导入服务",
     noMatch: "没有符合筛选条件的服务。",
     loading: "正在加载服务…",
     uninstalled: "{name} 已卸载。",
@@ -57,10 +65,26 @@ export function ServiceList() {
   const teamName = useTeamName();
   const teamChoices = useMemo(() => choices(all ?? [], "team"), [all]);
   const statusChoices = useMemo(() => choices(all ?? [], "status"), [all]);
+  const { can } = useAuth();
+  const [importing, setImporting] = useState(false);
 
   return (
     <>
       <h1>{t("title")}</h1>
+      <div className="actions">
+        <Link to="/market">{t("market")}</Link>
+        {/* Team admins install, so they import (into a team they are an admin of). */}
+        {can("admin") ? (
+          <button type="button" className="secondary" onClick={() => setImporting(true)} aria-expanded={importing}>
+            {t("import")}
+          </button>
+        ) : null}
+      </div>
+      {importing ? (
+        <Suspense fallback={<Busy />}>
+          <ImportDialog onClose={() => setImporting(false)} />
+        </Suspense>
+      ) : null}
       {uninstalled ? (
         <p role="status" className="status-ok">
           {t("uninstalled", { name: uninstalled })}
