@@ -230,6 +230,17 @@ def register(
         new_job(handling, event, kind="delete", job_id=f"delete-{op_id}", deadline_s=settings.verify_deadline_s,
                 plan=DeletePlan())  # fmt: skip
 
+    async def check_new_job(uow: UnitOfWork, event: Any, *, again: str) -> None:
+        """An export's or an import's request names a new backup of a free service: refused otherwise."""
+        if not BACKUP_ID.match(event.backup_id):
+            raise Refused(f"{event.backup_id!r} is not a backup id: lowercase letters, digits and '-', at most 64")
+        if problem := name_problem(event.namespace, event.service):
+            raise Refused(problem)
+        if await uow.session.get(BackupRecord, event.backup_id) is not None:
+            raise Refused(f"backup id {event.backup_id} is taken; {again}")
+        if doing := await busy_with(uow, event.namespace, event.service):
+            raise Refused(f"{event.service} is busy with a {doing}; try again when it has finished")
+
     @service.handles(ServiceExportRequested)
     async def export(event: ServiceExportRequested, handling: Handling[ServiceExportRequested]) -> None:
         """Accept an export: a fresh backup (its record listed with the service's backups) and a bundle of it."""
@@ -237,16 +248,9 @@ def register(
         if await uow.session.get(JobRecord, f"export-{event.backup_id}") is not None:
             return  # delivered again: the job is on its way
         try:
-            if not BACKUP_ID.match(event.backup_id):
-                raise Refused(f"{event.backup_id!r} is not a backup id: lowercase letters, digits and '-', at most 64")
-            if problem := name_problem(event.namespace, event.service):
-                raise Refused(problem)
             if event.format == "quickon" and not event.sealed_passphrase:
                 raise Refused("a bundle needs a passphrase to guard its secrets; give one (qc export NAME -o FILE)")
-            if await uow.session.get(BackupRecord, event.backup_id) is not None:
-                raise Refused(f"backup id {event.backup_id} is taken; export again")
-            if doing := await busy_with(uow, event.namespace, event.service):
-                raise Refused(f"{event.service} is busy with a {doing}; try again when it has finished")
+            await check_new_job(uow, event, again="export again")
         except Refused as refused:
             uow.emit(ServiceExportFailed(**ids(event), reason=str(refused), step="accept"))
             return
@@ -269,18 +273,11 @@ def register(
         if await uow.session.get(JobRecord, f"import-{event.backup_id}") is not None:
             return  # delivered again: the job is on its way
         try:
-            if not BACKUP_ID.match(event.backup_id):
-                raise Refused(f"{event.backup_id!r} is not a backup id: lowercase letters, digits and '-', at most 64")
-            if problem := name_problem(event.namespace, event.service):
-                raise Refused(problem)
             if not SHA256.fullmatch(event.bundle):
                 raise Refused(f"{event.bundle[:80]!r} is not a bundle's SHA-256; upload the bundle again")
             if not event.sealed_passphrase:
                 raise Refused("a bundle opens only with its passphrase; give the one it was exported with")
-            if await uow.session.get(BackupRecord, event.backup_id) is not None:
-                raise Refused(f"backup id {event.backup_id} is taken; import again")
-            if doing := await busy_with(uow, event.namespace, event.service):
-                raise Refused(f"{event.service} is busy with a {doing}; try again when it has finished")
+            await check_new_job(uow, event, again="import again")
         except Refused as refused:
             uow.emit(ServiceImportFailed(**ids(event), reason=str(refused), step="accept"))
             return

@@ -87,11 +87,15 @@ def build_sagas(backups: BackupSteps, restores: RestoreSteps, bundles: Bundles) 
             )
             _emit(uow, job, event)
 
-    async def backup_failed(job: Job, uow: UnitOfWork, reason: str) -> None:
+    async def failed(job: Job, uow: UnitOfWork, reason: str) -> None:
+        """The job's backup record failed, with the reason (an export's or an import's too)."""
         backup = await _backup(uow, job)
         if backup is not None:
             backup.status, backup.reason, backup.completed_at = "failed", reason, datetime.now(UTC)
             uow.session.add(backup)
+
+    async def backup_failed(job: Job, uow: UnitOfWork, reason: str) -> None:
+        await failed(job, uow, reason)
         _emit(uow, job, BackupFailed(**_ids(job), reason=reason, step=job.failed_step))
 
     async def verified(job: Job, uow: UnitOfWork) -> None:
@@ -143,10 +147,7 @@ def build_sagas(backups: BackupSteps, restores: RestoreSteps, bundles: Bundles) 
                                         size_bytes=plan.bundle_size, filename=plan.filename))  # fmt: skip
 
     async def export_failed(job: Job, uow: UnitOfWork, reason: str) -> None:
-        backup = await _backup(uow, job)
-        if backup is not None:
-            backup.status, backup.reason, backup.completed_at = "failed", reason, datetime.now(UTC)
-            uow.session.add(backup)
+        await failed(job, uow, reason)
         _emit(uow, job, ServiceExportFailed(**_ids(job), reason=reason, step=job.failed_step))
 
     async def imported(job: Job, uow: UnitOfWork) -> None:
@@ -168,10 +169,7 @@ def build_sagas(backups: BackupSteps, restores: RestoreSteps, bundles: Bundles) 
     async def import_failed(job: Job, uow: UnitOfWork, reason: str) -> None:
         if job.compensation_failed is None and job.failed_step not in (None, "fetch", "check"):
             reason = f"{reason}; what the import had done was undone: nothing of it is left"
-        backup = await _backup(uow, job)
-        if backup is not None:
-            backup.status, backup.reason, backup.completed_at = "failed", reason, datetime.now(UTC)
-            uow.session.add(backup)
+        await failed(job, uow, reason)
         uow.after_commit(lambda: bundles.forget_later(job))
         _emit(uow, job, ServiceImportFailed(**_ids(job), reason=reason, step=job.failed_step))
 

@@ -6,6 +6,7 @@
 // What is here is the dialogs' logic without React: what they check before sending, and what they send.
 import { ApiError, OFFLINE, query, session } from "../../../api";
 import type { Operation } from "../../../operations";
+import { fetchFile, saveBlob } from "../../../files";
 
 export type ExportFormat = "quickon" | "helm";
 
@@ -155,22 +156,9 @@ export function fallbackFilename(service: string, format: ExportFormat): string 
 
 /** Fetch an export's file and save it (a blob: URL through an <a download>, as the audit export does). */
 export async function downloadExport(path: string, fallback: string): Promise<{ filename: string; bytes: number }> {
-  let response: Response;
-  try {
-    response = await fetch(`/api/v1${path}`, { headers: { Authorization: `Bearer ${session.token ?? ""}` } });
-  } catch {
-    throw new ApiError(OFFLINE, "offline", "");
-  }
-  if (!response.ok) throw problemFrom(response.status, response.statusText, await response.text().catch(() => ""));
+  const response = await fetchFile(`/api/v1${path}`);
   const blob = await response.blob();
   const filename = filenameOf(response.headers.get("content-disposition"), fallback);
-  const url = URL.createObjectURL(blob);
-  const link = document.createElement("a");
-  link.href = url;
-  link.download = filename;
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000); // not at once: that can cancel the download
+  saveBlob(blob, filename);
   return { filename, bytes: blob.size };
 }
