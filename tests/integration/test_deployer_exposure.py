@@ -68,7 +68,7 @@ async def test_a_service_is_reached_at_its_domains_protected_and_everything_goes
 
         # Refused at once, nothing changed: a domain for a service with no web page, a certificate for another
         # host, an uploaded certificate without its key, a user without a password, single sign-on the operator
-        # has not configured.
+        # has not configured, a host another service answers on (here its default address).
         git_cert, git_key = self_signed("git.example.com")
         other_cert, other_key = self_signed("other.example.com")
         keys = seal.seal({"git.example.com": git_key})
@@ -82,6 +82,8 @@ async def test_a_service_is_reached_at_its_domains_protected_and_everything_goes
              "have no password"),
             ("forge", Exposure(protection=Protection(access=AccessSettings(sso=True))), {},
              "QC_DEPLOYER_FORWARD_AUTH_URL"),
+            ("forge", Exposure(domains=[Domain(host=f"cache-{NS}.{BASE}", tls="none")]), {},
+             f"cache-{NS}.{BASE} already routes to cache in {NS}"),
         ]  # fmt: skip
         before = await held(runtime, "forge")
         for service, exposure, given, reason in refusals:
