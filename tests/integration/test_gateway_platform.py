@@ -7,8 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from quickon_common.natsserver import NatsServer
+from support.bus import running
+from support.deployer import CATALOG
 from support.gateway import client, log_in
 from support.gateway_flows import stack, succeeded
+from support.market import market_service
 
 PASSWORD = "platform-Pa55word-reader"
 GiB = 1024**3
@@ -63,11 +66,19 @@ async def test_resources_count_what_services_request_and_components_say_who_is_d
                 refused = await loner.get(path)
                 assert refused.status_code == 403 and "no team" in refused.json()["detail"], refused.text
 
-        # The stack runs the market, the deployer and the gateway: the others are down, and say so.
-        components = {c["service"]: c for c in (await http.get("/api/v1/platform/components")).json()["components"]}
+        # The stack runs the market (here with a second replica), the deployer and the gateway: each replica is
+        # shown; the others are down, and say so.
+        second = market_service(nats_server.url, f"sqlite:///{tmp_path / 'market.db'}", tmp_path, builtin=CATALOG)
+        async with running(second):
+            answer = (await http.get("/api/v1/platform/components")).json()["components"]
+        components = {c["service"]: c for c in answer}
         assert sorted(components) == ["audit", "backup", "deployer", "gateway", "market", "monitor"]
         for up in ("deployer", "gateway", "market"):
             assert components[up]["up"] and components[up]["ready"] and components[up]["version"], components[up]
+        assert [c["replicas"] for c in answer if c["up"]] == [1, 1, 2], answer
+        market = components["market"]["instances"]
+        assert second.instance in [i["instance"] for i in market] and len({i["instance"] for i in market}) == 2
+        assert all(i["ready"] and i["outbox_backlog"] is not None for i in market), market
         for down in ("audit", "backup", "monitor"):
             assert not components[down]["up"] and not components[down]["ready"], components[down]
-            assert "not running" in components[down]["detail"], components[down]
+            assert "not running" in components[down]["detail"] and components[down]["replicas"] == 0

@@ -14,6 +14,7 @@ import gc
 import json
 import logging
 import os
+import secrets
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
@@ -106,7 +107,10 @@ class Service:
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
         self._nats_errors = 0
-        self.answers(info_of(name))(self._info)
+        # Which replica this is, as the component view shows it: a pod's host name is its own; the suffix tells
+        # apart replicas in one process (a test's).
+        self.instance = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(2)}"
+        self.answers(info_of(name), every_replica=True)(self._info)
 
     # -- declaring what the service does ----------------------------------------------------
 
@@ -162,8 +166,11 @@ class Service:
 
         self.handles(Ask, subject=f"{prefixes.pop()}.>", name=name)(accept)
 
-    def answers(self, contract: Query[Req, Rep]) -> Callable[[Answer[Req, Rep]], Answer[Req, Rep]]:
-        """Answer ``contract``'s requests (``qc.query.<service>.<name>``); one replica of the service replies.
+    def answers(
+        self, contract: Query[Req, Rep], *, every_replica: bool = False
+    ) -> Callable[[Answer[Req, Rep]], Answer[Req, Rep]]:
+        """Answer ``contract``'s requests (``qc.query.<service>.<name>``); one replica of the service replies
+        (``every_replica``: each does, for a reader that gathers them).
 
         The function gets the request parsed as the contract's request model (a body that does not fit it
         is refused with 422 naming the field) and returns the reply model, sent with the fields it was
@@ -192,7 +199,7 @@ class Service:
                     reply = to_json(failed.reply())
                 return await by_reference(self.blobs, reply)
 
-            self.broker.subscriber(contract.subject, queue=self.name)(on_request)
+            self.broker.subscriber(contract.subject, queue="" if every_replica else self.name)(on_request)
             self.queries.append(contract.name)
             return function
 
@@ -365,6 +372,7 @@ class Service:
             ready=not failing,
             failing=failing,
             service=self.name,
+            instance=self.instance,
             version=VERSION,
             consumers=[ConsumerInfo.model_validate(describe(c)) for c in self.consumers],
             queries=self.queries,

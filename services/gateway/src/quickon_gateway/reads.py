@@ -64,6 +64,39 @@ class Reads:
         except QueryError as error:  # refusals were raised by _request: this answer breaks the contract
             raise _problem(error) from None
 
+    async def every(self, query: Query[Req, Rep], body: Req, *, timeout_s: float, settle_s: float) -> list[Rep]:
+        """The answers of every replica that answers ``query`` (one it asks of all, see ``Service.answers``):
+        those that came within ``settle_s`` of the first, which is awaited up to ``timeout_s``. Empty when
+        none answered; an answer outside the contract is left out (its replica is then not shown)."""
+        connection = self.service.nats
+        if connection is None or not connection.is_connected:
+            return []
+        replies: list[bytes] = []
+        first = asyncio.Event()
+
+        async def arrived(message: Any) -> None:
+            replies.append(message.data)
+            first.set()
+
+        inbox = connection.new_inbox()
+        subscription = await connection.subscribe(inbox, cb=arrived)
+        try:
+            await connection.publish(query.subject, encode(body), reply=inbox)
+            try:
+                await asyncio.wait_for(first.wait(), timeout_s)
+            except TimeoutError:
+                return []
+            await asyncio.sleep(settle_s)
+        finally:
+            await subscription.unsubscribe()
+        found = []
+        for data in replies:
+            try:
+                found.append(answer(query, data))
+            except QueryError:
+                continue
+        return found
+
     async def catalog(self, query: Query[Req, Any], body: Req) -> Response:
         """A market catalog query's answer as a JSON response, from the cache when it is fresh; passed on
         unparsed (the busiest read), the route's response model documenting it."""

@@ -34,6 +34,14 @@ export interface RepositoryView {
   apps?: number | null;
 }
 
+export interface Instance {
+  instance: string;
+  ready: boolean;
+  version: string;
+  failing: Record<string, string>;
+  outbox_backlog?: number | null;
+}
+
 export interface Component {
   service: string;
   up: boolean;
@@ -41,6 +49,8 @@ export interface Component {
   version?: string | null;
   detail?: string | null;
   failing: Record<string, string>;
+  replicas: number;
+  instances: Instance[];
 }
 
 export const ROLES: Role[] = ["viewer", "operator", "admin", "owner"];

@@ -27,6 +27,9 @@ router = APIRouter(prefix="/api/v1", tags=["platform"])
 # A service that has not answered its info query within this is reported down: the page of components must
 # come back quickly even when several are, and a healthy one answers in milliseconds.
 COMPONENT_TIMEOUT_S = 2.0
+# After a component's first replica answered, how long the others have to: replicas on one bus answer
+# within milliseconds of each other.
+REPLICAS_SETTLE_S = 0.2
 
 
 class Usage(BaseModel):
@@ -44,13 +47,25 @@ class ClusterResources(BaseModel):
     per_node: list[NodeResources] | None = Field(default=None, description="each node (platform admins only)")
 
 
+class Instance(BaseModel):
+    """One replica of a component, as it answered."""
+
+    instance: str = Field(description="its host and process")
+    ready: bool
+    version: str
+    failing: dict[str, str] = Field(default={}, description="each failing check and why")
+    outbox_backlog: int | None = Field(default=None, description="events it committed and has not published yet")
+
+
 class Component(BaseModel):
     service: str
-    up: bool = Field(description="it answered over NATS")
-    ready: bool = Field(description="up, and every check of its /readyz passes")
+    up: bool = Field(description="at least one replica answered over NATS")
+    ready: bool = Field(description="up, and every check of every replica's /readyz passes")
     version: str | None = None
     detail: str | None = Field(default=None, description="why it is down or not ready, when it is not")
-    failing: dict[str, str] = Field(default={}, description="each failing check and why")
+    failing: dict[str, str] = Field(default={}, description="each failing check and why (of any replica)")
+    replicas: int = Field(default=0, description="how many replicas answered")
+    instances: list[Instance] = Field(default=[], description="each replica, by instance")
 
 
 class Components(BaseModel):
@@ -103,18 +118,31 @@ async def _resources(parts: GatewayParts, user: Principal) -> ClusterResources:
 
 @router.get(
     "/platform/components", response_model=Components,
-    summary="Each QuickOn service: up (it answers), ready, its version (platform admins)",
+    summary="Each QuickOn service and each of its replicas: up (it answers), ready, version (platform admins)",
 )  # fmt: skip
 async def platform_components(parts: GatewayParts, _admin: AdminUser) -> Components:
     async def one(service: str) -> Component:
-        try:
-            info = await parts.reads.ask(INFO[service], NoRequest(), timeout_s=COMPONENT_TIMEOUT_S)
-        except Problem as problem:
-            return Component(service=service, up=False, ready=False, detail=problem.detail)
-        ready = info.ready is not False
-        detail = None if ready else "not ready: " + "; ".join(f"{k}: {v}" for k, v in info.failing.items())
-        return Component(
-            service=service, up=True, ready=ready, version=info.version, detail=detail, failing=info.failing
+        found = await parts.reads.every(
+            INFO[service], NoRequest(), timeout_s=COMPONENT_TIMEOUT_S, settle_s=REPLICAS_SETTLE_S
         )
+        if not found:
+            return Component(
+                service=service, up=False, ready=False,
+                detail=f"no replica of the {service} service answered within {COMPONENT_TIMEOUT_S:g}s: it is not "
+                "running, or cannot reach NATS",
+            )  # fmt: skip
+        instances = sorted(
+            (Instance(instance=i.instance, ready=i.ready is not False, version=i.version, failing=i.failing,
+                      outbox_backlog=i.outbox_backlog) for i in found),
+            key=lambda instance: instance.instance,
+        )  # fmt: skip
+        failing = {k: v for i in instances for k, v in i.failing.items()}
+        ready = all(i.ready for i in instances)
+        detail = None if ready else "not ready: " + "; ".join(f"{k}: {v}" for k, v in failing.items())
+        versions = sorted({i.version for i in instances})
+        return Component(
+            service=service, up=True, ready=ready, version=", ".join(versions), detail=detail, failing=failing,
+            replicas=len(instances), instances=instances,
+        )  # fmt: skip
 
     return Components(components=list(await asyncio.gather(*(one(s) for s in SERVICES))))

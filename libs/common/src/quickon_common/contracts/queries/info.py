@@ -1,4 +1,7 @@
-"""``qc.query.<service>.info``, which every service answers: its version, consumers, queries and readiness."""
+"""``qc.query.<service>.info``, which every service answers: its version, consumers, queries and readiness.
+
+Every replica answers it (no queue group): a reader that wants one takes the first answer, the platform's
+component view gathers them all to show each replica."""
 
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ class ConsumerInfo(QueryReply):
 
 class Info(QueryReply):
     service: str
+    instance: str = Field(default="", description="which replica answered: its host and process")
     version: str
     consumers: list[ConsumerInfo]
     queries: list[str]
