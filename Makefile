@@ -15,8 +15,8 @@ tools: uv deps nats-server prometheus helm
 uv:
 	@command -v uv >/dev/null || python3 -m pip install --quiet uv || python3 -m pip install --quiet --break-system-packages uv
 
-deps: uv
-	@uv sync --frozen --quiet
+deps: uv ## the Python packages, their bytecode compiled at install: with PYTHONDONTWRITEBYTECODE set no process writes it, and each service, qc and restarted process of the tests compiled them again
+	@uv sync --frozen --quiet --compile-bytecode
 
 nats-server:
 	@command -v nats-server >/dev/null || { apt-get update -qq && apt-get install -y -qq nats-server; }
