@@ -17,6 +17,7 @@ uv:
 
 deps: uv ## the Python packages, their bytecode compiled at install: with PYTHONDONTWRITEBYTECODE set no process writes it, and each service, qc and restarted process of the tests compiled them again
 	@uv sync --frozen --quiet --compile-bytecode
+	@uv run --frozen python -m compileall -q -j 0 libs/common/src services/*/src cli/src >/dev/null
 
 nats-server:
 	@command -v nats-server >/dev/null || { apt-get update -qq && apt-get install -y -qq nats-server; }
