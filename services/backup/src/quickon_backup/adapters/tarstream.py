@@ -27,6 +27,7 @@ import stat
 import tarfile
 import threading
 from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, cast
 
@@ -46,6 +47,16 @@ class ArchiveInvalid(Exception):
 
 # A chunk smaller than this is hashed on the event loop: a thread's hand-over would cost more than the hash.
 HASH_IN_THREAD = 256 << 10
+_HASHING: list[ThreadPoolExecutor] = []
+
+
+def _hashing() -> ThreadPoolExecutor:
+    """The threads that hash, apart from the default executor's: a hash allocates nothing, and taking a
+    default worker for it would spread the store's reads (4 MiB allocations) over more threads, each with
+    an allocator arena of its own that keeps what it freed (peak memory +80 MB in the benchmark)."""
+    if not _HASHING:
+        _HASHING.append(ThreadPoolExecutor(max_workers=2, thread_name_prefix="qc-backup-hash"))
+    return _HASHING[0]
 
 
 class Digest:
@@ -66,7 +77,7 @@ class Digest:
                     hashing = None
                 self.size += len(chunk)
                 if len(chunk) >= HASH_IN_THREAD:
-                    hashing = asyncio.ensure_future(asyncio.to_thread(self._hash.update, chunk))
+                    hashing = asyncio.get_running_loop().run_in_executor(_hashing(), self._hash.update, chunk)
                 else:
                     self._hash.update(chunk)
                 yield chunk
