@@ -61,6 +61,7 @@ class Reads:
         self._recent: Bounded[str, tuple[float, bytes]] = Bounded(RECENT_ENTRIES)
         self._subscription: Subscription | None = None
         self._deploy_subscription: Subscription | None = None
+        self._deploy_events = 0  # deploy events heard: an answer asked for before one is not kept after it
         self._reconnects = 0
         self._loading: SingleFlight[bytes] = SingleFlight()
 
@@ -97,8 +98,10 @@ class Reads:
         self._forget_after_reconnect()
         kept = self._recent.get(key)
         if kept is None or kept[0] < now or self._deploy_subscription is None:
+            heard = self._deploy_events
             data = await self._loading.run(f"recent {key}", lambda: self._request(query, body, self.timeout_s))
-            if self._deploy_subscription is not None and self.recent_s > 0:  # only while deploy events reach us
+            # Kept only while deploy events reach us, and none passed while it was asked for (it may predate it).
+            if self._deploy_subscription is not None and self.recent_s > 0 and heard == self._deploy_events:
                 self._recent[key] = (now + self.recent_s, data)
         else:
             data = kept[1]
@@ -127,6 +130,7 @@ class Reads:
             self._catalog.clear()
 
         async def deployment_changed(_msg: Any) -> None:
+            self._deploy_events += 1
             self._recent.clear()
 
         if self.cache_s > 0:
