@@ -4,7 +4,8 @@ with --quick), on the sim runtime, started as `qc up` starts it (tests/support/p
 - ``js_kb``: the JavaScript the first page transfers (gzip, as the gateway sends it), signed in, up to the
   dashboard's data rendered. Goal ≤ 250 KB.
 - ``dashboard_ms``: navigation start to the dashboard's data rendered (the services-by-status card counts
-  every installed service, and the resources card shows the nodes). Goal ≤ 1 s, and ``dashboard_ratio``
+  every installed service, and the resources card shows the nodes: the next frame after the DOM shows it,
+  as the page itself records it). Goal ≤ 1 s, and ``dashboard_ratio``
   ≤ 3: against a static HTML page with the same data (what the dashboard shows: the services counted by
   status, the newest, the nodes and their use) served by the same gateway, navigation start to its load event.
 - ``filter_ms``: typing a filter into the 1,000-service list to the rows updated (a mutation of the list
@@ -48,12 +49,26 @@ INSTALL_WAIT_S = 300
 # hold 240, and the installs past them would wait for room until their deadline.
 FLEET_CLUSTER = {"QC_DEPLOYER_SIM_NODES": "12", "QC_DEPLOYER_SIM_NODE_CPU": "8", "QC_DEPLOYER_SIM_NODE_MEMORY": "16Gi"}
 GOALS = {"js_kb": 250, "dashboard_ms": 1000, "dashboard_ratio": 3, "filter_ms": 100}
-# What the console shows once the dashboard's data is there: the count of every installed service.
-DASHBOARD_RENDERED = """(total) => {
-  const cell = document.querySelector('[data-figure="services-total"]');
-  const resources = document.querySelector('[data-resource="nodes"]');
-  return resources && cell && Number(cell.getAttribute('data-value')) === total ? performance.now() : false;
-}"""
+# What the console shows once the dashboard's data is there: the count of every installed service. The page
+# itself notes when (WATCH_DASHBOARD, added before any of its scripts runs): the first frame after the DOM shows
+# it. Polling from here instead would add the harness's own delay (Python, Playwright's driver, a round trip to
+# the browser after the navigation commits), which on a loaded machine reached 100 ms and more after the data
+# was on the page; the static page's load event is the browser's own timestamp too.
+WATCH_DASHBOARD = """(() => {
+  const total = %d;
+  const shown = () => {
+    const cell = document.querySelector('[data-figure="services-total"]');
+    const nodes = document.querySelector('[data-resource="nodes"]');
+    return nodes && cell && Number(cell.getAttribute('data-value')) === total;
+  };
+  const observer = new MutationObserver(() => {
+    if (!shown()) return;
+    observer.disconnect();
+    requestAnimationFrame(() => { window.__dashboardRendered = performance.now(); });
+  });
+  observer.observe(document, { childList: true, subtree: true, attributes: true });
+})()"""
+DASHBOARD_RENDERED = "() => window.__dashboardRendered || false"
 STATIC_LOADED = "() => performance.getEntriesByType('navigation')[0]?.loadEventEnd || false"
 SCRIPTS_KB = """() => performance.getEntriesByType('resource')
   .filter((r) => r.initiatorType === 'script' || r.name.endsWith('.js'))
@@ -143,9 +158,10 @@ def measure(url: str, token: str, count: int, runs: int, baseline_url: str) -> d
     with chromium() as (_playwright, browser):
         for run in range(runs):
             context = signed_in(browser, token)
+            context.add_init_script(WATCH_DASHBOARD % count)
             page = context.new_page()
             page.goto(f"{url}/", wait_until="commit")
-            dashboard.append(page.wait_for_function(DASHBOARD_RENDERED, arg=count, timeout=60_000).json_value())
+            dashboard.append(page.wait_for_function(DASHBOARD_RENDERED, timeout=60_000).json_value())
             scripts.append(page.evaluate(SCRIPTS_KB))
             page.goto(f"{url}/services")
             page.get_by_label("Filter services").wait_for()

@@ -61,6 +61,13 @@ async def test_resources_count_what_services_request_and_components_say_who_is_d
             assert theirs["services"]["total"] == 1 and theirs["services"]["by_status"] == {"running": 1}, theirs
             assert [(s["service"], s["team"]) for s in theirs["services"]["newest"]] == [("wiki", "red")], theirs
             assert theirs["resources"]["cpu"] == seen["cpu"] and theirs["resources"]["per_node"] is None, theirs
+            # The gateway keeps each overview a few seconds per set of teams asking, and drops them all when a
+            # deploy event passes: a service installed now is counted by the next overview of every caller.
+            more = {"name": "notes", "app": "redis", "team": "red"}
+            await succeeded(http, await http.post("/api/v1/services", json=more))
+            again = (await viewer.get("/api/v1/overview")).json()
+            assert again["services"]["total"] == 2, again
+        assert (await http.get("/api/v1/overview")).json()["services"]["total"] == 3
         async with client(s.app, await log_in(s.app, "loner", PASSWORD)) as loner:
             for path in ("/api/v1/cluster/resources", "/api/v1/overview"):
                 refused = await loner.get(path)

@@ -6,7 +6,7 @@ import { BrowserRouter } from "react-router";
 import { ApiError, session } from "./api";
 import { App } from "./App";
 import { AuthProvider } from "./auth";
-import { LocaleProvider } from "./i18n";
+import { LocaleProvider, prepareFormats } from "./i18n";
 import { prefetchDashboard } from "./pages/dashboard/queries";
 import "./styles.css";
 
@@ -45,7 +45,10 @@ function render() {
 
 if (session.token && location.pathname === "/") {
   const waited = new Promise((done) => setTimeout(done, FIRST_DATA_WAIT_MS));
-  void Promise.race([prefetchDashboard(client, session.token), waited]).then(render);
+  const ready = Promise.race([prefetchDashboard(client, session.token), waited]);
+  // While the answers are on their way (they were asked for first), the slow one-time work of the first render.
+  prepareFormats();
+  void ready.then(render);
 } else {
   render();
 }

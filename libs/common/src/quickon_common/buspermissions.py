@@ -51,9 +51,10 @@ CONTEXT_OWNERS = {
 # Whose queries each service asks (``qc.query.<service>.>``).
 QUERIES_ASKED = {"gateway": tuple(SERVICES), "backup": ("deployer", "market"), "deployer": ("market",)}
 
-# Plain (not JetStream) subscriptions: the gateway drops its catalog cache when the market changes, and its
-# users' and teams' caches at every iam event (another replica's change included).
-FOLLOWS = {"gateway": ("qc.market.>", "qc.iam.>")}
+# Plain (not JetStream) subscriptions: the gateway drops its catalog cache when the market changes, its kept
+# dashboard overviews when the deployer does, and its users' and teams' caches at every iam event (another
+# replica's change included).
+FOLLOWS = {"gateway": ("qc.market.>", "qc.deploy.>", "qc.iam.>")}
 
 # JetStream calls only some services make: the gateway's event readers find the newest event of a subject
 # (a message get) and delete their consumer when the client goes away.

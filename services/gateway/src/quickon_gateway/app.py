@@ -58,7 +58,12 @@ def create_gateway(settings: Settings | None = None, gateway: GatewaySettings | 
     app.state.parts = Parts(
         service=service,
         settings=gateway,
-        reads=Reads(service, timeout_s=gateway.query_timeout_s, cache_s=gateway.catalog_cache_s),
+        reads=Reads(
+            service,
+            timeout_s=gateway.query_timeout_s,
+            cache_s=gateway.catalog_cache_s,
+            recent_s=gateway.overview_cache_s,
+        ),
         tokens=TokenStore(service.db, follower, cache_s=gateway.token_cache_s),
         directory=Directory(service.db, follower, cache_s=gateway.token_cache_s),
         sealer=Sealer.platform(service.settings),

@@ -12,6 +12,11 @@ dropped at once when any market event passes on the bus (a sync, a publish, a re
 gateway replica hears those on a plain subscription of its own. A replica that lost NATS drops
 them too, since it could have missed one. While the market is down (NATS up), a cached answer is
 still served until it is ``cache_s`` old; then reads fail with 503 like the others.
+
+The dashboard's overview (:meth:`Reads.recent`) is kept the same way, for ``recent_s`` seconds, and dropped
+when any deploy event passes: every console that opens asks for it first, and at once, and the deployer counts
+every service to answer it. It is kept by the whole request, whose ``caller`` (teams, admin flag) is all the
+answer depends on, so one caller's answer is only ever served to callers who may see exactly the same.
 """
 
 from __future__ import annotations
@@ -34,6 +39,8 @@ from .limits import Bounded
 from .problems import Problem
 
 CATALOG_EVENTS = "qc.market.>"
+DEPLOY_EVENTS = "qc.deploy.>"
+RECENT_ENTRIES = 256  # one per set of teams asking: bounded (the oldest go first)
 RETRY_FIRST_S = 0.1  # the pause before asking again after a retryable refusal, doubled each time
 RETRY_MAX_S = 1.0
 RETRY_AFTER_S = 2  # what a client is told to wait when the read's own time ran out
@@ -45,12 +52,16 @@ Rep = TypeVar("Rep", bound=QueryReply)
 class Reads:
     """Ask a service a question, with a deadline; catalog answers are cached (see the module's docstring)."""
 
-    def __init__(self, service: Service, *, timeout_s: float, cache_s: float) -> None:
+    def __init__(self, service: Service, *, timeout_s: float, cache_s: float, recent_s: float = 0) -> None:
         self.service = service
         self.timeout_s = timeout_s
         self.cache_s = cache_s
+        self.recent_s = recent_s
         self._catalog: Bounded[str, tuple[float, bytes]] = Bounded(CATALOG_ENTRIES)
+        self._recent: Bounded[str, tuple[float, bytes]] = Bounded(RECENT_ENTRIES)
         self._subscription: Subscription | None = None
+        self._deploy_subscription: Subscription | None = None
+        self._deploy_events = 0  # deploy events heard: an answer asked for before one is not kept after it
         self._reconnects = 0
         self._loading: SingleFlight[bytes] = SingleFlight()
 
@@ -102,10 +113,7 @@ class Reads:
         unparsed (the busiest read), the route's response model documenting it."""
         key = f"{query.name} {body.model_dump_json()}"
         now = time.monotonic()
-        connection = self.service.nats
-        if connection is not None and connection.stats["reconnects"] != self._reconnects:
-            self._reconnects = connection.stats["reconnects"]
-            self._catalog.clear()
+        self._forget_after_reconnect()
         kept = self._catalog.get(key)
         if kept is None or kept[0] < now or self._subscription is None:
             data = await self._loading.run(key, lambda: self._request(query, body, self.timeout_s))
@@ -115,17 +123,53 @@ class Reads:
             data = kept[1]
         return Response(data, media_type="application/json")
 
-    async def follow_catalog(self) -> None:
-        """Drop cached catalog answers whenever the market says something; the service runs this once it
-        is connected, and the subscription lives as long as the connection."""
+    async def recent(self, query: Query[Req, Rep], body: Req) -> Rep:
+        """The deployer's answer to ``query`` for ``body``, up to ``recent_s`` seconds old and no older than the
+        last deploy event (see the module's docstring); asked for once by concurrent callers."""
+        key = f"{query.name} {body.model_dump_json()}"
+        now = time.monotonic()
+        self._forget_after_reconnect()
+        kept = self._recent.get(key)
+        if kept is None or kept[0] < now or self._deploy_subscription is None:
+            heard = self._deploy_events
+            data = await self._loading.run(f"recent {key}", lambda: self._request(query, body, self.timeout_s))
+            # Kept only while deploy events reach us, and none passed while it was asked for (it may predate it).
+            if self._deploy_subscription is not None and self.recent_s > 0 and heard == self._deploy_events:
+                self._recent[key] = (now + self.recent_s, data)
+        else:
+            data = kept[1]
+        try:
+            return answer(query, data)
+        except QueryError as error:
+            raise _problem(error) from None
+
+    def _forget_after_reconnect(self) -> None:
+        """A replica that lost NATS could have missed an event that changed what it keeps: it drops it all."""
         connection = self.service.nats
-        if connection is None or self.cache_s <= 0:
+        if connection is not None and connection.stats["reconnects"] != self._reconnects:
+            self._reconnects = connection.stats["reconnects"]
+            self._catalog.clear()
+            self._recent.clear()
+
+    async def follow_catalog(self) -> None:
+        """Drop cached catalog answers whenever the market says something, and the kept overviews whenever the
+        deployer does; the service runs this once it is connected, and the subscriptions live as long as the
+        connection."""
+        connection = self.service.nats
+        if connection is None:
             return
 
-        async def changed(_msg: Any) -> None:
+        async def catalog_changed(_msg: Any) -> None:
             self._catalog.clear()
 
-        self._subscription = await connection.subscribe(CATALOG_EVENTS, cb=changed)
+        async def deployment_changed(_msg: Any) -> None:
+            self._deploy_events += 1
+            self._recent.clear()
+
+        if self.cache_s > 0:
+            self._subscription = await connection.subscribe(CATALOG_EVENTS, cb=catalog_changed)
+        if self.recent_s > 0:
+            self._deploy_subscription = await connection.subscribe(DEPLOY_EVENTS, cb=deployment_changed)
 
     async def _request(self, query: Query[Req, Any], body: Req, timeout_s: float) -> bytes:
         """The owner's answer; a refusal it marks ``retryable`` (the market loading its catalog) is asked
@@ -146,6 +190,7 @@ class Reads:
         connection = self.service.nats
         if connection is None or not connection.is_connected:
             self._catalog.clear()
+            self._recent.clear()
             raise Problem(
                 503,
                 f"the gateway is not connected to NATS at {self.service.settings.nats_url} yet; reads resume by "

@@ -27,6 +27,9 @@ class GatewaySettings(BaseSettings):
     token_cache_s: float = Field(default=5, ge=0)
     # How long an answer of the market's catalog is served from memory (market events drop it sooner).
     catalog_cache_s: float = Field(default=5, ge=0)
+    # How long the dashboard's overview (services by status, the cluster's resources) is served from memory, per
+    # set of teams asking; any deploy event drops it sooner. 0: asked of the deployer every time.
+    overview_cache_s: float = Field(default=5, ge=0)
     # An operation with no news for this long is failed as unanswered. Longer than any owner's own
     # deadline (a backup may take 6 h), so one its owner still works on is never ended here.
     operation_deadline_s: float = Field(

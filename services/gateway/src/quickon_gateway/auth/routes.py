@@ -25,7 +25,7 @@ from .first_admin import password_file
 from .models import TokenRecord, UserRecord
 from .passwords import hash_password, password_matches, weakness
 from .tokens import as_utc
-from .users import Membership, memberships, revoke_all
+from .users import Membership, revoke_all
 from .views import Strict
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
@@ -112,9 +112,12 @@ async def log_in(
 
 @router.get("/auth/me", response_model=Me, summary="Who the token belongs to")
 async def me(parts: GatewayParts, user: CurrentUser) -> Me:
-    async with parts.service.db.read_session() as session:
-        teams = await memberships(session, [user.user_id])
-    return Me(user_id=user.user_id, username=user.username, is_admin=user.is_admin, teams=teams.get(user.user_id, []))
+    # What the gateway authorizes this caller with: the checked token's roles and the teams' names, both kept in
+    # memory while iam events are heard. The console asks for it first on every page: no database read.
+    names = (await parts.directory.teams()).names
+    teams = [Membership(team=team, name=names[team], role=role) for team, role in user.roles.items() if team in names]
+    teams.sort(key=lambda m: m.name)
+    return Me(user_id=user.user_id, username=user.username, is_admin=user.is_admin, teams=teams)
 
 
 @router.get("/auth/tokens", response_model=Tokens, summary="The caller's tokens that still work")
