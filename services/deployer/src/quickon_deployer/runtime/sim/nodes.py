@@ -60,9 +60,15 @@ def node_views(world: World) -> list[NodeView]:
     usage = world.index.usage
     return [
         NodeView(
-            name=node.name, unschedulable=node.name in world.state.cordoned, labels=dict(node.labels),
-            cpu_m=node.cpu_m, memory=node.memory, max_pods=node.max_pods, cpu_requested_m=usage[node.name].cpu_m,
-            memory_requested=usage[node.name].memory, pod_count=usage[node.name].pods,
+            name=node.name,
+            unschedulable=node.name in world.state.cordoned,
+            labels=dict(node.labels),
+            cpu_m=node.cpu_m,
+            memory=node.memory,
+            max_pods=node.max_pods,
+            cpu_requested_m=usage[node.name].cpu_m,
+            memory_requested=usage[node.name].memory,
+            pod_count=usage[node.name].pods,
             disk_filled=world.state.disk_fill.get(node.name, 0),
             pods=tuple(_pod_view(pod) for pod in sorted(on_node.get(node.name, []), key=lambda p: p.serial)),
         )  # fmt: skip
