@@ -7,8 +7,8 @@ Release revisions are Helm's: each deploy or rollback adds one, numbered from 1.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
 from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 

@@ -23,8 +23,8 @@ from .events import Event
 from .exporter import exposition
 from .failures import Failure, parse_failure
 from .kinds import Kind
-from .nodes import Evictable, NodeView
 from .manifests import CRD, crd_kind, hook_phases, read_manifests
+from .nodes import Evictable, NodeView
 from .objects import StoredObject
 from .pods import Pod
 from .releases import INSTALL, ROLLBACK, UPGRADE, ApplyResult, apply_release, release_objects, uninstall_release

@@ -57,9 +57,13 @@ def node_views(world: World) -> list[NodeView]:
     for pod in world.state.pods.values():
         if pod.node is not None:
             on_node.setdefault(pod.node, []).append(pod)
-    usage = world.index.usage
-    return [
-        NodeView(
+    return [_view(world, node.name, on_node.get(node.name, [])) for node in world.nodes]
+
+
+def _view(world: World, name: str, pods: list[Pod]) -> NodeView:
+    node = next(n for n in world.nodes if n.name == name)
+    used = world.index.usage[name]
+    return NodeView(
             name=node.name,
             unschedulable=node.name in world.state.cordoned,
             labels=dict(node.labels),
