@@ -64,20 +64,18 @@ def _view(world: World, name: str, pods: list[Pod]) -> NodeView:
     node = next(n for n in world.nodes if n.name == name)
     used = world.index.usage[name]
     return NodeView(
-            name=node.name,
-            unschedulable=node.name in world.state.cordoned,
-            labels=dict(node.labels),
-            cpu_m=node.cpu_m,
-            memory=node.memory,
-            max_pods=node.max_pods,
-            cpu_requested_m=usage[node.name].cpu_m,
-            memory_requested=usage[node.name].memory,
-            pod_count=usage[node.name].pods,
-            disk_filled=world.state.disk_fill.get(node.name, 0),
-            pods=tuple(_pod_view(pod) for pod in sorted(on_node.get(node.name, []), key=lambda p: p.serial)),
-        )  # fmt: skip
-        for node in world.nodes
-    ]
+        name=name,
+        unschedulable=name in world.state.cordoned,
+        labels=dict(node.labels),
+        cpu_m=node.cpu_m,
+        memory=node.memory,
+        max_pods=node.max_pods,
+        cpu_requested_m=used.cpu_m,
+        memory_requested=used.memory,
+        pod_count=used.pods,
+        disk_filled=world.state.disk_fill.get(name, 0),
+        pods=tuple(_pod_view(pod) for pod in sorted(pods, key=lambda p: p.serial)),
+    )
 
 
 def _pod_view(pod: Pod) -> NodePodView:
