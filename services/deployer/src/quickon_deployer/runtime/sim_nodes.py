@@ -68,10 +68,11 @@ class _SimNodes:
                     evicted.append(f"{namespace}/{pod}")
             await self._save()
             serials = {serial for *_, serial in group.pods}
+            told = ""
             while True:
                 state, why = self.cluster.replacement_state(owner=group.owner, evicted=serials, now=time.time())
                 if state == "waiting" and time.time() >= until:
-                    state, why = "stuck", "its new pods were not ready by the operation's deadline"
+                    state, why = "stuck", f"its new pods were not ready by the operation's deadline {why}".strip()
                 if state == "moved":
                     moved.append(f"{group.label}: {why}" if why else group.label)
                     await progress(f"{index}/{len(groups)} {group.label} moved: {why}")
@@ -80,6 +81,9 @@ class _SimNodes:
                     stuck.append(f"{group.label}: {why}")
                     await progress(f"{index}/{len(groups)} {group.label} cannot move: {why}")
                     break
+                if why and why != told:
+                    told = why
+                    await progress(f"{index}/{len(groups)} waiting for {group.label}: {why}")
                 await asyncio.sleep(self._until_next_change())
             await self._save()  # what the controllers and the scheduler did meanwhile
         return DrainOutcome(node=name, evicted=tuple(evicted), moved=tuple(moved), stuck=tuple(stuck), kept=tuple(kept))

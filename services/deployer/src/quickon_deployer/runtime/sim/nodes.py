@@ -146,16 +146,17 @@ def drain_candidates(world: World, name: str) -> tuple[list[Evictable], list[str
 
 def replacement_state(world: World, owner: str, evicted: set[int]) -> tuple[str, str]:
     """How the controller ``owner`` is doing after its pods with serials ``evicted`` were evicted: ``waiting``
-    (an evicted pod is still Terminating, or a new pod is not ready yet), ``moved``, or ``stuck`` with why (a
-    pod the scheduler cannot place, such as one whose local volume lives on the drained node, or one failing)."""
+    (an evicted pod is still Terminating, or a new pod is not ready yet: why, when it fails), ``moved``, or
+    ``stuck`` with why (a pod the scheduler cannot place, such as one whose local volume lives on the drained
+    node: only a change by someone would let it start)."""
     pods = world.pods_of(owner)
     if any(pod.serial in evicted for pod in pods):
         return "waiting", ""
     for pod in pods:
         if pod.node is None and pod.unschedulable:
             return "stuck", f"pod {pod.namespace}/{pod.name} is Pending: {pod.unschedulable}"
-        if pod.failing:
-            return "stuck", f"pod {pod.namespace}/{pod.name} on {pod.node} is not ready: {pod.reason}"
     if all(pod.ready or pod.succeeded for pod in pods):
         return "moved", ", ".join(f"{pod.name} on {pod.node}" for pod in pods)
-    return "waiting", ""
+    # Not ready yet, or failing: waited for until the deadline, as a budget would hold the next eviction back.
+    failing = next((pod for pod in pods if pod.failing), None)
+    return "waiting", f"pod {failing.namespace}/{failing.name} is not ready: {failing.reason}" if failing else ""
