@@ -13,11 +13,11 @@ from typing import Any
 
 import httpx
 import pytest
-from quickon_cli.main import run as qc
 
+from quickon_cli.main import run as qc
 from quickon_common.contracts.deploy import NodeDrainFailed, NodeDrainRequested
 from quickon_common.natsserver import NatsServer
-from support.bus import eventually, events
+from support.bus import events, eventually
 from support.deployer import ask, request
 from support.gateway import LoopTransport, client, log_in
 from support.gateway_flows import accepted, settled, stack, succeeded
