@@ -153,6 +153,10 @@ async def test_cordon_drain_and_uncordon_a_node(
                                  ("POST", f"/api/v1/cluster/nodes/{FIRST}/drain")):  # fmt: skip
                 answer = await viewer.request(method, path)
                 assert answer.status_code == 403, (path, answer.text)
+            # Nor do the operations on nodes show to them.
+            assert (await viewer.get(f"/api/v1/operations/{drain['operation_id']}")).status_code == 403
+            listed = (await viewer.get("/api/v1/operations")).json()["operations"]
+            assert not [op for op in listed if op["kind"].endswith("_node")], listed
         code, out = await run("nodes", token=viewer_token)
         assert code != 0 and "admin" in out, out
         refused = await ask(url, "nodes", caller={"is_admin": False, "teams": []})

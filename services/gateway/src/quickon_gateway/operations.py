@@ -170,6 +170,8 @@ async def find(parts: Parts, user: Principal, operation_id: str) -> OperationVie
         raise Problem(404, f"there is no operation {operation_id!r}; list them with GET /api/v1/operations")
     if not can_see(user, record.team):
         raise Problem(403, f"operation {operation_id!r} is of a team you are not in; ask an admin of that team")
+    if record.kind in NODE_KINDS and not user.is_admin:
+        raise Problem(403, f"operation {operation_id!r} is on a node of the cluster: platform admins only")
     return view(record)
 
 
@@ -192,6 +194,7 @@ async def recent(
         query = query.where(OperationRecord.state == state)
     if not user.is_admin:
         query = query.where(visible_rows(user.caller(), col(OperationRecord.team)))
+        query = query.where(col(OperationRecord.kind).not_in(NODE_KINDS))  # the cluster's nodes: admins only
     async with parts.service.db.read_session() as session:
         rows = (await session.exec(query.limit(limit))).all()
     return [view(r) for r in rows]
