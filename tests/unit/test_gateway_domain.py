@@ -124,9 +124,8 @@ def test_a_drain_records_its_progress_and_ends_with_what_moved() -> None:
                             detail="1/1 evicting default/Deployment/web: default/web-1", operation_id="op")  # fmt: skip
     assert apply(op, step, envelope(step)) and op.state == "running"
     assert op.steps[0]["detail"] == "1/1 evicting default/Deployment/web: default/web-1"
-    done = NodeDrained(
-        node="n1", evicted=["default/web-1"], stuck=["default/StatefulSet/db: Pending"], operation_id="op"
-    )
+    stuck = ["default/StatefulSet/db: Pending"]
+    done = NodeDrained(node="n1", evicted=["default/web-1"], stuck=stuck, operation_id="op")
     assert apply(op, done, envelope(done)) and op.state == "succeeded"
     assert op.result is not None and op.result["stuck"] == stuck
     assert view(op).target.model_dump() == {"node": "n1"}
