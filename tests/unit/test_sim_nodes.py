@@ -73,6 +73,12 @@ def test_a_drain_moves_controller_pods_and_a_pod_pinned_by_its_volume_stays_pend
         for namespace, name, _ in group.pods:
             assert cluster.evict(namespace=namespace, pod=name, now=40)
             assert not cluster.evict(namespace=namespace, pod=name, now=40)  # Terminating already
+    cluster.tick(40)
+    evicted_web = {name for group in groups if "Deployment" in group.label for _, name, _ in group.pods}
+    web_pods = cluster.status(namespace=NS, release="web").pods
+    # A ReplicaSet replaces an evicted pod at once, while it terminates; none of the new ones on the cordoned node.
+    assert evicted_web and len(web_pods) == 3 + len(evicted_web)
+    assert all(pod.node != target for pod in web_pods if pod.name not in evicted_web)
     run(cluster, 80)
     outcome = {
         group.label: cluster.replacement_state(owner=group.owner, evicted={s for *_, s in group.pods}, now=80)
