@@ -11,6 +11,7 @@ import pytest
 from test_sim_cluster import NS, db, run, web
 
 from quickon_deployer.runtime.sim import Cluster, NotFoundError, SimConfig, default_nodes
+from quickon_deployer.runtime.sim.disruption import EvictionRefused
 
 AGENT = {
     "apiVersion": "apps/v1",
@@ -116,3 +117,32 @@ def test_metrics_say_which_node_is_unschedulable(tmp_path: Path) -> None:
     text: Any = cluster.metrics(now=0, disk_used={})
     assert 'kube_node_spec_unschedulable{node="sim-node-2"} 1' in text
     assert 'kube_node_spec_unschedulable{node="sim-node-1"} 0' in text
+
+
+def budget(**rule: Any) -> dict[str, Any]:
+    selector = {"matchLabels": {"app.kubernetes.io/name": "web"}}
+    return {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": "web"},
+            "spec": {"selector": selector, **rule}}  # fmt: skip
+
+
+def test_an_eviction_waits_for_the_pod_disruption_budget(tmp_path: Path) -> None:
+    cluster = Cluster(tmp_path, SimConfig(nodes=default_nodes(3)))
+    cluster.apply(namespace=NS, release="web", manifests=[*web(replicas=2, volume=False), budget(maxUnavailable=1)],
+                  now=0)  # fmt: skip
+    run(cluster, 30)
+    first, second = (pod.name for pod in cluster.status(namespace=NS, release="web").pods)
+    assert cluster.evict(namespace=NS, pod=first, now=30)
+    with pytest.raises(EvictionRefused, match="needs 1 healthy pods and has 1 currently"):
+        cluster.evict(namespace=NS, pod=second, now=30)  # the first one's replacement is not ready yet
+    run(cluster, 60)
+    assert cluster.evict(namespace=NS, pod=second, now=60)  # it is now: one more may go
+
+
+def test_a_budget_of_every_pod_allows_no_eviction(tmp_path: Path) -> None:
+    cluster = Cluster(tmp_path, SimConfig(nodes=default_nodes(3)))
+    cluster.apply(namespace=NS, release="web", manifests=[*web(replicas=2, volume=False), budget(minAvailable="100%")],
+                  now=0)  # fmt: skip
+    run(cluster, 30)
+    pod = cluster.status(namespace=NS, release="web").pods[0].name
+    with pytest.raises(EvictionRefused, match="would violate the pod's disruption budget"):
+        cluster.evict(namespace=NS, pod=pod, now=30)

@@ -1,8 +1,8 @@
 """The ``sim`` runtime's node calls: list, detail, cordon, uncordon and drain on the simulated cluster.
 
-A drain evicts one controller's pods at a time and waits until its new pods are ready elsewhere before
-the next, so that a service with replicas keeps serving: the sim models no PodDisruptionBudget, and
-this is what a budget of ``maxUnavailable: <its pods on the node>`` would allow.
+A drain evicts one controller's pods at a time, each eviction tried again while a PodDisruptionBudget
+refuses it (as ``kubectl drain`` does), and waits until the controller's new pods are ready elsewhere
+before the next: a service with no budget keeps serving too.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 
 from .base import DrainOutcome, DrainProgress, NodeCondition, NodeInfo, NodeNotFound, NodePod, NodeTaint
 from .sim import Cluster, NotFoundError
+from .sim.disruption import EvictionRefused
 from .sim.nodes import KUBELET_VERSION, UNSCHEDULABLE_TAINT, NodeView
 
 READY = NodeCondition("Ready", "True", "KubeletReady", "kubelet is posting ready status")
@@ -63,10 +64,17 @@ class _SimNodes:
         for index, group in enumerate(groups, start=1):
             pods = [f"{namespace}/{pod}" for namespace, pod, _ in group.pods]
             await progress(f"{index}/{len(groups)} evicting {group.label}: {', '.join(pods)}")
+            refused = None
             for namespace, pod, _ in group.pods:
-                if self.cluster.evict(namespace=namespace, pod=pod, now=time.time()):
-                    evicted.append(f"{namespace}/{pod}")
+                refused = await self._evict(namespace, pod, until=until, tell=progress)
+                if refused is not None:
+                    break
+                evicted.append(f"{namespace}/{pod}")
             await self._save()
+            if refused is not None:
+                stuck.append(f"{group.label}: {refused}")
+                await progress(f"{index}/{len(groups)} {group.label} cannot move: {refused}")
+                continue
             serials = {serial for *_, serial in group.pods}
             told = ""
             while True:
@@ -87,6 +95,23 @@ class _SimNodes:
                 await asyncio.sleep(self._until_next_change())
             await self._save()  # what the controllers and the scheduler did meanwhile
         return DrainOutcome(node=name, evicted=tuple(evicted), moved=tuple(moved), stuck=tuple(stuck), kept=tuple(kept))
+
+    async def _evict(self, namespace: str, pod: str, *, until: float, tell: DrainProgress) -> str | None:
+        """Evict a pod, trying again while its PodDisruptionBudget refuses (as ``kubectl drain`` does) until
+        ``until``; None once evicted (or gone), else why not."""
+        told = ""
+        while True:
+            try:
+                self.cluster.evict(namespace=namespace, pod=pod, now=time.time())
+                return None
+            except EvictionRefused as refused:
+                if time.time() >= until:
+                    return f"the eviction of {namespace}/{pod} was refused until the deadline: {refused}"
+                if str(refused) != told:
+                    told = str(refused)
+                    await tell(f"waiting to evict {namespace}/{pod}: {refused}")
+            await self._save()
+            await asyncio.sleep(self._until_next_change())
 
 
 def _info(view: NodeView, *, with_pods: bool) -> NodeInfo:

@@ -1,9 +1,8 @@
 """Node maintenance on the simulated cluster: each node as ``kubectl describe node`` shows it, cordon and
 uncordon (``spec.unschedulable``), and the Eviction API a drain calls per pod.
 
-The sim models no PodDisruptionBudget controller: an eviction here is always allowed (a real API server
-answers 429 while a budget forbids it). Nodes are always Ready; they have no taints but the one cordoning
-adds.
+An eviction respects the pod's PodDisruptionBudget (:mod:`.disruption`: refused while it allows no
+disruption). Nodes are always Ready; they have no taints but the one cordoning adds.
 """
 
 from __future__ import annotations
@@ -11,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .admin import NotFoundError
+from .disruption import check_eviction
 from .pods import Pod
 from .world import World
 
@@ -102,11 +102,12 @@ def set_unschedulable(world: World, name: str, unschedulable: bool) -> bool:
 
 def evict(world: World, *, namespace: str, pod: str) -> bool:
     """The Eviction API: the pod is deleted with its grace period, as a ``kubectl delete pod`` would be;
-    returns False when it is gone or Terminating already. Its controller makes a new one once it is gone."""
+    returns False when it is gone or Terminating already; raises ``EvictionRefused`` while its
+    PodDisruptionBudget allows no disruption. Its controller makes a new one."""
     found = world.state.pods.get(f"{namespace}/{pod}")
     if found is None or found.deleted_at is not None:
         return False
-    found.refresh_conditions(world.now)
+    check_eviction(world, found)
     world.terminate_pod(found)
     world.mark(found.owner)
     return True
