@@ -1,7 +1,8 @@
 """Nodes on a real cluster: list and detail (``kubectl describe node``), cordon and uncordon (a patch of
 ``spec.unschedulable``), and drain (``kubectl drain --ignore-daemonsets``: cordon, then the Eviction API
 per pod, retried while a PodDisruptionBudget answers 429, one controller's pods at a time, each waited
-for until it is gone from the node).
+for until it is gone from the node; a new pod of that controller the scheduler then refuses, such as one
+whose local volume is on the drained node, is reported with the scheduler's message).
 
 Written against the client's API and type-checked; there was no cluster to run it against when it was
 written (the runtime contract suite runs it when ``QC_TEST_KUBECONFIG`` is set).
@@ -81,6 +82,8 @@ class _Nodes(_Edges):
             if refused is None:
                 refused = await self._until_gone(name, {_pod_name(p) for p in pods}, until=until)
             if refused is None:
+                refused = await self._unschedulable(_ns_name(pods[0])[0], _owner(pods[0]))
+            if refused is None:
                 moved.append(label)
                 await progress(f"{index}/{len(groups)} {label} evicted")
             else:
@@ -125,6 +128,22 @@ class _Nodes(_Edges):
                 if time.time() + EVICTION_RETRY_S >= until:
                     return f"a PodDisruptionBudget kept refusing the eviction of {_pod_name(pod)}: {failure.reason}"
             await asyncio.sleep(EVICTION_RETRY_S)
+
+    async def _unschedulable(self, namespace: str, owner: str) -> str | None:
+        """Why a pod of the controller ``owner`` cannot be scheduled now (a local volume on the drained node),
+        or None: the scheduler's own PodScheduled condition, as ``kubectl describe pod`` shows it."""
+        found = await self._kube(self._core.list_namespaced_pod, namespace, field_selector="status.phase=Pending")
+        for pod in found.items:
+            if _owner(pod) != owner:
+                continue
+            for condition in (pod.status.conditions if pod.status else None) or []:
+                if (
+                    condition.type == "PodScheduled"
+                    and condition.status == "False"
+                    and condition.reason == "Unschedulable"
+                ):
+                    return f"pod {_pod_name(pod)} is Pending: {condition.message}"
+        return None
 
     async def _until_gone(self, node: str, pods: set[str], *, until: float) -> str | None:
         """Wait until none of ``pods`` is on ``node`` any more (their grace periods over)."""
