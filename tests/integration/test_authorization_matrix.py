@@ -109,6 +109,11 @@ EXPECTED: dict[str, str] = {
     "GET /api/v1/audit/checkpoints": ANY,
     "GET /api/v1/audit/public-key": PUBLIC,
     "GET /api/v1/cluster/resources": MEMBER,  # the totals; the nodes themselves only to platform admins
+    "GET /api/v1/cluster/nodes": PLATFORM,
+    "GET /api/v1/cluster/nodes/{name}": PLATFORM,
+    "POST /api/v1/cluster/nodes/{name}/cordon": PLATFORM,
+    "POST /api/v1/cluster/nodes/{name}/uncordon": PLATFORM,
+    "POST /api/v1/cluster/nodes/{name}/drain": PLATFORM,
     "GET /api/v1/overview": MEMBER,  # the services counted are the caller's teams' (test_gateway_services)
     "GET /api/v1/platform/components": PLATFORM,
     "GET /api/v1/platform/scan-policy": ANY,  # what blocks an install: every user may know
@@ -190,8 +195,8 @@ def request_for(
         values["channel_id"] = found[team][f"doomed {caller}"]  # a channel of its own: a delete ends it
     if route == "DELETE /api/v1/services/{name}":
         values["name"] = "ghost"  # the namespace decides; a real uninstall would only slow the matrix
-    if route.startswith(("POST /api/v1/repositories/", "DELETE /api/v1/repositories/")):
-        values["name"] = "nope"
+    if route.startswith(("POST /api/v1/repositories/", "DELETE /api/v1/repositories/", "POST /api/v1/cluster/")):
+        values["name"] = "nope"  # a node that is not there: the admin's 404 cordons nothing
     if route == "DELETE /api/v1/teams/{team}/members/{username}":
         values["username"] = "spare"
     path = template.format(**values)

@@ -131,6 +131,8 @@ async def test_every_query_is_answered_within_its_contract(nats_server: NatsServ
                     service="cache", kind=workload["kind"], name=workload["metadata"]["name"]
                 ),
                 deployer_queries.FILL_DISK.subject: deployer_queries.FillDiskRequest(node="sim-node-1", size_bytes=0),
+                deployer_queries.NODES.subject: deployer_queries.NodesRequest(caller=ALL),
+                deployer_queries.NODE.subject: deployer_queries.NodeRequest(node="sim-node-1", caller=ALL),
                 market_queries.APPS.subject: market_queries.AppsRequest(text="redis"),
                 market_queries.APP.subject: market_queries.AppRequest(app="redis"),
                 market_queries.VERSION.subject: market_queries.VersionRequest(app="redis"),
@@ -191,7 +193,8 @@ async def test_every_query_is_answered_within_its_contract(nats_server: NatsServ
                 for subject, request in requests.items()
                 if getattr(request, "caller", None) is not None
             }
-            assert len(unscoped) == 24  # the monitor's seven and the channels' four team-scoped queries among them
+            # the monitor's seven, the channels' four and the deployer's two of nodes (platform admins only) among them
+            assert len(unscoped) == 26
             for subject, request in unscoped.items():
                 with pytest.raises(QueryError, match="caller") as refusal:
                     await answer(QUERIES[subject], request)

@@ -41,7 +41,7 @@ from quickon_deployer.exposure.ingress import (
     tls_secret_name,
     web_entry,
 )
-from quickon_deployer.runtime.base import Health, ReleaseNotFound, Revision, Runtime, RuntimeFailure
+from quickon_deployer.runtime.base import Health, NodeNotFound, ReleaseNotFound, Revision, Runtime, RuntimeFailure
 from quickon_deployer.runtime.kubernetes import KubernetesRuntime
 from quickon_deployer.runtime.sim import NotFoundError, SimConfig
 from quickon_deployer.runtime.simulated import SimRuntime
@@ -637,3 +637,26 @@ async def test_an_ingress_to_a_service_the_release_lacks_is_refused(runtime: Run
         with pytest.raises(RuntimeFailure, match="forge-nothing"):
             await runtime.apply_exposure(namespace=namespace, release="forge", objects=objects)
         assert await held(runtime, namespace, "forge") == {}
+
+
+async def test_nodes_are_listed_and_a_cordon_is_undone_by_an_uncordon(runtime: Runtime) -> None:
+    with pytest.raises(NodeNotFound):
+        await runtime.node("no-such-node-of-quickon")
+    nodes = await runtime.nodes()
+    if fake_ready(runtime) and not nodes:
+        return  # a bare API server has no node to cordon
+    assert nodes and all(n.cpu_allocatable_m > 0 and n.pods_allocatable > 0 for n in nodes)
+    assert all(n.pods == () for n in nodes)  # the list leaves the pods to the detail
+    name = next(n.name for n in nodes if not n.unschedulable)
+    detail = await runtime.node(name)
+    assert detail.name == name and detail.pod_count == len(detail.pods)
+    try:
+        assert await runtime.cordon(name)
+        assert not await runtime.cordon(name)  # cordoned already: nothing changes
+        assert (await runtime.node(name)).unschedulable
+    finally:
+        await runtime.uncordon(name)
+    assert not (await runtime.node(name)).unschedulable
+    assert not await runtime.uncordon(name)
+    with pytest.raises(NodeNotFound):
+        await runtime.cordon("no-such-node-of-quickon")

@@ -55,7 +55,7 @@ async def platform(
 
 
 PLATFORM = {"is_admin": True}  # a team-scoped query's caller that sees everything (quickon_common Caller)
-TEAM_SCOPED = frozenset({"services", "service", "service_scan", "operations", "operation", "preview"})
+TEAM_SCOPED = frozenset({"services", "service", "service_scan", "operations", "operation", "preview", "nodes", "node"})
 
 
 async def ask(nats_url: str, name: str, /, **body: Any) -> dict[str, Any]:

@@ -446,3 +446,41 @@ def test_an_admin_overrides_the_scan_policy_on_install_and_upgrade(env: dict[str
     assert qc(["upgrade", "web", "--version", "2.0.0", "--override-scan-policy"], env, gateway) == 0
     assert gateway.bodies("/api/v1/services")[0]["override_scan_policy"] is True
     assert gateway.bodies("/api/v1/services/web/upgrade")[0]["override_scan_policy"] is True
+
+
+NODE = {
+    "name": "n1", "ready": True, "unschedulable": True, "cpu_capacity_m": 4000, "memory_capacity_bytes": 8 * 1024**3,
+    "pods_capacity": 110, "cpu_allocatable_m": 4000, "memory_allocatable_bytes": 8 * 1024**3, "pods_allocatable": 110,
+    "cpu_requested_m": 250, "memory_requested_bytes": 256 * 1024**2, "pod_count": 1, "kubelet_version": "v1.31.2",
+    "conditions": [{"type": "Ready", "status": "True"}],
+    "taints": [{"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule", "value": ""}],
+    "operation_id": None,
+    "pods": [{"namespace": "team-a", "name": "web-0", "owner": "StatefulSet/web", "phase": "Running", "ready": True}],
+}  # fmt: skip
+
+
+def test_nodes_show_as_kubectl_would_and_a_node_names_its_pods(
+    env: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    gateway = Gateway({
+        "GET /api/v1/cluster/nodes": answer(200, {"runtime": "kubernetes", "nodes": [NODE]}),
+        "GET /api/v1/cluster/nodes/n1": answer(200, NODE),
+    })  # fmt: skip
+    assert qc(["nodes"], env, gateway) == 0
+    out = capsys.readouterr().out
+    assert "n1" in out and "Ready,SchedulingDisabled" in out and "250m/4000m" in out and "v1.31.2" in out, out
+    assert qc(["node", "n1"], env, gateway) == 0
+    out = capsys.readouterr().out
+    assert "node.kubernetes.io/unschedulable:NoSchedule" in out and "web-0" in out and "Ready=True" in out, out
+
+
+def test_a_node_command_needs_an_action_and_a_name(env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
+    gateway = Gateway({"POST /api/v1/cluster/nodes/n1/drain": answer(202, {"operation_id": "op", "kind": "drain_node",
+                       "target": {"node": "n1"}, "state": "failed", "steps": [],
+                       "error": {"reason": "node n1 is being drained", "step": "accept"}})})  # fmt: skip
+    assert qc(["node", "uncordon"], env, gateway) == 2
+    assert "qc nodes" in capsys.readouterr().err
+    assert qc(["node", "drain", "n1"], env, gateway) == 1
+    err = capsys.readouterr().err
+    assert "drain of node n1 failed at step accept: node n1 is being drained" in err, err
+    assert [r.url.path for r in gateway.requests] == ["/api/v1/cluster/nodes/n1/drain"]

@@ -16,6 +16,8 @@ from quickon_common.contracts.deploy import (
     AppInstalled,
     AppInstallRequested,
     AppUpgradeFailed,
+    NodeDrained,
+    NodeStepRecorded,
     SagaStepRecorded,
     ServiceStatusChanged,
 )
@@ -27,6 +29,7 @@ from quickon_common.sealing import Sealer, seal_secrets
 from quickon_common.secret_values import credential_paths, secret_paths_of
 from quickon_deployer.domain import team_problem
 from quickon_gateway.models import OperationRecord
+from quickon_gateway.operations import view
 from quickon_gateway.principal import Principal
 from quickon_gateway.teams.access import namespace_for
 from quickon_gateway.teams.directory import Teams
@@ -110,6 +113,22 @@ def test_who_sees_which_event() -> None:
     status = ServiceStatusChanged(service="a", status="running")
     assert visible(BOB, envelope(status, team="blue")) and visible(BOB, envelope(status))
     assert not visible(BOB, envelope(status, team="red")) and visible(ADMIN, envelope(status, team="red"))
+    drained = NodeDrained(node="n1", operation_id="op")
+    on_node = Envelope.new(drained, source="test", subject="nodes/n1")
+    assert visible(ADMIN, on_node) and not visible(BOB, on_node)  # the cluster's nodes: platform admins only
+
+
+def test_a_drain_records_its_progress_and_ends_with_what_moved() -> None:
+    op = operation("drain_node", service="n1")
+    step = NodeStepRecorded(node="n1", operation="drain_node", step="drain", state="progress",
+                            detail="1/1 evicting default/Deployment/web: default/web-1", operation_id="op")  # fmt: skip
+    assert apply(op, step, envelope(step)) and op.state == "running"
+    assert op.steps[0]["detail"] == "1/1 evicting default/Deployment/web: default/web-1"
+    stuck = ["default/StatefulSet/db: Pending"]
+    done = NodeDrained(node="n1", evicted=["default/web-1"], stuck=stuck, operation_id="op")
+    assert apply(op, done, envelope(done)) and op.state == "succeeded"
+    assert op.result is not None and op.result["stuck"] == stuck
+    assert view(op).target.model_dump() == {"node": "n1"}
 
 
 def test_secret_and_credential_values_are_sealed_apart() -> None:

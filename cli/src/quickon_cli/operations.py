@@ -32,6 +32,8 @@ def title(operation: Mapping[str, Any]) -> str:
         return f"{kind} of {target['service']}{where}"
     if "repository" in target:
         return f"{kind.removesuffix('_repository')} of repository {target['repository']}"
+    if "node" in target:
+        return f"{kind.removesuffix('_node')} of node {target['node']}"
     return kind
 
 

@@ -8,7 +8,7 @@ from functools import cache
 from quickon_common.service import Service
 from quickon_common.settings import Settings
 
-from . import backup_source, handlers, queries, service_scans, sim_pages
+from . import backup_source, handlers, node_operations, node_queries, queries, service_scans, sim_pages
 from .adapters.market import Market
 from .adapters.sealing import platform_sealer
 from .migrations import MIGRATIONS
@@ -53,17 +53,22 @@ def build(settings: Settings | None = None, deployer: DeployerSettings | None = 
     steps = Steps(runtime=runtime, market=market, sealer=sealer, outbox=service.outbox, settings=deployer, scans=scans)
     pre_upgrade = PreUpgradeBackup(service, service.outbox, steps)
     soak = Soak(service, steps)
-    runner = SagaRunner(
-        service.outbox,
+    sagas = (
         build_sagas(steps, pre_upgrade=pre_upgrade.step, restore_data=pre_upgrade.restore_data, soak=soak.step)
         if deployer.pre_upgrade_backup
-        else build_sagas(steps, soak=soak.step),  # no backup service: the upgrade's steps but the backup
+        else build_sagas(steps, soak=soak.step)  # no backup service: the upgrade's steps but the backup
+    )
+    runner = SagaRunner(
+        service.outbox,
+        sagas | node_operations.node_sagas(runtime),
         compensation_s=deployer.operation_deadline_s,
         parallel=deployer.parallel_operations,
         failpoints=deployer.failpoints,
     )
     watcher = StatusWatcher(service.outbox, runtime, interval_s=deployer.status_interval_s)
     handlers.register(service, runner=runner, runtime=runtime, sealer=sealer, settings=deployer)
+    node_operations.register(service, runner=runner, settings=deployer)
+    node_queries.register(service, runtime=runtime)
     queries.register(service, runtime=runtime, market=market, sealer=sealer, base_domain=deployer.base_domain)
     service_scans.register(service, scans)
     backup_source.register(service, runtime=runtime)

@@ -84,7 +84,23 @@ class ScalePlan(Plan):
     """A start, stop or restart: nothing to plan."""
 
 
+class NodePlan(Plan):
+    """A cordon, uncordon or drain of a node; a drain records what it did as it goes."""
+
+    node: str
+    evicted: list[str] = []
+    moved: list[str] = []
+    stuck: list[str] = []
+    kept: list[str] = []
+
+
+# Operations on a node are recorded as operations on no service: this namespace, which no real one can be
+# (a namespace is a DNS label of at least one character), and the node's name as the service's.
+NODE_NAMESPACE = ""
+NODE_KINDS = frozenset({"cordon_node", "uncordon_node", "drain_node"})
+
 PLANS: dict[str, type[Plan]] = {
     "install": InstallPlan, "upgrade": UpgradePlan, "rollback": RollbackPlan, "uninstall": UninstallPlan,
     "start": ScalePlan, "stop": ScalePlan, "restart": ScalePlan, "expose": ExposePlan,
+    "cordon_node": NodePlan, "uncordon_node": NodePlan, "drain_node": NodePlan,
 }  # fmt: skip

@@ -311,10 +311,6 @@ def register(
                 raise QueryError(404, failure.reason) from None
             return contract.DiskFilled(node=request.node, size_bytes=request.size_bytes)
 
-        @service.answers(contract.NODES)
-        async def nodes(_request: NoRequest) -> contract.Nodes:
-            return contract.Nodes(nodes=[vars(node) for node in sim.cluster.nodes()])
-
 
 def _up_to(newer: list[VersionSummary], target: str) -> list[VersionSummary]:
     """The versions of the market's oldest-first list up to ``target`` (none when it is not in it)."""

@@ -17,12 +17,13 @@ from typing import Any
 
 from quickon_common import saga as engine
 from quickon_common.contracts import Event
-from quickon_common.contracts.deploy import SagaStepRecorded
+from quickon_common.contracts.deploy import NodeStepRecorded, SagaStepRecorded
 from quickon_common.outbox import Outbox, UnitOfWork
 from quickon_common.saga import TELL_AFTER_S, RecordTaken, RetryPolicy, SqlSagaStore, StepFailed, cause_of
 
 from .domain import service_subject
 from .models import OperationRecord, ServiceRecord
+from .plans import NODE_KINDS
 from .runtime.base import RuntimeFailure
 
 __all__ = [
@@ -92,6 +93,11 @@ class Saga:
 
 def step_recorded(op: OperationRecord, step: str, state: str, detail: str | None) -> Event:
     """How a step's progress is told on the bus."""
+    if op.kind in NODE_KINDS:
+        return NodeStepRecorded(
+            node=op.service, operation_id=op.id, operation=op.kind, step=step, state=state,  # type: ignore[arg-type]
+            detail=detail,
+        )  # fmt: skip
     return SagaStepRecorded(
         service=op.service, namespace=op.namespace, operation_id=op.id, operation=op.kind,
         step=step, state=state, detail=detail,  # type: ignore[arg-type]
@@ -99,7 +105,12 @@ def step_recorded(op: OperationRecord, step: str, state: str, detail: str | None
 
 
 def subject_of(op: OperationRecord) -> str:
-    return service_subject(op.namespace, op.service)
+    return node_subject(op.service) if op.kind in NODE_KINDS else service_subject(op.namespace, op.service)
+
+
+def node_subject(node: str) -> str:
+    """The CloudEvents subject of events about one node."""
+    return f"nodes/{node}"
 
 
 class SagaRunner(engine.SagaRunner[OperationRecord]):

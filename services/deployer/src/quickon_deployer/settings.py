@@ -23,6 +23,9 @@ class DeployerSettings(BaseSettings):
     install_deadline_s: float = Field(default=600, gt=0)
     upgrade_deadline_s: float = Field(default=600, gt=0)
     operation_deadline_s: float = Field(default=300, gt=0, description="rollback, start, stop, restart, uninstall")
+    drain_deadline_s: float = Field(
+        default=1800, gt=0, description="a node's drain: every controller's pods evicted and started elsewhere"
+    )
     failure_grace_s: float = Field(
         default=30, ge=0, description="how long a new pod may crash-loop or fail to pull before the wait gives up"
     )

@@ -35,13 +35,19 @@ def _absent(value: object) -> bool:
 
 
 class Target(BaseModel):
-    """What an operation acts on: a service in a namespace, or a chart repository (only those keys)."""
+    """What an operation acts on: a service in a namespace, a chart repository, or a node of the cluster
+    (only those keys)."""
 
     model_config = ConfigDict(extra="forbid")
 
     service: str | None = Field(default=None, exclude_if=_absent)
     namespace: str | None = Field(default=None, exclude_if=_absent)
     repository: str | None = Field(default=None, exclude_if=_absent)
+    node: str | None = Field(default=None, exclude_if=_absent)
+
+
+# The operations on a node keep its name in the row's service column (no namespace): their kind says so.
+NODE_KINDS = frozenset({"cordon_node", "uncordon_node", "drain_node"})
 
 
 class Step(BaseModel):
@@ -69,7 +75,8 @@ class OperationView(BaseModel):
     operation_id: str
     kind: str = Field(
         description="install, upgrade, rollback, start, stop, restart, expose, uninstall, *_repository, backup, "
-        "restore, verify_backup, delete_backup, schedule_backups, export, import"
+        "restore, verify_backup, delete_backup, schedule_backups, export, import, cordon_node, uncordon_node, "
+        "drain_node"
     )
     target: Target
     state: OperationState
@@ -105,7 +112,10 @@ def _utc(moment: datetime | None) -> datetime | None:
 
 def view(record: OperationRecord) -> OperationView:
     """The API's view of an operation row."""
-    target = Target(service=record.service, namespace=record.namespace, repository=record.repository)
+    if record.kind in NODE_KINDS:
+        target = Target(node=record.service)
+    else:
+        target = Target(service=record.service, namespace=record.namespace, repository=record.repository)
     return OperationView(
         operation_id=record.id, kind=record.kind, target=target, state=record.state,  # type: ignore[arg-type]
         steps=[Step.model_validate(s) for s in record.steps],
@@ -136,7 +146,7 @@ async def submit(
     ``warnings``: what the caller should hear of at once."""
     now = datetime.now(UTC)
     record = OperationRecord(
-        id=str(uuid.uuid4()), kind=kind, service=target.service, namespace=target.namespace,
+        id=str(uuid.uuid4()), kind=kind, service=target.node or target.service, namespace=target.namespace,
         repository=target.repository, state="pending", steps=[], actor=user.username, team=team,
         created_at=now, updated_at=now, result=result,
     )  # fmt: skip
@@ -160,6 +170,8 @@ async def find(parts: Parts, user: Principal, operation_id: str) -> OperationVie
         raise Problem(404, f"there is no operation {operation_id!r}; list them with GET /api/v1/operations")
     if not can_see(user, record.team):
         raise Problem(403, f"operation {operation_id!r} is of a team you are not in; ask an admin of that team")
+    if record.kind in NODE_KINDS and not user.is_admin:
+        raise Problem(403, f"operation {operation_id!r} is on a node of the cluster: platform admins only")
     return view(record)
 
 
@@ -182,6 +194,7 @@ async def recent(
         query = query.where(OperationRecord.state == state)
     if not user.is_admin:
         query = query.where(visible_rows(user.caller(), col(OperationRecord.team)))
+        query = query.where(col(OperationRecord.kind).not_in(NODE_KINDS))  # the cluster's nodes: admins only
     async with parts.service.db.read_session() as session:
         rows = (await session.exec(query.limit(limit))).all()
     return [view(r) for r in rows]

@@ -2,7 +2,8 @@
 
 Something that belongs to a team is visible to that team's members (any role) and to platform
 admins; something that belongs to no team (the catalog, the platform itself) is visible to
-everyone. The iam context (users, logins, tokens, teams) is for platform admins only.
+everyone. The iam context (users, logins, tokens, teams) and the events about the cluster's nodes are for
+platform admins only.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from quickon_common.envelope import Envelope
 from .principal import Principal
 
 ADMIN_ONLY_CONTEXTS = frozenset({"iam"})
+ADMIN_ONLY_SUBJECTS = ("nodes/",)  # the deployer's events about a node (cordon, drain)
 
 
 def can_see(principal: Principal, team: str | None) -> bool:
@@ -27,6 +29,8 @@ def context_of(envelope: Envelope) -> str:
 
 def visible(principal: Principal, envelope: Envelope) -> bool:
     """Whether ``principal`` may see the event ``envelope`` describes."""
-    if context_of(envelope) in ADMIN_ONLY_CONTEXTS and not principal.is_admin:
+    if not principal.is_admin and (
+        context_of(envelope) in ADMIN_ONLY_CONTEXTS or (envelope.subject or "").startswith(ADMIN_ONLY_SUBJECTS)
+    ):
         return False
     return can_see(principal, envelope.team)

@@ -202,3 +202,72 @@ class ServiceStatusChanged(ServiceEvent):
     status: ServiceStatus
     previous: ServiceStatus | None = None
     reason: str | None = None
+
+
+# -- Nodes of the cluster: a platform admin's maintenance (cordon, uncordon, drain) --------------------
+
+NODE_NAME_MAX = 253  # a node's name is a DNS subdomain
+
+
+class NodeEvent(OperationEvent):
+    """An event about one node of the cluster the deployer's runtime drives (platform admins only)."""
+
+    node: str = Field(min_length=1, max_length=NODE_NAME_MAX)
+
+
+class NodeCordonRequested(NodeEvent):
+    subject = "qc.deploy.node_cordon.requested"
+
+
+class NodeCordoned(NodeEvent, Success):
+    """The node is unschedulable: the scheduler places no new pod there (what runs on it stays)."""
+
+    subject = "qc.deploy.node_cordon.completed"
+
+
+class NodeCordonFailed(NodeEvent, Failure):
+    subject = "qc.deploy.node_cordon.failed"
+
+
+class NodeUncordonRequested(NodeEvent):
+    subject = "qc.deploy.node_uncordon.requested"
+
+
+class NodeUncordoned(NodeEvent, Success):
+    """The node is schedulable again; pods waiting for room may be placed there now."""
+
+    subject = "qc.deploy.node_uncordon.completed"
+
+
+class NodeUncordonFailed(NodeEvent, Failure):
+    subject = "qc.deploy.node_uncordon.failed"
+
+
+class NodeDrainRequested(NodeEvent):
+    subject = "qc.deploy.node_drain.requested"
+
+
+class NodeDrained(NodeEvent, Success):
+    """``kubectl drain --ignore-daemonsets`` done: the node is cordoned and the pods a controller makes again
+    were evicted, one controller at a time. ``stuck`` names the controllers whose new pods could not start
+    elsewhere and why (a pod whose local volume lives on this node stays Pending until it is uncordoned)."""
+
+    subject = "qc.deploy.node_drain.completed"
+    evicted: list[str] = Field(default_factory=list, description="the pods evicted, namespace/name")
+    moved: list[str] = Field(default_factory=list, description="each controller moved: where its pods run now")
+    stuck: list[str] = Field(default_factory=list, description="each controller whose pods could not move: why")
+    kept: list[str] = Field(default_factory=list, description="the pods left on the node (DaemonSet, no controller)")
+
+
+class NodeDrainFailed(NodeEvent, Failure):
+    subject = "qc.deploy.node_drain.failed"
+
+
+class NodeStepRecorded(NodeEvent):
+    """Progress of an operation on a node, for live displays (``qc node drain --wait``)."""
+
+    subject = "qc.deploy.node_step.recorded"
+    operation: str
+    step: str
+    state: Literal["started", "progress", "completed", "failed", "compensated"]
+    detail: str | None = None

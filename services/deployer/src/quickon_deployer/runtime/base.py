@@ -7,6 +7,7 @@ Release revisions are Helm's: each deploy or rollback adds one, numbered from 1.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -24,6 +25,10 @@ class RuntimeFailure(Exception):
 
 class ReleaseNotFound(RuntimeFailure):
     """No release of that name in that namespace."""
+
+
+class NodeNotFound(RuntimeFailure):
+    """No node of that name in the cluster."""
 
 
 @dataclass(frozen=True)
@@ -119,6 +124,75 @@ class ClusterResources:
     storage_capacity: int | None
 
 
+@dataclass(frozen=True)
+class NodeCondition:
+    type: str  # Ready, MemoryPressure, DiskPressure, PIDPressure, NetworkUnavailable
+    status: str  # True, False, Unknown
+    reason: str = ""
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class NodeTaint:
+    key: str
+    effect: str  # NoSchedule, PreferNoSchedule, NoExecute
+    value: str = ""
+
+
+@dataclass(frozen=True)
+class NodePod:
+    """A pod bound to a node."""
+
+    namespace: str
+    name: str
+    owner: str  # Kind/name of its controller ("" for none)
+    phase: str
+    ready: bool
+    cpu_requested_m: int = 0
+    memory_requested: int = 0
+
+
+@dataclass(frozen=True)
+class NodeInfo:
+    """One node as ``kubectl describe node`` shows it: capacity and allocatable, what its pods request,
+    conditions, taints, whether it is cordoned, its kubelet's version and (in a detail) its pods."""
+
+    name: str
+    ready: bool
+    unschedulable: bool
+    cpu_capacity_m: int
+    memory_capacity: int
+    pods_capacity: int
+    cpu_allocatable_m: int
+    memory_allocatable: int
+    pods_allocatable: int
+    cpu_requested_m: int
+    memory_requested: int
+    pod_count: int
+    kubelet_version: str
+    labels: dict[str, str] = field(default_factory=dict)
+    conditions: tuple[NodeCondition, ...] = ()
+    taints: tuple[NodeTaint, ...] = ()
+    pods: tuple[NodePod, ...] = ()
+    created_at: float | None = None
+
+
+@dataclass(frozen=True)
+class DrainOutcome:
+    """What a drain did: the pods evicted (``namespace/name``), the controllers whose pods could not move
+    with why (a local volume on that node, a failing replacement), and the pods it left with why."""
+
+    node: str
+    evicted: tuple[str, ...] = ()
+    moved: tuple[str, ...] = ()  # "<namespace/Kind/name>: <where its pods run now>"
+    stuck: tuple[str, ...] = ()
+    kept: tuple[str, ...] = ()
+
+
+# How a drain tells its progress (a sentence per step: "evicting apps/Deployment/web: web-1").
+DrainProgress = Callable[[str], Awaitable[None]]
+
+
 FAILING_REASONS = frozenset(
     {"CrashLoopBackOff", "ImagePullBackOff", "ErrImagePull", "Error", "CreateContainerConfigError", "OOMKilled"}
 )
@@ -190,6 +264,25 @@ class Runtime(Protocol):
 
     async def resources(self) -> ClusterResources:
         """The nodes' capacity and the pods' requests, and the storage the volume claims ask for."""
+
+    async def nodes(self) -> list[NodeInfo]:
+        """Every node, without its pods."""
+
+    async def node(self, name: str) -> NodeInfo:
+        """One node with its pods; :class:`NodeNotFound` when there is none."""
+
+    async def cordon(self, name: str) -> bool:
+        """Mark the node unschedulable (``spec.unschedulable``); returns whether it changed."""
+
+    async def uncordon(self, name: str) -> bool:
+        """Mark the node schedulable again; returns whether it changed."""
+
+    async def drain(self, name: str, *, progress: DrainProgress, until: float) -> DrainOutcome:
+        """``kubectl drain --ignore-daemonsets``: cordon, then evict every pod a controller would make again,
+        one controller at a time, waiting until its new pods are ready elsewhere (or cannot be: then it is
+        ``stuck``, with the scheduler's reason) before the next; a PodDisruptionBudget that forbids an
+        eviction is waited for. ``until`` (epoch seconds) bounds the whole; repeating it after a crash goes
+        on with what is left on the node."""
 
     async def until_changed(self, *, namespace: str, release: str, at_most: float) -> None:
         """Return as soon as the release's health may differ from what :meth:`health` last read of it (the

@@ -38,6 +38,7 @@ from .sim import Cluster, HookFailed, ManifestError, NotFoundError, SimConfig, d
 from .sim.exposure import exposure_problem
 from .sim.quantities import QuantityError
 from .sim.volumes import disk_used
+from .sim_nodes import _SimNodes
 
 MIN_WAIT_S = 0.005
 MAX_WAIT_S = 1.0
@@ -53,7 +54,7 @@ class StoredRevision:
     manifests: list[dict[str, Any]]
 
 
-class SimRuntime:
+class SimRuntime(_SimNodes):
     """A simulated cluster kept under ``state_dir``, its volumes as real directories there."""
 
     name = "sim"

@@ -6,7 +6,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from .base import ClusterResources, Health, Revision, RuntimeFailure
+from .base import ClusterResources, DrainOutcome, DrainProgress, Health, NodeInfo, Revision, RuntimeFailure
 
 UNAVAILABLE_RETRY_S = 5.0  # nothing changes until the operator fixes the settings: no hurry to look again
 
@@ -65,6 +65,21 @@ class UnavailableRuntime:
         raise self._fail()
 
     async def resources(self) -> ClusterResources:
+        raise self._fail()
+
+    async def nodes(self) -> list[NodeInfo]:
+        raise self._fail()
+
+    async def node(self, name: str) -> NodeInfo:
+        raise self._fail()
+
+    async def cordon(self, name: str) -> bool:
+        raise self._fail()
+
+    async def uncordon(self, name: str) -> bool:
+        raise self._fail()
+
+    async def drain(self, name: str, *, progress: DrainProgress, until: float) -> DrainOutcome:
         raise self._fail()
 
     async def until_changed(self, *, namespace: str, release: str, at_most: float) -> None:

@@ -10,6 +10,7 @@ from . import (
     audit,
     backups,
     channels,
+    cluster,
     events,
     exposure,
     metrics,
@@ -39,6 +40,7 @@ def include(app: FastAPI) -> None:
         events,
         audit,
         platform,
+        cluster,
         alerts,
         metrics,
     ):

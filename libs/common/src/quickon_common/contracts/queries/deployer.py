@@ -64,6 +64,14 @@ class FillDiskRequest(QueryRequest):
     size_bytes: int = Field(ge=0, le=2**60, description="bytes put on its disk beside its volumes; 0 takes them away")
 
 
+class NodesRequest(QueryRequest):
+    caller: Caller | None = Field(default=None, description="who asks (set by the gateway); a platform admin only")
+
+
+class NodeRequest(NodesRequest):
+    node: str = Field(min_length=1, max_length=253, description="the node's name")
+
+
 # -- replies --------------------------------------------------------------------------------
 
 
@@ -227,8 +235,59 @@ class DiskFilled(QueryReply):
     size_bytes: int
 
 
+class NodeCondition(QueryReply):
+    type: str = Field(description="Ready, MemoryPressure, DiskPressure, PIDPressure...")
+    status: str = Field(description="True, False or Unknown")
+    reason: str = ""
+    message: str = ""
+
+
+class NodeTaint(QueryReply):
+    key: str
+    effect: str = Field(description="NoSchedule, PreferNoSchedule or NoExecute")
+    value: str = ""
+
+
+class NodePod(QueryReply):
+    namespace: str
+    name: str
+    owner: str = Field(description="Kind/name of its controller; empty for none")
+    phase: str = Field(description="Pending, Running, Succeeded, Failed, or Terminating")
+    ready: bool
+    cpu_requested_m: int = 0
+    memory_requested_bytes: int = 0
+
+
+class NodeSummary(QueryReply):
+    """A node as ``kubectl describe node`` shows it (requests are what its pods ask for, not live use)."""
+
+    name: str
+    ready: bool
+    unschedulable: bool = Field(description="cordoned: the scheduler places no new pod there")
+    cpu_capacity_m: int
+    memory_capacity_bytes: int
+    pods_capacity: int
+    cpu_allocatable_m: int
+    memory_allocatable_bytes: int
+    pods_allocatable: int
+    cpu_requested_m: int
+    memory_requested_bytes: int
+    pod_count: int
+    kubelet_version: str
+    labels: dict[str, str] = {}
+    conditions: list[NodeCondition] = []
+    taints: list[NodeTaint] = []
+    created_at: float | None = None
+    operation_id: str | None = Field(default=None, description="the cordon, uncordon or drain running on it")
+
+
+class NodeDetail(NodeSummary):
+    pods: list[NodePod] = Field(default=[], description="the pods bound to it")
+
+
 class Nodes(QueryReply):
-    nodes: list[dict[str, Any]]
+    runtime: str
+    nodes: list[NodeSummary]
 
 
 class NodeResources(QueryReply):
@@ -284,4 +343,8 @@ FILL_DISK = query(
     "deployer", "fill_disk", FillDiskRequest, DiskFilled,
     "Sim runtime only: fill a simulated node's disk (its exporter's node_filesystem_avail_bytes drops)",
 )  # fmt: skip
-NODES = query("deployer", "nodes", NoRequest, Nodes, "Sim runtime only: the simulated cluster's nodes")
+NODES = query(
+    "deployer", "nodes", NodesRequest, Nodes,
+    "The cluster's nodes: capacity, allocatable, requests, conditions, taints, cordoned (platform admins)",
+)  # fmt: skip
+NODE = query("deployer", "node", NodeRequest, NodeDetail, "One node of the cluster with its pods (platform admins)")

@@ -20,6 +20,7 @@ from .errors import REQUEST_TIMEOUT, _unless_gone
 from .exposure import _Exposure
 from .health import _HealthReading
 from .helm import HELM_GRACE_S, _start_helm
+from .nodes import _Nodes
 from .objects import _annotations, _selector
 from .release import INSTANCE_LABEL, RESOURCE_POLICY, _check_claims_kept
 from .scaling import _Scaling
@@ -28,7 +29,7 @@ from .waiting import _Waiting
 MAX_RELEASES = 100_000
 
 
-class KubernetesRuntime(_Scaling, _HealthReading, _Waiting, _Capacity, _Exposure):
+class KubernetesRuntime(_Scaling, _HealthReading, _Waiting, _Capacity, _Exposure, _Nodes):
     """Releases on a Kubernetes cluster; one instance per deployer process."""
 
     name = "kubernetes"

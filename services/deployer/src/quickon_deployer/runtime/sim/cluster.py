@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from . import admin, parts
+from . import admin, nodes, parts
 from .admin import NotFoundError
 from .apps import AppTarget, app_page, app_targets
 from .engine import advance_to, next_change_at
@@ -24,6 +24,7 @@ from .exporter import exposition
 from .failures import Failure, parse_failure
 from .kinds import Kind
 from .manifests import CRD, crd_kind, hook_phases, read_manifests
+from .nodes import Evictable, NodeView
 from .objects import StoredObject
 from .pods import Pod
 from .releases import INSTALL, ROLLBACK, UPGRADE, ApplyResult, apply_release, release_objects, uninstall_release
@@ -224,6 +225,38 @@ class Cluster:
 
     def nodes(self) -> list[NodeStatus]:
         return node_statuses(self._world)
+
+    def node_views(self) -> list[NodeView]:
+        """Every node with its state, requests and pods (``kubectl describe nodes``)."""
+        return nodes.node_views(self._world)
+
+    def cordon(self, *, node: str, now: float) -> bool:
+        """Mark ``node`` unschedulable (``kubectl cordon``); returns whether it changed."""
+        self.tick(now)
+        return nodes.set_unschedulable(self._world, node, True)
+
+    def uncordon(self, *, node: str, now: float) -> bool:
+        """Mark ``node`` schedulable again (``kubectl uncordon``); returns whether it changed."""
+        self.tick(now)
+        return nodes.set_unschedulable(self._world, node, False)
+
+    def evict(self, *, namespace: str, pod: str, now: float) -> bool:
+        """Evict a pod (the Eviction API); False when it is gone or Terminating already."""
+        self.tick(now)
+        found = self._world.state.pods.get(f"{namespace}/{pod}")
+        if found is not None:
+            self._world.touch(found.release)
+        return nodes.evict(self._world, namespace=namespace, pod=pod)
+
+    def drain_candidates(self, *, node: str, now: float) -> tuple[list[Evictable], list[str]]:
+        """The pods a drain evicts from ``node``, by controller, and those it leaves with why."""
+        self.tick(now)
+        return nodes.drain_candidates(self._world, node)
+
+    def replacement_state(self, *, owner: str, evicted: set[int], now: float) -> tuple[str, str]:
+        """``waiting``, ``moved`` or ``stuck`` (with why) for a controller whose pods were evicted."""
+        self.tick(now)
+        return nodes.replacement_state(self._world, owner, evicted)
 
     def usage(self) -> tuple[list[NodeUsage], int]:
         """Each node's capacity and its pods' requests, and the bytes every volume claim asks for."""

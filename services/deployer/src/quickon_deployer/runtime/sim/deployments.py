@@ -41,7 +41,8 @@ def reconcile_deployment(world: World, obj: StoredObject) -> bool:
     """One look by the controller; returns whether it changed anything (then it looks again)."""
     replicas = desired_replicas(obj)
     revision = template_hash(pod_template(obj))
-    pods = world.pods_of(obj.key.ref)
+    # Like a ReplicaSet, count only active pods: one Terminating (evicted, deleted) is replaced at once.
+    pods = [pod for pod in world.pods_of(obj.key.ref) if pod.deleted_at is None]
     sizes = Counter(pod.revision for pod in pods)
     new = [pod for pod in pods if pod.revision == revision]
     old = [pod for pod in pods if pod.revision != revision]

@@ -142,7 +142,7 @@ def _nodes(out: _Series, world: World, disk_used: Mapping[str, int]) -> None:
         used = disk_used.get(node.name, 0) + world.state.disk_fill.get(node.name, 0)
         avail = max(disk - used, 0)
         out.add("kube_node_info", f'node="{name}",kubelet_version="sim",os_image="QuickOn sim"', 1)
-        out.add("kube_node_spec_unschedulable", f'node="{name}"', 0)
+        out.add("kube_node_spec_unschedulable", f'node="{name}"', int(node.name in world.state.cordoned))
         for family in ("kube_node_status_capacity", "kube_node_status_allocatable"):
             out.add(family, f'node="{name}",resource="cpu",unit="core"', node.cpu_m / 1000)
             out.add(family, f'node="{name}",resource="memory",unit="byte"', node.memory)

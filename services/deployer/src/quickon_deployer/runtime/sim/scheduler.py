@@ -23,7 +23,9 @@ def schedule_pending(world: World) -> bool:
     for pod in pending:
         claims = (world.state.claims.get(f"{pod.namespace}/{v.claim}") for v in pod.spec.volumes if v.claim)
         claim_nodes = {claim.name: claim.node for claim in claims if claim is not None}
-        placement = place(pod, nodes=world.nodes, usage=world.index.usage, claim_nodes=claim_nodes)
+        placement = place(
+            pod, nodes=world.nodes, usage=world.index.usage, claim_nodes=claim_nodes, cordoned=world.state.cordoned
+        )
         if placement.node is not None:
             bind(world, pod, placement.node)
             changed = True

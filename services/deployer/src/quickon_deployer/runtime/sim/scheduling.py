@@ -1,10 +1,12 @@
 """Placing pods on nodes: the node with the most free CPU among those that fit the pod's requests,
-or the scheduler's FailedScheduling message saying why none does."""
+or the scheduler's FailedScheduling message saying why none does. A cordoned node is refused first, as
+the scheduler's NodeUnschedulable filter does, except to DaemonSet pods (their controller gives them the
+``node.kubernetes.io/unschedulable`` toleration)."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .pods import Pod
@@ -14,6 +16,7 @@ from .state import NodeSpec
 
 NODE_SELECTOR_MISMATCH = "node(s) didn't match Pod's node affinity/selector"
 VOLUME_NODE_CONFLICT = "node(s) had volume node affinity conflict"
+UNSCHEDULABLE = "node(s) were unschedulable"
 MISSING_CLAIM = "persistentvolumeclaim"
 
 
@@ -57,9 +60,15 @@ class Placement:
 
 
 def place(
-    pod: Pod, *, nodes: Sequence[Node], usage: Mapping[str, Usage], claim_nodes: Mapping[str, str | None]
+    pod: Pod,
+    *,
+    nodes: Sequence[Node],
+    usage: Mapping[str, Usage],
+    claim_nodes: Mapping[str, str | None],
+    cordoned: Collection[str] = (),
 ) -> Placement:
-    """Where ``pod`` goes. ``claim_nodes`` maps each existing claim to the node its volume lives on."""
+    """Where ``pod`` goes. ``claim_nodes`` maps each existing claim to the node its volume lives on;
+    ``cordoned`` names the nodes marked unschedulable."""
     total = len(nodes)
     for volume in pod.spec.volumes:
         if volume.claim is not None and volume.claim not in claim_nodes:
@@ -68,7 +77,11 @@ def place(
     reasons: Counter[str] = Counter()
     fitting: list[Node] = []
     for node in nodes:
-        why = _misfits(pod, node, usage[node.name], volume_nodes)
+        why = (
+            [UNSCHEDULABLE]
+            if node.name in cordoned and pod.owner_kind != "DaemonSet"
+            else _misfits(pod, node, usage[node.name], volume_nodes)
+        )
         reasons.update(why)
         if not why:
             fitting.append(node)

@@ -114,6 +114,8 @@ class ClusterState:
     capacity_changed: bool = False  # pods went away or claims came: pods refused before may fit now
     # Bytes injected onto a node's disk beside what its volumes really hold: how a test fills a node.
     disk_fill: dict[str, int] = field(default_factory=dict)
+    # Nodes marked unschedulable (``kubectl cordon``): the scheduler places no new pod there.
+    cordoned: list[str] = field(default_factory=list)
 
 
 STATE = TypeAdapter(ClusterState)
@@ -130,6 +132,7 @@ class ClusterGlobals:
     unsettled: bool
     capacity_changed: bool
     disk_fill: dict[str, int] = field(default_factory=dict)
+    cordoned: list[str] = field(default_factory=list)
 
 
 @dataclass
