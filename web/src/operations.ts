@@ -14,7 +14,7 @@ export interface Step {
 export interface Operation {
   operation_id: string;
   kind: string;
-  target: { service?: string | null; namespace?: string | null; repository?: string | null };
+  target: { service?: string | null; namespace?: string | null; repository?: string | null; node?: string | null };
   state: "pending" | "running" | "succeeded" | "failed";
   steps: Step[];
   error?: { reason: string; step?: string | null } | null;

@@ -1,6 +1,7 @@
 """The admin pages and the dashboard, in a browser: an admin adds a user and a team, makes the user a viewer,
 gives the team a namespace and is told why kube-system cannot be one, sees a repository that cannot be read
-fail with its last error, sees helm lint's messages for a broken chart, and reads every service's health;
+fail with its last error, sees helm lint's messages for a broken chart, reads every service's health (each
+replica), cordons a node and uncordons it;
 the dashboard shows the cluster's resources and the services by status; a user who is no admin gets no
 Admin menu and is told so at /admin. Every page: no serious accessibility violation.
 
@@ -88,7 +89,20 @@ def test_an_admin_manages_users_teams_repositories_and_charts(
     expect(rows).to_have_count(6)
     expect(page.locator("tr[data-component='gateway']")).to_have_attribute("data-state", "ready")
     expect(page.locator("tr[data-component='deployer']")).to_have_attribute("data-state", "ready")
+    expect(page.locator("tr[data-component='gateway'] li[data-instance]")).to_have_count(1)  # each replica
     assert serious_violations(page) == []
+
+    # The cluster's nodes: one cordoned (followed live), shown so, then uncordoned. (No drain here: the
+    # platform is shared; tests/integration/test_cluster_nodes.py drains.)
+    page.get_by_role("navigation", name="Admin sections").get_by_role("link", name="Nodes").click()
+    node = page.locator("tr[data-node='sim-node-3']")
+    expect(node).to_have_attribute("data-state", "ready")
+    node.get_by_role("button", name="Cordon sim-node-3").click()
+    expect(page.locator("[data-state='succeeded'][aria-label='Progress of cordon_node sim-node-3']")).to_be_visible()
+    expect(node).to_have_attribute("data-state", "cordoned")
+    assert serious_violations(page) == []
+    node.get_by_role("button", name="Uncordon sim-node-3").click()
+    expect(node).to_have_attribute("data-state", "ready")
 
 
 def test_the_dashboard_shows_resources_and_services_by_status(admin_page: Page) -> None:

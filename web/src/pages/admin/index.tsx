@@ -5,6 +5,7 @@ import { useAuth } from "../../auth";
 import { defineMessages, useT } from "../../i18n";
 import { Busy } from "../../ui/Busy";
 import { ComponentsPage } from "./Components";
+import { NodesPage } from "./Nodes";
 import { PublishPage } from "./Publish";
 import { RepositoriesPage } from "./Repositories";
 import { TeamPage } from "./Team";
@@ -20,6 +21,7 @@ const messages = defineMessages({
     repositories: "Repositories",
     charts: "Publish a chart",
     components: "Platform health",
+    nodes: "Nodes",
     forbidden: "Only platform admins may use the admin pages. Ask one of your platform's admins if you need something changed.",
   },
   "zh-CN": {
@@ -30,6 +32,7 @@ const messages = defineMessages({
     repositories: "仓库",
     charts: "发布 Chart",
     components: "平台组件状态",
+    nodes: "节点",
     forbidden: "只有平台管理员可以使用管理页面。如需变更，请联系平台管理员。",
   },
 });
@@ -54,6 +57,7 @@ export default function AdminPage() {
     ["repositories", t("repositories")],
     ["charts", t("charts")],
     ["components", t("components")],
+    ["nodes", t("nodes")],
   ];
   return (
     <>
@@ -73,6 +77,7 @@ export default function AdminPage() {
         <Route path="repositories" element={<RepositoriesPage />} />
         <Route path="charts" element={<PublishPage />} />
         <Route path="components" element={<ComponentsPage />} />
+        <Route path="nodes" element={<NodesPage />} />
       </Routes>
     </>
   );
