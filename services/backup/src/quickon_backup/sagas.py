@@ -168,7 +168,8 @@ def build_sagas(backups: BackupSteps, restores: RestoreSteps, bundles: Bundles) 
 
     async def import_failed(job: Job, uow: UnitOfWork, reason: str) -> None:
         if job.compensation_failed is None and job.failed_step not in (None, "fetch", "check"):
-            reason = f"{reason}; what the import had done was undone: nothing of it is left"
+            # A chart it published stays in the local repository: others may install it already.
+            reason = f"{reason}; the service and the data the import had made were removed"
         await failed(job, uow, reason)
         uow.after_commit(lambda: bundles.forget_later(job))
         _emit(uow, job, ServiceImportFailed(**_ids(job), reason=reason, step=job.failed_step))
