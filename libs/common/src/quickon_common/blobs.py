@@ -16,7 +16,9 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 from nats.js import JetStreamContext
 from nats.js.api import ObjectStoreConfig, StorageType
@@ -77,21 +79,26 @@ class Blobs:
     async def put(self, data: bytes) -> str:
         """Store ``data`` (once: a digest already stored is not written again) and return its digest."""
         digest = digest_of(data)
-        try:
-            await self._put(digest, data)
-        except (NoStreamResponseError, NotFoundError):  # the bucket was deleted by hand: make it again
-            self._store = None
-            await self._put(digest, data)
+        await self._put(digest, lambda: data)
         return digest
 
-    async def _put(self, digest: str, data: bytes) -> None:
-        store = await self._open()
-        try:
-            await store.get_info(digest)
-            return
-        except ObjectNotFoundError:
-            pass
-        await store.put(digest, data)
+    async def _put(self, digest: str, body: Callable[[], bytes | BinaryIO]) -> None:
+        """Put ``body()`` under ``digest`` unless it is there; a bucket deleted by hand is made again once
+        (``body`` is called again for that try, so a file is read from its start)."""
+        for last_try in (False, True):
+            try:
+                store = await self._open()
+                try:
+                    await store.get_info(digest)
+                    return
+                except ObjectNotFoundError:
+                    pass
+                await store.put(digest, body())  # type: ignore[arg-type]  # nats-py reads any binary file
+                return
+            except (NoStreamResponseError, NotFoundError):
+                if last_try:
+                    raise
+                self._store = None
 
     async def get(self, digest: str) -> bytes:
         """The bytes ``digest`` names; :class:`BlobMissing` or :class:`BlobCorrupt` otherwise."""
@@ -108,22 +115,14 @@ class Blobs:
     async def put_file(self, path: Path) -> str:
         """Store the file at ``path`` streamed from disk (a bundle can be larger than memory); its digest."""
         digest = await asyncio.to_thread(file_digest, path)
-        try:
-            await self._put_file(digest, path)
-        except (NoStreamResponseError, NotFoundError):  # the bucket was deleted by hand: make it again
-            self._store = None
-            await self._put_file(digest, path)
-        return digest
-
-    async def _put_file(self, digest: str, path: Path) -> None:
-        store = await self._open()
-        try:
-            await store.get_info(digest)
-            return
-        except ObjectNotFoundError:
-            pass
         with path.open("rb") as file:
-            await store.put(digest, file)
+
+            def from_start() -> BinaryIO:
+                file.seek(0)
+                return file
+
+            await self._put(digest, from_start)
+        return digest
 
     async def get_file(self, digest: str, path: Path) -> int:
         """Write the blob ``digest`` names into ``path`` streamed, checked against its digest; its size.
