@@ -51,6 +51,9 @@ def start_deployer(
         **os.environ, **service_environment("deployer", nats_url=nats_url), "QC_VAR_DIR": str(var_dir),
         "QC_DEPLOYER_DATABASE_URL": database_url,
         "QC_DEPLOYER_HTTP_PORT": str(free_port()), "QC_RUNTIME": "sim",
+        # Started again under its name, as a container restarted in its pod: it takes its sagas back at once
+        # (another replica waits for their leases to pass: tests/e2e/test_chaos.py, tests/unit/test_saga.py).
+        "QC_INSTANCE": "deployer-1",
         **{f"QC_DEPLOYER_{k.upper()}": str(v) for k, v in settings.items() if k != "runtime"},
     }  # fmt: skip
     with open(log, "ab") as out:

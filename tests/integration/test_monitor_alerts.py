@@ -276,9 +276,11 @@ async def test_behaviour_rules_fire_from_the_event_stream(
 def start_monitor(
     database_url: str, nats_url: str, prometheus_url: str, log: Path, **extra: str
 ) -> subprocess.Popen[bytes]:
+    # QC_INSTANCE: started again under its name, it leads again at once (another would wait for the lease).
     env = {**os.environ, **service_environment("monitor", nats_url=nats_url), "QC_MONITOR_DATABASE_URL": database_url,
            "QC_MONITOR_PROMETHEUS_URL": prometheus_url, "QC_MONITOR_EVALUATION_INTERVAL_S": "0.3",
-           "QC_MONITOR_HTTP_PORT": str(free_port()), "QC_VAR_DIR": str(log.parent), **extra}  # fmt: skip
+           "QC_MONITOR_HTTP_PORT": str(free_port()), "QC_VAR_DIR": str(log.parent), "QC_INSTANCE": "monitor-1",
+           **extra}  # fmt: skip
     with open(log, "ab") as out:
         return subprocess.Popen([sys.executable, "-m", "quickon_monitor"], stdout=out, stderr=out, env=env)
 

@@ -63,6 +63,7 @@ def start_monitor(
         **os.environ, **service_environment("monitor", nats_url=nats_url), "QC_VAR_DIR": str(var_dir),
         "QC_MONITOR_DATABASE_URL": database_url, "QC_MONITOR_HTTP_PORT": str(free_port()),
         "QC_MONITOR_PROMETHEUS_URL": f"http://127.0.0.1:{free_port()}",
+        "QC_INSTANCE": "monitor-1",  # started again under its name: it leads again at once, as before
         **{f"QC_MONITOR_NOTIFY_{k.upper()}": str(v) for k, v in FAST.items()},
         "QC_MONITOR_NOTIFY_FAILPOINTS": ",".join(failpoints or []),
         **{f"QC_MONITOR_{k.upper()}": str(v) for k, v in monitor.items()},

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -84,9 +84,30 @@ class MemoryStore:
         assert not rows
 
     async def update(self, uow: UnitOfWork, record: SagaRecord, values: dict[str, Any]) -> None:
-        if self.rows[record.id]["state"] != record.state:
+        row = self.rows[record.id]
+        if row["state"] != record.state or row["owner"] != record.owner:
             raise RecordTaken(record.id)
         uow.session.info["updates"].append((record.id, values))
+
+    async def claim(self, record: SagaRecord, *, owner: str, until: datetime, now: datetime) -> bool:
+        row = self.rows[record.id]
+        lease = row["lease_until"]
+        passed = lease is not None and datetime.fromisoformat(str(lease)) < now
+        if row["state"] not in ("running", "compensating") or (row["owner"] not in (None, owner) and not passed):
+            return False
+        row.update(owner=owner, lease_until=until.isoformat())
+        return True
+
+    async def renew(self, ids: Collection[str], *, owner: str, until: datetime) -> set[str]:
+        kept = {i for i in ids if self.rows[i]["owner"] == owner}
+        for i in kept:
+            self.rows[i]["lease_until"] = until.isoformat()
+        return kept
+
+    async def release(self, ids: Collection[str], *, owner: str) -> None:
+        for i in ids:
+            if self.rows[i]["owner"] == owner:
+                self.rows[i].update(owner=None, lease_until=None)
 
 
 class Counted(Plan):
@@ -537,3 +558,86 @@ async def test_a_pick_up_that_read_a_saga_just_before_it_ended_does_not_run_it_a
         release.set()
         await asyncio.sleep(0.05)
     assert calls.calls == ["source", "copy"] and calls.ended == ["completed"]
+
+
+# -- replicas: one owner per saga, taken over when its lease passes ------------------------------------------
+
+
+def owned(store: MemoryStore, record: SagaRecord, *, owner: str, lease_s: float) -> None:
+    """Make ``owner`` (another replica) the saga's owner, its lease passing in ``lease_s`` (negative: passed)."""
+    until = datetime.now(UTC) + timedelta(seconds=lease_s)
+    store.rows[record.id].update(owner=owner, lease_until=until.isoformat())
+
+
+async def test_a_saga_another_replica_renews_is_left_to_it_and_taken_over_once_its_lease_passed() -> None:
+    store, calls = MemoryStore(), Calls()
+    names = ["source", "copy"]
+    definition = saga(calls, names)
+    calls.block.add("copy")
+    first = runner(store, definition, owner="replica-1", lease_s=0.3)
+    record = new_record()
+    async with running(first):
+        await accept(store, first, record)
+        await until_called(calls, "copy")
+    # replica-1 died there (its row as a SIGKILL leaves it: still its own, the lease not passed yet).
+    owned(store, record, owner="replica-1", lease_s=60)
+    async with running(runner(store, definition, owner="replica-2", lease_s=0.3)):
+        await asyncio.sleep(0.5)  # a few pick-ups of replica-2
+        assert calls.calls == ["source", "copy"], "a saga whose lease has not passed is left to its owner"
+        owned(store, record, owner="replica-1", lease_s=-1)
+        ended = await until_ended(store, record.id)
+    assert calls.calls == ["source", "copy", "copy"] and calls.ended == ["completed"]
+    assert ended.owner == "replica-2", "replica-2 took it over and resumed it at the step on record"
+
+
+async def test_a_replica_that_finds_its_saga_taken_over_stops_running_it_and_writes_nothing_more() -> None:
+    store, calls = MemoryStore(), Calls()
+    definition = saga(calls, ["source", "copy"])
+    calls.block.add("copy")
+    first = runner(store, definition, owner="replica-1", lease_s=0.3)
+    record = new_record()
+    async with running(first):
+        await accept(store, first, record)
+        await until_called(calls, "copy")
+        assert record.id in first._tasks
+        owned(store, record, owner="replica-2", lease_s=60)  # it stalled, and replica-2 claimed the saga
+        for _ in range(200):
+            if record.id not in first._tasks:
+                break
+            await asyncio.sleep(0.01)
+        assert record.id not in first._tasks, "its renewal found the saga lost and stopped the run"
+        committed = store.transactions
+        await asyncio.sleep(0.3)
+    row = store.rows[record.id]
+    assert row["owner"] == "replica-2" and row["state"] == "running" and store.transactions == committed
+    assert not calls.ended
+
+
+async def test_a_record_of_a_run_whose_saga_was_taken_over_is_refused() -> None:
+    store, calls = MemoryStore(), Calls()
+    definition = saga(calls, ["source", "copy"])
+    record = new_record()
+    first = runner(store, definition, owner="replica-1")
+    async with store.transaction(_cause(record)) as uow:
+        first.begin(uow, record)
+        store.add(record)
+    owned(store, record, owner="replica-2", lease_s=60)
+    before = dict(store.rows[record.id])
+    first._start(record)  # replica-1 still thinks the saga is its own
+    await asyncio.gather(*first._tasks.values())
+    assert store.rows[record.id] == before, "its record was refused: the run stopped at its first write"
+
+
+async def test_a_replica_that_stops_gives_its_sagas_up_for_another_to_take_at_once() -> None:
+    store, calls = MemoryStore(), Calls()
+    definition = saga(calls, ["source", "copy"])
+    calls.block.add("copy")
+    first = runner(store, definition, owner="replica-1", lease_s=60)
+    record = new_record()
+    async with running(first):
+        await accept(store, first, record)
+        await until_called(calls, "copy")
+    assert store.rows[record.id]["owner"] is None
+    async with running(runner(store, definition, owner="replica-2", lease_s=60)):
+        ended = await until_ended(store, record.id)
+    assert ended.owner == "replica-2" and calls.ended == ["completed"], "taken at once, not after a minute's lease"

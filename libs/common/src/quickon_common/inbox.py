@@ -8,10 +8,8 @@ so they cannot be delivered again.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
-import random
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
@@ -92,18 +90,9 @@ async def prune(db: Database, *, older_than: datetime, batch_size: int = PRUNE_B
             return deleted
 
 
-async def prune_periodically(db: Database, *, retention_s: float, every_s: float) -> None:
-    """Prune claims older than ``retention_s`` (the stream's max age) every ``every_s``, until cancelled.
-
-    The first pass comes after a random part of ``every_s``, so replicas started together do not
-    all scan the table at once. A failure (the database away) is logged and tried at the next pass.
-    """
-    await asyncio.sleep(random.uniform(0, every_s))
-    while True:
-        try:
-            deleted = await prune(db, older_than=datetime.now(UTC) - timedelta(seconds=retention_s))
-            if deleted:
-                log.info("pruned %d inbox claims older than the stream's retention", deleted)
-        except Exception as error:
-            log.warning("cannot prune the inbox now, again in %.0fs: %s: %s", every_s, type(error).__name__, error)
-        await asyncio.sleep(every_s)
+async def prune_older_than_the_stream(db: Database, *, retention_s: float) -> None:
+    """Prune the claims older than ``retention_s`` (the stream's max age): a periodic job of the leading
+    replica (``Service.periodically``)."""
+    deleted = await prune(db, older_than=datetime.now(UTC) - timedelta(seconds=retention_s))
+    if deleted:
+        log.info("pruned %d inbox claims older than the stream's retention", deleted)

@@ -7,6 +7,11 @@ publishing (on SQLite by the service's next transaction, see ``Outbox``; else in
 the next pass, which a commit may be waiting for, does not queue behind it (it skips rows
 published already). A repeat, whether from this or from a relay killed between publishing and
 deleting, carries the same ``Nats-Msg-Id`` and is dropped by the stream's duplicate window.
+
+Replicas of a service share its outbox: on PostgreSQL a pass holds the service's relay lock (``FOR UPDATE
+SKIP LOCKED``, :class:`~quickon_common.leases.PassLock`), so one replica publishes at a time, in order,
+and the others skip that pass and look again a moment later (what one relay publishes and another
+publishes again before it is deleted is dropped by the duplicate window too).
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from sqlmodel import col, select
 from .bus import ensure_stream, recreate_stream, stream_missing
 from .buscredentials import connect_options
 from .db import Database
+from .leases import PassLock
 from .logs import configure_logging
 from .outbox import OutboxRecord
 from .settings import load_settings
@@ -42,6 +48,8 @@ PUBLISH_ERRORS = Counter("quickon_outbox_publish_errors_total", "Failed relay pa
 BACKLOG = Gauge("quickon_outbox_backlog", "Events committed but not yet published", ["service"])
 
 MAX_RETRY_WAIT_S = 5.0
+# Another replica was publishing: look again this soon (its pass may have missed rows committed meanwhile).
+SKIPPED_PASS_WAIT_S = 0.05
 
 
 class OutboxRelay:
@@ -77,6 +85,8 @@ class OutboxRelay:
         # a service's credential publish its own events only (quickon_common.buspermissions).
         table = OutboxRecord.__table__  # type: ignore[attr-defined]
         self._mine = table.c.headers.contains(f'"ce-source":{json.dumps(service)}', autoescape=True)
+        self._pass_lock = PassLock(db, f"{service}:relay")
+        self._skipped = False  # the last pass found another replica publishing
 
     def wake(self) -> None:
         """Publish now rather than at the next poll (called after a commit with events)."""
@@ -114,15 +124,20 @@ class OutboxRelay:
                 await asyncio.sleep(retry_wait)
                 retry_wait = min(retry_wait * 2, MAX_RETRY_WAIT_S)
                 continue
-            await woken(self._wake, self.poll_s)
+            await woken(self._wake, SKIPPED_PASS_WAIT_S if self._skipped else self.poll_s)
 
     async def drain(self, js: JetStreamContext) -> int:
         """Publish every waiting event, batch after batch; return how many the stream took.
 
         Each drain starts from the lowest position, so a row that committed late below an earlier
         batch is found. The published rows are deleted later: in the background while :meth:`run`
-        runs, else by :meth:`forget_published`.
+        runs, else by :meth:`forget_published`. None is published while another replica's pass runs.
         """
+        async with self._pass_lock.held() as mine:
+            self._skipped = not mine
+            return await self._drain(js) if mine else 0
+
+    async def _drain(self, js: JetStreamContext) -> int:
         after, total = 0, 0
         while True:
             found = await self._read(after=after)

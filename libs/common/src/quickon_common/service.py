@@ -39,7 +39,8 @@ from .contracts.queries import Query, QueryReply, QueryRequest
 from .contracts.queries.info import ConsumerInfo, Info, info_of
 from .db import Database
 from .files import OWNER_ONLY_UMASK, owner_only_directory
-from .inbox import prune_periodically
+from .inbox import prune_older_than_the_stream
+from .leases import Leadership
 from .logs import configure_logging
 from .migrations import Migrations, migrate
 from .outbox import Outbox
@@ -107,10 +108,16 @@ class Service:
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
         self._nats_errors = 0
-        # Which replica this is, as the component view shows it: a pod's host name is its own; the suffix tells
-        # apart replicas in one process (a test's).
-        self.instance = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(2)}"
+        # Which replica this is, as the component view shows it and as it owns sagas and leases: a pod's host
+        # name is its own; the suffix tells apart replicas in one process (a test's).
+        self.instance = self.settings.instance or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(2)}"
+        # One replica of the service leads and runs the periodic jobs (see periodically).
+        self.leadership = Leadership(self.db, service=name, holder=self.instance, ttl_s=self.settings.lease_s)
+        self.periodically(self.settings.inbox_prune_every_s, self._prune_inbox, what="inbox pruning")
         self.answers(info_of(name), every_replica=True)(self._info)
+
+    async def _prune_inbox(self) -> None:
+        await prune_older_than_the_stream(self.db, retention_s=self.settings.stream_max_age_s)
 
     # -- declaring what the service does ----------------------------------------------------
 
@@ -220,6 +227,16 @@ class Service:
         """Run ``worker()`` once the database and the bus are up, until the service stops."""
         self.workers.append(worker)
 
+    def periodically(self, every_s: float, job: Callable[[], Awaitable[object]], *, what: str) -> None:
+        """Run ``job()`` every ``every_s`` on the replica that leads the service (one at a time, whatever
+        the number of replicas), once the database and the bus are up."""
+
+        async def on_the_leader() -> None:
+            await self.leadership.every(every_s, job, what=what)
+
+        on_the_leader.__name__ = what.replace(" ", "-")
+        self.workers.append(on_the_leader)
+
     @property
     def blobs(self) -> Blobs:
         """Large query bodies, by reference (the object store is opened on first use)."""
@@ -276,9 +293,7 @@ class Service:
         await self._retrying("database", self._prepare_database)
         await self._retrying("nats", self._connect)
         self._tasks.append(asyncio.create_task(self.relay.run(self.js), name=f"{self.name}-relay"))
-        retention, every = self.settings.stream_max_age_s, self.settings.inbox_prune_every_s
-        prune = prune_periodically(self.db, retention_s=retention, every_s=every)
-        self._tasks.append(asyncio.create_task(prune, name=f"{self.name}-inbox-prune"))
+        self._tasks.append(asyncio.create_task(self.leadership.run(), name=f"{self.name}-leadership"))
         for consumer in self.consumers:
             run = consumer.run(
                 self.js,
@@ -396,8 +411,10 @@ class Service:
         app.router.lifespan_context = lifespan
 
         @app.get("/healthz", include_in_schema=False)
-        async def healthz() -> dict[str, str | int]:
-            return {"status": "ok", "service": self.name, "pid": os.getpid()}
+        async def healthz() -> dict[str, str | int | bool]:
+            # Which replica answers, and whether it leads its service (runs the periodic jobs).
+            leads = self.leadership.leads
+            return {"status": "ok", "service": self.name, "pid": os.getpid(), "instance": self.instance, "leads": leads}
 
         @app.get("/readyz", include_in_schema=False)
         async def readyz(request: Request) -> JSONResponse:

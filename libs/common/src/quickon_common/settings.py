@@ -85,8 +85,16 @@ class Settings(BaseSettings):
     consumer_backoff_s: list[float] = Field(default_factory=lambda: [1.0, 5.0, 15.0, 60.0])
     consumer_ack_wait_s: float = 60
     consumer_batch_size: int = Field(default=100, ge=1, le=1000)
-    # How often each replica deletes inbox claims older than stream_max_age_s (bounded batches).
+    # How often the leading replica deletes inbox claims older than stream_max_age_s (bounded batches).
     inbox_prune_every_s: float = Field(default=3600, gt=0)
+
+    # Which replica this process is (QC_INSTANCE): a replica started again under the same name takes back
+    # its sagas at once, where another waits for their leases to pass. Unset: the host's name and the
+    # process id (a pod's name, and 1 when its container restarts). Two live processes must never share one.
+    instance: str | None = Field(default=None, max_length=100)
+    # How long a replica keeps the lead of its service (the periodic jobs) and its sagas without renewing
+    # them (every third of it): a replica that dies is taken over within about this long.
+    lease_s: float = Field(default=10.0, ge=1.0, le=600.0)
 
     relay_batch_size: int = Field(default=1000, ge=1, le=10_000)
     relay_poll_s: float = 0.5

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,6 +18,8 @@ from .migrations import MIGRATIONS
 from .settings import AuditSettings
 from .signing import Signer
 from .stream_reader import StreamReader
+
+log = logging.getLogger(__name__)
 
 
 def utc_now() -> datetime:
@@ -60,22 +63,22 @@ def build(
             await triggers.install(connection)
             await ensure_head(connection)
 
-    async def timed_checkpoints() -> None:
-        await audit_log.checkpoint_on_time(audit.checkpoint_interval_s)
-
-    async def keep_retention() -> None:
-        await retention.keep(
-            service.outbox, keep_days=audit.retention_days, every_s=audit.retention_check_s, clock=clock
-        )
-
     async def follow() -> None:
         await reader.run(service.js)
 
     service.prepares(prepare)
     service.runs(follow)
     service.runs(writer.run)
-    service.runs(timed_checkpoints)
-    service.runs(keep_retention)
+    # On the leading replica: a checkpoint of what came since the last, and the retention.
+    service.periodically(audit.checkpoint_interval_s, audit_log.checkpoint_now, what="timed audit checkpoints")
+    if audit.retention_days is not None:
+        keep_days = audit.retention_days
+
+        async def apply_retention() -> None:
+            if removed := await retention.apply(service.outbox, keep_days=keep_days, clock=clock):
+                log.info("retention removed %d entries", removed)
+
+        service.periodically(audit.retention_check_s, apply_retention, what="audit retention")
     queries.register(service, signer=signer, stored=writer.stored)
     return AuditParts(service=service, audit_log=audit_log, reader=reader, writer=writer, signer=signer)
 

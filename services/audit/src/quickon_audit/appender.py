@@ -9,7 +9,6 @@ checkpoint is made in the same transaction when enough entries wait for one.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -121,15 +120,6 @@ class AuditLog:
                 connection, self.outbox.unit(session), head.checkpoint_seq, head.seq, head.entry_hash
             )
             return head.seq
-
-    async def checkpoint_on_time(self, interval_s: float) -> None:
-        """Every ``interval_s``, a checkpoint of what came since the last (a background task)."""
-        while True:
-            await asyncio.sleep(interval_s)
-            try:
-                await self.checkpoint_now()
-            except Exception as error:  # the database away: the next tick tries again
-                log.warning("timed checkpoint failed: %s: %s", type(error).__name__, error)
 
     async def _known(self, connection: AsyncConnection, ids: list[str]) -> set[str]:
         found: set[str] = set()

@@ -8,7 +8,6 @@ whose signed head hash the first remaining entry must chain to.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -23,18 +22,6 @@ from .models import AuditRetention
 
 retention = AuditRetention.__table__  # type: ignore[attr-defined]
 log = logging.getLogger(__name__)
-
-
-async def keep(outbox: Outbox, *, keep_days: float | None, every_s: float, clock: Callable[[], datetime]) -> None:
-    """Apply retention every ``every_s`` (a background task); with no ``keep_days``, keep everything."""
-    while keep_days is not None:
-        try:
-            removed = await apply(outbox, keep_days=keep_days, clock=clock)
-            if removed:
-                log.info("retention removed %d entries", removed)
-        except Exception as error:
-            log.warning("retention failed, tried again later: %s: %s", type(error).__name__, error)
-        await asyncio.sleep(every_s)
 
 
 async def apply(outbox: Outbox, *, keep_days: float, clock: Callable[[], datetime]) -> int:

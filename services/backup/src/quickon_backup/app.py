@@ -62,7 +62,7 @@ def build(
     )  # fmt: skip
     runner = JobRunner(
         service.outbox, build_sagas(backups, restores, bundles), compensation_s=backup.compensation_s,
-        parallel=backup.parallel_jobs,
+        parallel=backup.parallel_jobs, owner=service.instance, lease_s=service.settings.lease_s,
     )  # fmt: skip
     scheduler = Scheduler(service.outbox, clock=clock, interval_s=backup.schedule_interval_s)
     handlers.register(service, runner=runner, outcomes=outcomes, settings=backup, clock=clock)
@@ -73,7 +73,7 @@ def build(
         await watch_store(store, lambda reason: service.checks.__setitem__("object_store", reason))
 
     service.runs(runner.run)
-    service.runs(scheduler.run)
+    service.periodically(backup.schedule_interval_s, scheduler.tick, what="backup schedules")
     service.runs(check_store)
     return BackupParts(service=service, store=store, scheduler=scheduler, runner=runner)
 

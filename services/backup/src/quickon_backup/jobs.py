@@ -43,9 +43,16 @@ class JobRunner(engine.SagaRunner[JobRecord]):
     """Runs every job in state running or compensating, each in its own task."""
 
     def __init__(
-        self, outbox: Outbox, sagas: dict[str, engine.Saga[JobRecord, Any]], *, compensation_s: float, parallel: int
+        self,
+        outbox: Outbox,
+        sagas: dict[str, engine.Saga[JobRecord, Any]],
+        *,
+        compensation_s: float,
+        parallel: int,
+        owner: str | None = None,
+        lease_s: float = engine.LEASE_S,
     ) -> None:
         super().__init__(
             SqlSagaStore(outbox, JobRecord), sagas=sagas, step_event=step_recorded, subject=subject_of,
-            compensation_s=compensation_s, parallel=parallel,
+            compensation_s=compensation_s, parallel=parallel, owner=owner, lease_s=lease_s,
         )  # fmt: skip

@@ -111,7 +111,10 @@ class Scheduler:
         asked = []
         async with self.outbox.transaction() as session:
             uow = self.outbox.unit(session, actor="scheduler")
-            due = await session.exec(select(ScheduleRecord).where(col(ScheduleRecord.next_run_at) <= now))
+            # Locked, skipping those locked already: a replica that just lost the lead and ticks once more
+            # does not ask for the same backups (on PostgreSQL; SQLite has one writer).
+            due_now = select(ScheduleRecord).where(col(ScheduleRecord.next_run_at) <= now)
+            due = await session.exec(due_now.with_for_update(skip_locked=True))
             for schedule in due.all():
                 backup_id = new_backup_id(now, secrets.token_hex(3))
                 uow.team = schedule.team

@@ -64,8 +64,12 @@ def build(settings: Settings | None = None, deployer: DeployerSettings | None = 
         compensation_s=deployer.operation_deadline_s,
         parallel=deployer.parallel_operations,
         failpoints=deployer.failpoints,
+        owner=service.instance,
+        lease_s=service.settings.lease_s,
     )
-    watcher = StatusWatcher(service.outbox, runtime, interval_s=deployer.status_interval_s)
+    watcher = StatusWatcher(
+        service.outbox, runtime, interval_s=deployer.status_interval_s, leads=lambda: service.leadership.leads
+    )
     handlers.register(service, runner=runner, runtime=runtime, sealer=sealer, settings=deployer)
     node_operations.register(service, runner=runner, settings=deployer)
     node_queries.register(service, runtime=runtime)

@@ -124,9 +124,12 @@ class SagaRunner(engine.SagaRunner[OperationRecord]):
         compensation_s: float,
         parallel: int = 32,
         failpoints: Sequence[str] = (),
+        owner: str | None = None,
+        lease_s: float = engine.LEASE_S,
     ) -> None:
         super().__init__(
             SqlSagaStore(outbox, OperationRecord), sagas={kind: saga.engine() for kind, saga in sagas.items()},
             step_event=step_recorded, subject=subject_of, compensation_s=compensation_s, parallel=parallel,
-            reason_of=runtime_reason, failpoints=failpoints, failpoint_name=lambda op: op.service,
+            reason_of=runtime_reason, failpoints=failpoints, failpoint_name=lambda op: op.service, owner=owner,
+            lease_s=lease_s,
         )  # fmt: skip

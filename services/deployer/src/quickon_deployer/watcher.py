@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 
 from sqlmodel import col, select
 
@@ -34,17 +35,21 @@ def pause_s(interval_s: float, *, spent_s: float) -> float:
 
 
 class StatusWatcher:
-    def __init__(self, outbox: Outbox, runtime: Runtime, *, interval_s: float) -> None:
+    def __init__(
+        self, outbox: Outbox, runtime: Runtime, *, interval_s: float, leads: Callable[[], bool] = lambda: True
+    ) -> None:
         self.outbox = outbox
         self.runtime = runtime
         self.interval_s = interval_s
+        self.leads = leads  # the replica that leads the deployer watches; the others stand by
 
     async def run(self) -> None:
-        """Look every ``interval_s``, or less often when a look takes long (see DUTY)."""
+        """Look every ``interval_s`` while this replica leads, or less often when a look takes long (see DUTY)."""
         while True:
             started = time.monotonic()
             try:
-                await self.look()
+                if self.leads():
+                    await self.look()
             except RuntimeFailure as failure:
                 log.warning("cannot read the cluster's state: %s", failure.reason)
             except Exception:

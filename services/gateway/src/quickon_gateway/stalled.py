@@ -11,7 +11,6 @@ the same are harmless.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from datetime import UTC, datetime, timedelta
@@ -87,18 +86,6 @@ async def fail_overdue(service: Service, *, deadline_s: float) -> int:
     return failed
 
 
-async def expire_operations(service: Service, *, deadline_s: float) -> None:
-    """Fail overdue operations every little while, for ever; a database error waits for the next round."""
-    while True:
-        try:
-            await fail_overdue(service, deadline_s=deadline_s)
-        except asyncio.CancelledError:
-            raise
-        except Exception as error:
-            log.warning("failing overdue operations: %s: %s", type(error).__name__, error)
-        await asyncio.sleep(min(SWEEP_EVERY_S, deadline_s / 2))
-
-
 def register(service: Service, *, deadline_s: float) -> None:
     """Run both followers in ``service`` once it is up."""
 
@@ -107,10 +94,11 @@ def register(service: Service, *, deadline_s: float) -> None:
         await follow_dead_letters(service, DURABLE, lambda messages: fail_lost_requests(service, messages))
 
     async def expire_unanswered_operations() -> None:
-        await expire_operations(service, deadline_s=deadline_s)
+        await fail_overdue(service, deadline_s=deadline_s)
 
     service.runs(follow_dead_letters_of_requests)
-    service.runs(expire_unanswered_operations)
+    every = min(SWEEP_EVERY_S, deadline_s / 2)
+    service.periodically(every, expire_unanswered_operations, what="failing overdue operations")
 
 
 def _duration(seconds: float) -> str:

@@ -33,7 +33,7 @@ def build(settings: Settings | None = None, market: MarketSettings | None = None
     service = Service("market", settings=settings, migrations=MIGRATIONS)
     market = market or MarketSettings()
     catalog = Catalog()
-    syncer = Syncer(service.outbox, catalog, market)
+    syncer = Syncer(service.outbox, catalog, market, leads=lambda: service.leadership.leads)
     store = ChartStore(service.settings.var_dir.resolve() / "market" / "charts", market)
     scanner = Scanner(service.db, catalog, store, market, service.settings.var_dir.resolve() / "market" / "trivy")
     register_handlers(service, syncer=syncer)
@@ -49,6 +49,7 @@ def build(settings: Settings | None = None, market: MarketSettings | None = None
 
     async def keep_catalog() -> None:
         await ensure_own_repositories(service, market)
+        await service.leadership.asked()  # the leader refreshes the repositories: know first whether it is this one
         await syncer.run()
 
     service.runs(keep_catalog)

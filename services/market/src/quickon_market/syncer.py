@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from prometheus_client import Histogram
@@ -37,8 +38,13 @@ SYNC_SECONDS = Histogram(
 class Syncer:
     """Keeps the catalog in step with the repositories."""
 
-    def __init__(self, outbox: Outbox, catalog: Catalog, settings: MarketSettings) -> None:
+    def __init__(
+        self, outbox: Outbox, catalog: Catalog, settings: MarketSettings, *, leads: Callable[[], bool] = lambda: True
+    ) -> None:
         self.outbox = outbox
+        # Whether this replica leads the market: only the leader refreshes repositories on schedule (every
+        # replica syncs one whose refresh was asked of it, and reloads its own read model).
+        self.leads = leads
         self.catalog = catalog
         self.settings = settings
         self.egress = Egress.of(settings)
@@ -63,7 +69,8 @@ class Syncer:
                     await self.reload()
                     self.catalog.loaded = all(r.checked_at is not None for r in await self._repositories())
                 await self.pass_once()
-                self.catalog.loaded = True
+                # A replica that does not lead has the catalog once the leader read every repository.
+                self.catalog.loaded = self.leads() or all(r.checked_at is not None for r in await self._repositories())
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -74,9 +81,11 @@ class Syncer:
         """Sync every due repository, then make the read model match the database."""
         now = datetime.now(UTC)
         stale_before = now - timedelta(seconds=self.settings.refresh_interval_s)
+        leads = self.leads()
         for repository in await self._repositories():
             checked = _aware(repository.checked_at)
-            if repository.refresh_wanted > repository.refresh_done or checked is None or checked < stale_before:
+            stale = checked is None or checked < stale_before
+            if repository.refresh_wanted > repository.refresh_done or (leads and stale):
                 await self.sync(repository.name)
         await self.reload()
 

@@ -1,4 +1,4 @@
-"""The rule evaluator: every interval, on the replica holding the lease, each enabled Prometheus rule's
+"""The rule evaluator: every interval, on the replica that leads the service, each enabled Prometheus rule's
 query is sent to Prometheus (all of a round's at once, bounded), and the answers move the alerts' state
 machines in one transaction with the events they raise.
 
@@ -13,8 +13,6 @@ import asyncio
 import logging
 import os
 import signal
-import socket
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -29,13 +27,11 @@ from quickon_common.service import Service
 from . import domain, promql
 from .adapters.prometheus_client import PrometheusClient, PrometheusUnavailable, QueryRejected, Sample
 from .alerts import ACTIVE, RuleFacts, active_silences, announce, aware, new_alert, resolve, team_namespaces
-from .lease import take
 from .models import AlertRecord, RuleRecord
 from .settings import MonitorSettings
 from .watching import prune_stale_hits
 
 log = logging.getLogger(__name__)
-LEASE = "evaluator"
 ROUND_SECONDS = Histogram("quickon_monitor_round_seconds", "One evaluation round, queries and writes")
 
 
@@ -69,14 +65,18 @@ class Evaluator:
         self.prometheus = prometheus
         self.settings = settings
         self.clock = clock
-        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._limit = asyncio.Semaphore(settings.query_concurrency)
 
     async def run(self) -> None:
-        """A round every interval until cancelled; a failed round is logged and the next one tries again."""
+        """A round every interval until cancelled, on the replica that leads the service (the others say
+        nothing of Prometheus: the leader does); a failed round is logged and the next one tries again."""
+        await self.service.leadership.asked()
         while True:
             try:
-                await self.round()
+                if self.service.leadership.leads:
+                    await self.round()
+                else:
+                    self.service.checks["prometheus"] = None
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -84,13 +84,9 @@ class Evaluator:
             await asyncio.sleep(self.settings.evaluation_interval_s)
 
     async def round(self) -> RoundReport:
-        """One evaluation of every enabled Prometheus rule, if this replica holds the lease."""
+        """One evaluation of every enabled Prometheus rule."""
         report = RoundReport()
         now = self.clock()
-        ttl = self.settings.lease_s or 3 * self.settings.evaluation_interval_s
-        if not await take(self.service.db, name=LEASE, holder=self.holder, now=now, ttl_s=ttl):
-            self.service.checks["prometheus"] = None  # another replica evaluates, and says so in its own
-            return report
         with ROUND_SECONDS.time():
             async with self.service.db.read_session() as session:
                 query = select(RuleRecord).where(RuleRecord.enabled == True, RuleRecord.kind == "prometheus")  # noqa: E712

@@ -1,5 +1,5 @@
 """The monitor's tables: alert rules, alerts (active and history), silences, the hits behaviour rules count,
-the namespaces each team owns (to scope a team's rules), and the evaluator's lease.
+the namespaces each team owns (to scope a team's rules).
 
 JSON columns are replaced, never changed in place: SQLAlchemy only notices a new value.
 """
@@ -99,13 +99,3 @@ class TeamNamespaceRecord(SQLModel, table=True):
 
     namespace: str = Field(primary_key=True, max_length=63)
     team: str = Field(max_length=128)
-
-
-class LeaseRecord(SQLModel, table=True):
-    """Who evaluates the rules: one replica holds the lease and renews it each round."""
-
-    __tablename__ = "monitor_lease"
-
-    name: str = Field(primary_key=True, max_length=64)
-    holder: str = Field(max_length=128)
-    expires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))

@@ -37,9 +37,6 @@ class MonitorSettings(BaseSettings):
     evaluation_interval_s: float = Field(default=15, gt=0, le=3600, description="how often rules are evaluated")
     query_timeout_s: float = Field(default=10, gt=0, le=300, description="one PromQL query's time to answer")
     query_concurrency: int = Field(default=32, ge=1, le=512, description="queries of a round sent at once")
-    lease_s: float | None = Field(
-        default=None, gt=0, description="how long the evaluating replica's lease lasts; none: three intervals"
-    )
     failpoint: str | None = Field(
         default=None, description="crash tests only: 'after_commit' freezes the process once a round that "
         "changed alerts has committed, before the relay can publish its events",

@@ -16,6 +16,14 @@ rows written before it are kept.
 
 from .environment import run_environment
 from .runner import MigrationError, Migrations, migrate
-from .shared_tables import create_outbox_and_inbox
+from .shared_tables import add_saga_owner, create_lease_table, create_outbox_and_inbox
 
-__all__ = ["MigrationError", "Migrations", "create_outbox_and_inbox", "migrate", "run_environment"]
+__all__ = [
+    "MigrationError",
+    "Migrations",
+    "add_saga_owner",
+    "create_lease_table",
+    "create_outbox_and_inbox",
+    "migrate",
+    "run_environment",
+]

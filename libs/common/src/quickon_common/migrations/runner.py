@@ -22,6 +22,7 @@ from sqlmodel import SQLModel
 
 from ..db import Database
 from ..inbox import InboxRecord
+from ..leases import LeaseRecord
 from ..outbox import OutboxRecord
 
 # One lock for every service's migrations: services may share a database (wave 1 let them, and an
@@ -45,7 +46,7 @@ class Migrations:
     """A service's Alembic scripts and the models whose tables they must make.
 
     ``folder`` holds ``env.py`` and ``versions/``; ``models`` are the service's own table models as they
-    are today (the outbox and the inbox are every service's and added here).
+    are today (the outbox, the inbox and the leases are every service's and added here).
     """
 
     service: str
@@ -55,7 +56,7 @@ class Migrations:
     def metadata(self) -> MetaData:
         """The tables the newest revision must have made, as the models describe them today."""
         metadata = MetaData()
-        for model in (OutboxRecord, InboxRecord, *self.models):
+        for model in (OutboxRecord, InboxRecord, LeaseRecord, *self.models):
             model.__table__.to_metadata(metadata)  # type: ignore[attr-defined]
         return metadata
 

@@ -1,4 +1,4 @@
-"""The tables every service's database holds besides its own: the outbox and the inbox.
+"""The tables every service's database holds besides its own: the outbox, the inbox and the leases.
 
 Each service's first revision calls :func:`create_outbox_and_inbox`, so that the six first revisions
 do not repeat them. This is a frozen picture of the tables as wave 1 made them: a later change to
@@ -44,3 +44,24 @@ def _create_inbox() -> None:
         sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("consumer", "event_id"),
     )
+
+
+def create_lease_table() -> None:
+    """Create ``qc_lease`` as :class:`~quickon_common.leases.LeaseRecord` described it when replicas began
+    to share a service's work (wave 2), unless another service sharing the database made it already."""
+    if "qc_lease" in set(sa.inspect(op.get_bind()).get_table_names()):
+        return
+    op.create_table(
+        "qc_lease",
+        sa.Column("name", sa.String(length=128), nullable=False),
+        sa.Column("holder", sa.String(length=128), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("name"),
+    )
+
+
+def add_saga_owner(table: str) -> None:
+    """Give a saga table the owner and the lease of :class:`~quickon_common.saga.SagaRecord` (wave 2)."""
+    with op.batch_alter_table(table) as batch:
+        batch.add_column(sa.Column("owner", sa.String(length=128), nullable=True))
+        batch.add_column(sa.Column("lease_until", sa.DateTime(timezone=True), nullable=True))

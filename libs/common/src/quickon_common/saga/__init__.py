@@ -16,10 +16,11 @@ from .errors import RecordTaken, StepFailed, TryLater
 from .policy import NO_RETRY, RetryPolicy, never, try_later
 from .record import SagaRecord, aware, cause_of, envelope_of
 from .run import Run
-from .runner import TELL_AFTER_S, SagaRunner
+from .runner import LEASE_S, TELL_AFTER_S, SagaRunner
 from .store import SagaStore, SqlSagaStore
 
 __all__ = [
+    "LEASE_S",
     "NO_RETRY",
     "TELL_AFTER_S",
     "Outcomes",

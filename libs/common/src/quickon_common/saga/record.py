@@ -35,6 +35,10 @@ class SagaRecord(SQLModel):
     cause: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     created_at: datetime = Field(sa_type=DateTime(timezone=True))
     finished_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    # The replica running the saga, and until when it may without renewing: another replica takes a
+    # running saga over once its lease has passed (see quickon_common.saga.runner).
+    owner: str | None = Field(default=None, max_length=128)
+    lease_until: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 
     @property
     def current_step(self) -> str:

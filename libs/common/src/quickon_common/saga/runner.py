@@ -8,6 +8,13 @@ step is idempotent, so a process killed anywhere resumes the saga from the last 
 that fails, or a deadline that passes, ends the saga: its compensation runs, recorded too (a crash
 during compensation resumes the compensation), then ``fail`` tells the outcome.
 
+Replicas of a service share its sagas: each saga is run by one of them, its owner, which holds a lease on
+it (in the saga's row) and renews it every third of its length with one UPDATE for all it runs. A replica
+that dies stops renewing; once the lease has passed, another one's pick-up (every poll) claims the saga and
+resumes it from the last step on record, as after a crash. A replica that finds it lost a saga (another
+claimed it), or could not renew before its lease passed, stops running it; every record it writes is
+guarded by its ownership too. A replica that stops cleanly gives up its sagas, for another to take at once.
+
 The runner knows no service's tables: it is handed a store of its sagas (``store.py``: the rows of a
 :class:`SagaRecord` table), the event that tells a step's progress, the subject of a saga's events, and
 how to word a service's error.
@@ -16,12 +23,14 @@ how to word a service's error.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import signal
+import socket
 import time
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Generic
 
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -40,6 +49,7 @@ from .store import SagaStore
 
 log = logging.getLogger(__name__)
 POLL_S = 5.0
+LEASE_S = 10.0  # how long a saga stays its owner's without a renewal (see the module's docstring)
 # A repeatable step's start is put on record with the next record, or once it has run this long:
 # a quick one costs no transaction of its own, a long wait still shows at once.
 TELL_AFTER_S = 0.25
@@ -64,11 +74,14 @@ class SagaRunner(Generic[R]):
         reason_of: Callable[[Exception], str | None] = lambda _error: None,
         failpoints: Sequence[str] = (),
         failpoint_name: Callable[[R], str] = lambda record: record.id,
+        owner: str | None = None,
+        lease_s: float = LEASE_S,
     ) -> None:
         """``step_event(record, step, state, detail)`` tells a step's progress on the bus; ``subject``
         is the CloudEvents subject of a saga's events; ``reason_of`` words a service's error that ends
         a step (None: an internal error). ``failpoints`` (``kind:name:step:before|after``, the name
-        from ``failpoint_name``) freeze the process there, for crash tests."""
+        from ``failpoint_name``) freeze the process there, for crash tests. ``owner`` names this replica
+        (one per process unless given); ``lease_s`` is how long its sagas stay its own without renewal."""
         self.store = store
         self.sagas = sagas
         self.step_event = step_event
@@ -80,6 +93,8 @@ class SagaRunner(Generic[R]):
         self.compensation_s = compensation_s  # the budget of undoing a failed saga
         self.failpoints = frozenset(failpoints)
         self.failpoint_name = failpoint_name
+        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}"
+        self.lease_s = lease_s
         self._tasks: dict[str, asyncio.Task[None]] = {}
         # Sagas that ended since the current pick-up began reading: its answer may still show them
         # running, and a run started from it would only repeat steps before it found out.
@@ -95,28 +110,74 @@ class SagaRunner(Generic[R]):
         saga = self.sagas[record.kind]
         first = saga.steps[0].name
         record.step, record.steps = first, self._log_progress(uow, record, [(first, "started")])
+        record.owner, record.lease_until = self.owner, self._lease_end()
         if saga.early is not None:
             saga.early(record)
         uow.after_commit(lambda: self._start(record))
 
     async def run(self) -> None:
         """Pick up sagas (new ones when woken, interrupted ones at start) until cancelled."""
+        renewing = asyncio.create_task(self._renew(), name="saga-leases")
         try:
             while True:
                 self._wake.clear()
                 await self._pick_up()
-                await woken(self._wake, POLL_S)
+                await woken(self._wake, min(POLL_S, self.lease_s / 2))
         finally:
-            await cancel_and_wait(self._tasks.values())
+            renewing.cancel()
+            running = list(self._tasks)
+            await cancel_and_wait([renewing, *self._tasks.values()])
+            if running:  # given up for another replica to take at once (on failure, they expire)
+                with contextlib.suppress(Exception):
+                    await asyncio.shield(asyncio.wait_for(self.store.release(running, owner=self.owner), 5))
+
+    def _lease_end(self) -> datetime:
+        return datetime.now(UTC) + timedelta(seconds=self.lease_s)
 
     async def _pick_up(self) -> None:
         self._ended.clear()  # what ended before this read shows as ended in it
         for record in await self.store.running():
-            if record.id not in self._ended:
+            if record.id in self._ended or record.id in self._tasks or len(self._tasks) >= self.parallel:
+                continue
+            now = datetime.now(UTC)
+            theirs = record.owner not in (None, self.owner) and aware(record.lease_until or now) >= now
+            if theirs:  # another replica runs it and renews it (a stale read is settled by the claim)
+                continue
+            if await self.store.claim(record, owner=self.owner, until=self._lease_end(), now=now):
+                if record.owner not in (None, self.owner):
+                    log.warning(
+                        "%s %s: its owner %s stopped renewing; taken over", record.kind, record.id, record.owner
+                    )
+                record.owner = self.owner
                 self._start(record)
 
+    async def _renew(self) -> None:
+        """Every third of the lease, renew the lease of every saga running here; stop those lost, and all
+        of them if no renewal got through before the lease passed (another replica may run them now)."""
+        renewed_at = time.monotonic()
+        while True:
+            await asyncio.sleep(self.lease_s / 3)
+            ids = list(self._tasks)
+            asked_at = time.monotonic()
+            try:
+                kept = await self.store.renew(ids, owner=self.owner, until=self._lease_end()) if ids else set()
+            except Exception as error:  # the database away: the sagas stop themselves on their next record
+                log.warning("cannot renew the sagas' leases now: %s: %s", type(error).__name__, error)
+                if time.monotonic() - renewed_at >= self.lease_s:
+                    self._stop_runs(ids, why="its lease passed without a renewal")
+                continue
+            renewed_at = asked_at
+            self._stop_runs([i for i in ids if i not in kept], why="another replica took it over")
+
+    def _stop_runs(self, ids: Sequence[str], *, why: str) -> None:
+        for saga_id in ids:
+            task = self._tasks.get(saga_id)
+            if task is not None and not task.done():
+                log.warning("saga %s stops here: %s", saga_id, why)
+                task.cancel()
+
     def _start(self, record: R) -> None:
-        """Run ``record`` now if a place is free; otherwise a pick-up takes it when one is."""
+        """Run ``record`` (this replica's) now if a place is free; otherwise a pick-up takes it when one is."""
         if record.id in self._tasks or len(self._tasks) >= self.parallel:
             return
         task = asyncio.create_task(self._execute(record), name=f"{record.kind}-{record.id}")
@@ -318,7 +379,11 @@ class SagaRunner(Generic[R]):
             async with self.store.transaction(run.cause()) as uow:
                 logged = self._log_progress(uow, record, entries, detail=detail)
                 await self._save_pending(uow, record, outgoing, rows)
-                values: dict[str, Any] = {"steps": [*record.steps, *logged], **changes}
+                values: dict[str, Any] = {
+                    "steps": [*record.steps, *logged],
+                    "lease_until": self._lease_end(),
+                    **changes,
+                }
                 if not progress_only:
                     # Only a full record moves the step a resumed run starts from: a progress note leaves
                     # out the plan, events and rows of the steps before it, which that run must make again.

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from quickon_common.migrations import Migrations
 
-from ..models import AlertRecord, HitRecord, LeaseRecord, RuleRecord, SilenceRecord, TeamNamespaceRecord
+from ..models import AlertRecord, HitRecord, RuleRecord, SilenceRecord, TeamNamespaceRecord
 from ..notify.models import AttemptRecord, ChannelRecord, DeliveryRecord
 
 MIGRATIONS = Migrations(
@@ -22,7 +22,6 @@ MIGRATIONS = Migrations(
         SilenceRecord,
         HitRecord,
         TeamNamespaceRecord,
-        LeaseRecord,
         ChannelRecord,
         DeliveryRecord,
         AttemptRecord,

@@ -193,15 +193,10 @@ class DeliveryWorker:
             result = await session.exec(delete(DeliveryRecord).where(col(DeliveryRecord.id).in_(old)))
         return int(result.rowcount)
 
-    async def prune_periodically(self) -> None:
-        """:meth:`prune` every ``prune_every_s`` until cancelled; a failure waits for the next time."""
-        while True:
-            await asyncio.sleep(self.settings.prune_every_s)
-            try:
-                if pruned := await self.prune():
-                    log.info("pruned %d deliveries from the delivery log", pruned)
-            except Exception as error:
-                log.warning("cannot prune the delivery log now: %s: %s", type(error).__name__, error)
+    async def prune_delivery_log(self) -> None:
+        """:meth:`prune`, telling how many went (a periodic job of the leading replica)."""
+        if pruned := await self.prune():
+            log.info("pruned %d deliveries from the delivery log", pruned)
 
     def _failpoint(self, name: str) -> None:
         if name in self._failpoints:
