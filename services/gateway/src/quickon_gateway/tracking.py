@@ -132,7 +132,9 @@ def register(service: Service) -> None:
         if not event.operation_id:
             return
         session = handling.uow.session
-        record = await session.get(OperationRecord, event.operation_id)
+        # Locked: the gateway's replicas share the consumer, so two events of one operation may be applied at
+        # once; unlocked, a step's "running" written last undid the outcome committed just before it.
+        record = await session.get(OperationRecord, event.operation_id, with_for_update=True)
         if record is not None and apply(record, event, handling.envelope):
             session.add(record)
 
