@@ -58,3 +58,32 @@ async def test_revisions_recorded_during_a_save_are_on_disk_when_their_deploys_r
         assert await deploy(reopened, RELEASES[0], 2, "upgrade again") == 3
     finally:
         await reopened.close()
+
+
+async def test_two_deployer_processes_sharing_the_cluster_each_see_what_the_other_did(tmp_path: Path) -> None:
+    """Shared (two replicas of the deployer), each call reads what the other saved first: a release one
+    installed, the other upgrades and uninstalls; concurrent deploys of both are all kept."""
+    first = SimRuntime(tmp_path / "sim", SimConfig(delay_scale=0.01), shared=True)
+    second = SimRuntime(tmp_path / "sim", SimConfig(delay_scale=0.01), shared=True)
+    try:
+        assert await deploy(first, "app-0", 0, "install") == 1
+        assert await deploy(second, "app-0", 1, "upgrade") == 2, "the second saw the first's revision"
+        history = await first.history(namespace=NAMESPACE, release="app-0")
+        assert [(r.number, r.description) for r in history] == [(1, "install"), (2, "upgrade")]
+        await second.uninstall(namespace=NAMESPACE, release="app-0", keep_volumes=False)
+        assert not (await first.health(namespace=NAMESPACE, release="app-0")).exists, "the first saw it gone"
+        # Both at once, many releases each: every revision of both is there, none written over.
+        await asyncio.gather(
+            *(deploy(first, release, 0, "install") for release in RELEASES[1:7]),
+            *(deploy(second, release, 0, "install") for release in RELEASES[7:]),
+        )
+        assert sorted(await first.releases()) == sorted(await second.releases())
+        assert sorted(await second.releases()) == sorted((NAMESPACE, release) for release in RELEASES[1:])
+    finally:
+        await first.close()
+        await second.close()
+    reopened = SimRuntime(tmp_path / "sim")
+    try:
+        assert len(await reopened.releases()) == len(RELEASES) - 1, "and all of it saved"
+    finally:
+        await reopened.close()

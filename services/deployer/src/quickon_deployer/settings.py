@@ -66,6 +66,11 @@ class DeployerSettings(BaseSettings):
         default=10.0, ge=0, description="how often the volumes are measured for the nodes' disk metrics"
     )
     sim_delay_scale: float = Field(default=1.0, ge=0, description="0 makes pods ready at once (benchmarks)")
+    sim_shared: bool = Field(
+        default=False,
+        description="several deployer processes (replicas) share the simulated cluster: each call takes it "
+        "under a file lock and reads what another saved first",
+    )
 
     # The kubernetes runtime: a kubeconfig (and context), else the in-cluster service account.
     kubeconfig: Path | None = None

@@ -25,7 +25,7 @@ def create_runtime(service: Service, settings: DeployerSettings) -> Runtime:
             return SimRuntime.from_settings(
                 service.settings.var_dir.resolve() / "deployer" / "sim", nodes=settings.sim_nodes,
                 cpu=settings.sim_node_cpu, memory=settings.sim_node_memory, disk=settings.sim_node_disk,
-                delay_scale=settings.sim_delay_scale, disk_scan_s=settings.sim_disk_scan_s,
+                delay_scale=settings.sim_delay_scale, disk_scan_s=settings.sim_disk_scan_s, shared=settings.sim_shared,
             )  # fmt: skip
         from .kubernetes import KubernetesRuntime  # imported only when used: it loads the kubernetes client
 

@@ -5,20 +5,32 @@ The cluster outlives the deployer process as a real one would: every change is s
 ``<state_dir>/sim.db`` before the call returns, so a deployer killed mid-saga finds on restart
 exactly what it had applied. A save rewrites only the releases the change touched (and their
 revision histories), in one SQLite transaction; saves of concurrent changes are grouped into one.
+
+Shared (``QC_DEPLOYER_SIM_SHARED``), several deployer processes (replicas) use one simulated cluster as
+they would one real cluster: each call holds ``sim.lock`` (an exclusive file lock) and, when another process
+saved since this one last looked (the store counts its saves), first reads the cluster again from the
+store. What a call changes is saved before the lock goes. Time needs no lock: the cluster plays what is
+due from its saved state, the same in every process.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import copy
+import fcntl
+import functools
 import json
 import math
+import os
 import shutil
 import sqlite3
 import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from quickon_common.db import SQLITE_COMPANIONS
 from quickon_common.files import owner_only_file
@@ -60,15 +72,35 @@ class SimRuntime(_SimNodes):
     name = "sim"
     copies_volumes = True
 
-    def __init__(self, state_dir: Path, config: SimConfig | None = None, *, disk_scan_s: float = DISK_SCAN_S) -> None:
+    def __init__(
+        self,
+        state_dir: Path,
+        config: SimConfig | None = None,
+        *,
+        disk_scan_s: float = DISK_SCAN_S,
+        shared: bool = False,
+    ) -> None:
         self.state_dir = state_dir
-        volumes = state_dir / "volumes"
+        self._config = config or SimConfig()
         self._store = SimStore(state_dir / "sim.db")
+        self._load()
+        self._save_lock = asyncio.Lock()
+        # Shared with other processes: the file lock every call takes, and the store's saves this one has seen.
+        self._shared = SharedAccess(state_dir / "sim.lock") if shared else None
+        self._seen = self._store.generation()
+        self._disk_scan_s = disk_scan_s
+        self._disk_used: dict[str, int] = {}
+        self._disk_measured_at = -math.inf
+        self._disk_lock = asyncio.Lock()
+
+    def _load(self) -> None:
+        """The cluster, the histories and the exposures as the store has them (a new cluster if it has none)."""
+        volumes = self.state_dir / "volumes"
         globals_json, parts, histories = self._store.load()
         if globals_json is not None:
             self.cluster = Cluster.load(globals_json, parts, volume_root=volumes)
         else:
-            self.cluster = Cluster(volumes, config or SimConfig())
+            self.cluster = Cluster(volumes, self._config)
         self._history = {
             _key_of(key): [StoredRevision(**r) for r in json.loads(text)] for key, text in histories.items()
         }
@@ -79,23 +111,30 @@ class SimRuntime(_SimNodes):
         self._unsaved_histories: set[tuple[str, str]] = set()
         self._changes = 0  # changes made in memory
         self._saved = 0  # changes on disk
-        self._save_lock = asyncio.Lock()
-        self._disk_scan_s = disk_scan_s
-        self._disk_used: dict[str, int] = {}
-        self._disk_measured_at = -math.inf
-        self._disk_lock = asyncio.Lock()
+
+    @asynccontextmanager
+    async def _exclusive(self) -> AsyncIterator[None]:
+        """Hold the shared cluster for one call, read again first if another process saved meanwhile."""
+        assert self._shared is not None
+        async with self._shared.held():
+            if self._store.generation() != self._seen:
+                self._load()  # on the event loop: nothing of this process may read the cluster half replaced
+            try:
+                yield  # a call that changes the cluster saves before it returns (time played only is not saved)
+            finally:
+                self._seen = self._store.generation()
 
     @classmethod
     def from_settings(
         cls, state_dir: Path, *, nodes: int, cpu: str, memory: str, disk: str = "100Gi", delay_scale: float,
-        disk_scan_s: float = DISK_SCAN_S,
+        disk_scan_s: float = DISK_SCAN_S, shared: bool = False,
     ) -> SimRuntime:  # fmt: skip
         try:
             nodes_specs = default_nodes(nodes, cpu=cpu, memory=memory, disk=disk)
             config = SimConfig(nodes=nodes_specs, delay_scale=delay_scale)
         except (QuantityError, ValueError) as error:
             raise RuntimeFailure(f"sim runtime settings: {error}") from None
-        return cls(state_dir, config, disk_scan_s=disk_scan_s)
+        return cls(state_dir, config, disk_scan_s=disk_scan_s, shared=shared)
 
     # -- the Runtime calls ------------------------------------------------------------------
 
@@ -389,12 +428,19 @@ class SimStore:
         self._db.execute("CREATE TABLE IF NOT EXISTS part (name TEXT PRIMARY KEY, body BLOB NOT NULL)")
         self._db.execute("CREATE TABLE IF NOT EXISTS history (release TEXT PRIMARY KEY, body TEXT NOT NULL)")
         self._db.execute("CREATE TABLE IF NOT EXISTS exposure (release TEXT PRIMARY KEY, body TEXT NOT NULL)")
+        # How many saves the store has taken: a process sharing the cluster reads it again when this moved.
+        self._db.execute("CREATE TABLE IF NOT EXISTS saves (id INTEGER PRIMARY KEY CHECK (id = 1), count INTEGER)")
+        self._db.execute("INSERT OR IGNORE INTO saves VALUES (1, 0)")
 
     def load(self) -> tuple[bytes | None, list[bytes], dict[str, str]]:
         """The globals (None for a new cluster), every release part, every history by ``namespace/release``."""
         rows = dict(self._db.execute("SELECT name, body FROM part"))
         globals_json = rows.pop(GLOBALS_PART, None)
         return globals_json, list(rows.values()), dict(self._db.execute("SELECT release, body FROM history"))
+
+    def generation(self) -> int:
+        """How many saves the store has taken."""
+        return int(self._db.execute("SELECT count FROM saves").fetchone()[0])
 
     def load_exposures(self) -> dict[str, str]:
         """Each release's exposure objects (JSON) by ``namespace/release``."""
@@ -410,6 +456,7 @@ class SimStore:
         """One transaction: the globals, each changed part, history and exposure (None deletes it)."""
         with self._db:  # BEGIN ... COMMIT, or ROLLBACK if anything fails
             self._db.execute("BEGIN IMMEDIATE")
+            self._db.execute("UPDATE saves SET count = count + 1")
             self._db.execute("INSERT OR REPLACE INTO part VALUES (?, ?)", (GLOBALS_PART, globals_json))
             for name, body in parts.items():
                 if body is None:
@@ -432,6 +479,59 @@ class SimStore:
 
 
 GLOBALS_PART = ""  # no release has an empty name
+LOCK_POLL_S = 0.005
+# Whether the running task holds the shared cluster already (a call made from within another call).
+_HOLDING: contextvars.ContextVar[bool] = contextvars.ContextVar("sim_holding", default=False)
+Call = TypeVar("Call", bound=Callable[..., Awaitable[Any]])
+
+
+class SharedAccess:
+    """The exclusive file lock of a cluster that several processes share, taken by one call at a time."""
+
+    def __init__(self, path: Path) -> None:
+        owner_only_file(path)
+        self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        self._local = asyncio.Lock()  # this process's calls queue here, not on the file
+
+    @asynccontextmanager
+    async def held(self) -> AsyncIterator[None]:
+        async with self._local:
+            while True:  # polled rather than waited for in a thread: a cancelled call must not take it later
+                try:
+                    fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    await asyncio.sleep(LOCK_POLL_S)
+            try:
+                yield
+            finally:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+
+def exclusive(call: Call) -> Call:
+    """``call`` (a Runtime call of :class:`SimRuntime`) holding the shared cluster, when it is shared."""
+
+    @functools.wraps(call)
+    async def held(self: SimRuntime, *args: Any, **kwargs: Any) -> Any:
+        if self._shared is None or _HOLDING.get():
+            return await call(self, *args, **kwargs)
+        async with self._exclusive():
+            token = _HOLDING.set(True)
+            try:
+                return await call(self, *args, **kwargs)
+            finally:
+                _HOLDING.reset(token)
+
+    return held  # type: ignore[return-value]
+
+
+# Every call that reads or changes the cluster (until_changed only sleeps; the sagas' waits ask health after).
+for _name in (
+    "deploy", "rollback", "history", "uninstall", "stop", "start", "restart", "apply_exposure", "exposure",
+    "replace_broken_pods", "inject", "clear", "fill_disk", "metrics", "health", "releases", "resources", "close",
+    "nodes", "node", "cordon", "uncordon", "drain",
+):  # fmt: skip
+    setattr(SimRuntime, _name, exclusive(getattr(SimRuntime, _name)))
 
 
 def _disk_size(path: Path) -> int | None:
