@@ -1,4 +1,5 @@
-"""`qc up` runs the platform as processes: all six answer, a dead one comes back, Ctrl-C stops all."""
+"""`qc up` runs the platform as processes: all six answer (the deployer as two replicas on PostgreSQL, one of
+them leading), a dead one comes back, Ctrl-C stops all."""
 
 from __future__ import annotations
 
@@ -19,14 +20,23 @@ import pytest
 
 from quickon_common.natsserver import NatsServer, free_port, port_answers, server_info
 from quickon_common.settings import SERVICES
+from support.replicas import postgres_databases
 
 
 @pytest.fixture
 def platform(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], dict[str, int], int, list[str]]]:
     ports = {name: free_port() for name in SERVICES}
     nats_port = free_port()
+    with postgres_databases("qc_up") as databases:
+        yield from _platform(tmp_path, ports, nats_port, databases["deployer"])
+
+
+def _platform(
+    tmp_path: Path, ports: dict[str, int], nats_port: int, deployer_database: str
+) -> Iterator[tuple[subprocess.Popen[str], dict[str, int], int, list[str]]]:
     env = {
         **os.environ,
+        "QC_DEPLOYER_DATABASE_URL": deployer_database,
         "QC_VAR_DIR": str(tmp_path / "var"),
         "QC_NATS_URL": f"nats://127.0.0.1:{nats_port}",
         "QC_MONITOR_SCRAPE_INTERVAL_S": "1",
@@ -34,7 +44,7 @@ def platform(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], dict[str, 
     }
     env.pop("QC_MONITOR_PROMETHEUS_URL", None)  # qc up runs its own
     process = subprocess.Popen(
-        [sys.executable, "-m", "quickon_cli.main", "up", "--json"],
+        [sys.executable, "-m", "quickon_cli.main", "up", "--json", "--replicas", "deployer=2"],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -88,8 +98,22 @@ def test_qc_up_runs_supervises_and_stops_the_platform(platform, tmp_path: Path) 
         info = httpx.get(f"http://127.0.0.1:{port}/healthz").json()
         assert info["service"] == name
 
-    # Its Prometheus scrapes what the monitor configured: every service, the host, the sim cluster.
+    # The deployer's second replica: a port of its own, ready, and one of the two leads.
     told = [json.loads(line) for line in said if line.startswith("{")]
+    second = next(line for line in told if line.get("component") == "deployer-2" and line.get("state") == "starting")
+    second_port = int(second["message"].rsplit(":", 1)[1])
+    wait_for(lambda: status(second_port, "/readyz") == 200, what="the deployer's second replica to be ready")
+    replicas = [httpx.get(f"http://127.0.0.1:{p}/healthz").json() for p in (ports["deployer"], second_port)]
+    assert [r["instance"] for r in replicas] == ["deployer-1", "deployer-2"], replicas
+    wait_for(
+        lambda: (
+            sum(httpx.get(f"http://127.0.0.1:{p}/healthz").json()["leads"] for p in (ports["deployer"], second_port))
+            == 1
+        ),
+        what="one deployer replica to lead",
+    )
+
+    # Its Prometheus scrapes what the monitor configured: every service, the host, the sim cluster.
     started = {line["component"]: line for line in told if line.get("state") == "running"}
     prometheus = started["prometheus"]["url"]
     scraped: dict[str, set[str]] = {}
@@ -120,10 +144,10 @@ def test_qc_up_runs_supervises_and_stops_the_platform(platform, tmp_path: Path) 
     wait_for(lambda: any('"stopped"' in line for line in said), what="qc up's last line")
     lines = [json.loads(line) for line in said if line.startswith("{")]
     assert any(line.get("state") == "ready" and "API answers" in line["message"] for line in lines)
-    assert any(line.get("component") == "deployer" and line.get("state") == "restarting" for line in lines)
+    assert any(line.get("component") == "deployer-1" and line.get("state") == "restarting" for line in lines)
     assert lines[-1]["state"] == "stopped"
     metrics_ports = [int(started[name]["url"].rsplit(":", 1)[1]) for name in ("prometheus", "node-exporter")]
-    assert not any(port_answers("127.0.0.1", p) for p in [*ports.values(), nats_port, *metrics_ports]), (
+    assert not any(port_answers("127.0.0.1", p) for p in [*ports.values(), second_port, nats_port, *metrics_ports]), (
         "everything stopped"
     )
 
@@ -140,3 +164,20 @@ def test_qc_up_refuses_a_nats_that_cannot_carry_the_platform(tmp_path: Path) -> 
     assert done.returncode != 0
     assert "cannot carry QuickOn" in done.stderr and "max_payload: 1MB" in done.stderr, done.stderr
     assert "65536 bytes" in done.stderr
+
+
+def test_qc_up_refuses_replicas_it_cannot_run(tmp_path: Path) -> None:
+    """Several processes of a service on SQLite, or a service or number that does not exist, are refused
+    before anything starts, saying what to write instead."""
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_DATABASE_URL")}
+    env["QC_VAR_DIR"] = str(tmp_path / "var")
+    for given, said in (
+        ("backup=2", "QC_BACKUP_DATABASE_URL=postgresql"),
+        ("dns=2", "SERVICE is one of market, deployer"),
+        ("deployer=0", "a number from 1 to 8"),
+        ("deployer", "is not SERVICE=N"),
+    ):
+        done = subprocess.run([sys.executable, "-m", "quickon_cli.main", "up", "--replicas", given],
+                              capture_output=True, text=True, env=env, timeout=60)  # fmt: skip
+        assert done.returncode != 0 and said in done.stderr, (given, done.stderr)
+        assert not (tmp_path / "var" / "nats").exists(), "nothing started"

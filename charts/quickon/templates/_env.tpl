@@ -8,6 +8,11 @@
 {{- $v := $root.Values }}
 - name: QC_HTTP_HOST
   value: "0.0.0.0"
+# The replica's name (its pod's): the owner of the sagas it runs and of its service's lead.
+- name: QC_INSTANCE
+  valueFrom:
+    fieldRef:
+      fieldPath: metadata.name
 - name: QC_{{ $upper }}_HTTP_PORT
   value: {{ $svc.port | quote }}
 - name: QC_HEALTHZ_PORT

@@ -54,6 +54,13 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     up_parser = commands.add_parser("up", help="run the whole platform here on embedded defaults")
     up_parser.add_argument("--json", action="store_true", help="JSON lines instead of text, for scripts")
+    up_parser.add_argument(
+        "--replicas",
+        default="",
+        metavar="SERVICE=N,…",
+        help="run N processes of a service (e.g. deployer=2,backup=2; all=2 for every service): each such "
+        "service needs PostgreSQL (QC_<SERVICE>_DATABASE_URL)",
+    )
     for area in (
         auth,
         iam,
@@ -85,7 +92,7 @@ def run(
     if parsed.command == "up":
         from . import up  # the platform's settings and object store: heavy, and only `qc up` needs them
 
-        return up.run(json_lines=parsed.json)
+        return up.run(json_lines=parsed.json, replicas=parsed.replicas)
     ctx = Context(parsed, env=dict(os.environ) if env is None else env, transport=transport)
     try:
         return int(parsed.handler(ctx))

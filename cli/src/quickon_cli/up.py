@@ -2,10 +2,11 @@
 
 nats-server (unless ``QC_NATS_URL`` already answers; locked, each service with a credential of its own:
 see :mod:`.upbus`), Prometheus and node-exporter (unless ``QC_MONITOR_PROMETHEUS_URL`` names the
-operator's: see :mod:`.upmetrics`), then the six services as their own
-processes, each watched: one that dies is started again with backoff, and Ctrl-C stops
-them all cleanly. Logs go to ``var/logs/<service>.log`` as JSON lines. Once everything is ready
-it says how to log in (the first admin's generated password, and where it is kept) and the
+operator's: see :mod:`.upmetrics`), then the six services as their own processes, each watched: one that
+dies is started again with backoff, and Ctrl-C stops them all cleanly. ``--replicas deployer=2,…`` runs
+several processes of a service, replicas named ``deployer-2`` with a port each, started once the first is
+ready and sharing the service's PostgreSQL. Logs go to ``var/logs/<service>.log`` as JSON lines. Once
+everything is ready it says how to log in (the first admin's generated password, and where it is kept) and the
 commands that install a first app.
 """
 
@@ -38,6 +39,31 @@ STABLE_AFTER_S = 60.0
 CHECKOUT = Path(__file__).resolve().parents[3]
 MAX_RESTART_WAIT_S = 30.0
 DEFAULT_GATEWAY_URL = "http://127.0.0.1:8080"
+MAX_REPLICAS = 8
+
+
+def parse_replicas(given: str) -> dict[str, int]:
+    """``deployer=2,backup=3`` (``all=2``: every service) as the number of processes of each service; a
+    wrong one is refused with what to write instead. More than one needs the service's PostgreSQL: replicas
+    share its database, and SQLite takes one process."""
+    replicas: dict[str, int] = dict.fromkeys(SERVICES, 1)
+    for part in filter(None, (piece.strip() for piece in given.split(","))):
+        name, _, count = part.partition("=")
+        name = name.strip()
+        if name not in (*SERVICES, "all") or not count.strip().isdigit() or not 1 <= int(count) <= MAX_REPLICAS:
+            raise SystemExit(
+                f"--replicas: {part!r} is not SERVICE=N; SERVICE is one of {', '.join(SERVICES)} or all, and N "
+                f"a number from 1 to {MAX_REPLICAS} (e.g. --replicas deployer=2,backup=2)"
+            )
+        replicas.update(dict.fromkeys(SERVICES if name == "all" else (name,), int(count)))
+    for name, processes in replicas.items():
+        url = load_settings(name).effective_database_url
+        if processes > 1 and not url.startswith("postgresql"):
+            raise SystemExit(
+                f"--replicas: {processes} processes of {name} need a PostgreSQL database they share (SQLite takes one "
+                f"process): set QC_{name.upper()}_DATABASE_URL=postgresql+psycopg://user@host/db, then run again"
+            )
+    return replicas
 
 
 @dataclass
@@ -53,6 +79,9 @@ class Component:
     restart_at: float | None = None
     state: str = "starting"
     env: dict[str, str] = field(default_factory=dict)
+    service: str = ""  # the service this process is a replica of
+    # Started once this one is ready (a second replica waits for the first, which makes the keys both use).
+    after: Component | None = None
 
     @property
     def url(self) -> str:
@@ -62,7 +91,7 @@ class Component:
         # Owner-only: a service's log is for the operator (a log file made by an earlier release is tightened).
         with open(owner_only_file(self.log_file), "ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", f"quickon_{self.name}"], stdout=log, stderr=log, env=self.env
+                [sys.executable, "-m", f"quickon_{self.service}"], stdout=log, stderr=log, env=self.env
             )
         self.started_at = time.monotonic()
         self.restart_at = None
@@ -72,8 +101,9 @@ class Component:
 class Supervisor:
     """Starts, watches and stops the platform's processes."""
 
-    def __init__(self, *, json_lines: bool = False) -> None:
+    def __init__(self, *, json_lines: bool = False, replicas: dict[str, int] | None = None) -> None:
         base = load_settings("gateway")
+        self.replicas = replicas or dict.fromkeys(SERVICES, 1)
         self.var_dir = base.var_dir.resolve()
         self.nats_url = base.nats_url
         self.json_lines = json_lines
@@ -110,10 +140,28 @@ class Supervisor:
                     f"or choose another port with QC_{name.upper()}_HTTP_PORT"
                 )
             own = service_environment(name, credentials_dir(self.var_dir)) if self.nats else {}
-            self.components.append(Component(name, port, self.var_dir / "logs" / f"{name}.log", env={**env, **own}))
+            first = self._replica(name, 1, port, {**env, **own}, after=None)
+            for number in range(2, self.replicas.get(name, 1) + 1):
+                self._replica(name, number, free_port(), {**env, **own}, after=first)
         for component in self.components:
-            component.start()
-            self.say(f"  starting {component.name:<9} {component.url}", component=component.name, state="starting")
+            if component.after is None:
+                self._start(component)
+
+    def _replica(self, name: str, number: int, port: int, env: dict[str, str], *, after: Component | None) -> Component:
+        """The ``number``th process of service ``name``; alone, it is named after the service, as before."""
+        several = self.replicas.get(name, 1) > 1
+        label = f"{name}-{number}" if several else name
+        own = {f"QC_{name.upper()}_HTTP_PORT": str(port), **({"QC_INSTANCE": label} if several else {})}
+        if several and name == "deployer":  # its replicas share one simulated cluster (a real one is shared)
+            own["QC_DEPLOYER_SIM_SHARED"] = "true"
+        log_file = self.var_dir / "logs" / f"{label}.log"
+        component = Component(label, port, log_file, env={**env, **own}, service=name, after=after)
+        self.components.append(component)
+        return component
+
+    def _start(self, component: Component) -> None:
+        component.start()
+        self.say(f"  starting {component.name:<9} {component.url}", component=component.name, state="starting")
 
     def _start_nats(self) -> None:
         url = urlparse(self.nats_url)
@@ -166,6 +214,10 @@ class Supervisor:
         now = time.monotonic()
         for component in self.components:
             process = component.process
+            if process is None:  # a replica waiting for the first to be ready
+                if component.after is not None and component.after.state == "ready":
+                    self._start(component)
+                continue
             if component.restart_at is not None:
                 if now >= component.restart_at:
                     component.start()
@@ -250,9 +302,9 @@ def first_steps(*, gateway_url: str, var_dir: Path, env: dict[str, str]) -> list
     return lines
 
 
-def run(*, json_lines: bool = False) -> int:
+def run(*, json_lines: bool = False, replicas: str = "") -> int:
     """Run the platform until SIGINT or SIGTERM; return the exit code."""
-    supervisor = Supervisor(json_lines=json_lines)
+    supervisor = Supervisor(json_lines=json_lines, replicas=parse_replicas(replicas))
 
     def request_stop(_signum: int, _frame: FrameType | None) -> None:
         supervisor.stopping = True
@@ -268,7 +320,7 @@ def run(*, json_lines: bool = False) -> int:
                 supervisor.watch_once(client)
                 if not gateway_ready and all(c.state == "ready" for c in supervisor.components):
                     gateway_ready = True
-                    gateway = next(c for c in supervisor.components if c.name == "gateway")
+                    gateway = next(c for c in supervisor.components if c.service == "gateway")
                     supervisor.say(
                         f"QuickOn is up: the API answers at {gateway.url}; Ctrl-C stops everything", state="ready"
                     )
