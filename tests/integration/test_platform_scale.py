@@ -16,9 +16,9 @@ import pytest
 from quickon_cli.main import run as qc
 from quickon_common.contracts.deploy import ComponentScaleFailed, ComponentScaleRequested
 from quickon_common.natsserver import NatsServer
-from support.bus import events, eventually
+from support.bus import events, eventually, running
 from support.deployer import ask, request
-from support.gateway import LoopTransport, client, log_in
+from support.gateway import LoopTransport, client, gateway_service, log_in
 from support.gateway_flows import accepted, settled, stack
 
 PASSWORD = "scale-Pa55word-viewer"
@@ -109,3 +109,17 @@ async def test_scale_platform_components(
 
         await eventually(refused_by_the_deployer, what="the deployer to refuse a scale asked with a team")
         assert await _desired(http) == scaled
+
+
+async def test_without_a_deployer_the_components_say_why_their_desired_replicas_are_missing(
+    nats_server: NatsServer, tmp_path: Path
+) -> None:
+    service, app = gateway_service(nats_server.url, f"sqlite:///{tmp_path / 'gateway.db'}", tmp_path)
+    async with running(service), client(app, await log_in(app)) as http:
+        answer = await http.get("/api/v1/platform/components")
+        assert answer.status_code == 200, answer.text
+        found = answer.json()
+        assert [c["desired_replicas"] for c in found["components"]] == [None] * 6, found
+        assert found["desired_detail"].startswith("the deployer cannot tell the desired replicas: "), found
+        refused = await http.post("/api/v1/platform/components/deployer/scale", json={"replicas": 2})
+        assert refused.status_code == 503 and "deployer" in refused.json()["detail"], refused.text

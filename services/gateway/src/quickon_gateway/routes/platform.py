@@ -152,7 +152,9 @@ async def _resources(parts: GatewayParts, user: Principal, *, recent: bool = Fal
 async def platform_components(parts: GatewayParts, admin: AdminUser) -> Components:
     async def desired() -> DesiredReplicas | str:
         try:
-            return await parts.reads.ask(COMPONENTS, ComponentsRequest(caller=admin.caller()))
+            # As quick as the services' own answers: a deployer that is away must not hold the page back.
+            request = ComponentsRequest(caller=admin.caller())
+            return await parts.reads.ask(COMPONENTS, request, timeout_s=COMPONENT_TIMEOUT_S)
         except Problem as problem:  # the deployer is down: the rest of the page still tells what runs
             return problem.detail
 
