@@ -48,7 +48,10 @@ def test_only_the_deployers_service_account_is_bound(rendered: Rendered) -> None
     bindings = [o for o in objects if o["kind"] in ("ClusterRoleBinding", "RoleBinding")]
     subjects = {(o["kind"], s["name"]) for o in bindings for s in o["subjects"]}
     # The credentials hook Job's own binding is to its Role in the release's namespace.
-    assert subjects == {("ClusterRoleBinding", "quickon-deployer"), ("RoleBinding", "quickon-credentials")}
+    assert subjects == {
+        ("ClusterRoleBinding", "quickon-deployer"), ("RoleBinding", "quickon-deployer"),
+        ("RoleBinding", "quickon-credentials"),
+    }  # fmt: skip
     assert {o["roleRef"]["name"] for o in bindings if o["kind"] == "ClusterRoleBinding"} == set(ROLES.values())
 
 
@@ -69,3 +72,18 @@ def test_the_credentials_job_may_read_and_replace_only_its_two_secrets(rendered:
         "verbs": ["get", "update"],
     }]  # fmt: skip
     assert [r["verbs"] for r in role["rules"] if "resourceNames" not in r] == [["create"]]
+
+
+def test_the_deployer_may_scale_only_the_platforms_own_deployments(rendered: Rendered) -> None:
+    objects = rendered("default")
+    role = find(objects, "Role", "quickon-deployer-platform")
+    names = [f"quickon-{name}" for name in ("market", "deployer", "backup", "monitor", "audit", "gateway")]
+    assert role["rules"] == [
+        {"apiGroups": ["apps"], "resources": ["deployments/scale"], "resourceNames": names, "verbs": ["get", "patch"]}
+    ]
+    binding = find(objects, "RoleBinding", "quickon-deployer-platform")
+    assert binding["roleRef"]["name"] == "quickon-deployer-platform"
+    assert [s["name"] for s in binding["subjects"]] == ["quickon-deployer"]
+    deployer = find(objects, "Deployment", "quickon-deployer")
+    env = {e["name"]: e.get("value") for e in deployer["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert env["QC_PLATFORM_RELEASE"] == "quickon"

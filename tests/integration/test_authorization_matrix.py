@@ -116,6 +116,7 @@ EXPECTED: dict[str, str] = {
     "POST /api/v1/cluster/nodes/{name}/drain": PLATFORM,
     "GET /api/v1/overview": MEMBER,  # the services counted are the caller's teams' (test_gateway_services)
     "GET /api/v1/platform/components": PLATFORM,
+    "POST /api/v1/platform/components/{name}/scale": PLATFORM,
     "GET /api/v1/platform/scan-policy": ANY,  # what blocks an install: every user may know
     "PUT /api/v1/platform/scan-policy": PLATFORM,
     "GET /api/v1/alert-rules": ANY,  # filtered: the caller's teams' rules and the platform's

@@ -41,7 +41,15 @@ from quickon_deployer.exposure.ingress import (
     tls_secret_name,
     web_entry,
 )
-from quickon_deployer.runtime.base import Health, NodeNotFound, ReleaseNotFound, Revision, Runtime, RuntimeFailure
+from quickon_deployer.runtime.base import (
+    ComponentNotFound,
+    Health,
+    NodeNotFound,
+    ReleaseNotFound,
+    Revision,
+    Runtime,
+    RuntimeFailure,
+)
 from quickon_deployer.runtime.kubernetes import KubernetesRuntime
 from quickon_deployer.runtime.sim import NotFoundError, SimConfig
 from quickon_deployer.runtime.simulated import SimRuntime
@@ -660,3 +668,70 @@ async def test_nodes_are_listed_and_a_cordon_is_undone_by_an_uncordon(runtime: R
     assert not await runtime.uncordon(name)
     with pytest.raises(NodeNotFound):
         await runtime.cordon("no-such-node-of-quickon")
+
+
+async def platform_runtime(runtime: Runtime, namespace: str) -> AsyncIterator[Runtime]:
+    """The runtime whose platform is in ``namespace``: on a cluster, a runtime of its own that takes the test's
+    namespace for the platform's, where a Deployment ``qctest-deployer`` (one replica) stands for the deployer's."""
+    if isinstance(runtime, SimRuntime):
+        yield runtime
+        return
+    apps = client.AppsV1Api(kube())
+    labels = {"app": "qctest-deployer"}
+    container = client.V1Container(name="app", image="registry.k8s.io/pause:3.9")
+    deployment = client.V1Deployment(
+        metadata=client.V1ObjectMeta(name="qctest-deployer"),
+        spec=client.V1DeploymentSpec(
+            replicas=1, selector=client.V1LabelSelector(match_labels=labels),
+            template=client.V1PodTemplateSpec(
+                metadata=client.V1ObjectMeta(labels=labels), spec=client.V1PodSpec(containers=[container])
+            ),
+        ),
+    )  # fmt: skip
+    await asyncio.to_thread(apps.create_namespaced_deployment, namespace, deployment)
+    cluster = KubernetesRuntime.create(
+        kubeconfig=Path(os.environ[KUBECONFIG_ENV]), context=None, helm_timeout_s=120,
+        platform_namespace=namespace, platform_release="qctest",
+    )  # fmt: skip
+    yield cluster
+    await cluster.close()
+
+
+@pytest.fixture
+async def platform(runtime: Runtime, namespace: str) -> AsyncIterator[Runtime]:
+    async for found in platform_runtime(runtime, namespace):
+        yield found
+
+
+async def test_a_platform_component_is_scaled_and_reads_back_its_replicas(platform: Runtime) -> None:
+    before = await platform.components()
+    assert before["deployer"] == 1
+    if isinstance(platform, SimRuntime):  # the sim keeps the six; a cluster lists the Deployments it has
+        assert before == dict.fromkeys(("market", "deployer", "backup", "monitor", "audit", "gateway"), 1)
+    assert await platform.scale_component("deployer", 3) == 3
+    after = await platform.components()
+    assert after == {**before, "deployer": 3}
+    assert await platform.scale_component("deployer", 3) == 3  # asked again: the same
+
+
+async def test_an_unknown_component_or_replicas_out_of_range_are_refused_and_change_nothing(
+    platform: Runtime,
+) -> None:
+    before = await platform.components()
+    with pytest.raises(ComponentNotFound, match="no platform component 'nginx'; the components are audit, backup"):
+        await platform.scale_component("nginx", 2)
+    for replicas in (0, 21, -1):
+        with pytest.raises(RuntimeFailure, match=f"1 to 20 replicas, not {replicas}: ask for a number in that range"):
+            await platform.scale_component("deployer", replicas)
+    assert await platform.components() == before
+
+
+async def test_a_scaled_component_keeps_its_replicas_across_a_deployer_restart(tmp_path: Path) -> None:
+    sim = SimRuntime(tmp_path / "sim", SimConfig(delay_scale=0.01))
+    await sim.scale_component("backup", 2)
+    await sim.close()
+    again = SimRuntime(tmp_path / "sim", SimConfig(delay_scale=0.01))
+    try:
+        assert (await again.components())["backup"] == 2
+    finally:
+        await again.close()

@@ -484,3 +484,68 @@ def test_a_node_command_needs_an_action_and_a_name(env: dict[str, str], capsys: 
     err = capsys.readouterr().err
     assert "drain of node n1 failed at step accept: node n1 is being drained" in err, err
     assert [r.url.path for r in gateway.requests] == ["/api/v1/cluster/nodes/n1/drain"]
+
+
+def _scale_accepted(name: str, state: str = "pending") -> Route:
+    return answer(202, {"operation_id": f"op-{name}", "kind": "scale_component", "target": {"component": name},
+                        "state": state, "steps": []})  # fmt: skip
+
+
+def test_platform_scale_asks_each_component_its_replicas_and_waits_for_each(
+    env: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    done = {"kind": "scale_component", "state": "succeeded", "steps": [{"step": "scale", "state": "completed"}],
+            "result": {"replicas": 3}}  # fmt: skip
+    gateway = Gateway({
+        "POST /api/v1/platform/components/deployer/scale": _scale_accepted("deployer"),
+        "POST /api/v1/platform/components/backup/scale": _scale_accepted("backup"),
+        "GET /api/v1/operations/op-deployer": answer(200, {**done, "operation_id": "op-deployer",
+                                                           "target": {"component": "deployer"}}),
+        "GET /api/v1/operations/op-backup": answer(200, {**done, "operation_id": "op-backup",
+                                                         "target": {"component": "backup"}}),
+    })  # fmt: skip
+    assert qc(["platform", "scale", "deployer=3,backup=2", "--wait"], env, gateway) == 0
+    assert gateway.bodies("/api/v1/platform/components/deployer/scale") == [{"replicas": 3}]
+    assert gateway.bodies("/api/v1/platform/components/backup/scale") == [{"replicas": 2}]
+    out = capsys.readouterr()
+    assert "scale of component deployer" in out.out + out.err and "scale of component backup" in out.out + out.err
+    assert qc(["platform", "scale", "deployer=3", "--json"], env, gateway) == 0
+    assert json.loads(capsys.readouterr().out)["target"] == {"component": "deployer"}
+
+
+@pytest.mark.parametrize(
+    ("scales", "said"),
+    [
+        ("deployer", "is not COMPONENT=REPLICAS"),
+        ("deployer=three", "whole number"),
+        ("deployer=0", "1 to 20 replicas"),
+        ("deployer=21", "1 to 20 replicas"),
+        ("deployer=2,deployer=3", "named twice"),
+    ],
+)
+def test_a_bad_platform_scale_is_a_usage_error_and_asks_nothing(
+    scales: str, said: str, env: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    gateway = Gateway({})
+    assert qc(["platform", "scale", scales], env, gateway) == 2
+    assert said in capsys.readouterr().err
+    assert gateway.requests == []
+
+
+def test_platform_components_show_the_replicas_running_and_desired(
+    env: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    components = [
+        {"service": "deployer", "up": True, "ready": True, "replicas": 1, "desired_replicas": 3, "version": "0.1.0"},
+        {"service": "backup", "up": False, "ready": False, "replicas": 0, "desired_replicas": None},
+    ]
+    gateway = Gateway({"GET /api/v1/platform/components": answer(200, {"components": components})})
+    assert qc(["platform", "components"], env, gateway) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["COMPONENT", "READY", "RUNNING", "DESIRED", "VERSION", "OPERATION"], lines
+    assert lines[-2].split()[:4] == ["deployer", "yes", "1", "3"] and lines[-1].split()[:4] == [
+        "backup",
+        "down",
+        "0",
+        "-",
+    ]

@@ -16,6 +16,8 @@ from quickon_common.contracts.deploy import (
     AppInstalled,
     AppInstallRequested,
     AppUpgradeFailed,
+    ComponentScaled,
+    ComponentStepRecorded,
     NodeDrained,
     NodeStepRecorded,
     SagaStepRecorded,
@@ -129,6 +131,19 @@ def test_a_drain_records_its_progress_and_ends_with_what_moved() -> None:
     assert apply(op, done, envelope(done)) and op.state == "succeeded"
     assert op.result is not None and op.result["stuck"] == stuck
     assert view(op).target.model_dump() == {"node": "n1"}
+
+
+def test_a_components_scale_records_its_step_ends_with_its_replicas_and_shows_to_admins_only() -> None:
+    op = operation("scale_component", service="deployer")
+    step = ComponentStepRecorded(component="deployer", operation="scale_component", step="scale", state="started",
+                                 operation_id="op")  # fmt: skip
+    assert apply(op, step, envelope(step)) and op.state == "running"
+    done = ComponentScaled(component="deployer", replicas=3, previous=1, operation_id="op")
+    assert apply(op, done, envelope(done)) and op.state == "succeeded"
+    assert op.result == {"component": "deployer", "replicas": 3, "previous": 1}
+    assert view(op).target.model_dump() == {"component": "deployer"}
+    on_component = Envelope.new(done, source="test", subject="components/deployer")
+    assert visible(ADMIN, on_component) and not visible(BOB, on_component)
 
 
 def test_secret_and_credential_values_are_sealed_apart() -> None:

@@ -14,7 +14,13 @@ export interface Step {
 export interface Operation {
   operation_id: string;
   kind: string;
-  target: { service?: string | null; namespace?: string | null; repository?: string | null; node?: string | null };
+  target: {
+    service?: string | null;
+    namespace?: string | null;
+    repository?: string | null;
+    node?: string | null;
+    component?: string | null;
+  };
   state: "pending" | "running" | "succeeded" | "failed";
   steps: Step[];
   error?: { reason: string; step?: string | null } | null;

@@ -25,6 +25,8 @@
   value: {{ $v.nats.streamReplicas | quote }}
 - name: QC_PLATFORM_NAMESPACE
   value: {{ $root.Release.Namespace | quote }}
+- name: QC_PLATFORM_RELEASE
+  value: {{ include "quickon.fullname" $root | quote }}
 - name: QC_PUBLIC_URL
   value: {{ $v.platform.publicUrl | quote }}
 - name: QC_LOG_LEVEL

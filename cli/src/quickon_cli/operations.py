@@ -34,6 +34,8 @@ def title(operation: Mapping[str, Any]) -> str:
         return f"{kind.removesuffix('_repository')} of repository {target['repository']}"
     if "node" in target:
         return f"{kind.removesuffix('_node')} of node {target['node']}"
+    if "component" in target:
+        return f"{kind.removesuffix('_component')} of component {target['component']}"
     return kind
 
 

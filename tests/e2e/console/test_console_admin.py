@@ -92,6 +92,23 @@ def test_an_admin_manages_users_teams_repositories_and_charts(
     expect(page.locator("tr[data-component='gateway'] li[data-instance]")).to_have_count(1)  # each replica
     assert serious_violations(page) == []
 
+    # A component scaled (followed live), its desired replicas shown so, then back (the platform is shared; on
+    # the sim runtime a scale changes what the Deployment asks for, not the processes `qc up` runs).
+    audit = page.locator("tr[data-component='audit']")
+    replicas = audit.get_by_label("Replicas of audit")
+    expect(replicas).to_have_value("1")
+    replicas.fill("0")
+    expect(audit).to_contain_text("A component runs 1 to 20 replicas.")
+    expect(audit.get_by_role("button", name="Scale audit")).to_be_disabled()
+    replicas.fill("2")
+    audit.get_by_role("button", name="Scale audit").click()
+    expect(page.locator("[data-state='succeeded'][aria-label='Progress of scale_component audit']")).to_be_visible()
+    expect(audit.locator("td[data-desired]")).to_have_attribute("data-desired", "2")
+    assert serious_violations(page) == []
+    audit.get_by_label("Replicas of audit").fill("1")
+    audit.get_by_role("button", name="Scale audit").click()
+    expect(audit.locator("td[data-desired]")).to_have_attribute("data-desired", "1")
+
     # The cluster's nodes: one cordoned (followed live), shown so, then uncordoned. (No drain here: the
     # platform is shared; tests/integration/test_cluster_nodes.py drains.)
     page.get_by_role("navigation", name="Admin sections").get_by_role("link", name="Nodes").click()

@@ -39,7 +39,7 @@ export function OperationProgress({ id, onEnded }: { id: string; onEnded?: (oper
   }, [done]);
   if (error) return <ErrorNote error={error} />;
   if (!operation) return <Busy />;
-  const target = operation.target.service ?? operation.target.repository ?? operation.target.node ?? "";
+  const target = operation.target.service ?? operation.target.repository ?? operation.target.node ?? operation.target.component ?? "";
   return (
     <section aria-label={t("progress", { kind: operation.kind, target })} className="card operation" data-state={operation.state}>
       <p role="status" aria-live="polite" className={operation.state === "failed" ? "status-bad" : operation.state === "succeeded" ? "status-ok" : ""}>

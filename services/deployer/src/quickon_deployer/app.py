@@ -8,7 +8,7 @@ from functools import cache
 from quickon_common.service import Service
 from quickon_common.settings import Settings
 
-from . import backup_source, handlers, node_operations, node_queries, queries, service_scans, sim_pages
+from . import backup_source, components, handlers, node_operations, node_queries, queries, service_scans, sim_pages
 from .adapters.market import Market
 from .adapters.sealing import platform_sealer
 from .migrations import MIGRATIONS
@@ -60,7 +60,7 @@ def build(settings: Settings | None = None, deployer: DeployerSettings | None = 
     )
     runner = SagaRunner(
         service.outbox,
-        sagas | node_operations.node_sagas(runtime),
+        sagas | node_operations.node_sagas(runtime) | components.component_sagas(runtime),
         compensation_s=deployer.operation_deadline_s,
         parallel=deployer.parallel_operations,
         failpoints=deployer.failpoints,
@@ -73,6 +73,7 @@ def build(settings: Settings | None = None, deployer: DeployerSettings | None = 
     handlers.register(service, runner=runner, runtime=runtime, sealer=sealer, settings=deployer)
     node_operations.register(service, runner=runner, settings=deployer)
     node_queries.register(service, runtime=runtime)
+    components.register(service, runner=runner, runtime=runtime, settings=deployer)
     queries.register(service, runtime=runtime, market=market, sealer=sealer, base_domain=deployer.base_domain)
     service_scans.register(service, scans)
     backup_source.register(service, runtime=runtime)

@@ -36,7 +36,7 @@ from quickon_common.service import Service
 
 from .domain import Refused
 from .models import OperationRecord, ServiceRecord
-from .plans import NODE_NAMESPACE, NodePlan
+from .plans import NODE_KINDS, NODE_NAMESPACE, NodePlan
 from .runtime.base import Runtime
 from .saga import Run, Saga, SagaRunner, cause_of, node_subject
 from .settings import DeployerSettings
@@ -125,6 +125,7 @@ def register(service: Service, *, runner: SagaRunner, settings: DeployerSettings
                     await uow.session.exec(
                         select(OperationRecord).where(
                             OperationRecord.namespace == NODE_NAMESPACE, OperationRecord.service == event.node,
+                            col(OperationRecord.kind).in_(NODE_KINDS),
                             col(OperationRecord.state).in_(RUNNING_STATES),
                         )
                     )

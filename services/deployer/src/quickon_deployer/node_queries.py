@@ -14,7 +14,7 @@ from quickon_common.saga.record import RUNNING_STATES
 from quickon_common.service import Service
 
 from .models import OperationRecord
-from .plans import NODE_NAMESPACE
+from .plans import NODE_KINDS, NODE_NAMESPACE
 from .runtime.base import NodeInfo, NodeNotFound, Runtime, RuntimeFailure
 
 
@@ -36,7 +36,9 @@ async def _running(db: Database) -> dict[str, str]:
     async with db.read_session() as session:
         found = await session.exec(
             select(OperationRecord).where(
-                OperationRecord.namespace == NODE_NAMESPACE, col(OperationRecord.state).in_(RUNNING_STATES)
+                OperationRecord.namespace == NODE_NAMESPACE,
+                col(OperationRecord.state).in_(RUNNING_STATES),
+                col(OperationRecord.kind).in_(NODE_KINDS),
             )
         )
         return {op.service: op.id for op in found}

@@ -99,8 +99,22 @@ class NodePlan(Plan):
 NODE_NAMESPACE = ""
 NODE_KINDS = frozenset({"cordon_node", "uncordon_node", "drain_node"})
 
+
+class ComponentPlan(Plan):
+    """A scale of one of the platform's own services: the replicas asked for, then those it asked for before."""
+
+    component: str
+    replicas: int
+    previous: int | None = None
+
+
+# A scale of a platform component is an operation on no service either: the same empty namespace, the
+# component's name as the service's; its kind tells it from a node's.
+COMPONENT_NAMESPACE = NODE_NAMESPACE
+COMPONENT_KINDS = frozenset({"scale_component"})
+
 PLANS: dict[str, type[Plan]] = {
     "install": InstallPlan, "upgrade": UpgradePlan, "rollback": RollbackPlan, "uninstall": UninstallPlan,
     "start": ScalePlan, "stop": ScalePlan, "restart": ScalePlan, "expose": ExposePlan,
-    "cordon_node": NodePlan, "uncordon_node": NodePlan, "drain_node": NodePlan,
+    "cordon_node": NodePlan, "uncordon_node": NodePlan, "drain_node": NodePlan, "scale_component": ComponentPlan,
 }  # fmt: skip

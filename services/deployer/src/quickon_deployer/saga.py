@@ -17,13 +17,13 @@ from typing import Any
 
 from quickon_common import saga as engine
 from quickon_common.contracts import Event
-from quickon_common.contracts.deploy import NodeStepRecorded, SagaStepRecorded
+from quickon_common.contracts.deploy import ComponentStepRecorded, NodeStepRecorded, SagaStepRecorded
 from quickon_common.outbox import Outbox, UnitOfWork
 from quickon_common.saga import TELL_AFTER_S, RecordTaken, RetryPolicy, SqlSagaStore, StepFailed, cause_of
 
 from .domain import service_subject
 from .models import OperationRecord, ServiceRecord
-from .plans import NODE_KINDS
+from .plans import COMPONENT_KINDS, NODE_KINDS
 from .runtime.base import RuntimeFailure
 
 __all__ = [
@@ -98,6 +98,11 @@ def step_recorded(op: OperationRecord, step: str, state: str, detail: str | None
             node=op.service, operation_id=op.id, operation=op.kind, step=step, state=state,  # type: ignore[arg-type]
             detail=detail,
         )  # fmt: skip
+    if op.kind in COMPONENT_KINDS:
+        return ComponentStepRecorded(
+            component=op.service, operation_id=op.id, operation=op.kind, step=step, state=state,  # type: ignore[arg-type]
+            detail=detail,
+        )  # fmt: skip
     return SagaStepRecorded(
         service=op.service, namespace=op.namespace, operation_id=op.id, operation=op.kind,
         step=step, state=state, detail=detail,  # type: ignore[arg-type]
@@ -105,12 +110,19 @@ def step_recorded(op: OperationRecord, step: str, state: str, detail: str | None
 
 
 def subject_of(op: OperationRecord) -> str:
+    if op.kind in COMPONENT_KINDS:
+        return component_subject(op.service)
     return node_subject(op.service) if op.kind in NODE_KINDS else service_subject(op.namespace, op.service)
 
 
 def node_subject(node: str) -> str:
     """The CloudEvents subject of events about one node."""
     return f"nodes/{node}"
+
+
+def component_subject(component: str) -> str:
+    """The CloudEvents subject of events about one of the platform's own services."""
+    return f"components/{component}"
 
 
 class SagaRunner(engine.SagaRunner[OperationRecord]):

@@ -75,6 +75,10 @@ class DeployerSettings(BaseSettings):
     # The kubernetes runtime: a kubeconfig (and context), else the in-cluster service account.
     kubeconfig: Path | None = None
     kube_context: str | None = None
+    platform_release: str = Field(
+        default="quickon", validation_alias="QC_PLATFORM_RELEASE", min_length=1,
+        description="the chart's release name: the platform Deployments are <release>-<service> (QC_PLATFORM_RELEASE)",
+    )  # fmt: skip
     helm_timeout_s: float = Field(default=300, gt=0)
 
     # Reaching services through ingress-nginx (quickon_deployer.exposure). With a base domain (QC_BASE_DOMAIN,

@@ -44,10 +44,15 @@ class Target(BaseModel):
     namespace: str | None = Field(default=None, exclude_if=_absent)
     repository: str | None = Field(default=None, exclude_if=_absent)
     node: str | None = Field(default=None, exclude_if=_absent)
+    component: str | None = Field(default=None, exclude_if=_absent, description="a platform service (its scale)")
 
 
 # The operations on a node keep its name in the row's service column (no namespace): their kind says so.
 NODE_KINDS = frozenset({"cordon_node", "uncordon_node", "drain_node"})
+# So do the scales of the platform's own components, the component's name in the service column.
+COMPONENT_KINDS = frozenset({"scale_component"})
+# The platform's work, which only platform admins see.
+ADMIN_KINDS = NODE_KINDS | COMPONENT_KINDS
 
 
 class Step(BaseModel):
@@ -76,7 +81,7 @@ class OperationView(BaseModel):
     kind: str = Field(
         description="install, upgrade, rollback, start, stop, restart, expose, uninstall, *_repository, backup, "
         "restore, verify_backup, delete_backup, schedule_backups, export, import, cordon_node, uncordon_node, "
-        "drain_node"
+        "drain_node, scale_component"
     )
     target: Target
     state: OperationState
@@ -114,6 +119,8 @@ def view(record: OperationRecord) -> OperationView:
     """The API's view of an operation row."""
     if record.kind in NODE_KINDS:
         target = Target(node=record.service)
+    elif record.kind in COMPONENT_KINDS:
+        target = Target(component=record.service)
     else:
         target = Target(service=record.service, namespace=record.namespace, repository=record.repository)
     return OperationView(
@@ -146,7 +153,8 @@ async def submit(
     ``warnings``: what the caller should hear of at once."""
     now = datetime.now(UTC)
     record = OperationRecord(
-        id=str(uuid.uuid4()), kind=kind, service=target.node or target.service, namespace=target.namespace,
+        id=str(uuid.uuid4()), kind=kind, service=target.node or target.component or target.service,
+        namespace=target.namespace,
         repository=target.repository, state="pending", steps=[], actor=user.username, team=team,
         created_at=now, updated_at=now, result=result,
     )  # fmt: skip
@@ -170,8 +178,10 @@ async def find(parts: Parts, user: Principal, operation_id: str) -> OperationVie
         raise Problem(404, f"there is no operation {operation_id!r}; list them with GET /api/v1/operations")
     if not can_see(user, record.team):
         raise Problem(403, f"operation {operation_id!r} is of a team you are not in; ask an admin of that team")
-    if record.kind in NODE_KINDS and not user.is_admin:
-        raise Problem(403, f"operation {operation_id!r} is on a node of the cluster: platform admins only")
+    if record.kind in ADMIN_KINDS and not user.is_admin:
+        raise Problem(
+            403, f"operation {operation_id!r} is on the platform itself (a node or a component): platform admins only"
+        )
     return view(record)
 
 
@@ -194,7 +204,7 @@ async def recent(
         query = query.where(OperationRecord.state == state)
     if not user.is_admin:
         query = query.where(visible_rows(user.caller(), col(OperationRecord.team)))
-        query = query.where(col(OperationRecord.kind).not_in(NODE_KINDS))  # the cluster's nodes: admins only
+        query = query.where(col(OperationRecord.kind).not_in(ADMIN_KINDS))  # nodes, components: admins only
     async with parts.service.db.read_session() as session:
         rows = (await session.exec(query.limit(limit))).all()
     return [view(r) for r in rows]

@@ -27,7 +27,13 @@ from quickon_common.contracts.backup import (
     ServiceImportFailed,
 )
 from quickon_common.contracts.common import Ask, Failure, OperationEvent
-from quickon_common.contracts.deploy import AppInstallStarted, AppUpgradeStarted, NodeStepRecorded, SagaStepRecorded
+from quickon_common.contracts.deploy import (
+    AppInstallStarted,
+    AppUpgradeStarted,
+    ComponentStepRecorded,
+    NodeStepRecorded,
+    SagaStepRecorded,
+)
 from quickon_common.contracts.market import AppVersionAdded, RepositoryAdded
 from quickon_common.envelope import Envelope
 from quickon_common.service import Service
@@ -39,7 +45,7 @@ Effect = Literal["ignore", "step", "running", "succeeded", "failed"]
 # The fields that say what an event is about or why it failed: not part of an operation's result.
 NOT_RESULT = frozenset({"operation_id", "service", "namespace", "repository", "reason", "step"})
 PROGRESS: tuple[type[OperationEvent], ...] = (AppInstallStarted, AppUpgradeStarted, BackupStarted, RestoreStarted)
-STEPS = (SagaStepRecorded, BackupStepRecorded, NodeStepRecorded)
+STEPS = (SagaStepRecorded, BackupStepRecorded, NodeStepRecorded, ComponentStepRecorded)
 # The step a market outcome ends: add and refresh end with a sync.
 OUTCOME_STEP = {"add_repository": "sync", "refresh_repository": "sync", "remove_repository": "remove"}
 # The service that owns the requests of each context the gateway follows.

@@ -2,8 +2,8 @@
 
 Something that belongs to a team is visible to that team's members (any role) and to platform
 admins; something that belongs to no team (the catalog, the platform itself) is visible to
-everyone. The iam context (users, logins, tokens, teams) and the events about the cluster's nodes are for
-platform admins only.
+everyone. The iam context (users, logins, tokens, teams) and the events about the cluster's nodes and the
+platform's components are for platform admins only.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from quickon_common.envelope import Envelope
 from .principal import Principal
 
 ADMIN_ONLY_CONTEXTS = frozenset({"iam"})
-ADMIN_ONLY_SUBJECTS = ("nodes/",)  # the deployer's events about a node (cordon, drain)
+# The deployer's events about a node (cordon, drain) and about the platform's own components (a scale).
+ADMIN_ONLY_SUBJECTS = ("nodes/", "components/")
 
 
 def can_see(principal: Principal, team: str | None) -> bool:

@@ -51,6 +51,8 @@ export interface Component {
   failing: Record<string, string>;
   replicas: number;
   instances: Instance[];
+  desired_replicas?: number | null;
+  operation_id?: string | null;
 }
 
 export const ROLES: Role[] = ["viewer", "operator", "admin", "owner"];

@@ -271,3 +271,43 @@ class NodeStepRecorded(NodeEvent):
     step: str
     state: Literal["started", "progress", "completed", "failed", "compensated"]
     detail: str | None = None
+
+
+# -- The platform's own components: a platform admin scales their Deployments -------------------------
+
+# How many replicas a platform component may be asked to run: at least one (the platform stays up), at most 20.
+COMPONENT_REPLICAS_MIN = 1
+COMPONENT_REPLICAS_MAX = 20
+
+
+class ComponentEvent(OperationEvent):
+    """An event about one of the platform's own services (a component: gateway, deployer, ...)."""
+
+    component: str = Field(min_length=1, max_length=53)
+
+
+class ComponentScaleRequested(ComponentEvent):
+    subject = "qc.deploy.component_scale.requested"
+    replicas: int = Field(ge=COMPONENT_REPLICAS_MIN, le=COMPONENT_REPLICAS_MAX)
+
+
+class ComponentScaled(ComponentEvent, Success):
+    """The component's Deployment now asks for ``replicas`` (its pods follow as the cluster starts them)."""
+
+    subject = "qc.deploy.component_scale.completed"
+    replicas: int
+    previous: int | None = Field(default=None, description="the replicas it asked for before")
+
+
+class ComponentScaleFailed(ComponentEvent, Failure):
+    subject = "qc.deploy.component_scale.failed"
+
+
+class ComponentStepRecorded(ComponentEvent):
+    """Progress of an operation on a platform component, for live displays (``qc platform scale --wait``)."""
+
+    subject = "qc.deploy.component_step.recorded"
+    operation: str
+    step: str
+    state: Literal["started", "progress", "completed", "failed", "compensated"]
+    detail: str | None = None

@@ -12,6 +12,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from quickon_common.contracts.deploy import COMPONENT_REPLICAS_MAX, COMPONENT_REPLICAS_MIN
+from quickon_common.settings import SERVICES
+
 
 class RuntimeFailure(Exception):
     """The runtime refused or failed an operation; ``reason`` is for the user, ``retryable`` says
@@ -29,6 +32,27 @@ class ReleaseNotFound(RuntimeFailure):
 
 class NodeNotFound(RuntimeFailure):
     """No node of that name in the cluster."""
+
+
+class ComponentNotFound(RuntimeFailure):
+    """No platform component of that name (or, on a cluster, no Deployment of it)."""
+
+
+# The platform's own services, each a Deployment ``<release>-<service>`` on Kubernetes.
+PLATFORM_COMPONENTS = SERVICES
+
+
+def check_component_scale(name: str, replicas: int) -> None:
+    """Refuse a scale of a component that is not one of the platform's, or to a number it may not have."""
+    if name not in PLATFORM_COMPONENTS:
+        raise ComponentNotFound(
+            f"no platform component {name!r}; the components are {', '.join(sorted(PLATFORM_COMPONENTS))}"
+        )
+    if not COMPONENT_REPLICAS_MIN <= replicas <= COMPONENT_REPLICAS_MAX:
+        raise RuntimeFailure(
+            f"a component runs {COMPONENT_REPLICAS_MIN} to {COMPONENT_REPLICAS_MAX} replicas, not {replicas}: "
+            f"ask for a number in that range (to stop the platform, scale its Deployments with kubectl)"
+        )
 
 
 @dataclass(frozen=True)
@@ -283,6 +307,15 @@ class Runtime(Protocol):
         ``stuck``, with the scheduler's reason) before the next; a PodDisruptionBudget that forbids an
         eviction is waited for. ``until`` (epoch seconds) bounds the whole; repeating it after a crash goes
         on with what is left on the node."""
+
+    async def components(self) -> dict[str, int]:
+        """Each platform component's desired replicas (``{"deployer": 2, ...}``): on Kubernetes its Deployment's
+        ``spec.replicas`` in the platform's namespace (one not found there is left out); on ``sim``, as kept."""
+
+    async def scale_component(self, name: str, replicas: int) -> int:
+        """Set the desired replicas of the platform component ``name`` (its Deployment's ``scale``); returns
+        the replicas now desired. :class:`ComponentNotFound` for a name that is no component (or whose
+        Deployment is not there), :class:`RuntimeFailure` for replicas outside 1..20: nothing changes then."""
 
     async def until_changed(self, *, namespace: str, release: str, at_most: float) -> None:
         """Return as soon as the release's health may differ from what :meth:`health` last read of it (the

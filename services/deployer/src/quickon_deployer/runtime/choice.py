@@ -30,7 +30,11 @@ def create_runtime(service: Service, settings: DeployerSettings) -> Runtime:
         from .kubernetes import KubernetesRuntime  # imported only when used: it loads the kubernetes client
 
         return KubernetesRuntime.create(
-            kubeconfig=settings.kubeconfig, context=settings.kube_context, helm_timeout_s=settings.helm_timeout_s
+            kubeconfig=settings.kubeconfig,
+            context=settings.kube_context,
+            helm_timeout_s=settings.helm_timeout_s,
+            platform_namespace=service.settings.platform_namespace,
+            platform_release=settings.platform_release,
         )
     except RuntimeFailure as failure:
         log.error("runtime %s unavailable: %s", settings.runtime, failure.reason)

@@ -36,6 +36,7 @@ from quickon_common.db import SQLITE_COMPANIONS
 from quickon_common.files import owner_only_file
 
 from .base import (
+    PLATFORM_COMPONENTS,
     ClusterEvent,
     ClusterResources,
     Health,
@@ -45,6 +46,7 @@ from .base import (
     Revision,
     RuntimeFailure,
     WorkloadHealth,
+    check_component_scale,
 )
 from .sim import Cluster, HookFailed, ManifestError, NotFoundError, SimConfig, default_nodes
 from .sim.exposure import exposure_problem
@@ -325,6 +327,16 @@ class SimRuntime(_SimNodes):
 
     async def releases(self) -> list[tuple[str, str]]:
         return self.cluster.releases()
+
+    async def components(self) -> dict[str, int]:
+        scaled = self.cluster.platform_replicas()
+        return {name: scaled.get(name, 1) for name in PLATFORM_COMPONENTS}
+
+    async def scale_component(self, name: str, replicas: int) -> int:
+        check_component_scale(name, replicas)
+        self.cluster.scale_platform(service=name, replicas=replicas)
+        await self._save()
+        return replicas
 
     async def resources(self) -> ClusterResources:
         self.cluster.tick(time.time())

@@ -82,6 +82,12 @@ class UnavailableRuntime:
     async def drain(self, name: str, *, progress: DrainProgress, until: float) -> DrainOutcome:
         raise self._fail()
 
+    async def components(self) -> dict[str, int]:
+        raise self._fail()
+
+    async def scale_component(self, name: str, replicas: int) -> int:
+        raise self._fail()
+
     async def until_changed(self, *, namespace: str, release: str, at_most: float) -> None:
         await asyncio.sleep(min(UNAVAILABLE_RETRY_S, at_most))
 

@@ -1,25 +1,32 @@
 """The platform itself: the dashboard's overview, the cluster's resources, and each QuickOn service's health
-(for platform admins)."""
+and desired replicas, which platform admins scale (an operation the deployer runs on its runtime)."""
 
 from __future__ import annotations
 
 import asyncio
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
+from fastapi import Path as PathParam
 from pydantic import BaseModel, Field
 
+from quickon_common.contracts.deploy import COMPONENT_REPLICAS_MAX, COMPONENT_REPLICAS_MIN, ComponentScaleRequested
 from quickon_common.contracts.queries import NoRequest
 from quickon_common.contracts.queries.deployer import (
+    COMPONENTS,
     RESOURCES,
     SERVICE_OVERVIEW,
+    ComponentsRequest,
     NodeResources,
     ServiceOverview,
     ServiceOverviewRequest,
 )
+from quickon_common.contracts.queries.deployer import Components as DesiredReplicas
 from quickon_common.contracts.queries.info import INFO, SERVICES
 
 from ..auth import AdminUser, CurrentUser
 from ..deps import GatewayParts
+from ..operations import ACCEPTED, OperationView, Target, submit
 from ..principal import Principal
 from ..problems import Problem
 
@@ -66,10 +73,30 @@ class Component(BaseModel):
     failing: dict[str, str] = Field(default={}, description="each failing check and why (of any replica)")
     replicas: int = Field(default=0, description="how many replicas answered")
     instances: list[Instance] = Field(default=[], description="each replica, by instance")
+    desired_replicas: int | None = Field(
+        default=None,
+        description="the replicas its Deployment asks for (what a scale sets); null when the deployer cannot tell",
+    )
+    operation_id: str | None = Field(default=None, description="the scale of it running now")
 
 
 class Components(BaseModel):
     components: list[Component]
+    desired_detail: str | None = Field(
+        default=None, description="why the desired replicas are missing, when the deployer could not tell them"
+    )
+
+
+class ScaleRequest(BaseModel):
+    replicas: int = Field(
+        ge=COMPONENT_REPLICAS_MIN, le=COMPONENT_REPLICAS_MAX,
+        description=f"the replicas its Deployment should ask for, {COMPONENT_REPLICAS_MIN} to {COMPONENT_REPLICAS_MAX}",
+    )  # fmt: skip
+
+
+ComponentName = Annotated[
+    str, PathParam(pattern=r"^[a-z]+$", min_length=1, max_length=53, description="gateway, market, deployer, ...")
+]
 
 
 class Overview(BaseModel):
@@ -122,7 +149,15 @@ async def _resources(parts: GatewayParts, user: Principal, *, recent: bool = Fal
     "/platform/components", response_model=Components,
     summary="Each QuickOn service and each of its replicas: up (it answers), ready, version (platform admins)",
 )  # fmt: skip
-async def platform_components(parts: GatewayParts, _admin: AdminUser) -> Components:
+async def platform_components(parts: GatewayParts, admin: AdminUser) -> Components:
+    async def desired() -> DesiredReplicas | str:
+        try:
+            # As quick as the services' own answers: a deployer that is away must not hold the page back.
+            request = ComponentsRequest(caller=admin.caller())
+            return await parts.reads.ask(COMPONENTS, request, timeout_s=COMPONENT_TIMEOUT_S)
+        except Problem as problem:  # the deployer is down: the rest of the page still tells what runs
+            return problem.detail
+
     async def one(service: str) -> Component:
         found = await parts.reads.every(
             INFO[service], NoRequest(), timeout_s=COMPONENT_TIMEOUT_S, settle_s=REPLICAS_SETTLE_S
@@ -147,4 +182,40 @@ async def platform_components(parts: GatewayParts, _admin: AdminUser) -> Compone
             replicas=len(instances), instances=instances,
         )  # fmt: skip
 
-    return Components(components=list(await asyncio.gather(*(one(s) for s in SERVICES))))
+    wanted, found = await asyncio.gather(desired(), asyncio.gather(*(one(s) for s in SERVICES)))
+    if isinstance(wanted, str):
+        return Components(components=found, desired_detail=f"the deployer cannot tell the desired replicas: {wanted}")
+    scaled = {c.component: c for c in wanted.components}
+    components = [
+        c.model_copy(update={"desired_replicas": s.replicas, "operation_id": s.operation_id})
+        if (s := scaled.get(c.service)) is not None else c
+        for c in found
+    ]  # fmt: skip
+    return Components(components=components)
+
+
+@router.post(
+    "/platform/components/{name}/scale", status_code=202, response_model=OperationView, responses=ACCEPTED,
+    summary="Set how many replicas a QuickOn service's Deployment asks for (platform admins)",
+)  # fmt: skip
+async def scale_component(
+    parts: GatewayParts, admin: AdminUser, name: ComponentName, body: ScaleRequest, response: Response
+) -> OperationView:
+    wanted = await parts.reads.ask(COMPONENTS, ComponentsRequest(caller=admin.caller()))
+    found = next((c for c in wanted.components if c.component == name), None)
+    if found is None:
+        known = ", ".join(sorted(c.component for c in wanted.components)) or "none"
+        raise Problem(
+            404, f"there is no platform component {name!r} to scale on the {wanted.runtime} runtime; the components "
+            f"are {known} (GET /api/v1/platform/components)",
+        )  # fmt: skip
+    if found.operation_id is not None:
+        raise Problem(
+            409, f"component {name} is being scaled ({found.operation_id}); wait until it ends "
+            f"(qc operation {found.operation_id} --wait), then ask again",
+        )  # fmt: skip
+    return await submit(
+        parts, admin, response, kind="scale_component",
+        event=ComponentScaleRequested(component=name, replicas=body.replicas), target=Target(component=name),
+        subject=f"components/{name}", team=None,
+    )  # fmt: skip

@@ -72,6 +72,10 @@ class NodeRequest(NodesRequest):
     node: str = Field(min_length=1, max_length=253, description="the node's name")
 
 
+class ComponentsRequest(QueryRequest):
+    caller: Caller | None = Field(default=None, description="who asks (set by the gateway); a platform admin only")
+
+
 # -- replies --------------------------------------------------------------------------------
 
 
@@ -290,6 +294,20 @@ class Nodes(QueryReply):
     nodes: list[NodeSummary]
 
 
+class ComponentReplicas(QueryReply):
+    component: str = Field(description="the platform service: gateway, market, deployer, backup, monitor, audit")
+    replicas: int = Field(description="the replicas its Deployment asks for")
+    operation_id: str | None = Field(default=None, description="the scale of it running now")
+
+
+class Components(QueryReply):
+    """The replicas the platform's own Deployments ask for (a component the cluster has no Deployment of is not
+    listed)."""
+
+    runtime: str
+    components: list[ComponentReplicas]
+
+
 class NodeResources(QueryReply):
     name: str
     ready: bool
@@ -348,3 +366,7 @@ NODES = query(
     "The cluster's nodes: capacity, allocatable, requests, conditions, taints, cordoned (platform admins)",
 )  # fmt: skip
 NODE = query("deployer", "node", NodeRequest, NodeDetail, "One node of the cluster with its pods (platform admins)")
+COMPONENTS = query(
+    "deployer", "components", ComponentsRequest, Components,
+    "The replicas each of the platform's own services' Deployment asks for (platform admins)",
+)  # fmt: skip

@@ -22,23 +22,30 @@ from .health import _HealthReading
 from .helm import HELM_GRACE_S, _start_helm
 from .nodes import _Nodes
 from .objects import _annotations, _selector
+from .platform import _Platform
 from .release import INSTANCE_LABEL, RESOURCE_POLICY, _check_claims_kept
 from .scaling import _Scaling
 from .waiting import _Waiting
 
 MAX_RELEASES = 100_000
+PLATFORM_NAMESPACE = "quickon-system"
+PLATFORM_RELEASE = "quickon"  # the chart's release name: its Deployments are quickon-deployer, quickon-gateway, ...
 
 
-class KubernetesRuntime(_Scaling, _HealthReading, _Waiting, _Capacity, _Exposure, _Nodes):
+class KubernetesRuntime(_Scaling, _HealthReading, _Waiting, _Capacity, _Exposure, _Nodes, _Platform):
     """Releases on a Kubernetes cluster; one instance per deployer process."""
 
     name = "kubernetes"
     copies_volumes = False
 
     def __init__(
-        self, *, api: client.ApiClient, helm: Client, command: Command, workdir: Path, helm_timeout_s: float
-    ) -> None:
+        self, *, api: client.ApiClient, helm: Client, command: Command, workdir: Path, helm_timeout_s: float,
+        platform_namespace: str = PLATFORM_NAMESPACE, platform_release: str = PLATFORM_RELEASE,
+    ) -> None:  # fmt: skip
         self._api = api
+        # Where the platform's own Deployments are (``<platform_release>-<service>``): what components() reads.
+        self._platform_namespace = platform_namespace
+        self._platform_release = platform_release
         self._core = client.CoreV1Api(api)
         self._apps = client.AppsV1Api(api)
         self._batch = client.BatchV1Api(api)
@@ -51,7 +58,10 @@ class KubernetesRuntime(_Scaling, _HealthReading, _Waiting, _Capacity, _Exposure
         self._start_waiting()
 
     @classmethod
-    def create(cls, *, kubeconfig: Path | None, context: str | None, helm_timeout_s: float) -> KubernetesRuntime:
+    def create(
+        cls, *, kubeconfig: Path | None, context: str | None, helm_timeout_s: float,
+        platform_namespace: str = PLATFORM_NAMESPACE, platform_release: str = PLATFORM_RELEASE,
+    ) -> KubernetesRuntime:  # fmt: skip
         """Connect with ``kubeconfig`` (and ``context``), else as the pod's service account inside a cluster."""
         configuration = client.Configuration()
         kubeconfig = kubeconfig.expanduser() if kubeconfig is not None else None  # helm gets it unexpanded
@@ -71,7 +81,10 @@ class KubernetesRuntime(_Scaling, _HealthReading, _Waiting, _Capacity, _Exposure
             raise RuntimeFailure(f"cannot load the cluster configuration: {error}") from None
         helm, command, workdir = _start_helm(kubeconfig=kubeconfig, context=context, helm_timeout_s=helm_timeout_s)
         api = client.ApiClient(configuration)
-        return cls(api=api, helm=helm, command=command, workdir=workdir, helm_timeout_s=helm_timeout_s)
+        return cls(
+            api=api, helm=helm, command=command, workdir=workdir, helm_timeout_s=helm_timeout_s,
+            platform_namespace=platform_namespace, platform_release=platform_release,
+        )  # fmt: skip
 
     # -- the Runtime calls (stop, start, restart and replace_broken_pods: scaling.py; health: health.py) --
 

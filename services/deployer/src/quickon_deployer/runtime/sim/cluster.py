@@ -240,6 +240,14 @@ class Cluster:
         self.tick(now)
         return nodes.set_unschedulable(self._world, node, False)
 
+    def platform_replicas(self) -> dict[str, int]:
+        """The replicas the platform's own Deployments ask for, by the service an admin scaled (others: 1)."""
+        return dict(self._world.state.platform)
+
+    def scale_platform(self, *, service: str, replicas: int) -> None:
+        """Set the replicas a platform Deployment asks for (the caller checked the name and the number)."""
+        self._world.state.platform = {**self._world.state.platform, service: replicas}
+
     def evict(self, *, namespace: str, pod: str, now: float) -> bool:
         """Evict a pod (the Eviction API); False when it is gone or Terminating already."""
         self.tick(now)

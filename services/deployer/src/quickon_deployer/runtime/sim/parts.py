@@ -52,7 +52,7 @@ def dump_globals(state: ClusterState) -> bytes:
         ClusterGlobals(
             config=state.config, clock=state.clock, serial=state.serial, dirty=state.dirty,
             unsettled=state.unsettled, capacity_changed=state.capacity_changed, disk_fill=state.disk_fill,
-            cordoned=state.cordoned,
+            cordoned=state.cordoned, platform=state.platform,
         )
     )  # fmt: skip
 
@@ -69,7 +69,7 @@ def load(globals_json: bytes, parts_json: Iterable[bytes]) -> ClusterState:
     state = ClusterState(
         config=found.config, clock=found.clock, serial=found.serial, dirty=found.dirty,
         unsettled=found.unsettled, capacity_changed=found.capacity_changed, disk_fill=found.disk_fill,
-        cordoned=found.cordoned,
+        cordoned=found.cordoned, platform=found.platform,
     )  # fmt: skip
     for text in parts_json:
         part = PART.validate_json(text)

@@ -116,6 +116,8 @@ class ClusterState:
     disk_fill: dict[str, int] = field(default_factory=dict)
     # Nodes marked unschedulable (``kubectl cordon``): the scheduler places no new pod there.
     cordoned: list[str] = field(default_factory=list)
+    # The replicas the platform's own Deployments ask for, by service (one not named: 1), as an admin scaled them.
+    platform: dict[str, int] = field(default_factory=dict)
 
 
 STATE = TypeAdapter(ClusterState)
@@ -133,6 +135,7 @@ class ClusterGlobals:
     capacity_changed: bool
     disk_fill: dict[str, int] = field(default_factory=dict)
     cordoned: list[str] = field(default_factory=list)
+    platform: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
