@@ -541,7 +541,7 @@ def exclusive(call: Call) -> Call:
 for _name in (
     "deploy", "rollback", "history", "uninstall", "stop", "start", "restart", "apply_exposure", "exposure",
     "replace_broken_pods", "inject", "clear", "fill_disk", "metrics", "health", "releases", "resources", "close",
-    "nodes", "node", "cordon", "uncordon", "drain",
+    "nodes", "node", "cordon", "uncordon", "drain", "components", "scale_component",
 ):  # fmt: skip
     setattr(SimRuntime, _name, exclusive(getattr(SimRuntime, _name)))
 
