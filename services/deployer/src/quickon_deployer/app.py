@@ -49,7 +49,7 @@ def build(settings: Settings | None = None, deployer: DeployerSettings | None = 
     def market() -> Market:
         return Market(service.broker.connection, cache_dir=var / "charts", timeout_s=deployer.market_timeout_s)
 
-    scans = ServiceScans(service.outbox, deployer, var / "trivy")
+    scans = ServiceScans(service.outbox, deployer, var / "trivy", leads=lambda: service.leadership.leads)
     steps = Steps(runtime=runtime, market=market, sealer=sealer, outbox=service.outbox, settings=deployer, scans=scans)
     pre_upgrade = PreUpgradeBackup(service, service.outbox, steps)
     soak = Soak(service, steps)
@@ -87,7 +87,12 @@ def build(settings: Settings | None = None, deployer: DeployerSettings | None = 
 
     service.runs(runner.run)
     service.runs(watcher.run)
-    service.runs(scans.work)
+
+    async def scan_in_the_background() -> None:
+        await service.leadership.asked()  # the leader scans: know first whether it is this replica
+        await scans.work()
+
+    service.runs(scan_in_the_background)
     service.runs(check_runtime)
     return DeployerParts(service=service, runtime=runtime, runner=runner, watcher=watcher, scans=scans)
 

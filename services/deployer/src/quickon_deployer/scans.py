@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import tempfile
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -72,8 +73,11 @@ async def forget_scans(session: AsyncSession, service_id: str) -> None:
 class ServiceScans:
     """Scanning manifests with Trivy, keeping the reports, and the background worker."""
 
-    def __init__(self, outbox: Outbox, settings: DeployerSettings, cache_dir: Path) -> None:
+    def __init__(
+        self, outbox: Outbox, settings: DeployerSettings, cache_dir: Path, *, leads: Callable[[], bool] = lambda: True
+    ) -> None:
         self.outbox = outbox
+        self.leads = leads  # the replica that leads the deployer scans in the background; the others stand by
         self.db = outbox.db
         self.settings = settings
         self.cache_dir = cache_dir
@@ -112,7 +116,7 @@ class ServiceScans:
             return
         while True:
             self._wake.clear()
-            for service_id, digest, number in await self._unscanned():
+            for service_id, digest, number in await self._unscanned() if self.leads() else []:
                 await self._scan_revision(service_id, digest, number)
             rescan = self.settings.scan_rescan_s
             await woken(self._wake, min(LOOK_S, rescan) if rescan > 0 else LOOK_S)
