@@ -1,15 +1,21 @@
-"""Chaos: the platform as processes, a random service SIGKILLed every few seconds while twelve services
-are installed, upgraded, stopped, started and backed up. Afterwards every operation has ended (succeeded,
-or failed with a reason), every service's revision is 1 + its successful upgrades (plus what its failed
-upgrades made and rolled back), every release history is complete, and the audit log verifies with no
-event in it twice.
+"""Chaos, highly available: the platform as processes, two replicas of every service on PostgreSQL, a random
+replica SIGKILLed every few seconds while twenty services are installed, upgraded, stopped, started and
+backed up, and one more is backed up every minute by a schedule. Afterwards every operation has ended
+(succeeded, or failed with a reason), every service's revision is 1 + its successful upgrades (plus what
+its failed upgrades made and rolled back), every release history is complete, each successful backup is
+stored once, the schedule ran once in each minute, and the audit log verifies with each event in it once.
 
-The run is seeded: the seed is printed, and ``QC_CHAOS_SEED=<seed>`` replays its choices (which service
-is killed, and when; the platform's own timing is not replayed). A killed service is started again at
+The replicas share each service's database and durable consumers: a saga runs in one replica and the other
+takes it over once its lease passes; the periodic jobs run on the replica that leads. A client that finds one
+gateway replica gone asks the other, as behind a load balancer.
+
+The run is seeded: the seed is printed, and ``QC_CHAOS_SEED=<seed>`` replays its choices (which replica
+is killed, and when; the platform's own timing is not replayed). A killed replica is started again at
 once, and the next kill waits until it is ready again, so that a loaded machine, where a service takes
 longer to start than the kills' interval, still sees the platform whole between kills. The test starts
-every process itself and kills only those. It runs on SQLite; ``QC_CHAOS_DATABASE=postgres`` runs it on
-PostgreSQL instead (with ``QC_TEST_POSTGRES_URL``).
+every process itself and kills only those. ``QC_CHAOS_REPLICAS=1`` runs one process per service instead,
+each killed service then down until it is back; with one replica ``QC_CHAOS_DATABASE=sqlite`` runs it on
+SQLite (the default database is PostgreSQL, ``QC_TEST_POSTGRES_URL``).
 
 Known defect this test can still find (not fixed here): a command the gateway accepted may never reach
 the stream. Seen once on SQLite (seed 3006315425): a stop stayed ``pending`` with no step; the gateway's
@@ -19,45 +25,46 @@ near that moment. The assertion "every operation ends" then fails after SETTLE_T
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import itertools
 import json
 import os
 import random
-import signal
-import subprocess
-import sys
 import threading
 import time
-import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
-import psycopg
+import nats
 import pytest
-from sqlalchemy.engine import make_url
 
-from quickon_common.natsserver import NatsServer, free_port
-from quickon_common.settings import SERVICES
 from quickon_deployer.runtime.simulated import SimStore
+from support.replicas import (
+    READY_TIMEOUT_S,
+    Gateway,
+    Processes,
+    platform_processes,
+    postgres_databases,
+    ready,
+    wait_for,
+)
 
 LOADED = time.monotonic()
-CHECKOUT = Path(__file__).resolve().parents[2]
-ADMIN_PASSWORD = "chaos-admin-password"
 SEED_ENV = "QC_CHAOS_SEED"
 DATABASE_ENV = "QC_CHAOS_DATABASE"
-POSTGRES_ENV = "QC_TEST_POSTGRES_URL"
-SERVICE_COUNT = 12
+REPLICAS_ENV = "QC_CHAOS_REPLICAS"
+SERVICE_COUNT = 20
+SCHEDULED = "chaos-cron"  # backed up every minute by a schedule, and by nothing else
+LEASE_S = "6"  # the replicas' leases (of the lead and of sagas): a killed one is taken over within that
 CHAOS_S = 60.0  # how long services are killed at least
 CHAOS_MAX_S = 240.0  # and at most
 KILL_EVERY_S = (2.0, 5.0)
 DOWN_S = (0.2, 1.5)  # how long a killed service stays dead before it is started again
-READY_TIMEOUT_S = 180.0
 SETTLE_TIMEOUT_S = 240.0  # after the chaos, for every operation to end
 OPERATION_DEADLINE_S = "120"  # the deployer's deadlines, so that a stuck operation fails within the test
 DONE = ("succeeded", "failed")
@@ -74,55 +81,10 @@ PLAN: list[tuple[str, dict[str, Any]]] = [
 # -- the platform, process by process ---------------------------------------------------------------
 
 
-@dataclass
-class Processes:
-    """Every service as its own process, started (and started again) by this test alone."""
-
-    var_dir: Path
-    env: dict[str, str]
-    ports: dict[str, int]
-    running: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
-    kills: list[tuple[float, str]] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def start(self, name: str) -> None:
-        with open(self.var_dir / "logs" / f"{name}.log", "ab") as log:
-            self.running[name] = subprocess.Popen(
-                [sys.executable, "-m", f"quickon_{name}"], stdout=log, stderr=log, env=self.env
-            )
-
-    def kill(self, name: str) -> None:
-        """SIGKILL one of ours: no chance to finish anything, as a machine losing the process."""
-        with self.lock:
-            process = self.running[name]
-            process.send_signal(signal.SIGKILL)
-            process.wait()
-            self.kills.append((time.monotonic(), name))
-
-    def restart(self, name: str) -> None:
-        with self.lock:
-            self.start(name)
-
-    def ready(self) -> bool:
-        return all(map(_ready, self.ports.values()))
-
-    def stop(self) -> None:
-        for process in self.running.values():
-            if process.poll() is None:
-                process.terminate()
-        for process in self.running.values():
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-    def logs(self, lines: int = 30) -> str:
-        tails = []
-        for name in SERVICES:
-            text = (self.var_dir / "logs" / f"{name}.log").read_text(errors="replace").splitlines()
-            tails.append(f"--- {name} ---\n" + "\n".join(line[:400] for line in text[-lines:]))
-        return "\n".join(tails)
+def replicas() -> int:
+    count = int(os.environ.get(REPLICAS_ENV, "2"))
+    assert 1 <= count <= 3, f"{REPLICAS_ENV} is 1, 2 or 3, not {count}"
+    return count
 
 
 def say(text: str) -> None:
@@ -130,154 +92,38 @@ def say(text: str) -> None:
     print(f"chaos {time.monotonic() - LOADED:6.1f}s: {text}", flush=True)
 
 
-def _ready(port: int) -> bool:
-    return _status(port, "/readyz") == 200
-
-
-def _status(port: int, path: str) -> int:
-    try:
-        return httpx.get(f"http://127.0.0.1:{port}{path}", timeout=2).status_code
-    except httpx.HTTPError:
-        return 0
-
-
 @pytest.fixture
 def database_urls() -> Iterator[dict[str, str]]:
-    """Each service's own database: SQLite files under the var directory (the default), or, with
-    QC_CHAOS_DATABASE=postgres, a new PostgreSQL database per service, dropped afterwards. One run, not
-    both: the two together took 5 to 9 minutes on a loaded test machine."""
-    kind = os.environ.get(DATABASE_ENV, "sqlite")
+    """Each service's own database: a new PostgreSQL database per service, dropped afterwards, or with one
+    replica and QC_CHAOS_DATABASE=sqlite, SQLite files under the var directory. One run, not both: the two
+    together took 5 to 9 minutes on a loaded test machine."""
+    kind = os.environ.get(DATABASE_ENV, "postgres")
     assert kind in ("sqlite", "postgres"), f"{DATABASE_ENV} is sqlite or postgres, not {kind!r}"
+    assert kind == "postgres" or replicas() == 1, "replicas share a PostgreSQL database: SQLite takes one process"
     if kind == "sqlite":
         yield {}
         return
-    base = os.environ.get(POSTGRES_ENV)
-    assert base, f"{DATABASE_ENV}=postgres needs a server: set {POSTGRES_ENV} (make test sets it)"
-    admin = make_url(base).render_as_string(hide_password=False).replace("+psycopg", "")
-    names = {service: f"qc_chaos_{service}_{uuid.uuid4().hex[:8]}" for service in SERVICES}
-    with psycopg.connect(admin, autocommit=True) as connection:
-        for name in names.values():
-            connection.execute(f'CREATE DATABASE "{name}"')
-    yield {
-        service: make_url(base).set(database=name).render_as_string(hide_password=False)
-        for service, name in names.items()
-    }
-    with psycopg.connect(admin, autocommit=True) as connection:
-        for name in names.values():
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with postgres_databases("qc_chaos") as urls:
+        yield urls
 
 
 @pytest.fixture
 def processes(tmp_path: Path, database_urls: dict[str, str]) -> Iterator[Processes]:
-    var_dir = tmp_path / "var"
-    (var_dir / "logs").mkdir(parents=True)
-    nats = NatsServer(var_dir / "nats").start()
-    ports = {name: free_port() for name in SERVICES}
-    inherited = {k: v for k, v in os.environ.items() if not k.startswith("QC_")}
     env = {
-        **inherited,
-        "QC_VAR_DIR": str(var_dir),
-        "QC_NATS_URL": nats.url,
-        "QC_ADMIN_PASSWORD": ADMIN_PASSWORD,
-        "QC_MARKET_BUILTIN_CATALOG": str(CHECKOUT / "catalog"),
-        "QC_DEPLOYER_SIM_DELAY_SCALE": "0.02",  # pods ready within a second or so
-        # No Trivy after each install: two cores are shared by every process here (test_deployer_scan scans).
-        "QC_DEPLOYER_SCAN_SERVICES": "false",
         "QC_DEPLOYER_SIM_NODES": "6",
         "QC_DEPLOYER_INSTALL_DEADLINE_S": OPERATION_DEADLINE_S,
         "QC_DEPLOYER_UPGRADE_DEADLINE_S": OPERATION_DEADLINE_S,
         "QC_DEPLOYER_OPERATION_DEADLINE_S": OPERATION_DEADLINE_S,
         # A message a killed consumer had fetched comes back after this (60 s by default).
         "QC_CONSUMER_ACK_WAIT_S": "15",
-        **{f"QC_{name.upper()}_HTTP_PORT": str(port) for name, port in ports.items()},
-        **{f"QC_{name.upper()}_DATABASE_URL": url for name, url in database_urls.items()},
+        "QC_LEASE_S": LEASE_S,
+        "QC_BACKUP_SCHEDULE_INTERVAL_S": "5",
     }
-    running = Processes(var_dir, env, ports)
-    try:
-        for name in SERVICES:
-            running.start(name)
-        _wait_for(running.ready, timeout_s=READY_TIMEOUT_S, what="every service to be ready", logs=running)
-        say("every service is ready")
+    with platform_processes(tmp_path / "var", database_urls, replicas=replicas(), env=env, say=say) as running:
         yield running
-    finally:
-        running.stop()
-        nats.stop()
-
-
-def _wait_for(check: Callable[[], bool], *, timeout_s: float, what: str, logs: Processes | None = None) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(
-                f"timed out after {timeout_s:.0f}s waiting for {what}" + (f"\n{logs.logs()}" if logs else "")
-            )
-        time.sleep(0.3)
 
 
 # -- a user of the gateway who keeps trying while services die ----------------------------------------
-
-
-class Gateway:
-    """The gateway's HTTP API, each call tried again while the gateway is down or answers 5xx."""
-
-    def __init__(self, url: str) -> None:
-        self.http = httpx.Client(base_url=url, timeout=30)
-        token = self._retry(
-            lambda: self.http.post("/api/v1/auth/token", data={"username": "admin", "password": ADMIN_PASSWORD})
-        ).json()["access_token"]
-        self.http.headers["Authorization"] = f"Bearer {token}"
-
-    def _retry(self, call: Callable[[], httpx.Response], *, timeout_s: float = SETTLE_TIMEOUT_S) -> httpx.Response:
-        deadline = time.monotonic() + timeout_s
-        while True:
-            try:
-                response = call()
-                if response.status_code < 500:
-                    return response
-                problem = f"{response.status_code} {response.text[:300]}"
-            except httpx.HTTPError as error:
-                problem = f"{type(error).__name__}: {error}"
-            if time.monotonic() > deadline:
-                raise AssertionError(f"the gateway did not answer within {timeout_s:.0f}s: {problem}")
-            time.sleep(0.5)
-
-    def get(self, path: str, **params: Any) -> Any:
-        response = self._retry(lambda: self.http.get(path, params=params))
-        assert response.status_code == 200, f"GET {path}: {response.status_code} {response.text}"
-        return response.json()
-
-    def get_status(self, path: str) -> int:
-        return self._retry(lambda: self.http.get(path)).status_code
-
-    def operations(self, service: str) -> list[dict[str, Any]]:
-        return list(self.get("/api/v1/operations", service=service, limit=500)["operations"])
-
-    def submit(self, service: str, kind: str, path: str, body: dict[str, Any]) -> str:
-        """Ask for an operation and answer its id. A request whose answer was lost (the gateway killed
-        after accepting it) is found in the service's operations rather than asked for twice."""
-        known = {op["operation_id"] for op in self.operations(service)}
-        deadline = time.monotonic() + SETTLE_TIMEOUT_S
-        while True:
-            try:
-                response = self.http.post(path, json=body)
-                if response.status_code == 202:
-                    return str(response.json()["operation_id"])
-                assert response.status_code >= 500, f"POST {path}: {response.status_code} {response.text}"
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, f"POST {path} was never accepted"
-            time.sleep(0.5)
-            new = [op for op in self.operations(service) if op["operation_id"] not in known and op["kind"] == kind]
-            if new:
-                return str(new[0]["operation_id"])
-
-    def wait(self, operation_id: str, *, timeout_s: float) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout_s
-        while True:
-            found: dict[str, Any] = self.get(f"/api/v1/operations/{operation_id}")
-            if found["state"] in DONE or time.monotonic() > deadline:
-                return found
-            time.sleep(0.5)
 
 
 @dataclass
@@ -323,21 +169,37 @@ def life_of(gateway: Gateway, service: str, progress: Progress) -> list[tuple[st
 
 
 def chaos(processes: Processes, rng: random.Random, progress: Progress) -> None:
-    """Kill a random service every few seconds, and start it again a moment later: for CHAOS_S at
-    least, and until every service has been through the plan once (CHAOS_MAX_S at most)."""
+    """Kill a random replica every few seconds, and start it again a moment later: for CHAOS_S at least,
+    and until every service has been through the plan once (CHAOS_MAX_S at most). With replicas, a victim
+    is one whose service has another replica ready, and the next kill does not wait for it to be back;
+    alone, a service killed is the whole service down, and the next kill waits until it is ready again."""
     started = time.monotonic()
     while time.monotonic() - started < CHAOS_MAX_S and (
         time.monotonic() - started < CHAOS_S or progress.through_once < SERVICE_COUNT
     ):
         time.sleep(rng.uniform(*KILL_EVERY_S))
-        victim = rng.choice(SERVICES)
+        candidates = [name for name in sorted(processes.ports) if _another_ready(processes, name)]
+        if not candidates:
+            continue  # every service has a replica down already
+        victim = rng.choice(candidates)
         processes.kill(victim)
         say(f"killed {victim}")
         time.sleep(rng.uniform(*DOWN_S))
         processes.restart(victim)
-        # The next kill waits for this one to be back: on a loaded machine a service takes longer to
-        # start than the kills' interval, and the platform would otherwise never be whole again.
-        _wait_for(functools.partial(_ready, processes.ports[victim]), timeout_s=READY_TIMEOUT_S, what=f"{victim} back")
+        if replicas() == 1:
+            # On a loaded machine a service takes longer to start than the kills' interval: without waiting,
+            # the platform would never be whole again.
+            wait_for(functools.partial(ready, processes.ports[victim]), timeout_s=READY_TIMEOUT_S,
+                     what=f"{victim} back")  # fmt: skip
+
+
+def _another_ready(processes: Processes, name: str) -> bool:
+    """Whether ``name`` may be killed: alone, always; with replicas, while another of its service is ready."""
+    if replicas() == 1:
+        return True
+    service = name.rsplit("-", 1)[0]
+    others = [port for other, port in processes.ports.items() if other != name and other.startswith(f"{service}-")]
+    return any(map(ready, others))
 
 
 # -- the test ----------------------------------------------------------------------------------------------
@@ -350,8 +212,9 @@ def test_every_operation_ends_and_nothing_is_lost_or_done_twice_while_services_a
     seed = int(os.environ.get(SEED_ENV) or random.SystemRandom().randrange(2**32))
     say(f"seed {seed} (replay with {SEED_ENV}={seed})")
     rng = random.Random(seed)
-    gateway = Gateway(f"http://127.0.0.1:{processes.ports['gateway']}")
+    gateway = Gateway(processes.gateways())
     names = [f"chaos-{n:02d}" for n in range(SERVICE_COUNT)]
+    scheduled_from = _scheduled_every_minute(gateway)
 
     progress = Progress()
 
@@ -368,7 +231,8 @@ def test_every_operation_ends_and_nothing_is_lost_or_done_twice_while_services_a
         lives = list(pool.map(lambda name: life_of(gateway, name, progress), names))
     say("every service has been through its operations")
     killer.join()
-    _wait_for(
+    scheduled_until = time.time()
+    wait_for(
         processes.ready, timeout_s=READY_TIMEOUT_S, what="every service to be ready after the chaos", logs=processes
     )
     say(f"{len(processes.kills)} kills: {dict(Counter(name for _, name in processes.kills))}")
@@ -411,13 +275,40 @@ def test_every_operation_ends_and_nothing_is_lost_or_done_twice_while_services_a
         assert detail["revision"] == 1 + succeeded + failed_upgrade_revisions, (name, detail["revisions"], ops)
         revisions[name] = [(r["revision"], r["description"]) for r in detail["revisions"]]
 
-    # The audit log verifies, and holds each event once.
+    # Each successful backup is stored once: one completed backup per backup operation that succeeded (the
+    # upgrades' own backups aside).
+    for name, ops in operations.items():
+        backups = gateway.get(f"/api/v1/services/{name}/backups")["backups"] if revisions[name] else []
+        asked = [b for b in backups if b["status"] == "completed" and b["trigger"] not in ("pre_upgrade", "schedule")]
+        succeeded = [op for op in ops if op["kind"] == "backup" and op["state"] == "succeeded"]
+        assert len(asked) == len(succeeded), f"{name}: {len(succeeded)} backups succeeded, stored: {backups}"
+        ids = [b["backup_id"] for b in backups]  # an upgrade's own backup is named after it: never two of one
+        assert len(ids) == len(set(ids)), f"{name}: a backup stored twice: {sorted(ids)}"
+
+    # The schedule ran once in each minute that began while the replicas were killed.
+    ran = [b["backup_id"][:13] for b in gateway.get(f"/api/v1/services/{SCHEDULED}/backups")["backups"]]
+    say(f"the schedule asked for backups in the minutes {sorted(ran)}")
+    assert len(ran) == len(set(ran)), f"a minute's scheduled backup ran twice: {sorted(ran)}"
+    minutes = range(int(scheduled_from // 60) + 1, int(scheduled_until // 60) + 1)
+    expected = [time.strftime("%Y%m%dt%H%M", time.gmtime(minute * 60)) for minute in minutes]
+    assert set(expected) <= set(ran), f"the schedule missed a minute: expected {expected}, ran {sorted(ran)}"
+
+    # The audit log verifies, and holds each event of the stream once: none lost, none twice.
     verdict = gateway.get("/api/v1/audit/verify")
     assert verdict["ok"], verdict
     say("the audit log verifies")
-    events = Counter(entry["event_id"] for entry in _audit_entries(gateway))
+    published = asyncio.run(_stream_event_ids(processes.env["QC_NATS_URL"]))
+    deadline = time.monotonic() + SETTLE_TIMEOUT_S  # the newest events may still be on their way to it
+    while True:
+        events = Counter(entry["event_id"] for entry in _audit_entries(gateway))
+        lost = published - set(events)
+        if not lost or time.monotonic() > deadline:
+            break
+        time.sleep(1)
     twice = {event: count for event, count in events.items() if count > 1}
     assert not twice, f"events in the audit log more than once: {twice}"
+    assert not lost, f"{len(lost)} of the stream's {len(published)} events missed by the audit log: {sorted(lost)[:9]}"
+    say(f"the audit log holds each of the stream's {len(published)} events once")
 
     # Every release history is complete: revisions 1..N, the ones the deployer recorded. Read from the
     # sim runtime's saved state, once the deployer has stopped.
@@ -427,6 +318,38 @@ def test_every_operation_ends_and_nothing_is_lost_or_done_twice_while_services_a
         saved = histories.get(f"default/{name}")
         history = [(r["number"], r["description"]) for r in json.loads(saved)] if saved else []
         assert history == revisions[name], f"{name}: release history {history}, deployer {revisions[name]}"
+
+
+def _scheduled_every_minute(gateway: Gateway) -> float:
+    """Install SCHEDULED and have it backed up every minute; when the schedule was set (epoch seconds)."""
+    install = {"name": SCHEDULED, "app": "redis", "version": "1.0.0"}
+    installed = gateway.wait(gateway.submit(SCHEDULED, "install", "/api/v1/services", install), timeout_s=120)
+    assert installed["state"] == "succeeded", installed
+    path = f"/api/v1/services/{SCHEDULED}/backups/schedule"
+    scheduled = gateway.wait(
+        gateway.submit(SCHEDULED, "schedule_backups", path, {"cron": "* * * * *"}, method="PUT"), timeout_s=120
+    )
+    assert scheduled["state"] == "succeeded", scheduled
+    return time.time()
+
+
+async def _stream_event_ids(nats_url: str) -> set[str]:
+    """The id of every event the stream holds (its dead letters and query replies aside)."""
+    connection = await nats.connect(nats_url)
+    try:
+        js = connection.jetstream()
+        last = (await js.stream_info("QUICKON")).state.last_seq
+        subscription = await js.subscribe(">", stream="QUICKON", ordered_consumer=True)
+        ids: set[str] = set()
+        while last:
+            message = await subscription.next_msg(timeout=10)
+            if message.subject.startswith("qc.") and message.headers and "ce-id" in message.headers:
+                ids.add(message.headers["ce-id"])
+            if message.metadata.sequence.stream >= last:
+                return ids
+        return ids
+    finally:
+        await connection.close()
 
 
 def _made_by(description: str) -> str:
