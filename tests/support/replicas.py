@@ -33,6 +33,7 @@ from quickon_common.settings import SERVICES
 CHECKOUT = Path(__file__).resolve().parents[2]
 ADMIN_PASSWORD = "chaos-admin-password"
 POSTGRES_ENV = "QC_TEST_POSTGRES_URL"
+LOCAL_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 READY_TIMEOUT_S = 180.0
 ANSWER_TIMEOUT_S = 240.0  # how long a client keeps asking a gateway that is down or answers 5xx
 
@@ -126,9 +127,9 @@ def wait_for(check: Callable[[], bool], *, timeout_s: float, what: str, logs: Pr
 
 @contextmanager
 def postgres_databases(prefix: str) -> Iterator[dict[str, str]]:
-    """A new PostgreSQL database per service on QC_TEST_POSTGRES_URL's server, dropped afterwards."""
-    base = os.environ.get(POSTGRES_ENV)
-    assert base, f"this needs a PostgreSQL server: set {POSTGRES_ENV} (make test sets it)"
+    """A new PostgreSQL database per service on QC_TEST_POSTGRES_URL's server (the machine's own when unset),
+    dropped afterwards."""
+    base = os.environ.get(POSTGRES_ENV) or LOCAL_POSTGRES_URL
     admin = make_url(base).render_as_string(hide_password=False).replace("+psycopg", "")
     names = {service: f"{prefix}_{service}_{uuid.uuid4().hex[:8]}" for service in SERVICES}
     with psycopg.connect(admin, autocommit=True) as connection:
