@@ -133,6 +133,7 @@ async def test_every_query_is_answered_within_its_contract(nats_server: NatsServ
                 deployer_queries.FILL_DISK.subject: deployer_queries.FillDiskRequest(node="sim-node-1", size_bytes=0),
                 deployer_queries.NODES.subject: deployer_queries.NodesRequest(caller=ALL),
                 deployer_queries.NODE.subject: deployer_queries.NodeRequest(node="sim-node-1", caller=ALL),
+                deployer_queries.COMPONENTS.subject: deployer_queries.ComponentsRequest(caller=ALL),
                 market_queries.APPS.subject: market_queries.AppsRequest(text="redis"),
                 market_queries.APP.subject: market_queries.AppRequest(app="redis"),
                 market_queries.VERSION.subject: market_queries.VersionRequest(app="redis"),
@@ -193,8 +194,9 @@ async def test_every_query_is_answered_within_its_contract(nats_server: NatsServ
                 for subject, request in requests.items()
                 if getattr(request, "caller", None) is not None
             }
-            # the monitor's seven, the channels' four and the deployer's two of nodes (platform admins only) among them
-            assert len(unscoped) == 26
+            # the monitor's seven, the channels' four and the deployer's three of nodes and components (platform
+            # admins only) among them
+            assert len(unscoped) == 27
             for subject, request in unscoped.items():
                 with pytest.raises(QueryError, match="caller") as refusal:
                     await answer(QUERIES[subject], request)

@@ -43,7 +43,7 @@ def sample_value(annotation: Any, name: str) -> Any:
     if annotation is bool:
         return True
     if annotation is int:
-        return 42
+        return 2 if name == "replicas" else 42  # a component's replicas are 1..20
     if annotation is float:
         return 1.5
     if annotation is str:

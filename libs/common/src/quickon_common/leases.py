@@ -124,13 +124,21 @@ class Leadership:
         """Return once this replica knows whether it leads (its first try to take the lease has ended)."""
         await self._asked.wait()
 
-    async def every(self, every_s: float, job: Callable[[], Awaitable[object]], *, what: str) -> None:
+    async def every(
+        self, every_s: float, job: Callable[[], Awaitable[object]], *, what: str, at_once: bool = True
+    ) -> None:
         """Run ``job`` every ``every_s`` while this replica leads (a failure is logged and tried at the next
-        period), until cancelled. A replica that comes to lead runs it at once, then every period."""
+        period), until cancelled. A replica that comes to lead runs it at once (unless ``at_once`` is False:
+        then the first run is a period after the first lead), then every period."""
+        waited = at_once
         while True:
             if not self.leads:  # (a lead that lapsed without another taking it leaves the event set: clear it)
                 self._gained.clear()
                 await self._gained.wait()
+                continue
+            if not waited:
+                waited = True
+                await asyncio.sleep(every_s)
                 continue
             try:
                 await job()

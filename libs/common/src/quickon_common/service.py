@@ -227,12 +227,15 @@ class Service:
         """Run ``worker()`` once the database and the bus are up, until the service stops."""
         self.workers.append(worker)
 
-    def periodically(self, every_s: float, job: Callable[[], Awaitable[object]], *, what: str) -> None:
+    def periodically(
+        self, every_s: float, job: Callable[[], Awaitable[object]], *, what: str, at_once: bool = True
+    ) -> None:
         """Run ``job()`` every ``every_s`` on the replica that leads the service (one at a time, whatever
-        the number of replicas), once the database and the bus are up."""
+        the number of replicas), once the database and the bus are up: at once, or (``at_once=False``) a
+        period after the service started."""
 
         async def on_the_leader() -> None:
-            await self.leadership.every(every_s, job, what=what)
+            await self.leadership.every(every_s, job, what=what, at_once=at_once)
 
         on_the_leader.__name__ = what.replace(" ", "-")
         self.workers.append(on_the_leader)

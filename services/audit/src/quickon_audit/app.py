@@ -70,7 +70,8 @@ def build(
     service.runs(follow)
     service.runs(writer.run)
     # On the leading replica: a checkpoint of what came since the last, and the retention.
-    service.periodically(audit.checkpoint_interval_s, audit_log.checkpoint_now, what="timed audit checkpoints")
+    interval = audit.checkpoint_interval_s
+    service.periodically(interval, audit_log.checkpoint_now, what="timed audit checkpoints", at_once=False)
     if audit.retention_days is not None:
         keep_days = audit.retention_days
 

@@ -93,7 +93,7 @@ def deliver_notifications(service: Service, notify: NotifySettings) -> DeliveryW
     notify_handlers.register(service, sealer=sealer, wake=worker.wake)
     notify_queries.register(service, worker=worker)
     service.runs(worker.run)
-    service.periodically(notify.prune_every_s, worker.prune_delivery_log, what="delivery log pruning")
+    service.periodically(notify.prune_every_s, worker.prune_delivery_log, what="delivery log pruning", at_once=False)
     return worker
 
 
