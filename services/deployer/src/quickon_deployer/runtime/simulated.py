@@ -498,26 +498,52 @@ Call = TypeVar("Call", bound=Callable[..., Awaitable[Any]])
 
 
 class SharedAccess:
-    """The exclusive file lock of a cluster that several processes share, taken by one call at a time."""
+    """The exclusive file lock of a cluster that several processes share, taken by one call at a time.
+
+    Calls of this process waiting their turn take it one after the other without letting it go (up to BURST):
+    each time it passes to the other process, the next call here reads the whole cluster again."""
+
+    BURST = 32
 
     def __init__(self, path: Path) -> None:
         owner_only_file(path)
         self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         self._local = asyncio.Lock()  # this process's calls queue here, not on the file
+        self._waiting = 0  # calls of this process queued behind the one running
+        self._holding = False
+        self._burst = 0  # calls run since the file lock was taken
 
     @asynccontextmanager
     async def held(self) -> AsyncIterator[None]:
-        async with self._local:
-            while True:  # polled rather than waited for in a thread: a cancelled call must not take it later
-                try:
-                    fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    await asyncio.sleep(LOCK_POLL_S)
+        self._waiting += 1
+        try:
+            await self._local.acquire()
+        finally:
+            self._waiting -= 1
+        try:
+            if not self._holding:
+                await self._take()
+            self._burst += 1
+            yield
+        finally:
+            if self._holding and (self._waiting == 0 or self._burst >= self.BURST):
+                self._let_go()
+            self._local.release()
+            if self._holding and not self._local.locked() and self._waiting == 0:
+                self._let_go()  # the call that was to run next was cancelled meanwhile
+
+    async def _take(self) -> None:
+        while True:  # polled rather than waited for in a thread: a cancelled call must not take it later
             try:
-                yield
-            finally:
-                fcntl.flock(self._fd, fcntl.LOCK_UN)
+                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                await asyncio.sleep(LOCK_POLL_S)
+        self._holding, self._burst = True, 0
+
+    def _let_go(self) -> None:
+        fcntl.flock(self._fd, fcntl.LOCK_UN)
+        self._holding = False
 
 
 def exclusive(call: Call) -> Call:
