@@ -86,6 +86,8 @@ async def test_resources_count_what_services_request_and_components_say_who_is_d
         market = components["market"]["instances"]
         assert second.instance in [i["instance"] for i in market] and len({i["instance"] for i in market}) == 2
         assert all(i["ready"] and i["outbox_backlog"] is not None for i in market), market
+        for alone in ("deployer", "gateway"):  # the one replica of its service leads it (runs the periodic jobs)
+            assert [i["leads"] for i in components[alone]["instances"]] == [True], components[alone]
         for down in ("audit", "backup", "monitor"):
             assert not components[down]["up"] and not components[down]["ready"], components[down]
             assert "not running" in components[down]["detail"] and components[down]["replicas"] == 0

@@ -395,6 +395,7 @@ class Service:
             consumers=[ConsumerInfo.model_validate(describe(c)) for c in self.consumers],
             queries=self.queries,
             outbox_backlog=await self.relay.backlog(),
+            leads=self.leadership.leads,
         )
 
     def asgi(self, app: FastAPI | None = None) -> FastAPI:

@@ -20,6 +20,7 @@ const messages = defineMessages({
     service: "Service",
     replicas: "Replicas",
     backlog: "{count} events not yet published",
+    leads: "leads: runs the periodic jobs",
     state: "State",
     version: "Version",
     detail: "Detail",
@@ -42,6 +43,7 @@ const messages = defineMessages({
     service: "服务",
     replicas: "副本",
     backlog: "{count} 个事件尚未发布",
+    leads: "主副本：运行定时任务",
     state: "状态",
     version: "版本",
     detail: "详情",
@@ -154,6 +156,7 @@ export function ComponentsPage() {
                         <li key={i.instance} data-instance={i.instance} className={i.ready ? "status-ok" : "status-bad"}>
                           <code>{i.instance}</code> {i.ready ? t("ready") : t("notReady")}
                           {i.outbox_backlog ? ` · ${t("backlog", { count: i.outbox_backlog })}` : ""}
+                          {i.leads ? ` · ${t("leads")}` : ""}
                         </li>
                       ))}
                     </ul>

@@ -40,6 +40,7 @@ export interface Instance {
   version: string;
   failing: Record<string, string>;
   outbox_backlog?: number | null;
+  leads?: boolean;
 }
 
 export interface Component {

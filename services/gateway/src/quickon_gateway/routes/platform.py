@@ -62,6 +62,7 @@ class Instance(BaseModel):
     version: str
     failing: dict[str, str] = Field(default={}, description="each failing check and why")
     outbox_backlog: int | None = Field(default=None, description="events it committed and has not published yet")
+    leads: bool = Field(default=False, description="whether it leads its service: it runs the periodic jobs")
 
 
 class Component(BaseModel):
@@ -170,7 +171,7 @@ async def platform_components(parts: GatewayParts, admin: AdminUser) -> Componen
             )  # fmt: skip
         instances = sorted(
             (Instance(instance=i.instance, ready=i.ready is not False, version=i.version, failing=i.failing,
-                      outbox_backlog=i.outbox_backlog) for i in found),
+                      outbox_backlog=i.outbox_backlog, leads=i.leads) for i in found),
             key=lambda instance: instance.instance,
         )  # fmt: skip
         failing = {k: v for i in instances for k, v in i.failing.items()}

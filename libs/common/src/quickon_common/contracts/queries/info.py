@@ -27,6 +27,7 @@ class Info(QueryReply):
     outbox_backlog: int | None = None
     ready: bool | None = Field(default=None, description="whether every check of its /readyz passes")
     failing: dict[str, str] = Field(default={}, description="each failing check and why")
+    leads: bool = Field(default=False, description="whether it leads its service: it runs the periodic jobs")
 
 
 INFO: dict[str, Query[NoRequest, Info]] = {
