@@ -39,7 +39,7 @@ def async_url(url: str) -> str:
 
 
 def _configure_sqlite(engine: AsyncEngine, synchronous: str, *, immediate: bool) -> None:
-    # WAL lets readers run beside the writer. Writers BEGIN IMMEDIATE: they take the write
+    # quickon_common.sqlite.connect put the file in WAL mode. Writers BEGIN IMMEDIATE: they take the write
     # lock at the start, so two writers queue on busy_timeout instead of one failing with
     # "database is locked" when it upgrades from a read (SQLAlchemy's pysqlite recipe).
     # Readers BEGIN DEFERRED and never wait for a writer.
@@ -47,7 +47,6 @@ def _configure_sqlite(engine: AsyncEngine, synchronous: str, *, immediate: bool)
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA foreign_keys=ON")

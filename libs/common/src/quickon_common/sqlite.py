@@ -18,6 +18,8 @@ plain aiosqlite, and the three trips of a group.
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import sqlite3
 from collections import deque
 from collections.abc import AsyncIterator, Iterable, Sequence
@@ -28,6 +30,9 @@ import aiosqlite
 
 if not callable(getattr(aiosqlite.Connection, "_execute", None)):  # pragma: no cover - a guard for upgrades
     raise ImportError(f"aiosqlite {aiosqlite.__version__} has no Connection._execute: see quickon_common.sqlite")
+
+# Tries to switch a new file to WAL while another connection switches it (about 2 s in all).
+WAL_SWITCH_TRIES = 14
 
 Row = tuple[Any, ...]
 Outcome = tuple[Any, int, int | None, list[Row]]  # description, rowcount, lastrowid, rows
@@ -114,4 +119,23 @@ async def connect(database: str) -> OneTripConnection:
     connection = OneTripConnection(partial(sqlite3.connect, database, check_same_thread=False), iter_chunk_size=64)
     connection._thread.daemon = True  # as SQLAlchemy does: a connection left open must not hold up the exit
     await connection  # opens the sqlite3 connection on its thread
+    await _write_ahead_log(connection)
     return connection
+
+
+async def _write_ahead_log(connection: OneTripConnection) -> None:
+    """Put the file in WAL mode, which lets readers run beside the writer (the file keeps it).
+
+    Two connections opening a new file at once both try to switch it, and SQLite answers the
+    loser "database is locked" at once, without waiting on busy_timeout (each holds the shared
+    lock the other needs released, so waiting could deadlock). The loser tries again a moment
+    later and finds the file in WAL mode already; seen when two replicas migrated a new database.
+    """
+    for attempt in itertools.count(1):
+        try:
+            await connection.cursor().execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or attempt >= WAL_SWITCH_TRIES:
+                raise
+            await asyncio.sleep(0.02 * attempt)

@@ -16,6 +16,7 @@ due from its saved state, the same in every process.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import copy
 import fcntl
@@ -26,8 +27,8 @@ import os
 import shutil
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -84,12 +85,14 @@ class SimRuntime(_SimNodes):
     ) -> None:
         self.state_dir = state_dir
         self._config = config or SimConfig()
-        self._store = SimStore(state_dir / "sim.db")
-        self._load()
-        self._save_lock = asyncio.Lock()
         # Shared with other processes: the file lock every call takes, and the store's saves this one has seen.
         self._shared = SharedAccess(state_dir / "sim.lock") if shared else None
-        self._seen = self._store.generation()
+        # Opened under the lock: two deployers starting at once would both make the new file's tables.
+        with self._shared.opening() if self._shared else contextlib.nullcontext():
+            self._store = SimStore(state_dir / "sim.db")
+            self._load()
+            self._seen = self._store.generation()
+        self._save_lock = asyncio.Lock()
         self._disk_scan_s = disk_scan_s
         self._disk_used: dict[str, int] = {}
         self._disk_measured_at = -math.inf
@@ -512,6 +515,15 @@ class SharedAccess:
         self._waiting = 0  # calls of this process queued behind the one running
         self._holding = False
         self._burst = 0  # calls run since the file lock was taken
+
+    @contextmanager
+    def opening(self) -> Iterator[None]:
+        """The file lock held while the runtime opens and reads the store, before the event loop runs calls."""
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
 
     @asynccontextmanager
     async def held(self) -> AsyncIterator[None]:
