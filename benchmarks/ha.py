@@ -20,9 +20,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +70,37 @@ async def install_all(urls: list[str], token: str, names: list[str]) -> float:
 
         await asyncio.gather(*(one(index, name) for index, name in enumerate(names)))
         return time.monotonic() - started
+
+
+@dataclass(frozen=True)
+class CpuUse:
+    """The machine's CPU time busy and in all (jiffies, /proc/stat) and each replica's own with its children's."""
+
+    busy: int
+    total: int
+    replicas: dict[str, int]
+
+    @classmethod
+    def now(cls, processes: Processes) -> CpuUse:
+        fields = [int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        idle = fields[3] + fields[4]  # idle and iowait
+        replicas = {}
+        for name, process in processes.running.items():
+            if process.poll() is None:
+                stat = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+                replicas[name] = sum(int(n) for n in stat[11:15])  # utime, stime, cutime, cstime
+        return cls(sum(fields) - idle, sum(fields), replicas)
+
+    def since(self, before: CpuUse) -> str:
+        """How busy the machine was, and the replicas that used most of it, since ``before``."""
+        busy = (self.busy - before.busy) / max(1, self.total - before.total)
+        used = {name: ticks - before.replicas.get(name, 0) for name, ticks in self.replicas.items()}
+        tops = sorted(used.items(), key=lambda item: -item[1])[:4]
+        spent = ", ".join(f"{name} {ticks / CLOCK_TICKS:.1f} s" for name, ticks in tops)
+        return f"CPU {busy:.0%} busy over {os.cpu_count()} cores; most CPU: {spent}"
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def per_minute(count: int, seconds: float) -> float:
@@ -134,14 +167,18 @@ def run(quick: bool) -> dict[str, Any]:
         for service in SERVICES:  # cleanly: the second replicas give up their sagas and leads
             processes.terminate(f"{service}-2")
         print(f"one replica of each service: {count} installs at once…", flush=True)
+        before = CpuUse.now(processes)
         one = asyncio.run(install_all(gateways[:1], token, [f"one-{n}" for n in range(count)]))
         print(f"  {one:.1f} s: {per_minute(count, one)} installs/min", flush=True)
+        print(f"  {CpuUse.now(processes).since(before)}", flush=True)
         for service in SERVICES:
             processes.start(f"{service}-2")
         wait_for(processes.ready, timeout_s=180, what="the second replicas", logs=processes)
         print(f"two replicas of each service: {count} installs at once…", flush=True)
+        before = CpuUse.now(processes)
         two = asyncio.run(install_all(gateways, token, [f"two-{n}" for n in range(count)]))
         print(f"  {two:.1f} s: {per_minute(count, two)} installs/min", flush=True)
+        print(f"  {CpuUse.now(processes).since(before)}", flush=True)
         print(f"a saga whose replica dies (lease {LEASE_S:g} s)…", flush=True)
         taken_over = takeover(processes, databases, gateways[1], token)
         print(f"  taken over {taken_over:.1f} s after the kill", flush=True)
