@@ -6,9 +6,9 @@ Each test runs on SQLite and on PostgreSQL (the ``database_url`` fixture), for e
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import pytest
@@ -31,6 +31,7 @@ from quickon_deployer.migrations import MIGRATIONS as DEPLOYER
 from quickon_gateway.migrations import MIGRATIONS as GATEWAY
 from quickon_market.migrations import MIGRATIONS as MARKET
 from quickon_monitor.migrations import MIGRATIONS as MONITOR
+from support.together import together
 
 SERVICES = [MARKET, DEPLOYER, BACKUP, MONITOR, AUDIT, GATEWAY]
 Rows = dict[str, list[dict[str, Any]]]
@@ -158,29 +159,21 @@ async def test_a_database_made_by_create_all_is_stamped_and_upgraded_with_its_da
     await db.dispose()
 
 
-async def test_two_replicas_migrating_at_once_both_succeed_and_leave_one_version(database_url: str) -> None:
-    barrier = threading.Barrier(2)
-    failures: list[BaseException] = []
+def _migrated(database_url: str) -> None:
+    """A replica starting: a Database of its own migrated (in a loop of its own)."""
 
-    def replica() -> None:
-        async def start() -> None:
-            db = Database(database_url)
-            try:
-                barrier.wait()
-                await migrate(db, GATEWAY)
-            finally:
-                await db.dispose()
-
+    async def start() -> None:
+        db = Database(database_url)
         try:
-            asyncio.run(start())
-        except BaseException as error:
-            failures.append(error)
+            await migrate(db, GATEWAY)
+        finally:
+            await db.dispose()
 
-    threads = [threading.Thread(target=replica) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        await asyncio.to_thread(thread.join)
+    asyncio.run(start())
+
+
+async def test_two_replicas_migrating_at_once_both_succeed_and_leave_one_version(database_url: str) -> None:
+    _, failures = await asyncio.to_thread(together, 2, partial(_migrated, database_url))
 
     assert failures == []
     db = Database(database_url)

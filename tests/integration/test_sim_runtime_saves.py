@@ -8,12 +8,13 @@ find that revision on restart, or a resumed saga would not find its own revision
 from __future__ import annotations
 
 import asyncio
-import threading
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from quickon_deployer.runtime.sim import SimConfig
 from quickon_deployer.runtime.simulated import SimRuntime
+from support.together import together
 
 NAMESPACE = "apps"
 RELEASES = [f"app-{n}" for n in range(12)]
@@ -90,31 +91,11 @@ async def test_two_deployer_processes_sharing_the_cluster_each_see_what_the_othe
         await reopened.close()
 
 
-def _start_at_once(state_dir: Path, starting: int) -> tuple[list[SimRuntime], list[BaseException]]:
-    """``starting`` threads each open a SimRuntime sharing ``state_dir``, together."""
-    barrier = threading.Barrier(starting)
-    runtimes: list[SimRuntime] = []
-    failures: list[BaseException] = []
-
-    def start() -> None:
-        barrier.wait()
-        try:
-            runtimes.append(SimRuntime(state_dir, SimConfig(delay_scale=0.01), shared=True))
-        except BaseException as error:
-            failures.append(error)
-
-    threads = [threading.Thread(target=start) for _ in range(starting)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return runtimes, failures
-
-
 def test_deployers_starting_at_once_on_a_new_shared_cluster_all_open_it(tmp_path: Path) -> None:
     """Replicas starting together each open the new store (its WAL switch and tables) one after the other."""
     for round_ in range(12):
-        runtimes, failures = _start_at_once(tmp_path / f"sim-{round_}", starting=4)
+        opening = partial(SimRuntime, tmp_path / f"sim-{round_}", SimConfig(delay_scale=0.01), shared=True)
+        runtimes, failures = together(4, opening)
         for runtime in runtimes:
             asyncio.run(runtime.close())
         assert failures == []

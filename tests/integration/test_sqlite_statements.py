@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections import Counter
 from collections.abc import AsyncIterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from quickon_common.db import Database
 from quickon_common.migrations import migrate
 from quickon_common.outbox import Outbox
 from quickon_monitor.migrations import MIGRATIONS
+from support.together import together
 
 
 @pytest.fixture
@@ -111,43 +112,27 @@ async def test_a_consumer_group_crosses_to_the_sqlite_thread_three_times(
     await db.dispose()
 
 
-def _open_at_once(url: str, openers: int) -> tuple[list[str], list[BaseException]]:
-    """``openers`` threads, each with its own Database, open ``url`` together, write to it and read its journal
-    mode; what they read, and what failed."""
-    barrier = threading.Barrier(openers)
-    modes: list[str] = []
-    failures: list[BaseException] = []
+def _open_and_write(url: str) -> str:
+    """A Database of its own opens ``url``, writes to it and reads its journal mode (in a loop of its own)."""
 
-    async def open_and_write() -> None:
+    async def run() -> str:
         db = Database(url)
         try:
-            barrier.wait()
             async with db.engine.begin() as connection:
                 await connection.execute(text("CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY)"))
                 await connection.execute(text("INSERT INTO t DEFAULT VALUES"))
             async with db.read_engine.connect() as connection:
-                modes.append((await connection.execute(text("PRAGMA journal_mode"))).scalar_one())
+                return str((await connection.execute(text("PRAGMA journal_mode"))).scalar_one())
         finally:
             await db.dispose()
 
-    def opener() -> None:
-        try:
-            asyncio.run(open_and_write())
-        except BaseException as error:
-            failures.append(error)
-
-    threads = [threading.Thread(target=opener) for _ in range(openers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return modes, failures
+    return asyncio.run(run())
 
 
 def test_connections_opening_a_new_file_at_once_all_find_it_in_wal_mode(tmp_path: Path) -> None:
     # Replicas starting together on a new file each switch it to WAL; SQLite refuses all but one at
     # once ("database is locked", no busy wait), which failed a replica's migration in CI.
     for round_ in range(8):
-        modes, failures = _open_at_once(f"sqlite:///{tmp_path / f'new-{round_}.db'}", openers=6)
+        modes, failures = together(6, partial(_open_and_write, f"sqlite:///{tmp_path / f'new-{round_}.db'}"))
         assert failures == []
         assert modes == ["wal"] * 6
