@@ -58,8 +58,10 @@ def owner_only_file(path: Path, *companions: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True, mode=OWNER_ONLY_DIRECTORY)
     os.close(os.open(path, os.O_WRONLY | os.O_CREAT, OWNER_ONLY_FILE))  # never truncates what is there
     for each in (path, *(path.with_name(path.name + suffix) for suffix in companions)):
-        if each.exists():
+        try:
             _tighten(each, OWNER_ONLY_FILE)
+        except FileNotFoundError:
+            pass  # no such companion, or another process's connection closing removed it just now (its -wal)
     return path
 
 
