@@ -65,8 +65,8 @@ lint:
 typecheck:
 	uv run mypy libs/common/src cli/src services/*/src catalog/build.py
 
-pytest:
-	uv run pytest
+pytest: ## every test, in two processes (pytest-xdist): most tests wait on processes they started, not on a core
+	uv run pytest -n 2 --dist worksteal
 
 bench: tools ## every benchmark, quick versions
 	@for b in benchmarks/*.py; do echo "== $$b"; uv run python $$b --quick || exit 1; done
