@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import secrets
@@ -58,10 +59,9 @@ def owner_only_file(path: Path, *companions: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True, mode=OWNER_ONLY_DIRECTORY)
     os.close(os.open(path, os.O_WRONLY | os.O_CREAT, OWNER_ONLY_FILE))  # never truncates what is there
     for each in (path, *(path.with_name(path.name + suffix) for suffix in companions)):
-        try:
+        # No such companion, or another process's connection closing removed it just now (its -wal).
+        with contextlib.suppress(FileNotFoundError):
             _tighten(each, OWNER_ONLY_FILE)
-        except FileNotFoundError:
-            pass  # no such companion, or another process's connection closing removed it just now (its -wal)
     return path
 
 
