@@ -175,6 +175,7 @@ class Consumer(Generic[E]):
         group_size = batch_size
         subscription: JetStreamContext.PullSubscription | None = None
         ahead: asyncio.Task[list[Msg]] | None = None  # the next fetch, under way while a group is applied
+        in_hand: list[Msg] = []  # the group being applied: what a stop cuts short is handed back
         retry_wait = 0.1
         failed_on_nats = False
         try:
@@ -195,7 +196,9 @@ class Consumer(Generic[E]):
                     # A full fetch says more is waiting: ask for a bigger group next.
                     group_size = min(group_size * 2, largest) if len(messages) >= group_size else batch_size
                     ahead = asyncio.create_task(_fetch(subscription, group_size))
+                    in_hand = messages
                     outcomes = await self.process(messages, js)
+                    in_hand = []
                     if not _all_settled(outcomes):  # applied one at a time: the next group after it starts small
                         group_size = batch_size
                     if "deferred" not in outcomes:
@@ -205,7 +208,8 @@ class Consumer(Generic[E]):
                     raise
                 except Exception as error:  # NATS away or the consumer gone: wait, then subscribe again
                     await _release(ahead)
-                    ahead = None
+                    await _hand_back(in_hand)
+                    ahead, in_hand = None, []
                     if isinstance(error, NotFoundError):
                         if subscription is not None:
                             with contextlib.suppress(Exception):
@@ -224,6 +228,10 @@ class Consumer(Generic[E]):
             if subscription is not None:
                 with contextlib.suppress(Exception):
                     await subscription.unsubscribe()
+            # Stopped (the service stopping, or NATS away): what this replica was sent and did not settle goes
+            # back now, to another replica or to this one when it is back, rather than after ack_wait. Nothing
+            # is lost either way, but an operation waiting on one of these events would stall for ack_wait.
+            await _hand_back([*in_hand, *_left_in(subscription)])
 
     async def process(self, messages: list[Msg], js: JetStreamContext) -> list[str]:
         """Apply one fetch's messages as a group, in stream order, and settle each with the server."""
@@ -388,11 +396,30 @@ async def _release(fetch: asyncio.Task[list[Msg]] | None) -> None:
         with contextlib.suppress(BaseException):
             await fetch
         return
-    if fetch.cancelled() or fetch.exception() is not None:
-        return
-    with contextlib.suppress(Exception):
-        for msg in fetch.result():
-            await msg.nak()
+    if not fetch.cancelled() and fetch.exception() is None:
+        await _hand_back(fetch.result())
+
+
+def _left_in(subscription: JetStreamContext.PullSubscription | None) -> list[Msg]:
+    """What the server sent to fetches given up (cancelled, or timed out before it came) that no fetch has taken
+    yet: the next fetch would have taken it first. ``_sub`` is nats-py's subscription of the fetches' inbox."""
+    if subscription is None:
+        return []
+    queue: asyncio.Queue[Msg] = subscription._sub._pending_queue
+    left = []
+    while not queue.empty():
+        msg = queue.get_nowait()
+        if msg.reply and not JetStreamContext.is_status_msg(msg):  # "no messages", "request timeout": no event
+            left.append(msg)
+    return left
+
+
+async def _hand_back(messages: list[Msg]) -> None:
+    """Nak what was neither acknowledged nor handed back yet, so the server sends it again at once."""
+    for msg in messages:
+        if not msg.is_acked:
+            with contextlib.suppress(Exception):
+                await msg.nak()
 
 
 def describe(consumer: Consumer[Any]) -> dict[str, Any]:
