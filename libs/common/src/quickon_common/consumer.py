@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -38,7 +39,6 @@ from functools import cached_property
 from typing import Any, Generic, TypeVar
 
 from nats.aio.msg import Msg
-from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig
 from nats.js.errors import NotFoundError
@@ -174,8 +174,8 @@ class Consumer(Generic[E]):
         config = ConsumerConfig(ack_wait=ack_wait_s, max_ack_pending=max(1000, batch_size * 10, largest * 2))
         group_size = batch_size
         subscription: JetStreamContext.PullSubscription | None = None
-        ahead: asyncio.Task[list[Msg]] | None = None  # the next fetch, under way while a group is applied
-        in_hand: list[Msg] = []  # the group being applied: what a stop cuts short is handed back
+        ahead: _Pull | None = None  # the next pull, under way while a group is applied
+        in_hand: list[Msg] = []  # what the pull awaited brought, then the group being applied
         retry_wait = 0.1
         failed_on_nats = False
         try:
@@ -183,8 +183,9 @@ class Consumer(Generic[E]):
                 try:
                     if subscription is None:
                         subscription = await js.pull_subscribe(self.subject, self.durable, stream=stream, config=config)
-                    fetching, ahead = ahead or asyncio.create_task(_fetch(subscription, group_size)), None
-                    messages = await fetching
+                    pulling, ahead = ahead or _Pull.start(subscription, group_size), None
+                    in_hand = pulling.received
+                    messages = await pulling.task
                     if not messages:
                         # Idle: is the durable still there? A fetch from one that is gone only times out.
                         info = await js.consumer_info(stream, self.durable)
@@ -195,8 +196,7 @@ class Consumer(Generic[E]):
                     PENDING.labels(self.durable).set(_pending(messages[-1]))
                     # A full fetch says more is waiting: ask for a bigger group next.
                     group_size = min(group_size * 2, largest) if len(messages) >= group_size else batch_size
-                    ahead = asyncio.create_task(_fetch(subscription, group_size))
-                    in_hand = messages
+                    ahead = _Pull.start(subscription, group_size)
                     outcomes = await self.process(messages, js)
                     in_hand = []
                     if not _all_settled(outcomes):  # applied one at a time: the next group after it starts small
@@ -207,7 +207,8 @@ class Consumer(Generic[E]):
                 except asyncio.CancelledError:
                     raise
                 except Exception as error:  # NATS away or the consumer gone: wait, then subscribe again
-                    await _release(ahead)
+                    if ahead is not None:
+                        await ahead.give_up()
                     await _hand_back(in_hand)
                     ahead, in_hand = None, []
                     if isinstance(error, NotFoundError):
@@ -222,7 +223,8 @@ class Consumer(Generic[E]):
                     await asyncio.sleep(retry_wait)
                     retry_wait = min(retry_wait * 2, 5.0)
         finally:
-            await _release(ahead)
+            if ahead is not None:
+                await ahead.give_up()
             # Unsubscribe rather than leave it to the connection's drain, which would wait out
             # its timeout for a message the server sent to a fetch nobody is waiting on.
             if subscription is not None:
@@ -379,38 +381,84 @@ def _all_settled(outcomes: list[str]) -> bool:
     return all(outcome in ("applied", "duplicate", "skipped") for outcome in outcomes)
 
 
-async def _fetch(subscription: JetStreamContext.PullSubscription, batch_size: int) -> list[Msg]:
-    """What is waiting, up to ``batch_size`` messages; none after a wait of 5 s."""
-    try:
-        return await subscription.fetch(batch_size, timeout=5)
-    except (TimeoutError, NatsTimeoutError):
-        return []
+# How long an idle pull waits at the server for a first event; then it ends and the consumer asks whether its
+# durable is still there (a pull from one that is gone only waits).
+PULL_WAIT_S = 5.0
+# An idle pull gives the server's last sending this much more before it ends.
+PULL_GRACE_S = 1.0
 
 
-async def _release(fetch: asyncio.Task[list[Msg]] | None) -> None:
-    """Give up a fetch made ahead: cancel it, or hand back at once what it brought (not after ack_wait)."""
-    if fetch is None:
-        return
-    if not fetch.done():
-        fetch.cancel()
-        with contextlib.suppress(BaseException):
-            await fetch
-        return
-    if not fetch.cancelled() and fetch.exception() is None:
-        await _hand_back(fetch.result())
+@dataclass
+class _Pull:
+    """One pull of events under way. What the server sent it is in ``received`` (the consumer's, not the task's),
+    so that a pull cancelled by a stop still leaves it where the stop hands it back."""
+
+    task: asyncio.Task[list[Msg]]
+    received: list[Msg]
+
+    @classmethod
+    def start(cls, subscription: JetStreamContext.PullSubscription, size: int) -> _Pull:
+        received: list[Msg] = []
+        return cls(asyncio.create_task(_pull(subscription, size, received)), received)
+
+    async def give_up(self) -> None:
+        """Cancel it, and hand back at once what it was sent (the server would send it again after ack_wait)."""
+        if not self.task.done():
+            self.task.cancel()
+            with contextlib.suppress(BaseException):
+                await self.task
+        await _hand_back(self.received)
+
+
+async def _pull(subscription: JetStreamContext.PullSubscription, size: int, received: list[Msg]) -> list[Msg]:
+    """Up to ``size`` events into ``received``: those waiting now, else the first to come within PULL_WAIT_S with
+    what comes with it; none after that.
+
+    One pull request (``batch``, ``expires``): the server sends what there is, or waits for a first event. What it
+    sends after this pull returned (the rest of its batch, until it expires) waits in the pulls' inbox for the
+    next pull, or for the stop that hands it back. Status messages (the request's end, a deleted consumer) are
+    not waited on: an idle pull ends on its own clock, and the consumer then asks whether its durable is there.
+    ``no_wait`` is not asked: with it (the server then ends the request once it has sent what there is), the
+    events published after a stream was deleted and created again waited for ack_wait in 4 of 6 runs of
+    tests/integration/test_stream_deleted.py, which was not understood further; without it, 10 of 10 passed.
+
+    Not nats-py's ``fetch``, which keeps what it was sent in a list of its own, lost when the fetch is cancelled
+    by a stop: the server sent those events again only after ack_wait, and an operation waiting on one stalled
+    that long. The pulls' inbox is nats-py's (``_sub``, ``_nms``, ``_deliver`` of the subscription, private).
+    """
+    inbox = subscription._sub
+    _take_queued(inbox, received, size)  # sent to an earlier pull after it ended
+    if received:
+        return received
+    request = {"batch": size, "expires": int(PULL_WAIT_S * 1e9)}
+    await subscription._nc.publish(subscription._nms, json.dumps(request).encode(), subscription._deliver)
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(PULL_WAIT_S + PULL_GRACE_S):
+            while not received:
+                msg = await inbox._pending_queue.get()  # cancelled, it takes nothing from the queue
+                inbox._pending_size -= len(msg.data)  # nats-py's count of what waits (its slow-consumer limit)
+                if JetStreamContext.is_status_msg(msg) is None:
+                    received.append(msg)
+                    await asyncio.sleep(0)  # what came in the same read as the first is in the queue now
+                    _take_queued(inbox, received, size)
+    return received
+
+
+def _take_queued(inbox: Any, into: list[Msg], size: int) -> None:
+    """Move the events already in the pulls' inbox into ``into``, up to ``size``; status messages are dropped."""
+    queue = inbox._pending_queue
+    while len(into) < size and not queue.empty():
+        msg = queue.get_nowait()
+        inbox._pending_size -= len(msg.data)
+        if JetStreamContext.is_status_msg(msg) is None:
+            into.append(msg)
 
 
 def _left_in(subscription: JetStreamContext.PullSubscription | None) -> list[Msg]:
-    """What the server sent to fetches given up (cancelled, or timed out before it came) that no fetch has taken
-    yet: the next fetch would have taken it first. ``_sub`` is nats-py's subscription of the fetches' inbox."""
-    if subscription is None:
-        return []
-    queue: asyncio.Queue[Msg] = subscription._sub._pending_queue
-    left = []
-    while not queue.empty():
-        msg = queue.get_nowait()
-        if msg.reply and not JetStreamContext.is_status_msg(msg):  # "no messages", "request timeout": no event
-            left.append(msg)
+    """What the server sent to pulls that ended before it arrived, which no pull has taken yet."""
+    left: list[Msg] = []
+    if subscription is not None:
+        _take_queued(subscription._sub, left, size=1 << 30)
     return left
 
 
