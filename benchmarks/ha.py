@@ -62,7 +62,9 @@ async def install_all(urls: list[str], token: str, names: list[str]) -> float:
             assert response.status_code == 202, f"install {name}: {response.status_code} {response.text}"
             operation = response.json()["operation_id"]
             while True:
-                found = (await client.get(f"{url}/api/v1/operations/{operation}")).json()
+                answer = await client.get(f"{url}/api/v1/operations/{operation}")
+                assert answer.status_code == 200, f"operation of {name}: {answer.status_code} {answer.text}"
+                found = answer.json()
                 if found["state"] in ("succeeded", "failed"):
                     assert found["state"] == "succeeded", f"install {name} failed: {found.get('error')}"
                     return
