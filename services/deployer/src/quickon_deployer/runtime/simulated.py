@@ -16,7 +16,6 @@ due from its saved state, the same in every process.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import contextvars
 import copy
 import fcntl
@@ -28,7 +27,7 @@ import shutil
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import asynccontextmanager, contextmanager, nullcontext
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -88,7 +87,7 @@ class SimRuntime(_SimNodes):
         # Shared with other processes: the file lock every call takes, and the store's saves this one has seen.
         self._shared = SharedAccess(state_dir / "sim.lock") if shared else None
         # Opened under the lock: two deployers starting at once would both make the new file's tables.
-        with self._shared.opening() if self._shared else contextlib.nullcontext():
+        with self._shared.opening() if self._shared else nullcontext():
             self._store = SimStore(state_dir / "sim.db")
             self._load()
             self._seen = self._store.generation()
