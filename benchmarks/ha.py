@@ -74,6 +74,9 @@ async def install_all(urls: list[str], token: str, names: list[str]) -> float:
         return time.monotonic() - started
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")  # /proc's unit of CPU time
+
+
 @dataclass(frozen=True)
 class CpuUse:
     """The machine's CPU time busy and in all (jiffies, /proc/stat) and each replica's own with its children's."""
@@ -100,9 +103,6 @@ class CpuUse:
         tops = sorted(used.items(), key=lambda item: -item[1])[:4]
         spent = ", ".join(f"{name} {ticks / CLOCK_TICKS:.1f} s" for name, ticks in tops)
         return f"CPU {busy:.0%} busy over {os.cpu_count()} cores; most CPU: {spent}"
-
-
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def per_minute(count: int, seconds: float) -> float:

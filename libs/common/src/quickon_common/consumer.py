@@ -187,7 +187,7 @@ class Consumer(Generic[E]):
                     in_hand = pulling.received
                     messages = await pulling.task
                     if not messages:
-                        # Idle: is the durable still there? A fetch from one that is gone only times out.
+                        # Idle: is the durable still there? A pull from one that is gone only waits.
                         info = await js.consumer_info(stream, self.durable)
                         PENDING.labels(self.durable).set(info.num_pending or 0)
                         if failed_on_nats:  # it is back; a database error stays until a group is applied
@@ -225,8 +225,8 @@ class Consumer(Generic[E]):
         finally:
             if ahead is not None:
                 await ahead.give_up()
-            # Unsubscribe rather than leave it to the connection's drain, which would wait out
-            # its timeout for a message the server sent to a fetch nobody is waiting on.
+            # Unsubscribe: the server drops the pull requests of this inbox still waiting (else they would take
+            # events for up to PULL_WAIT_S), and the connection's drain has nothing of them to wait for.
             if subscription is not None:
                 with contextlib.suppress(Exception):
                     await subscription.unsubscribe()
