@@ -1,7 +1,9 @@
 """The web console (``web/``, built by Vite into ``web/dist``), served from the gateway's own origin.
 
 Its hashed assets (``/assets/*``) are cached by browsers for a year and sent gzipped when the browser
-accepts it (compressed once, kept in memory: a few hundred KB). Every other page a browser asks for that no
+accepts it (compressed once, kept in memory: a few hundred KB). An asset is read and compressed in a thread
+the first time it is asked for: on the event loop the console's script alone held every other request for a
+quarter of a second. Every other page a browser asks for that no
 route answers is the console's ``index.html`` (never cached, so a new build is seen at once): the console
 routes in the browser (``/services/gitea``). API clients asking for a missing path still get the problem
 document, and a console that was never built answers with what to run.
@@ -9,6 +11,7 @@ document, and a console that was never built answers with what to run.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import gzip
 import hashlib
@@ -58,8 +61,8 @@ class Console:
         headers = {"Cache-Control": "no-cache", "Content-Security-Policy": page_policy(body)}
         return Response(body, media_type="text/html; charset=utf-8", headers=headers)
 
-    def asset(self, name: str, accepts_gzip: bool) -> Response | None:
-        asset = self._assets.get(name) or self._load(name)
+    async def asset(self, name: str, accepts_gzip: bool) -> Response | None:
+        asset = self._assets.get(name) or await asyncio.to_thread(self._load, name)
         if asset is None:
             return None
         headers = {"Cache-Control": IMMUTABLE, "Vary": "Accept-Encoding"}
@@ -105,7 +108,7 @@ def install(app: FastAPI, root: Path) -> None:
 
     @app.get("/assets/{name:path}", include_in_schema=False)
     async def asset(name: str, request: Request) -> Response:
-        found = console.asset(name, "gzip" in request.headers.get("accept-encoding", ""))
+        found = await console.asset(name, "gzip" in request.headers.get("accept-encoding", ""))
         if found is None:
             return problem_response(request, 404, f"the console has no asset {name!r}; reload the page")
         return found

@@ -39,7 +39,10 @@ BATCH = 256
 FOLLOW_WAIT_S = 5.0  # how long one fetch waits for new events while following
 CATCH_UP_WAIT_S = 5.0
 CATCH_UP_TRIES = 6  # fetches in a row that may deliver nothing before a bounded read gives up
-FIRST_WINDOW = 256
+# The first window of ``last=N``: twice N (most events are visible to most readers), and at least this many
+# sequences. Each event read is decoded and checked on the event loop: the dashboard's last 20 once read 256,
+# holding the requests of the page that opened it for tens of milliseconds.
+FIRST_WINDOW = 32
 
 
 class StreamStalled(Exception):
@@ -75,7 +78,7 @@ class Feed:
     async def last(self, count: int, *, end: int) -> list[Item]:
         """The last ``count`` events visible to the principal up to sequence ``end``, oldest first."""
         found: list[Item] = []
-        upper, window = end, max(FIRST_WINDOW, count * 4)
+        upper, window = end, max(FIRST_WINDOW, count * 2)
         while len(found) < count and upper >= 1:
             lower = max(1, upper - window + 1)
             found = [item async for item in self.items(lower, until=upper)] + found
