@@ -196,7 +196,7 @@ class SimRuntime(_SimNodes):
         ]
 
     async def uninstall(self, *, namespace: str, release: str, keep_volumes: bool) -> None:
-        if (namespace, release) in self.cluster.releases():
+        if self.cluster.has_release(namespace=namespace, release=release):
             deployed = [r for r in self._history.get((namespace, release), []) if r.status == "deployed"]
             try:
                 self.cluster.uninstall(
@@ -235,7 +235,7 @@ class SimRuntime(_SimNodes):
     async def apply_exposure(self, *, namespace: str, release: str, objects: list[dict[str, Any]]) -> None:
         """Checked as an API server would (known kinds, this namespace, an Ingress routing to a Service of the
         release), then kept as the release's exposure, replacing what it had."""
-        if (namespace, release) not in self.cluster.releases():
+        if not self.cluster.has_release(namespace=namespace, release=release):
             raise ReleaseNotFound(f"no release {namespace}/{release}")
         services = self.cluster.service_names(namespace=namespace, release=release)
         for obj in objects:
@@ -307,7 +307,7 @@ class SimRuntime(_SimNodes):
 
     async def health(self, *, namespace: str, release: str) -> Health:
         self.cluster.tick(time.time())
-        if (namespace, release) not in self.cluster.releases():
+        if not self.cluster.has_release(namespace=namespace, release=release):
             return Health(exists=False)
         status = self.cluster.status(namespace=namespace, release=release)
         return Health(
