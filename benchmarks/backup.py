@@ -11,7 +11,10 @@ same bytes:
 Every figure is the median of a few runs (3; 5 with --quick), QuickOn's and the baselines' alike: on a
 shared machine single runs vary several fold (a plain get of 64 MB from moto took 69 to 757 ms between
 runs), and the best of two compared one lucky baseline with one ordinary operation; the median of each,
-taken in the same run, is what a user meets. Peak memory of this process (which
+taken in the same run, is what a user meets. Each run of the baselines follows a backup and restore of
+QuickOn's, so that both meet the same state of the machine and of the S3 server (a plain get of moto was
+2.5 times faster in some invocations than in others: timed after all of QuickOn's runs, a change of pace
+between the two weighed on one side only). Peak memory of this process (which
 runs the deployer and the backup service) shows it does not grow with the volume. Where each operation's
 time went is printed step by step (from the saga's step events, for its median run; a restore's steps are
 repeatable and told together with the next record, so its time is split by the hops heard on the bus
@@ -322,14 +325,17 @@ def minio_ceiling(endpoint: str, files: list[Path], scratch: Path) -> tuple[floa
     return put, get
 
 
+# A baseline: given the volume and its files, the seconds its put and its get took.
+Baseline = Callable[[Path, list[Path]], tuple[float, float]]
+
+
 @dataclass(frozen=True)
 class Measured:
-    """One store's backup and restore times, and where the volume's files are (to time the baselines on)."""
+    """One store's backup and restore times, and its baselines' median put and get, measured in turn with them."""
 
     backup_s: float
     restore_s: float
-    volume: Path
-    files: list[Path]
+    baselines: dict[str, tuple[float, float]]
     deployer_stop_start_s: float  # the deployer's stop then start of the service, through events
     runtime_stop_start_s: float  # the runtime's own stop then start, called directly
 
@@ -343,6 +349,7 @@ async def measure(
     size: int,
     deployer: DeployerParts,
     runs: int,
+    baselines: dict[str, Baseline],
 ) -> Measured:
     database = f"sqlite:///{work / f'backup-{backend}.db'}"
     settings = Settings(service="backup", nats_url=url, var_dir=work, database_url=database, log_json=False)
@@ -352,14 +359,18 @@ async def measure(
         await outcomes.run(AppInstallRequested(service=name, namespace=NAMESPACE, app="redis", version="1.0.0"))
         runtime = deployer.runtime
         (claim,) = runtime.cluster.status(namespace=NAMESPACE, release=name).claims
-        files = fill(Path(claim.path) / "bench", size)
+        volume = Path(claim.path)
+        files = fill(volume / "bench", size)  # a restore swaps the volume's directory: the same paths, restored
         backups, restores = [], []
+        timed: dict[str, list[tuple[float, float]]] = {name: [] for name in baselines}
         for attempt in range(runs):
             backup_id = f"bench-{backend}-{attempt}"
             backups.append(await outcomes.run(BackupRequested(backup_id=backup_id, service=name, namespace=NAMESPACE)))
             restores.append(
                 await outcomes.run(RestoreRequested(backup_id=backup_id, service=name, namespace=NAMESPACE))
             )
+            for baseline, timing in baselines.items():
+                timed[baseline].append(await asyncio.to_thread(timing, volume, files))
         backup_s, done = median_run(backups)
         restore_s, restored = median_run(restores)
         print(
@@ -381,9 +392,10 @@ async def measure(
             by_runtime.append(time.perf_counter() - begun)
         print(f"  stop + start of {name}: {median(through_deployer) * 1000:.0f} ms through the deployer, "
               f"{median(by_runtime) * 1000:.1f} ms by the runtime alone", flush=True)  # fmt: skip
-        copies = [Path(claim.path) / "bench" / f.name for f in files]
         return Measured(
-            backup_s=backup_s, restore_s=restore_s, volume=Path(claim.path), files=copies,
+            backup_s=backup_s, restore_s=restore_s,
+            baselines={name: (median(put for put, _ in times), median(get for _, get in times))
+                       for name, times in timed.items()},
             deployer_stop_start_s=median(through_deployer), runtime_stop_start_s=median(by_runtime),
         )  # fmt: skip
 
@@ -391,12 +403,6 @@ async def measure(
 def median_run(runs: list[tuple[float, dict[str, Any]]]) -> tuple[float, dict[str, Any]]:
     """The run in the middle by time (the lower middle of an even count): an operation as a user meets it."""
     return sorted(runs, key=lambda run: run[0])[(len(runs) - 1) // 2]
-
-
-async def typical(runs: int, baseline: Callable[..., tuple[float, float]], *args: Any) -> tuple[float, float]:
-    """The median put and the median get of ``runs`` runs of a baseline (in a thread: it blocks)."""
-    times = [await asyncio.to_thread(baseline, *args) for _ in range(runs)]
-    return median(put for put, _ in times), median(get for _, get in times)
 
 
 async def run(quick: bool) -> dict[str, Any]:
@@ -430,23 +436,23 @@ async def run(quick: bool) -> dict[str, Any]:
                 async with started(deployer.service):
                     outcomes = Outcomes(nc)
                     await outcomes.listen()
-                    local = await measure(outcomes, url, work, StoreSettings(url=f"file://{work / 'objects'}"),
-                                          "local", size, deployer, runs)  # fmt: skip
-                    local_put, local_get = await typical(runs, local_ceiling, local.files, work / "ceiling-local")
-                    local_tar_put, local_tar_get = await typical(
-                        runs, local_tar_floor, local.volume, work / "objects" / "floor"
-                    )
+                    local = await measure(
+                        outcomes, url, work, StoreSettings(url=f"file://{work / 'objects'}"), "local", size, deployer,
+                        runs, {"ceiling": lambda _volume, files: local_ceiling(files, work / "ceiling-local"),
+                               "tar": lambda volume, _files: local_tar_floor(volume, work / "objects" / "floor")},
+                    )  # fmt: skip
+                    (local_put, local_get), (local_tar_put, local_tar_get) = local.baselines.values()
                     s3_store = StoreSettings(url="s3://bench", endpoint=f"127.0.0.1:{s3_port}", access_key=KEY,
                                              secret_key=SECRET, secure=False)  # fmt: skip
                     Minio(s3_store.endpoint or "", access_key=KEY.get_secret_value(),
                           secret_key=SECRET.get_secret_value(), secure=False).make_bucket("bench")  # fmt: skip
-                    s3 = await measure(outcomes, url, work, s3_store, "s3", size, deployer, runs)
-                    put_s, get_s = await typical(
-                        runs, minio_ceiling, s3_store.endpoint or "", s3.files, work / "ceiling-s3"
-                    )
-                    tar_put, tar_get = await typical(
-                        runs, s3_tar_floor, s3_store.endpoint or "", s3.volume, work / "floor-s3"
-                    )
+                    endpoint = s3_store.endpoint or ""
+                    s3 = await measure(
+                        outcomes, url, work, s3_store, "s3", size, deployer, runs,
+                        {"ceiling": lambda _volume, files: minio_ceiling(endpoint, files, work / "ceiling-s3"),
+                         "tar": lambda volume, _files: s3_tar_floor(endpoint, volume, work / "floor-s3")},
+                    )  # fmt: skip
+                    (put_s, get_s), (tar_put, tar_get) = s3.baselines.values()
                 await nc.close()
         finally:
             nats_server.stop()
