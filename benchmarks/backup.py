@@ -362,7 +362,7 @@ async def measure(
         volume = Path(claim.path)
         files = fill(volume / "bench", size)  # a restore swaps the volume's directory: the same paths, restored
         backups, restores = [], []
-        timed: dict[str, list[tuple[float, float]]] = {name: [] for name in baselines}
+        timed: dict[str, list[tuple[float, float]]] = {baseline: [] for baseline in baselines}
         for attempt in range(runs):
             backup_id = f"bench-{backend}-{attempt}"
             backups.append(await outcomes.run(BackupRequested(backup_id=backup_id, service=name, namespace=NAMESPACE)))
@@ -394,8 +394,8 @@ async def measure(
               f"{median(by_runtime) * 1000:.1f} ms by the runtime alone", flush=True)  # fmt: skip
         return Measured(
             backup_s=backup_s, restore_s=restore_s,
-            baselines={name: (median(put for put, _ in times), median(get for _, get in times))
-                       for name, times in timed.items()},
+            baselines={baseline: (median(put for put, _ in times), median(get for _, get in times))
+                       for baseline, times in timed.items()},
             deployer_stop_start_s=median(through_deployer), runtime_stop_start_s=median(by_runtime),
         )  # fmt: skip
 

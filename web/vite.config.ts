@@ -3,8 +3,8 @@ import type { Plugin } from "vite";
 import { defineConfig } from "vitest/config";
 
 // Vite puts the console's entry script at the end of <head>, after index.html's inline script. That script
-// runs first in a fresh page (starting the JavaScript engine: tens of milliseconds on a busy machine), and the
-// browser asks for the code only once it has: the entry goes before it, so both are on their way at once.
+// runs first in a fresh page (starting the JavaScript engine), and the parser reaches the entry only after it:
+// the entry goes before it, so that the code is asked for first, the dashboard's data right after.
 // (Before it, not after the stylesheet too: an inline script after a stylesheet waits for that to arrive.)
 function entryFirst(): Plugin {
   return {
@@ -13,9 +13,9 @@ function entryFirst(): Plugin {
       order: "post",
       handler(html) {
         const entry = html.match(/\s*<script type="module" crossorigin src="[^"]+"><\/script>/);
-        const inline = html.indexOf("<script>");
+        const rest = entry ? html.replace(entry[0], "") : html;
+        const inline = rest.indexOf("<script>");
         if (!entry || inline < 0) throw new Error("index.html: the entry script or the inline script is missing");
-        const rest = html.replace(entry[0], "");
         return rest.slice(0, inline) + entry[0].trim() + "\n    " + rest.slice(inline);
       },
     },

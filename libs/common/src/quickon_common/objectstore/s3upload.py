@@ -4,9 +4,9 @@ minio's own ``put_object`` of a stream of unknown length copies each part severa
 drives its multipart calls directly. Up to ``PARTS_IN_FLIGHT`` parts go out at once while the next one
 fills, so the stream and the network overlap, and a server that takes each part at its own pace (moto
 took one part at a time at 60 MB/s, three at 140) is kept busy: minio sends three at once too. A filled
-part waits for the oldest in flight to be sent once that many are, so at most ``PARTS_IN_FLIGHT + 1``
-parts are in memory (64 MB with the default 16 MB parts). Any failure or cancellation aborts the
-multipart upload: no object appears.
+part waits for the oldest in flight to be sent once that many are, so at most ``PARTS_IN_FLIGHT + 2``
+parts are in memory: those in flight, the one filling and, for a moment, the one cut from it (80 MB with
+the default 16 MB parts). Any failure or cancellation aborts the multipart upload: no object appears.
 """
 
 from __future__ import annotations
