@@ -95,10 +95,11 @@ async def test_events_are_streamed_resumable_filtered_and_redacted(
         # last=N reads back past the newest events when the reader may see none of them (gateway/events.py reads
         # windows of twice N, growing): another team's 200 events come after the newest bob may see.
         nc = await connect(nats_server.url)
+        js = nc.jetstream()
         for number in range(200):
             event = ServiceStatusChanged(service=f"theirs-{number}", namespace="theirs", status="running")
             subject, headers, body = encode(event, Envelope.new(event, source="test", team="theirs"))
-            await nc.jetstream().publish(subject, body, headers=headers)
+            await js.publish(subject, body, headers=headers)
         await nc.close()
         async with client(s.app, await log_in(s.app, "bob", "bobs-password")) as bob:
             everything_bob_sees = await read(bob, last=10_000)

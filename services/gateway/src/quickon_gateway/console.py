@@ -3,10 +3,10 @@
 Its hashed assets (``/assets/*``) are cached by browsers for a year and sent gzipped when the browser
 accepts it (compressed once, kept in memory: a few hundred KB). An asset is read and compressed in a thread
 the first time it is asked for: on the event loop the console's script alone held every other request for a
-quarter of a second. Every other page a browser asks for that no
-route answers is the console's ``index.html`` (never cached, so a new build is seen at once): the console
-routes in the browser (``/services/gitea``). API clients asking for a missing path still get the problem
-document, and a console that was never built answers with what to run.
+quarter of a second. Every other page a browser asks for that no route answers is the console's
+``index.html`` (never cached, so a new build is seen at once): the console routes in the browser
+(``/services/gitea``). API clients asking for a missing path still get the problem document, and a console
+that was never built answers with what to run.
 """
 
 from __future__ import annotations
